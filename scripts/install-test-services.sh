@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs (only what is missing) the real servers and tools the test suite talks to:
+#   redis-server (Debian), moto[server] as the DynamoDB + SQS endpoint, cfn-lint and aws-sam-cli (PyPI).
+# The Python tools live in a virtual environment the project owns (.venv-test), so nothing global is touched.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV=${TEST_VENV:-.venv-test}
+
+if ! command -v redis-server >/dev/null 2>&1; then
+  echo "[install] redis-server (Debian package)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq redis-server >/dev/null
+fi
+
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "[install] python venv $VENV"
+  python3 -m venv "$VENV"
+fi
+# The marker records what was installed so a changed list re-installs.
+WANT="moto[server]==5.2.* cfn-lint aws-sam-cli"
+if [ "$(cat "$VENV/.installed" 2>/dev/null)" != "$WANT" ]; then
+  echo "[install] $WANT"
+  "$VENV/bin/pip" install -q --disable-pip-version-check $WANT
+  echo "$WANT" > "$VENV/.installed"
+fi

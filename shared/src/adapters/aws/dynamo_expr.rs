@@ -1,0 +1,118 @@
+//! Translation of the store port's conditions and updates into DynamoDB expressions.
+
+use crate::ports::table::{Condition, TTL, UpdateAction, Value};
+use aws_sdk_dynamodb::types::AttributeValue;
+use std::collections::HashMap;
+
+/// Collects placeholder names and values while expressions are written.
+#[derive(Default)]
+pub struct Expr {
+    pub names: HashMap<String, String>,
+    pub values: HashMap<String, AttributeValue>,
+}
+
+impl Expr {
+    fn name(&mut self, attribute: &str) -> String {
+        if let Some((placeholder, _)) = self.names.iter().find(|(_, a)| a.as_str() == attribute) {
+            return placeholder.clone();
+        }
+        let placeholder = format!("#n{}", self.names.len());
+        self.names.insert(placeholder.clone(), attribute.to_owned());
+        placeholder
+    }
+
+    fn value(&mut self, value: AttributeValue) -> String {
+        let placeholder = format!(":v{}", self.values.len());
+        self.values.insert(placeholder.clone(), value);
+        placeholder
+    }
+
+    /// A condition expression. `now` (epoch seconds) decides which items count as expired by their TTL.
+    pub fn condition(&mut self, condition: &Condition, now: i64) -> String {
+        match condition {
+            Condition::NotExists => {
+                let pk = self.name("pk");
+                let ttl = self.name(TTL);
+                let now = self.value(AttributeValue::N(now.to_string()));
+                format!("(attribute_not_exists({pk}) OR {ttl} <= {now})")
+            }
+            Condition::Exists => {
+                let pk = self.name("pk");
+                let ttl = self.name(TTL);
+                let now = self.value(AttributeValue::N(now.to_string()));
+                format!("(attribute_exists({pk}) AND (attribute_not_exists({ttl}) OR {ttl} > {now}))")
+            }
+            Condition::AttributeEquals(a, v) => self.comparison(a, "=", v.clone().into()),
+            Condition::AttributeNotEquals(a, v) => self.comparison(a, "<>", v.clone().into()),
+            Condition::AtLeast(a, n) => self.comparison(a, ">=", AttributeValue::N(n.to_string())),
+            Condition::AtMost(a, n) => self.comparison(a, "<=", AttributeValue::N(n.to_string())),
+            Condition::LessThan(a, n) => self.comparison(a, "<", AttributeValue::N(n.to_string())),
+            Condition::AttributeMissing(a) => format!("attribute_not_exists({})", self.name(a)),
+            Condition::And(all) => self.join(all, " AND ", now),
+            Condition::Or(any) => self.join(any, " OR ", now),
+        }
+    }
+
+    fn comparison(&mut self, attribute: &str, op: &str, value: AttributeValue) -> String {
+        let n = self.name(attribute);
+        let v = self.value(value);
+        format!("{n} {op} {v}")
+    }
+
+    fn join(&mut self, parts: &[Condition], separator: &str, now: i64) -> String {
+        if parts.is_empty() {
+            // An empty AND holds; an empty OR does not. Express both without a dummy attribute.
+            let pk = self.name("pk");
+            return if separator == " AND " {
+                format!("(attribute_exists({pk}) OR attribute_not_exists({pk}))")
+            } else {
+                format!("(attribute_exists({pk}) AND attribute_not_exists({pk}))")
+            };
+        }
+        let parts: Vec<String> = parts.iter().map(|c| self.condition(c, now)).collect();
+        format!("({})", parts.join(separator))
+    }
+
+    /// An update expression. `Add` is `SET a = if_not_exists(a, 0) + v` so it works on decimals of any scale.
+    pub fn update(&mut self, actions: &[UpdateAction]) -> String {
+        let mut sets = Vec::new();
+        let mut removes = Vec::new();
+        for action in actions {
+            match action {
+                UpdateAction::Set(a, v) => {
+                    let n = self.name(a);
+                    let v = self.value(Value::clone(v).into());
+                    sets.push(format!("{n} = {v}"));
+                }
+                UpdateAction::Add(a, by) => {
+                    let n = self.name(a);
+                    let zero = self.value(AttributeValue::N("0".into()));
+                    let v = self.value(AttributeValue::N(by.to_string()));
+                    sets.push(format!("{n} = if_not_exists({n}, {zero}) + {v}"));
+                }
+                UpdateAction::Remove(a) => removes.push(self.name(a)),
+            }
+        }
+        let mut expression = String::new();
+        if !sets.is_empty() {
+            expression.push_str("SET ");
+            expression.push_str(&sets.join(", "));
+        }
+        if !removes.is_empty() {
+            if !expression.is_empty() {
+                expression.push(' ');
+            }
+            expression.push_str("REMOVE ");
+            expression.push_str(&removes.join(", "));
+        }
+        expression
+    }
+
+    pub fn names_or_none(&self) -> Option<HashMap<String, String>> {
+        (!self.names.is_empty()).then(|| self.names.clone())
+    }
+
+    pub fn values_or_none(&self) -> Option<HashMap<String, AttributeValue>> {
+        (!self.values.is_empty()).then(|| self.values.clone())
+    }
+}

@@ -1,0 +1,5 @@
+//! Adapters: every port implemented twice.
+//! `memory` is the embedded default (local run, fast tests); `aws` is DynamoDB, Redis and SQS.
+
+pub mod aws;
+pub mod memory;

@@ -1,0 +1,58 @@
+//! The application context: the adapters behind every port, built once per cold start (or once per local
+//! run) and shared by every handler.
+
+use crate::adapters::aws::{DynamoTable, RedisCache, SqsQueue, sdk_config};
+use crate::adapters::memory::{MemoryCache, MemoryQueue, MemoryTable};
+use crate::clock::{Clock, SystemClock};
+use crate::config::{AwsSettings, ConfigError};
+use crate::ports::{Cache, JobQueue, Table};
+use crate::store::Stores;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppContext {
+    pub clock: Arc<dyn Clock>,
+    pub stores: Stores,
+    pub cache: Arc<dyn Cache>,
+    pub queue: Arc<dyn JobQueue>,
+    /// Which backend this is, for logs and the health report.
+    pub backend: &'static str,
+}
+
+impl AppContext {
+    pub fn new(
+        clock: Arc<dyn Clock>,
+        table: Arc<dyn Table>,
+        cache: Arc<dyn Cache>,
+        queue: Arc<dyn JobQueue>,
+        backend: &'static str,
+    ) -> Self {
+        Self { clock, stores: Stores::new(table), cache, queue, backend }
+    }
+
+    /// The embedded default: every port in memory, time from `clock`.
+    pub fn in_memory(clock: Arc<dyn Clock>) -> Self {
+        Self::new(
+            clock.clone(),
+            Arc::new(MemoryTable::new(clock.clone())),
+            Arc::new(MemoryCache::new(clock.clone())),
+            Arc::new(MemoryQueue::new(clock)),
+            "memory",
+        )
+    }
+
+    /// DynamoDB, Redis and SQS as configured. Builds clients only: no network call happens until first use.
+    pub async fn aws(settings: &AwsSettings, clock: Arc<dyn Clock>) -> Result<Self, ConfigError> {
+        let sdk = sdk_config().await;
+        let table = DynamoTable::new(aws_sdk_dynamodb::Client::new(&sdk), &settings.table_name, clock.clone());
+        let cache = RedisCache::connect_lazily(&settings.redis_url, settings.cache_prefix.clone())
+            .map_err(|e| ConfigError(e.to_string()))?;
+        let queue = SqsQueue::new(aws_sdk_sqs::Client::new(&sdk), settings.queue_urls.clone());
+        Ok(Self::new(clock, Arc::new(table), Arc::new(cache), Arc::new(queue), "aws"))
+    }
+
+    /// What a Lambda function uses: AWS settings from the environment and the wall clock.
+    pub async fn from_env() -> Result<Self, ConfigError> {
+        Self::aws(&AwsSettings::from_env()?, Arc::new(SystemClock)).await
+    }
+}

@@ -1,0 +1,36 @@
+//! Configuration from the environment, read once per cold start.
+
+use crate::adapters::aws::QueueUrls;
+
+/// Where the AWS backend lives. Set by the SAM template in Lambda; by the test harness against emulators.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwsSettings {
+    /// `TABLE_NAME`.
+    pub table_name: String,
+    /// `REDIS_URL`, e.g. `redis://host:6379/0` (`rediss://` for ElastiCache in-transit encryption).
+    pub redis_url: String,
+    /// `CACHE_PREFIX` (default empty): namespaces keys when environments share a Redis.
+    pub cache_prefix: String,
+    /// `QUEUE_URL_HIGH`, `QUEUE_URL_HIGH_DLQ`, ... one per queue.
+    pub queue_urls: QueueUrls,
+}
+
+/// A required environment variable was missing.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {0}")]
+pub struct ConfigError(pub String);
+
+fn required(name: &str) -> Result<String, ConfigError> {
+    std::env::var(name).map_err(|_| ConfigError(format!("environment variable {name} is not set")))
+}
+
+impl AwsSettings {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(Self {
+            table_name: required("TABLE_NAME")?,
+            redis_url: required("REDIS_URL")?,
+            cache_prefix: std::env::var("CACHE_PREFIX").unwrap_or_default(),
+            queue_urls: QueueUrls::from_env().map_err(ConfigError)?,
+        })
+    }
+}

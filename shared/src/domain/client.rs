@@ -1,0 +1,20 @@
+use super::{ClientId, CustomerId, OrderId, PlanId, ServerId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A proxy account on a server's panel, bought through an order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServerClient {
+    /// The client's uuid on the panel.
+    pub id: ClientId,
+    pub server_id: ServerId,
+    pub plan_id: PlanId,
+    pub order_id: OrderId,
+    pub customer_id: CustomerId,
+    pub is_active: bool,
+    pub expires_at: DateTime<Utc>,
+    pub traffic_used_bytes: u64,
+    /// None = unlimited.
+    pub traffic_limit_bytes: Option<u64>,
+    pub created_at: DateTime<Utc>,
+}

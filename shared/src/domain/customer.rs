@@ -1,0 +1,43 @@
+use super::{CustomerId, Money};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ThemeMode {
+    Light,
+    Dark,
+    #[default]
+    System,
+}
+
+/// Loyalty tier from paid spend; thresholds are pricing rules, not part of the type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum LoyaltyTier {
+    #[default]
+    Basic,
+    Bronze,
+    Silver,
+    Gold,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Customer {
+    pub id: CustomerId,
+    pub name: String,
+    pub username: String,
+    pub email: String,
+    pub phone: Option<String>,
+    pub locale: String,
+    /// IANA zone name, e.g. `Europe/Paris`.
+    pub timezone: String,
+    pub theme_mode: ThemeMode,
+    pub email_notifications: bool,
+    /// Sum of paid orders, kept by checkout; the loyalty tier is derived from it once, by the pricing rules.
+    pub total_paid: Money,
+    pub loyalty_tier: LoyaltyTier,
+    pub created_at: DateTime<Utc>,
+    pub last_login_at: Option<DateTime<Utc>>,
+    pub suspended_at: Option<DateTime<Utc>>,
+}

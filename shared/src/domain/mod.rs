@@ -1,0 +1,26 @@
+//! The domain: plain data with serde, typed ids and `Decimal` money. No I/O here.
+
+mod alert;
+mod client;
+mod coupon;
+mod customer;
+mod ids;
+mod job;
+mod order;
+mod plan;
+mod server;
+mod wallet;
+
+pub use alert::{Alert, AlertSeverity};
+pub use client::ServerClient;
+pub use coupon::{Coupon, DiscountKind};
+pub use customer::{Customer, LoyaltyTier, ThemeMode};
+pub use ids::{AlertId, ClientId, CustomerId, JobId, OrderId, PlanId, ServerId, TransactionId};
+pub use job::{Job, Priority};
+pub use order::{Order, OrderItem, OrderStatus, PaymentMethod, PaymentStatus};
+pub use plan::Plan;
+pub use server::{Server, ServerStatus};
+pub use wallet::{TransactionStatus, TransactionType, Wallet, WalletTransaction};
+
+/// Money. Always `Decimal`, serialised as a string so no JSON or store layer rounds it through a float.
+pub type Money = rust_decimal::Decimal;

@@ -1,0 +1,86 @@
+use super::{CustomerId, Money, OrderId, PlanId, ServerId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentMethod {
+    Wallet,
+    Stripe,
+    Paypal,
+    Nowpayments,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentStatus {
+    Pending,
+    Paid,
+    Failed,
+}
+
+impl PaymentStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentStatus::Pending => "pending",
+            PaymentStatus::Paid => "paid",
+            PaymentStatus::Failed => "failed",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    New,
+    Processing,
+    Completed,
+    Dispute,
+}
+
+impl OrderStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::New => "new",
+            OrderStatus::Processing => "processing",
+            OrderStatus::Completed => "completed",
+            OrderStatus::Dispute => "dispute",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Order {
+    pub id: OrderId,
+    pub order_number: String,
+    pub customer_id: CustomerId,
+    pub subtotal: Money,
+    pub discount: Money,
+    pub grand_amount: Money,
+    pub currency: String,
+    pub payment_method: PaymentMethod,
+    pub payment_status: PaymentStatus,
+    pub order_status: OrderStatus,
+    pub coupon_code: Option<String>,
+    /// Months of service bought (1..=12).
+    pub duration_months: u32,
+    pub notes: Option<String>,
+    pub item_count: u32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderItem {
+    pub order_id: OrderId,
+    /// Position within the order, from 0.
+    pub line: u32,
+    pub plan_id: PlanId,
+    pub server_id: ServerId,
+    pub quantity: u32,
+    pub unit_amount: Money,
+    pub total_amount: Money,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+}

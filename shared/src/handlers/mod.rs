@@ -1,0 +1,29 @@
+//! One handler per function in `crate::routes::FUNCTIONS`: each turns its Lambda event into a service call.
+//! The function binaries and the local server both call these, so both run the same code.
+
+pub mod queue_worker;
+pub mod system_health;
+pub mod system_health_check;
+
+use crate::app::AppContext;
+use lambda_http::{Body, Request, Response};
+
+/// Runs the HTTP handler of the function `name` (None when `name` is not an HTTP function).
+pub async fn http(name: &str, ctx: &AppContext, request: Request) -> Option<Response<Body>> {
+    Some(match name {
+        "system-health" => system_health::handle(ctx, request).await,
+        _ => return None,
+    })
+}
+
+/// Runs the scheduled handler of the function `name` (None when `name` is not a scheduled function).
+pub async fn scheduled(
+    name: &str,
+    ctx: &AppContext,
+    payload: serde_json::Value,
+) -> Option<Result<serde_json::Value, String>> {
+    Some(match name {
+        "system-health-check" => system_health_check::handle(ctx, payload).await,
+        _ => return None,
+    })
+}

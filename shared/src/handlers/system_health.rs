@@ -1,0 +1,13 @@
+//! `GET /admin/system/health`.
+
+use crate::app::AppContext;
+use crate::http::{Role, respond};
+use crate::services::health::{self, HealthThresholds};
+use lambda_http::{Body, Request, Response};
+
+pub async fn handle(ctx: &AppContext, request: Request) -> Response<Body> {
+    respond(request, Role::Admin, 200, |_, _| async {
+        Ok(health::check(ctx, &HealthThresholds::default()).await)
+    })
+    .await
+}

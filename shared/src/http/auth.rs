@@ -1,0 +1,67 @@
+//! Who is calling. API Gateway's JWT authorizer has already verified the token; its claims arrive in the
+//! request context. An HTTP API passes array claims as one string, bracketed and space-separated:
+//! `"cognito:groups": "[admin support]"`. A single-group token may arrive as the bare value `"admin"`.
+
+use super::ApiError;
+use lambda_http::request::RequestContext;
+use lambda_http::{Request, RequestExt};
+use std::collections::HashMap;
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Any authenticated caller; their `sub` is the customer id.
+    Customer,
+    /// A member of the `admin` group.
+    Admin,
+}
+
+pub const ADMIN_GROUP: &str = "admin";
+pub const GROUPS_CLAIM: &str = "cognito:groups";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// The `sub` claim.
+    pub subject: String,
+    pub groups: Vec<String>,
+}
+
+/// Parses a claim API Gateway flattened from an array: `[a b c]`, or a plain `a`.
+pub fn parse_array_claim(value: &str) -> Vec<String> {
+    let trimmed = value.trim();
+    let inner = trimmed.strip_prefix('[').and_then(|v| v.strip_suffix(']')).unwrap_or(trimmed);
+    inner.split([' ', ',']).map(str::trim).filter(|g| !g.is_empty()).map(str::to_owned).collect()
+}
+
+impl Identity {
+    pub fn from_claims(claims: &HashMap<String, String>) -> Option<Identity> {
+        let subject = claims.get("sub").filter(|s| !s.is_empty())?.clone();
+        let groups = claims.get(GROUPS_CLAIM).map(|g| parse_array_claim(g)).unwrap_or_default();
+        Some(Identity { subject, groups })
+    }
+
+    pub fn from_request(request: &Request) -> Option<Identity> {
+        match request.request_context_ref()? {
+            RequestContext::ApiGatewayV2(ctx) => {
+                let jwt = ctx.authorizer.as_ref()?.jwt.as_ref()?;
+                Identity::from_claims(&jwt.claims)
+            }
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.groups.iter().any(|g| g == ADMIN_GROUP)
+    }
+
+    /// 401 without an identity, 403 when the route needs admin and the caller is not.
+    pub fn authorize(request: &Request, role: Role) -> Result<Identity, ApiError> {
+        let identity = Identity::from_request(request).ok_or_else(ApiError::unauthenticated)?;
+        if role == Role::Admin && !identity.is_admin() {
+            return Err(ApiError::forbidden());
+        }
+        Ok(identity)
+    }
+}

@@ -1,0 +1,12 @@
+//! The ports: the small traits services use to reach the world. Each has an AWS and an in-memory adapter
+//! (`crate::adapters`), and one behaviour suite (`tests/`) runs against both.
+
+pub mod cache;
+pub mod queue;
+pub mod table;
+
+pub use cache::Cache;
+pub use queue::{JobQueue, QueueAttributes, QueueRef, ReceivedMessage};
+pub use table::{
+    Condition, Cursor, Index, Item, Key, KeyRange, Page, Query, Table, TransactOp, Update, UpdateAction, Value,
+};

@@ -1,0 +1,149 @@
+//! The route/function table: every Lambda function of the system, in one place. The SAM template, the local
+//! server, the OpenAPI document, `events/` and the authorization tests are all checked against it
+//! (`tests/tests/route_table.rs`). To add a function: add a row here, its handler in `crate::handlers`,
+//! its binary in `functions/`, its resource in `infra/template.yaml` and its sample in `events/`.
+
+use crate::domain::Priority;
+use crate::http::Role;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    /// An HTTP API route.
+    Http { method: &'static str, path: &'static str },
+    /// An EventBridge Scheduler schedule, in its own expression syntax (`rate(...)` or `cron(...)`).
+    Schedule { expression: &'static str },
+    /// An SQS event source on these queues.
+    Worker { queues: &'static [Priority] },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FunctionSpec {
+    /// The function's name: its binary in `functions/`, its sample `events/<name>.json`.
+    pub name: &'static str,
+    pub trigger: Trigger,
+    /// Who may call it (HTTP only).
+    pub role: Option<Role>,
+    pub summary: &'static str,
+}
+
+impl FunctionSpec {
+    /// The template's logical id: `system-health` -> `SystemHealthFunction`.
+    pub fn logical_id(&self) -> String {
+        let mut id: String = self
+            .name
+            .split('-')
+            .map(|part| {
+                let mut chars = part.chars();
+                chars.next().map(|c| c.to_ascii_uppercase().to_string() + chars.as_str()).unwrap_or_default()
+            })
+            .collect();
+        id.push_str("Function");
+        id
+    }
+}
+
+pub const FUNCTIONS: &[FunctionSpec] = &[
+    FunctionSpec {
+        name: "system-health",
+        trigger: Trigger::Http { method: "GET", path: "/admin/system/health" },
+        role: Some(Role::Admin),
+        summary: "Pings the store, the cache and every queue; reports latency per dependency and an overall status.",
+    },
+    FunctionSpec {
+        name: "system-health-check",
+        trigger: Trigger::Schedule { expression: "rate(5 minutes)" },
+        role: None,
+        summary: "Runs the health check, caches it as realtime:system_health for 300 s and raises throttled alerts.",
+    },
+    FunctionSpec {
+        name: "queue-worker",
+        trigger: Trigger::Worker { queues: &Priority::ALL },
+        role: None,
+        summary: "Runs queued jobs from the five priority queues, once each, reporting only failed messages.",
+    },
+];
+
+pub fn function(name: &str) -> Option<&'static FunctionSpec> {
+    FUNCTIONS.iter().find(|f| f.name == name)
+}
+
+/// Matches a request against the HTTP routes. Path parameters are `{name}` segments.
+pub fn match_http(method: &str, path: &str) -> Option<(&'static FunctionSpec, Vec<(&'static str, String)>)> {
+    FUNCTIONS.iter().find_map(|spec| {
+        let Trigger::Http { method: m, path: pattern } = spec.trigger else { return None };
+        if !m.eq_ignore_ascii_case(method) {
+            return None;
+        }
+        let params = match_path(pattern, path)?;
+        Some((spec, params))
+    })
+}
+
+fn match_path(pattern: &'static str, path: &str) -> Option<Vec<(&'static str, String)>> {
+    let want: Vec<&'static str> = pattern.trim_matches('/').split('/').collect();
+    let got: Vec<&str> = path.trim_end_matches('/').trim_start_matches('/').split('/').collect();
+    if want.len() != got.len() {
+        return None;
+    }
+    let mut params = Vec::new();
+    for (w, g) in want.into_iter().zip(got) {
+        if let Some(name) = w.strip_prefix('{').and_then(|w| w.strip_suffix('}')) {
+            if g.is_empty() {
+                return None;
+            }
+            params.push((name, g.to_owned()));
+        } else if w != g {
+            return None;
+        }
+    }
+    Some(params)
+}
+
+/// The OpenAPI 3.1 document of the HTTP routes, generated from the table.
+pub fn openapi() -> serde_json::Value {
+    let mut paths = serde_json::Map::new();
+    for spec in FUNCTIONS {
+        let Trigger::Http { method, path } = spec.trigger else { continue };
+        let parameters: Vec<serde_json::Value> = path
+            .split('/')
+            .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+            .map(|name| serde_json::json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
+            .collect();
+        let operation = serde_json::json!({
+            "operationId": spec.name,
+            "summary": spec.summary,
+            "security": [{"jwt": []}],
+            "x-required-role": spec.role,
+            "parameters": parameters,
+            "responses": {
+                "200": {"description": "Success envelope", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Success"}}}},
+                "401": {"$ref": "#/components/responses/Error"},
+                "403": {"$ref": "#/components/responses/Error"},
+                "500": {"$ref": "#/components/responses/Error"},
+                "503": {"$ref": "#/components/responses/Error"}
+            }
+        });
+        paths
+            .entry(path.to_owned())
+            .or_insert_with(|| serde_json::json!({}))
+            .as_object_mut()
+            .map(|o| o.insert(method.to_lowercase(), operation));
+    }
+    serde_json::json!({
+        "openapi": "3.1.0",
+        "info": {"title": "1000proxy system services", "version": env!("CARGO_PKG_VERSION")},
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"jwt": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+            "schemas": {
+                "Success": {"type": "object", "required": ["success", "data", "request_id"], "properties": {
+                    "success": {"const": true}, "data": {}, "request_id": {"type": "string"}}},
+                "Error": {"type": "object", "required": ["success", "message", "error_code", "request_id"], "properties": {
+                    "success": {"const": false}, "message": {"type": "string"}, "error_code": {"type": "string"},
+                    "request_id": {"type": "string"}, "timestamp": {"type": "string"},
+                    "errors": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}}}}
+            },
+            "responses": {"Error": {"description": "Error envelope", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}
+        }
+    })
+}

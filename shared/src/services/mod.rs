@@ -1,0 +1,4 @@
+//! Services: the business logic, over the ports only.
+
+pub mod alerts;
+pub mod health;

@@ -1,0 +1,113 @@
+//! The single-table key design: every partition and sort key the repositories use is built here.
+
+use crate::domain::{CustomerId, OrderId, OrderStatus, PaymentStatus, PlanId, ServerId, TransactionType};
+use crate::ports::table::Key;
+use chrono::{DateTime, Utc};
+
+/// A timestamp that sorts as text in time order (fixed width, UTC, microseconds).
+pub fn sortable_time(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+pub fn customer(id: &CustomerId) -> Key {
+    Key::new(format!("CUSTOMER#{id}"), "PROFILE")
+}
+
+/// Uniqueness guards: one item per username / e-mail, written in the same transaction as the customer.
+pub fn username_guard(username: &str) -> Key {
+    Key::new(format!("USERNAME#{}", username.to_lowercase()), "UNIQUE")
+}
+
+pub fn email_guard(email: &str) -> Key {
+    Key::new(format!("EMAIL#{}", email.to_lowercase()), "UNIQUE")
+}
+
+pub fn wallet(customer: &CustomerId) -> Key {
+    Key::new(format!("CUSTOMER#{customer}"), "WALLET")
+}
+
+pub fn wallet_transaction_partition(customer: &CustomerId) -> String {
+    format!("CUSTOMER#{customer}")
+}
+
+pub const WALLET_TRANSACTION_PREFIX: &str = "WTX#";
+
+pub fn wallet_transaction(customer: &CustomerId, created: DateTime<Utc>, id: &str) -> Key {
+    Key::new(wallet_transaction_partition(customer), format!("{WALLET_TRANSACTION_PREFIX}{}#{id}", sortable_time(created)))
+}
+
+pub fn wallet_transactions_by_type(kind: TransactionType) -> String {
+    format!("WTXTYPE#{}", kind.as_str())
+}
+
+pub fn transaction_reference_guard(reference: &str) -> Key {
+    Key::new(format!("WTXREF#{reference}"), "UNIQUE")
+}
+
+pub fn server(id: &ServerId) -> Key {
+    Key::new(format!("SERVER#{id}"), "SERVER")
+}
+
+/// All servers sit in one index partition, sorted by location: at most a few thousand small items.
+pub const ALL_SERVERS: &str = "SERVERS";
+
+pub fn plan(id: &PlanId) -> Key {
+    Key::new(format!("PLAN#{id}"), "PLAN")
+}
+
+pub const ALL_PLANS: &str = "PLANS";
+
+pub fn order(id: &OrderId) -> Key {
+    Key::new(format!("ORDER#{id}"), "ORDER")
+}
+
+pub fn order_partition(id: &OrderId) -> String {
+    format!("ORDER#{id}")
+}
+
+pub fn order_item(id: &OrderId, line: u32) -> Key {
+    Key::new(order_partition(id), format!("ITEM#{line:04}"))
+}
+
+pub fn orders_of_customer(customer: &CustomerId) -> String {
+    format!("CUSTOMER#{customer}#ORDERS")
+}
+
+pub fn orders_by_payment_status(status: PaymentStatus) -> String {
+    format!("PAYMENT#{}", status.as_str())
+}
+
+pub fn orders_by_status(status: OrderStatus) -> String {
+    format!("ORDERSTATUS#{}", status.as_str())
+}
+
+pub fn order_items_of_server(server: &ServerId) -> String {
+    format!("SERVER#{server}#ITEMS")
+}
+
+pub fn client(id: &crate::domain::ClientId) -> Key {
+    Key::new(format!("CLIENT#{id}"), "CLIENT")
+}
+
+pub fn clients_of_customer(customer: &CustomerId) -> String {
+    format!("CUSTOMER#{customer}#CLIENTS")
+}
+
+pub fn clients_of_server(server: &ServerId, active: bool) -> String {
+    format!("SERVER#{server}#CLIENTS#{}", if active { "active" } else { "inactive" })
+}
+
+/// Expiry is indexed per day, so "what expires between A and B" reads one small partition per day.
+pub fn clients_expiring_on(day: chrono::NaiveDate) -> String {
+    format!("EXPIRES#{day}")
+}
+
+pub fn alert(id: &crate::domain::AlertId) -> Key {
+    Key::new(format!("ALERT#{id}"), "ALERT")
+}
+
+pub const ALL_ALERTS: &str = "ALERTS";
+
+pub fn processed_job(id: &str) -> Key {
+    Key::new(format!("JOB#{id}"), "PROCESSED")
+}

@@ -1,0 +1,72 @@
+//! Repositories: one per aggregate, each exposing exactly the access patterns the services need, built once
+//! over the `Table` port (so the DynamoDB and in-memory backends share the key design byte for byte).
+//! The key design is documented in `docs/dynamodb-key-design.md`; `keys` is its single implementation.
+
+mod alerts;
+mod catalog;
+mod clients;
+mod codec;
+mod customers;
+mod idempotency;
+pub mod keys;
+mod orders;
+mod wallets;
+
+pub use alerts::AlertStore;
+pub use catalog::CatalogStore;
+pub use clients::ClientStore;
+pub use codec::{decode, encode};
+pub use customers::CustomerStore;
+pub use idempotency::{Claim, IdempotencyStore};
+pub use orders::OrderStore;
+pub use wallets::{WalletStore, new_credit};
+
+use crate::ports::Table;
+use std::sync::Arc;
+
+/// Every repository over one table.
+#[derive(Clone)]
+pub struct Stores {
+    pub table: Arc<dyn Table>,
+    pub customers: CustomerStore,
+    pub wallets: WalletStore,
+    pub catalog: CatalogStore,
+    pub orders: OrderStore,
+    pub clients: ClientStore,
+    pub alerts: AlertStore,
+    pub idempotency: IdempotencyStore,
+}
+
+impl Stores {
+    pub fn new(table: Arc<dyn Table>) -> Self {
+        Self {
+            customers: CustomerStore::new(table.clone()),
+            wallets: WalletStore::new(table.clone()),
+            catalog: CatalogStore::new(table.clone()),
+            orders: OrderStore::new(table.clone()),
+            clients: ClientStore::new(table.clone()),
+            alerts: AlertStore::new(table.clone()),
+            idempotency: IdempotencyStore::new(table.clone()),
+            table,
+        }
+    }
+}
+
+/// Reads every page of a query (for small partitions: the server list, a day's expiries).
+pub(crate) async fn query_all<T: serde::de::DeserializeOwned>(
+    table: &dyn Table,
+    query: crate::ports::table::Query,
+) -> crate::error::PortResult<Vec<T>> {
+    let mut out = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = table.query(query.clone().limit(500).start_after(cursor)).await?;
+        for item in page.items {
+            out.push(decode(item, &[])?);
+        }
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => return Ok(out),
+        }
+    }
+}

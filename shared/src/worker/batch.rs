@@ -1,0 +1,90 @@
+use super::JobRegistry;
+use crate::app::AppContext;
+use crate::domain::Job;
+use crate::store::Claim;
+use futures_util::future::join_all;
+use std::time::Duration;
+
+/// How long a claim protects a running job from a second worker: longer than the worker's timeout.
+const LEASE: Duration = Duration::from_secs(15 * 60);
+/// How long a finished job's record is kept: longer than SQS can hold or redrive a message (14 days).
+const KEEP: Duration = Duration::from_secs(15 * 24 * 3600);
+
+/// A message as the worker sees it, whatever delivered it (a Lambda SQS event or the local poller).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncomingMessage {
+    pub message_id: String,
+    pub body: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MessageOutcome {
+    Done,
+    /// Delivered before and already done: acknowledged without running again.
+    Duplicate,
+    Failed(String),
+}
+
+impl MessageOutcome {
+    pub fn is_failure(&self) -> bool {
+        matches!(self, MessageOutcome::Failed(_))
+    }
+}
+
+/// Runs every message of a batch (concurrently) and says what became of each, in order.
+pub async fn process_batch(
+    ctx: &AppContext,
+    registry: &JobRegistry,
+    messages: &[IncomingMessage],
+) -> Vec<MessageOutcome> {
+    join_all(messages.iter().map(|m| process_one(ctx, registry, m))).await
+}
+
+async fn process_one(ctx: &AppContext, registry: &JobRegistry, message: &IncomingMessage) -> MessageOutcome {
+    let outcome = run(ctx, registry, message).await;
+    match &outcome {
+        MessageOutcome::Failed(reason) => {
+            tracing::error!(message_id = message.message_id, reason, "job failed");
+        }
+        MessageOutcome::Duplicate => tracing::info!(message_id = message.message_id, "duplicate delivery skipped"),
+        MessageOutcome::Done => {}
+    }
+    outcome
+}
+
+async fn run(ctx: &AppContext, registry: &JobRegistry, message: &IncomingMessage) -> MessageOutcome {
+    let job: Job = match serde_json::from_str(&message.body) {
+        Ok(job) => job,
+        Err(e) => return MessageOutcome::Failed(format!("body is not a job envelope: {e}")),
+    };
+    let Some(handler) = registry.get(&job.job_type) else {
+        return MessageOutcome::Failed(format!("unknown job type `{}`", job.job_type));
+    };
+    let idempotency = &ctx.stores.idempotency;
+    match idempotency.claim(job.id.as_str(), ctx.clock.now(), LEASE, KEEP).await {
+        Ok(Claim::Acquired) => {}
+        Ok(Claim::AlreadyDone) => return MessageOutcome::Duplicate,
+        Ok(Claim::Busy) => return MessageOutcome::Failed("another worker is running this job".into()),
+        Err(e) => return MessageOutcome::Failed(format!("cannot claim job: {e}")),
+    }
+    let started = std::time::Instant::now();
+    let result = handler.handle(ctx, &job).await;
+    let runtime_ms = started.elapsed().as_millis() as u64;
+    match result {
+        Ok(()) => match idempotency.complete(job.id.as_str(), ctx.clock.now(), KEEP).await {
+            Ok(()) => {
+                tracing::info!(job_id = %job.id, job_type = job.job_type, runtime_ms, "job done");
+                MessageOutcome::Done
+            }
+            // The work is done but not marked: the lease still guards it, and a retry after the lease finds
+            // the effect in place (handlers are written to tolerate that).
+            Err(e) => MessageOutcome::Failed(format!("job ran but could not be marked done: {e}")),
+        },
+        Err(e) => {
+            if let Err(release) = idempotency.release(job.id.as_str()).await {
+                tracing::warn!(job_id = %job.id, error = %release, "could not release claim; retry waits for the lease");
+            }
+            MessageOutcome::Failed(e.to_string())
+        }
+    }
+}

@@ -1,0 +1,21 @@
+use crate::clock::Clock;
+use crate::domain::{Job, JobId, Priority};
+use crate::error::{Backend, PortError, PortResult};
+use crate::ports::{JobQueue, QueueRef};
+
+/// Sends a job of `job_type` to the queue of `priority`; returns the job as sent (its id names it in logs and
+/// idempotency records).
+pub async fn dispatch(
+    queue: &dyn JobQueue,
+    clock: &dyn Clock,
+    job_type: &str,
+    payload: serde_json::Value,
+    priority: Priority,
+) -> PortResult<Job> {
+    let job = Job { id: JobId::generate(), job_type: job_type.to_owned(), payload, dispatched_at: clock.now() };
+    let body = serde_json::to_string(&job)
+        .map_err(|e| PortError::Invalid { backend: Backend::Queue, detail: e.to_string() })?;
+    let message_id = queue.send(QueueRef::Main(priority), &body, None).await?;
+    tracing::info!(job_id = %job.id, job_type, queue = priority.as_str(), message_id, "job dispatched");
+    Ok(job)
+}

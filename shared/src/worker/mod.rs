@@ -1,0 +1,11 @@
+//! Background jobs: `dispatch` sends them, the `queue-worker` function runs them through the `JobRegistry`,
+//! once each (see `crate::store::IdempotencyStore`), reporting only the failed messages of a batch.
+
+mod batch;
+mod dispatch;
+mod jobs;
+mod registry;
+
+pub use batch::{IncomingMessage, MessageOutcome, process_batch};
+pub use dispatch::dispatch;
+pub use registry::{JobError, JobHandler, JobRegistry};

@@ -1,0 +1,48 @@
+use crate::app::AppContext;
+use crate::domain::Job;
+use crate::error::PortError;
+use async_trait::async_trait;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Why a job failed. Every failure is retried by the queue (up to its receive limit, then dead-lettered).
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error("invalid payload: {0}")]
+    InvalidPayload(String),
+    #[error(transparent)]
+    Backend(#[from] PortError),
+}
+
+#[async_trait]
+pub trait JobHandler: Send + Sync {
+    async fn handle(&self, ctx: &AppContext, job: &Job) -> Result<(), JobError>;
+}
+
+/// Job type -> handler.
+#[derive(Clone, Default)]
+pub struct JobRegistry {
+    handlers: HashMap<&'static str, Arc<dyn JobHandler>>,
+}
+
+impl JobRegistry {
+    pub fn register(&mut self, job_type: &'static str, handler: impl JobHandler + 'static) -> &mut Self {
+        self.handlers.insert(job_type, Arc::new(handler));
+        self
+    }
+
+    pub fn get(&self, job_type: &str) -> Option<&Arc<dyn JobHandler>> {
+        self.handlers.get(job_type)
+    }
+
+    pub fn job_types(&self) -> impl Iterator<Item = &&'static str> {
+        self.handlers.keys()
+    }
+
+    /// Every job type the system runs.
+    pub fn standard() -> Self {
+        let mut registry = Self::default();
+        super::jobs::register_all(&mut registry);
+        registry
+    }
+}
