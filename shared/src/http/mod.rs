@@ -1,10 +1,11 @@
 //! HTTP plumbing shared by every endpoint: identity from the API Gateway JWT authorizer, the one response
 //! envelope, and `respond`, which every handler goes through.
 
+pub mod apigw;
 mod auth;
 mod envelope;
 
-pub use auth::{Identity, Role};
+pub use auth::{Identity, Role, parse_array_claim};
 pub use envelope::{ApiError, FieldErrors, json_response};
 
 use lambda_http::{Body, Request, RequestExt, Response};

@@ -312,9 +312,12 @@ impl Table for DynamoTable {
         let (pk_attr, sk_attr) = query.index.key_attributes();
         let mut expr = Expr::default();
         expr.names.insert("#p".into(), pk_attr.into());
-        expr.names.insert("#s".into(), sk_attr.into());
         expr.values.insert(":p".into(), AttributeValue::S(query.partition.clone()));
         let mut key_condition = "#p = :p".to_owned();
+        if query.range != KeyRange::All {
+            // DynamoDB rejects placeholders the expression does not use.
+            expr.names.insert("#s".into(), sk_attr.into());
+        }
         match &query.range {
             KeyRange::All => {}
             KeyRange::BeginsWith(prefix) => {
