@@ -4,8 +4,10 @@
 mod batch;
 mod dispatch;
 mod jobs;
+mod poller;
 mod registry;
 
 pub use batch::{IncomingMessage, MessageOutcome, process_batch};
 pub use dispatch::dispatch;
+pub use poller::{PollReport, poll_once};
 pub use registry::{JobError, JobHandler, JobRegistry};
