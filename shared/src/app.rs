@@ -27,7 +27,13 @@ impl AppContext {
         queue: Arc<dyn JobQueue>,
         backend: &'static str,
     ) -> Self {
-        Self { clock, stores: Stores::new(table), cache, queue, backend }
+        Self {
+            clock,
+            stores: Stores::new(table),
+            cache,
+            queue,
+            backend,
+        }
     }
 
     /// The embedded default: every port in memory, time from `clock`.
@@ -44,11 +50,21 @@ impl AppContext {
     /// DynamoDB, Redis and SQS as configured. Builds clients only: no network call happens until first use.
     pub async fn aws(settings: &AwsSettings, clock: Arc<dyn Clock>) -> Result<Self, ConfigError> {
         let sdk = sdk_config().await;
-        let table = DynamoTable::new(aws_sdk_dynamodb::Client::new(&sdk), &settings.table_name, clock.clone());
+        let table = DynamoTable::new(
+            aws_sdk_dynamodb::Client::new(&sdk),
+            &settings.table_name,
+            clock.clone(),
+        );
         let cache = RedisCache::connect_lazily(&settings.redis_url, settings.cache_prefix.clone())
             .map_err(|e| ConfigError(e.to_string()))?;
         let queue = SqsQueue::new(aws_sdk_sqs::Client::new(&sdk), settings.queue_urls.clone());
-        Ok(Self::new(clock, Arc::new(table), Arc::new(cache), Arc::new(queue), "aws"))
+        Ok(Self::new(
+            clock,
+            Arc::new(table),
+            Arc::new(cache),
+            Arc::new(queue),
+            "aws",
+        ))
     }
 
     /// What a Lambda function uses: AWS settings from the environment and the wall clock.

@@ -30,7 +30,10 @@ pub enum PortError {
     Conflict { op_index: Option<usize> },
     /// The backend did not answer within the call's time limit.
     #[error("{backend} timed out during {operation}")]
-    Timeout { backend: Backend, operation: &'static str },
+    Timeout {
+        backend: Backend,
+        operation: &'static str,
+    },
     /// The backend answered with an error or could not be reached.
     #[error("{backend} unavailable: {detail}")]
     Unavailable { backend: Backend, detail: String },
@@ -48,11 +51,17 @@ impl PortError {
     }
 
     pub fn unavailable(backend: Backend, detail: impl std::fmt::Display) -> Self {
-        PortError::Unavailable { backend, detail: detail.to_string() }
+        PortError::Unavailable {
+            backend,
+            detail: detail.to_string(),
+        }
     }
 
     pub fn corrupt(backend: Backend, detail: impl std::fmt::Display) -> Self {
-        PortError::Corrupt { backend, detail: detail.to_string() }
+        PortError::Corrupt {
+            backend,
+            detail: detail.to_string(),
+        }
     }
 }
 

@@ -9,7 +9,10 @@ pub async fn handle(ctx: &AppContext, registry: &JobRegistry, event: SqsEvent) -
     let messages: Vec<IncomingMessage> = event
         .records
         .into_iter()
-        .map(|r| IncomingMessage { message_id: r.message_id.unwrap_or_default(), body: r.body.unwrap_or_default() })
+        .map(|r| IncomingMessage {
+            message_id: r.message_id.unwrap_or_default(),
+            body: r.body.unwrap_or_default(),
+        })
         .collect();
     let outcomes = process_batch(ctx, registry, &messages).await;
     let mut response = SqsBatchResponse::default();

@@ -26,7 +26,12 @@ const SLOW_REQUEST: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Runs an endpoint: checks the caller has `role`, runs `service`, wraps its value in the success envelope
 /// (or its error in the error envelope) and logs one line with the request id, status and latency.
-pub async fn respond<T, F, Fut>(request: Request, role: Role, status: u16, service: F) -> Response<Body>
+pub async fn respond<T, F, Fut>(
+    request: Request,
+    role: Role,
+    status: u16,
+    service: F,
+) -> Response<Body>
 where
     T: serde::Serialize,
     F: FnOnce(Request, Identity) -> Fut,
@@ -47,9 +52,23 @@ where
     let elapsed = started.elapsed();
     let code = response.status().as_u16();
     if elapsed > SLOW_REQUEST {
-        tracing::warn!(request_id, method, path, status = code, latency_ms = elapsed.as_millis() as u64, "slow request");
+        tracing::warn!(
+            request_id,
+            method,
+            path,
+            status = code,
+            latency_ms = elapsed.as_millis() as u64,
+            "slow request"
+        );
     } else {
-        tracing::info!(request_id, method, path, status = code, latency_ms = elapsed.as_millis() as u64, "request");
+        tracing::info!(
+            request_id,
+            method,
+            path,
+            status = code,
+            latency_ms = elapsed.as_millis() as u64,
+            "request"
+        );
     }
     response
 }

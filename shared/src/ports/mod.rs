@@ -8,5 +8,6 @@ pub mod table;
 pub use cache::Cache;
 pub use queue::{JobQueue, QueueAttributes, QueueRef, ReceivedMessage};
 pub use table::{
-    Condition, Cursor, Index, Item, Key, KeyRange, Page, Query, Table, TransactOp, Update, UpdateAction, Value,
+    Condition, Cursor, Index, Item, Key, KeyRange, Page, Query, Table, TransactOp, Update,
+    UpdateAction, Value,
 };

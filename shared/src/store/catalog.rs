@@ -20,12 +20,19 @@ impl CatalogStore {
         let mut item = codec::encode(server, &[])?;
         item.extend(keys::server(&server.id).to_item());
         item.insert("gsi1pk".into(), string(keys::ALL_SERVERS));
-        item.insert("gsi1sk".into(), string(format!("{}#{}", server.location, server.id)));
+        item.insert(
+            "gsi1sk".into(),
+            string(format!("{}#{}", server.location, server.id)),
+        );
         self.table.put(item, Some(Condition::NotExists)).await
     }
 
     pub async fn server(&self, id: &ServerId) -> PortResult<Option<Server>> {
-        self.table.get(&keys::server(id)).await?.map(|i| codec::decode(i, &[])).transpose()
+        self.table
+            .get(&keys::server(id))
+            .await?
+            .map(|i| codec::decode(i, &[]))
+            .transpose()
     }
 
     /// Every server, ordered by location: one index partition, read page by page (no scan).
@@ -37,16 +44,28 @@ impl CatalogStore {
         let mut item = codec::encode(plan, &[])?;
         item.extend(keys::plan(&plan.id).to_item());
         item.insert("gsi1pk".into(), string(keys::ALL_PLANS));
-        item.insert("gsi1sk".into(), string(format!("{}#{}", plan.server_id, plan.id)));
+        item.insert(
+            "gsi1sk".into(),
+            string(format!("{}#{}", plan.server_id, plan.id)),
+        );
         self.table.put(item, Some(Condition::NotExists)).await
     }
 
     pub async fn plan(&self, id: &PlanId) -> PortResult<Option<Plan>> {
-        self.table.get(&keys::plan(id)).await?.map(|i| codec::decode(i, &[])).transpose()
+        self.table
+            .get(&keys::plan(id))
+            .await?
+            .map(|i| codec::decode(i, &[]))
+            .transpose()
     }
 
     pub async fn plans_of_server(&self, server: &ServerId) -> PortResult<Vec<Plan>> {
-        super::query_all(&*self.table, Query::new(Index::Gsi1, keys::ALL_PLANS).range(KeyRange::BeginsWith(format!("{server}#")))).await
+        super::query_all(
+            &*self.table,
+            Query::new(Index::Gsi1, keys::ALL_PLANS)
+                .range(KeyRange::BeginsWith(format!("{server}#"))),
+        )
+        .await
     }
 
     pub async fn plans(&self) -> PortResult<Vec<Plan>> {

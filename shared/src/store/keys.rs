@@ -1,6 +1,8 @@
 //! The single-table key design: every partition and sort key the repositories use is built here.
 
-use crate::domain::{CustomerId, OrderId, OrderStatus, PaymentStatus, PlanId, ServerId, TransactionType};
+use crate::domain::{
+    CustomerId, OrderId, OrderStatus, PaymentStatus, PlanId, ServerId, TransactionType,
+};
 use crate::ports::table::Key;
 use chrono::{DateTime, Utc};
 
@@ -33,7 +35,10 @@ pub fn wallet_transaction_partition(customer: &CustomerId) -> String {
 pub const WALLET_TRANSACTION_PREFIX: &str = "WTX#";
 
 pub fn wallet_transaction(customer: &CustomerId, created: DateTime<Utc>, id: &str) -> Key {
-    Key::new(wallet_transaction_partition(customer), format!("{WALLET_TRANSACTION_PREFIX}{}#{id}", sortable_time(created)))
+    Key::new(
+        wallet_transaction_partition(customer),
+        format!("{WALLET_TRANSACTION_PREFIX}{}#{id}", sortable_time(created)),
+    )
 }
 
 pub fn wallet_transactions_by_type(kind: TransactionType) -> String {
@@ -94,7 +99,10 @@ pub fn clients_of_customer(customer: &CustomerId) -> String {
 }
 
 pub fn clients_of_server(server: &ServerId, active: bool) -> String {
-    format!("SERVER#{server}#CLIENTS#{}", if active { "active" } else { "inactive" })
+    format!(
+        "SERVER#{server}#CLIENTS#{}",
+        if active { "active" } else { "inactive" }
+    )
 }
 
 /// Expiry is indexed per day, so "what expires between A and B" reads one small partition per day.

@@ -60,7 +60,9 @@ pub(crate) async fn query_all<T: serde::de::DeserializeOwned>(
     let mut out = Vec::new();
     let mut cursor = None;
     loop {
-        let page = table.query(query.clone().limit(500).start_after(cursor)).await?;
+        let page = table
+            .query(query.clone().limit(500).start_after(cursor))
+            .await?;
         for item in page.items {
             out.push(decode(item, &[])?);
         }

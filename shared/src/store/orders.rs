@@ -2,7 +2,8 @@ use super::{codec, keys, query_all};
 use crate::domain::{CustomerId, Order, OrderId, OrderItem, OrderStatus, PaymentStatus, ServerId};
 use crate::error::PortResult;
 use crate::ports::table::{
-    Condition, Cursor, Index, Item, KeyRange, Query, Table, TransactOp, Update, UpdateAction, Value, string,
+    Condition, Cursor, Index, Item, KeyRange, Query, Table, TransactOp, Update, UpdateAction,
+    Value, string,
 };
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -14,7 +15,10 @@ pub struct OrderStore {
 
 fn time_window(from: DateTime<Utc>, to: DateTime<Utc>) -> KeyRange {
     // `~` sorts after every character used in ids, so the window includes everything at `to`.
-    KeyRange::Between(keys::sortable_time(from), format!("{}~", keys::sortable_time(to)))
+    KeyRange::Between(
+        keys::sortable_time(from),
+        format!("{}~", keys::sortable_time(to)),
+    )
 }
 
 impl OrderStore {
@@ -27,11 +31,20 @@ impl OrderStore {
         let mut item = codec::encode(order, &[])?;
         item.extend(keys::order(&order.id).to_item());
         let position = format!("{}#{}", keys::sortable_time(order.created_at), order.id);
-        item.insert("gsi1pk".into(), string(keys::orders_of_customer(&order.customer_id)));
+        item.insert(
+            "gsi1pk".into(),
+            string(keys::orders_of_customer(&order.customer_id)),
+        );
         item.insert("gsi1sk".into(), string(position.clone()));
-        item.insert("gsi2pk".into(), string(keys::orders_by_payment_status(order.payment_status)));
+        item.insert(
+            "gsi2pk".into(),
+            string(keys::orders_by_payment_status(order.payment_status)),
+        );
         item.insert("gsi2sk".into(), string(position.clone()));
-        item.insert("gsi3pk".into(), string(keys::orders_by_status(order.order_status)));
+        item.insert(
+            "gsi3pk".into(),
+            string(keys::orders_by_status(order.order_status)),
+        );
         item.insert("gsi3sk".into(), string(position));
         Ok(item)
     }
@@ -40,31 +53,50 @@ impl OrderStore {
     pub fn line_item(&self, line: &OrderItem) -> PortResult<Item> {
         let mut item = codec::encode(line, &[])?;
         item.extend(keys::order_item(&line.order_id, line.line).to_item());
-        item.insert("gsi1pk".into(), string(keys::order_items_of_server(&line.server_id)));
+        item.insert(
+            "gsi1pk".into(),
+            string(keys::order_items_of_server(&line.server_id)),
+        );
         item.insert(
             "gsi1sk".into(),
-            string(format!("{}#{}#{:04}", keys::sortable_time(line.created_at), line.order_id, line.line)),
+            string(format!(
+                "{}#{}#{:04}",
+                keys::sortable_time(line.created_at),
+                line.order_id,
+                line.line
+            )),
         );
         Ok(item)
     }
 
     /// The writes that create an order with its lines, for use inside the checkout transaction.
     pub fn create_ops(&self, order: &Order, lines: &[OrderItem]) -> PortResult<Vec<TransactOp>> {
-        let mut ops = vec![TransactOp::Put { item: self.order_item(order)?, condition: Some(Condition::NotExists) }];
+        let mut ops = vec![TransactOp::Put {
+            item: self.order_item(order)?,
+            condition: Some(Condition::NotExists),
+        }];
         for line in lines {
-            ops.push(TransactOp::Put { item: self.line_item(line)?, condition: Some(Condition::NotExists) });
+            ops.push(TransactOp::Put {
+                item: self.line_item(line)?,
+                condition: Some(Condition::NotExists),
+            });
         }
         Ok(ops)
     }
 
     pub async fn get(&self, id: &OrderId) -> PortResult<Option<Order>> {
-        self.table.get(&keys::order(id)).await?.map(|i| codec::decode(i, &[])).transpose()
+        self.table
+            .get(&keys::order(id))
+            .await?
+            .map(|i| codec::decode(i, &[]))
+            .transpose()
     }
 
     pub async fn lines(&self, id: &OrderId) -> PortResult<Vec<OrderItem>> {
         query_all(
             &*self.table,
-            Query::new(Index::Primary, keys::order_partition(id)).range(KeyRange::BeginsWith("ITEM#".into())),
+            Query::new(Index::Primary, keys::order_partition(id))
+                .range(KeyRange::BeginsWith("ITEM#".into())),
         )
         .await
     }
@@ -76,8 +108,13 @@ impl OrderStore {
         limit: usize,
         after: Option<Cursor>,
     ) -> PortResult<(Vec<Order>, Option<Cursor>)> {
-        self.page(Query::new(Index::Gsi1, keys::orders_of_customer(customer)).descending().limit(limit).start_after(after))
-            .await
+        self.page(
+            Query::new(Index::Gsi1, keys::orders_of_customer(customer))
+                .descending()
+                .limit(limit)
+                .start_after(after),
+        )
+        .await
     }
 
     /// Orders with a payment status created in [from, to], oldest first.
@@ -89,14 +126,24 @@ impl OrderStore {
     ) -> PortResult<Vec<Order>> {
         query_all(
             &*self.table,
-            Query::new(Index::Gsi2, keys::orders_by_payment_status(status)).range(time_window(from, to)),
+            Query::new(Index::Gsi2, keys::orders_by_payment_status(status))
+                .range(time_window(from, to)),
         )
         .await
     }
 
     /// Orders in an order status created in [from, to], oldest first.
-    pub async fn by_status(&self, status: OrderStatus, from: DateTime<Utc>, to: DateTime<Utc>) -> PortResult<Vec<Order>> {
-        query_all(&*self.table, Query::new(Index::Gsi3, keys::orders_by_status(status)).range(time_window(from, to))).await
+    pub async fn by_status(
+        &self,
+        status: OrderStatus,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> PortResult<Vec<Order>> {
+        query_all(
+            &*self.table,
+            Query::new(Index::Gsi3, keys::orders_by_status(status)).range(time_window(from, to)),
+        )
+        .await
     }
 
     /// Order lines sold on a server in [from, to], oldest first.
@@ -108,7 +155,8 @@ impl OrderStore {
     ) -> PortResult<Vec<OrderItem>> {
         query_all(
             &*self.table,
-            Query::new(Index::Gsi1, keys::order_items_of_server(server)).range(time_window(from, to)),
+            Query::new(Index::Gsi1, keys::order_items_of_server(server))
+                .range(time_window(from, to)),
         )
         .await
     }
@@ -128,14 +176,20 @@ impl OrderStore {
             UpdateAction::Set("updated_at".into(), string(now.to_rfc3339())),
         ];
         if to == OrderStatus::Completed {
-            actions.push(UpdateAction::Set("completed_at".into(), string(now.to_rfc3339())));
+            actions.push(UpdateAction::Set(
+                "completed_at".into(),
+                string(now.to_rfc3339()),
+            ));
         }
         let item = self
             .table
             .update(Update {
                 key: keys::order(id),
                 actions,
-                condition: Some(Condition::AttributeEquals("order_status".into(), Value::S(from.as_str().into()))),
+                condition: Some(Condition::AttributeEquals(
+                    "order_status".into(),
+                    Value::S(from.as_str().into()),
+                )),
             })
             .await?;
         codec::decode(item, &[])
@@ -143,7 +197,11 @@ impl OrderStore {
 
     async fn page(&self, query: Query) -> PortResult<(Vec<Order>, Option<Cursor>)> {
         let page = self.table.query(query).await?;
-        let orders = page.items.into_iter().map(|i| codec::decode(i, &[])).collect::<PortResult<_>>()?;
+        let orders = page
+            .items
+            .into_iter()
+            .map(|i| codec::decode(i, &[]))
+            .collect::<PortResult<_>>()?;
         Ok((orders, page.next))
     }
 }

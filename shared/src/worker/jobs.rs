@@ -17,8 +17,8 @@ struct RecordAlert;
 #[async_trait]
 impl JobHandler for RecordAlert {
     async fn handle(&self, ctx: &AppContext, job: &Job) -> Result<(), JobError> {
-        let alert: Alert =
-            serde_json::from_value(job.payload.clone()).map_err(|e| JobError::InvalidPayload(e.to_string()))?;
+        let alert: Alert = serde_json::from_value(job.payload.clone())
+            .map_err(|e| JobError::InvalidPayload(e.to_string()))?;
         match ctx.stores.alerts.record(&alert).await {
             // Already recorded by an earlier attempt that failed before it could say so: the effect holds.
             Ok(()) | Err(PortError::Conflict { .. }) => {}

@@ -27,7 +27,10 @@ pub async fn poll_once(
     }
     let messages: Vec<IncomingMessage> = received
         .iter()
-        .map(|m| IncomingMessage { message_id: m.message_id.clone(), body: m.body.clone() })
+        .map(|m| IncomingMessage {
+            message_id: m.message_id.clone(),
+            body: m.body.clone(),
+        })
         .collect();
     let outcomes = process_batch(ctx, registry, &messages).await;
     let mut report = PollReport::default();

@@ -26,7 +26,11 @@ pub struct JobRegistry {
 }
 
 impl JobRegistry {
-    pub fn register(&mut self, job_type: &'static str, handler: impl JobHandler + 'static) -> &mut Self {
+    pub fn register(
+        &mut self,
+        job_type: &'static str,
+        handler: impl JobHandler + 'static,
+    ) -> &mut Self {
         self.handlers.insert(job_type, Arc::new(handler));
         self
     }

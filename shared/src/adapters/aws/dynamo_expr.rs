@@ -40,7 +40,9 @@ impl Expr {
                 let pk = self.name("pk");
                 let ttl = self.name(TTL);
                 let now = self.value(AttributeValue::N(now.to_string()));
-                format!("(attribute_exists({pk}) AND (attribute_not_exists({ttl}) OR {ttl} > {now}))")
+                format!(
+                    "(attribute_exists({pk}) AND (attribute_not_exists({ttl}) OR {ttl} > {now}))"
+                )
             }
             Condition::AttributeEquals(a, v) => self.comparison(a, "=", v.clone().into()),
             Condition::AttributeNotEquals(a, v) => self.comparison(a, "<>", v.clone().into()),
@@ -114,5 +116,53 @@ impl Expr {
 
     pub fn values_or_none(&self) -> Option<HashMap<String, AttributeValue>> {
         (!self.values.is_empty()).then(|| self.values.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::Decimal;
+
+    #[test]
+    fn conditions_translate_with_placeholders_for_every_name_and_value() {
+        let mut expr = Expr::default();
+        let text = expr.condition(
+            &Condition::Or(vec![
+                Condition::NotExists,
+                Condition::And(vec![
+                    Condition::AttributeEquals("status".into(), Value::S("in_progress".into())),
+                    Condition::LessThan("lease_until".into(), Decimal::from(100)),
+                ]),
+            ]),
+            50,
+        );
+        assert_eq!(
+            text,
+            "((attribute_not_exists(#n0) OR #n1 <= :v0) OR (#n2 = :v1 AND #n3 < :v2))"
+        );
+        assert_eq!(expr.names.get("#n1").map(String::as_str), Some("ttl"));
+        assert_eq!(
+            expr.values.get(":v0"),
+            Some(&AttributeValue::N("50".into()))
+        );
+    }
+
+    #[test]
+    fn updates_add_atomically_and_remove() {
+        let mut expr = Expr::default();
+        let text = expr.update(&[
+            UpdateAction::Add("balance".into(), Decimal::new(-250, 2)),
+            UpdateAction::Set("updated_at".into(), Value::S("t".into())),
+            UpdateAction::Remove("lease".into()),
+        ]);
+        assert_eq!(
+            text,
+            "SET #n0 = if_not_exists(#n0, :v0) + :v1, #n1 = :v2 REMOVE #n2"
+        );
+        assert_eq!(
+            expr.values.get(":v1"),
+            Some(&AttributeValue::N("-2.50".into()))
+        );
     }
 }

@@ -1,0 +1,89 @@
+//! Schedules and queue workers, in process: schedules fire from the route table's expressions (the same ones
+//! the template gives EventBridge Scheduler), and each worker drains its queues as the SQS event source would.
+
+use shared::app::AppContext;
+use shared::ports::QueueRef;
+use shared::routes::{FUNCTIONS, Trigger};
+use shared::schedule::Schedule;
+use shared::worker::{JobRegistry, poll_once};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A failed message comes back after this long (SQS visibility timeout; shorter than in AWS so retries show).
+const VISIBILITY: Duration = Duration::from_secs(10);
+
+pub fn start(ctx: Arc<AppContext>) -> Result<Vec<tokio::task::JoinHandle<()>>, String> {
+    let mut tasks = Vec::new();
+    let registry = Arc::new(JobRegistry::standard());
+    for spec in FUNCTIONS {
+        match spec.trigger {
+            Trigger::Schedule { expression } => {
+                let schedule =
+                    Schedule::parse(expression).map_err(|e| format!("{}: {e}", spec.name))?;
+                let ctx = ctx.clone();
+                tasks.push(tokio::spawn(run_schedule(ctx, spec.name, schedule)));
+            }
+            Trigger::Worker { queues } => {
+                for priority in queues {
+                    let (ctx, registry) = (ctx.clone(), registry.clone());
+                    tasks.push(tokio::spawn(run_worker(
+                        ctx,
+                        registry,
+                        spec.name,
+                        QueueRef::Main(*priority),
+                    )));
+                }
+            }
+            Trigger::Http { .. } => {}
+        }
+    }
+    Ok(tasks)
+}
+
+async fn run_schedule(ctx: Arc<AppContext>, name: &'static str, schedule: Schedule) {
+    loop {
+        let now = ctx.clock.now();
+        let Some(next) = schedule.next_after(now) else {
+            return;
+        };
+        tokio::time::sleep((next - now).to_std().unwrap_or_default()).await;
+        // The payload EventBridge Scheduler sends with the template's input.
+        let payload = serde_json::json!({ "scheduled_time": next });
+        match shared::handlers::scheduled(name, &ctx, payload).await {
+            Some(Ok(summary)) => tracing::info!(function = name, %summary, "schedule ran"),
+            Some(Err(error)) => tracing::error!(function = name, error, "schedule failed"),
+            None => tracing::error!(function = name, "no scheduled handler"),
+        }
+    }
+}
+
+async fn run_worker(
+    ctx: Arc<AppContext>,
+    registry: Arc<JobRegistry>,
+    name: &'static str,
+    queue: QueueRef,
+) {
+    loop {
+        match poll_once(&ctx, &registry, queue, Duration::from_secs(10), VISIBILITY).await {
+            Ok(report) if !report.outcomes.is_empty() => {
+                let failed = report
+                    .outcomes
+                    .iter()
+                    .filter(|(_, o)| o.is_failure())
+                    .count();
+                tracing::info!(
+                    function = name,
+                    queue = queue.name(),
+                    received = report.outcomes.len(),
+                    failed,
+                    "batch"
+                );
+            }
+            Ok(_) => {}
+            Err(error) => {
+                tracing::warn!(function = name, queue = queue.name(), %error, "receive failed; retrying");
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
+        }
+    }
+}

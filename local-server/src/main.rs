@@ -1,0 +1,250 @@
+//! The local run: every function of the route table in one process on 127.0.0.1.
+//!
+//! `cargo run -p local-server` serves the embedded in-memory backend filled with demo data; `--backend aws`
+//! points it at DynamoDB/SQS/Redis endpoints instead (e.g. the emulators of `scripts/test-services.sh`).
+//! `cargo run -p local-server -- token --admin` prints a dev token.
+
+mod background;
+mod demo;
+mod dev_token;
+mod gateway;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use hyper::server::conn::http1;
+use hyper_util::rt::TokioIo;
+use shared::app::AppContext;
+use shared::clock::{Clock, SystemClock};
+use shared::config::AwsSettings;
+use shared::routes::{FUNCTIONS, Trigger};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(
+    name = "local-server",
+    about = "Runs every 1000proxy system-services function locally"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve every function (the default).
+    Serve(ServeArgs),
+    /// Print a dev token the local server accepts.
+    Token {
+        /// Put the token's subject in the `admin` group.
+        #[arg(long)]
+        admin: bool,
+        /// The subject (customer id); random when not given.
+        #[arg(long)]
+        subject: Option<String>,
+        #[arg(long, default_value_t = 12)]
+        hours: i64,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum BackendChoice {
+    /// In-memory store, cache and queues (the embedded default).
+    Memory,
+    /// DynamoDB, Redis and SQS at the configured endpoints.
+    Aws,
+}
+
+#[derive(clap::Args, Clone)]
+struct ServeArgs {
+    #[arg(long, default_value = "127.0.0.1:3000", env = "LOCAL_ADDR")]
+    addr: SocketAddr,
+    #[arg(long, value_enum, default_value_t = BackendChoice::Memory, env = "LOCAL_BACKEND")]
+    backend: BackendChoice,
+    /// Do not load the demo data set.
+    #[arg(long)]
+    no_demo: bool,
+    /// Seed of the demo data set (same seed, same data).
+    #[arg(long, default_value_t = 1000)]
+    seed: u64,
+    /// With `--backend aws`: create the table and queues (named by `--name`) at `AWS_ENDPOINT_URL` instead of
+    /// reading TABLE_NAME and QUEUE_URL_* from the environment. For emulators.
+    #[arg(long)]
+    provision: bool,
+    /// Table name and queue prefix for `--provision`.
+    #[arg(long, default_value = "1000proxy-local")]
+    name: String,
+    /// Redis for `--provision` (otherwise REDIS_URL).
+    #[arg(long, default_value = "redis://127.0.0.1:16379/0")]
+    redis_url: String,
+}
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Command::Token {
+            admin,
+            subject,
+            hours,
+        }) => print_token(admin, subject, hours),
+        Some(Command::Serve(args)) => serve(args).await,
+        None => serve(cli.serve).await,
+    };
+    if let Err(error) = result {
+        eprintln!("local-server: {error}");
+        std::process::exit(1);
+    }
+}
+
+fn print_token(admin: bool, subject: Option<String>, hours: i64) -> Result<(), String> {
+    let subject = subject.unwrap_or_else(|| {
+        if admin {
+            "local-admin".into()
+        } else {
+            uuid::Uuid::new_v4().to_string()
+        }
+    });
+    let groups: &[&str] = if admin { &["admin"] } else { &[] };
+    println!(
+        "{}",
+        dev_token::issue(
+            &subject,
+            groups,
+            hours,
+            SystemClock.now().timestamp(),
+            &dev_token::secret()
+        )?
+    );
+    Ok(())
+}
+
+async fn backend(args: &ServeArgs) -> Result<AppContext, String> {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    match args.backend {
+        BackendChoice::Memory => Ok(AppContext::in_memory(clock)),
+        BackendChoice::Aws if args.provision => {
+            let sdk = shared::adapters::aws::sdk_config().await;
+            let dynamo = aws_sdk_dynamodb::Client::new(&sdk);
+            shared::adapters::aws::provision::create_table(&dynamo, &args.name)
+                .await
+                .map_err(|e| e.to_string())?;
+            let sqs = aws_sdk_sqs::Client::new(&sdk);
+            let queue_urls = shared::adapters::aws::provision::create_queues(&sqs, &args.name)
+                .await
+                .map_err(|e| e.to_string())?;
+            let settings = AwsSettings {
+                table_name: args.name.clone(),
+                redis_url: args.redis_url.clone(),
+                cache_prefix: format!("{}:", args.name),
+                queue_urls,
+            };
+            AppContext::aws(&settings, clock)
+                .await
+                .map_err(|e| e.to_string())
+        }
+        BackendChoice::Aws => {
+            let settings = AwsSettings::from_env().map_err(|e| e.to_string())?;
+            AppContext::aws(&settings, clock)
+                .await
+                .map_err(|e| e.to_string())
+        }
+    }
+}
+
+async fn serve(args: ServeArgs) -> Result<(), String> {
+    shared::logging::init();
+    let ctx = Arc::new(backend(&args).await?);
+    let demo = if args.no_demo {
+        None
+    } else {
+        Some(
+            demo::load(&ctx, args.seed)
+                .await
+                .map_err(|e| format!("loading demo data: {e}"))?,
+        )
+    };
+    let listener = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .map_err(|e| format!("bind {}: {e}", args.addr))?;
+    let secret = Arc::new(dev_token::secret());
+    let admin_token = dev_token::issue(
+        "local-admin",
+        &["admin"],
+        12,
+        ctx.clock.now().timestamp(),
+        &secret,
+    )?;
+    background::start(ctx.clone())?;
+    print_banner(&args, demo.as_ref(), &admin_token);
+
+    loop {
+        let (stream, _) = tokio::select! {
+            accepted = listener.accept() => accepted.map_err(|e| e.to_string())?,
+            _ = tokio::signal::ctrl_c() => {
+                println!("\nstopped");
+                return Ok(());
+            }
+        };
+        let (ctx, secret) = (ctx.clone(), secret.clone());
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |request| {
+                let (ctx, secret) = (ctx.clone(), secret.clone());
+                async move {
+                    Ok::<_, std::convert::Infallible>(gateway::handle(&ctx, &secret, request).await)
+                }
+            });
+            if let Err(error) = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await
+            {
+                tracing::debug!(%error, "connection closed with an error");
+            }
+        });
+    }
+}
+
+fn print_banner(args: &ServeArgs, demo: Option<&demo::DemoSummary>, admin_token: &str) {
+    let backend = match args.backend {
+        BackendChoice::Memory => "memory (embedded)",
+        BackendChoice::Aws => "aws (DynamoDB / Redis / SQS endpoints)",
+    };
+    println!("1000proxy system services — local run");
+    println!("  backend    {backend}");
+    if let Some(d) = demo {
+        println!(
+            "  demo data  {} customers, {} servers, {} plans, {} orders ({} paid revenue), {} clients",
+            d.customers, d.servers, d.plans, d.orders, d.paid_revenue, d.clients
+        );
+    }
+    println!("  listening  http://{}", args.addr);
+    for spec in FUNCTIONS {
+        match spec.trigger {
+            Trigger::Http { method, path } => {
+                let role = match spec.role {
+                    Some(shared::http::Role::Admin) => "admin",
+                    Some(shared::http::Role::Customer) => "customer",
+                    None => "public",
+                };
+                println!("  route      {method} {path}  ({}, {role})", spec.name);
+            }
+            Trigger::Schedule { expression } => {
+                println!("  schedule   {expression}  ({})", spec.name)
+            }
+            Trigger::Worker { queues } => {
+                let names: Vec<&str> = queues.iter().map(|q| q.as_str()).collect();
+                println!("  worker     {}  ({})", names.join(", "), spec.name);
+            }
+        }
+    }
+    println!("  openapi    http://{}/openapi.json", args.addr);
+    println!();
+    println!("Admin token (12 h; `cargo run -p local-server -- token --admin` prints another):");
+    println!("  export TOKEN={admin_token}");
+    println!(
+        "  curl -s -H \"Authorization: Bearer $TOKEN\" http://{}/admin/system/health",
+        args.addr
+    );
+    println!();
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Every test, from a clean clone: installs and starts the test services (Redis, moto as DynamoDB + SQS),
+# checks formatting and lints, runs the whole workspace's tests against them, lints the SAM template, and
+# stops the services it started — also when something fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/test-services.sh start
+trap 'scripts/test-services.sh stop' EXIT
+eval "$(scripts/test-services.sh env)"
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+echo "== cargo test --workspace"
+cargo test --workspace --no-fail-fast
+echo "== SAM template lint"
+scripts/lint-template.sh

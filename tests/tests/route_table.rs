@@ -1,0 +1,336 @@
+//! The route/function table is the single source of truth: the SAM template, the function binaries, the
+//! `events/` samples, the handlers the local server calls, the OpenAPI document and authorization must all
+//! agree with it. Adding a function anywhere without the others fails here.
+
+use integration_tests::{Backend, TestApp};
+use serde_yaml::Value as Yaml;
+use shared::domain::Priority;
+use shared::http::apigw::HttpEvent;
+use shared::ports::QueueRef;
+use shared::routes::{FUNCTIONS, Trigger, match_http};
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+fn repo_file(path: &str) -> String {
+    let full = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(path);
+    std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{}: {e}", full.display()))
+}
+
+fn template() -> Yaml {
+    serde_yaml::from_str(&repo_file("infra/template.yaml")).expect("infra/template.yaml parses")
+}
+
+/// `!GetAtt X.Arn` (or the long form) -> `X`.
+fn get_att_target(value: &Yaml) -> Option<String> {
+    match value {
+        Yaml::Tagged(tagged) if tagged.tag == "!GetAtt" => tagged
+            .value
+            .as_str()
+            .and_then(|s| s.strip_suffix(".Arn"))
+            .map(str::to_owned),
+        Yaml::Mapping(m) => m.get("Fn::GetAtt").and_then(|v| match v {
+            Yaml::Sequence(s) => s.first().and_then(Yaml::as_str).map(str::to_owned),
+            Yaml::String(s) => s.strip_suffix(".Arn").map(str::to_owned),
+            _ => None,
+        }),
+        _ => None,
+    }
+}
+
+fn queue_logical_id(queue: QueueRef) -> String {
+    let name = match queue.priority() {
+        Priority::High => "High",
+        Priority::Default => "Default",
+        Priority::Low => "Low",
+        Priority::Analytics => "Analytics",
+        Priority::Notifications => "Notifications",
+    };
+    match queue {
+        QueueRef::Main(_) => format!("{name}Queue"),
+        QueueRef::DeadLetter(_) => format!("{name}DeadLetterQueue"),
+    }
+}
+
+#[test]
+fn the_template_declares_exactly_the_functions_of_the_table() {
+    let template = template();
+    let resources = template["Resources"].as_mapping().expect("Resources");
+    let declared: BTreeSet<String> = resources
+        .iter()
+        .filter(|(_, r)| r["Type"].as_str() == Some("AWS::Serverless::Function"))
+        .map(|(id, _)| id.as_str().unwrap().to_owned())
+        .collect();
+    let expected: BTreeSet<String> = FUNCTIONS.iter().map(|f| f.logical_id()).collect();
+    assert_eq!(declared, expected, "template functions vs route table");
+
+    for spec in FUNCTIONS {
+        let resource = &template["Resources"][spec.logical_id().as_str()];
+        assert_eq!(
+            resource["Metadata"]["BuildMethod"].as_str(),
+            Some("rust-cargolambda"),
+            "{}",
+            spec.name
+        );
+        assert_eq!(
+            resource["Metadata"]["BuildProperties"]["Binary"].as_str(),
+            Some(spec.name),
+            "{}",
+            spec.name
+        );
+        let events: Vec<&Yaml> = resource["Properties"]["Events"]
+            .as_mapping()
+            .map(|m| m.values().collect())
+            .unwrap_or_default();
+        match spec.trigger {
+            Trigger::Http { method, path } => {
+                let routes: Vec<(String, String)> = events
+                    .iter()
+                    .filter(|e| e["Type"].as_str() == Some("HttpApi"))
+                    .map(|e| {
+                        let p = &e["Properties"];
+                        (
+                            p["Method"].as_str().unwrap_or_default().to_uppercase(),
+                            p["Path"].as_str().unwrap_or_default().to_owned(),
+                        )
+                    })
+                    .collect();
+                assert_eq!(
+                    routes,
+                    [(method.to_owned(), path.to_owned())],
+                    "{}: HTTP route",
+                    spec.name
+                );
+            }
+            Trigger::Schedule { expression } => {
+                let schedules: Vec<&str> = events
+                    .iter()
+                    .filter(|e| matches!(e["Type"].as_str(), Some("ScheduleV2" | "Schedule")))
+                    .filter_map(|e| e["Properties"]["ScheduleExpression"].as_str())
+                    .collect();
+                assert_eq!(schedules, [expression], "{}: schedule", spec.name);
+            }
+            Trigger::Worker { queues } => {
+                let mut subscribed: Vec<String> = events
+                    .iter()
+                    .filter(|e| e["Type"].as_str() == Some("SQS"))
+                    .map(|e| {
+                        let p = &e["Properties"];
+                        let reports_failures =
+                            p["FunctionResponseTypes"].as_sequence().is_some_and(|s| {
+                                s.iter()
+                                    .any(|t| t.as_str() == Some("ReportBatchItemFailures"))
+                            });
+                        assert!(
+                            reports_failures,
+                            "{}: SQS events report batch item failures",
+                            spec.name
+                        );
+                        get_att_target(&p["Queue"]).expect("Queue: !GetAtt <Queue>.Arn")
+                    })
+                    .collect();
+                subscribed.sort();
+                let mut wanted: Vec<String> = queues
+                    .iter()
+                    .map(|p| queue_logical_id(QueueRef::Main(*p)))
+                    .collect();
+                wanted.sort();
+                assert_eq!(subscribed, wanted, "{}: queues", spec.name);
+            }
+        }
+    }
+}
+
+#[test]
+fn the_template_has_every_queue_with_its_dead_letter_queue_and_url() {
+    let template = template();
+    let globals = &template["Globals"]["Function"]["Environment"]["Variables"];
+    for queue in QueueRef::all() {
+        let id = queue_logical_id(queue);
+        let resource = &template["Resources"][id.as_str()];
+        assert_eq!(resource["Type"].as_str(), Some("AWS::SQS::Queue"), "{id}");
+        if let QueueRef::Main(p) = queue {
+            let redrive = &resource["Properties"]["RedrivePolicy"];
+            assert_eq!(
+                get_att_target(&redrive["deadLetterTargetArn"]),
+                Some(queue_logical_id(QueueRef::DeadLetter(p)))
+            );
+            assert_eq!(
+                redrive["maxReceiveCount"].as_u64(),
+                Some(u64::from(shared::ports::queue::MAX_RECEIVE_COUNT))
+            );
+        }
+        let var = shared::adapters::aws::QueueUrls::env_var(queue);
+        assert!(!globals[var.as_str()].is_null(), "Globals sets {var}");
+    }
+    for var in ["TABLE_NAME", "REDIS_URL"] {
+        assert!(!globals[var].is_null(), "Globals sets {var}");
+    }
+}
+
+#[test]
+fn every_function_has_a_binary_and_an_event_sample() {
+    let manifest = repo_file("functions/Cargo.toml");
+    for spec in FUNCTIONS {
+        assert!(
+            manifest.contains(&format!("name = \"{}\"", spec.name)),
+            "functions/Cargo.toml has a [[bin]] {}",
+            spec.name
+        );
+    }
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events");
+    let samples: BTreeSet<String> = std::fs::read_dir(&dir)
+        .expect("events/")
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let expected: BTreeSet<String> = FUNCTIONS
+        .iter()
+        .map(|f| format!("{}.json", f.name))
+        .collect();
+    assert_eq!(
+        samples, expected,
+        "one sample per function in events/, and nothing else"
+    );
+}
+
+fn example_path(pattern: &str) -> String {
+    pattern
+        .split('/')
+        .map(|s| if s.starts_with('{') { "example-id" } else { s })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[tokio::test]
+async fn the_local_server_serves_every_route_and_schedule_of_the_table() {
+    let app = TestApp::new(Backend::Memory).await;
+    for spec in FUNCTIONS {
+        match spec.trigger {
+            Trigger::Http { method, path } => {
+                let (matched, _) = match_http(method, &example_path(path)).expect("routed");
+                assert_eq!(matched.name, spec.name);
+                let request = HttpEvent::new(method, &example_path(path))
+                    .to_request(chrono::Utc::now())
+                    .unwrap();
+                assert!(
+                    shared::handlers::http(spec.name, &app.ctx, request)
+                        .await
+                        .is_some(),
+                    "{} has a handler",
+                    spec.name
+                );
+            }
+            Trigger::Schedule { expression } => {
+                shared::schedule::Schedule::parse(expression)
+                    .unwrap_or_else(|e| panic!("{}: {e}", spec.name));
+                let ran =
+                    shared::handlers::scheduled(spec.name, &app.ctx, serde_json::json!({})).await;
+                assert!(ran.is_some(), "{} has a scheduled handler", spec.name);
+            }
+            Trigger::Worker { queues } => assert!(!queues.is_empty()),
+        }
+    }
+}
+
+#[test]
+fn the_openapi_document_lists_exactly_the_http_routes() {
+    let document = shared::routes::openapi();
+    let mut listed = BTreeSet::new();
+    for (path, operations) in document["paths"].as_object().unwrap() {
+        for method in operations.as_object().unwrap().keys() {
+            listed.insert(format!("{} {path}", method.to_uppercase()));
+        }
+    }
+    let expected: BTreeSet<String> = FUNCTIONS
+        .iter()
+        .filter_map(|f| match f.trigger {
+            Trigger::Http { method, path } => Some(format!("{method} {path}")),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(listed, expected);
+}
+
+fn claims(subject: &str, groups: Option<&str>) -> std::collections::BTreeMap<String, String> {
+    let mut claims = std::collections::BTreeMap::from([("sub".to_owned(), subject.to_owned())]);
+    if let Some(groups) = groups {
+        claims.insert("cognito:groups".into(), groups.to_owned());
+    }
+    claims
+}
+
+async fn status_and_body(app: &TestApp, name: &str, event: HttpEvent) -> (u16, serde_json::Value) {
+    let request = event.to_request(chrono::Utc::now()).unwrap();
+    let response = shared::handlers::http(name, &app.ctx, request)
+        .await
+        .unwrap();
+    let body = match response.body() {
+        lambda_http::Body::Text(t) => serde_json::from_str(t).unwrap(),
+        _ => serde_json::Value::Null,
+    };
+    (response.status().as_u16(), body)
+}
+
+#[tokio::test]
+async fn every_route_enforces_its_role() {
+    let app = TestApp::new(Backend::Memory).await;
+    for spec in FUNCTIONS {
+        let Trigger::Http { method, path } = spec.trigger else {
+            continue;
+        };
+        let role = spec.role.expect("every HTTP route names its role");
+        let event = || HttpEvent::new(method, &example_path(path));
+
+        let (status, body) = status_and_body(&app, spec.name, event()).await;
+        assert_eq!(status, 401, "{}: no identity", spec.name);
+        assert_eq!(body["success"], false);
+        assert_eq!(body["error_code"], "unauthenticated");
+        assert!(body["request_id"].is_string());
+
+        // A customer: array claims as API Gateway encodes them.
+        let (status, body) = status_and_body(
+            &app,
+            spec.name,
+            event().with_claims(claims("c-1", Some("[customers]"))),
+        )
+        .await;
+        if role == shared::http::Role::Admin {
+            assert_eq!(status, 403, "{}: not an admin", spec.name);
+            assert_eq!(body["error_code"], "forbidden");
+        } else {
+            assert!(
+                status != 401 && status != 403,
+                "{}: a customer may call it",
+                spec.name
+            );
+        }
+
+        for groups in ["[support admin]", "admin", "[admin]"] {
+            let (status, _) = status_and_body(
+                &app,
+                spec.name,
+                event().with_claims(claims("a-1", Some(groups))),
+            )
+            .await;
+            assert!(
+                status != 401 && status != 403,
+                "{}: admin via {groups} got {status}",
+                spec.name
+            );
+        }
+        let (status, _) = status_and_body(
+            &app,
+            spec.name,
+            event().with_claims(claims("x", Some("[administrators]"))),
+        )
+        .await;
+        if role == shared::http::Role::Admin {
+            assert_eq!(
+                status, 403,
+                "{}: a group merely containing 'admin' is not admin",
+                spec.name
+            );
+        }
+    }
+}
