@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every test, from a clean clone: installs and starts the test services (Redis, moto as DynamoDB + SQS),
 # checks formatting and lints, runs the whole workspace's tests against them, lints the SAM template, and
-# stops the services it started — also when something fails.
+# stops the services it started — also when something fails. Ends with one summary line of all test counts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +14,12 @@ cargo fmt --all -- --check
 echo "== cargo clippy --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 echo "== cargo test --workspace"
-cargo test --workspace --no-fail-fast
+results=$(mktemp)
+cargo test --workspace --no-fail-fast 2>&1 | tee "$results"
 echo "== SAM template lint"
 scripts/lint-template.sh
+
+scripts/test-services.sh stop
+# The sum over every test binary (cargo prints one "test result" line per binary).
+awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d failed\n", p, f }' "$results"
+rm -f "$results"

@@ -67,6 +67,18 @@ impl PortError {
 
 pub type PortResult<T> = Result<T, PortError>;
 
+/// An error with its whole source chain: SDK errors say only "service error" at the top.
+pub fn describe(error: &dyn std::error::Error) -> String {
+    let mut detail = error.to_string();
+    let mut source = error.source();
+    while let Some(s) = source {
+        detail.push_str(": ");
+        detail.push_str(&s.to_string());
+        source = s.source();
+    }
+    detail
+}
+
 /// Runs a backend call under a time limit, mapping the elapsed limit to `PortError::Timeout`.
 pub async fn with_timeout<T>(
     backend: Backend,

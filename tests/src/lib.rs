@@ -148,3 +148,23 @@ impl TestApp {
         }
     }
 }
+
+/// Generates, for each named `async fn(TestApp)`, one test on the in-memory backend (module `memory`) and
+/// one on the AWS backend against the emulators (module `aws`).
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod memory {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$name($crate::TestApp::new($crate::Backend::Memory).await).await
+            })*
+        }
+        mod aws {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$name($crate::TestApp::new($crate::Backend::Aws).await).await
+            })*
+        }
+    };
+}

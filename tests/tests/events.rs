@@ -12,14 +12,7 @@ fn sample(name: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{} is missing: {e}", path.display()))
 }
 
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod memory { $(#[tokio::test] async fn $name() { super::$name(integration_tests::TestApp::new(integration_tests::Backend::Memory).await).await })* }
-        mod aws { $(#[tokio::test] async fn $name() { super::$name(integration_tests::TestApp::new(integration_tests::Backend::Aws).await).await })* }
-    };
-}
-
-on_both_backends!(every_function_handles_its_sample_event);
+integration_tests::on_both_backends!(every_function_handles_its_sample_event);
 
 async fn every_function_handles_its_sample_event(app: TestApp) {
     let ctx = &app.ctx;

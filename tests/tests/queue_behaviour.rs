@@ -10,14 +10,7 @@ const HIGH_DLQ: QueueRef = QueueRef::DeadLetter(Priority::High);
 const VISIBILITY: Duration = Duration::from_secs(1);
 const NO_WAIT: Duration = Duration::ZERO;
 
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod memory { $(#[tokio::test] async fn $name() { super::$name(integration_tests::TestApp::new(integration_tests::Backend::Memory).await).await })* }
-        mod sqs { $(#[tokio::test] async fn $name() { super::$name(integration_tests::TestApp::new(integration_tests::Backend::Aws).await).await })* }
-    };
-}
-
-on_both_backends!(
+integration_tests::on_both_backends!(
     sent_messages_are_received_and_deleted,
     an_unacknowledged_message_comes_back_after_its_visibility_timeout,
     a_message_received_too_often_moves_to_the_dead_letter_queue,

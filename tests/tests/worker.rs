@@ -16,14 +16,7 @@ use std::time::Duration;
 const QUEUE: QueueRef = QueueRef::Main(Priority::Notifications);
 const VISIBILITY: Duration = Duration::from_secs(1);
 
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod memory { $(#[tokio::test] async fn $name() { super::$name(integration_tests::TestApp::new(integration_tests::Backend::Memory).await).await })* }
-        mod aws { $(#[tokio::test] async fn $name() { super::$name(integration_tests::TestApp::new(integration_tests::Backend::Aws).await).await })* }
-    };
-}
-
-on_both_backends!(
+integration_tests::on_both_backends!(
     a_redelivered_message_does_its_work_once,
     a_poison_message_ends_in_the_dead_letter_queue_after_three_receives,
     a_batch_with_one_bad_message_reports_exactly_that_one,

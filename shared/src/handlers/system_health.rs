@@ -6,7 +6,7 @@ use crate::services::health::{self, HealthThresholds};
 use lambda_http::{Body, Request, Response};
 
 pub async fn handle(ctx: &AppContext, request: Request) -> Response<Body> {
-    respond(request, Role::Admin, 200, |_, _| async {
+    respond(&*ctx.clock, request, Role::Admin, 200, |_, _| async {
         Ok(health::check(ctx, &HealthThresholds::default()).await)
     })
     .await

@@ -90,13 +90,17 @@ impl ApiError {
         self
     }
 
-    pub fn into_response(self, request_id: &str) -> Response<Body> {
+    pub fn into_response(
+        self,
+        request_id: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Response<Body> {
         let mut body = serde_json::Map::new();
         body.insert("success".into(), false.into());
         body.insert("message".into(), self.message.into());
         body.insert("error_code".into(), self.code.into());
         body.insert("request_id".into(), request_id.into());
-        body.insert("timestamp".into(), chrono::Utc::now().to_rfc3339().into());
+        body.insert("timestamp".into(), now.to_rfc3339().into());
         if let Some(errors) = self.errors {
             body.insert(
                 "errors".into(),

@@ -24,9 +24,10 @@ pub fn request_id(request: &Request) -> String {
 /// Requests slower than this are logged as warnings (the original's 2 s slow-request rule).
 const SLOW_REQUEST: std::time::Duration = std::time::Duration::from_secs(2);
 
-/// Runs an endpoint: checks the caller has `role`, runs `service`, wraps its value in the success envelope
+/// Runs an endpoint (the clock stamps error envelopes): checks the caller has `role`, runs `service`, wraps its value in the success envelope
 /// (or its error in the error envelope) and logs one line with the request id, status and latency.
 pub async fn respond<T, F, Fut>(
+    clock: &dyn crate::clock::Clock,
     request: Request,
     role: Role,
     status: u16,
@@ -47,7 +48,7 @@ where
     };
     let response = match outcome {
         Ok(value) => json_response(status, &envelope::success(&value, &request_id)),
-        Err(error) => error.into_response(&request_id),
+        Err(error) => error.into_response(&request_id, clock.now()),
     };
     let elapsed = started.elapsed();
     let code = response.status().as_u16();

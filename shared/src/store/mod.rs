@@ -72,3 +72,17 @@ pub(crate) async fn query_all<T: serde::de::DeserializeOwned>(
         }
     }
 }
+
+/// Reads one page of a query, decoded.
+pub(crate) async fn query_page<T: serde::de::DeserializeOwned>(
+    table: &dyn Table,
+    query: crate::ports::table::Query,
+) -> crate::error::PortResult<(Vec<T>, Option<crate::ports::table::Cursor>)> {
+    let page = table.query(query).await?;
+    let items = page
+        .items
+        .into_iter()
+        .map(|i| decode(i, &[]))
+        .collect::<crate::error::PortResult<_>>()?;
+    Ok((items, page.next))
+}

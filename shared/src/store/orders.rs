@@ -108,7 +108,8 @@ impl OrderStore {
         limit: usize,
         after: Option<Cursor>,
     ) -> PortResult<(Vec<Order>, Option<Cursor>)> {
-        self.page(
+        super::query_page(
+            &*self.table,
             Query::new(Index::Gsi1, keys::orders_of_customer(customer))
                 .descending()
                 .limit(limit)
@@ -193,15 +194,5 @@ impl OrderStore {
             })
             .await?;
         codec::decode(item, &[])
-    }
-
-    async fn page(&self, query: Query) -> PortResult<(Vec<Order>, Option<Cursor>)> {
-        let page = self.table.query(query).await?;
-        let orders = page
-            .items
-            .into_iter()
-            .map(|i| codec::decode(i, &[]))
-            .collect::<PortResult<_>>()?;
-        Ok((orders, page.next))
     }
 }

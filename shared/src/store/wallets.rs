@@ -110,22 +110,15 @@ impl WalletStore {
         limit: usize,
         after: Option<Cursor>,
     ) -> PortResult<(Vec<WalletTransaction>, Option<Cursor>)> {
-        let page = self
-            .table
-            .query(
-                Query::new(Index::Primary, keys::wallet_transaction_partition(customer))
-                    .range(KeyRange::BeginsWith(keys::WALLET_TRANSACTION_PREFIX.into()))
-                    .descending()
-                    .limit(limit)
-                    .start_after(after),
-            )
-            .await?;
-        let items = page
-            .items
-            .into_iter()
-            .map(|i| codec::decode(i, &[]))
-            .collect::<PortResult<_>>()?;
-        Ok((items, page.next))
+        super::query_page(
+            &*self.table,
+            Query::new(Index::Primary, keys::wallet_transaction_partition(customer))
+                .range(KeyRange::BeginsWith(keys::WALLET_TRANSACTION_PREFIX.into()))
+                .descending()
+                .limit(limit)
+                .start_after(after),
+        )
+        .await
     }
 
     /// Transactions of one type in a time window, oldest first (reports: deposits per day, refunds, ...).
@@ -137,24 +130,17 @@ impl WalletStore {
         limit: usize,
         after: Option<Cursor>,
     ) -> PortResult<(Vec<WalletTransaction>, Option<Cursor>)> {
-        let page = self
-            .table
-            .query(
-                Query::new(Index::Gsi1, keys::wallet_transactions_by_type(kind))
-                    .range(KeyRange::Between(
-                        keys::sortable_time(from),
-                        format!("{}~", keys::sortable_time(to)),
-                    ))
-                    .limit(limit)
-                    .start_after(after),
-            )
-            .await?;
-        let items = page
-            .items
-            .into_iter()
-            .map(|i| codec::decode(i, &[]))
-            .collect::<PortResult<_>>()?;
-        Ok((items, page.next))
+        super::query_page(
+            &*self.table,
+            Query::new(Index::Gsi1, keys::wallet_transactions_by_type(kind))
+                .range(KeyRange::Between(
+                    keys::sortable_time(from),
+                    format!("{}~", keys::sortable_time(to)),
+                ))
+                .limit(limit)
+                .start_after(after),
+        )
+        .await
     }
 }
 

@@ -1,6 +1,6 @@
 use super::dynamo_expr::Expr;
 use crate::clock::Clock;
-use crate::error::{Backend, PortError, PortResult, with_timeout};
+use crate::error::{Backend, PortError, PortResult, describe, with_timeout};
 use crate::ports::table::{
     Condition, Cursor, Item, Key, KeyRange, MAX_TRANSACT_ITEMS, Page, Query, Table, TransactOp,
     Update, is_expired,
@@ -40,15 +40,7 @@ fn key_item(key: &Key) -> SdkItem {
 }
 
 fn unavailable<E: std::error::Error>(error: E) -> PortError {
-    // The SDK's Display is terse ("service error"); the source chain says what happened.
-    let mut detail = error.to_string();
-    let mut source = error.source();
-    while let Some(s) = source {
-        detail.push_str(": ");
-        detail.push_str(&s.to_string());
-        source = s.source();
-    }
-    PortError::unavailable(Backend::Store, detail)
+    PortError::unavailable(Backend::Store, describe(&error))
 }
 
 /// Maps an SDK error, turning a failed condition into the port's typed conflict.

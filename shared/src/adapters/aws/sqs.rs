@@ -1,4 +1,4 @@
-use crate::error::{Backend, PortError, PortResult, with_timeout};
+use crate::error::{Backend, PortError, PortResult, describe, with_timeout};
 use crate::ports::queue::{JobQueue, QueueAttributes, QueueRef, ReceivedMessage};
 use async_trait::async_trait;
 use aws_sdk_sqs::Client;
@@ -61,14 +61,7 @@ pub struct SqsQueue {
 }
 
 fn map_err<E: std::error::Error>(error: E) -> PortError {
-    let mut detail = error.to_string();
-    let mut source = error.source();
-    while let Some(s) = source {
-        detail.push_str(": ");
-        detail.push_str(&s.to_string());
-        source = s.source();
-    }
-    PortError::unavailable(Backend::Queue, detail)
+    PortError::unavailable(Backend::Queue, describe(&error))
 }
 
 impl SqsQueue {
