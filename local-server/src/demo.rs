@@ -386,3 +386,61 @@ pub async fn load(ctx: &AppContext, seed: u64) -> PortResult<DemoSummary> {
     summary.clients = clients.len();
     Ok(summary)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::clock::{Clock, ManualClock};
+    use std::sync::Arc;
+
+    #[tokio::test]
+    async fn the_demo_data_is_consistent_and_repeatable() {
+        let clock = Arc::new(ManualClock::new(
+            chrono::DateTime::parse_from_rfc3339("2026-11-24T12:00:00Z")
+                .unwrap()
+                .into(),
+        ));
+        let ctx = AppContext::in_memory(clock.clone());
+        let summary = load(&ctx, 7).await.unwrap();
+        assert!(summary.orders > 400 && summary.clients > 0, "{summary:?}");
+
+        // Every server's counter equals its active clients and stays within capacity.
+        for server in ctx.stores.catalog.servers().await.unwrap() {
+            let active = ctx
+                .stores
+                .clients
+                .of_server(&server.id, true)
+                .await
+                .unwrap();
+            assert_eq!(
+                server.active_clients as usize,
+                active.len(),
+                "{}",
+                server.name
+            );
+            assert!(server.active_clients <= server.max_clients);
+            assert!(active.iter().all(|c| c.expires_at > clock.now()));
+        }
+        // No wallet went negative, and paid revenue is what the orders say.
+        let now = clock.now();
+        let paid = ctx
+            .stores
+            .orders
+            .by_payment_status(PaymentStatus::Paid, now - Duration::days(91), now)
+            .await
+            .unwrap();
+        assert_eq!(
+            paid.iter().map(|o| o.grand_amount).sum::<Decimal>(),
+            summary.paid_revenue
+        );
+        let buyers: std::collections::BTreeSet<&CustomerId> =
+            paid.iter().map(|o| &o.customer_id).collect();
+        for customer in buyers {
+            let wallet = ctx.stores.wallets.get(customer).await.unwrap().unwrap();
+            assert!(wallet.balance >= Decimal::ZERO);
+        }
+
+        let again = load(&AppContext::in_memory(clock), 7).await.unwrap();
+        assert_eq!(again, summary, "same seed, same data");
+    }
+}

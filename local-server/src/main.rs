@@ -179,14 +179,23 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     background::start(ctx.clone())?;
     print_banner(&args, demo.as_ref(), &admin_token);
 
+    tokio::select! {
+        result = serve_http(listener, ctx, secret) => result,
+        _ = tokio::signal::ctrl_c() => {
+            println!("\nstopped");
+            Ok(())
+        }
+    }
+}
+
+/// Accepts connections and answers each request through the local API Gateway, until the listener fails.
+async fn serve_http(
+    listener: tokio::net::TcpListener,
+    ctx: Arc<AppContext>,
+    secret: Arc<String>,
+) -> Result<(), String> {
     loop {
-        let (stream, _) = tokio::select! {
-            accepted = listener.accept() => accepted.map_err(|e| e.to_string())?,
-            _ = tokio::signal::ctrl_c() => {
-                println!("\nstopped");
-                return Ok(());
-            }
-        };
+        let (stream, _) = listener.accept().await.map_err(|e| e.to_string())?;
         let (ctx, secret) = (ctx.clone(), secret.clone());
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |request| {
@@ -247,4 +256,72 @@ fn print_banner(args: &ServeArgs, demo: Option<&demo::DemoSummary>, admin_token:
         args.addr
     );
     println!();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// Sends one raw HTTP/1.1 request and returns (status, body).
+    async fn call(
+        addr: SocketAddr,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+    ) -> (u16, serde_json::Value) {
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let auth = token
+            .map(|t| format!("Authorization: Bearer {t}\r\n"))
+            .unwrap_or_default();
+        let request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: localhost\r\n{auth}Connection: close\r\n\r\n"
+        );
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut raw = String::new();
+        stream.read_to_string(&mut raw).await.unwrap();
+        let status = raw.split(' ').nth(1).unwrap().parse().unwrap();
+        let body = raw.split("\r\n\r\n").nth(1).unwrap_or_default();
+        (
+            status,
+            serde_json::from_str(body).unwrap_or(serde_json::Value::Null),
+        )
+    }
+
+    #[tokio::test]
+    async fn the_local_gateway_authorizes_like_api_gateway_and_serves_the_health_check() {
+        let ctx = Arc::new(AppContext::in_memory(Arc::new(SystemClock)));
+        let secret = Arc::new("test-secret".to_owned());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(serve_http(listener, ctx, secret.clone()));
+        let now = SystemClock.now().timestamp();
+        let admin = dev_token::issue("ops", &["support", "admin"], 1, now, &secret).unwrap();
+        let customer = dev_token::issue("c-1", &[], 1, now, &secret).unwrap();
+        let forged = dev_token::issue("ops", &["admin"], 1, now, "another-secret").unwrap();
+
+        let (status, body) = call(addr, "GET", "/admin/system/health", Some(&admin)).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["data"]["status"], "healthy");
+        assert!(body["request_id"].is_string());
+
+        let (status, body) = call(addr, "GET", "/admin/system/health", Some(&customer)).await;
+        assert_eq!(
+            (status, body["error_code"].as_str()),
+            (403, Some("forbidden"))
+        );
+        for token in [None, Some(forged.as_str()), Some("not-a-jwt")] {
+            let (status, body) = call(addr, "GET", "/admin/system/health", token).await;
+            assert_eq!(
+                (status, body["message"].as_str()),
+                (401, Some("Unauthorized")),
+                "API Gateway's own 401"
+            );
+        }
+        let (status, _) = call(addr, "GET", "/admin/nothing-here", Some(&admin)).await;
+        assert_eq!(status, 404);
+        let (status, body) = call(addr, "GET", "/openapi.json", None).await;
+        assert_eq!(status, 200);
+        assert!(body["paths"]["/admin/system/health"]["get"].is_object());
+    }
 }
