@@ -115,6 +115,8 @@ pub async fn load(ctx: &AppContext, seed: u64) -> PortResult<DemoSummary> {
                 status,
                 max_clients: [60, 80, 120, 150][rng.usize(0..4)],
                 active_clients: 0,
+                held_clients: 0,
+                free_slots: 0,
                 panel_host: format!(
                     "panel-{}.{}.1000proxy.example",
                     n + 1,
@@ -324,6 +326,7 @@ pub async fn load(ctx: &AppContext, seed: u64) -> PortResult<DemoSummary> {
     let mut summary = DemoSummary::default();
     for server in &mut servers {
         server.active_clients = active_per_server.get(&server.id).copied().unwrap_or(0);
+        server.free_slots = server.max_clients - server.active_clients;
         ctx.stores.catalog.create_server(server).await?;
     }
     for plan in &plans {

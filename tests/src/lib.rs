@@ -86,7 +86,9 @@ pub async fn dynamo_table(clock: Arc<dyn Clock>) -> DynamoTable {
     provision::create_table(&client, &name)
         .await
         .expect("create table on the emulator");
-    DynamoTable::new(client, name, clock)
+    // The emulator runs DynamoDB requests one at a time (see scripts/moto_server.py), so a 200-way race queues
+    // for seconds; production keeps the adapter's default limit.
+    DynamoTable::new(client, name, clock).with_timeout(Duration::from_secs(60))
 }
 
 /// Ten new SQS queues (five priorities with DLQs) on the emulator.

@@ -21,15 +21,14 @@ pub struct Server {
     pub status: ServerStatus,
     /// 0 means "not set": such a server sells nothing rather than dividing by zero.
     pub max_clients: u32,
-    /// Maintained atomically by checkout and provisioning; never above `max_clients`.
+    /// Provisioned clients. `active_clients + held_clients + free_slots == max_clients` always: the three
+    /// counters only change together, in conditional store transactions (checkout, provisioning, cancel).
     pub active_clients: u32,
+    /// Capacity taken by orders not yet provisioned.
+    pub held_clients: u32,
+    /// What can still be sold; a checkout's condition is `free_slots >= quantity`, so it never goes negative.
+    pub free_slots: u32,
     pub panel_host: String,
     pub panel_port: u16,
     pub created_at: DateTime<Utc>,
-}
-
-impl Server {
-    pub fn free_slots(&self) -> u32 {
-        self.max_clients.saturating_sub(self.active_clients)
-    }
 }

@@ -1,7 +1,10 @@
 use super::{codec, keys};
 use crate::domain::{Plan, PlanId, Server, ServerId};
 use crate::error::PortResult;
-use crate::ports::table::{Condition, Index, KeyRange, Query, Table, string};
+use crate::ports::table::{
+    Condition, Index, KeyRange, Query, Table, TransactOp, Update, UpdateAction, Value, string,
+};
+use rust_decimal::Decimal;
 use std::sync::Arc;
 
 /// Servers and their plans: small, read-mostly data.
@@ -70,5 +73,48 @@ impl CatalogStore {
 
     pub async fn plans(&self) -> PortResult<Vec<Plan>> {
         super::query_all(&*self.table, Query::new(Index::Gsi1, keys::ALL_PLANS)).await
+    }
+
+    /// Holds `quantity` slots on a server inside the checkout transaction: fails unless the server is up and
+    /// has that many free slots, so capacity can never be oversold.
+    pub fn hold_op(&self, server: &ServerId, quantity: u32) -> TransactOp {
+        let q = Decimal::from(quantity);
+        TransactOp::Update(Update {
+            key: keys::server(server),
+            actions: vec![
+                UpdateAction::Add("free_slots".into(), -q),
+                UpdateAction::Add("held_clients".into(), q),
+            ],
+            condition: Some(Condition::And(vec![
+                Condition::AttributeEquals("status".into(), Value::S("up".into())),
+                Condition::AtLeast("free_slots".into(), q),
+            ])),
+        })
+    }
+
+    /// Gives held slots back (a cancelled or failed order).
+    pub fn release_op(&self, server: &ServerId, quantity: u32) -> TransactOp {
+        let q = Decimal::from(quantity);
+        TransactOp::Update(Update {
+            key: keys::server(server),
+            actions: vec![
+                UpdateAction::Add("free_slots".into(), q),
+                UpdateAction::Add("held_clients".into(), -q),
+            ],
+            condition: Some(Condition::AtLeast("held_clients".into(), q)),
+        })
+    }
+
+    /// Turns held slots into active clients (provisioning done).
+    pub fn activate_op(&self, server: &ServerId, quantity: u32) -> TransactOp {
+        let q = Decimal::from(quantity);
+        TransactOp::Update(Update {
+            key: keys::server(server),
+            actions: vec![
+                UpdateAction::Add("held_clients".into(), -q),
+                UpdateAction::Add("active_clients".into(), q),
+            ],
+            condition: Some(Condition::AtLeast("held_clients".into(), q)),
+        })
     }
 }

@@ -119,3 +119,20 @@ pub const ALL_ALERTS: &str = "ALERTS";
 pub fn processed_job(id: &str) -> Key {
     Key::new(format!("JOB#{id}"), "PROCESSED")
 }
+
+pub fn coupon(code: &str) -> Key {
+    Key::new(format!("COUPON#{}", code.to_uppercase()), "COUPON")
+}
+
+/// A single-use-per-customer coupon's record of one customer's use.
+pub fn coupon_use(code: &str, customer: &CustomerId) -> Key {
+    Key::new(
+        format!("COUPON#{}", code.to_uppercase()),
+        format!("USEDBY#{customer}"),
+    )
+}
+
+/// A client idempotency key, scoped to the customer so keys cannot collide across customers.
+pub fn request(customer: &CustomerId, key: &str) -> Key {
+    Key::new(format!("REQUEST#{customer}#{key}"), "IDEMPOTENCY")
+}

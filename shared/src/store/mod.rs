@@ -6,20 +6,24 @@ mod alerts;
 mod catalog;
 mod clients;
 mod codec;
+mod coupons;
 mod customers;
 mod idempotency;
 pub mod keys;
 mod orders;
+mod requests;
 mod wallets;
 
 pub use alerts::AlertStore;
 pub use catalog::CatalogStore;
 pub use clients::ClientStore;
 pub use codec::{decode, encode};
+pub use coupons::CouponStore;
 pub use customers::CustomerStore;
 pub use idempotency::{Claim, IdempotencyStore};
 pub use orders::OrderStore;
-pub use wallets::{WalletStore, new_credit};
+pub use requests::RequestStore;
+pub use wallets::{WalletStore, decode_wallet, new_credit};
 
 use crate::ports::Table;
 use std::sync::Arc;
@@ -34,6 +38,8 @@ pub struct Stores {
     pub orders: OrderStore,
     pub clients: ClientStore,
     pub alerts: AlertStore,
+    pub coupons: CouponStore,
+    pub requests: RequestStore,
     pub idempotency: IdempotencyStore,
 }
 
@@ -46,6 +52,8 @@ impl Stores {
             orders: OrderStore::new(table.clone()),
             clients: ClientStore::new(table.clone()),
             alerts: AlertStore::new(table.clone()),
+            coupons: CouponStore::new(table.clone()),
+            requests: RequestStore::new(table.clone()),
             idempotency: IdempotencyStore::new(table.clone()),
             table,
         }

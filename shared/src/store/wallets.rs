@@ -10,6 +10,11 @@ use std::sync::Arc;
 /// `balance` is a DynamoDB number so the store can add to it atomically under a condition.
 const WALLET_NUMBERS: &[&str] = &["balance"];
 
+/// Decodes a wallet item read by some other query (a batched read at checkout).
+pub fn decode_wallet(item: crate::ports::table::Item) -> PortResult<Wallet> {
+    codec::decode(item, WALLET_NUMBERS)
+}
+
 #[derive(Clone)]
 pub struct WalletStore {
     table: Arc<dyn Table>,

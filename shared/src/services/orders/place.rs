@@ -1,0 +1,405 @@
+//! Placing an order: two batched reads (plans and coupon; servers and wallet), then **one** conditional
+//! transaction that holds capacity on every server, debits the wallet, uses the coupon, writes the order, its
+//! lines and the wallet transaction, and records the idempotency key. Any failed condition aborts all of it
+//! and is reported as the 4xx it means. Then the provisioning job goes to the `high` queue.
+
+use super::pricing::{Quote, quote};
+use super::request::{ValidOrder, add_error};
+use crate::app::AppContext;
+use crate::domain::*;
+use crate::error::PortError;
+use crate::http::FieldErrors;
+use crate::ports::table::{Item, Key, TransactOp};
+use crate::store::{decode, keys, new_credit};
+use crate::worker::dispatch;
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+
+/// The job that provisions a paid order's clients.
+pub const PROVISION_JOB: &str = "order.provision";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Placed {
+    pub order: Order,
+    pub items: Vec<OrderItem>,
+    /// True when an earlier request with the same idempotency key created it.
+    pub replayed: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PlaceError {
+    #[error("the order is invalid")]
+    Invalid(FieldErrors),
+    #[error("server {0} is not available")]
+    ServerUnavailable(ServerId),
+    #[error("server {0} has no capacity left")]
+    NoCapacity(ServerId),
+    #[error("the wallet holds {balance}, the order costs {required}")]
+    InsufficientFunds { required: Money, balance: Money },
+    #[error("payment method {0:?} is not available")]
+    PaymentMethodUnavailable(PaymentMethod),
+    #[error("the wallet is in {wallet}, the order in {order}")]
+    CurrencyMismatch { wallet: String, order: String },
+    #[error(transparent)]
+    Port(#[from] PortError),
+}
+
+fn invalid(field: &str, message: &str) -> PlaceError {
+    let mut errors = FieldErrors::new();
+    add_error(&mut errors, field, message);
+    PlaceError::Invalid(errors)
+}
+
+/// What each operation of the transaction stands for, to explain a failed condition.
+#[derive(Debug, Clone, PartialEq)]
+enum Cause {
+    Capacity(ServerId),
+    Wallet,
+    Coupon,
+    CouponOncePerCustomer,
+    IdempotencyKey,
+    Other,
+}
+
+fn split_by_kind(items: Vec<Item>) -> (Vec<Item>, Vec<Item>) {
+    items
+        .into_iter()
+        .partition(|i| Key::of(i).is_some_and(|k| k.sk == "COUPON" || k.sk == "WALLET"))
+}
+
+pub async fn place(
+    ctx: &AppContext,
+    customer: &CustomerId,
+    request: ValidOrder,
+    idempotency_key: Option<&str>,
+) -> Result<Placed, PlaceError> {
+    if request.payment_method != PaymentMethod::Wallet {
+        // Card and crypto gateways are not connected yet; an order they cannot pay must not hold capacity.
+        return Err(PlaceError::PaymentMethodUnavailable(request.payment_method));
+    }
+    // A retried request returns what the first one created. (Checked before anything else: the first order may
+    // have spent the wallet or the capacity this retry would otherwise be refused for.)
+    if let Some(key) = idempotency_key
+        && let Some(placed) = replay(ctx, customer, key).await?
+    {
+        return Ok(placed);
+    }
+    let now = ctx.clock.now();
+    let single_form = request.server_id.is_some();
+    let line_field = |i: usize, name: &str| {
+        if single_form {
+            name.to_owned()
+        } else {
+            format!("items.{i}.{name}")
+        }
+    };
+
+    // Read 1: the plans, and the coupon.
+    let mut wanted: Vec<Key> = request
+        .lines
+        .iter()
+        .map(|l| keys::plan(&l.plan_id))
+        .collect();
+    if let Some(code) = &request.coupon_code {
+        wanted.push(keys::coupon(code));
+    }
+    let (coupon_items, plan_items) = split_by_kind(ctx.stores.table.get_many(&wanted).await?);
+    let plans: BTreeMap<PlanId, Plan> = plan_items
+        .into_iter()
+        .map(|i| decode::<Plan>(i, &[]))
+        .map(|p| p.map(|p| (p.id.clone(), p)))
+        .collect::<Result<_, _>>()?;
+    let coupon: Option<Coupon> = coupon_items
+        .into_iter()
+        .next()
+        .map(|i| decode(i, &[]))
+        .transpose()?;
+
+    let mut errors = FieldErrors::new();
+    let mut lines = Vec::new();
+    for (i, line) in request.lines.iter().enumerate() {
+        match plans.get(&line.plan_id) {
+            Some(plan) if plan.is_active => {
+                if request
+                    .server_id
+                    .as_ref()
+                    .is_some_and(|s| *s != plan.server_id)
+                {
+                    add_error(
+                        &mut errors,
+                        "plan_id",
+                        "does not belong to the selected server",
+                    );
+                }
+                lines.push((plan.clone(), line.quantity));
+            }
+            _ => add_error(
+                &mut errors,
+                &line_field(i, "plan_id"),
+                "is not a plan on sale",
+            ),
+        }
+    }
+    if request.coupon_code.is_some() && coupon.is_none() {
+        add_error(&mut errors, "coupon_code", "is not a valid coupon");
+    }
+    if !errors.is_empty() {
+        return Err(PlaceError::Invalid(errors));
+    }
+
+    // Read 2: the servers and the wallet.
+    let mut per_server: BTreeMap<ServerId, u32> = BTreeMap::new();
+    for (plan, quantity) in &lines {
+        *per_server.entry(plan.server_id.clone()).or_default() += quantity;
+    }
+    let mut wanted: Vec<Key> = per_server.keys().map(keys::server).collect();
+    wanted.push(keys::wallet(customer));
+    let (wallet_items, server_items) = split_by_kind(ctx.stores.table.get_many(&wanted).await?);
+    let servers: BTreeMap<ServerId, Server> = server_items
+        .into_iter()
+        .map(|i| decode::<Server>(i, &[]))
+        .map(|s| s.map(|s| (s.id.clone(), s)))
+        .collect::<Result<_, _>>()?;
+    let wallet_balance = wallet_items
+        .into_iter()
+        .next()
+        .map(crate::store::decode_wallet)
+        .transpose()?;
+
+    for (server_id, quantity) in &per_server {
+        match servers.get(server_id) {
+            Some(server) if server.status == ServerStatus::Up => {
+                if server.free_slots < *quantity {
+                    return Err(PlaceError::NoCapacity(server_id.clone()));
+                }
+            }
+            _ => return Err(PlaceError::ServerUnavailable(server_id.clone())),
+        }
+    }
+    let quote: Quote = quote(&lines, request.duration_months, coupon.as_ref(), now)
+        .map_err(|reason| invalid("coupon_code", &reason))?;
+    let wallet = wallet_balance.unwrap_or_else(|| Wallet {
+        customer_id: customer.clone(),
+        balance: Decimal::ZERO,
+        currency: request.currency.clone(),
+        updated_at: now,
+    });
+    if wallet.currency != request.currency {
+        return Err(PlaceError::CurrencyMismatch {
+            wallet: wallet.currency,
+            order: request.currency,
+        });
+    }
+    if wallet.balance < quote.total {
+        return Err(PlaceError::InsufficientFunds {
+            required: quote.total,
+            balance: wallet.balance,
+        });
+    }
+
+    // The order as it will be written.
+    let order_id = OrderId::generate();
+    let order = Order {
+        order_number: format!(
+            "ORD-{}-{}",
+            now.format("%Y%m%d"),
+            &order_id.as_str()[..8].to_uppercase()
+        ),
+        id: order_id.clone(),
+        customer_id: customer.clone(),
+        subtotal: quote.subtotal,
+        discount: quote.discount,
+        grand_amount: quote.total,
+        currency: request.currency.clone(),
+        payment_method: request.payment_method,
+        payment_status: PaymentStatus::Paid,
+        order_status: OrderStatus::New,
+        coupon_code: coupon.as_ref().map(|c| c.code.clone()),
+        duration_months: request.duration_months,
+        notes: request.notes.clone(),
+        item_count: quote.lines.len() as u32,
+        created_at: now,
+        updated_at: now,
+        completed_at: None,
+    };
+    let items: Vec<OrderItem> = quote
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(i, line)| OrderItem {
+            order_id: order_id.clone(),
+            line: i as u32,
+            plan_id: line.plan.id.clone(),
+            server_id: line.plan.server_id.clone(),
+            quantity: line.quantity,
+            unit_amount: line.unit_amount,
+            total_amount: line.total_amount,
+            created_at: now,
+            expires_at: Some(
+                now + chrono::Duration::days(i64::from(line.plan.days * request.duration_months)),
+            ),
+        })
+        .collect();
+
+    // One transaction, each operation tagged with what its failure means.
+    let mut ops: Vec<(Cause, TransactOp)> = Vec::new();
+    for (server_id, quantity) in &per_server {
+        ops.push((
+            Cause::Capacity(server_id.clone()),
+            ctx.stores.catalog.hold_op(server_id, *quantity),
+        ));
+    }
+    let mut debit = new_credit(
+        customer,
+        TransactionType::Debit,
+        quote.total,
+        order.order_number.clone(),
+        format!("Order {}", order.order_number),
+        now,
+    );
+    debit.order_id = Some(order_id.clone());
+    for (i, op) in ctx
+        .stores
+        .wallets
+        .transaction_ops(&debit, now)?
+        .into_iter()
+        .enumerate()
+    {
+        ops.push((if i == 0 { Cause::Wallet } else { Cause::Other }, op));
+    }
+    if let Some(coupon) = &coupon {
+        for (i, op) in ctx
+            .stores
+            .coupons
+            .use_ops(coupon, customer)
+            .into_iter()
+            .enumerate()
+        {
+            ops.push((
+                if i == 0 {
+                    Cause::Coupon
+                } else {
+                    Cause::CouponOncePerCustomer
+                },
+                op,
+            ));
+        }
+    }
+    for op in ctx.stores.orders.create_ops(&order, &items)? {
+        ops.push((Cause::Other, op));
+    }
+    if let Some(key) = idempotency_key {
+        ops.push((
+            Cause::IdempotencyKey,
+            ctx.stores.requests.record_op(customer, key, &order_id, now),
+        ));
+    }
+    let (causes, ops): (Vec<Cause>, Vec<TransactOp>) = ops.into_iter().unzip();
+
+    match transact_with_retry(ctx, ops).await {
+        Ok(()) => {}
+        Err(PortError::Conflict { op_index }) => {
+            // A concurrent duplicate with the same key may have won, and made an earlier condition fail first.
+            if let Some(key) = idempotency_key
+                && let Some(placed) = replay(ctx, customer, key).await?
+            {
+                return Ok(placed);
+            }
+            let cause = op_index
+                .and_then(|i| causes.get(i))
+                .cloned()
+                .unwrap_or(Cause::Other);
+            return Err(explain_conflict(ctx, customer, cause, quote.total).await?);
+        }
+        Err(e) => return Err(e.into()),
+    }
+
+    // Provisioning happens in the worker; a failed send leaves a paid `new` order that the next send retries.
+    let payload = serde_json::json!({ "order_id": order_id });
+    if let Err(error) = dispatch(
+        &*ctx.queue,
+        &*ctx.clock,
+        PROVISION_JOB,
+        payload,
+        Priority::High,
+    )
+    .await
+    {
+        tracing::error!(order_id = %order_id, %error, "provisioning job not dispatched");
+    }
+    Ok(Placed {
+        order,
+        items,
+        replayed: false,
+    })
+}
+
+/// DynamoDB cancels a transaction that collides with a concurrent one on the same item even when every
+/// condition holds (`op_index` None). Such a cancellation says nothing about the order, so try again a few
+/// times, with a short jittered pause; a failed condition is returned at once.
+async fn transact_with_retry(ctx: &AppContext, ops: Vec<TransactOp>) -> Result<(), PortError> {
+    const ATTEMPTS: u32 = 4;
+    let mut attempt = 1;
+    loop {
+        match ctx.stores.table.transact(ops.clone()).await {
+            Err(PortError::Conflict { op_index: None }) if attempt < ATTEMPTS => {
+                let pause =
+                    10 * u64::from(attempt) + u64::from(uuid::Uuid::new_v4().as_bytes()[0] % 20);
+                tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+                attempt += 1;
+            }
+            result => return result,
+        }
+    }
+}
+
+/// Turns a failed transaction condition into the error it means (reading what it needs to say so).
+async fn explain_conflict(
+    ctx: &AppContext,
+    customer: &CustomerId,
+    cause: Cause,
+    required: Money,
+) -> Result<PlaceError, PortError> {
+    Ok(match cause {
+        Cause::Capacity(server) => match ctx.stores.catalog.server(&server).await? {
+            Some(s) if s.status == ServerStatus::Up => PlaceError::NoCapacity(server),
+            _ => PlaceError::ServerUnavailable(server),
+        },
+        Cause::Wallet => {
+            let balance = ctx
+                .stores
+                .wallets
+                .get(customer)
+                .await?
+                .map(|w| w.balance)
+                .unwrap_or_default();
+            PlaceError::InsufficientFunds { required, balance }
+        }
+        Cause::Coupon => invalid("coupon_code", "has been used up"),
+        Cause::CouponOncePerCustomer => invalid("coupon_code", "has already been used by you"),
+        // The key's record exists but its order could not be read back: report a conflict, the client retries.
+        Cause::IdempotencyKey | Cause::Other => {
+            PlaceError::Port(PortError::Conflict { op_index: None })
+        }
+    })
+}
+
+/// The order an idempotency key created, with its lines.
+pub async fn replay(
+    ctx: &AppContext,
+    customer: &CustomerId,
+    key: &str,
+) -> Result<Option<Placed>, PortError> {
+    let Some(order_id) = ctx.stores.requests.order_for(customer, key).await? else {
+        return Ok(None);
+    };
+    let Some(order) = ctx.stores.orders.get(&order_id).await? else {
+        return Ok(None);
+    };
+    let items = ctx.stores.orders.lines(&order_id).await?;
+    Ok(Some(Placed {
+        order,
+        items,
+        replayed: true,
+    }))
+}

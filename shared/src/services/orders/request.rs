@@ -1,0 +1,167 @@
+//! `POST /api/orders` input and its rules (the original's CreateOrderRequest): either `items` (1..=10 lines of
+//! plan_id + quantity 1..=50) or the single form `server_id` + `plan_id` + `quantity` (1..=10); `duration` months
+//! 1..=12 (default 1); `payment_method` wallet|stripe|paypal|nowpayments; `currency` USD|EUR|GBP|BTC|XMR|SOL
+//! (default USD); `notes` at most 500 characters; optional `coupon_code`.
+
+use crate::domain::{PaymentMethod, PlanId, ServerId};
+use crate::http::FieldErrors;
+use garde::Validate;
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize, Validate)]
+pub struct RequestLine {
+    #[garde(length(min = 1, max = 100))]
+    pub plan_id: String,
+    #[garde(range(min = 1, max = 50))]
+    pub quantity: i64,
+}
+
+/// The body as sent. Field types are what JSON carries; rules are checked by `validate`.
+#[derive(Debug, Clone, Default, Deserialize, Validate)]
+pub struct CreateOrderRequest {
+    #[garde(length(min = 1, max = 10), dive)]
+    pub items: Option<Vec<RequestLine>>,
+    #[garde(length(min = 1, max = 100))]
+    pub server_id: Option<String>,
+    #[garde(length(min = 1, max = 100))]
+    pub plan_id: Option<String>,
+    #[garde(range(min = 1, max = 10))]
+    pub quantity: Option<i64>,
+    #[garde(range(min = 1, max = 12))]
+    pub duration: Option<i64>,
+    #[garde(required, custom(one_of(&["wallet", "stripe", "paypal", "nowpayments"])))]
+    pub payment_method: Option<String>,
+    #[garde(custom(one_of(&["USD", "EUR", "GBP", "BTC", "XMR", "SOL"])))]
+    pub currency: Option<String>,
+    #[garde(length(chars, max = 500))]
+    pub notes: Option<String>,
+    #[garde(length(min = 1, max = 50))]
+    pub coupon_code: Option<String>,
+}
+
+/// An optional field that, when present, must be one of `allowed`.
+fn one_of(allowed: &'static [&'static str]) -> impl FnOnce(&Option<String>, &()) -> garde::Result {
+    move |value, _| match value {
+        Some(v) if !allowed.contains(&v.as_str()) => Err(garde::Error::new(format!(
+            "must be one of: {}",
+            allowed.join(", ")
+        ))),
+        _ => Ok(()),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderLine {
+    pub plan_id: PlanId,
+    pub quantity: u32,
+}
+
+/// A request that passed every rule that needs no data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidOrder {
+    pub lines: Vec<OrderLine>,
+    /// The single form's server: its plan must belong to it.
+    pub server_id: Option<ServerId>,
+    pub duration_months: u32,
+    pub payment_method: PaymentMethod,
+    pub currency: String,
+    pub notes: Option<String>,
+    pub coupon_code: Option<String>,
+}
+
+/// garde's `items[0].quantity` -> the original's `items.0.quantity`.
+fn field_name(path: &str) -> String {
+    path.replace('[', ".").replace(']', "")
+}
+
+pub fn add_error(errors: &mut FieldErrors, field: &str, message: impl Into<String>) {
+    errors
+        .entry(field.to_owned())
+        .or_default()
+        .push(message.into());
+}
+
+impl CreateOrderRequest {
+    /// Parses a body; a body that is not the right JSON shape gets field errors too (never a 500).
+    pub fn parse(body: &str) -> Result<CreateOrderRequest, FieldErrors> {
+        let mut deserializer = serde_json::Deserializer::from_str(body);
+        serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+            let field = match e.path().to_string().as_str() {
+                "." | "" => "body".to_owned(),
+                path => field_name(path),
+            };
+            let mut errors = FieldErrors::new();
+            add_error(&mut errors, &field, format!("is not valid: {}", e.inner()));
+            errors
+        })
+    }
+
+    pub fn into_valid(self) -> Result<ValidOrder, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        if let Err(report) = self.validate() {
+            for (path, error) in report.iter() {
+                add_error(&mut errors, &field_name(&path.to_string()), error.message());
+            }
+        }
+        let single = self.server_id.is_some() || self.plan_id.is_some() || self.quantity.is_some();
+        let lines = match (&self.items, single) {
+            (Some(_), true) => {
+                add_error(
+                    &mut errors,
+                    "items",
+                    "send either items or server_id with plan_id, not both",
+                );
+                Vec::new()
+            }
+            (Some(items), false) => items
+                .iter()
+                .map(|l| OrderLine {
+                    plan_id: PlanId(l.plan_id.clone()),
+                    quantity: l.quantity.clamp(0, 50) as u32,
+                })
+                .collect(),
+            (None, true) => {
+                if self.server_id.is_none() {
+                    add_error(&mut errors, "server_id", "is required with plan_id");
+                }
+                if self.plan_id.is_none() {
+                    add_error(&mut errors, "plan_id", "is required with server_id");
+                }
+                let quantity = self.quantity.unwrap_or(1).clamp(0, 10) as u32;
+                self.plan_id
+                    .iter()
+                    .map(|p| OrderLine {
+                        plan_id: PlanId(p.clone()),
+                        quantity,
+                    })
+                    .collect()
+            }
+            (None, false) => {
+                add_error(
+                    &mut errors,
+                    "items",
+                    "is required (or server_id with plan_id)",
+                );
+                Vec::new()
+            }
+        };
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let payment_method = match self.payment_method.as_deref() {
+            Some("stripe") => PaymentMethod::Stripe,
+            Some("paypal") => PaymentMethod::Paypal,
+            Some("nowpayments") => PaymentMethod::Nowpayments,
+            _ => PaymentMethod::Wallet,
+        };
+        Ok(ValidOrder {
+            lines,
+            server_id: self.server_id.map(ServerId),
+            duration_months: self.duration.unwrap_or(1) as u32,
+            payment_method,
+            currency: self.currency.unwrap_or_else(|| "USD".into()),
+            notes: self.notes.filter(|n| !n.trim().is_empty()),
+            coupon_code: self.coupon_code.map(|c| c.trim().to_uppercase()),
+        })
+    }
+}

@@ -1,0 +1,75 @@
+use super::{codec, keys};
+use crate::domain::{Coupon, CustomerId};
+use crate::error::PortResult;
+use crate::ports::table::{
+    Condition, Table, TransactOp, Update, UpdateAction, Value, number, string,
+};
+use rust_decimal::Decimal;
+use std::sync::Arc;
+
+/// Coupons. A limited coupon also stores `uses_left` (a number the store can decrement under a condition):
+/// DynamoDB conditions cannot compare `used_count` with `usage_limit`, so the remaining count is kept as a
+/// counter of its own and both move in the same update.
+#[derive(Clone)]
+pub struct CouponStore {
+    table: Arc<dyn Table>,
+}
+
+const USES_LEFT: &str = "uses_left";
+
+impl CouponStore {
+    pub fn new(table: Arc<dyn Table>) -> Self {
+        Self { table }
+    }
+
+    pub async fn create(&self, coupon: &Coupon) -> PortResult<()> {
+        let mut item = codec::encode(coupon, &[])?;
+        item.extend(keys::coupon(&coupon.code).to_item());
+        if let Some(limit) = coupon.usage_limit {
+            item.insert(
+                USES_LEFT.into(),
+                number(limit.saturating_sub(coupon.used_count)),
+            );
+        }
+        self.table.put(item, Some(Condition::NotExists)).await
+    }
+
+    pub async fn get(&self, code: &str) -> PortResult<Option<Coupon>> {
+        self.table
+            .get(&keys::coupon(code))
+            .await?
+            .map(|i| codec::decode(i, &[]))
+            .transpose()
+    }
+
+    /// The writes that use the coupon once for `customer`, inside the checkout transaction: the first
+    /// operation fails when the coupon is inactive or used up, the second (single-use coupons) when this
+    /// customer used it before.
+    pub fn use_ops(&self, coupon: &Coupon, customer: &CustomerId) -> Vec<TransactOp> {
+        let mut condition = vec![Condition::AttributeEquals(
+            "is_active".into(),
+            Value::Bool(true),
+        )];
+        if coupon.usage_limit.is_some() {
+            condition.push(Condition::AtLeast(USES_LEFT.into(), Decimal::ONE));
+        }
+        let mut actions = vec![UpdateAction::Add("used_count".into(), Decimal::ONE)];
+        if coupon.usage_limit.is_some() {
+            actions.push(UpdateAction::Add(USES_LEFT.into(), -Decimal::ONE));
+        }
+        let mut ops = vec![TransactOp::Update(Update {
+            key: keys::coupon(&coupon.code),
+            actions,
+            condition: Some(Condition::And(condition)),
+        })];
+        if coupon.single_use_per_customer {
+            let mut guard = keys::coupon_use(&coupon.code, customer).to_item();
+            guard.insert("customer_id".into(), string(customer.as_str()));
+            ops.push(TransactOp::Put {
+                item: guard,
+                condition: Some(Condition::NotExists),
+            });
+        }
+        ops
+    }
+}

@@ -1,0 +1,530 @@
+//! Order placement on both backends: pricing, the one-transaction checkout, its 4xx causes, idempotency keys,
+//! coupons, and the races (run against the DynamoDB emulator too): capacity, wallet and coupon limits hold.
+
+use chrono::Utc;
+use futures_util::future::join_all;
+use integration_tests::TestApp;
+use rust_decimal::Decimal;
+use shared::app::AppContext;
+use shared::domain::*;
+use shared::ports::QueueRef;
+use shared::services::orders::{OrderLine, PlaceError, ValidOrder, place};
+use shared::store::new_credit;
+
+fn dec(s: &str) -> Decimal {
+    s.parse().unwrap()
+}
+
+struct Shop {
+    server: Server,
+    plan: Plan,
+}
+
+async fn shop(ctx: &AppContext, slots: u32, price: &str) -> Shop {
+    let now = ctx.clock.now();
+    let server = Server {
+        id: ServerId::generate(),
+        name: "fra-1".into(),
+        location: "Frankfurt".into(),
+        country: "DE".into(),
+        status: ServerStatus::Up,
+        max_clients: slots,
+        active_clients: 0,
+        held_clients: 0,
+        free_slots: slots,
+        panel_host: "panel.example".into(),
+        panel_port: 2053,
+        created_at: now,
+    };
+    ctx.stores.catalog.create_server(&server).await.unwrap();
+    let plan = Plan {
+        id: PlanId::generate(),
+        server_id: server.id.clone(),
+        name: "Pro 30d".into(),
+        price: dec(price),
+        days: 30,
+        protocol: "vless".into(),
+        plan_type: "datacenter".into(),
+        data_limit_gb: Some(100),
+        is_active: true,
+        is_popular: true,
+        created_at: now,
+    };
+    ctx.stores.catalog.create_plan(&plan).await.unwrap();
+    Shop { server, plan }
+}
+
+/// A customer with a wallet holding `balance`.
+async fn customer(ctx: &AppContext, balance: &str) -> CustomerId {
+    let id = CustomerId::generate();
+    let now = ctx.clock.now();
+    ctx.stores
+        .wallets
+        .open(&Wallet {
+            customer_id: id.clone(),
+            balance: Decimal::ZERO,
+            currency: "USD".into(),
+            updated_at: now,
+        })
+        .await
+        .unwrap();
+    if dec(balance) > Decimal::ZERO {
+        let deposit = new_credit(
+            &id,
+            TransactionType::Deposit,
+            dec(balance),
+            format!("DEP-{id}"),
+            "test",
+            now,
+        );
+        ctx.stores.wallets.apply(&deposit, now).await.unwrap();
+    }
+    id
+}
+
+fn order_of(plan: &Plan, quantity: u32, months: u32) -> ValidOrder {
+    ValidOrder {
+        lines: vec![OrderLine {
+            plan_id: plan.id.clone(),
+            quantity,
+        }],
+        server_id: None,
+        duration_months: months,
+        payment_method: PaymentMethod::Wallet,
+        currency: "USD".into(),
+        notes: None,
+        coupon_code: None,
+    }
+}
+
+integration_tests::on_both_backends!(
+    a_wallet_order_is_priced_charged_held_and_queued_for_provisioning,
+    every_failed_condition_is_the_right_refusal,
+    an_idempotency_key_returns_the_first_order,
+    coupons_apply_once_per_customer_when_so_marked,
+    two_hundred_buyers_race_for_fifty_slots,
+    a_wallet_that_affords_ten_orders_places_exactly_ten,
+    a_coupon_limited_to_five_uses_is_used_exactly_five_times,
+);
+
+async fn a_wallet_order_is_priced_charged_held_and_queued_for_provisioning(app: TestApp) {
+    let ctx = &app.ctx;
+    let shop = shop(ctx, 50, "10.00").await;
+    let buyer = customer(ctx, "100").await;
+    // 2 clients x 3 months x 10.00 = 60.00, minus the 3-month subscription discount of 10 %.
+    let placed = place(ctx, &buyer, order_of(&shop.plan, 2, 3), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            placed.order.subtotal,
+            placed.order.discount,
+            placed.order.grand_amount
+        ),
+        (dec("60"), dec("6"), dec("54"))
+    );
+    assert_eq!(
+        (placed.order.payment_status, placed.order.order_status),
+        (PaymentStatus::Paid, OrderStatus::New)
+    );
+    assert_eq!(placed.items.len(), 1);
+    assert_eq!(
+        placed.items[0].expires_at,
+        Some(ctx.clock.now() + chrono::Duration::days(90))
+    );
+
+    assert_eq!(
+        ctx.stores
+            .orders
+            .get(&placed.order.id)
+            .await
+            .unwrap()
+            .unwrap(),
+        placed.order
+    );
+    assert_eq!(
+        ctx.stores.orders.lines(&placed.order.id).await.unwrap(),
+        placed.items
+    );
+    assert_eq!(
+        ctx.stores
+            .wallets
+            .get(&buyer)
+            .await
+            .unwrap()
+            .unwrap()
+            .balance,
+        dec("46")
+    );
+    let (transactions, _) = ctx
+        .stores
+        .wallets
+        .transactions_of(&buyer, 10, None)
+        .await
+        .unwrap();
+    let debit = transactions
+        .iter()
+        .find(|t| t.kind == TransactionType::Debit)
+        .expect("a debit");
+    assert_eq!(
+        (debit.amount, debit.order_id.as_ref()),
+        (dec("-54"), Some(&placed.order.id)),
+        "debits are negative"
+    );
+    let server = ctx
+        .stores
+        .catalog
+        .server(&shop.server.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            server.free_slots,
+            server.held_clients,
+            server.active_clients
+        ),
+        (48, 2, 0)
+    );
+    let (mine, _) = ctx
+        .stores
+        .orders
+        .of_customer(&buyer, 10, None)
+        .await
+        .unwrap();
+    assert_eq!(mine.len(), 1);
+
+    let jobs = ctx
+        .queue
+        .receive(
+            QueueRef::Main(Priority::High),
+            10,
+            std::time::Duration::from_secs(1),
+            std::time::Duration::from_secs(30),
+        )
+        .await
+        .unwrap();
+    let job: Job = serde_json::from_str(&jobs[0].body).unwrap();
+    assert_eq!(job.job_type, "order.provision");
+    assert_eq!(job.payload["order_id"], placed.order.id.as_str());
+}
+
+async fn every_failed_condition_is_the_right_refusal(app: TestApp) {
+    let ctx = &app.ctx;
+    let shop = shop(ctx, 2, "10.00").await;
+    let poor = customer(ctx, "5").await;
+    match place(ctx, &poor, order_of(&shop.plan, 1, 1), None).await {
+        Err(PlaceError::InsufficientFunds { required, balance }) => {
+            assert_eq!((required, balance), (dec("10"), dec("5")))
+        }
+        other => panic!("{other:?}"),
+    }
+    let rich = customer(ctx, "1000").await;
+    assert!(matches!(
+        place(ctx, &rich, order_of(&shop.plan, 3, 1), None).await,
+        Err(PlaceError::NoCapacity(_))
+    ));
+
+    let mut unknown = order_of(&shop.plan, 1, 1);
+    unknown.lines.push(OrderLine {
+        plan_id: PlanId("no-such-plan".into()),
+        quantity: 1,
+    });
+    match place(ctx, &rich, unknown, None).await {
+        Err(PlaceError::Invalid(errors)) => {
+            assert!(errors.contains_key("items.1.plan_id"), "{errors:?}")
+        }
+        other => panic!("{other:?}"),
+    }
+    let other_shop = shop_on_other_server(ctx).await;
+    let mut single = order_of(&other_shop, 1, 1);
+    single.server_id = Some(shop.server.id.clone());
+    match place(ctx, &rich, single, None).await {
+        Err(PlaceError::Invalid(errors)) => assert_eq!(
+            errors["plan_id"],
+            ["does not belong to the selected server"]
+        ),
+        other => panic!("{other:?}"),
+    }
+    let mut stripe = order_of(&shop.plan, 1, 1);
+    stripe.payment_method = PaymentMethod::Stripe;
+    assert!(matches!(
+        place(ctx, &rich, stripe, None).await,
+        Err(PlaceError::PaymentMethodUnavailable(_))
+    ));
+
+    // A server that goes down refuses new orders.
+    let mut down = shop.server.clone();
+    down.id = ServerId::generate();
+    down.status = ServerStatus::Down;
+    ctx.stores.catalog.create_server(&down).await.unwrap();
+    let mut plan = shop.plan.clone();
+    plan.id = PlanId::generate();
+    plan.server_id = down.id.clone();
+    ctx.stores.catalog.create_plan(&plan).await.unwrap();
+    assert!(matches!(
+        place(ctx, &rich, order_of(&plan, 1, 1), None).await,
+        Err(PlaceError::ServerUnavailable(_))
+    ));
+
+    // Nothing was charged or held by any refusal.
+    assert_eq!(
+        ctx.stores
+            .wallets
+            .get(&rich)
+            .await
+            .unwrap()
+            .unwrap()
+            .balance,
+        dec("1000")
+    );
+    assert_eq!(
+        ctx.stores
+            .catalog
+            .server(&shop.server.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .free_slots,
+        2
+    );
+}
+
+async fn shop_on_other_server(ctx: &AppContext) -> Plan {
+    shop(ctx, 10, "5.00").await.plan
+}
+
+async fn an_idempotency_key_returns_the_first_order(app: TestApp) {
+    let ctx = &app.ctx;
+    let shop = shop(ctx, 10, "10.00").await;
+    let buyer = customer(ctx, "10").await;
+    let first = place(ctx, &buyer, order_of(&shop.plan, 1, 1), Some("key-1"))
+        .await
+        .unwrap();
+    // The wallet is now empty: without the key this retry would be refused; with it, it gets the first order.
+    let retry = place(ctx, &buyer, order_of(&shop.plan, 1, 1), Some("key-1"))
+        .await
+        .unwrap();
+    assert!(retry.replayed && !first.replayed);
+    assert_eq!(retry.order, first.order);
+    assert_eq!(
+        ctx.stores
+            .wallets
+            .get(&buyer)
+            .await
+            .unwrap()
+            .unwrap()
+            .balance,
+        Decimal::ZERO
+    );
+    // Concurrent duplicates: exactly one order.
+    let rich = customer(ctx, "100").await;
+    let attempts = (0..8).map(|_| {
+        let (ctx, rich, plan) = (ctx.clone(), rich.clone(), shop.plan.clone());
+        tokio::spawn(async move { place(&ctx, &rich, order_of(&plan, 1, 1), Some("key-2")).await })
+    });
+    let ids: std::collections::BTreeSet<OrderId> = join_all(attempts)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap().unwrap().order.id)
+        .collect();
+    assert_eq!(ids.len(), 1);
+    assert_eq!(
+        ctx.stores
+            .wallets
+            .get(&rich)
+            .await
+            .unwrap()
+            .unwrap()
+            .balance,
+        dec("90")
+    );
+}
+
+async fn coupon(ctx: &AppContext, code: &str, limit: Option<u32>, once_per_customer: bool) {
+    ctx.stores
+        .coupons
+        .create(&Coupon {
+            code: code.into(),
+            kind: DiscountKind::Percent,
+            value: dec("10"),
+            min_order: dec("5"),
+            is_active: true,
+            usage_limit: limit,
+            used_count: 0,
+            single_use_per_customer: once_per_customer,
+            starts_at: None,
+            ends_at: Some(Utc::now() + chrono::Duration::days(30)),
+        })
+        .await
+        .unwrap();
+}
+
+async fn coupons_apply_once_per_customer_when_so_marked(app: TestApp) {
+    let ctx = &app.ctx;
+    let shop = shop(ctx, 10, "20.00").await;
+    coupon(ctx, "WELCOME10", None, true).await;
+    let buyer = customer(ctx, "100").await;
+    let mut order = order_of(&shop.plan, 1, 1);
+    order.coupon_code = Some("WELCOME10".into());
+    let placed = place(ctx, &buyer, order.clone(), None).await.unwrap();
+    assert_eq!(
+        (
+            placed.order.grand_amount,
+            placed.order.coupon_code.as_deref()
+        ),
+        (dec("18"), Some("WELCOME10"))
+    );
+    match place(ctx, &buyer, order.clone(), None).await {
+        Err(PlaceError::Invalid(errors)) => {
+            assert_eq!(errors["coupon_code"], ["has already been used by you"])
+        }
+        other => panic!("{other:?}"),
+    }
+    let other = customer(ctx, "100").await;
+    place(ctx, &other, order.clone(), None).await.unwrap();
+    assert_eq!(
+        ctx.stores
+            .coupons
+            .get("WELCOME10")
+            .await
+            .unwrap()
+            .unwrap()
+            .used_count,
+        2
+    );
+    order.coupon_code = Some("NOPE".into());
+    assert!(
+        matches!(place(ctx, &other, order, None).await, Err(PlaceError::Invalid(e)) if e.contains_key("coupon_code"))
+    );
+}
+
+async fn two_hundred_buyers_race_for_fifty_slots(app: TestApp) {
+    let ctx = &app.ctx;
+    let shop = shop(ctx, 50, "1.00").await;
+    let mut buyers = Vec::new();
+    for _ in 0..20 {
+        buyers.push(customer(ctx, "100").await);
+    }
+    let attempts = (0..200).map(|i| {
+        let (ctx, buyer, plan) = (
+            ctx.clone(),
+            buyers[i % buyers.len()].clone(),
+            shop.plan.clone(),
+        );
+        tokio::spawn(async move { place(&ctx, &buyer, order_of(&plan, 1, 1), None).await })
+    });
+    let (mut placed, mut refused) = (0, 0);
+    for result in join_all(attempts).await {
+        match result.unwrap() {
+            Ok(_) => placed += 1,
+            Err(PlaceError::NoCapacity(_)) => refused += 1,
+            Err(other) => panic!("not a clean refusal: {other:?}"),
+        }
+    }
+    assert_eq!((placed, refused), (50, 150));
+    let server = ctx
+        .stores
+        .catalog
+        .server(&shop.server.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((server.free_slots, server.held_clients), (0, 50));
+    let total: Decimal = {
+        let mut sum = Decimal::ZERO;
+        for buyer in &buyers {
+            sum += ctx
+                .stores
+                .wallets
+                .get(buyer)
+                .await
+                .unwrap()
+                .unwrap()
+                .balance;
+        }
+        sum
+    };
+    assert_eq!(total, dec("1950"), "exactly 50 x 1.00 was charged");
+}
+
+async fn a_wallet_that_affords_ten_orders_places_exactly_ten(app: TestApp) {
+    let ctx = &app.ctx;
+    let shop = shop(ctx, 500, "7.50").await;
+    let buyer = customer(ctx, "75").await;
+    let attempts = (0..100).map(|_| {
+        let (ctx, buyer, plan) = (ctx.clone(), buyer.clone(), shop.plan.clone());
+        tokio::spawn(async move { place(&ctx, &buyer, order_of(&plan, 1, 1), None).await })
+    });
+    let mut placed = 0;
+    for result in join_all(attempts).await {
+        match result.unwrap() {
+            Ok(_) => placed += 1,
+            Err(PlaceError::InsufficientFunds { .. }) => {}
+            Err(other) => panic!("not a clean refusal: {other:?}"),
+        }
+    }
+    assert_eq!(placed, 10);
+    assert_eq!(
+        ctx.stores
+            .wallets
+            .get(&buyer)
+            .await
+            .unwrap()
+            .unwrap()
+            .balance,
+        Decimal::ZERO
+    );
+    assert_eq!(
+        ctx.stores
+            .catalog
+            .server(&shop.server.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .held_clients,
+        10
+    );
+}
+
+async fn a_coupon_limited_to_five_uses_is_used_exactly_five_times(app: TestApp) {
+    let ctx = &app.ctx;
+    let shop = shop(ctx, 100, "10.00").await;
+    coupon(ctx, "FIVE", Some(5), false).await;
+    let mut buyers = Vec::new();
+    for _ in 0..20 {
+        buyers.push(customer(ctx, "100").await);
+    }
+    let attempts = buyers.iter().map(|buyer| {
+        let (ctx, buyer, plan) = (ctx.clone(), buyer.clone(), shop.plan.clone());
+        tokio::spawn(async move {
+            let mut order = order_of(&plan, 1, 1);
+            order.coupon_code = Some("FIVE".into());
+            place(&ctx, &buyer, order, None).await
+        })
+    });
+    let mut used = 0;
+    for result in join_all(attempts).await {
+        match result.unwrap() {
+            Ok(placed) => {
+                assert_eq!(placed.order.grand_amount, dec("9"));
+                used += 1;
+            }
+            Err(PlaceError::Invalid(errors)) => {
+                assert_eq!(errors["coupon_code"], ["has been used up"])
+            }
+            Err(other) => panic!("not a clean refusal: {other:?}"),
+        }
+    }
+    assert_eq!(used, 5);
+    assert_eq!(
+        ctx.stores
+            .coupons
+            .get("FIVE")
+            .await
+            .unwrap()
+            .unwrap()
+            .used_count,
+        5
+    );
+}
