@@ -18,20 +18,14 @@ pub fn start(ctx: Arc<AppContext>) -> Result<Vec<tokio::task::JoinHandle<()>>, S
     for spec in FUNCTIONS {
         match spec.trigger {
             Trigger::Schedule { expression } => {
-                let schedule =
-                    Schedule::parse(expression).map_err(|e| format!("{}: {e}", spec.name))?;
+                let schedule = Schedule::parse(expression).map_err(|e| format!("{}: {e}", spec.name))?;
                 let ctx = ctx.clone();
                 tasks.push(tokio::spawn(run_schedule(ctx, spec.name, schedule)));
             }
             Trigger::Worker { queues } => {
                 for priority in queues {
                     let (ctx, registry) = (ctx.clone(), registry.clone());
-                    tasks.push(tokio::spawn(run_worker(
-                        ctx,
-                        registry,
-                        spec.name,
-                        QueueRef::Main(*priority),
-                    )));
+                    tasks.push(tokio::spawn(run_worker(ctx, registry, spec.name, QueueRef::Main(*priority))));
                 }
             }
             Trigger::Http { .. } => {}
@@ -57,20 +51,11 @@ async fn run_schedule(ctx: Arc<AppContext>, name: &'static str, schedule: Schedu
     }
 }
 
-async fn run_worker(
-    ctx: Arc<AppContext>,
-    registry: Arc<JobRegistry>,
-    name: &'static str,
-    queue: QueueRef,
-) {
+async fn run_worker(ctx: Arc<AppContext>, registry: Arc<JobRegistry>, name: &'static str, queue: QueueRef) {
     loop {
         match poll_once(&ctx, &registry, queue, Duration::from_secs(10), VISIBILITY).await {
             Ok(report) if !report.outcomes.is_empty() => {
-                let failed = report
-                    .outcomes
-                    .iter()
-                    .filter(|(_, o)| o.is_failure())
-                    .count();
+                let failed = report.outcomes.iter().filter(|(_, o)| o.is_failure()).count();
                 tracing::info!(
                     function = name,
                     queue = queue.name(),

@@ -25,12 +25,12 @@ const LOCATIONS: [(&str, &str); 8] = [
 ];
 
 const FIRST_NAMES: [&str; 16] = [
-    "Amina", "Lucas", "Sofia", "Chen", "Mateo", "Olga", "Yuki", "Omar", "Lea", "Ivan", "Priya",
-    "Diego", "Hana", "Noah", "Fatima", "Pierre",
+    "Amina", "Lucas", "Sofia", "Chen", "Mateo", "Olga", "Yuki", "Omar", "Lea", "Ivan", "Priya", "Diego", "Hana",
+    "Noah", "Fatima", "Pierre",
 ];
 const LAST_NAMES: [&str; 12] = [
-    "Martin", "Ivanova", "Garcia", "Wang", "Rossi", "Dubois", "Tanaka", "Haddad", "Silva", "Smith",
-    "Kowalski", "Nguyen",
+    "Martin", "Ivanova", "Garcia", "Wang", "Rossi", "Dubois", "Tanaka", "Haddad", "Silva", "Smith", "Kowalski",
+    "Nguyen",
 ];
 const LOCALES: [(&str, &str); 6] = [
     ("en", "Europe/London"),
@@ -60,27 +60,16 @@ fn money(cents: i64) -> Decimal {
 }
 
 /// Orders per day: growing about 60 % over the window, quieter at weekends, with day-to-day noise.
-fn orders_on(
-    day_index: i64,
-    days: i64,
-    weekday: chrono::Weekday,
-    rng: &mut fastrand::Rng,
-) -> usize {
+fn orders_on(day_index: i64, days: i64, weekday: chrono::Weekday, rng: &mut fastrand::Rng) -> usize {
     let growth = 1.0 + 0.6 * day_index as f64 / days as f64;
-    let weekly = if matches!(weekday, chrono::Weekday::Sat | chrono::Weekday::Sun) {
-        0.7
-    } else {
-        1.0
-    };
+    let weekly = if matches!(weekday, chrono::Weekday::Sat | chrono::Weekday::Sun) { 0.7 } else { 1.0 };
     let noise = 0.75 + rng.f64() * 0.5;
     (7.0 * growth * weekly * noise).round() as usize
 }
 
 /// An hour of day weighted towards the evening (customers buy after work).
 fn hour(rng: &mut fastrand::Rng) -> u32 {
-    const WEIGHTS: [u32; 24] = [
-        2, 1, 1, 1, 1, 1, 2, 3, 4, 5, 5, 6, 6, 6, 6, 6, 7, 8, 9, 10, 10, 9, 6, 4,
-    ];
+    const WEIGHTS: [u32; 24] = [2, 1, 1, 1, 1, 1, 2, 3, 4, 5, 5, 6, 6, 6, 6, 6, 7, 8, 9, 10, 10, 9, 6, 4];
     let total: u32 = WEIGHTS.iter().sum();
     let mut pick = rng.u32(0..total);
     for (h, w) in WEIGHTS.iter().enumerate() {
@@ -117,11 +106,7 @@ pub async fn load(ctx: &AppContext, seed: u64) -> PortResult<DemoSummary> {
                 active_clients: 0,
                 held_clients: 0,
                 free_slots: 0,
-                panel_host: format!(
-                    "panel-{}.{}.1000proxy.example",
-                    n + 1,
-                    country.to_lowercase()
-                ),
+                panel_host: format!("panel-{}.{}.1000proxy.example", n + 1, country.to_lowercase()),
                 panel_port: 2053,
                 created_at: start - Duration::days(30),
             });
@@ -146,6 +131,7 @@ pub async fn load(ctx: &AppContext, seed: u64) -> PortResult<DemoSummary> {
                 data_limit_gb: limit,
                 is_active: true,
                 is_popular: name == "Pro",
+                inbound_id: 1 + plans.len() as u32 % 3,
                 created_at: server.created_at,
             });
         }
@@ -162,14 +148,8 @@ pub async fn load(ctx: &AppContext, seed: u64) -> PortResult<DemoSummary> {
             id: CustomerId(id(&mut rng)),
             name: format!("{first} {last}"),
             username: format!("{}_{}{}", first.to_lowercase(), last.to_lowercase(), i),
-            email: format!(
-                "{}.{}{}@example.com",
-                first.to_lowercase(),
-                last.to_lowercase(),
-                i
-            ),
-            phone: (i % 3 == 0)
-                .then(|| format!("+33 6 {:02} {:02} {:02} {:02}", i, i + 1, i + 2, i + 3)),
+            email: format!("{}.{}{}@example.com", first.to_lowercase(), last.to_lowercase(), i),
+            phone: (i % 3 == 0).then(|| format!("+33 6 {:02} {:02} {:02} {:02}", i, i + 1, i + 2, i + 3)),
             locale: locale.into(),
             timezone: timezone.into(),
             theme_mode: [ThemeMode::Light, ThemeMode::Dark, ThemeMode::System][i % 3],
@@ -191,15 +171,11 @@ pub async fn load(ctx: &AppContext, seed: u64) -> PortResult<DemoSummary> {
     for day_index in 0..days {
         let day = start + Duration::days(day_index);
         for _ in 0..orders_on(day_index, days, day.date_naive().weekday(), &mut rng) {
-            let created_at =
-                day.with_hour(hour(&mut rng)).unwrap_or(day) + Duration::minutes(rng.i64(0..60));
+            let created_at = day.with_hour(hour(&mut rng)).unwrap_or(day) + Duration::minutes(rng.i64(0..60));
             if created_at >= now {
                 continue;
             }
-            let buyers: Vec<&Customer> = customers
-                .iter()
-                .filter(|c| c.created_at < created_at)
-                .collect();
+            let buyers: Vec<&Customer> = customers.iter().filter(|c| c.created_at < created_at).collect();
             if buyers.is_empty() {
                 continue;
             }
@@ -210,22 +186,16 @@ pub async fn load(ctx: &AppContext, seed: u64) -> PortResult<DemoSummary> {
                 buyers[rng.usize(0..buyers.len())]
             };
             let plan = &plans[rng.usize(0..plans.len())];
-            let server = servers
-                .iter()
-                .find(|s| s.id == plan.server_id)
-                .expect("plan's server exists");
+            let server = servers.iter().find(|s| s.id == plan.server_id).expect("plan's server exists");
             let quantity = [1, 1, 1, 2, 3][rng.usize(0..5)];
             let duration_months = [1, 1, 1, 3, 6, 12][rng.usize(0..6)];
             let used = active_per_server.get(&server.id).copied().unwrap_or(0);
             if server.status != ServerStatus::Up || used + quantity > server.max_clients {
                 continue;
             }
-            let payment_method = [
-                PaymentMethod::Wallet,
-                PaymentMethod::Wallet,
-                PaymentMethod::Stripe,
-                PaymentMethod::Nowpayments,
-            ][rng.usize(0..4)];
+            let payment_method =
+                [PaymentMethod::Wallet, PaymentMethod::Wallet, PaymentMethod::Stripe, PaymentMethod::Nowpayments]
+                    [rng.usize(0..4)];
             let roll = rng.f64();
             let payment_status = if roll < 0.05 {
                 PaymentStatus::Failed
@@ -245,11 +215,7 @@ pub async fn load(ctx: &AppContext, seed: u64) -> PortResult<DemoSummary> {
             let order_id = OrderId(id(&mut rng));
             let order = Order {
                 id: order_id.clone(),
-                order_number: format!(
-                    "ORD-{}-{:05}",
-                    created_at.format("%Y%m%d"),
-                    orders.len() + 1
-                ),
+                order_number: format!("ORD-{}-{:05}", created_at.format("%Y%m%d"), orders.len() + 1),
                 customer_id: customer.id.clone(),
                 subtotal,
                 discount: Decimal::ZERO,
@@ -307,12 +273,9 @@ pub async fn load(ctx: &AppContext, seed: u64) -> PortResult<DemoSummary> {
                             customer_id: customer.id.clone(),
                             is_active: active,
                             expires_at,
-                            traffic_used_bytes: rng.u64(
-                                0..plan.data_limit_gb.map_or(800, u64::from) * 1_000_000_000 / 2,
-                            ),
-                            traffic_limit_bytes: plan
-                                .data_limit_gb
-                                .map(|gb| u64::from(gb) * 1_000_000_000),
+                            traffic_used_bytes: rng
+                                .u64(0..plan.data_limit_gb.map_or(800, u64::from) * 1_000_000_000 / 2),
+                            traffic_limit_bytes: plan.data_limit_gb.map(|gb| u64::from(gb) * 1_000_000_000),
                             created_at: order.completed_at.unwrap_or(created_at),
                         });
                     }
@@ -351,11 +314,7 @@ pub async fn load(ctx: &AppContext, seed: u64) -> PortResult<DemoSummary> {
             })
             .await?;
         // Enough deposited to cover every wallet-paid order, with something left over.
-        let wallet_spend: Decimal = debits
-            .iter()
-            .filter(|d| d.customer_id == customer.id)
-            .map(|d| -d.amount)
-            .sum();
+        let wallet_spend: Decimal = debits.iter().filter(|d| d.customer_id == customer.id).map(|d| -d.amount).sum();
         let deposit = (wallet_spend + money(rng.i64(1000..20000))).round_dp(2);
         let credit = new_credit(
             &customer.id,
@@ -371,10 +330,7 @@ pub async fn load(ctx: &AppContext, seed: u64) -> PortResult<DemoSummary> {
         ctx.stores.wallets.apply(debit, now).await?;
     }
     for (order, lines) in &orders {
-        ctx.stores
-            .table
-            .transact(ctx.stores.orders.create_ops(order, lines)?)
-            .await?;
+        ctx.stores.table.transact(ctx.stores.orders.create_ops(order, lines)?).await?;
         if order.payment_status == PaymentStatus::Paid {
             summary.paid_revenue += order.grand_amount;
         }
@@ -398,46 +354,25 @@ mod tests {
 
     #[tokio::test]
     async fn the_demo_data_is_consistent_and_repeatable() {
-        let clock = Arc::new(ManualClock::new(
-            chrono::DateTime::parse_from_rfc3339("2026-11-24T12:00:00Z")
-                .unwrap()
-                .into(),
-        ));
+        let clock =
+            Arc::new(ManualClock::new(chrono::DateTime::parse_from_rfc3339("2026-11-24T12:00:00Z").unwrap().into()));
         let ctx = AppContext::in_memory(clock.clone());
         let summary = load(&ctx, 7).await.unwrap();
         assert!(summary.orders > 400 && summary.clients > 0, "{summary:?}");
 
         // Every server's counter equals its active clients and stays within capacity.
         for server in ctx.stores.catalog.servers().await.unwrap() {
-            let active = ctx
-                .stores
-                .clients
-                .of_server(&server.id, true)
-                .await
-                .unwrap();
-            assert_eq!(
-                server.active_clients as usize,
-                active.len(),
-                "{}",
-                server.name
-            );
+            let active = ctx.stores.clients.of_server(&server.id, true).await.unwrap();
+            assert_eq!(server.active_clients as usize, active.len(), "{}", server.name);
             assert!(server.active_clients <= server.max_clients);
             assert!(active.iter().all(|c| c.expires_at > clock.now()));
         }
         // No wallet went negative, and paid revenue is what the orders say.
         let now = clock.now();
-        let paid = ctx
-            .stores
-            .orders
-            .by_payment_status(PaymentStatus::Paid, now - Duration::days(91), now)
-            .await
-            .unwrap();
-        assert_eq!(
-            paid.iter().map(|o| o.grand_amount).sum::<Decimal>(),
-            summary.paid_revenue
-        );
-        let buyers: std::collections::BTreeSet<&CustomerId> =
-            paid.iter().map(|o| &o.customer_id).collect();
+        let paid =
+            ctx.stores.orders.by_payment_status(PaymentStatus::Paid, now - Duration::days(91), now).await.unwrap();
+        assert_eq!(paid.iter().map(|o| o.grand_amount).sum::<Decimal>(), summary.paid_revenue);
+        let buyers: std::collections::BTreeSet<&CustomerId> = paid.iter().map(|o| &o.customer_id).collect();
         for customer in buyers {
             let wallet = ctx.stores.wallets.get(customer).await.unwrap().unwrap();
             assert!(wallet.balance >= Decimal::ZERO);

@@ -16,11 +16,7 @@ pub fn secret() -> String {
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
     sub: String,
-    #[serde(
-        rename = "cognito:groups",
-        default,
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(rename = "cognito:groups", default, skip_serializing_if = "Vec::is_empty")]
     groups: Vec<String>,
     iss: String,
     iat: i64,
@@ -28,13 +24,7 @@ struct Claims {
     token_use: String,
 }
 
-pub fn issue(
-    subject: &str,
-    groups: &[&str],
-    hours: i64,
-    now: i64,
-    secret: &str,
-) -> Result<String, String> {
+pub fn issue(subject: &str, groups: &[&str], hours: i64, now: i64, secret: &str) -> Result<String, String> {
     let claims = Claims {
         sub: subject.to_owned(),
         groups: groups.iter().map(|g| (*g).to_owned()).collect(),
@@ -43,19 +33,12 @@ pub fn issue(
         exp: now + hours * 3600,
         token_use: "access".into(),
     };
-    jsonwebtoken::encode(
-        &Header::new(Algorithm::HS256),
-        &claims,
-        &EncodingKey::from_secret(secret.as_bytes()),
-    )
-    .map_err(|e| e.to_string())
+    jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(secret.as_bytes()))
+        .map_err(|e| e.to_string())
 }
 
 /// The verified claims of a bearer token, as JSON (so every claim passes through, as with API Gateway).
-pub fn verify(
-    token: &str,
-    secret: &str,
-) -> Result<serde_json::Map<String, serde_json::Value>, String> {
+pub fn verify(token: &str, secret: &str) -> Result<serde_json::Map<String, serde_json::Value>, String> {
     let mut validation = Validation::new(Algorithm::HS256);
     validation.set_issuer(&[ISSUER]);
     validation.set_required_spec_claims(&["exp", "sub", "iss"]);

@@ -15,18 +15,11 @@ type Reply = Response<Full<Bytes>>;
 fn reply(status: StatusCode, body: &serde_json::Value) -> Reply {
     let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
     *response.status_mut() = status;
-    response.headers_mut().insert(
-        "content-type",
-        "application/json".parse().expect("static header"),
-    );
+    response.headers_mut().insert("content-type", "application/json".parse().expect("static header"));
     response
 }
 
-pub async fn handle(
-    ctx: &AppContext,
-    secret: &str,
-    request: Request<hyper::body::Incoming>,
-) -> Reply {
+pub async fn handle(ctx: &AppContext, secret: &str, request: Request<hyper::body::Incoming>) -> Reply {
     let (parts, body) = request.into_parts();
     let method = parts.method.as_str().to_owned();
     let path = parts.uri.path().to_owned();
@@ -34,10 +27,7 @@ pub async fn handle(
         return reply(StatusCode::OK, &routes::openapi());
     }
     let Some((spec, params)) = routes::match_http(&method, &path) else {
-        return reply(
-            StatusCode::NOT_FOUND,
-            &serde_json::json!({"message": "Not Found"}),
-        );
+        return reply(StatusCode::NOT_FOUND, &serde_json::json!({"message": "Not Found"}));
     };
     let mut event = HttpEvent::new(&method, &path);
     event.raw_query = parts.uri.query().unwrap_or_default().to_owned();
@@ -51,21 +41,12 @@ pub async fn handle(
     }
     event.path_parameters = params.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
     if spec.role.is_some() {
-        let token = event
-            .headers
-            .get("authorization")
-            .and_then(|h| h.strip_prefix("Bearer "))
-            .unwrap_or_default();
+        let token = event.headers.get("authorization").and_then(|h| h.strip_prefix("Bearer ")).unwrap_or_default();
         match dev_token::verify(token, secret) {
             Ok(claims) => event.claims = Some(api_gateway_claims(&claims)),
             Err(_) => {
-                let mut response = reply(
-                    StatusCode::UNAUTHORIZED,
-                    &serde_json::json!({"message": "Unauthorized"}),
-                );
-                response
-                    .headers_mut()
-                    .insert("www-authenticate", "Bearer".parse().expect("static header"));
+                let mut response = reply(StatusCode::UNAUTHORIZED, &serde_json::json!({"message": "Unauthorized"}));
+                response.headers_mut().insert("www-authenticate", "Bearer".parse().expect("static header"));
                 return response;
             }
         }
@@ -78,28 +59,19 @@ pub async fn handle(
             }
         }
         Err(_) => {
-            return reply(
-                StatusCode::BAD_REQUEST,
-                &serde_json::json!({"message": "Bad Request"}),
-            );
+            return reply(StatusCode::BAD_REQUEST, &serde_json::json!({"message": "Bad Request"}));
         }
     }
     let lambda_request = match event.to_request(ctx.clock.now()) {
         Ok(r) => r,
         Err(e) => {
             tracing::error!(error = e, "could not build the API Gateway event");
-            return reply(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                &serde_json::json!({"message": "Internal Server Error"}),
-            );
+            return reply(StatusCode::INTERNAL_SERVER_ERROR, &serde_json::json!({"message": "Internal Server Error"}));
         }
     };
     let Some(response) = shared::handlers::http(spec.name, ctx, lambda_request).await else {
         tracing::error!(function = spec.name, "route has no HTTP handler");
-        return reply(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            &serde_json::json!({"message": "Internal Server Error"}),
-        );
+        return reply(StatusCode::INTERNAL_SERVER_ERROR, &serde_json::json!({"message": "Internal Server Error"}));
     };
     let (parts, body) = response.into_parts();
     let bytes = match body {
@@ -109,8 +81,7 @@ pub async fn handle(
         _ => Bytes::new(),
     };
     let mut out = Response::new(Full::new(bytes));
-    *out.status_mut() =
-        StatusCode::from_u16(parts.status.as_u16()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    *out.status_mut() = StatusCode::from_u16(parts.status.as_u16()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     for (name, value) in &parts.headers {
         if let (Ok(n), Ok(v)) = (
             hyper::header::HeaderName::from_bytes(name.as_str().as_bytes()),

@@ -12,6 +12,7 @@ mod gateway;
 use clap::{Parser, Subcommand, ValueEnum};
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
+use shared::adapters::panel_http::PanelCredentials;
 use shared::app::AppContext;
 use shared::clock::{Clock, SystemClock};
 use shared::config::AwsSettings;
@@ -20,10 +21,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 #[derive(Parser)]
-#[command(
-    name = "local-server",
-    about = "Runs every 1000proxy system-services function locally"
-)]
+#[command(name = "local-server", about = "Runs every 1000proxy system-services function locally")]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -84,11 +82,7 @@ struct ServeArgs {
 async fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
-        Some(Command::Token {
-            admin,
-            subject,
-            hours,
-        }) => print_token(admin, subject, hours),
+        Some(Command::Token { admin, subject, hours }) => print_token(admin, subject, hours),
         Some(Command::Serve(args)) => serve(args).await,
         None => serve(cli.serve).await,
     };
@@ -99,24 +93,10 @@ async fn main() {
 }
 
 fn print_token(admin: bool, subject: Option<String>, hours: i64) -> Result<(), String> {
-    let subject = subject.unwrap_or_else(|| {
-        if admin {
-            "local-admin".into()
-        } else {
-            uuid::Uuid::new_v4().to_string()
-        }
-    });
+    let subject =
+        subject.unwrap_or_else(|| if admin { "local-admin".into() } else { uuid::Uuid::new_v4().to_string() });
     let groups: &[&str] = if admin { &["admin"] } else { &[] };
-    println!(
-        "{}",
-        dev_token::issue(
-            &subject,
-            groups,
-            hours,
-            SystemClock.now().timestamp(),
-            &dev_token::secret()
-        )?
-    );
+    println!("{}", dev_token::issue(&subject, groups, hours, SystemClock.now().timestamp(), &dev_token::secret())?);
     Ok(())
 }
 
@@ -127,28 +107,26 @@ async fn backend(args: &ServeArgs) -> Result<AppContext, String> {
         BackendChoice::Aws if args.provision => {
             let sdk = shared::adapters::aws::sdk_config().await;
             let dynamo = aws_sdk_dynamodb::Client::new(&sdk);
-            shared::adapters::aws::provision::create_table(&dynamo, &args.name)
-                .await
-                .map_err(|e| e.to_string())?;
+            shared::adapters::aws::provision::create_table(&dynamo, &args.name).await.map_err(|e| e.to_string())?;
             let sqs = aws_sdk_sqs::Client::new(&sdk);
-            let queue_urls = shared::adapters::aws::provision::create_queues(&sqs, &args.name)
-                .await
-                .map_err(|e| e.to_string())?;
+            let queue_urls =
+                shared::adapters::aws::provision::create_queues(&sqs, &args.name).await.map_err(|e| e.to_string())?;
             let settings = AwsSettings {
                 table_name: args.name.clone(),
                 redis_url: args.redis_url.clone(),
                 cache_prefix: format!("{}:", args.name),
                 queue_urls,
+                panel_credentials: PanelCredentials { username: String::new(), password: String::new() },
+                panel_scheme: "https".into(),
             };
-            AppContext::aws(&settings, clock)
-                .await
-                .map_err(|e| e.to_string())
+            let mut ctx = AppContext::aws(&settings, clock).await.map_err(|e| e.to_string())?;
+            // The demo servers' panels do not exist: the local run simulates them (as the embedded default does).
+            ctx.panel = Arc::new(shared::adapters::memory::MemoryPanel::new());
+            Ok(ctx)
         }
         BackendChoice::Aws => {
             let settings = AwsSettings::from_env().map_err(|e| e.to_string())?;
-            AppContext::aws(&settings, clock)
-                .await
-                .map_err(|e| e.to_string())
+            AppContext::aws(&settings, clock).await.map_err(|e| e.to_string())
         }
     }
 }
@@ -159,23 +137,11 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let demo = if args.no_demo {
         None
     } else {
-        Some(
-            demo::load(&ctx, args.seed)
-                .await
-                .map_err(|e| format!("loading demo data: {e}"))?,
-        )
+        Some(demo::load(&ctx, args.seed).await.map_err(|e| format!("loading demo data: {e}"))?)
     };
-    let listener = tokio::net::TcpListener::bind(args.addr)
-        .await
-        .map_err(|e| format!("bind {}: {e}", args.addr))?;
+    let listener = tokio::net::TcpListener::bind(args.addr).await.map_err(|e| format!("bind {}: {e}", args.addr))?;
     let secret = Arc::new(dev_token::secret());
-    let admin_token = dev_token::issue(
-        "local-admin",
-        &["admin"],
-        12,
-        ctx.clock.now().timestamp(),
-        &secret,
-    )?;
+    let admin_token = dev_token::issue("local-admin", &["admin"], 12, ctx.clock.now().timestamp(), &secret)?;
     background::start(ctx.clone())?;
     print_banner(&args, demo.as_ref(), &admin_token);
 
@@ -200,14 +166,9 @@ async fn serve_http(
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |request| {
                 let (ctx, secret) = (ctx.clone(), secret.clone());
-                async move {
-                    Ok::<_, std::convert::Infallible>(gateway::handle(&ctx, &secret, request).await)
-                }
+                async move { Ok::<_, std::convert::Infallible>(gateway::handle(&ctx, &secret, request).await) }
             });
-            if let Err(error) = http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await
-            {
+            if let Err(error) = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await {
                 tracing::debug!(%error, "connection closed with an error");
             }
         });
@@ -251,10 +212,7 @@ fn print_banner(args: &ServeArgs, demo: Option<&demo::DemoSummary>, admin_token:
     println!();
     println!("Admin token (12 h; `cargo run -p local-server -- token --admin` prints another):");
     println!("  export TOKEN={admin_token}");
-    println!(
-        "  curl -s -H \"Authorization: Bearer $TOKEN\" http://{}/admin/system/health",
-        args.addr
-    );
+    println!("  curl -s -H \"Authorization: Bearer $TOKEN\" http://{}/admin/system/health", args.addr);
     println!();
 }
 
@@ -264,28 +222,16 @@ mod tests {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     /// Sends one raw HTTP/1.1 request and returns (status, body).
-    async fn call(
-        addr: SocketAddr,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-    ) -> (u16, serde_json::Value) {
+    async fn call(addr: SocketAddr, method: &str, path: &str, token: Option<&str>) -> (u16, serde_json::Value) {
         let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-        let auth = token
-            .map(|t| format!("Authorization: Bearer {t}\r\n"))
-            .unwrap_or_default();
-        let request = format!(
-            "{method} {path} HTTP/1.1\r\nHost: localhost\r\n{auth}Connection: close\r\n\r\n"
-        );
+        let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+        let request = format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\n{auth}Connection: close\r\n\r\n");
         stream.write_all(request.as_bytes()).await.unwrap();
         let mut raw = String::new();
         stream.read_to_string(&mut raw).await.unwrap();
         let status = raw.split(' ').nth(1).unwrap().parse().unwrap();
         let body = raw.split("\r\n\r\n").nth(1).unwrap_or_default();
-        (
-            status,
-            serde_json::from_str(body).unwrap_or(serde_json::Value::Null),
-        )
+        (status, serde_json::from_str(body).unwrap_or(serde_json::Value::Null))
     }
 
     #[tokio::test]
@@ -306,17 +252,10 @@ mod tests {
         assert!(body["request_id"].is_string());
 
         let (status, body) = call(addr, "GET", "/admin/system/health", Some(&customer)).await;
-        assert_eq!(
-            (status, body["error_code"].as_str()),
-            (403, Some("forbidden"))
-        );
+        assert_eq!((status, body["error_code"].as_str()), (403, Some("forbidden")));
         for token in [None, Some(forged.as_str()), Some("not-a-jwt")] {
             let (status, body) = call(addr, "GET", "/admin/system/health", token).await;
-            assert_eq!(
-                (status, body["message"].as_str()),
-                (401, Some("Unauthorized")),
-                "API Gateway's own 401"
-            );
+            assert_eq!((status, body["message"].as_str()), (401, Some("Unauthorized")), "API Gateway's own 401");
         }
         let (status, _) = call(addr, "GET", "/admin/nothing-here", Some(&admin)).await;
         assert_eq!(status, 404);

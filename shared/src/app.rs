@@ -2,10 +2,11 @@
 //! run) and shared by every handler.
 
 use crate::adapters::aws::{DynamoTable, RedisCache, SqsQueue, sdk_config};
-use crate::adapters::memory::{MemoryCache, MemoryQueue, MemoryTable};
+use crate::adapters::memory::{MemoryCache, MemoryPanel, MemoryQueue, MemoryTable};
+use crate::adapters::panel_http::HttpPanelClient;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{AwsSettings, ConfigError};
-use crate::ports::{Cache, JobQueue, Table};
+use crate::ports::{Cache, JobQueue, PanelClient, Table};
 use crate::store::Stores;
 use std::sync::Arc;
 
@@ -15,6 +16,8 @@ pub struct AppContext {
     pub stores: Stores,
     pub cache: Arc<dyn Cache>,
     pub queue: Arc<dyn JobQueue>,
+    /// The servers' X-UI panels.
+    pub panel: Arc<dyn PanelClient>,
     /// Which backend this is, for logs and the health report.
     pub backend: &'static str,
 }
@@ -25,15 +28,10 @@ impl AppContext {
         table: Arc<dyn Table>,
         cache: Arc<dyn Cache>,
         queue: Arc<dyn JobQueue>,
+        panel: Arc<dyn PanelClient>,
         backend: &'static str,
     ) -> Self {
-        Self {
-            clock,
-            stores: Stores::new(table),
-            cache,
-            queue,
-            backend,
-        }
+        Self { clock, stores: Stores::new(table), cache, queue, panel, backend }
     }
 
     /// The embedded default: every port in memory, time from `clock`.
@@ -43,28 +41,22 @@ impl AppContext {
             Arc::new(MemoryTable::new(clock.clone())),
             Arc::new(MemoryCache::new(clock.clone())),
             Arc::new(MemoryQueue::new(clock)),
+            Arc::new(MemoryPanel::new()),
             "memory",
         )
     }
 
-    /// DynamoDB, Redis and SQS as configured. Builds clients only: no network call happens until first use.
+    /// DynamoDB, Redis, SQS and the panels' HTTP API as configured. Builds clients only: no network call
+    /// happens until first use.
     pub async fn aws(settings: &AwsSettings, clock: Arc<dyn Clock>) -> Result<Self, ConfigError> {
         let sdk = sdk_config().await;
-        let table = DynamoTable::new(
-            aws_sdk_dynamodb::Client::new(&sdk),
-            &settings.table_name,
-            clock.clone(),
-        );
+        let table = DynamoTable::new(aws_sdk_dynamodb::Client::new(&sdk), &settings.table_name, clock.clone());
         let cache = RedisCache::connect_lazily(&settings.redis_url, settings.cache_prefix.clone())
             .map_err(|e| ConfigError(e.to_string()))?;
         let queue = SqsQueue::new(aws_sdk_sqs::Client::new(&sdk), settings.queue_urls.clone());
-        Ok(Self::new(
-            clock,
-            Arc::new(table),
-            Arc::new(cache),
-            Arc::new(queue),
-            "aws",
-        ))
+        let panel = HttpPanelClient::new(settings.panel_credentials.clone(), settings.panel_scheme.clone())
+            .map_err(|e| ConfigError(e.to_string()))?;
+        Ok(Self::new(clock, Arc::new(table), Arc::new(cache), Arc::new(queue), Arc::new(panel), "aws"))
     }
 
     /// What a Lambda function uses: AWS settings from the environment and the wall clock.

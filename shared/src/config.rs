@@ -1,6 +1,7 @@
 //! Configuration from the environment, read once per cold start.
 
 use crate::adapters::aws::QueueUrls;
+use crate::adapters::panel_http::PanelCredentials;
 
 /// Where the AWS backend lives. Set by the SAM template in Lambda; by the test harness against emulators.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,6 +14,10 @@ pub struct AwsSettings {
     pub cache_prefix: String,
     /// `QUEUE_URL_HIGH`, `QUEUE_URL_HIGH_DLQ`, ... one per queue.
     pub queue_urls: QueueUrls,
+    /// `PANEL_USERNAME` / `PANEL_PASSWORD`: the X-UI panels' API account.
+    pub panel_credentials: PanelCredentials,
+    /// `PANEL_SCHEME` (default `https`).
+    pub panel_scheme: String,
 }
 
 /// A required environment variable was missing.
@@ -31,6 +36,11 @@ impl AwsSettings {
             redis_url: required("REDIS_URL")?,
             cache_prefix: std::env::var("CACHE_PREFIX").unwrap_or_default(),
             queue_urls: QueueUrls::from_env().map_err(ConfigError)?,
+            panel_credentials: PanelCredentials {
+                username: std::env::var("PANEL_USERNAME").unwrap_or_default(),
+                password: std::env::var("PANEL_PASSWORD").unwrap_or_default(),
+            },
+            panel_scheme: std::env::var("PANEL_SCHEME").unwrap_or_else(|_| "https".into()),
         })
     }
 }

@@ -10,6 +10,8 @@ pub enum Backend {
     Store,
     Cache,
     Queue,
+    /// A server's X-UI panel.
+    Panel,
 }
 
 impl std::fmt::Display for Backend {
@@ -18,6 +20,7 @@ impl std::fmt::Display for Backend {
             Backend::Store => "store",
             Backend::Cache => "cache",
             Backend::Queue => "queue",
+            Backend::Panel => "panel",
         })
     }
 }
@@ -30,10 +33,7 @@ pub enum PortError {
     Conflict { op_index: Option<usize> },
     /// The backend did not answer within the call's time limit.
     #[error("{backend} timed out during {operation}")]
-    Timeout {
-        backend: Backend,
-        operation: &'static str,
-    },
+    Timeout { backend: Backend, operation: &'static str },
     /// The backend answered with an error or could not be reached.
     #[error("{backend} unavailable: {detail}")]
     Unavailable { backend: Backend, detail: String },
@@ -51,17 +51,11 @@ impl PortError {
     }
 
     pub fn unavailable(backend: Backend, detail: impl std::fmt::Display) -> Self {
-        PortError::Unavailable {
-            backend,
-            detail: detail.to_string(),
-        }
+        PortError::Unavailable { backend, detail: detail.to_string() }
     }
 
     pub fn corrupt(backend: Backend, detail: impl std::fmt::Display) -> Self {
-        PortError::Corrupt {
-            backend,
-            detail: detail.to_string(),
-        }
+        PortError::Corrupt { backend, detail: detail.to_string() }
     }
 }
 

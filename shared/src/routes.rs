@@ -9,10 +9,7 @@ use crate::http::Role;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Trigger {
     /// An HTTP API route.
-    Http {
-        method: &'static str,
-        path: &'static str,
-    },
+    Http { method: &'static str, path: &'static str },
     /// An EventBridge Scheduler schedule, in its own expression syntax (`rate(...)` or `cron(...)`).
     Schedule { expression: &'static str },
     /// An SQS event source on these queues.
@@ -37,10 +34,7 @@ impl FunctionSpec {
             .split('-')
             .map(|part| {
                 let mut chars = part.chars();
-                chars
-                    .next()
-                    .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
-                    .unwrap_or_default()
+                chars.next().map(|c| c.to_ascii_uppercase().to_string() + chars.as_str()).unwrap_or_default()
             })
             .collect();
         id.push_str("Function");
@@ -51,26 +45,19 @@ impl FunctionSpec {
 pub const FUNCTIONS: &[FunctionSpec] = &[
     FunctionSpec {
         name: "system-health",
-        trigger: Trigger::Http {
-            method: "GET",
-            path: "/admin/system/health",
-        },
+        trigger: Trigger::Http { method: "GET", path: "/admin/system/health" },
         role: Some(Role::Admin),
         summary: "Pings the store, the cache and every queue; reports latency per dependency and an overall status.",
     },
     FunctionSpec {
         name: "system-health-check",
-        trigger: Trigger::Schedule {
-            expression: "rate(5 minutes)",
-        },
+        trigger: Trigger::Schedule { expression: "rate(5 minutes)" },
         role: None,
         summary: "Runs the health check, caches it as realtime:system_health for 300 s and raises throttled alerts.",
     },
     FunctionSpec {
         name: "queue-worker",
-        trigger: Trigger::Worker {
-            queues: &Priority::ALL,
-        },
+        trigger: Trigger::Worker { queues: &Priority::ALL },
         role: None,
         summary: "Runs queued jobs from the five priority queues, once each, reporting only failed messages.",
     },
@@ -81,16 +68,9 @@ pub fn function(name: &str) -> Option<&'static FunctionSpec> {
 }
 
 /// Matches a request against the HTTP routes. Path parameters are `{name}` segments.
-pub fn match_http(
-    method: &str,
-    path: &str,
-) -> Option<(&'static FunctionSpec, Vec<(&'static str, String)>)> {
+pub fn match_http(method: &str, path: &str) -> Option<(&'static FunctionSpec, Vec<(&'static str, String)>)> {
     FUNCTIONS.iter().find_map(|spec| {
-        let Trigger::Http {
-            method: m,
-            path: pattern,
-        } = spec.trigger
-        else {
+        let Trigger::Http { method: m, path: pattern } = spec.trigger else {
             return None;
         };
         if !m.eq_ignore_ascii_case(method) {
@@ -103,11 +83,7 @@ pub fn match_http(
 
 fn match_path(pattern: &'static str, path: &str) -> Option<Vec<(&'static str, String)>> {
     let want: Vec<&'static str> = pattern.trim_matches('/').split('/').collect();
-    let got: Vec<&str> = path
-        .trim_end_matches('/')
-        .trim_start_matches('/')
-        .split('/')
-        .collect();
+    let got: Vec<&str> = path.trim_end_matches('/').trim_start_matches('/').split('/').collect();
     if want.len() != got.len() {
         return None;
     }
@@ -184,24 +160,15 @@ mod tests {
     fn names_are_unique_and_logical_ids_are_derived() {
         let names: std::collections::BTreeSet<&str> = FUNCTIONS.iter().map(|f| f.name).collect();
         assert_eq!(names.len(), FUNCTIONS.len());
-        assert_eq!(
-            function("system-health-check").unwrap().logical_id(),
-            "SystemHealthCheckFunction"
-        );
+        assert_eq!(function("system-health-check").unwrap().logical_id(), "SystemHealthCheckFunction");
     }
 
     #[test]
     fn http_routes_match_with_parameters() {
-        assert_eq!(
-            match_http("GET", "/admin/system/health").unwrap().0.name,
-            "system-health"
-        );
+        assert_eq!(match_http("GET", "/admin/system/health").unwrap().0.name, "system-health");
         assert!(match_http("POST", "/admin/system/health").is_none());
         assert!(match_http("GET", "/admin/system").is_none());
-        assert_eq!(
-            match_path("/api/orders/{id}", "/api/orders/42"),
-            Some(vec![("id", "42".to_owned())])
-        );
+        assert_eq!(match_path("/api/orders/{id}", "/api/orders/42"), Some(vec![("id", "42".to_owned())]));
         assert_eq!(match_path("/api/orders/{id}", "/api/orders/"), None);
     }
 }

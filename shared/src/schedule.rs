@@ -21,9 +21,7 @@ pub struct Cron {
     years: Option<Vec<u32>>,
 }
 
-const MONTHS: [&str; 12] = [
-    "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
-];
+const MONTHS: [&str; 12] = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
 const DAYS: [&str; 7] = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
 
 /// Parses one cron field into its allowed values; None for `?` (no constraint from this field).
@@ -44,12 +42,7 @@ fn field(text: &str, min: u32, max: u32, names: &[&str]) -> Result<Option<Vec<u3
     let mut out = Vec::new();
     for part in text.split(',') {
         let (range, step) = match part.split_once('/') {
-            Some((r, s)) => (
-                r,
-                s.parse::<u32>()
-                    .map_err(|_| format!("bad step in `{part}`"))?
-                    .max(1),
-            ),
+            Some((r, s)) => (r, s.parse::<u32>().map_err(|_| format!("bad step in `{part}`"))?.max(1)),
             None => (part, 1),
         };
         let (lo, hi) = if range == "*" {
@@ -70,10 +63,7 @@ fn field(text: &str, min: u32, max: u32, names: &[&str]) -> Result<Option<Vec<u3
 impl Schedule {
     pub fn parse(expression: &str) -> Result<Schedule, String> {
         let expression = expression.trim();
-        if let Some(body) = expression
-            .strip_prefix("rate(")
-            .and_then(|e| e.strip_suffix(')'))
-        {
+        if let Some(body) = expression.strip_prefix("rate(").and_then(|e| e.strip_suffix(')')) {
             let (n, unit) = body.split_once(' ').ok_or("rate needs `N unit`")?;
             let n: i64 = n.parse().map_err(|_| format!("`{n}` is not a number"))?;
             if n <= 0 {
@@ -87,16 +77,10 @@ impl Schedule {
             };
             return Ok(Schedule::Rate(duration));
         }
-        if let Some(body) = expression
-            .strip_prefix("cron(")
-            .and_then(|e| e.strip_suffix(')'))
-        {
+        if let Some(body) = expression.strip_prefix("cron(").and_then(|e| e.strip_suffix(')')) {
             let parts: Vec<&str> = body.split_whitespace().collect();
             let [minutes, hours, dom, month, dow, year] = parts[..] else {
-                return Err(
-                    "cron needs six fields: minutes hours day-of-month month day-of-week year"
-                        .into(),
-                );
+                return Err("cron needs six fields: minutes hours day-of-month month day-of-week year".into());
             };
             let days_of_month = field(dom, 1, 31, &[])?;
             let days_of_week = field(dow, 1, 7, &DAYS)?;
@@ -131,18 +115,9 @@ impl Schedule {
 impl Cron {
     fn day_matches(&self, t: DateTime<Utc>) -> bool {
         self.months.contains(&t.month())
-            && self
-                .years
-                .as_ref()
-                .is_none_or(|y| y.contains(&(t.year() as u32)))
-            && self
-                .days_of_month
-                .as_ref()
-                .is_none_or(|d| d.contains(&t.day()))
-            && self
-                .days_of_week
-                .as_ref()
-                .is_none_or(|d| d.contains(&t.weekday().number_from_sunday()))
+            && self.years.as_ref().is_none_or(|y| y.contains(&(t.year() as u32)))
+            && self.days_of_month.as_ref().is_none_or(|d| d.contains(&t.day()))
+            && self.days_of_week.as_ref().is_none_or(|d| d.contains(&t.weekday().number_from_sunday()))
     }
 
     fn next_after(&self, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
@@ -151,15 +126,11 @@ impl Cron {
         let limit = t + Duration::days(366 * 5);
         while t < limit {
             if !self.day_matches(t) {
-                t = (t + Duration::days(1))
-                    .duration_trunc(Duration::days(1))
-                    .ok()?;
+                t = (t + Duration::days(1)).duration_trunc(Duration::days(1)).ok()?;
                 continue;
             }
             if !self.hours.contains(&t.hour()) {
-                t = (t + Duration::hours(1))
-                    .duration_trunc(Duration::hours(1))
-                    .ok()?;
+                t = (t + Duration::hours(1)).duration_trunc(Duration::hours(1)).ok()?;
                 continue;
             }
             if self.minutes.contains(&t.minute()) {
@@ -196,34 +167,20 @@ struct SchedulerInput {
 /// `{"scheduled_time": "<aws.scheduler.scheduled-time>"}`; a schedule without input sends `{}` or nothing).
 pub fn parse_invocation(payload: &serde_json::Value) -> Result<ScheduledInvocation, String> {
     if payload.is_null() {
-        return Ok(ScheduledInvocation {
-            source: "eventbridge-scheduler",
-            scheduled_time: None,
-        });
+        return Ok(ScheduledInvocation { source: "eventbridge-scheduler", scheduled_time: None });
     }
     if !payload.is_object() {
         return Err("a scheduled invocation's payload must be a JSON object".into());
     }
     if payload.get("detail-type").is_some() {
-        let event: RuleEvent =
-            serde_json::from_value(payload.clone()).map_err(|e| e.to_string())?;
+        let event: RuleEvent = serde_json::from_value(payload.clone()).map_err(|e| e.to_string())?;
         if event.detail_type != "Scheduled Event" {
-            return Err(format!(
-                "unexpected EventBridge detail-type `{}`",
-                event.detail_type
-            ));
+            return Err(format!("unexpected EventBridge detail-type `{}`", event.detail_type));
         }
-        return Ok(ScheduledInvocation {
-            source: "eventbridge-rule",
-            scheduled_time: event.time,
-        });
+        return Ok(ScheduledInvocation { source: "eventbridge-rule", scheduled_time: event.time });
     }
-    let input: SchedulerInput =
-        serde_json::from_value(payload.clone()).map_err(|e| e.to_string())?;
-    Ok(ScheduledInvocation {
-        source: "eventbridge-scheduler",
-        scheduled_time: input.scheduled_time,
-    })
+    let input: SchedulerInput = serde_json::from_value(payload.clone()).map_err(|e| e.to_string())?;
+    Ok(ScheduledInvocation { source: "eventbridge-scheduler", scheduled_time: input.scheduled_time })
 }
 
 #[cfg(test)]
@@ -238,20 +195,10 @@ mod tests {
     #[test]
     fn rates_fire_on_their_period() {
         let every5 = Schedule::parse("rate(5 minutes)").unwrap();
-        assert_eq!(
-            every5.next_after(at(2026, 11, 24, 12, 3)),
-            Some(at(2026, 11, 24, 12, 5))
-        );
-        assert_eq!(
-            every5.next_after(at(2026, 11, 24, 12, 5)),
-            Some(at(2026, 11, 24, 12, 10)),
-            "strictly after"
-        );
+        assert_eq!(every5.next_after(at(2026, 11, 24, 12, 3)), Some(at(2026, 11, 24, 12, 5)));
+        assert_eq!(every5.next_after(at(2026, 11, 24, 12, 5)), Some(at(2026, 11, 24, 12, 10)), "strictly after");
         let hourly = Schedule::parse("rate(1 hour)").unwrap();
-        assert_eq!(
-            hourly.next_after(at(2026, 11, 24, 12, 59)),
-            Some(at(2026, 11, 24, 13, 0))
-        );
+        assert_eq!(hourly.next_after(at(2026, 11, 24, 12, 59)), Some(at(2026, 11, 24, 13, 0)));
         assert!(Schedule::parse("rate(0 minutes)").is_err());
         assert!(Schedule::parse("rate(5 fortnights)").is_err());
     }
@@ -260,23 +207,14 @@ mod tests {
     fn crons_follow_eventbridge_fields() {
         // Daily at 02:00 UTC (queue maintenance).
         let daily = Schedule::parse("cron(0 2 * * ? *)").unwrap();
-        assert_eq!(
-            daily.next_after(at(2026, 11, 24, 12, 0)),
-            Some(at(2026, 11, 25, 2, 0))
-        );
+        assert_eq!(daily.next_after(at(2026, 11, 24, 12, 0)), Some(at(2026, 11, 25, 2, 0)));
         // Sundays 07:00 (weekly report); 2026-11-29 is a Sunday. Day-of-week 1 = SUN.
         let weekly = Schedule::parse("cron(0 7 ? * SUN *)").unwrap();
-        assert_eq!(
-            weekly.next_after(at(2026, 11, 24, 12, 0)),
-            Some(at(2026, 11, 29, 7, 0))
-        );
+        assert_eq!(weekly.next_after(at(2026, 11, 24, 12, 0)), Some(at(2026, 11, 29, 7, 0)));
         assert_eq!(Schedule::parse("cron(0 7 ? * 1 *)").unwrap(), weekly);
         // First of the month 08:00.
         let monthly = Schedule::parse("cron(0 8 1 * ? *)").unwrap();
-        assert_eq!(
-            monthly.next_after(at(2026, 11, 24, 12, 0)),
-            Some(at(2026, 12, 1, 8, 0))
-        );
+        assert_eq!(monthly.next_after(at(2026, 11, 24, 12, 0)), Some(at(2026, 12, 1, 8, 0)));
         // Every 15 minutes, weekdays only.
         let quarter = Schedule::parse("cron(0/15 * ? * MON-FRI *)").unwrap();
         assert_eq!(
@@ -288,15 +226,9 @@ mod tests {
 
     #[test]
     fn malformed_crons_are_refused() {
-        assert!(
-            Schedule::parse("cron(0 2 * * * *)").is_err(),
-            "both day fields set"
-        );
+        assert!(Schedule::parse("cron(0 2 * * * *)").is_err(), "both day fields set");
         assert!(Schedule::parse("cron(0 2 * *)").is_err(), "too few fields");
-        assert!(
-            Schedule::parse("cron(61 2 * * ? *)").is_err(),
-            "minute out of range"
-        );
+        assert!(Schedule::parse("cron(61 2 * * ? *)").is_err(), "minute out of range");
         assert!(Schedule::parse("every day").is_err());
     }
 
@@ -304,19 +236,10 @@ mod tests {
     fn both_scheduled_payloads_are_understood() {
         let rule = serde_json::json!({"detail-type": "Scheduled Event", "source": "aws.events", "time": "2026-11-24T12:00:00Z", "detail": {}});
         let parsed = parse_invocation(&rule).unwrap();
-        assert_eq!(
-            (parsed.source, parsed.scheduled_time),
-            ("eventbridge-rule", Some(at(2026, 11, 24, 12, 0)))
-        );
+        assert_eq!((parsed.source, parsed.scheduled_time), ("eventbridge-rule", Some(at(2026, 11, 24, 12, 0))));
         let scheduler = serde_json::json!({"scheduled_time": "2026-11-24T12:05:00Z"});
-        assert_eq!(
-            parse_invocation(&scheduler).unwrap().scheduled_time,
-            Some(at(2026, 11, 24, 12, 5))
-        );
-        assert_eq!(
-            parse_invocation(&serde_json::json!({})).unwrap().source,
-            "eventbridge-scheduler"
-        );
+        assert_eq!(parse_invocation(&scheduler).unwrap().scheduled_time, Some(at(2026, 11, 24, 12, 5)));
+        assert_eq!(parse_invocation(&serde_json::json!({})).unwrap().source, "eventbridge-scheduler");
         assert!(parse_invocation(&serde_json::json!([1])).is_err());
     }
 }

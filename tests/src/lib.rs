@@ -2,6 +2,8 @@
 //! with a fresh table, queue set and key prefix per test so tests run in parallel without seeing each other.
 //! A missing server fails the test with the command that starts it; nothing is skipped.
 
+pub mod fixtures;
+
 use chrono::{TimeZone, Utc};
 use shared::adapters::aws::{DynamoTable, QueueUrls, RedisCache, SqsQueue, provision};
 use shared::app::AppContext;
@@ -28,53 +30,29 @@ pub fn redis_url() -> String {
 
 /// Panics (failing the test) with a clear message when nothing listens at `url`.
 fn require(service: &str, url: &str, variable: &str) {
-    let host_port = url
-        .split("://")
-        .nth(1)
-        .unwrap_or(url)
-        .split('/')
-        .next()
-        .unwrap_or_default()
-        .to_owned();
+    let host_port = url.split("://").nth(1).unwrap_or(url).split('/').next().unwrap_or_default().to_owned();
     let addr: Option<SocketAddr> = host_port.to_socket_addrs().ok().and_then(|mut a| a.next());
-    let reachable =
-        addr.is_some_and(|a| TcpStream::connect_timeout(&a, Duration::from_secs(1)).is_ok());
-    assert!(
-        reachable,
-        "{service} is not reachable at {url} ({variable}): {START_HINT}"
-    );
+    let reachable = addr.is_some_and(|a| TcpStream::connect_timeout(&a, Duration::from_secs(1)).is_ok());
+    assert!(reachable, "{service} is not reachable at {url} ({variable}): {START_HINT}");
 }
 
 /// A unique name for this test's resources.
 pub fn unique(prefix: &str) -> String {
-    format!(
-        "{prefix}-{}",
-        &uuid::Uuid::new_v4().simple().to_string()[..12]
-    )
+    format!("{prefix}-{}", &uuid::Uuid::new_v4().simple().to_string()[..12])
 }
 
 /// A clock at a fixed, readable time. Tests move it; the DynamoDB adapter reads TTLs against it too.
 pub fn manual_clock() -> Arc<ManualClock> {
-    Arc::new(ManualClock::new(
-        Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0)
-            .single()
-            .expect("valid time"),
-    ))
+    Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).single().expect("valid time")))
 }
 
 async fn sdk_config() -> aws_config::SdkConfig {
     let endpoint = aws_endpoint();
-    require(
-        "The DynamoDB/SQS emulator (moto)",
-        &endpoint,
-        "TEST_AWS_ENDPOINT",
-    );
+    require("The DynamoDB/SQS emulator (moto)", &endpoint, "TEST_AWS_ENDPOINT");
     aws_config::defaults(aws_config::BehaviorVersion::latest())
         .endpoint_url(endpoint)
         .region(aws_config::Region::new("eu-west-1"))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-            "test", "test", None, None, "tests",
-        ))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("test", "test", None, None, "tests"))
         .load()
         .await
 }
@@ -83,9 +61,7 @@ async fn sdk_config() -> aws_config::SdkConfig {
 pub async fn dynamo_table(clock: Arc<dyn Clock>) -> DynamoTable {
     let client = aws_sdk_dynamodb::Client::new(&sdk_config().await);
     let name = unique("table");
-    provision::create_table(&client, &name)
-        .await
-        .expect("create table on the emulator");
+    provision::create_table(&client, &name).await.expect("create table on the emulator");
     // The emulator runs DynamoDB requests one at a time (see scripts/moto_server.py), so a 200-way race queues
     // for seconds; production keeps the adapter's default limit.
     DynamoTable::new(client, name, clock).with_timeout(Duration::from_secs(60))
@@ -94,9 +70,7 @@ pub async fn dynamo_table(clock: Arc<dyn Clock>) -> DynamoTable {
 /// Ten new SQS queues (five priorities with DLQs) on the emulator.
 pub async fn sqs_queues() -> SqsQueue {
     let client = aws_sdk_sqs::Client::new(&sdk_config().await);
-    let urls: QueueUrls = provision::create_queues(&client, &unique("q"))
-        .await
-        .expect("create queues on the emulator");
+    let urls: QueueUrls = provision::create_queues(&client, &unique("q")).await.expect("create queues on the emulator");
     SqsQueue::new(client, urls)
 }
 
@@ -130,21 +104,18 @@ impl TestApp {
                 let table: Arc<dyn Table> = Arc::new(dynamo_table(clock.clone()).await);
                 let cache: Arc<dyn Cache> = Arc::new(redis_cache().await);
                 let queue: Arc<dyn JobQueue> = Arc::new(sqs_queues().await);
-                AppContext::new(clock.clone(), table, cache, queue, "aws")
+                // Panels are simulated on both backends: no real X-UI server exists here.
+                let panel = Arc::new(shared::adapters::memory::MemoryPanel::new());
+                AppContext::new(clock.clone(), table, cache, queue, panel, "aws")
             }
         };
-        Self {
-            backend,
-            clock,
-            ctx,
-        }
+        Self { backend, clock, ctx }
     }
 
     /// Lets `by` pass for everything that keeps time: the manual clock, and — on the AWS backend, whose
     /// servers keep their own time for visibility and expiry — the wall clock too.
     pub async fn pass(&self, by: Duration) {
-        self.clock
-            .advance(chrono::Duration::from_std(by).expect("duration"));
+        self.clock.advance(chrono::Duration::from_std(by).expect("duration"));
         if self.backend == Backend::Aws {
             tokio::time::sleep(by).await;
         }

@@ -32,11 +32,7 @@ async fn memory() -> Harness {
 }
 
 async fn redis() -> Harness {
-    Harness {
-        cache: Arc::new(redis_cache().await),
-        clock: manual_clock(),
-        backend: Backend::Aws,
-    }
+    Harness { cache: Arc::new(redis_cache().await), clock: manual_clock(), backend: Backend::Aws }
 }
 
 macro_rules! on_both_backends {
@@ -57,84 +53,40 @@ async fn set_get_delete(h: Harness) {
     h.cache.ping().await.unwrap();
     assert_eq!(h.cache.get("k").await.unwrap(), None);
     h.cache.set("k", r#"{"a":1}"#, None).await.unwrap();
-    assert_eq!(
-        h.cache.get("k").await.unwrap().as_deref(),
-        Some(r#"{"a":1}"#)
-    );
+    assert_eq!(h.cache.get("k").await.unwrap().as_deref(), Some(r#"{"a":1}"#));
     assert_eq!(h.cache.ttl("k").await.unwrap(), None, "no expiry was set");
     h.cache.delete("k").await.unwrap();
     assert_eq!(h.cache.get("k").await.unwrap(), None);
 }
 
 async fn values_expire_after_their_ttl(h: Harness) {
-    h.cache
-        .set("short", "v", Some(Duration::from_secs(1)))
-        .await
-        .unwrap();
+    h.cache.set("short", "v", Some(Duration::from_secs(1))).await.unwrap();
     let ttl = h.cache.ttl("short").await.unwrap().expect("has an expiry");
-    assert!(
-        ttl <= Duration::from_secs(1) && ttl > Duration::ZERO,
-        "ttl {ttl:?}"
-    );
+    assert!(ttl <= Duration::from_secs(1) && ttl > Duration::ZERO, "ttl {ttl:?}");
     h.pass(Duration::from_millis(1100)).await;
     assert_eq!(h.cache.get("short").await.unwrap(), None);
 }
 
 async fn set_if_absent_lets_one_writer_win(h: Harness) {
-    assert!(
-        h.cache
-            .set_if_absent("lock", "a", Duration::from_secs(1))
-            .await
-            .unwrap()
-    );
-    assert!(
-        !h.cache
-            .set_if_absent("lock", "b", Duration::from_secs(1))
-            .await
-            .unwrap()
-    );
+    assert!(h.cache.set_if_absent("lock", "a", Duration::from_secs(1)).await.unwrap());
+    assert!(!h.cache.set_if_absent("lock", "b", Duration::from_secs(1)).await.unwrap());
     assert_eq!(h.cache.get("lock").await.unwrap().as_deref(), Some("a"));
     h.pass(Duration::from_millis(1100)).await;
-    assert!(
-        h.cache
-            .set_if_absent("lock", "b", Duration::from_secs(1))
-            .await
-            .unwrap(),
-        "free again after expiry"
-    );
+    assert!(h.cache.set_if_absent("lock", "b", Duration::from_secs(1)).await.unwrap(), "free again after expiry");
 }
 
 async fn incr_is_atomic_and_starts_its_window_once(h: Harness) {
     let tasks = (0..50).map(|_| {
         let cache = h.cache.clone();
-        tokio::spawn(async move {
-            cache
-                .incr("hits", 1, Some(Duration::from_secs(60)))
-                .await
-                .unwrap()
-        })
+        tokio::spawn(async move { cache.incr("hits", 1, Some(Duration::from_secs(60))).await.unwrap() })
     });
-    let mut values: Vec<i64> = futures_util::future::join_all(tasks)
-        .await
-        .into_iter()
-        .map(Result::unwrap)
-        .collect();
+    let mut values: Vec<i64> = futures_util::future::join_all(tasks).await.into_iter().map(Result::unwrap).collect();
     values.sort_unstable();
-    assert_eq!(
-        values,
-        (1..=50).collect::<Vec<_>>(),
-        "each increment saw a distinct value"
-    );
+    assert_eq!(values, (1..=50).collect::<Vec<_>>(), "each increment saw a distinct value");
     let first_ttl = h.cache.ttl("hits").await.unwrap().expect("window set");
     h.pass(Duration::from_millis(1100)).await;
-    h.cache
-        .incr("hits", 5, Some(Duration::from_secs(60)))
-        .await
-        .unwrap();
+    h.cache.incr("hits", 5, Some(Duration::from_secs(60))).await.unwrap();
     let later_ttl = h.cache.ttl("hits").await.unwrap().expect("window kept");
-    assert!(
-        later_ttl < first_ttl,
-        "a later increment does not restart the window ({later_ttl:?} vs {first_ttl:?})"
-    );
+    assert!(later_ttl < first_ttl, "a later increment does not restart the window ({later_ttl:?} vs {first_ttl:?})");
     assert_eq!(h.cache.incr("hits", -55, None).await.unwrap(), 0);
 }

@@ -15,19 +15,9 @@ async fn all_dependencies_up_is_healthy_on_both_backends() {
     for backend in [Backend::Memory, Backend::Aws] {
         let app = TestApp::new(backend).await;
         let report = health::check(&app.ctx, &HealthThresholds::default()).await;
-        assert_eq!(
-            report.status,
-            HealthStatus::Healthy,
-            "{backend:?}: {:?}",
-            report.findings
-        );
+        assert_eq!(report.status, HealthStatus::Healthy, "{backend:?}: {:?}", report.findings);
         assert_eq!(report.dependencies.len(), 3);
-        assert!(
-            report
-                .dependencies
-                .iter()
-                .all(|d| d.state == DependencyState::Up && d.latency_ms >= 0.0)
-        );
+        assert!(report.dependencies.iter().all(|d| d.state == DependencyState::Up && d.latency_ms >= 0.0));
         assert_eq!(report.queues.len(), 5);
     }
 }
@@ -38,46 +28,25 @@ struct DownCache;
 #[async_trait]
 impl Cache for DownCache {
     async fn get(&self, _: &str) -> PortResult<Option<String>> {
-        Err(PortError::unavailable(
-            Dependency::Cache,
-            "connection refused",
-        ))
+        Err(PortError::unavailable(Dependency::Cache, "connection refused"))
     }
     async fn set(&self, _: &str, _: &str, _: Option<Duration>) -> PortResult<()> {
-        Err(PortError::unavailable(
-            Dependency::Cache,
-            "connection refused",
-        ))
+        Err(PortError::unavailable(Dependency::Cache, "connection refused"))
     }
     async fn set_if_absent(&self, _: &str, _: &str, _: Duration) -> PortResult<bool> {
-        Err(PortError::unavailable(
-            Dependency::Cache,
-            "connection refused",
-        ))
+        Err(PortError::unavailable(Dependency::Cache, "connection refused"))
     }
     async fn delete(&self, _: &str) -> PortResult<()> {
-        Err(PortError::unavailable(
-            Dependency::Cache,
-            "connection refused",
-        ))
+        Err(PortError::unavailable(Dependency::Cache, "connection refused"))
     }
     async fn incr(&self, _: &str, _: i64, _: Option<Duration>) -> PortResult<i64> {
-        Err(PortError::unavailable(
-            Dependency::Cache,
-            "connection refused",
-        ))
+        Err(PortError::unavailable(Dependency::Cache, "connection refused"))
     }
     async fn ttl(&self, _: &str) -> PortResult<Option<Duration>> {
-        Err(PortError::unavailable(
-            Dependency::Cache,
-            "connection refused",
-        ))
+        Err(PortError::unavailable(Dependency::Cache, "connection refused"))
     }
     async fn ping(&self) -> PortResult<()> {
-        Err(PortError::unavailable(
-            Dependency::Cache,
-            "connection refused",
-        ))
+        Err(PortError::unavailable(Dependency::Cache, "connection refused"))
     }
 }
 
@@ -90,36 +59,28 @@ async fn a_dead_cache_degrades_and_a_dead_store_is_critical() {
         memory.stores.table.clone(),
         Arc::new(DownCache),
         memory.queue.clone(),
+        memory.panel.clone(),
         "test",
     );
     let report = health::check(&no_cache, &HealthThresholds::default()).await;
     assert_eq!(report.status, HealthStatus::Degraded);
-    assert!(
-        report.findings[0].message.contains("cache is unavailable"),
-        "{:?}",
-        report.findings
-    );
+    assert!(report.findings[0].message.contains("cache is unavailable"), "{:?}", report.findings);
 
     // A DynamoDB endpoint where nothing listens: the store is down.
     let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .endpoint_url("http://127.0.0.1:9")
         .region(aws_config::Region::new("eu-west-1"))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-            "x", "x", None, None, "test",
-        ))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("x", "x", None, None, "test"))
         .load()
         .await;
-    let dead_table = shared::adapters::aws::DynamoTable::new(
-        aws_sdk_dynamodb::Client::new(&sdk),
-        "t",
-        clock.clone(),
-    )
-    .with_timeout(Duration::from_secs(2));
+    let dead_table = shared::adapters::aws::DynamoTable::new(aws_sdk_dynamodb::Client::new(&sdk), "t", clock.clone())
+        .with_timeout(Duration::from_secs(2));
     let no_store = AppContext::new(
         clock,
         Arc::new(dead_table),
         memory.cache.clone(),
         memory.queue.clone(),
+        memory.panel.clone(),
         "test",
     );
     let report = health::check(&no_store, &HealthThresholds::default()).await;
@@ -147,62 +108,26 @@ async fn backlogs_and_dead_letters_move_the_status_at_their_thresholds() {
         }
     };
     send(QueueRef::Main(Priority::Low), 3).await;
-    assert_eq!(
-        health::check(&app.ctx, &thresholds).await.status,
-        HealthStatus::Healthy,
-        "3 is not above 3"
-    );
+    assert_eq!(health::check(&app.ctx, &thresholds).await.status, HealthStatus::Healthy, "3 is not above 3");
     send(QueueRef::Main(Priority::Low), 1).await;
-    assert_eq!(
-        health::check(&app.ctx, &thresholds).await.status,
-        HealthStatus::Degraded
-    );
+    assert_eq!(health::check(&app.ctx, &thresholds).await.status, HealthStatus::Degraded);
     send(QueueRef::Main(Priority::Low), 3).await;
     let report = health::check(&app.ctx, &thresholds).await;
     assert_eq!(report.status, HealthStatus::Critical);
-    assert_eq!(
-        report
-            .queues
-            .iter()
-            .find(|q| q.queue == "low")
-            .unwrap()
-            .visible,
-        7
-    );
+    assert_eq!(report.queues.iter().find(|q| q.queue == "low").unwrap().visible, 7);
 
     let app = TestApp::new(Backend::Memory).await;
-    app.ctx
-        .queue
-        .send(QueueRef::Main(Priority::High), "{}", None)
-        .await
-        .unwrap();
-    app.ctx
-        .queue
-        .send(QueueRef::Main(Priority::High), "{}", None)
-        .await
-        .unwrap();
-    assert_eq!(
-        health::check(&app.ctx, &thresholds).await.status,
-        HealthStatus::Degraded,
-        "high has a lower bar"
-    );
+    app.ctx.queue.send(QueueRef::Main(Priority::High), "{}", None).await.unwrap();
+    app.ctx.queue.send(QueueRef::Main(Priority::High), "{}", None).await.unwrap();
+    assert_eq!(health::check(&app.ctx, &thresholds).await.status, HealthStatus::Degraded, "high has a lower bar");
 
     let app = TestApp::new(Backend::Memory).await;
     for _ in 0..5 {
-        app.ctx
-            .queue
-            .send(QueueRef::DeadLetter(Priority::Default), "{}", None)
-            .await
-            .unwrap();
+        app.ctx.queue.send(QueueRef::DeadLetter(Priority::Default), "{}", None).await.unwrap();
     }
     let report = health::check(&app.ctx, &thresholds).await;
     assert_eq!(report.status, HealthStatus::Critical);
-    assert!(
-        report
-            .findings
-            .iter()
-            .any(|f| f.message == "Queue default has 5 failed jobs.")
-    );
+    assert!(report.findings.iter().any(|f| f.message == "Queue default has 5 failed jobs."));
 }
 
 #[tokio::test]
@@ -214,51 +139,25 @@ async fn the_scheduled_check_caches_the_report_and_throttles_its_alerts() {
             "account": "123456789012", "time": "2026-11-24T12:00:00Z", "region": "eu-west-1",
             "resources": ["arn:aws:events:eu-west-1:123456789012:rule/health"], "detail": {}
         });
-        let summary = shared::handlers::system_health_check::handle(&app.ctx, rule_event)
-            .await
-            .unwrap();
+        let summary = shared::handlers::system_health_check::handle(&app.ctx, rule_event).await.unwrap();
         assert_eq!(summary["status"], "healthy");
         assert_eq!(summary["invoked_by"], "eventbridge-rule");
         let cached: serde_json::Value =
-            serde_json::from_str(&app.ctx.cache.get(CACHE_KEY).await.unwrap().expect("cached"))
-                .unwrap();
+            serde_json::from_str(&app.ctx.cache.get(CACHE_KEY).await.unwrap().expect("cached")).unwrap();
         assert_eq!(cached["status"], "healthy");
-        let ttl = app
-            .ctx
-            .cache
-            .ttl(CACHE_KEY)
-            .await
-            .unwrap()
-            .expect("expires");
-        assert!(
-            ttl <= Duration::from_secs(300) && ttl > Duration::from_secs(290),
-            "{ttl:?}"
-        );
+        let ttl = app.ctx.cache.ttl(CACHE_KEY).await.unwrap().expect("expires");
+        assert!(ttl <= Duration::from_secs(300) && ttl > Duration::from_secs(290), "{ttl:?}");
 
         // 120 jobs waiting on `high` (warning above 100): one alert, not one per run.
         for _ in 0..120 {
-            app.ctx
-                .queue
-                .send(QueueRef::Main(Priority::High), "{}", None)
-                .await
-                .unwrap();
+            app.ctx.queue.send(QueueRef::Main(Priority::High), "{}", None).await.unwrap();
         }
-        let first = shared::handlers::system_health_check::handle(&app.ctx, serde_json::json!({}))
-            .await
-            .unwrap();
+        let first = shared::handlers::system_health_check::handle(&app.ctx, serde_json::json!({})).await.unwrap();
         assert_eq!(first["status"], "degraded");
         assert!(first["alert_id"].is_string(), "{first}");
-        let second =
-            shared::handlers::system_health_check::handle(&app.ctx, serde_json::Value::Null)
-                .await
-                .unwrap();
+        let second = shared::handlers::system_health_check::handle(&app.ctx, serde_json::Value::Null).await.unwrap();
         assert!(second["alert_id"].is_null(), "throttled: {second}");
-        let alerts = app
-            .ctx
-            .queue
-            .attributes(QueueRef::Main(Priority::Notifications))
-            .await
-            .unwrap();
+        let alerts = app.ctx.queue.attributes(QueueRef::Main(Priority::Notifications)).await.unwrap();
         assert_eq!(alerts.visible, 1, "{backend:?}: one alert job queued");
     }
 }
@@ -266,14 +165,9 @@ async fn the_scheduled_check_caches_the_report_and_throttles_its_alerts() {
 #[tokio::test]
 async fn a_payload_that_is_not_a_schedule_is_refused() {
     let app = TestApp::new(Backend::Memory).await;
-    let error = shared::handlers::system_health_check::handle(&app.ctx, serde_json::json!("run"))
-        .await
-        .unwrap_err();
+    let error = shared::handlers::system_health_check::handle(&app.ctx, serde_json::json!("run")).await.unwrap_err();
     assert!(error.contains("JSON object"), "{error}");
-    let other = serde_json::json!({"detail-type": "EC2 Instance State-change Notification", "time": "2026-11-24T12:00:00Z"});
-    assert!(
-        shared::handlers::system_health_check::handle(&app.ctx, other)
-            .await
-            .is_err()
-    );
+    let other =
+        serde_json::json!({"detail-type": "EC2 Instance State-change Notification", "time": "2026-11-24T12:00:00Z"});
+    assert!(shared::handlers::system_health_check::handle(&app.ctx, other).await.is_err());
 }

@@ -4,98 +4,12 @@
 use chrono::Utc;
 use futures_util::future::join_all;
 use integration_tests::TestApp;
+use integration_tests::fixtures::{customer, dec, order_of, shop};
 use rust_decimal::Decimal;
 use shared::app::AppContext;
 use shared::domain::*;
 use shared::ports::QueueRef;
-use shared::services::orders::{OrderLine, PlaceError, ValidOrder, place};
-use shared::store::new_credit;
-
-fn dec(s: &str) -> Decimal {
-    s.parse().unwrap()
-}
-
-struct Shop {
-    server: Server,
-    plan: Plan,
-}
-
-async fn shop(ctx: &AppContext, slots: u32, price: &str) -> Shop {
-    let now = ctx.clock.now();
-    let server = Server {
-        id: ServerId::generate(),
-        name: "fra-1".into(),
-        location: "Frankfurt".into(),
-        country: "DE".into(),
-        status: ServerStatus::Up,
-        max_clients: slots,
-        active_clients: 0,
-        held_clients: 0,
-        free_slots: slots,
-        panel_host: "panel.example".into(),
-        panel_port: 2053,
-        created_at: now,
-    };
-    ctx.stores.catalog.create_server(&server).await.unwrap();
-    let plan = Plan {
-        id: PlanId::generate(),
-        server_id: server.id.clone(),
-        name: "Pro 30d".into(),
-        price: dec(price),
-        days: 30,
-        protocol: "vless".into(),
-        plan_type: "datacenter".into(),
-        data_limit_gb: Some(100),
-        is_active: true,
-        is_popular: true,
-        created_at: now,
-    };
-    ctx.stores.catalog.create_plan(&plan).await.unwrap();
-    Shop { server, plan }
-}
-
-/// A customer with a wallet holding `balance`.
-async fn customer(ctx: &AppContext, balance: &str) -> CustomerId {
-    let id = CustomerId::generate();
-    let now = ctx.clock.now();
-    ctx.stores
-        .wallets
-        .open(&Wallet {
-            customer_id: id.clone(),
-            balance: Decimal::ZERO,
-            currency: "USD".into(),
-            updated_at: now,
-        })
-        .await
-        .unwrap();
-    if dec(balance) > Decimal::ZERO {
-        let deposit = new_credit(
-            &id,
-            TransactionType::Deposit,
-            dec(balance),
-            format!("DEP-{id}"),
-            "test",
-            now,
-        );
-        ctx.stores.wallets.apply(&deposit, now).await.unwrap();
-    }
-    id
-}
-
-fn order_of(plan: &Plan, quantity: u32, months: u32) -> ValidOrder {
-    ValidOrder {
-        lines: vec![OrderLine {
-            plan_id: plan.id.clone(),
-            quantity,
-        }],
-        server_id: None,
-        duration_months: months,
-        payment_method: PaymentMethod::Wallet,
-        currency: "USD".into(),
-        notes: None,
-        coupon_code: None,
-    }
-}
+use shared::services::orders::{OrderLine, PlaceError, place};
 
 integration_tests::on_both_backends!(
     a_wallet_order_is_priced_charged_held_and_queued_for_provisioning,
@@ -112,86 +26,24 @@ async fn a_wallet_order_is_priced_charged_held_and_queued_for_provisioning(app: 
     let shop = shop(ctx, 50, "10.00").await;
     let buyer = customer(ctx, "100").await;
     // 2 clients x 3 months x 10.00 = 60.00, minus the 3-month subscription discount of 10 %.
-    let placed = place(ctx, &buyer, order_of(&shop.plan, 2, 3), None)
-        .await
-        .unwrap();
+    let placed = place(ctx, &buyer, order_of(&shop.plan, 2, 3), None).await.unwrap();
     assert_eq!(
-        (
-            placed.order.subtotal,
-            placed.order.discount,
-            placed.order.grand_amount
-        ),
+        (placed.order.subtotal, placed.order.discount, placed.order.grand_amount),
         (dec("60"), dec("6"), dec("54"))
     );
-    assert_eq!(
-        (placed.order.payment_status, placed.order.order_status),
-        (PaymentStatus::Paid, OrderStatus::New)
-    );
+    assert_eq!((placed.order.payment_status, placed.order.order_status), (PaymentStatus::Paid, OrderStatus::New));
     assert_eq!(placed.items.len(), 1);
-    assert_eq!(
-        placed.items[0].expires_at,
-        Some(ctx.clock.now() + chrono::Duration::days(90))
-    );
+    assert_eq!(placed.items[0].expires_at, Some(ctx.clock.now() + chrono::Duration::days(90)));
 
-    assert_eq!(
-        ctx.stores
-            .orders
-            .get(&placed.order.id)
-            .await
-            .unwrap()
-            .unwrap(),
-        placed.order
-    );
-    assert_eq!(
-        ctx.stores.orders.lines(&placed.order.id).await.unwrap(),
-        placed.items
-    );
-    assert_eq!(
-        ctx.stores
-            .wallets
-            .get(&buyer)
-            .await
-            .unwrap()
-            .unwrap()
-            .balance,
-        dec("46")
-    );
-    let (transactions, _) = ctx
-        .stores
-        .wallets
-        .transactions_of(&buyer, 10, None)
-        .await
-        .unwrap();
-    let debit = transactions
-        .iter()
-        .find(|t| t.kind == TransactionType::Debit)
-        .expect("a debit");
-    assert_eq!(
-        (debit.amount, debit.order_id.as_ref()),
-        (dec("-54"), Some(&placed.order.id)),
-        "debits are negative"
-    );
-    let server = ctx
-        .stores
-        .catalog
-        .server(&shop.server.id)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        (
-            server.free_slots,
-            server.held_clients,
-            server.active_clients
-        ),
-        (48, 2, 0)
-    );
-    let (mine, _) = ctx
-        .stores
-        .orders
-        .of_customer(&buyer, 10, None)
-        .await
-        .unwrap();
+    assert_eq!(ctx.stores.orders.get(&placed.order.id).await.unwrap().unwrap(), placed.order);
+    assert_eq!(ctx.stores.orders.lines(&placed.order.id).await.unwrap(), placed.items);
+    assert_eq!(ctx.stores.wallets.get(&buyer).await.unwrap().unwrap().balance, dec("46"));
+    let (transactions, _) = ctx.stores.wallets.transactions_of(&buyer, 10, None).await.unwrap();
+    let debit = transactions.iter().find(|t| t.kind == TransactionType::Debit).expect("a debit");
+    assert_eq!((debit.amount, debit.order_id.as_ref()), (dec("-54"), Some(&placed.order.id)), "debits are negative");
+    let server = ctx.stores.catalog.server(&shop.server.id).await.unwrap().unwrap();
+    assert_eq!((server.free_slots, server.held_clients, server.active_clients), (48, 2, 0));
+    let (mine, _) = ctx.stores.orders.of_customer(&buyer, 10, None).await.unwrap();
     assert_eq!(mine.len(), 1);
 
     let jobs = ctx
@@ -220,16 +72,10 @@ async fn every_failed_condition_is_the_right_refusal(app: TestApp) {
         other => panic!("{other:?}"),
     }
     let rich = customer(ctx, "1000").await;
-    assert!(matches!(
-        place(ctx, &rich, order_of(&shop.plan, 3, 1), None).await,
-        Err(PlaceError::NoCapacity(_))
-    ));
+    assert!(matches!(place(ctx, &rich, order_of(&shop.plan, 3, 1), None).await, Err(PlaceError::NoCapacity(_))));
 
     let mut unknown = order_of(&shop.plan, 1, 1);
-    unknown.lines.push(OrderLine {
-        plan_id: PlanId("no-such-plan".into()),
-        quantity: 1,
-    });
+    unknown.lines.push(OrderLine { plan_id: PlanId("no-such-plan".into()), quantity: 1 });
     match place(ctx, &rich, unknown, None).await {
         Err(PlaceError::Invalid(errors)) => {
             assert!(errors.contains_key("items.1.plan_id"), "{errors:?}")
@@ -240,18 +86,12 @@ async fn every_failed_condition_is_the_right_refusal(app: TestApp) {
     let mut single = order_of(&other_shop, 1, 1);
     single.server_id = Some(shop.server.id.clone());
     match place(ctx, &rich, single, None).await {
-        Err(PlaceError::Invalid(errors)) => assert_eq!(
-            errors["plan_id"],
-            ["does not belong to the selected server"]
-        ),
+        Err(PlaceError::Invalid(errors)) => assert_eq!(errors["plan_id"], ["does not belong to the selected server"]),
         other => panic!("{other:?}"),
     }
     let mut stripe = order_of(&shop.plan, 1, 1);
     stripe.payment_method = PaymentMethod::Stripe;
-    assert!(matches!(
-        place(ctx, &rich, stripe, None).await,
-        Err(PlaceError::PaymentMethodUnavailable(_))
-    ));
+    assert!(matches!(place(ctx, &rich, stripe, None).await, Err(PlaceError::PaymentMethodUnavailable(_))));
 
     // A server that goes down refuses new orders.
     let mut down = shop.server.clone();
@@ -262,32 +102,11 @@ async fn every_failed_condition_is_the_right_refusal(app: TestApp) {
     plan.id = PlanId::generate();
     plan.server_id = down.id.clone();
     ctx.stores.catalog.create_plan(&plan).await.unwrap();
-    assert!(matches!(
-        place(ctx, &rich, order_of(&plan, 1, 1), None).await,
-        Err(PlaceError::ServerUnavailable(_))
-    ));
+    assert!(matches!(place(ctx, &rich, order_of(&plan, 1, 1), None).await, Err(PlaceError::ServerUnavailable(_))));
 
     // Nothing was charged or held by any refusal.
-    assert_eq!(
-        ctx.stores
-            .wallets
-            .get(&rich)
-            .await
-            .unwrap()
-            .unwrap()
-            .balance,
-        dec("1000")
-    );
-    assert_eq!(
-        ctx.stores
-            .catalog
-            .server(&shop.server.id)
-            .await
-            .unwrap()
-            .unwrap()
-            .free_slots,
-        2
-    );
+    assert_eq!(ctx.stores.wallets.get(&rich).await.unwrap().unwrap().balance, dec("1000"));
+    assert_eq!(ctx.stores.catalog.server(&shop.server.id).await.unwrap().unwrap().free_slots, 2);
 }
 
 async fn shop_on_other_server(ctx: &AppContext) -> Plan {
@@ -298,47 +117,22 @@ async fn an_idempotency_key_returns_the_first_order(app: TestApp) {
     let ctx = &app.ctx;
     let shop = shop(ctx, 10, "10.00").await;
     let buyer = customer(ctx, "10").await;
-    let first = place(ctx, &buyer, order_of(&shop.plan, 1, 1), Some("key-1"))
-        .await
-        .unwrap();
+    let first = place(ctx, &buyer, order_of(&shop.plan, 1, 1), Some("key-1")).await.unwrap();
     // The wallet is now empty: without the key this retry would be refused; with it, it gets the first order.
-    let retry = place(ctx, &buyer, order_of(&shop.plan, 1, 1), Some("key-1"))
-        .await
-        .unwrap();
+    let retry = place(ctx, &buyer, order_of(&shop.plan, 1, 1), Some("key-1")).await.unwrap();
     assert!(retry.replayed && !first.replayed);
     assert_eq!(retry.order, first.order);
-    assert_eq!(
-        ctx.stores
-            .wallets
-            .get(&buyer)
-            .await
-            .unwrap()
-            .unwrap()
-            .balance,
-        Decimal::ZERO
-    );
+    assert_eq!(ctx.stores.wallets.get(&buyer).await.unwrap().unwrap().balance, Decimal::ZERO);
     // Concurrent duplicates: exactly one order.
     let rich = customer(ctx, "100").await;
     let attempts = (0..8).map(|_| {
         let (ctx, rich, plan) = (ctx.clone(), rich.clone(), shop.plan.clone());
         tokio::spawn(async move { place(&ctx, &rich, order_of(&plan, 1, 1), Some("key-2")).await })
     });
-    let ids: std::collections::BTreeSet<OrderId> = join_all(attempts)
-        .await
-        .into_iter()
-        .map(|r| r.unwrap().unwrap().order.id)
-        .collect();
+    let ids: std::collections::BTreeSet<OrderId> =
+        join_all(attempts).await.into_iter().map(|r| r.unwrap().unwrap().order.id).collect();
     assert_eq!(ids.len(), 1);
-    assert_eq!(
-        ctx.stores
-            .wallets
-            .get(&rich)
-            .await
-            .unwrap()
-            .unwrap()
-            .balance,
-        dec("90")
-    );
+    assert_eq!(ctx.stores.wallets.get(&rich).await.unwrap().unwrap().balance, dec("90"));
 }
 
 async fn coupon(ctx: &AppContext, code: &str, limit: Option<u32>, once_per_customer: bool) {
@@ -368,13 +162,7 @@ async fn coupons_apply_once_per_customer_when_so_marked(app: TestApp) {
     let mut order = order_of(&shop.plan, 1, 1);
     order.coupon_code = Some("WELCOME10".into());
     let placed = place(ctx, &buyer, order.clone(), None).await.unwrap();
-    assert_eq!(
-        (
-            placed.order.grand_amount,
-            placed.order.coupon_code.as_deref()
-        ),
-        (dec("18"), Some("WELCOME10"))
-    );
+    assert_eq!((placed.order.grand_amount, placed.order.coupon_code.as_deref()), (dec("18"), Some("WELCOME10")));
     match place(ctx, &buyer, order.clone(), None).await {
         Err(PlaceError::Invalid(errors)) => {
             assert_eq!(errors["coupon_code"], ["has already been used by you"])
@@ -383,16 +171,7 @@ async fn coupons_apply_once_per_customer_when_so_marked(app: TestApp) {
     }
     let other = customer(ctx, "100").await;
     place(ctx, &other, order.clone(), None).await.unwrap();
-    assert_eq!(
-        ctx.stores
-            .coupons
-            .get("WELCOME10")
-            .await
-            .unwrap()
-            .unwrap()
-            .used_count,
-        2
-    );
+    assert_eq!(ctx.stores.coupons.get("WELCOME10").await.unwrap().unwrap().used_count, 2);
     order.coupon_code = Some("NOPE".into());
     assert!(
         matches!(place(ctx, &other, order, None).await, Err(PlaceError::Invalid(e)) if e.contains_key("coupon_code"))
@@ -407,11 +186,7 @@ async fn two_hundred_buyers_race_for_fifty_slots(app: TestApp) {
         buyers.push(customer(ctx, "100").await);
     }
     let attempts = (0..200).map(|i| {
-        let (ctx, buyer, plan) = (
-            ctx.clone(),
-            buyers[i % buyers.len()].clone(),
-            shop.plan.clone(),
-        );
+        let (ctx, buyer, plan) = (ctx.clone(), buyers[i % buyers.len()].clone(), shop.plan.clone());
         tokio::spawn(async move { place(&ctx, &buyer, order_of(&plan, 1, 1), None).await })
     });
     let (mut placed, mut refused) = (0, 0);
@@ -423,25 +198,12 @@ async fn two_hundred_buyers_race_for_fifty_slots(app: TestApp) {
         }
     }
     assert_eq!((placed, refused), (50, 150));
-    let server = ctx
-        .stores
-        .catalog
-        .server(&shop.server.id)
-        .await
-        .unwrap()
-        .unwrap();
+    let server = ctx.stores.catalog.server(&shop.server.id).await.unwrap().unwrap();
     assert_eq!((server.free_slots, server.held_clients), (0, 50));
     let total: Decimal = {
         let mut sum = Decimal::ZERO;
         for buyer in &buyers {
-            sum += ctx
-                .stores
-                .wallets
-                .get(buyer)
-                .await
-                .unwrap()
-                .unwrap()
-                .balance;
+            sum += ctx.stores.wallets.get(buyer).await.unwrap().unwrap().balance;
         }
         sum
     };
@@ -465,26 +227,8 @@ async fn a_wallet_that_affords_ten_orders_places_exactly_ten(app: TestApp) {
         }
     }
     assert_eq!(placed, 10);
-    assert_eq!(
-        ctx.stores
-            .wallets
-            .get(&buyer)
-            .await
-            .unwrap()
-            .unwrap()
-            .balance,
-        Decimal::ZERO
-    );
-    assert_eq!(
-        ctx.stores
-            .catalog
-            .server(&shop.server.id)
-            .await
-            .unwrap()
-            .unwrap()
-            .held_clients,
-        10
-    );
+    assert_eq!(ctx.stores.wallets.get(&buyer).await.unwrap().unwrap().balance, Decimal::ZERO);
+    assert_eq!(ctx.stores.catalog.server(&shop.server.id).await.unwrap().unwrap().held_clients, 10);
 }
 
 async fn a_coupon_limited_to_five_uses_is_used_exactly_five_times(app: TestApp) {
@@ -517,14 +261,5 @@ async fn a_coupon_limited_to_five_uses_is_used_exactly_five_times(app: TestApp) 
         }
     }
     assert_eq!(used, 5);
-    assert_eq!(
-        ctx.stores
-            .coupons
-            .get("FIVE")
-            .await
-            .unwrap()
-            .unwrap()
-            .used_count,
-        5
-    );
+    assert_eq!(ctx.stores.coupons.get("FIVE").await.unwrap().unwrap().used_count, 5);
 }

@@ -24,44 +24,19 @@ async fn sent_messages_are_received_and_deleted(app: TestApp) {
     assert!(!id.is_empty());
     let got = q.receive(HIGH, 10, NO_WAIT, VISIBILITY).await.unwrap();
     assert_eq!(got.len(), 1);
-    assert_eq!(
-        (
-            got[0].body.as_str(),
-            got[0].receive_count,
-            got[0].message_id.as_str()
-        ),
-        ("one", 1, id.as_str())
-    );
+    assert_eq!((got[0].body.as_str(), got[0].receive_count, got[0].message_id.as_str()), ("one", 1, id.as_str()));
     q.delete(HIGH, &got[0].receipt_handle).await.unwrap();
     app.pass(VISIBILITY + Duration::from_millis(200)).await;
-    assert!(
-        q.receive(HIGH, 10, NO_WAIT, VISIBILITY)
-            .await
-            .unwrap()
-            .is_empty(),
-        "deleted for good"
-    );
-    let other = q
-        .receive(QueueRef::Main(Priority::Low), 10, NO_WAIT, VISIBILITY)
-        .await
-        .unwrap();
+    assert!(q.receive(HIGH, 10, NO_WAIT, VISIBILITY).await.unwrap().is_empty(), "deleted for good");
+    let other = q.receive(QueueRef::Main(Priority::Low), 10, NO_WAIT, VISIBILITY).await.unwrap();
     assert!(other.is_empty(), "queues are separate");
 }
 
 async fn an_unacknowledged_message_comes_back_after_its_visibility_timeout(app: TestApp) {
     let q = &app.ctx.queue;
     q.send(HIGH, "job", None).await.unwrap();
-    assert_eq!(
-        q.receive(HIGH, 1, NO_WAIT, VISIBILITY).await.unwrap().len(),
-        1
-    );
-    assert!(
-        q.receive(HIGH, 1, NO_WAIT, VISIBILITY)
-            .await
-            .unwrap()
-            .is_empty(),
-        "invisible while in flight"
-    );
+    assert_eq!(q.receive(HIGH, 1, NO_WAIT, VISIBILITY).await.unwrap().len(), 1);
+    assert!(q.receive(HIGH, 1, NO_WAIT, VISIBILITY).await.unwrap().is_empty(), "invisible while in flight");
     app.pass(VISIBILITY + Duration::from_millis(200)).await;
     let again = q.receive(HIGH, 1, NO_WAIT, VISIBILITY).await.unwrap();
     assert_eq!(again.len(), 1);
@@ -77,13 +52,7 @@ async fn a_message_received_too_often_moves_to_the_dead_letter_queue(app: TestAp
         assert_eq!(got[0].receive_count, attempt);
         app.pass(VISIBILITY + Duration::from_millis(200)).await;
     }
-    assert!(
-        q.receive(HIGH, 10, NO_WAIT, VISIBILITY)
-            .await
-            .unwrap()
-            .is_empty(),
-        "not delivered a fourth time"
-    );
+    assert!(q.receive(HIGH, 10, NO_WAIT, VISIBILITY).await.unwrap().is_empty(), "not delivered a fourth time");
     let dead = receive_eventually(&app, HIGH_DLQ).await;
     assert_eq!(dead.len(), 1);
     assert_eq!(dead[0].body, "poison");
@@ -94,22 +63,12 @@ async fn released_messages_are_visible_again_and_attributes_count_them(app: Test
     for body in ["a", "b", "c"] {
         q.send(HIGH, body, None).await.unwrap();
     }
-    q.send(HIGH, "later", Some(Duration::from_secs(60)))
-        .await
-        .unwrap();
-    let got = q
-        .receive(HIGH, 2, NO_WAIT, Duration::from_secs(30))
-        .await
-        .unwrap();
+    q.send(HIGH, "later", Some(Duration::from_secs(60))).await.unwrap();
+    let got = q.receive(HIGH, 2, NO_WAIT, Duration::from_secs(30)).await.unwrap();
     assert_eq!(got.len(), 2);
     let attributes = q.attributes(HIGH).await.unwrap();
-    assert_eq!(
-        (attributes.visible, attributes.in_flight, attributes.delayed),
-        (1, 2, 1)
-    );
-    q.release(HIGH, &got[0].receipt_handle, Duration::ZERO)
-        .await
-        .unwrap();
+    assert_eq!((attributes.visible, attributes.in_flight, attributes.delayed), (1, 2, 1));
+    q.release(HIGH, &got[0].receipt_handle, Duration::ZERO).await.unwrap();
     let attributes = q.attributes(HIGH).await.unwrap();
     assert_eq!((attributes.visible, attributes.in_flight), (2, 1));
 }
@@ -121,31 +80,14 @@ async fn a_long_poll_returns_as_soon_as_a_message_arrives(app: TestApp) {
         q.send(HIGH, "late", None).await.unwrap();
     });
     let started = std::time::Instant::now();
-    let got = app
-        .ctx
-        .queue
-        .receive(HIGH, 10, Duration::from_secs(5), VISIBILITY)
-        .await
-        .unwrap();
+    let got = app.ctx.queue.receive(HIGH, 10, Duration::from_secs(5), VISIBILITY).await.unwrap();
     sender.await.unwrap();
     assert_eq!(got.len(), 1);
-    assert!(
-        started.elapsed() < Duration::from_secs(4),
-        "returned on arrival, after {:?}",
-        started.elapsed()
-    );
+    assert!(started.elapsed() < Duration::from_secs(4), "returned on arrival, after {:?}", started.elapsed());
 }
 
 /// SQS may answer a short poll without a message that is there; poll briefly until it shows.
 async fn receive_eventually(app: &TestApp, queue: QueueRef) -> Vec<shared::ports::ReceivedMessage> {
-    let wait = if app.backend == Backend::Aws {
-        Duration::from_secs(2)
-    } else {
-        NO_WAIT
-    };
-    app.ctx
-        .queue
-        .receive(queue, 10, wait, VISIBILITY)
-        .await
-        .unwrap()
+    let wait = if app.backend == Backend::Aws { Duration::from_secs(2) } else { NO_WAIT };
+    app.ctx.queue.receive(queue, 10, wait, VISIBILITY).await.unwrap()
 }

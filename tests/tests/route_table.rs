@@ -12,9 +12,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 fn repo_file(path: &str) -> String {
-    let full = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join(path);
+    let full = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(path);
     std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{}: {e}", full.display()))
 }
 
@@ -25,11 +23,9 @@ fn template() -> Yaml {
 /// `!GetAtt X.Arn` (or the long form) -> `X`.
 fn get_att_target(value: &Yaml) -> Option<String> {
     match value {
-        Yaml::Tagged(tagged) if tagged.tag == "!GetAtt" => tagged
-            .value
-            .as_str()
-            .and_then(|s| s.strip_suffix(".Arn"))
-            .map(str::to_owned),
+        Yaml::Tagged(tagged) if tagged.tag == "!GetAtt" => {
+            tagged.value.as_str().and_then(|s| s.strip_suffix(".Arn")).map(str::to_owned)
+        }
         Yaml::Mapping(m) => m.get("Fn::GetAtt").and_then(|v| match v {
             Yaml::Sequence(s) => s.first().and_then(Yaml::as_str).map(str::to_owned),
             Yaml::String(s) => s.strip_suffix(".Arn").map(str::to_owned),
@@ -67,22 +63,10 @@ fn the_template_declares_exactly_the_functions_of_the_table() {
 
     for spec in FUNCTIONS {
         let resource = &template["Resources"][spec.logical_id().as_str()];
-        assert_eq!(
-            resource["Metadata"]["BuildMethod"].as_str(),
-            Some("rust-cargolambda"),
-            "{}",
-            spec.name
-        );
-        assert_eq!(
-            resource["Metadata"]["BuildProperties"]["Binary"].as_str(),
-            Some(spec.name),
-            "{}",
-            spec.name
-        );
-        let events: Vec<&Yaml> = resource["Properties"]["Events"]
-            .as_mapping()
-            .map(|m| m.values().collect())
-            .unwrap_or_default();
+        assert_eq!(resource["Metadata"]["BuildMethod"].as_str(), Some("rust-cargolambda"), "{}", spec.name);
+        assert_eq!(resource["Metadata"]["BuildProperties"]["Binary"].as_str(), Some(spec.name), "{}", spec.name);
+        let events: Vec<&Yaml> =
+            resource["Properties"]["Events"].as_mapping().map(|m| m.values().collect()).unwrap_or_default();
         match spec.trigger {
             Trigger::Http { method, path } => {
                 let routes: Vec<(String, String)> = events
@@ -96,12 +80,7 @@ fn the_template_declares_exactly_the_functions_of_the_table() {
                         )
                     })
                     .collect();
-                assert_eq!(
-                    routes,
-                    [(method.to_owned(), path.to_owned())],
-                    "{}: HTTP route",
-                    spec.name
-                );
+                assert_eq!(routes, [(method.to_owned(), path.to_owned())], "{}: HTTP route", spec.name);
             }
             Trigger::Schedule { expression } => {
                 let schedules: Vec<&str> = events
@@ -117,24 +96,15 @@ fn the_template_declares_exactly_the_functions_of_the_table() {
                     .filter(|e| e["Type"].as_str() == Some("SQS"))
                     .map(|e| {
                         let p = &e["Properties"];
-                        let reports_failures =
-                            p["FunctionResponseTypes"].as_sequence().is_some_and(|s| {
-                                s.iter()
-                                    .any(|t| t.as_str() == Some("ReportBatchItemFailures"))
-                            });
-                        assert!(
-                            reports_failures,
-                            "{}: SQS events report batch item failures",
-                            spec.name
-                        );
+                        let reports_failures = p["FunctionResponseTypes"]
+                            .as_sequence()
+                            .is_some_and(|s| s.iter().any(|t| t.as_str() == Some("ReportBatchItemFailures")));
+                        assert!(reports_failures, "{}: SQS events report batch item failures", spec.name);
                         get_att_target(&p["Queue"]).expect("Queue: !GetAtt <Queue>.Arn")
                     })
                     .collect();
                 subscribed.sort();
-                let mut wanted: Vec<String> = queues
-                    .iter()
-                    .map(|p| queue_logical_id(QueueRef::Main(*p)))
-                    .collect();
+                let mut wanted: Vec<String> = queues.iter().map(|p| queue_logical_id(QueueRef::Main(*p))).collect();
                 wanted.sort();
                 assert_eq!(subscribed, wanted, "{}: queues", spec.name);
             }
@@ -156,10 +126,7 @@ fn the_template_has_every_queue_with_its_dead_letter_queue_and_url() {
                 get_att_target(&redrive["deadLetterTargetArn"]),
                 Some(queue_logical_id(QueueRef::DeadLetter(p)))
             );
-            assert_eq!(
-                redrive["maxReceiveCount"].as_u64(),
-                Some(u64::from(shared::ports::queue::MAX_RECEIVE_COUNT))
-            );
+            assert_eq!(redrive["maxReceiveCount"].as_u64(), Some(u64::from(shared::ports::queue::MAX_RECEIVE_COUNT)));
         }
         let var = shared::adapters::aws::QueueUrls::env_var(queue);
         assert!(!globals[var.as_str()].is_null(), "Globals sets {var}");
@@ -184,22 +151,12 @@ fn every_function_has_a_binary_and_an_event_sample() {
         .expect("events/")
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    let expected: BTreeSet<String> = FUNCTIONS
-        .iter()
-        .map(|f| format!("{}.json", f.name))
-        .collect();
-    assert_eq!(
-        samples, expected,
-        "one sample per function in events/, and nothing else"
-    );
+    let expected: BTreeSet<String> = FUNCTIONS.iter().map(|f| format!("{}.json", f.name)).collect();
+    assert_eq!(samples, expected, "one sample per function in events/, and nothing else");
 }
 
 fn example_path(pattern: &str) -> String {
-    pattern
-        .split('/')
-        .map(|s| if s.starts_with('{') { "example-id" } else { s })
-        .collect::<Vec<_>>()
-        .join("/")
+    pattern.split('/').map(|s| if s.starts_with('{') { "example-id" } else { s }).collect::<Vec<_>>().join("/")
 }
 
 #[tokio::test]
@@ -210,22 +167,16 @@ async fn the_local_server_serves_every_route_and_schedule_of_the_table() {
             Trigger::Http { method, path } => {
                 let (matched, _) = match_http(method, &example_path(path)).expect("routed");
                 assert_eq!(matched.name, spec.name);
-                let request = HttpEvent::new(method, &example_path(path))
-                    .to_request(chrono::Utc::now())
-                    .unwrap();
+                let request = HttpEvent::new(method, &example_path(path)).to_request(chrono::Utc::now()).unwrap();
                 assert!(
-                    shared::handlers::http(spec.name, &app.ctx, request)
-                        .await
-                        .is_some(),
+                    shared::handlers::http(spec.name, &app.ctx, request).await.is_some(),
                     "{} has a handler",
                     spec.name
                 );
             }
             Trigger::Schedule { expression } => {
-                shared::schedule::Schedule::parse(expression)
-                    .unwrap_or_else(|e| panic!("{}: {e}", spec.name));
-                let ran =
-                    shared::handlers::scheduled(spec.name, &app.ctx, serde_json::json!({})).await;
+                shared::schedule::Schedule::parse(expression).unwrap_or_else(|e| panic!("{}: {e}", spec.name));
+                let ran = shared::handlers::scheduled(spec.name, &app.ctx, serde_json::json!({})).await;
                 assert!(ran.is_some(), "{} has a scheduled handler", spec.name);
             }
             Trigger::Worker { queues } => assert!(!queues.is_empty()),
@@ -262,9 +213,7 @@ fn claims(subject: &str, groups: Option<&str>) -> std::collections::BTreeMap<Str
 
 async fn status_and_body(app: &TestApp, name: &str, event: HttpEvent) -> (u16, serde_json::Value) {
     let request = event.to_request(chrono::Utc::now()).unwrap();
-    let response = shared::handlers::http(name, &app.ctx, request)
-        .await
-        .unwrap();
+    let response = shared::handlers::http(name, &app.ctx, request).await.unwrap();
     let body = match response.body() {
         lambda_http::Body::Text(t) => serde_json::from_str(t).unwrap(),
         _ => serde_json::Value::Null,
@@ -289,48 +238,23 @@ async fn every_route_enforces_its_role() {
         assert!(body["request_id"].is_string());
 
         // A customer: array claims as API Gateway encodes them.
-        let (status, body) = status_and_body(
-            &app,
-            spec.name,
-            event().with_claims(claims("c-1", Some("[customers]"))),
-        )
-        .await;
+        let (status, body) =
+            status_and_body(&app, spec.name, event().with_claims(claims("c-1", Some("[customers]")))).await;
         if role == shared::http::Role::Admin {
             assert_eq!(status, 403, "{}: not an admin", spec.name);
             assert_eq!(body["error_code"], "forbidden");
         } else {
-            assert!(
-                status != 401 && status != 403,
-                "{}: a customer may call it",
-                spec.name
-            );
+            assert!(status != 401 && status != 403, "{}: a customer may call it", spec.name);
         }
 
         for groups in ["[support admin]", "admin", "[admin]"] {
-            let (status, _) = status_and_body(
-                &app,
-                spec.name,
-                event().with_claims(claims("a-1", Some(groups))),
-            )
-            .await;
-            assert!(
-                status != 401 && status != 403,
-                "{}: admin via {groups} got {status}",
-                spec.name
-            );
+            let (status, _) = status_and_body(&app, spec.name, event().with_claims(claims("a-1", Some(groups)))).await;
+            assert!(status != 401 && status != 403, "{}: admin via {groups} got {status}", spec.name);
         }
-        let (status, _) = status_and_body(
-            &app,
-            spec.name,
-            event().with_claims(claims("x", Some("[administrators]"))),
-        )
-        .await;
+        let (status, _) =
+            status_and_body(&app, spec.name, event().with_claims(claims("x", Some("[administrators]")))).await;
         if role == shared::http::Role::Admin {
-            assert_eq!(
-                status, 403,
-                "{}: a group merely containing 'admin' is not admin",
-                spec.name
-            );
+            assert_eq!(status, 403, "{}: a group merely containing 'admin' is not admin", spec.name);
         }
     }
 }

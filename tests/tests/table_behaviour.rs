@@ -6,8 +6,7 @@ use rust_decimal::Decimal;
 use shared::clock::ManualClock;
 use shared::error::PortError;
 use shared::ports::table::{
-    Condition, Index, Item, Key, KeyRange, Query, Table, TransactOp, Update, UpdateAction, Value,
-    number, string,
+    Condition, Index, Item, Key, KeyRange, Query, Table, TransactOp, Update, UpdateAction, Value, number, string,
 };
 use std::sync::Arc;
 
@@ -18,18 +17,12 @@ struct Harness {
 
 async fn memory() -> Harness {
     let clock = manual_clock();
-    Harness {
-        table: Arc::new(shared::adapters::memory::MemoryTable::new(clock.clone())),
-        clock,
-    }
+    Harness { table: Arc::new(shared::adapters::memory::MemoryTable::new(clock.clone())), clock }
 }
 
 async fn dynamodb() -> Harness {
     let clock = manual_clock();
-    Harness {
-        table: Arc::new(dynamo_table(clock.clone()).await),
-        clock,
-    }
+    Harness { table: Arc::new(dynamo_table(clock.clone()).await), clock }
 }
 
 macro_rules! on_both_backends {
@@ -74,63 +67,27 @@ fn conflict(result: Result<impl std::fmt::Debug, PortError>) -> Option<usize> {
 }
 
 async fn put_then_get_returns_the_item(h: Harness) {
-    let stored = item(
-        "A",
-        "1",
-        &[
-            ("name", string("alpha")),
-            ("n", number(42)),
-            ("flag", Value::Bool(true)),
-        ],
-    );
+    let stored = item("A", "1", &[("name", string("alpha")), ("n", number(42)), ("flag", Value::Bool(true))]);
     h.table.put(stored.clone(), None).await.unwrap();
-    assert_eq!(
-        h.table.get(&Key::new("A", "1")).await.unwrap(),
-        Some(stored)
-    );
+    assert_eq!(h.table.get(&Key::new("A", "1")).await.unwrap(), Some(stored));
     assert_eq!(h.table.get(&Key::new("A", "2")).await.unwrap(), None);
     h.table.ping().await.unwrap();
 }
 
 async fn put_if_absent_conflicts_on_an_existing_key(h: Harness) {
-    h.table
-        .put(
-            item("A", "1", &[("v", number(1))]),
-            Some(Condition::NotExists),
-        )
-        .await
-        .unwrap();
-    let second = h
-        .table
-        .put(
-            item("A", "1", &[("v", number(2))]),
-            Some(Condition::NotExists),
-        )
-        .await;
+    h.table.put(item("A", "1", &[("v", number(1))]), Some(Condition::NotExists)).await.unwrap();
+    let second = h.table.put(item("A", "1", &[("v", number(2))]), Some(Condition::NotExists)).await;
     assert_eq!(conflict(second), None);
     let kept = h.table.get(&Key::new("A", "1")).await.unwrap().unwrap();
-    assert_eq!(
-        kept.get("v"),
-        Some(&number(1)),
-        "the losing write changed nothing"
-    );
+    assert_eq!(kept.get("v"), Some(&number(1)), "the losing write changed nothing");
 }
 
 async fn update_if_condition_conflicts_when_the_condition_fails(h: Harness) {
-    h.table
-        .put(item("W", "1", &[("balance", number("10.50"))]), None)
-        .await
-        .unwrap();
+    h.table.put(item("W", "1", &[("balance", number("10.50"))]), None).await.unwrap();
     let debit = |amount: &str| Update {
         key: Key::new("W", "1"),
-        actions: vec![UpdateAction::Add(
-            "balance".into(),
-            -amount.parse::<Decimal>().unwrap(),
-        )],
-        condition: Some(Condition::AtLeast(
-            "balance".into(),
-            amount.parse().unwrap(),
-        )),
+        actions: vec![UpdateAction::Add("balance".into(), -amount.parse::<Decimal>().unwrap())],
+        condition: Some(Condition::AtLeast("balance".into(), amount.parse().unwrap())),
     };
     let after = h.table.update(debit("10.25")).await.unwrap();
     let balance: Decimal = match after.get("balance") {
@@ -160,10 +117,7 @@ async fn update_without_condition_creates_the_item(h: Harness) {
         .table
         .update(Update {
             key: Key::new("C", "counter"),
-            actions: vec![
-                UpdateAction::Add("count".into(), Decimal::from(2)),
-                UpdateAction::Remove("tag".into()),
-            ],
+            actions: vec![UpdateAction::Add("count".into(), Decimal::from(2)), UpdateAction::Remove("tag".into())],
             condition: Some(Condition::Exists),
         })
         .await
@@ -173,129 +127,53 @@ async fn update_without_condition_creates_the_item(h: Harness) {
 }
 
 async fn transaction_is_all_or_nothing_and_names_the_failed_operation(h: Harness) {
-    h.table
-        .put(item("S", "1", &[("free", number(1))]), None)
-        .await
-        .unwrap();
+    h.table.put(item("S", "1", &[("free", number(1))]), None).await.unwrap();
     let take_slot = TransactOp::Update(Update {
         key: Key::new("S", "1"),
         actions: vec![UpdateAction::Add("free".into(), Decimal::from(-1))],
         condition: Some(Condition::AtLeast("free".into(), Decimal::ONE)),
     });
-    let order = |id: &str| TransactOp::Put {
-        item: item("O", id, &[]),
-        condition: Some(Condition::NotExists),
-    };
-    h.table
-        .transact(vec![take_slot.clone(), order("1")])
-        .await
-        .unwrap();
+    let order = |id: &str| TransactOp::Put { item: item("O", id, &[]), condition: Some(Condition::NotExists) };
+    h.table.transact(vec![take_slot.clone(), order("1")]).await.unwrap();
     // No slot left: operation 0 fails, so order 2 must not be written either.
-    assert_eq!(
-        conflict(h.table.transact(vec![take_slot.clone(), order("2")]).await),
-        Some(0)
-    );
+    assert_eq!(conflict(h.table.transact(vec![take_slot.clone(), order("2")]).await), Some(0));
     assert_eq!(h.table.get(&Key::new("O", "2")).await.unwrap(), None);
     // A failing second operation rolls back the first.
-    h.table
-        .put(item("S", "1", &[("free", number(5))]), None)
-        .await
-        .unwrap();
-    assert_eq!(
-        conflict(h.table.transact(vec![take_slot, order("1")]).await),
-        Some(1)
-    );
-    assert_eq!(
-        h.table
-            .get(&Key::new("S", "1"))
-            .await
-            .unwrap()
-            .unwrap()
-            .get("free"),
-        Some(&number(5))
-    );
+    h.table.put(item("S", "1", &[("free", number(5))]), None).await.unwrap();
+    assert_eq!(conflict(h.table.transact(vec![take_slot, order("1")]).await), Some(1));
+    assert_eq!(h.table.get(&Key::new("S", "1")).await.unwrap().unwrap().get("free"), Some(&number(5)));
 }
 
 async fn transaction_may_not_touch_one_item_twice(h: Harness) {
-    let put = TransactOp::Put {
-        item: item("T", "1", &[]),
-        condition: None,
-    };
+    let put = TransactOp::Put { item: item("T", "1", &[]), condition: None };
     let result = h.table.transact(vec![put.clone(), put]).await;
-    assert!(
-        matches!(result, Err(PortError::Invalid { .. })),
-        "got {result:?}"
-    );
+    assert!(matches!(result, Err(PortError::Invalid { .. })), "got {result:?}");
 }
 
 async fn expired_items_read_as_absent_and_can_be_replaced(h: Harness) {
     let now = h.clock.now_epoch();
     h.table
-        .put(
-            item(
-                "L",
-                "lock",
-                &[("ttl", number(now + 60)), ("owner", string("a"))],
-            ),
-            Some(Condition::NotExists),
-        )
+        .put(item("L", "lock", &[("ttl", number(now + 60)), ("owner", string("a"))]), Some(Condition::NotExists))
         .await
         .unwrap();
     assert!(h.table.get(&Key::new("L", "lock")).await.unwrap().is_some());
-    let taken = h
-        .table
-        .put(
-            item("L", "lock", &[("owner", string("b"))]),
-            Some(Condition::NotExists),
-        )
-        .await;
+    let taken = h.table.put(item("L", "lock", &[("owner", string("b"))]), Some(Condition::NotExists)).await;
     assert_eq!(conflict(taken), None);
 
     h.clock.advance(chrono::Duration::seconds(61));
-    assert_eq!(
-        h.table.get(&Key::new("L", "lock")).await.unwrap(),
-        None,
-        "expired items read as absent"
-    );
-    let page = h
-        .table
-        .query(Query::new(Index::Primary, "L"))
-        .await
-        .unwrap();
+    assert_eq!(h.table.get(&Key::new("L", "lock")).await.unwrap(), None, "expired items read as absent");
+    let page = h.table.query(Query::new(Index::Primary, "L")).await.unwrap();
     assert!(page.items.is_empty(), "queries skip expired items");
-    h.table
-        .put(
-            item("L", "lock", &[("owner", string("b"))]),
-            Some(Condition::NotExists),
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        h.table
-            .get(&Key::new("L", "lock"))
-            .await
-            .unwrap()
-            .unwrap()
-            .get("owner"),
-        Some(&string("b"))
-    );
+    h.table.put(item("L", "lock", &[("owner", string("b"))]), Some(Condition::NotExists)).await.unwrap();
+    assert_eq!(h.table.get(&Key::new("L", "lock")).await.unwrap().unwrap().get("owner"), Some(&string("b")));
 }
 
 async fn delete_honours_its_condition(h: Harness) {
-    h.table
-        .put(item("D", "1", &[("status", string("done"))]), None)
-        .await
-        .unwrap();
+    h.table.put(item("D", "1", &[("status", string("done"))]), None).await.unwrap();
     let guarded = Condition::AttributeEquals("status".into(), string("in_progress"));
-    assert_eq!(
-        conflict(h.table.delete(&Key::new("D", "1"), Some(guarded)).await),
-        None
-    );
+    assert_eq!(conflict(h.table.delete(&Key::new("D", "1"), Some(guarded)).await), None);
     h.table
-        .delete(
-            &Key::new("D", "1"),
-            Some(Condition::AttributeNotEquals("status".into(), string("x"))),
-        )
+        .delete(&Key::new("D", "1"), Some(Condition::AttributeNotEquals("status".into(), string("x"))))
         .await
         .unwrap();
     assert_eq!(h.table.get(&Key::new("D", "1")).await.unwrap(), None);
@@ -304,40 +182,19 @@ async fn delete_honours_its_condition(h: Harness) {
 async fn get_many_returns_only_live_items(h: Harness) {
     let now = h.clock.now_epoch();
     for i in 0..5 {
-        h.table
-            .put(item("M", &i.to_string(), &[]), None)
-            .await
-            .unwrap();
+        h.table.put(item("M", &i.to_string(), &[]), None).await.unwrap();
     }
-    h.table
-        .put(item("M", "expired", &[("ttl", number(now - 1))]), None)
-        .await
-        .unwrap();
-    let keys: Vec<Key> = ["0", "2", "4", "missing", "expired"]
-        .iter()
-        .map(|s| Key::new("M", *s))
-        .collect();
-    let mut found: Vec<String> = h
-        .table
-        .get_many(&keys)
-        .await
-        .unwrap()
-        .iter()
-        .map(|i| Key::of(i).unwrap().sk)
-        .collect();
+    h.table.put(item("M", "expired", &[("ttl", number(now - 1))]), None).await.unwrap();
+    let keys: Vec<Key> = ["0", "2", "4", "missing", "expired"].iter().map(|s| Key::new("M", *s)).collect();
+    let mut found: Vec<String> =
+        h.table.get_many(&keys).await.unwrap().iter().map(|i| Key::of(i).unwrap().sk).collect();
     found.sort();
     assert_eq!(found, ["0", "2", "4"]);
 }
 
 async fn query_orders_filters_and_paginates_exactly_once(h: Harness) {
     for i in 0..25 {
-        h.table
-            .put(
-                item("Q", &format!("ITEM#{i:02}"), &[("i", number(i))]),
-                None,
-            )
-            .await
-            .unwrap();
+        h.table.put(item("Q", &format!("ITEM#{i:02}"), &[("i", number(i))]), None).await.unwrap();
     }
     h.table.put(item("Q", "OTHER#1", &[]), None).await.unwrap();
     h.table.put(item("Q2", "ITEM#00", &[]), None).await.unwrap();
@@ -367,118 +224,57 @@ async fn query_orders_filters_and_paginates_exactly_once(h: Harness) {
 
     let newest = h
         .table
-        .query(
-            Query::new(Index::Primary, "Q")
-                .range(KeyRange::BeginsWith("ITEM#".into()))
-                .descending()
-                .limit(3),
-        )
+        .query(Query::new(Index::Primary, "Q").range(KeyRange::BeginsWith("ITEM#".into())).descending().limit(3))
         .await
         .unwrap();
-    let newest: Vec<String> = newest
-        .items
-        .iter()
-        .map(|i| Key::of(i).unwrap().sk)
-        .collect();
+    let newest: Vec<String> = newest.items.iter().map(|i| Key::of(i).unwrap().sk).collect();
     assert_eq!(newest, ["ITEM#24", "ITEM#23", "ITEM#22"]);
 
     let between = h
         .table
-        .query(
-            Query::new(Index::Primary, "Q")
-                .range(KeyRange::Between("ITEM#05".into(), "ITEM#07".into())),
-        )
+        .query(Query::new(Index::Primary, "Q").range(KeyRange::Between("ITEM#05".into(), "ITEM#07".into())))
         .await
         .unwrap();
     assert_eq!(between.items.len(), 3);
-    let before = h
-        .table
-        .query(Query::new(Index::Primary, "Q").range(KeyRange::Before("ITEM#02".into())))
-        .await
-        .unwrap();
+    let before =
+        h.table.query(Query::new(Index::Primary, "Q").range(KeyRange::Before("ITEM#02".into()))).await.unwrap();
     assert_eq!(before.items.len(), 2);
-    let after = h
-        .table
-        .query(Query::new(Index::Primary, "Q").range(KeyRange::After("ITEM#23".into())))
-        .await
-        .unwrap();
+    let after = h.table.query(Query::new(Index::Primary, "Q").range(KeyRange::After("ITEM#23".into()))).await.unwrap();
     assert_eq!(after.items.len(), 2, "ITEM#24 and OTHER#1");
 }
 
 async fn secondary_indexes_are_sparse_and_follow_updates(h: Harness) {
     let order = |id: &str, status: &str, at: &str| {
-        item(
-            "ORDER",
-            id,
-            &[
-                ("gsi3pk", string(format!("STATUS#{status}"))),
-                ("gsi3sk", string(format!("{at}#{id}"))),
-            ],
-        )
+        item("ORDER", id, &[("gsi3pk", string(format!("STATUS#{status}"))), ("gsi3sk", string(format!("{at}#{id}")))])
     };
-    h.table
-        .put(order("1", "new", "2026-11-01"), None)
-        .await
-        .unwrap();
-    h.table
-        .put(order("2", "new", "2026-11-03"), None)
-        .await
-        .unwrap();
-    h.table
-        .put(order("3", "completed", "2026-11-02"), None)
-        .await
-        .unwrap();
+    h.table.put(order("1", "new", "2026-11-01"), None).await.unwrap();
+    h.table.put(order("2", "new", "2026-11-03"), None).await.unwrap();
+    h.table.put(order("3", "completed", "2026-11-02"), None).await.unwrap();
     h.table.put(item("ORDER", "4", &[]), None).await.unwrap();
 
-    let ids = |page: shared::ports::Page| -> Vec<String> {
-        page.items.iter().map(|i| Key::of(i).unwrap().sk).collect()
-    };
-    let new = h
-        .table
-        .query(Query::new(Index::Gsi3, "STATUS#new").descending())
-        .await
-        .unwrap();
+    let ids =
+        |page: shared::ports::Page| -> Vec<String> { page.items.iter().map(|i| Key::of(i).unwrap().sk).collect() };
+    let new = h.table.query(Query::new(Index::Gsi3, "STATUS#new").descending()).await.unwrap();
     assert_eq!(ids(new), ["2", "1"]);
 
     h.table
         .update(Update {
             key: Key::new("ORDER", "2"),
-            actions: vec![UpdateAction::Set(
-                "gsi3pk".into(),
-                string("STATUS#completed"),
-            )],
-            condition: Some(Condition::AttributeEquals(
-                "gsi3pk".into(),
-                string("STATUS#new"),
-            )),
+            actions: vec![UpdateAction::Set("gsi3pk".into(), string("STATUS#completed"))],
+            condition: Some(Condition::AttributeEquals("gsi3pk".into(), string("STATUS#new"))),
         })
         .await
         .unwrap();
-    let new = h
-        .table
-        .query(Query::new(Index::Gsi3, "STATUS#new"))
-        .await
-        .unwrap();
+    let new = h.table.query(Query::new(Index::Gsi3, "STATUS#new")).await.unwrap();
     assert_eq!(ids(new), ["1"]);
-    let completed = h
-        .table
-        .query(Query::new(Index::Gsi3, "STATUS#completed"))
-        .await
-        .unwrap();
+    let completed = h.table.query(Query::new(Index::Gsi3, "STATUS#completed")).await.unwrap();
     assert_eq!(ids(completed), ["3", "2"], "ordered by the index sort key");
 
     let mut cursor = None;
     let mut paged = Vec::new();
     loop {
-        let page = h
-            .table
-            .query(
-                Query::new(Index::Gsi3, "STATUS#completed")
-                    .limit(1)
-                    .start_after(cursor),
-            )
-            .await
-            .unwrap();
+        let page =
+            h.table.query(Query::new(Index::Gsi3, "STATUS#completed").limit(1).start_after(cursor)).await.unwrap();
         paged.extend(ids(page.clone()));
         match page.next {
             Some(next) => cursor = Some(next),
@@ -489,10 +285,7 @@ async fn secondary_indexes_are_sparse_and_follow_updates(h: Harness) {
 }
 
 async fn concurrent_conditional_decrements_never_go_below_zero(h: Harness) {
-    h.table
-        .put(item("CAP", "server", &[("free", number(20))]), None)
-        .await
-        .unwrap();
+    h.table.put(item("CAP", "server", &[("free", number(20))]), None).await.unwrap();
     let attempts = (0..60).map(|i| {
         let table = h.table.clone();
         tokio::spawn(async move {
@@ -520,18 +313,10 @@ async fn concurrent_conditional_decrements_never_go_below_zero(h: Harness) {
         }
     }
     assert_eq!(won, 20);
-    let left = h
-        .table
-        .get(&Key::new("CAP", "server"))
-        .await
-        .unwrap()
-        .unwrap();
+    let left = h.table.get(&Key::new("CAP", "server")).await.unwrap().unwrap();
     assert_eq!(left.get("free"), Some(&number(0)));
-    let orders = h
-        .table
-        .query(Query::new(Index::Primary, "CAP").range(KeyRange::BeginsWith("order#".into())))
-        .await
-        .unwrap();
+    let orders =
+        h.table.query(Query::new(Index::Primary, "CAP").range(KeyRange::BeginsWith("order#".into()))).await.unwrap();
     assert_eq!(orders.items.len(), 20);
 }
 

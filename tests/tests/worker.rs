@@ -39,93 +39,50 @@ fn alert_payload(app: &TestApp, key: &str) -> serde_json::Value {
 }
 
 async fn wait_for(app: &TestApp) -> Duration {
-    if app.backend == Backend::Aws {
-        Duration::from_secs(2)
-    } else {
-        Duration::ZERO
-    }
+    if app.backend == Backend::Aws { Duration::from_secs(2) } else { Duration::ZERO }
 }
 
 async fn a_redelivered_message_does_its_work_once(app: TestApp) {
     let ctx = &app.ctx;
     let registry = JobRegistry::standard();
-    dispatch(
-        &*ctx.queue,
-        &*ctx.clock,
-        ALERT_JOB,
-        alert_payload(&app, "once"),
-        Priority::Notifications,
-    )
-    .await
-    .unwrap();
+    dispatch(&*ctx.queue, &*ctx.clock, ALERT_JOB, alert_payload(&app, "once"), Priority::Notifications).await.unwrap();
 
     // First delivery: the work runs, but the acknowledgement is lost (the message is not deleted).
-    let first = ctx
-        .queue
-        .receive(QUEUE, 10, wait_for(&app).await, VISIBILITY)
-        .await
-        .unwrap();
+    let first = ctx.queue.receive(QUEUE, 10, wait_for(&app).await, VISIBILITY).await.unwrap();
     assert_eq!(first.len(), 1);
     let batch = [shared::worker::IncomingMessage {
         message_id: first[0].message_id.clone(),
         body: first[0].body.clone(),
+        receive_count: 1,
     }];
-    assert_eq!(
-        shared::worker::process_batch(ctx, &registry, &batch).await,
-        [MessageOutcome::Done]
-    );
+    assert_eq!(shared::worker::process_batch(ctx, &registry, &batch).await, [MessageOutcome::Done]);
 
     app.pass(VISIBILITY + Duration::from_millis(200)).await;
-    let report = poll_once(ctx, &registry, QUEUE, wait_for(&app).await, VISIBILITY)
-        .await
-        .unwrap();
+    let report = poll_once(ctx, &registry, QUEUE, wait_for(&app).await, VISIBILITY).await.unwrap();
     assert_eq!(report.outcomes.len(), 1, "redelivered");
     assert_eq!(report.outcomes[0].1, MessageOutcome::Duplicate);
-    assert_eq!(
-        ctx.stores.alerts.recent(10).await.unwrap().len(),
-        1,
-        "the alert was recorded once"
-    );
+    assert_eq!(ctx.stores.alerts.recent(10).await.unwrap().len(), 1, "the alert was recorded once");
     app.pass(VISIBILITY + Duration::from_millis(200)).await;
-    assert!(
-        ctx.queue
-            .receive(QUEUE, 10, Duration::ZERO, VISIBILITY)
-            .await
-            .unwrap()
-            .is_empty(),
-        "and then deleted"
-    );
+    assert!(ctx.queue.receive(QUEUE, 10, Duration::ZERO, VISIBILITY).await.unwrap().is_empty(), "and then deleted");
 }
 
 async fn a_poison_message_ends_in_the_dead_letter_queue_after_three_receives(app: TestApp) {
     let ctx = &app.ctx;
     let registry = JobRegistry::standard();
-    ctx.queue
-        .send(QUEUE, "this is not a job", None)
-        .await
-        .unwrap();
+    ctx.queue.send(QUEUE, "this is not a job", None).await.unwrap();
     for attempt in 1..=MAX_RECEIVE_COUNT {
-        let report = poll_once(ctx, &registry, QUEUE, wait_for(&app).await, VISIBILITY)
-            .await
-            .unwrap();
+        let report = poll_once(ctx, &registry, QUEUE, wait_for(&app).await, VISIBILITY).await.unwrap();
         assert_eq!(report.outcomes.len(), 1, "delivery {attempt}");
         assert!(
             matches!(&report.outcomes[0].1, MessageOutcome::Failed(reason) if reason.contains("not a job envelope"))
         );
         app.pass(VISIBILITY + Duration::from_millis(200)).await;
     }
-    let report = poll_once(ctx, &registry, QUEUE, Duration::ZERO, VISIBILITY)
-        .await
-        .unwrap();
+    let report = poll_once(ctx, &registry, QUEUE, Duration::ZERO, VISIBILITY).await.unwrap();
     assert!(report.outcomes.is_empty(), "no fourth delivery");
     let dead = ctx
         .queue
-        .receive(
-            QueueRef::DeadLetter(Priority::Notifications),
-            10,
-            wait_for(&app).await,
-            VISIBILITY,
-        )
+        .receive(QueueRef::DeadLetter(Priority::Notifications), 10, wait_for(&app).await, VISIBILITY)
         .await
         .unwrap();
     assert_eq!(dead.len(), 1);
@@ -136,15 +93,7 @@ async fn a_batch_with_one_bad_message_reports_exactly_that_one(app: TestApp) {
     let ctx = &app.ctx;
     let registry = JobRegistry::standard();
     for key in ["a", "b"] {
-        dispatch(
-            &*ctx.queue,
-            &*ctx.clock,
-            ALERT_JOB,
-            alert_payload(&app, key),
-            Priority::Notifications,
-        )
-        .await
-        .unwrap();
+        dispatch(&*ctx.queue, &*ctx.clock, ALERT_JOB, alert_payload(&app, key), Priority::Notifications).await.unwrap();
     }
     let unknown = Job {
         id: shared::domain::JobId::generate(),
@@ -152,20 +101,11 @@ async fn a_batch_with_one_bad_message_reports_exactly_that_one(app: TestApp) {
         payload: serde_json::json!({}),
         dispatched_at: chrono::Utc::now(),
     };
-    let bad_id = ctx
-        .queue
-        .send(QUEUE, &serde_json::to_string(&unknown).unwrap(), None)
-        .await
-        .unwrap();
+    let bad_id = ctx.queue.send(QUEUE, &serde_json::to_string(&unknown).unwrap(), None).await.unwrap();
 
     let mut received = Vec::new();
     for _ in 0..5 {
-        received.extend(
-            ctx.queue
-                .receive(QUEUE, 10, wait_for(&app).await, Duration::from_secs(30))
-                .await
-                .unwrap(),
-        );
+        received.extend(ctx.queue.receive(QUEUE, 10, wait_for(&app).await, Duration::from_secs(30)).await.unwrap());
         if received.len() == 3 {
             break;
         }
@@ -181,11 +121,7 @@ async fn a_batch_with_one_bad_message_reports_exactly_that_one(app: TestApp) {
         event.records.push(record);
     }
     let response = shared::handlers::queue_worker::handle(ctx, &registry, event).await;
-    let failed: Vec<&str> = response
-        .batch_item_failures
-        .iter()
-        .map(|f| f.item_identifier.as_str())
-        .collect();
+    let failed: Vec<&str> = response.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();
     assert_eq!(failed, [bad_id.as_str()]);
     assert_eq!(ctx.stores.alerts.recent(10).await.unwrap().len(), 2);
 }
@@ -199,14 +135,10 @@ struct Flaky {
 
 #[async_trait]
 impl JobHandler for Flaky {
-    async fn handle(&self, _: &shared::app::AppContext, _: &Job) -> Result<(), JobError> {
+    async fn handle(&self, _: &shared::app::AppContext, _: &Job, _: u32) -> Result<(), JobError> {
         let run = self.runs.fetch_add(1, Ordering::SeqCst);
         tokio::time::sleep(self.takes).await;
-        if run < self.failures {
-            Err(JobError::InvalidPayload(format!("attempt {run} fails")))
-        } else {
-            Ok(())
-        }
+        if run < self.failures { Err(JobError::InvalidPayload(format!("attempt {run} fails"))) } else { Ok(()) }
     }
 }
 
@@ -214,37 +146,14 @@ async fn a_failed_job_runs_again_on_its_next_delivery(app: TestApp) {
     let ctx = &app.ctx;
     let runs = Arc::new(AtomicUsize::new(0));
     let mut registry = JobRegistry::default();
-    registry.register(
-        "test.flaky",
-        Flaky {
-            runs: runs.clone(),
-            failures: 1,
-            takes: Duration::ZERO,
-        },
-    );
-    dispatch(
-        &*ctx.queue,
-        &*ctx.clock,
-        "test.flaky",
-        serde_json::json!({}),
-        Priority::Notifications,
-    )
-    .await
-    .unwrap();
+    registry.register("test.flaky", Flaky { runs: runs.clone(), failures: 1, takes: Duration::ZERO });
+    dispatch(&*ctx.queue, &*ctx.clock, "test.flaky", serde_json::json!({}), Priority::Notifications).await.unwrap();
 
-    let first = poll_once(ctx, &registry, QUEUE, wait_for(&app).await, VISIBILITY)
-        .await
-        .unwrap();
+    let first = poll_once(ctx, &registry, QUEUE, wait_for(&app).await, VISIBILITY).await.unwrap();
     assert!(first.outcomes[0].1.is_failure());
     app.pass(VISIBILITY + Duration::from_millis(200)).await;
-    let second = poll_once(ctx, &registry, QUEUE, wait_for(&app).await, VISIBILITY)
-        .await
-        .unwrap();
-    assert_eq!(
-        second.outcomes[0].1,
-        MessageOutcome::Done,
-        "the failed attempt released its claim"
-    );
+    let second = poll_once(ctx, &registry, QUEUE, wait_for(&app).await, VISIBILITY).await.unwrap();
+    assert_eq!(second.outcomes[0].1, MessageOutcome::Done, "the failed attempt released its claim");
     assert_eq!(runs.load(Ordering::SeqCst), 2);
 }
 
@@ -252,14 +161,7 @@ async fn a_job_running_elsewhere_is_left_for_later(app: TestApp) {
     let ctx = &app.ctx;
     let runs = Arc::new(AtomicUsize::new(0));
     let mut registry = JobRegistry::default();
-    registry.register(
-        "test.slow",
-        Flaky {
-            runs: runs.clone(),
-            failures: 0,
-            takes: Duration::from_millis(500),
-        },
-    );
+    registry.register("test.slow", Flaky { runs: runs.clone(), failures: 0, takes: Duration::from_millis(500) });
     let job = Job {
         id: shared::domain::JobId::generate(),
         job_type: "test.slow".into(),
@@ -269,6 +171,7 @@ async fn a_job_running_elsewhere_is_left_for_later(app: TestApp) {
     let message = shared::worker::IncomingMessage {
         message_id: "m".into(),
         body: serde_json::to_string(&job).unwrap(),
+        receive_count: 1,
     };
     // Two deliveries of the same job at once (SQS delivers at least once): one runs, one backs off.
     let (a, b) = tokio::join!(

@@ -11,9 +11,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let registry = JobRegistry::standard();
     let (ctx, registry) = (&ctx, &registry);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
-        Ok::<_, lambda_runtime::Error>(
-            shared::handlers::queue_worker::handle(ctx, registry, event.payload).await,
-        )
+        Ok::<_, lambda_runtime::Error>(shared::handlers::queue_worker::handle(ctx, registry, event.payload).await)
     }))
     .await
 }

@@ -3,3 +3,4 @@
 
 pub mod aws;
 pub mod memory;
+pub mod panel_http;

@@ -14,13 +14,8 @@ pub enum Priority {
 }
 
 impl Priority {
-    pub const ALL: [Priority; 5] = [
-        Priority::High,
-        Priority::Default,
-        Priority::Low,
-        Priority::Analytics,
-        Priority::Notifications,
-    ];
+    pub const ALL: [Priority; 5] =
+        [Priority::High, Priority::Default, Priority::Low, Priority::Analytics, Priority::Notifications];
 
     pub fn as_str(self) -> &'static str {
         match self {

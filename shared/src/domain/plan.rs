@@ -18,5 +18,7 @@ pub struct Plan {
     pub data_limit_gb: Option<u32>,
     pub is_active: bool,
     pub is_popular: bool,
+    /// The panel inbound (protocol endpoint on the server) its clients join.
+    pub inbound_id: u32,
     pub created_at: DateTime<Utc>,
 }

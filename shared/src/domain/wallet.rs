@@ -76,10 +76,6 @@ impl WalletTransaction {
     /// Applies the sign convention to an unsigned amount.
     pub fn signed_amount(kind: TransactionType, magnitude: Money) -> Money {
         let magnitude = magnitude.abs();
-        if kind.sign() < 0 {
-            -magnitude
-        } else {
-            magnitude
-        }
+        if kind.sign() < 0 { -magnitude } else { magnitude }
     }
 }

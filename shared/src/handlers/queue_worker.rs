@@ -10,6 +10,7 @@ pub async fn handle(ctx: &AppContext, registry: &JobRegistry, event: SqsEvent) -
         .records
         .into_iter()
         .map(|r| IncomingMessage {
+            receive_count: r.attributes.get("ApproximateReceiveCount").and_then(|c| c.parse().ok()).unwrap_or(1),
             message_id: r.message_id.unwrap_or_default(),
             body: r.body.unwrap_or_default(),
         })

@@ -9,10 +9,7 @@ use crate::services::health::{self, CACHE_KEY, CACHE_TTL, HealthStatus, HealthTh
 
 /// Returns a summary (the Lambda's response, useful in the console and in tests). Fails when the payload is
 /// not a scheduled invocation or the result cannot be cached — the invocation then shows as an error.
-pub async fn handle(
-    ctx: &AppContext,
-    payload: serde_json::Value,
-) -> Result<serde_json::Value, String> {
+pub async fn handle(ctx: &AppContext, payload: serde_json::Value) -> Result<serde_json::Value, String> {
     let invocation = parse_invocation(&payload)?;
     let report = health::check(ctx, &HealthThresholds::default()).await;
     let text = serde_json::to_string(&report).map_err(|e| e.to_string())?;
@@ -20,17 +17,9 @@ pub async fn handle(
 
     let mut alert_id = None;
     if report.status != HealthStatus::Healthy {
-        let severity = if report.status == HealthStatus::Critical {
-            AlertSeverity::Critical
-        } else {
-            AlertSeverity::Warning
-        };
-        let message = report
-            .findings
-            .iter()
-            .map(|f| f.message.as_str())
-            .collect::<Vec<_>>()
-            .join(" ");
+        let severity =
+            if report.status == HealthStatus::Critical { AlertSeverity::Critical } else { AlertSeverity::Warning };
+        let message = report.findings.iter().map(|f| f.message.as_str()).collect::<Vec<_>>().join(" ");
         let dedup_key = format!("system-health:{:?}", report.status).to_lowercase();
         let details = serde_json::to_value(&report.findings).unwrap_or_default();
         match alerts::raise(ctx, severity, "system-health", &dedup_key, message, details).await {

@@ -26,23 +26,15 @@ pub struct HttpEvent {
 
 /// Flattens a token's claims as API Gateway's HTTP API does: strings stay, numbers and booleans become their
 /// text, arrays become `[a b c]` (bracketed, space-separated), objects their JSON.
-pub fn api_gateway_claims(
-    claims: &serde_json::Map<String, serde_json::Value>,
-) -> BTreeMap<String, String> {
+pub fn api_gateway_claims(claims: &serde_json::Map<String, serde_json::Value>) -> BTreeMap<String, String> {
     claims
         .iter()
         .map(|(k, v)| {
             let text = match v {
                 serde_json::Value::String(s) => s.clone(),
                 serde_json::Value::Array(items) => {
-                    let parts: Vec<String> = items
-                        .iter()
-                        .map(|i| {
-                            i.as_str()
-                                .map(str::to_owned)
-                                .unwrap_or_else(|| i.to_string())
-                        })
-                        .collect();
+                    let parts: Vec<String> =
+                        items.iter().map(|i| i.as_str().map(str::to_owned).unwrap_or_else(|| i.to_string())).collect();
                     format!("[{}]", parts.join(" "))
                 }
                 other => other.to_string(),
@@ -70,17 +62,13 @@ impl HttpEvent {
 
     pub fn with_body(mut self, body: impl Into<String>) -> Self {
         self.body = Some(body.into());
-        self.headers
-            .insert("content-type".into(), "application/json".into());
+        self.headers.insert("content-type".into(), "application/json".into());
         self
     }
 
     /// The payload-2.0 event JSON.
     pub fn to_event(&self, at: DateTime<Utc>) -> serde_json::Value {
-        let route_key = self
-            .route_key
-            .clone()
-            .unwrap_or_else(|| format!("{} {}", self.method, self.path));
+        let route_key = self.route_key.clone().unwrap_or_else(|| format!("{} {}", self.method, self.path));
         let query: BTreeMap<String, String> = self
             .raw_query
             .split('&')
@@ -90,10 +78,8 @@ impl HttpEvent {
                 None => (p.to_owned(), String::new()),
             })
             .collect();
-        let authorizer = self
-            .claims
-            .as_ref()
-            .map(|claims| serde_json::json!({"jwt": {"claims": claims, "scopes": null}}));
+        let authorizer =
+            self.claims.as_ref().map(|claims| serde_json::json!({"jwt": {"claims": claims, "scopes": null}}));
         serde_json::json!({
             "version": "2.0",
             "routeKey": route_key,

@@ -30,25 +30,14 @@ pub struct Identity {
 /// Parses a claim API Gateway flattened from an array: `[a b c]`, or a plain `a`.
 pub fn parse_array_claim(value: &str) -> Vec<String> {
     let trimmed = value.trim();
-    let inner = trimmed
-        .strip_prefix('[')
-        .and_then(|v| v.strip_suffix(']'))
-        .unwrap_or(trimmed);
-    inner
-        .split([' ', ','])
-        .map(str::trim)
-        .filter(|g| !g.is_empty())
-        .map(str::to_owned)
-        .collect()
+    let inner = trimmed.strip_prefix('[').and_then(|v| v.strip_suffix(']')).unwrap_or(trimmed);
+    inner.split([' ', ',']).map(str::trim).filter(|g| !g.is_empty()).map(str::to_owned).collect()
 }
 
 impl Identity {
     pub fn from_claims(claims: &HashMap<String, String>) -> Option<Identity> {
         let subject = claims.get("sub").filter(|s| !s.is_empty())?.clone();
-        let groups = claims
-            .get(GROUPS_CLAIM)
-            .map(|g| parse_array_claim(g))
-            .unwrap_or_default();
+        let groups = claims.get(GROUPS_CLAIM).map(|g| parse_array_claim(g)).unwrap_or_default();
         Some(Identity { subject, groups })
     }
 
@@ -93,26 +82,13 @@ mod tests {
     #[test]
     fn identity_needs_a_subject_and_admin_needs_the_exact_group() {
         let claims = |pairs: &[(&str, &str)]| -> HashMap<String, String> {
-            pairs
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect()
+            pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
         };
-        assert_eq!(
-            Identity::from_claims(&claims(&[("cognito:groups", "[admin]")])),
-            None
-        );
-        let admin = Identity::from_claims(&claims(&[
-            ("sub", "u1"),
-            ("cognito:groups", "[support admin]"),
-        ]))
-        .unwrap();
+        assert_eq!(Identity::from_claims(&claims(&[("cognito:groups", "[admin]")])), None);
+        let admin = Identity::from_claims(&claims(&[("sub", "u1"), ("cognito:groups", "[support admin]")])).unwrap();
         assert!(admin.is_admin());
-        let not_admin = Identity::from_claims(&claims(&[
-            ("sub", "u2"),
-            ("cognito:groups", "[administrators]"),
-        ]))
-        .unwrap();
+        let not_admin =
+            Identity::from_claims(&claims(&[("sub", "u2"), ("cognito:groups", "[administrators]")])).unwrap();
         assert!(!not_admin.is_admin());
         let customer = Identity::from_claims(&claims(&[("sub", "u3")])).unwrap();
         assert!(customer.groups.is_empty());

@@ -23,14 +23,7 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            code,
-            message: message.into(),
-            errors: None,
-            extra: Default::default(),
-            retry_after: None,
-        }
+        Self { status, code, message: message.into(), errors: None, extra: Default::default(), retry_after: None }
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -54,17 +47,11 @@ impl ApiError {
     }
 
     pub fn validation(errors: FieldErrors) -> Self {
-        Self {
-            errors: Some(errors),
-            ..Self::new(422, "validation_failed", "The given data was invalid.")
-        }
+        Self { errors: Some(errors), ..Self::new(422, "validation_failed", "The given data was invalid.") }
     }
 
     pub fn too_many_requests(retry_after: u64) -> Self {
-        Self {
-            retry_after: Some(retry_after),
-            ..Self::new(429, "too_many_requests", "Too many requests.")
-        }
+        Self { retry_after: Some(retry_after), ..Self::new(429, "too_many_requests", "Too many requests.") }
     }
 
     pub fn internal() -> Self {
@@ -74,27 +61,16 @@ impl ApiError {
     pub fn unavailable() -> Self {
         Self {
             retry_after: Some(5),
-            ..Self::new(
-                503,
-                "service_unavailable",
-                "A backend service is unavailable; try again shortly.",
-            )
+            ..Self::new(503, "service_unavailable", "A backend service is unavailable; try again shortly.")
         }
     }
 
     pub fn with_field(mut self, name: &str, value: impl Serialize) -> Self {
-        self.extra.insert(
-            name.to_owned(),
-            serde_json::to_value(value).unwrap_or_default(),
-        );
+        self.extra.insert(name.to_owned(), serde_json::to_value(value).unwrap_or_default());
         self
     }
 
-    pub fn into_response(
-        self,
-        request_id: &str,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> Response<Body> {
+    pub fn into_response(self, request_id: &str, now: chrono::DateTime<chrono::Utc>) -> Response<Body> {
         let mut body = serde_json::Map::new();
         body.insert("success".into(), false.into());
         body.insert("message".into(), self.message.into());
@@ -102,10 +78,7 @@ impl ApiError {
         body.insert("request_id".into(), request_id.into());
         body.insert("timestamp".into(), now.to_rfc3339().into());
         if let Some(errors) = self.errors {
-            body.insert(
-                "errors".into(),
-                serde_json::to_value(errors).unwrap_or_default(),
-            );
+            body.insert("errors".into(), serde_json::to_value(errors).unwrap_or_default());
         }
         body.extend(self.extra);
         let mut response = json_response(self.status, &serde_json::Value::Object(body));
@@ -146,21 +119,14 @@ struct Success<'a, T> {
 }
 
 pub(super) fn success<'a, T: Serialize>(data: &'a T, request_id: &'a str) -> impl Serialize + 'a {
-    Success {
-        success: true,
-        data,
-        request_id,
-    }
+    Success { success: true, data, request_id }
 }
 
 pub fn json_response(status: u16, body: &impl Serialize) -> Response<Body> {
     let text = serde_json::to_string(body).unwrap_or_else(|_| r#"{"success":false}"#.into());
     let mut response = Response::new(Body::Text(text));
-    *response.status_mut() = lambda_http::http::StatusCode::from_u16(status)
-        .unwrap_or(lambda_http::http::StatusCode::INTERNAL_SERVER_ERROR);
-    response.headers_mut().insert(
-        "content-type",
-        lambda_http::http::HeaderValue::from_static("application/json"),
-    );
+    *response.status_mut() =
+        lambda_http::http::StatusCode::from_u16(status).unwrap_or(lambda_http::http::StatusCode::INTERNAL_SERVER_ERROR);
+    response.headers_mut().insert("content-type", lambda_http::http::HeaderValue::from_static("application/json"));
     response
 }

@@ -62,14 +62,7 @@ where
             "slow request"
         );
     } else {
-        tracing::info!(
-            request_id,
-            method,
-            path,
-            status = code,
-            latency_ms = elapsed.as_millis() as u64,
-            "request"
-        );
+        tracing::info!(request_id, method, path, status = code, latency_ms = elapsed.as_millis() as u64, "request");
     }
     response
 }

@@ -2,12 +2,13 @@
 //! (`crate::adapters`), and one behaviour suite (`tests/`) runs against both.
 
 pub mod cache;
+pub mod panel;
 pub mod queue;
 pub mod table;
 
 pub use cache::Cache;
+pub use panel::{PanelClient, PanelClientSpec};
 pub use queue::{JobQueue, QueueAttributes, QueueRef, ReceivedMessage};
 pub use table::{
-    Condition, Cursor, Index, Item, Key, KeyRange, Page, Query, Table, TransactOp, Update,
-    UpdateAction, Value,
+    Condition, Cursor, Index, Item, Key, KeyRange, Page, Query, Table, TransactOp, Update, UpdateAction, Value,
 };

@@ -29,9 +29,7 @@ impl QueueRef {
     }
 
     pub fn all() -> impl Iterator<Item = QueueRef> {
-        Priority::ALL
-            .into_iter()
-            .flat_map(|p| [QueueRef::Main(p), QueueRef::DeadLetter(p)])
+        Priority::ALL.into_iter().flat_map(|p| [QueueRef::Main(p), QueueRef::DeadLetter(p)])
     }
 }
 
@@ -61,12 +59,7 @@ pub struct QueueAttributes {
 #[async_trait]
 pub trait JobQueue: Send + Sync {
     /// Sends a message; returns its message id.
-    async fn send(
-        &self,
-        queue: QueueRef,
-        body: &str,
-        delay: Option<Duration>,
-    ) -> PortResult<String>;
+    async fn send(&self, queue: QueueRef, body: &str, delay: Option<Duration>) -> PortResult<String>;
     /// Receives up to `max` (1..=10) messages, waiting up to `wait` for the first one. Received messages stay
     /// invisible for `visibility`; a message received more than `MAX_RECEIVE_COUNT` times goes to the DLQ.
     async fn receive(
@@ -78,11 +71,6 @@ pub trait JobQueue: Send + Sync {
     ) -> PortResult<Vec<ReceivedMessage>>;
     async fn delete(&self, queue: QueueRef, receipt_handle: &str) -> PortResult<()>;
     /// Makes a received message visible again after `after` (0 = now).
-    async fn release(
-        &self,
-        queue: QueueRef,
-        receipt_handle: &str,
-        after: Duration,
-    ) -> PortResult<()>;
+    async fn release(&self, queue: QueueRef, receipt_handle: &str, after: Duration) -> PortResult<()>;
     async fn attributes(&self, queue: QueueRef) -> PortResult<QueueAttributes>;
 }

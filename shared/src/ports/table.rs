@@ -28,18 +28,12 @@ pub struct Key {
 
 impl Key {
     pub fn new(pk: impl Into<String>, sk: impl Into<String>) -> Self {
-        Self {
-            pk: pk.into(),
-            sk: sk.into(),
-        }
+        Self { pk: pk.into(), sk: sk.into() }
     }
 
     /// The key attributes as an item fragment.
     pub fn to_item(&self) -> Item {
-        HashMap::from([
-            (PK.to_owned(), Value::S(self.pk.clone())),
-            (SK.to_owned(), Value::S(self.sk.clone())),
-        ])
+        HashMap::from([(PK.to_owned(), Value::S(self.pk.clone())), (SK.to_owned(), Value::S(self.sk.clone()))])
     }
 
     pub fn of(item: &Item) -> Option<Key> {
@@ -123,19 +117,10 @@ pub struct Update {
 /// One write within a transaction; all succeed or none do.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TransactOp {
-    Put {
-        item: Item,
-        condition: Option<Condition>,
-    },
+    Put { item: Item, condition: Option<Condition> },
     Update(Update),
-    Delete {
-        key: Key,
-        condition: Option<Condition>,
-    },
-    Check {
-        key: Key,
-        condition: Condition,
-    },
+    Delete { key: Key, condition: Option<Condition> },
+    Check { key: Key, condition: Condition },
 }
 
 /// The most items one transaction may hold (DynamoDB's limit).
@@ -225,10 +210,7 @@ pub trait Table: Send + Sync {
 /// Is this item expired at `now_epoch` by its `ttl` attribute?
 pub fn is_expired(item: &Item, now_epoch: i64) -> bool {
     match item.get(TTL) {
-        Some(Value::N(n)) => n
-            .parse::<i64>()
-            .map(|ttl| ttl <= now_epoch)
-            .unwrap_or(false),
+        Some(Value::N(n)) => n.parse::<i64>().map(|ttl| ttl <= now_epoch).unwrap_or(false),
         _ => false,
     }
 }

@@ -22,11 +22,7 @@ pub async fn raise(
     details: serde_json::Value,
 ) -> PortResult<Option<Alert>> {
     let throttle_key = format!("alert:throttle:{dedup_key}");
-    if !ctx
-        .cache
-        .set_if_absent(&throttle_key, "1", THROTTLE)
-        .await?
-    {
+    if !ctx.cache.set_if_absent(&throttle_key, "1", THROTTLE).await? {
         return Ok(None);
     }
     let alert = Alert {
@@ -39,15 +35,7 @@ pub async fn raise(
         raised_at: ctx.clock.now(),
     };
     let payload = serde_json::to_value(&alert).unwrap_or_default();
-    match dispatch(
-        &*ctx.queue,
-        &*ctx.clock,
-        ALERT_JOB,
-        payload,
-        Priority::Notifications,
-    )
-    .await
-    {
+    match dispatch(&*ctx.queue, &*ctx.clock, ALERT_JOB, payload, Priority::Notifications).await {
         Ok(_) => Ok(Some(alert)),
         Err(e) => {
             // Not sent: lift the throttle so the next check tries again.

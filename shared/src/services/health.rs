@@ -94,68 +94,36 @@ fn millis(d: Duration) -> f64 {
     (d.as_secs_f64() * 1000.0 * 100.0).round() / 100.0
 }
 
-async fn timed<T>(
-    probe: impl std::future::Future<Output = PortResult<T>>,
-) -> (Duration, PortResult<T>) {
+async fn timed<T>(probe: impl std::future::Future<Output = PortResult<T>>) -> (Duration, PortResult<T>) {
     let started = Instant::now();
     let result = probe.await;
     (started.elapsed(), result)
 }
 
-fn dependency(
-    name: Backend,
-    elapsed: Duration,
-    error: Option<String>,
-    slow: Duration,
-) -> DependencyHealth {
+fn dependency(name: Backend, elapsed: Duration, error: Option<String>, slow: Duration) -> DependencyHealth {
     let state = match (&error, elapsed > slow) {
         (Some(_), _) => DependencyState::Down,
         (None, true) => DependencyState::Slow,
         (None, false) => DependencyState::Up,
     };
-    let detail = error.or_else(|| {
-        (state == DependencyState::Slow).then(|| format!("answered in {} ms", millis(elapsed)))
-    });
-    DependencyHealth {
-        name,
-        state,
-        latency_ms: millis(elapsed),
-        detail,
-    }
+    let detail =
+        error.or_else(|| (state == DependencyState::Slow).then(|| format!("answered in {} ms", millis(elapsed))));
+    DependencyHealth { name, state, latency_ms: millis(elapsed), detail }
 }
 
 pub async fn check(ctx: &AppContext, thresholds: &HealthThresholds) -> HealthReport {
     let started = Instant::now();
     let checked_at = ctx.clock.now();
-    let queue_probes =
-        join_all(QueueRef::all().map(|q| async move { (q, timed(ctx.queue.attributes(q)).await) }));
-    let ((store_time, store), (cache_time, cache), queue_results) = tokio::join!(
-        timed(ctx.stores.table.ping()),
-        timed(ctx.cache.ping()),
-        queue_probes
-    );
+    let queue_probes = join_all(QueueRef::all().map(|q| async move { (q, timed(ctx.queue.attributes(q)).await) }));
+    let ((store_time, store), (cache_time, cache), queue_results) =
+        tokio::join!(timed(ctx.stores.table.ping()), timed(ctx.cache.ping()), queue_probes);
 
     let mut findings = Vec::new();
-    let store = dependency(
-        Backend::Store,
-        store_time,
-        store.err().map(|e| e.to_string()),
-        thresholds.slow,
-    );
-    let cache = dependency(
-        Backend::Cache,
-        cache_time,
-        cache.err().map(|e| e.to_string()),
-        thresholds.slow,
-    );
-    let slowest_queue = queue_results
-        .iter()
-        .map(|(_, (t, _))| *t)
-        .max()
-        .unwrap_or_default();
-    let queue_error = queue_results
-        .iter()
-        .find_map(|(q, (_, r))| r.as_ref().err().map(|e| format!("{}: {e}", q.name())));
+    let store = dependency(Backend::Store, store_time, store.err().map(|e| e.to_string()), thresholds.slow);
+    let cache = dependency(Backend::Cache, cache_time, cache.err().map(|e| e.to_string()), thresholds.slow);
+    let slowest_queue = queue_results.iter().map(|(_, (t, _))| *t).max().unwrap_or_default();
+    let queue_error =
+        queue_results.iter().find_map(|(q, (_, r))| r.as_ref().err().map(|e| format!("{}: {e}", q.name())));
     let queue = dependency(Backend::Queue, slowest_queue, queue_error, thresholds.slow);
 
     for dep in [&store, &cache, &queue] {
@@ -164,30 +132,16 @@ pub async fn check(ctx: &AppContext, thresholds: &HealthThresholds) -> HealthRep
             (Backend::Store, DependencyState::Down) => HealthStatus::Critical,
             _ => HealthStatus::Degraded,
         };
-        let what = if dep.state == DependencyState::Down {
-            "is unavailable"
-        } else {
-            "is slow"
-        };
+        let what = if dep.state == DependencyState::Down { "is unavailable" } else { "is slow" };
         let detail = dep.detail.clone().unwrap_or_default();
-        findings.push(Finding {
-            status,
-            message: format!("The {} {what}: {detail}", dep.name),
-        });
+        findings.push(Finding { status, message: format!("The {} {what}: {detail}", dep.name) });
     }
 
     let mut queues = Vec::new();
     for priority in crate::domain::Priority::ALL {
-        let read = |q: QueueRef| {
-            queue_results
-                .iter()
-                .find(|(r, _)| *r == q)
-                .and_then(|(_, (_, r))| r.as_ref().ok().copied())
-        };
-        let (Some(main), Some(dead)) = (
-            read(QueueRef::Main(priority)),
-            read(QueueRef::DeadLetter(priority)),
-        ) else {
+        let read =
+            |q: QueueRef| queue_results.iter().find(|(r, _)| *r == q).and_then(|(_, (_, r))| r.as_ref().ok().copied());
+        let (Some(main), Some(dead)) = (read(QueueRef::Main(priority)), read(QueueRef::DeadLetter(priority))) else {
             continue;
         };
         let name = priority.as_str();
@@ -228,11 +182,7 @@ pub async fn check(ctx: &AppContext, thresholds: &HealthThresholds) -> HealthRep
         });
     }
 
-    let status = findings
-        .iter()
-        .map(|f| f.status)
-        .max()
-        .unwrap_or(HealthStatus::Healthy);
+    let status = findings.iter().map(|f| f.status).max().unwrap_or(HealthStatus::Healthy);
     HealthReport {
         status,
         checked_at,

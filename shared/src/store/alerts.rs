@@ -19,30 +19,13 @@ impl AlertStore {
         let mut item = codec::encode(alert, &[])?;
         item.extend(keys::alert(&alert.id).to_item());
         item.insert("gsi1pk".into(), string(keys::ALL_ALERTS));
-        item.insert(
-            "gsi1sk".into(),
-            string(format!(
-                "{}#{}",
-                keys::sortable_time(alert.raised_at),
-                alert.id
-            )),
-        );
+        item.insert("gsi1sk".into(), string(format!("{}#{}", keys::sortable_time(alert.raised_at), alert.id)));
         self.table.put(item, Some(Condition::NotExists)).await
     }
 
     /// The most recent alerts, newest first.
     pub async fn recent(&self, limit: usize) -> PortResult<Vec<Alert>> {
-        let page = self
-            .table
-            .query(
-                Query::new(Index::Gsi1, keys::ALL_ALERTS)
-                    .descending()
-                    .limit(limit),
-            )
-            .await?;
-        page.items
-            .into_iter()
-            .map(|i| codec::decode(i, &[]))
-            .collect()
+        let page = self.table.query(Query::new(Index::Gsi1, keys::ALL_ALERTS).descending().limit(limit)).await?;
+        page.items.into_iter().map(|i| codec::decode(i, &[])).collect()
     }
 }

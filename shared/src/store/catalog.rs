@@ -1,9 +1,7 @@
 use super::{codec, keys};
 use crate::domain::{Plan, PlanId, Server, ServerId};
 use crate::error::PortResult;
-use crate::ports::table::{
-    Condition, Index, KeyRange, Query, Table, TransactOp, Update, UpdateAction, Value, string,
-};
+use crate::ports::table::{Condition, Index, KeyRange, Query, Table, TransactOp, Update, UpdateAction, Value, string};
 use rust_decimal::Decimal;
 use std::sync::Arc;
 
@@ -23,19 +21,12 @@ impl CatalogStore {
         let mut item = codec::encode(server, &[])?;
         item.extend(keys::server(&server.id).to_item());
         item.insert("gsi1pk".into(), string(keys::ALL_SERVERS));
-        item.insert(
-            "gsi1sk".into(),
-            string(format!("{}#{}", server.location, server.id)),
-        );
+        item.insert("gsi1sk".into(), string(format!("{}#{}", server.location, server.id)));
         self.table.put(item, Some(Condition::NotExists)).await
     }
 
     pub async fn server(&self, id: &ServerId) -> PortResult<Option<Server>> {
-        self.table
-            .get(&keys::server(id))
-            .await?
-            .map(|i| codec::decode(i, &[]))
-            .transpose()
+        self.table.get(&keys::server(id)).await?.map(|i| codec::decode(i, &[])).transpose()
     }
 
     /// Every server, ordered by location: one index partition, read page by page (no scan).
@@ -47,26 +38,18 @@ impl CatalogStore {
         let mut item = codec::encode(plan, &[])?;
         item.extend(keys::plan(&plan.id).to_item());
         item.insert("gsi1pk".into(), string(keys::ALL_PLANS));
-        item.insert(
-            "gsi1sk".into(),
-            string(format!("{}#{}", plan.server_id, plan.id)),
-        );
+        item.insert("gsi1sk".into(), string(format!("{}#{}", plan.server_id, plan.id)));
         self.table.put(item, Some(Condition::NotExists)).await
     }
 
     pub async fn plan(&self, id: &PlanId) -> PortResult<Option<Plan>> {
-        self.table
-            .get(&keys::plan(id))
-            .await?
-            .map(|i| codec::decode(i, &[]))
-            .transpose()
+        self.table.get(&keys::plan(id)).await?.map(|i| codec::decode(i, &[])).transpose()
     }
 
     pub async fn plans_of_server(&self, server: &ServerId) -> PortResult<Vec<Plan>> {
         super::query_all(
             &*self.table,
-            Query::new(Index::Gsi1, keys::ALL_PLANS)
-                .range(KeyRange::BeginsWith(format!("{server}#"))),
+            Query::new(Index::Gsi1, keys::ALL_PLANS).range(KeyRange::BeginsWith(format!("{server}#"))),
         )
         .await
     }
@@ -81,10 +64,7 @@ impl CatalogStore {
         let q = Decimal::from(quantity);
         TransactOp::Update(Update {
             key: keys::server(server),
-            actions: vec![
-                UpdateAction::Add("free_slots".into(), -q),
-                UpdateAction::Add("held_clients".into(), q),
-            ],
+            actions: vec![UpdateAction::Add("free_slots".into(), -q), UpdateAction::Add("held_clients".into(), q)],
             condition: Some(Condition::And(vec![
                 Condition::AttributeEquals("status".into(), Value::S("up".into())),
                 Condition::AtLeast("free_slots".into(), q),
@@ -97,10 +77,7 @@ impl CatalogStore {
         let q = Decimal::from(quantity);
         TransactOp::Update(Update {
             key: keys::server(server),
-            actions: vec![
-                UpdateAction::Add("free_slots".into(), q),
-                UpdateAction::Add("held_clients".into(), -q),
-            ],
+            actions: vec![UpdateAction::Add("free_slots".into(), q), UpdateAction::Add("held_clients".into(), -q)],
             condition: Some(Condition::AtLeast("held_clients".into(), q)),
         })
     }
@@ -110,10 +87,7 @@ impl CatalogStore {
         let q = Decimal::from(quantity);
         TransactOp::Update(Update {
             key: keys::server(server),
-            actions: vec![
-                UpdateAction::Add("held_clients".into(), -q),
-                UpdateAction::Add("active_clients".into(), q),
-            ],
+            actions: vec![UpdateAction::Add("held_clients".into(), -q), UpdateAction::Add("active_clients".into(), q)],
             condition: Some(Condition::AtLeast("held_clients".into(), q)),
         })
     }

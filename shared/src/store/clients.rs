@@ -20,62 +20,30 @@ impl ClientStore {
         let mut item = codec::encode(client, &[])?;
         item.extend(keys::client(&client.id).to_item());
         let created = keys::sortable_time(client.created_at);
-        item.insert(
-            "gsi1pk".into(),
-            string(keys::clients_of_customer(&client.customer_id)),
-        );
-        item.insert(
-            "gsi1sk".into(),
-            string(format!("{}#{created}#{}", client.server_id, client.id)),
-        );
-        item.insert(
-            "gsi2pk".into(),
-            string(keys::clients_of_server(&client.server_id, client.is_active)),
-        );
+        item.insert("gsi1pk".into(), string(keys::clients_of_customer(&client.customer_id)));
+        item.insert("gsi1sk".into(), string(format!("{}#{created}#{}", client.server_id, client.id)));
+        item.insert("gsi2pk".into(), string(keys::clients_of_server(&client.server_id, client.is_active)));
         item.insert("gsi2sk".into(), string(format!("{created}#{}", client.id)));
-        item.insert(
-            "gsi3pk".into(),
-            string(keys::clients_expiring_on(client.expires_at.date_naive())),
-        );
-        item.insert(
-            "gsi3sk".into(),
-            string(format!(
-                "{}#{}",
-                keys::sortable_time(client.expires_at),
-                client.id
-            )),
-        );
+        item.insert("gsi3pk".into(), string(keys::clients_expiring_on(client.expires_at.date_naive())));
+        item.insert("gsi3sk".into(), string(format!("{}#{}", keys::sortable_time(client.expires_at), client.id)));
         Ok(item)
     }
 
     /// The write creating a client, for use inside a provisioning transaction.
     pub fn create_op(&self, client: &ServerClient) -> PortResult<TransactOp> {
-        Ok(TransactOp::Put {
-            item: self.item(client)?,
-            condition: Some(Condition::NotExists),
-        })
+        Ok(TransactOp::Put { item: self.item(client)?, condition: Some(Condition::NotExists) })
     }
 
     pub async fn create(&self, client: &ServerClient) -> PortResult<()> {
-        self.table
-            .put(self.item(client)?, Some(Condition::NotExists))
-            .await
+        self.table.put(self.item(client)?, Some(Condition::NotExists)).await
     }
 
     pub async fn get(&self, id: &ClientId) -> PortResult<Option<ServerClient>> {
-        self.table
-            .get(&keys::client(id))
-            .await?
-            .map(|i| codec::decode(i, &[]))
-            .transpose()
+        self.table.get(&keys::client(id)).await?.map(|i| codec::decode(i, &[])).transpose()
     }
 
     /// A customer's clients, optionally on one server.
-    pub async fn of_customer(
-        &self,
-        customer: &CustomerId,
-        server: Option<&ServerId>,
-    ) -> PortResult<Vec<ServerClient>> {
+    pub async fn of_customer(&self, customer: &CustomerId, server: Option<&ServerId>) -> PortResult<Vec<ServerClient>> {
         let mut query = Query::new(Index::Gsi1, keys::clients_of_customer(customer));
         if let Some(server) = server {
             query = query.range(KeyRange::BeginsWith(format!("{server}#")));
@@ -84,31 +52,16 @@ impl ClientStore {
     }
 
     /// A server's active (or inactive) clients.
-    pub async fn of_server(
-        &self,
-        server: &ServerId,
-        active: bool,
-    ) -> PortResult<Vec<ServerClient>> {
-        query_all(
-            &*self.table,
-            Query::new(Index::Gsi2, keys::clients_of_server(server, active)),
-        )
-        .await
+    pub async fn of_server(&self, server: &ServerId, active: bool) -> PortResult<Vec<ServerClient>> {
+        query_all(&*self.table, Query::new(Index::Gsi2, keys::clients_of_server(server, active))).await
     }
 
     /// Clients expiring in [from, to], one index partition per day.
-    pub async fn expiring_between(
-        &self,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> PortResult<Vec<ServerClient>> {
+    pub async fn expiring_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> PortResult<Vec<ServerClient>> {
         let mut out = Vec::new();
         let mut day = from.date_naive();
         while day <= to.date_naive() {
-            let range = KeyRange::Between(
-                keys::sortable_time(from),
-                format!("{}~", keys::sortable_time(to)),
-            );
+            let range = KeyRange::Between(keys::sortable_time(from), format!("{}~", keys::sortable_time(to)));
             out.extend(
                 query_all::<ServerClient>(
                     &*self.table,

@@ -9,10 +9,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 pub fn encode<T: Serialize>(value: &T, numeric_decimals: &[&str]) -> PortResult<Item> {
-    let mut item: Item = serde_dynamo::to_item(value).map_err(|e| PortError::Invalid {
-        backend: Backend::Store,
-        detail: format!("cannot encode item: {e}"),
-    })?;
+    let mut item: Item = serde_dynamo::to_item(value)
+        .map_err(|e| PortError::Invalid { backend: Backend::Store, detail: format!("cannot encode item: {e}") })?;
     for field in numeric_decimals {
         if let Some(Value::S(text)) = item.remove(*field) {
             item.insert((*field).to_owned(), Value::N(text));
@@ -29,8 +27,7 @@ pub fn decode<T: DeserializeOwned>(mut item: Item, numeric_decimals: &[&str]) ->
             item.insert((*field).to_owned(), Value::S(text));
         }
     }
-    serde_dynamo::from_item(item)
-        .map_err(|e| PortError::corrupt(Backend::Store, format!("cannot decode item: {e}")))
+    serde_dynamo::from_item(item).map_err(|e| PortError::corrupt(Backend::Store, format!("cannot decode item: {e}")))
 }
 
 #[cfg(test)]
@@ -48,21 +45,11 @@ mod tests {
 
     #[test]
     fn listed_decimals_are_numbers_and_round_trip_exactly() {
-        let sample = Sample {
-            balance: "12345678.12345678".parse().unwrap(),
-            price: "0.10".parse().unwrap(),
-            note: None,
-        };
+        let sample =
+            Sample { balance: "12345678.12345678".parse().unwrap(), price: "0.10".parse().unwrap(), note: None };
         let item = encode(&sample, &["balance"]).unwrap();
-        assert_eq!(
-            item.get("balance"),
-            Some(&Value::N("12345678.12345678".into()))
-        );
-        assert_eq!(
-            item.get("price"),
-            Some(&Value::S("0.10".into())),
-            "other decimals stay exact strings"
-        );
+        assert_eq!(item.get("balance"), Some(&Value::N("12345678.12345678".into())));
+        assert_eq!(item.get("price"), Some(&Value::S("0.10".into())), "other decimals stay exact strings");
         assert!(!item.contains_key("note"), "absent optionals are left out");
         assert_eq!(decode::<Sample>(item, &["balance"]).unwrap(), sample);
     }
@@ -71,9 +58,6 @@ mod tests {
     fn a_foreign_shape_is_reported_as_corrupt() {
         let mut item = crate::ports::table::Item::new();
         item.insert("balance".into(), Value::Bool(true));
-        assert!(matches!(
-            decode::<Sample>(item, &[]),
-            Err(PortError::Corrupt { .. })
-        ));
+        assert!(matches!(decode::<Sample>(item, &[]), Err(PortError::Corrupt { .. })));
     }
 }

@@ -1,9 +1,7 @@
 use super::{codec, keys};
 use crate::domain::{Coupon, CustomerId};
 use crate::error::PortResult;
-use crate::ports::table::{
-    Condition, Table, TransactOp, Update, UpdateAction, Value, number, string,
-};
+use crate::ports::table::{Condition, Table, TransactOp, Update, UpdateAction, Value, number, string};
 use rust_decimal::Decimal;
 use std::sync::Arc;
 
@@ -26,30 +24,20 @@ impl CouponStore {
         let mut item = codec::encode(coupon, &[])?;
         item.extend(keys::coupon(&coupon.code).to_item());
         if let Some(limit) = coupon.usage_limit {
-            item.insert(
-                USES_LEFT.into(),
-                number(limit.saturating_sub(coupon.used_count)),
-            );
+            item.insert(USES_LEFT.into(), number(limit.saturating_sub(coupon.used_count)));
         }
         self.table.put(item, Some(Condition::NotExists)).await
     }
 
     pub async fn get(&self, code: &str) -> PortResult<Option<Coupon>> {
-        self.table
-            .get(&keys::coupon(code))
-            .await?
-            .map(|i| codec::decode(i, &[]))
-            .transpose()
+        self.table.get(&keys::coupon(code)).await?.map(|i| codec::decode(i, &[])).transpose()
     }
 
     /// The writes that use the coupon once for `customer`, inside the checkout transaction: the first
     /// operation fails when the coupon is inactive or used up, the second (single-use coupons) when this
     /// customer used it before.
     pub fn use_ops(&self, coupon: &Coupon, customer: &CustomerId) -> Vec<TransactOp> {
-        let mut condition = vec![Condition::AttributeEquals(
-            "is_active".into(),
-            Value::Bool(true),
-        )];
+        let mut condition = vec![Condition::AttributeEquals("is_active".into(), Value::Bool(true))];
         if coupon.usage_limit.is_some() {
             condition.push(Condition::AtLeast(USES_LEFT.into(), Decimal::ONE));
         }
@@ -65,10 +53,7 @@ impl CouponStore {
         if coupon.single_use_per_customer {
             let mut guard = keys::coupon_use(&coupon.code, customer).to_item();
             guard.insert("customer_id".into(), string(customer.as_str()));
-            ops.push(TransactOp::Put {
-                item: guard,
-                condition: Some(Condition::NotExists),
-            });
+            ops.push(TransactOp::Put { item: guard, condition: Some(Condition::NotExists) });
         }
         ops
     }

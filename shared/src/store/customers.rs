@@ -21,21 +21,12 @@ impl CustomerStore {
         item.extend(keys::customer(&customer.id).to_item());
         let guard = |key: crate::ports::table::Key| {
             let mut item = key.to_item();
-            item.insert(
-                "customer_id".into(),
-                crate::ports::table::string(customer.id.as_str()),
-            );
-            TransactOp::Put {
-                item,
-                condition: Some(Condition::NotExists),
-            }
+            item.insert("customer_id".into(), crate::ports::table::string(customer.id.as_str()));
+            TransactOp::Put { item, condition: Some(Condition::NotExists) }
         };
         self.table
             .transact(vec![
-                TransactOp::Put {
-                    item,
-                    condition: Some(Condition::NotExists),
-                },
+                TransactOp::Put { item, condition: Some(Condition::NotExists) },
                 guard(keys::username_guard(&customer.username)),
                 guard(keys::email_guard(&customer.email)),
             ])
@@ -43,10 +34,6 @@ impl CustomerStore {
     }
 
     pub async fn get(&self, id: &CustomerId) -> PortResult<Option<Customer>> {
-        self.table
-            .get(&keys::customer(id))
-            .await?
-            .map(|i| codec::decode(i, &[]))
-            .transpose()
+        self.table.get(&keys::customer(id)).await?.map(|i| codec::decode(i, &[])).transpose()
     }
 }

@@ -39,13 +39,7 @@ impl IdempotencyStore {
         Self { table }
     }
 
-    pub async fn claim(
-        &self,
-        job_id: &str,
-        now: DateTime<Utc>,
-        lease: Duration,
-        keep: Duration,
-    ) -> PortResult<Claim> {
+    pub async fn claim(&self, job_id: &str, now: DateTime<Utc>, lease: Duration, keep: Duration) -> PortResult<Claim> {
         let key = keys::processed_job(job_id);
         let mut item = key.to_item();
         item.insert("status".into(), string(IN_PROGRESS));
@@ -55,35 +49,18 @@ impl IdempotencyStore {
             Condition::AttributeEquals("status".into(), string(IN_PROGRESS)),
             Condition::LessThan("lease_until".into(), Decimal::from(now.timestamp() + 1)),
         ]);
-        match self
-            .table
-            .put(
-                item,
-                Some(Condition::Or(vec![Condition::NotExists, takeover])),
-            )
-            .await
-        {
+        match self.table.put(item, Some(Condition::Or(vec![Condition::NotExists, takeover]))).await {
             Ok(()) => Ok(Claim::Acquired),
             Err(PortError::Conflict { .. }) => {
                 let existing = self.table.get(&key).await?;
-                let done =
-                    existing.and_then(|i| i.get("status").cloned()) == Some(Value::S(DONE.into()));
-                Ok(if done {
-                    Claim::AlreadyDone
-                } else {
-                    Claim::Busy
-                })
+                let done = existing.and_then(|i| i.get("status").cloned()) == Some(Value::S(DONE.into()));
+                Ok(if done { Claim::AlreadyDone } else { Claim::Busy })
             }
             Err(e) => Err(e),
         }
     }
 
-    pub async fn complete(
-        &self,
-        job_id: &str,
-        now: DateTime<Utc>,
-        keep: Duration,
-    ) -> PortResult<()> {
+    pub async fn complete(&self, job_id: &str, now: DateTime<Utc>, keep: Duration) -> PortResult<()> {
         self.table
             .update(Update {
                 key: keys::processed_job(job_id),
@@ -101,11 +78,7 @@ impl IdempotencyStore {
     /// Gives up a claim after a failed attempt, so the next delivery runs the job again.
     pub async fn release(&self, job_id: &str) -> PortResult<()> {
         let condition = Condition::AttributeEquals("status".into(), string(IN_PROGRESS));
-        match self
-            .table
-            .delete(&keys::processed_job(job_id), Some(condition))
-            .await
-        {
+        match self.table.delete(&keys::processed_job(job_id), Some(condition)).await {
             Ok(()) | Err(PortError::Conflict { .. }) => Ok(()),
             Err(e) => Err(e),
         }

@@ -1,8 +1,6 @@
 //! The single-table key design: every partition and sort key the repositories use is built here.
 
-use crate::domain::{
-    CustomerId, OrderId, OrderStatus, PaymentStatus, PlanId, ServerId, TransactionType,
-};
+use crate::domain::{CustomerId, OrderId, OrderStatus, PaymentStatus, PlanId, ServerId, TransactionType};
 use crate::ports::table::Key;
 use chrono::{DateTime, Utc};
 
@@ -99,10 +97,7 @@ pub fn clients_of_customer(customer: &CustomerId) -> String {
 }
 
 pub fn clients_of_server(server: &ServerId, active: bool) -> String {
-    format!(
-        "SERVER#{server}#CLIENTS#{}",
-        if active { "active" } else { "inactive" }
-    )
+    format!("SERVER#{server}#CLIENTS#{}", if active { "active" } else { "inactive" })
 }
 
 /// Expiry is indexed per day, so "what expires between A and B" reads one small partition per day.
@@ -126,13 +121,30 @@ pub fn coupon(code: &str) -> Key {
 
 /// A single-use-per-customer coupon's record of one customer's use.
 pub fn coupon_use(code: &str, customer: &CustomerId) -> Key {
-    Key::new(
-        format!("COUPON#{}", code.to_uppercase()),
-        format!("USEDBY#{customer}"),
-    )
+    Key::new(format!("COUPON#{}", code.to_uppercase()), format!("USEDBY#{customer}"))
 }
 
 /// A client idempotency key, scoped to the customer so keys cannot collide across customers.
 pub fn request(customer: &CustomerId, key: &str) -> Key {
     Key::new(format!("REQUEST#{customer}#{key}"), "IDEMPOTENCY")
+}
+
+pub const FEED_PREFIX: &str = "EVENT#";
+
+pub fn feed_partition(customer: &CustomerId) -> String {
+    format!("CUSTOMER#{customer}")
+}
+
+pub fn feed_entry(customer: &CustomerId, at: DateTime<Utc>, event_id: &str) -> Key {
+    Key::new(feed_partition(customer), format!("{FEED_PREFIX}{}#{event_id}", sortable_time(at)))
+}
+
+/// A plan's sales on one day.
+pub fn plan_day(plan: &PlanId, day: chrono::NaiveDate) -> Key {
+    Key::new(format!("STATS#PLAN#{plan}"), format!("DAY#{day}"))
+}
+
+/// Marks an order as counted in the daily stats.
+pub fn counted_order(order: &OrderId) -> Key {
+    Key::new(format!("STATS#ORDER#{order}"), "COUNTED")
 }

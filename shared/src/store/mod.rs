@@ -8,10 +8,12 @@ mod clients;
 mod codec;
 mod coupons;
 mod customers;
+mod feed;
 mod idempotency;
 pub mod keys;
 mod orders;
 mod requests;
+mod stats;
 mod wallets;
 
 pub use alerts::AlertStore;
@@ -20,9 +22,11 @@ pub use clients::ClientStore;
 pub use codec::{decode, encode};
 pub use coupons::CouponStore;
 pub use customers::CustomerStore;
+pub use feed::FeedStore;
 pub use idempotency::{Claim, IdempotencyStore};
 pub use orders::OrderStore;
 pub use requests::RequestStore;
+pub use stats::{PlanDay, StatsStore};
 pub use wallets::{WalletStore, decode_wallet, new_credit};
 
 use crate::ports::Table;
@@ -39,6 +43,8 @@ pub struct Stores {
     pub clients: ClientStore,
     pub alerts: AlertStore,
     pub coupons: CouponStore,
+    pub feed: FeedStore,
+    pub stats: StatsStore,
     pub requests: RequestStore,
     pub idempotency: IdempotencyStore,
 }
@@ -53,6 +59,8 @@ impl Stores {
             clients: ClientStore::new(table.clone()),
             alerts: AlertStore::new(table.clone()),
             coupons: CouponStore::new(table.clone()),
+            feed: FeedStore::new(table.clone()),
+            stats: StatsStore::new(table.clone()),
             requests: RequestStore::new(table.clone()),
             idempotency: IdempotencyStore::new(table.clone()),
             table,
@@ -68,9 +76,7 @@ pub(crate) async fn query_all<T: serde::de::DeserializeOwned>(
     let mut out = Vec::new();
     let mut cursor = None;
     loop {
-        let page = table
-            .query(query.clone().limit(500).start_after(cursor))
-            .await?;
+        let page = table.query(query.clone().limit(500).start_after(cursor)).await?;
         for item in page.items {
             out.push(decode(item, &[])?);
         }
@@ -87,10 +93,6 @@ pub(crate) async fn query_page<T: serde::de::DeserializeOwned>(
     query: crate::ports::table::Query,
 ) -> crate::error::PortResult<(Vec<T>, Option<crate::ports::table::Cursor>)> {
     let page = table.query(query).await?;
-    let items = page
-        .items
-        .into_iter()
-        .map(|i| decode(i, &[]))
-        .collect::<crate::error::PortResult<_>>()?;
+    let items = page.items.into_iter().map(|i| decode(i, &[])).collect::<crate::error::PortResult<_>>()?;
     Ok((items, page.next))
 }

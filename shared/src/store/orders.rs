@@ -2,8 +2,7 @@ use super::{codec, keys, query_all};
 use crate::domain::{CustomerId, Order, OrderId, OrderItem, OrderStatus, PaymentStatus, ServerId};
 use crate::error::PortResult;
 use crate::ports::table::{
-    Condition, Cursor, Index, Item, KeyRange, Query, Table, TransactOp, Update, UpdateAction,
-    Value, string,
+    Condition, Cursor, Index, Item, KeyRange, Query, Table, TransactOp, Update, UpdateAction, Value, string,
 };
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -15,10 +14,7 @@ pub struct OrderStore {
 
 fn time_window(from: DateTime<Utc>, to: DateTime<Utc>) -> KeyRange {
     // `~` sorts after every character used in ids, so the window includes everything at `to`.
-    KeyRange::Between(
-        keys::sortable_time(from),
-        format!("{}~", keys::sortable_time(to)),
-    )
+    KeyRange::Between(keys::sortable_time(from), format!("{}~", keys::sortable_time(to)))
 }
 
 impl OrderStore {
@@ -31,20 +27,11 @@ impl OrderStore {
         let mut item = codec::encode(order, &[])?;
         item.extend(keys::order(&order.id).to_item());
         let position = format!("{}#{}", keys::sortable_time(order.created_at), order.id);
-        item.insert(
-            "gsi1pk".into(),
-            string(keys::orders_of_customer(&order.customer_id)),
-        );
+        item.insert("gsi1pk".into(), string(keys::orders_of_customer(&order.customer_id)));
         item.insert("gsi1sk".into(), string(position.clone()));
-        item.insert(
-            "gsi2pk".into(),
-            string(keys::orders_by_payment_status(order.payment_status)),
-        );
+        item.insert("gsi2pk".into(), string(keys::orders_by_payment_status(order.payment_status)));
         item.insert("gsi2sk".into(), string(position.clone()));
-        item.insert(
-            "gsi3pk".into(),
-            string(keys::orders_by_status(order.order_status)),
-        );
+        item.insert("gsi3pk".into(), string(keys::orders_by_status(order.order_status)));
         item.insert("gsi3sk".into(), string(position));
         Ok(item)
     }
@@ -53,50 +40,31 @@ impl OrderStore {
     pub fn line_item(&self, line: &OrderItem) -> PortResult<Item> {
         let mut item = codec::encode(line, &[])?;
         item.extend(keys::order_item(&line.order_id, line.line).to_item());
-        item.insert(
-            "gsi1pk".into(),
-            string(keys::order_items_of_server(&line.server_id)),
-        );
+        item.insert("gsi1pk".into(), string(keys::order_items_of_server(&line.server_id)));
         item.insert(
             "gsi1sk".into(),
-            string(format!(
-                "{}#{}#{:04}",
-                keys::sortable_time(line.created_at),
-                line.order_id,
-                line.line
-            )),
+            string(format!("{}#{}#{:04}", keys::sortable_time(line.created_at), line.order_id, line.line)),
         );
         Ok(item)
     }
 
     /// The writes that create an order with its lines, for use inside the checkout transaction.
     pub fn create_ops(&self, order: &Order, lines: &[OrderItem]) -> PortResult<Vec<TransactOp>> {
-        let mut ops = vec![TransactOp::Put {
-            item: self.order_item(order)?,
-            condition: Some(Condition::NotExists),
-        }];
+        let mut ops = vec![TransactOp::Put { item: self.order_item(order)?, condition: Some(Condition::NotExists) }];
         for line in lines {
-            ops.push(TransactOp::Put {
-                item: self.line_item(line)?,
-                condition: Some(Condition::NotExists),
-            });
+            ops.push(TransactOp::Put { item: self.line_item(line)?, condition: Some(Condition::NotExists) });
         }
         Ok(ops)
     }
 
     pub async fn get(&self, id: &OrderId) -> PortResult<Option<Order>> {
-        self.table
-            .get(&keys::order(id))
-            .await?
-            .map(|i| codec::decode(i, &[]))
-            .transpose()
+        self.table.get(&keys::order(id)).await?.map(|i| codec::decode(i, &[])).transpose()
     }
 
     pub async fn lines(&self, id: &OrderId) -> PortResult<Vec<OrderItem>> {
         query_all(
             &*self.table,
-            Query::new(Index::Primary, keys::order_partition(id))
-                .range(KeyRange::BeginsWith("ITEM#".into())),
+            Query::new(Index::Primary, keys::order_partition(id)).range(KeyRange::BeginsWith("ITEM#".into())),
         )
         .await
     }
@@ -110,10 +78,7 @@ impl OrderStore {
     ) -> PortResult<(Vec<Order>, Option<Cursor>)> {
         super::query_page(
             &*self.table,
-            Query::new(Index::Gsi1, keys::orders_of_customer(customer))
-                .descending()
-                .limit(limit)
-                .start_after(after),
+            Query::new(Index::Gsi1, keys::orders_of_customer(customer)).descending().limit(limit).start_after(after),
         )
         .await
     }
@@ -127,8 +92,7 @@ impl OrderStore {
     ) -> PortResult<Vec<Order>> {
         query_all(
             &*self.table,
-            Query::new(Index::Gsi2, keys::orders_by_payment_status(status))
-                .range(time_window(from, to)),
+            Query::new(Index::Gsi2, keys::orders_by_payment_status(status)).range(time_window(from, to)),
         )
         .await
     }
@@ -140,11 +104,8 @@ impl OrderStore {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> PortResult<Vec<Order>> {
-        query_all(
-            &*self.table,
-            Query::new(Index::Gsi3, keys::orders_by_status(status)).range(time_window(from, to)),
-        )
-        .await
+        query_all(&*self.table, Query::new(Index::Gsi3, keys::orders_by_status(status)).range(time_window(from, to)))
+            .await
     }
 
     /// Order lines sold on a server in [from, to], oldest first.
@@ -156,14 +117,30 @@ impl OrderStore {
     ) -> PortResult<Vec<OrderItem>> {
         query_all(
             &*self.table,
-            Query::new(Index::Gsi1, keys::order_items_of_server(server))
-                .range(time_window(from, to)),
+            Query::new(Index::Gsi1, keys::order_items_of_server(server)).range(time_window(from, to)),
         )
         .await
     }
 
-    /// Moves an order from one status to another; a conflict if it is no longer in `from` (so two workers
-    /// racing on one order cannot both move it).
+    /// The update moving an order from one status to another, conditioned on it still being in `from` (so two
+    /// workers racing on one order cannot both move it); usable inside a transaction.
+    pub fn transition_op(&self, id: &OrderId, from: OrderStatus, to: OrderStatus, now: DateTime<Utc>) -> Update {
+        let mut actions = vec![
+            UpdateAction::Set("order_status".into(), string(to.as_str())),
+            UpdateAction::Set("gsi3pk".into(), string(keys::orders_by_status(to))),
+            UpdateAction::Set("updated_at".into(), string(now.to_rfc3339())),
+        ];
+        if to == OrderStatus::Completed {
+            actions.push(UpdateAction::Set("completed_at".into(), string(now.to_rfc3339())));
+        }
+        Update {
+            key: keys::order(id),
+            actions,
+            condition: Some(Condition::AttributeEquals("order_status".into(), Value::S(from.as_str().into()))),
+        }
+    }
+
+    /// Moves an order from one status to another; a conflict if it is no longer in `from`.
     pub async fn transition(
         &self,
         id: &OrderId,
@@ -171,28 +148,7 @@ impl OrderStore {
         to: OrderStatus,
         now: DateTime<Utc>,
     ) -> PortResult<Order> {
-        let mut actions = vec![
-            UpdateAction::Set("order_status".into(), string(to.as_str())),
-            UpdateAction::Set("gsi3pk".into(), string(keys::orders_by_status(to))),
-            UpdateAction::Set("updated_at".into(), string(now.to_rfc3339())),
-        ];
-        if to == OrderStatus::Completed {
-            actions.push(UpdateAction::Set(
-                "completed_at".into(),
-                string(now.to_rfc3339()),
-            ));
-        }
-        let item = self
-            .table
-            .update(Update {
-                key: keys::order(id),
-                actions,
-                condition: Some(Condition::AttributeEquals(
-                    "order_status".into(),
-                    Value::S(from.as_str().into()),
-                )),
-            })
-            .await?;
+        let item = self.table.update(self.transition_op(id, from, to, now)).await?;
         codec::decode(item, &[])
     }
 }

@@ -22,31 +22,18 @@ impl RequestStore {
     }
 
     /// The write recording `key` -> `order`, failing when the key was used before (within its 24 h).
-    pub fn record_op(
-        &self,
-        customer: &CustomerId,
-        key: &str,
-        order: &OrderId,
-        now: DateTime<Utc>,
-    ) -> TransactOp {
+    pub fn record_op(&self, customer: &CustomerId, key: &str, order: &OrderId, now: DateTime<Utc>) -> TransactOp {
         let mut item = keys::request(customer, key).to_item();
         item.insert("order_id".into(), string(order.as_str()));
         item.insert("ttl".into(), number(now.timestamp() + KEEP_HOURS * 3600));
-        TransactOp::Put {
-            item,
-            condition: Some(Condition::NotExists),
-        }
+        TransactOp::Put { item, condition: Some(Condition::NotExists) }
     }
 
     /// The order a key created, if the key is known.
     pub async fn order_for(&self, customer: &CustomerId, key: &str) -> PortResult<Option<OrderId>> {
-        Ok(self
-            .table
-            .get(&keys::request(customer, key))
-            .await?
-            .and_then(|item| match item.get("order_id") {
-                Some(Value::S(id)) => Some(OrderId(id.clone())),
-                _ => None,
-            }))
+        Ok(self.table.get(&keys::request(customer, key)).await?.and_then(|item| match item.get("order_id") {
+            Some(Value::S(id)) => Some(OrderId(id.clone())),
+            _ => None,
+        }))
     }
 }

@@ -1,9 +1,7 @@
 use super::{codec, keys};
 use crate::domain::{CustomerId, Money, TransactionType, Wallet, WalletTransaction};
 use crate::error::PortResult;
-use crate::ports::table::{
-    Condition, Cursor, Index, KeyRange, Query, Table, TransactOp, Update, UpdateAction, string,
-};
+use crate::ports::table::{Condition, Cursor, Index, KeyRange, Query, Table, TransactOp, Update, UpdateAction, string};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
@@ -33,41 +31,22 @@ impl WalletStore {
     }
 
     pub async fn get(&self, customer: &CustomerId) -> PortResult<Option<Wallet>> {
-        self.table
-            .get(&keys::wallet(customer))
-            .await?
-            .map(|i| codec::decode(i, WALLET_NUMBERS))
-            .transpose()
+        self.table.get(&keys::wallet(customer)).await?.map(|i| codec::decode(i, WALLET_NUMBERS)).transpose()
     }
 
     /// The operations that record a transaction and move the balance by its (signed) amount, for use inside a
     /// larger transaction (checkout). A debit carries the condition that the balance covers it; the reference
     /// guard makes a reused reference fail.
-    pub fn transaction_ops(
-        &self,
-        transaction: &WalletTransaction,
-        now: DateTime<Utc>,
-    ) -> PortResult<Vec<TransactOp>> {
+    pub fn transaction_ops(&self, transaction: &WalletTransaction, now: DateTime<Utc>) -> PortResult<Vec<TransactOp>> {
         let mut item = codec::encode(transaction, &[])?;
         item.extend(
-            keys::wallet_transaction(
-                &transaction.customer_id,
-                transaction.created_at,
-                transaction.id.as_str(),
-            )
-            .to_item(),
+            keys::wallet_transaction(&transaction.customer_id, transaction.created_at, transaction.id.as_str())
+                .to_item(),
         );
-        item.insert(
-            "gsi1pk".into(),
-            string(keys::wallet_transactions_by_type(transaction.kind)),
-        );
+        item.insert("gsi1pk".into(), string(keys::wallet_transactions_by_type(transaction.kind)));
         item.insert(
             "gsi1sk".into(),
-            string(format!(
-                "{}#{}",
-                keys::sortable_time(transaction.created_at),
-                transaction.id
-            )),
+            string(format!("{}#{}", keys::sortable_time(transaction.created_at), transaction.id)),
         );
         let balance_condition = if transaction.amount.is_sign_negative() {
             Condition::AtLeast("balance".into(), -transaction.amount)
@@ -85,27 +64,15 @@ impl WalletStore {
                 ],
                 condition: Some(balance_condition),
             }),
-            TransactOp::Put {
-                item,
-                condition: Some(Condition::NotExists),
-            },
-            TransactOp::Put {
-                item: guard,
-                condition: Some(Condition::NotExists),
-            },
+            TransactOp::Put { item, condition: Some(Condition::NotExists) },
+            TransactOp::Put { item: guard, condition: Some(Condition::NotExists) },
         ])
     }
 
     /// Applies one transaction on its own (deposits, admin credits). Conflict when a debit exceeds the
     /// balance, the wallet does not exist, or the reference was used before.
-    pub async fn apply(
-        &self,
-        transaction: &WalletTransaction,
-        now: DateTime<Utc>,
-    ) -> PortResult<()> {
-        self.table
-            .transact(self.transaction_ops(transaction, now)?)
-            .await
+    pub async fn apply(&self, transaction: &WalletTransaction, now: DateTime<Utc>) -> PortResult<()> {
+        self.table.transact(self.transaction_ops(transaction, now)?).await
     }
 
     /// A customer's transactions, newest first.
@@ -138,10 +105,7 @@ impl WalletStore {
         super::query_page(
             &*self.table,
             Query::new(Index::Gsi1, keys::wallet_transactions_by_type(kind))
-                .range(KeyRange::Between(
-                    keys::sortable_time(from),
-                    format!("{}~", keys::sortable_time(to)),
-                ))
+                .range(KeyRange::Between(keys::sortable_time(from), format!("{}~", keys::sortable_time(to))))
                 .limit(limit)
                 .start_after(after),
         )

@@ -15,6 +15,8 @@ const KEEP: Duration = Duration::from_secs(15 * 24 * 3600);
 pub struct IncomingMessage {
     pub message_id: String,
     pub body: String,
+    /// Deliveries so far, this one included (SQS's ApproximateReceiveCount).
+    pub receive_count: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,30 +42,19 @@ pub async fn process_batch(
     join_all(messages.iter().map(|m| process_one(ctx, registry, m))).await
 }
 
-async fn process_one(
-    ctx: &AppContext,
-    registry: &JobRegistry,
-    message: &IncomingMessage,
-) -> MessageOutcome {
+async fn process_one(ctx: &AppContext, registry: &JobRegistry, message: &IncomingMessage) -> MessageOutcome {
     let outcome = run(ctx, registry, message).await;
     match &outcome {
         MessageOutcome::Failed(reason) => {
             tracing::error!(message_id = message.message_id, reason, "job failed");
         }
-        MessageOutcome::Duplicate => tracing::info!(
-            message_id = message.message_id,
-            "duplicate delivery skipped"
-        ),
+        MessageOutcome::Duplicate => tracing::info!(message_id = message.message_id, "duplicate delivery skipped"),
         MessageOutcome::Done => {}
     }
     outcome
 }
 
-async fn run(
-    ctx: &AppContext,
-    registry: &JobRegistry,
-    message: &IncomingMessage,
-) -> MessageOutcome {
+async fn run(ctx: &AppContext, registry: &JobRegistry, message: &IncomingMessage) -> MessageOutcome {
     let job: Job = match serde_json::from_str(&message.body) {
         Ok(job) => job,
         Err(e) => return MessageOutcome::Failed(format!("body is not a job envelope: {e}")),
@@ -72,10 +63,7 @@ async fn run(
         return MessageOutcome::Failed(format!("unknown job type `{}`", job.job_type));
     };
     let idempotency = &ctx.stores.idempotency;
-    match idempotency
-        .claim(job.id.as_str(), ctx.clock.now(), LEASE, KEEP)
-        .await
-    {
+    match idempotency.claim(job.id.as_str(), ctx.clock.now(), LEASE, KEEP).await {
         Ok(Claim::Acquired) => {}
         Ok(Claim::AlreadyDone) => return MessageOutcome::Duplicate,
         Ok(Claim::Busy) => {
@@ -84,13 +72,10 @@ async fn run(
         Err(e) => return MessageOutcome::Failed(format!("cannot claim job: {e}")),
     }
     let started = std::time::Instant::now();
-    let result = handler.handle(ctx, &job).await;
+    let result = handler.handle(ctx, &job, message.receive_count.max(1)).await;
     let runtime_ms = started.elapsed().as_millis() as u64;
     match result {
-        Ok(()) => match idempotency
-            .complete(job.id.as_str(), ctx.clock.now(), KEEP)
-            .await
-        {
+        Ok(()) => match idempotency.complete(job.id.as_str(), ctx.clock.now(), KEEP).await {
             Ok(()) => {
                 tracing::info!(job_id = %job.id, job_type = job.job_type, runtime_ms, "job done");
                 MessageOutcome::Done

@@ -12,16 +12,9 @@ pub async fn dispatch(
     payload: serde_json::Value,
     priority: Priority,
 ) -> PortResult<Job> {
-    let job = Job {
-        id: JobId::generate(),
-        job_type: job_type.to_owned(),
-        payload,
-        dispatched_at: clock.now(),
-    };
-    let body = serde_json::to_string(&job).map_err(|e| PortError::Invalid {
-        backend: Backend::Queue,
-        detail: e.to_string(),
-    })?;
+    let job = Job { id: JobId::generate(), job_type: job_type.to_owned(), payload, dispatched_at: clock.now() };
+    let body = serde_json::to_string(&job)
+        .map_err(|e| PortError::Invalid { backend: Backend::Queue, detail: e.to_string() })?;
     let message_id = queue.send(QueueRef::Main(priority), &body, None).await?;
     tracing::info!(job_id = %job.id, job_type, queue = priority.as_str(), message_id, "job dispatched");
     Ok(job)

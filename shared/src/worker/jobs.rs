@@ -8,6 +8,56 @@ use async_trait::async_trait;
 
 pub fn register_all(registry: &mut JobRegistry) {
     registry.register(crate::services::alerts::ALERT_JOB, RecordAlert);
+    registry.register(crate::services::provisioning::PROVISION_JOB, ProvisionOrder);
+    registry.register(crate::services::events::EVENT_JOB, RecordEvent);
+    registry.register(crate::services::events::ORDER_FACT_JOB, CountOrder);
+}
+
+fn payload<T: serde::de::DeserializeOwned>(job: &Job) -> Result<T, JobError> {
+    serde_json::from_value(job.payload.clone()).map_err(|e| JobError::InvalidPayload(e.to_string()))
+}
+
+/// `order.provision {order_id}`: see `services::provisioning`.
+struct ProvisionOrder;
+
+#[derive(serde::Deserialize)]
+struct OrderRef {
+    order_id: crate::domain::OrderId,
+}
+
+#[async_trait]
+impl JobHandler for ProvisionOrder {
+    async fn handle(&self, ctx: &AppContext, job: &Job, attempt: u32) -> Result<(), JobError> {
+        let OrderRef { order_id } = payload(job)?;
+        let outcome = crate::services::provisioning::provision(ctx, &order_id, attempt).await?;
+        tracing::info!(order_id = %order_id, ?outcome, "order provisioned");
+        Ok(())
+    }
+}
+
+/// `event.publish`: a domain event, recorded in its customer's feed (which the real-time service pushes).
+struct RecordEvent;
+
+#[async_trait]
+impl JobHandler for RecordEvent {
+    async fn handle(&self, ctx: &AppContext, job: &Job, _attempt: u32) -> Result<(), JobError> {
+        let event: crate::domain::DomainEvent = payload(job)?;
+        ctx.stores.feed.record(job.id.as_str(), &event).await?;
+        tracing::info!(event = event.name(), channels = ?event.channels(), "event recorded");
+        Ok(())
+    }
+}
+
+/// `analytics.order_placed`: an order fact, added once to the daily sales counters.
+struct CountOrder;
+
+#[async_trait]
+impl JobHandler for CountOrder {
+    async fn handle(&self, ctx: &AppContext, job: &Job, _attempt: u32) -> Result<(), JobError> {
+        let fact: crate::domain::OrderFact = payload(job)?;
+        ctx.stores.stats.record_order(&fact).await?;
+        Ok(())
+    }
 }
 
 /// `system.alert`: records the alert for the admin dashboards and writes it to the log, where the CloudWatch
@@ -16,9 +66,8 @@ struct RecordAlert;
 
 #[async_trait]
 impl JobHandler for RecordAlert {
-    async fn handle(&self, ctx: &AppContext, job: &Job) -> Result<(), JobError> {
-        let alert: Alert = serde_json::from_value(job.payload.clone())
-            .map_err(|e| JobError::InvalidPayload(e.to_string()))?;
+    async fn handle(&self, ctx: &AppContext, job: &Job, _attempt: u32) -> Result<(), JobError> {
+        let alert: Alert = payload(job)?;
         match ctx.stores.alerts.record(&alert).await {
             // Already recorded by an earlier attempt that failed before it could say so: the effect holds.
             Ok(()) | Err(PortError::Conflict { .. }) => {}

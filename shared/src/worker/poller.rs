@@ -30,6 +30,7 @@ pub async fn poll_once(
         .map(|m| IncomingMessage {
             message_id: m.message_id.clone(),
             body: m.body.clone(),
+            receive_count: m.receive_count,
         })
         .collect();
     let outcomes = process_batch(ctx, registry, &messages).await;

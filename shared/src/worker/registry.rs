@@ -16,7 +16,9 @@ pub enum JobError {
 
 #[async_trait]
 pub trait JobHandler: Send + Sync {
-    async fn handle(&self, ctx: &AppContext, job: &Job) -> Result<(), JobError>;
+    /// Runs the job. `attempt` counts deliveries from 1; the queue gives up (dead-letters the message) after
+    /// `MAX_RECEIVE_COUNT`, so a handler can tell its last chance.
+    async fn handle(&self, ctx: &AppContext, job: &Job, attempt: u32) -> Result<(), JobError>;
 }
 
 /// Job type -> handler.
@@ -26,11 +28,7 @@ pub struct JobRegistry {
 }
 
 impl JobRegistry {
-    pub fn register(
-        &mut self,
-        job_type: &'static str,
-        handler: impl JobHandler + 'static,
-    ) -> &mut Self {
+    pub fn register(&mut self, job_type: &'static str, handler: impl JobHandler + 'static) -> &mut Self {
         self.handlers.insert(job_type, Arc::new(handler));
         self
     }

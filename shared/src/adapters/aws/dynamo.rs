@@ -2,15 +2,13 @@ use super::dynamo_expr::Expr;
 use crate::clock::Clock;
 use crate::error::{Backend, PortError, PortResult, describe, with_timeout};
 use crate::ports::table::{
-    Condition, Cursor, Item, Key, KeyRange, MAX_TRANSACT_ITEMS, Page, Query, Table, TransactOp,
-    Update, is_expired,
+    Condition, Cursor, Item, Key, KeyRange, MAX_TRANSACT_ITEMS, Page, Query, Table, TransactOp, Update, is_expired,
 };
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, ConditionCheck, Delete, KeysAndAttributes, Put, ReturnValue, TransactWriteItem,
-    Update as SdkUpdate,
+    AttributeValue, ConditionCheck, Delete, KeysAndAttributes, Put, ReturnValue, TransactWriteItem, Update as SdkUpdate,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -59,11 +57,7 @@ where
     {
         return PortError::Invalid {
             backend: Backend::Store,
-            detail: service
-                .err()
-                .message()
-                .unwrap_or("validation failed")
-                .to_owned(),
+            detail: service.err().message().unwrap_or("validation failed").to_owned(),
         };
     }
     unavailable(error)
@@ -71,12 +65,7 @@ where
 
 impl DynamoTable {
     pub fn new(client: Client, table: impl Into<String>, clock: Arc<dyn Clock>) -> Self {
-        Self {
-            client,
-            table: table.into(),
-            clock,
-            timeout: Duration::from_secs(3),
-        }
+        Self { client, table: table.into(), clock, timeout: Duration::from_secs(3) }
     }
 
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
@@ -176,10 +165,7 @@ impl Table for DynamoTable {
                 .send()
                 .await
                 .map_err(map_err)?;
-            Ok(out
-                .item
-                .map(from_sdk)
-                .filter(|i| !is_expired(i, self.now())))
+            Ok(out.item.map(from_sdk).filter(|i| !is_expired(i, self.now())))
         };
         with_timeout(Backend::Store, "get", self.timeout, call).await
     }
@@ -191,37 +177,21 @@ impl Table for DynamoTable {
                 KeysAndAttributes::builder()
                     .set_keys(Some(chunk.iter().map(key_item).collect()))
                     .build()
-                    .map_err(|e| PortError::Invalid {
-                        backend: Backend::Store,
-                        detail: e.to_string(),
-                    })?,
+                    .map_err(|e| PortError::Invalid { backend: Backend::Store, detail: e.to_string() })?,
             );
             // BatchGetItem may return some keys unprocessed under throttling: ask again for those.
             while let Some(request) = pending.take() {
                 let call = async {
-                    self.client
-                        .batch_get_item()
-                        .request_items(&self.table, request)
-                        .send()
-                        .await
-                        .map_err(map_err)
+                    self.client.batch_get_item().request_items(&self.table, request).send().await.map_err(map_err)
                 };
                 let out = with_timeout(Backend::Store, "get_many", self.timeout, call).await?;
                 let now = self.now();
                 if let Some(mut responses) = out.responses
                     && let Some(items) = responses.remove(&self.table)
                 {
-                    found.extend(
-                        items
-                            .into_iter()
-                            .map(from_sdk)
-                            .filter(|i| !is_expired(i, now)),
-                    );
+                    found.extend(items.into_iter().map(from_sdk).filter(|i| !is_expired(i, now)));
                 }
-                pending = out
-                    .unprocessed_keys
-                    .and_then(|mut u| u.remove(&self.table))
-                    .filter(|k| !k.keys.is_empty());
+                pending = out.unprocessed_keys.and_then(|mut u| u.remove(&self.table)).filter(|k| !k.keys.is_empty());
             }
         }
         Ok(found)
@@ -248,10 +218,7 @@ impl Table for DynamoTable {
     async fn update(&self, update: Update) -> PortResult<Item> {
         let mut expr = Expr::default();
         let update_text = expr.update(&update.actions);
-        let condition_text = update
-            .condition
-            .as_ref()
-            .map(|c| expr.condition(c, self.now()));
+        let condition_text = update.condition.as_ref().map(|c| expr.condition(c, self.now()));
         let call = async {
             let out = self
                 .client
@@ -293,37 +260,22 @@ impl Table for DynamoTable {
         if ops.is_empty() || ops.len() > MAX_TRANSACT_ITEMS {
             return Err(PortError::Invalid {
                 backend: Backend::Store,
-                detail: format!(
-                    "a transaction holds 1..={MAX_TRANSACT_ITEMS} operations, not {}",
-                    ops.len()
-                ),
+                detail: format!("a transaction holds 1..={MAX_TRANSACT_ITEMS} operations, not {}", ops.len()),
             });
         }
-        let items = ops
-            .into_iter()
-            .map(|op| self.transact_item(op))
-            .collect::<PortResult<Vec<_>>>()?;
+        let items = ops.into_iter().map(|op| self.transact_item(op)).collect::<PortResult<Vec<_>>>()?;
         let call = async {
-            let result = self
-                .client
-                .transact_write_items()
-                .set_transact_items(Some(items))
-                .send()
-                .await;
+            let result = self.client.transact_write_items().set_transact_items(Some(items)).send().await;
             match result {
                 Ok(_) => Ok(()),
-                Err(SdkError::ServiceError(service))
-                    if service.err().is_transaction_canceled_exception() =>
-                {
+                Err(SdkError::ServiceError(service)) if service.err().is_transaction_canceled_exception() => {
                     let reasons = match service.err() {
                         aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(e) => {
                             e.cancellation_reasons().to_vec()
                         }
                         _ => Vec::new(),
                     };
-                    let failed = reasons
-                        .iter()
-                        .position(|r| r.code() == Some("ConditionalCheckFailed"));
+                    let failed = reasons.iter().position(|r| r.code() == Some("ConditionalCheckFailed"));
                     if failed.is_some() {
                         return Err(PortError::Conflict { op_index: failed });
                     }
@@ -341,8 +293,7 @@ impl Table for DynamoTable {
         let (pk_attr, sk_attr) = query.index.key_attributes();
         let mut expr = Expr::default();
         expr.names.insert("#p".into(), pk_attr.into());
-        expr.values
-            .insert(":p".into(), AttributeValue::S(query.partition.clone()));
+        expr.values.insert(":p".into(), AttributeValue::S(query.partition.clone()));
         let mut key_condition = "#p = :p".to_owned();
         if query.range != KeyRange::All {
             // DynamoDB rejects placeholders the expression does not use.
@@ -351,25 +302,20 @@ impl Table for DynamoTable {
         match &query.range {
             KeyRange::All => {}
             KeyRange::BeginsWith(prefix) => {
-                expr.values
-                    .insert(":s".into(), AttributeValue::S(prefix.clone()));
+                expr.values.insert(":s".into(), AttributeValue::S(prefix.clone()));
                 key_condition.push_str(" AND begins_with(#s, :s)");
             }
             KeyRange::Between(lo, hi) => {
-                expr.values
-                    .insert(":lo".into(), AttributeValue::S(lo.clone()));
-                expr.values
-                    .insert(":hi".into(), AttributeValue::S(hi.clone()));
+                expr.values.insert(":lo".into(), AttributeValue::S(lo.clone()));
+                expr.values.insert(":hi".into(), AttributeValue::S(hi.clone()));
                 key_condition.push_str(" AND #s BETWEEN :lo AND :hi");
             }
             KeyRange::Before(hi) => {
-                expr.values
-                    .insert(":s".into(), AttributeValue::S(hi.clone()));
+                expr.values.insert(":s".into(), AttributeValue::S(hi.clone()));
                 key_condition.push_str(" AND #s < :s");
             }
             KeyRange::After(lo) => {
-                expr.values
-                    .insert(":s".into(), AttributeValue::S(lo.clone()));
+                expr.values.insert(":s".into(), AttributeValue::S(lo.clone()));
                 key_condition.push_str(" AND #s > :s");
             }
         }
@@ -390,17 +336,9 @@ impl Table for DynamoTable {
                 .await
                 .map_err(map_err)?;
             let now = self.now();
-            let items = out
-                .items
-                .unwrap_or_default()
-                .into_iter()
-                .map(from_sdk)
-                .filter(|i| !is_expired(i, now))
-                .collect();
-            let next = out
-                .last_evaluated_key
-                .filter(|k| !k.is_empty())
-                .map(|k| Cursor(from_sdk(k)));
+            let items =
+                out.items.unwrap_or_default().into_iter().map(from_sdk).filter(|i| !is_expired(i, now)).collect();
+            let next = out.last_evaluated_key.filter(|k| !k.is_empty()).map(|k| Cursor(from_sdk(k)));
             Ok(Page { items, next })
         };
         with_timeout(Backend::Store, "query", self.timeout, call).await
@@ -409,8 +347,6 @@ impl Table for DynamoTable {
     async fn ping(&self) -> PortResult<()> {
         // A GetItem on a key nothing uses: one cheap read, and the only permission it needs is the one
         // every function has anyway.
-        self.get(&Key::new("HEALTH#PING", "HEALTH#PING"))
-            .await
-            .map(|_| ())
+        self.get(&Key::new("HEALTH#PING", "HEALTH#PING")).await.map(|_| ())
     }
 }

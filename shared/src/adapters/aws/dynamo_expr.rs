@@ -40,9 +40,7 @@ impl Expr {
                 let pk = self.name("pk");
                 let ttl = self.name(TTL);
                 let now = self.value(AttributeValue::N(now.to_string()));
-                format!(
-                    "(attribute_exists({pk}) AND (attribute_not_exists({ttl}) OR {ttl} > {now}))"
-                )
+                format!("(attribute_exists({pk}) AND (attribute_not_exists({ttl}) OR {ttl} > {now}))")
             }
             Condition::AttributeEquals(a, v) => self.comparison(a, "=", v.clone().into()),
             Condition::AttributeNotEquals(a, v) => self.comparison(a, "<>", v.clone().into()),
@@ -137,15 +135,9 @@ mod tests {
             ]),
             50,
         );
-        assert_eq!(
-            text,
-            "((attribute_not_exists(#n0) OR #n1 <= :v0) OR (#n2 = :v1 AND #n3 < :v2))"
-        );
+        assert_eq!(text, "((attribute_not_exists(#n0) OR #n1 <= :v0) OR (#n2 = :v1 AND #n3 < :v2))");
         assert_eq!(expr.names.get("#n1").map(String::as_str), Some("ttl"));
-        assert_eq!(
-            expr.values.get(":v0"),
-            Some(&AttributeValue::N("50".into()))
-        );
+        assert_eq!(expr.values.get(":v0"), Some(&AttributeValue::N("50".into())));
     }
 
     #[test]
@@ -156,13 +148,7 @@ mod tests {
             UpdateAction::Set("updated_at".into(), Value::S("t".into())),
             UpdateAction::Remove("lease".into()),
         ]);
-        assert_eq!(
-            text,
-            "SET #n0 = if_not_exists(#n0, :v0) + :v1, #n1 = :v2 REMOVE #n2"
-        );
-        assert_eq!(
-            expr.values.get(":v1"),
-            Some(&AttributeValue::N("-2.50".into()))
-        );
+        assert_eq!(text, "SET #n0 = if_not_exists(#n0, :v0) + :v1, #n1 = :v2 REMOVE #n2");
+        assert_eq!(expr.values.get(":v1"), Some(&AttributeValue::N("-2.50".into())));
     }
 }

@@ -14,7 +14,5 @@ pub use sqs::{QueueUrls, SqsQueue};
 /// The SDK configuration from the environment (region, credentials, `AWS_ENDPOINT_URL` for emulators).
 /// Loading it reads environment and files only: no network work during a Lambda's init.
 pub async fn sdk_config() -> aws_config::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .load()
-        .await
+    aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await
 }

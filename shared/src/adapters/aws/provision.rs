@@ -6,25 +6,18 @@ use crate::error::{Backend, PortError, PortResult};
 use crate::ports::queue::{MAX_RECEIVE_COUNT, QueueRef};
 use crate::ports::table::{Index, TTL};
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
+    ScalarAttributeType, TimeToLiveSpecification,
 };
 use aws_sdk_sqs::types::QueueAttributeName;
 use std::collections::HashMap;
 
 fn invalid(error: impl std::fmt::Display) -> PortError {
-    PortError::Invalid {
-        backend: Backend::Store,
-        detail: error.to_string(),
-    }
+    PortError::Invalid { backend: Backend::Store, detail: error.to_string() }
 }
 
 fn key(name: &str, kind: KeyType) -> PortResult<KeySchemaElement> {
-    KeySchemaElement::builder()
-        .attribute_name(name)
-        .key_type(kind)
-        .build()
-        .map_err(invalid)
+    KeySchemaElement::builder().attribute_name(name).key_type(kind).build().map_err(invalid)
 }
 
 /// Creates the single table with its three GSIs and TTL on `ttl`, unless it exists.
@@ -48,11 +41,7 @@ pub async fn create_table(client: &aws_sdk_dynamodb::Client, table: &str) -> Por
                     .index_name(name)
                     .key_schema(key(pk, KeyType::Hash)?)
                     .key_schema(key(sk, KeyType::Range)?)
-                    .projection(
-                        Projection::builder()
-                            .projection_type(ProjectionType::All)
-                            .build(),
-                    )
+                    .projection(Projection::builder().projection_type(ProjectionType::All).build())
                     .build()
                     .map_err(invalid)?,
             );
@@ -70,45 +59,27 @@ pub async fn create_table(client: &aws_sdk_dynamodb::Client, table: &str) -> Por
         .await;
     match created {
         Ok(_) => {}
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_resource_in_use_exception()) =>
-        {
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_in_use_exception()) => {
             return Ok(());
         }
         Err(e) => {
-            return Err(PortError::unavailable(
-                Backend::Store,
-                aws_sdk_dynamodb::error::DisplayErrorContext(e),
-            ));
+            return Err(PortError::unavailable(Backend::Store, aws_sdk_dynamodb::error::DisplayErrorContext(e)));
         }
     }
     client
         .update_time_to_live()
         .table_name(table)
         .time_to_live_specification(
-            TimeToLiveSpecification::builder()
-                .attribute_name(TTL)
-                .enabled(true)
-                .build()
-                .map_err(invalid)?,
+            TimeToLiveSpecification::builder().attribute_name(TTL).enabled(true).build().map_err(invalid)?,
         )
         .send()
         .await
-        .map_err(|e| {
-            PortError::unavailable(
-                Backend::Store,
-                aws_sdk_dynamodb::error::DisplayErrorContext(e),
-            )
-        })?;
+        .map_err(|e| PortError::unavailable(Backend::Store, aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
     Ok(())
 }
 
 fn queue_unavailable<E: std::error::Error>(error: E) -> PortError {
-    PortError::unavailable(
-        Backend::Queue,
-        aws_sdk_sqs::error::DisplayErrorContext(error),
-    )
+    PortError::unavailable(Backend::Queue, aws_sdk_sqs::error::DisplayErrorContext(error))
 }
 
 /// Creates the five priority queues named `{prefix}-{priority}` and their DLQs `{prefix}-{priority}-dlq`
@@ -116,15 +87,8 @@ fn queue_unavailable<E: std::error::Error>(error: E) -> PortError {
 pub async fn create_queues(client: &aws_sdk_sqs::Client, prefix: &str) -> PortResult<QueueUrls> {
     let mut urls = HashMap::new();
     for queue in QueueRef::all().filter(|q| matches!(q, QueueRef::DeadLetter(_))) {
-        let created = client
-            .create_queue()
-            .queue_name(format!("{prefix}-{}", queue.name()))
-            .send()
-            .await;
-        let url = created
-            .map_err(queue_unavailable)?
-            .queue_url
-            .unwrap_or_default();
+        let created = client.create_queue().queue_name(format!("{prefix}-{}", queue.name())).send().await;
+        let url = created.map_err(queue_unavailable)?.queue_url.unwrap_or_default();
         let arn = client
             .get_queue_attributes()
             .queue_url(&url)
@@ -137,8 +101,7 @@ pub async fn create_queues(client: &aws_sdk_sqs::Client, prefix: &str) -> PortRe
             .unwrap_or_default();
         urls.insert(queue, url);
         let main = QueueRef::Main(queue.priority());
-        let redrive =
-            format!(r#"{{"deadLetterTargetArn":"{arn}","maxReceiveCount":"{MAX_RECEIVE_COUNT}"}}"#);
+        let redrive = format!(r#"{{"deadLetterTargetArn":"{arn}","maxReceiveCount":"{MAX_RECEIVE_COUNT}"}}"#);
         let created = client
             .create_queue()
             .queue_name(format!("{prefix}-{}", main.name()))
@@ -146,13 +109,7 @@ pub async fn create_queues(client: &aws_sdk_sqs::Client, prefix: &str) -> PortRe
             .attributes(QueueAttributeName::VisibilityTimeout, "60")
             .send()
             .await;
-        urls.insert(
-            main,
-            created
-                .map_err(queue_unavailable)?
-                .queue_url
-                .unwrap_or_default(),
-        );
+        urls.insert(main, created.map_err(queue_unavailable)?.queue_url.unwrap_or_default());
     }
     Ok(QueueUrls(urls))
 }

@@ -27,24 +27,15 @@ impl RedisCache {
             .set_connection_timeout(Some(timeout))
             .set_response_timeout(Some(timeout))
             .set_number_of_retries(1);
-        let connection =
-            ConnectionManager::new_lazy_with_config(client, config).map_err(map_err)?;
-        Ok(Self {
-            connection,
-            prefix: prefix.into(),
-            timeout,
-        })
+        let connection = ConnectionManager::new_lazy_with_config(client, config).map_err(map_err)?;
+        Ok(Self { connection, prefix: prefix.into(), timeout })
     }
 
     fn key(&self, key: &str) -> String {
         format!("{}{key}", self.prefix)
     }
 
-    async fn run<T: redis::FromRedisValue>(
-        &self,
-        operation: &'static str,
-        cmd: redis::Cmd,
-    ) -> PortResult<T> {
+    async fn run<T: redis::FromRedisValue>(&self, operation: &'static str, cmd: redis::Cmd) -> PortResult<T> {
         let mut connection = self.connection.clone();
         with_timeout(Backend::Cache, operation, self.timeout, async move {
             cmd.query_async(&mut connection).await.map_err(map_err)
@@ -60,8 +51,7 @@ fn seconds(ttl: Duration) -> u64 {
 #[async_trait]
 impl Cache for RedisCache {
     async fn get(&self, key: &str) -> PortResult<Option<String>> {
-        self.run("get", redis::cmd("GET").arg(self.key(key)).clone())
-            .await
+        self.run("get", redis::cmd("GET").arg(self.key(key)).clone()).await
     }
 
     async fn set(&self, key: &str, value: &str, ttl: Option<Duration>) -> PortResult<()> {
@@ -75,19 +65,13 @@ impl Cache for RedisCache {
 
     async fn set_if_absent(&self, key: &str, value: &str, ttl: Duration) -> PortResult<bool> {
         let mut cmd = redis::cmd("SET");
-        cmd.arg(self.key(key))
-            .arg(value)
-            .arg("NX")
-            .arg("EX")
-            .arg(seconds(ttl));
+        cmd.arg(self.key(key)).arg(value).arg("NX").arg("EX").arg(seconds(ttl));
         let stored: Option<String> = self.run("set_if_absent", cmd).await?;
         Ok(stored.is_some())
     }
 
     async fn delete(&self, key: &str) -> PortResult<()> {
-        let _: i64 = self
-            .run("delete", redis::cmd("DEL").arg(self.key(key)).clone())
-            .await?;
+        let _: i64 = self.run("delete", redis::cmd("DEL").arg(self.key(key)).clone()).await?;
         Ok(())
     }
 
@@ -97,11 +81,7 @@ impl Cache for RedisCache {
         pipe.atomic().cmd("INCRBY").arg(&key).arg(by);
         if let Some(ttl) = ttl {
             // NX: only a key without an expiry gets one, so the window is set once, when the counter starts.
-            pipe.cmd("EXPIRE")
-                .arg(&key)
-                .arg(seconds(ttl))
-                .arg("NX")
-                .ignore();
+            pipe.cmd("EXPIRE").arg(&key).arg(seconds(ttl)).arg("NX").ignore();
         }
         let mut connection = self.connection.clone();
         let (value,): (i64,) = with_timeout(Backend::Cache, "incr", self.timeout, async move {
@@ -112,22 +92,13 @@ impl Cache for RedisCache {
     }
 
     async fn ttl(&self, key: &str) -> PortResult<Option<Duration>> {
-        let millis: i64 = self
-            .run("ttl", redis::cmd("PTTL").arg(self.key(key)).clone())
-            .await?;
+        let millis: i64 = self.run("ttl", redis::cmd("PTTL").arg(self.key(key)).clone()).await?;
         // -2: no key; -1: no expiry.
         Ok((millis >= 0).then(|| Duration::from_millis(millis as u64)))
     }
 
     async fn ping(&self) -> PortResult<()> {
         let pong: String = self.run("ping", redis::cmd("PING")).await?;
-        if pong == "PONG" {
-            Ok(())
-        } else {
-            Err(PortError::corrupt(
-                Backend::Cache,
-                format!("PING answered {pong}"),
-            ))
-        }
+        if pong == "PONG" { Ok(()) } else { Err(PortError::corrupt(Backend::Cache, format!("PING answered {pong}"))) }
     }
 }

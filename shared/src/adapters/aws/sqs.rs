@@ -14,10 +14,7 @@ pub struct QueueUrls(pub HashMap<QueueRef, String>);
 impl QueueUrls {
     /// The environment variable holding a queue's URL, e.g. `QUEUE_URL_HIGH`, `QUEUE_URL_HIGH_DLQ`.
     pub fn env_var(queue: QueueRef) -> String {
-        format!(
-            "QUEUE_URL_{}",
-            queue.name().replace('-', "_").to_uppercase()
-        )
+        format!("QUEUE_URL_{}", queue.name().replace('-', "_").to_uppercase())
     }
 
     /// Reads every queue URL from the environment; names the first one missing.
@@ -25,30 +22,23 @@ impl QueueUrls {
         let mut urls = HashMap::new();
         for queue in QueueRef::all() {
             let var = Self::env_var(queue);
-            let url = std::env::var(&var)
-                .map_err(|_| format!("environment variable {var} is not set"))?;
+            let url = std::env::var(&var).map_err(|_| format!("environment variable {var} is not set"))?;
             urls.insert(queue, url);
         }
         Ok(Self(urls))
     }
 
     pub fn get(&self, queue: QueueRef) -> PortResult<&str> {
-        self.0
-            .get(&queue)
-            .map(String::as_str)
-            .ok_or_else(|| PortError::Invalid {
-                backend: Backend::Queue,
-                detail: format!("no URL configured for queue {}", queue.name()),
-            })
+        self.0.get(&queue).map(String::as_str).ok_or_else(|| PortError::Invalid {
+            backend: Backend::Queue,
+            detail: format!("no URL configured for queue {}", queue.name()),
+        })
     }
 
     /// Which queue an event source ARN (`arn:aws:sqs:region:account:NAME`) or URL names, by its name's suffix.
     pub fn queue_of_arn(&self, arn: &str) -> Option<QueueRef> {
         let name = arn.rsplit([':', '/']).next()?;
-        self.0
-            .iter()
-            .find(|(_, url)| url.rsplit('/').next() == Some(name))
-            .map(|(q, _)| *q)
+        self.0.iter().find(|(_, url)| url.rsplit('/').next() == Some(name)).map(|(q, _)| *q)
     }
 }
 
@@ -66,11 +56,7 @@ fn map_err<E: std::error::Error>(error: E) -> PortError {
 
 impl SqsQueue {
     pub fn new(client: Client, urls: QueueUrls) -> Self {
-        Self {
-            client,
-            urls,
-            timeout: Duration::from_secs(3),
-        }
+        Self { client, urls, timeout: Duration::from_secs(3) }
     }
 
     pub fn urls(&self) -> &QueueUrls {
@@ -80,12 +66,7 @@ impl SqsQueue {
 
 #[async_trait]
 impl JobQueue for SqsQueue {
-    async fn send(
-        &self,
-        queue: QueueRef,
-        body: &str,
-        delay: Option<Duration>,
-    ) -> PortResult<String> {
+    async fn send(&self, queue: QueueRef, body: &str, delay: Option<Duration>) -> PortResult<String> {
         let url = self.urls.get(queue)?;
         let call = async {
             let out = self
@@ -128,21 +109,15 @@ impl JobQueue for SqsQueue {
             for message in out.messages.unwrap_or_default() {
                 let attributes = message.attributes.unwrap_or_default();
                 let number = |name: MessageSystemAttributeName| {
-                    attributes
-                        .get(&name)
-                        .and_then(|v| v.parse::<i64>().ok())
-                        .unwrap_or_default()
+                    attributes.get(&name).and_then(|v| v.parse::<i64>().ok()).unwrap_or_default()
                 };
                 received.push(ReceivedMessage {
                     message_id: message.message_id.unwrap_or_default(),
                     receipt_handle: message.receipt_handle.unwrap_or_default(),
                     body: message.body.unwrap_or_default(),
-                    receive_count: number(MessageSystemAttributeName::ApproximateReceiveCount)
-                        as u32,
-                    sent_at: DateTime::<Utc>::from_timestamp_millis(number(
-                        MessageSystemAttributeName::SentTimestamp,
-                    ))
-                    .unwrap_or_default(),
+                    receive_count: number(MessageSystemAttributeName::ApproximateReceiveCount) as u32,
+                    sent_at: DateTime::<Utc>::from_timestamp_millis(number(MessageSystemAttributeName::SentTimestamp))
+                        .unwrap_or_default(),
                 });
             }
             Ok(received)
@@ -153,24 +128,13 @@ impl JobQueue for SqsQueue {
     async fn delete(&self, queue: QueueRef, receipt_handle: &str) -> PortResult<()> {
         let url = self.urls.get(queue)?;
         let call = async {
-            self.client
-                .delete_message()
-                .queue_url(url)
-                .receipt_handle(receipt_handle)
-                .send()
-                .await
-                .map_err(map_err)?;
+            self.client.delete_message().queue_url(url).receipt_handle(receipt_handle).send().await.map_err(map_err)?;
             Ok(())
         };
         with_timeout(Backend::Queue, "delete", self.timeout, call).await
     }
 
-    async fn release(
-        &self,
-        queue: QueueRef,
-        receipt_handle: &str,
-        after: Duration,
-    ) -> PortResult<()> {
+    async fn release(&self, queue: QueueRef, receipt_handle: &str, after: Duration) -> PortResult<()> {
         let url = self.urls.get(queue)?;
         let call = async {
             self.client
@@ -201,10 +165,7 @@ impl JobQueue for SqsQueue {
                 .map_err(map_err)?;
             let attributes = out.attributes.unwrap_or_default();
             let count = |name: QueueAttributeName| {
-                attributes
-                    .get(&name)
-                    .and_then(|v| v.parse::<u64>().ok())
-                    .unwrap_or_default()
+                attributes.get(&name).and_then(|v| v.parse::<u64>().ok()).unwrap_or_default()
             };
             Ok(QueueAttributes {
                 visible: count(QueueAttributeName::ApproximateNumberOfMessages),

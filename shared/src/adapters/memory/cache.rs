@@ -20,26 +20,18 @@ pub struct MemoryCache {
 
 impl MemoryCache {
     pub fn new(clock: Arc<dyn Clock>) -> Self {
-        Self {
-            clock,
-            entries: Mutex::new(HashMap::new()),
-        }
+        Self { clock, entries: Mutex::new(HashMap::new()) }
     }
 
     fn expiry(&self, ttl: Option<Duration>) -> Option<DateTime<Utc>> {
-        ttl.map(|t| {
-            self.clock.now() + chrono::Duration::from_std(t).unwrap_or(chrono::Duration::MAX)
-        })
+        ttl.map(|t| self.clock.now() + chrono::Duration::from_std(t).unwrap_or(chrono::Duration::MAX))
     }
 
     /// Runs `f` on the live entries: expired ones are dropped first, as Redis would have.
     fn with_live<T>(&self, key: &str, f: impl FnOnce(&mut HashMap<String, Entry>) -> T) -> T {
         let now = self.clock.now();
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        if entries
-            .get(key)
-            .is_some_and(|e| e.expires_at.is_some_and(|at| at <= now))
-        {
+        if entries.get(key).is_some_and(|e| e.expires_at.is_some_and(|at| at <= now)) {
             entries.remove(key);
         }
         f(&mut entries)
@@ -54,15 +46,7 @@ impl Cache for MemoryCache {
 
     async fn set(&self, key: &str, value: &str, ttl: Option<Duration>) -> PortResult<()> {
         let expires_at = self.expiry(ttl);
-        self.with_live(key, |e| {
-            e.insert(
-                key.to_owned(),
-                Entry {
-                    value: value.to_owned(),
-                    expires_at,
-                },
-            )
-        });
+        self.with_live(key, |e| e.insert(key.to_owned(), Entry { value: value.to_owned(), expires_at }));
         Ok(())
     }
 
@@ -72,13 +56,7 @@ impl Cache for MemoryCache {
             if e.contains_key(key) {
                 return false;
             }
-            e.insert(
-                key.to_owned(),
-                Entry {
-                    value: value.to_owned(),
-                    expires_at,
-                },
-            );
+            e.insert(key.to_owned(), Entry { value: value.to_owned(), expires_at });
             true
         }))
     }
@@ -91,10 +69,7 @@ impl Cache for MemoryCache {
     async fn incr(&self, key: &str, by: i64, ttl: Option<Duration>) -> PortResult<i64> {
         let expires_at = self.expiry(ttl);
         self.with_live(key, |e| {
-            let entry = e.entry(key.to_owned()).or_insert(Entry {
-                value: "0".into(),
-                expires_at,
-            });
+            let entry = e.entry(key.to_owned()).or_insert(Entry { value: "0".into(), expires_at });
             let current: i64 = entry.value.parse().map_err(|_| PortError::Invalid {
                 backend: Backend::Cache,
                 detail: format!("value of {key} is not an integer"),
@@ -107,11 +82,7 @@ impl Cache for MemoryCache {
 
     async fn ttl(&self, key: &str) -> PortResult<Option<Duration>> {
         let now = self.clock.now();
-        Ok(self.with_live(key, |e| {
-            e.get(key)
-                .and_then(|e| e.expires_at)
-                .and_then(|at| (at - now).to_std().ok())
-        }))
+        Ok(self.with_live(key, |e| e.get(key).and_then(|e| e.expires_at).and_then(|at| (at - now).to_std().ok())))
     }
 
     async fn ping(&self) -> PortResult<()> {

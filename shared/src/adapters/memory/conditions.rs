@@ -33,12 +33,8 @@ pub fn holds(condition: &Condition, live: Option<&Item>, stored: Option<&Item>) 
     match condition {
         Condition::NotExists => live.is_none(),
         Condition::Exists => live.is_some(),
-        Condition::AttributeEquals(a, v) => stored
-            .and_then(|i| i.get(a))
-            .is_some_and(|x| values_equal(x, v)),
-        Condition::AttributeNotEquals(a, v) => !stored
-            .and_then(|i| i.get(a))
-            .is_some_and(|x| values_equal(x, v)),
+        Condition::AttributeEquals(a, v) => stored.and_then(|i| i.get(a)).is_some_and(|x| values_equal(x, v)),
+        Condition::AttributeNotEquals(a, v) => !stored.and_then(|i| i.get(a)).is_some_and(|x| values_equal(x, v)),
         Condition::AtLeast(a, n) => compare(stored, a, *n).is_some_and(|o| o != Ordering::Less),
         Condition::AtMost(a, n) => compare(stored, a, *n).is_some_and(|o| o != Ordering::Greater),
         Condition::LessThan(a, n) => compare(stored, a, *n) == Some(Ordering::Less),

@@ -3,9 +3,11 @@
 
 mod cache;
 mod conditions;
+mod panel;
 mod queue;
 mod table;
 
 pub use cache::MemoryCache;
+pub use panel::MemoryPanel;
 pub use queue::MemoryQueue;
 pub use table::MemoryTable;

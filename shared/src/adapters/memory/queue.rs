@@ -1,8 +1,6 @@
 use crate::clock::Clock;
 use crate::error::{Backend, PortError, PortResult};
-use crate::ports::queue::{
-    JobQueue, MAX_RECEIVE_COUNT, QueueAttributes, QueueRef, ReceivedMessage,
-};
+use crate::ports::queue::{JobQueue, MAX_RECEIVE_COUNT, QueueAttributes, QueueRef, ReceivedMessage};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -31,26 +29,16 @@ pub struct MemoryQueue {
 
 impl MemoryQueue {
     pub fn new(clock: Arc<dyn Clock>) -> Self {
-        Self {
-            clock,
-            queues: Mutex::new(HashMap::new()),
-            arrivals: Notify::new(),
-        }
+        Self { clock, queues: Mutex::new(HashMap::new()), arrivals: Notify::new() }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<QueueRef, Vec<Message>>> {
         self.queues.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn take_visible(
-        &self,
-        queue: QueueRef,
-        max: usize,
-        visibility: Duration,
-    ) -> Vec<ReceivedMessage> {
+    fn take_visible(&self, queue: QueueRef, max: usize, visibility: Duration) -> Vec<ReceivedMessage> {
         let now = self.clock.now();
-        let visible_again =
-            now + chrono::Duration::from_std(visibility).unwrap_or(chrono::Duration::zero());
+        let visible_again = now + chrono::Duration::from_std(visibility).unwrap_or(chrono::Duration::zero());
         let mut queues = self.lock();
         let messages = queues.entry(queue).or_default();
         let mut received = Vec::new();
@@ -91,34 +79,20 @@ impl MemoryQueue {
         received
     }
 
-    fn find_received<'a>(
-        messages: &'a mut [Message],
-        receipt: &str,
-    ) -> PortResult<&'a mut Message> {
-        messages
-            .iter_mut()
-            .find(|m| m.receipt.as_deref() == Some(receipt))
-            .ok_or_else(|| PortError::Invalid {
-                backend: Backend::Queue,
-                detail: "receipt handle is not current".into(),
-            })
+    fn find_received<'a>(messages: &'a mut [Message], receipt: &str) -> PortResult<&'a mut Message> {
+        messages.iter_mut().find(|m| m.receipt.as_deref() == Some(receipt)).ok_or_else(|| PortError::Invalid {
+            backend: Backend::Queue,
+            detail: "receipt handle is not current".into(),
+        })
     }
 }
 
 #[async_trait]
 impl JobQueue for MemoryQueue {
-    async fn send(
-        &self,
-        queue: QueueRef,
-        body: &str,
-        delay: Option<Duration>,
-    ) -> PortResult<String> {
+    async fn send(&self, queue: QueueRef, body: &str, delay: Option<Duration>) -> PortResult<String> {
         let now = self.clock.now();
         let id = uuid::Uuid::new_v4().to_string();
-        let visible_at = now
-            + delay
-                .and_then(|d| chrono::Duration::from_std(d).ok())
-                .unwrap_or_default();
+        let visible_at = now + delay.and_then(|d| chrono::Duration::from_std(d).ok()).unwrap_or_default();
         self.lock().entry(queue).or_default().push(Message {
             id: id.clone(),
             body: body.to_owned(),
@@ -163,12 +137,7 @@ impl JobQueue for MemoryQueue {
         Ok(())
     }
 
-    async fn release(
-        &self,
-        queue: QueueRef,
-        receipt_handle: &str,
-        after: Duration,
-    ) -> PortResult<()> {
+    async fn release(&self, queue: QueueRef, receipt_handle: &str, after: Duration) -> PortResult<()> {
         let now = self.clock.now();
         let mut queues = self.lock();
         let message = Self::find_received(queues.entry(queue).or_default(), receipt_handle)?;

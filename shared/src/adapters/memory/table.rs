@@ -2,8 +2,8 @@ use super::conditions::{apply, holds};
 use crate::clock::Clock;
 use crate::error::{Backend, PortError, PortResult};
 use crate::ports::table::{
-    Condition, Cursor, Index, Item, Key, KeyRange, MAX_TRANSACT_ITEMS, Page, Query, Table,
-    TransactOp, Update, Value, is_expired,
+    Condition, Cursor, Index, Item, Key, KeyRange, MAX_TRANSACT_ITEMS, Page, Query, Table, TransactOp, Update, Value,
+    is_expired,
 };
 use async_trait::async_trait;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -50,12 +50,7 @@ impl State {
         self.unindex(&key);
         for index in Index::SECONDARY {
             if let Some((partition, sort)) = Self::index_position(index, &item) {
-                self.indexes
-                    .entry(index)
-                    .or_default()
-                    .entry(partition)
-                    .or_default()
-                    .insert((sort, key.clone()));
+                self.indexes.entry(index).or_default().entry(partition).or_default().insert((sort, key.clone()));
             }
         }
         self.items.insert(key, item);
@@ -83,10 +78,7 @@ pub struct MemoryTable {
 
 impl MemoryTable {
     pub fn new(clock: Arc<dyn Clock>) -> Self {
-        Self {
-            clock,
-            state: Mutex::new(State::default()),
-        }
+        Self { clock, state: Mutex::new(State::default()) }
     }
 
     fn now(&self) -> i64 {
@@ -101,10 +93,7 @@ impl MemoryTable {
 }
 
 fn key_of(item: &Item) -> PortResult<Key> {
-    Key::of(item).ok_or_else(|| PortError::Invalid {
-        backend: Backend::Store,
-        detail: "item without pk/sk".into(),
-    })
+    Key::of(item).ok_or_else(|| PortError::Invalid { backend: Backend::Store, detail: "item without pk/sk".into() })
 }
 
 fn in_range(range: &KeyRange, sort: &str) -> bool {
@@ -127,10 +116,7 @@ impl Table for MemoryTable {
     async fn get_many(&self, keys: &[Key]) -> PortResult<Vec<Item>> {
         let now = self.now();
         let state = self.state();
-        Ok(keys
-            .iter()
-            .filter_map(|k| state.live(k, now).cloned())
-            .collect())
+        Ok(keys.iter().filter_map(|k| state.live(k, now).cloned()).collect())
     }
 
     async fn put(&self, item: Item, condition: Option<Condition>) -> PortResult<()> {
@@ -169,10 +155,7 @@ impl Table for MemoryTable {
         if ops.is_empty() || ops.len() > MAX_TRANSACT_ITEMS {
             return Err(PortError::Invalid {
                 backend: Backend::Store,
-                detail: format!(
-                    "a transaction holds 1..={MAX_TRANSACT_ITEMS} operations, not {}",
-                    ops.len()
-                ),
+                detail: format!("a transaction holds 1..={MAX_TRANSACT_ITEMS} operations, not {}", ops.len()),
             });
         }
         let now = self.now();
@@ -187,9 +170,7 @@ impl Table for MemoryTable {
                 TransactOp::Check { key, condition } => (key.clone(), Some(condition)),
             };
             if !state.check(&key, condition, now) {
-                return Err(PortError::Conflict {
-                    op_index: Some(index),
-                });
+                return Err(PortError::Conflict { op_index: Some(index) });
             }
             if !seen.insert(key) {
                 return Err(PortError::Invalid {
@@ -241,21 +222,12 @@ impl Table for MemoryTable {
             };
             Some((sort, key))
         });
-        let mut candidates: Vec<&IndexEntry> = positions
-            .iter()
-            .filter(|(s, _)| in_range(&query.range, s))
-            .collect();
+        let mut candidates: Vec<&IndexEntry> = positions.iter().filter(|(s, _)| in_range(&query.range, s)).collect();
         if !query.ascending {
             candidates.reverse();
         }
         if let Some(after) = &cursor_position {
-            candidates.retain(|p| {
-                if query.ascending {
-                    *p > after
-                } else {
-                    *p < after
-                }
-            });
+            candidates.retain(|p| if query.ascending { *p > after } else { *p < after });
         }
         let mut items = Vec::new();
         let mut last = None;
@@ -272,11 +244,7 @@ impl Table for MemoryTable {
                 }
             }
         }
-        let next = if more {
-            last.map(|i| Cursor(cursor_of(query.index, i)))
-        } else {
-            None
-        };
+        let next = if more { last.map(|i| Cursor(cursor_of(query.index, i))) } else { None };
         Ok(Page { items, next })
     }
 
@@ -289,8 +257,5 @@ impl Table for MemoryTable {
 /// The key attributes DynamoDB would return as LastEvaluatedKey for this item in this index.
 pub(crate) fn cursor_of(index: Index, item: &Item) -> Item {
     let (ipk, isk) = index.key_attributes();
-    ["pk", "sk", ipk, isk]
-        .into_iter()
-        .filter_map(|a| item.get(a).map(|v| (a.to_owned(), v.clone())))
-        .collect()
+    ["pk", "sk", ipk, isk].into_iter().filter_map(|a| item.get(a).map(|v| (a.to_owned(), v.clone()))).collect()
 }

@@ -10,13 +10,12 @@ use crate::domain::*;
 use crate::error::PortError;
 use crate::http::FieldErrors;
 use crate::ports::table::{Item, Key, TransactOp};
+use crate::services::events::{publish, record_fact};
+use crate::services::provisioning::PROVISION_JOB;
 use crate::store::{decode, keys, new_credit};
 use crate::worker::dispatch;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
-
-/// The job that provisions a paid order's clients.
-pub const PROVISION_JOB: &str = "order.provision";
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Placed {
@@ -62,9 +61,7 @@ enum Cause {
 }
 
 fn split_by_kind(items: Vec<Item>) -> (Vec<Item>, Vec<Item>) {
-    items
-        .into_iter()
-        .partition(|i| Key::of(i).is_some_and(|k| k.sk == "COUPON" || k.sk == "WALLET"))
+    items.into_iter().partition(|i| Key::of(i).is_some_and(|k| k.sk == "COUPON" || k.sk == "WALLET"))
 }
 
 pub async fn place(
@@ -87,19 +84,11 @@ pub async fn place(
     let now = ctx.clock.now();
     let single_form = request.server_id.is_some();
     let line_field = |i: usize, name: &str| {
-        if single_form {
-            name.to_owned()
-        } else {
-            format!("items.{i}.{name}")
-        }
+        if single_form { name.to_owned() } else { format!("items.{i}.{name}") }
     };
 
     // Read 1: the plans, and the coupon.
-    let mut wanted: Vec<Key> = request
-        .lines
-        .iter()
-        .map(|l| keys::plan(&l.plan_id))
-        .collect();
+    let mut wanted: Vec<Key> = request.lines.iter().map(|l| keys::plan(&l.plan_id)).collect();
     if let Some(code) = &request.coupon_code {
         wanted.push(keys::coupon(code));
     }
@@ -109,35 +98,19 @@ pub async fn place(
         .map(|i| decode::<Plan>(i, &[]))
         .map(|p| p.map(|p| (p.id.clone(), p)))
         .collect::<Result<_, _>>()?;
-    let coupon: Option<Coupon> = coupon_items
-        .into_iter()
-        .next()
-        .map(|i| decode(i, &[]))
-        .transpose()?;
+    let coupon: Option<Coupon> = coupon_items.into_iter().next().map(|i| decode(i, &[])).transpose()?;
 
     let mut errors = FieldErrors::new();
     let mut lines = Vec::new();
     for (i, line) in request.lines.iter().enumerate() {
         match plans.get(&line.plan_id) {
             Some(plan) if plan.is_active => {
-                if request
-                    .server_id
-                    .as_ref()
-                    .is_some_and(|s| *s != plan.server_id)
-                {
-                    add_error(
-                        &mut errors,
-                        "plan_id",
-                        "does not belong to the selected server",
-                    );
+                if request.server_id.as_ref().is_some_and(|s| *s != plan.server_id) {
+                    add_error(&mut errors, "plan_id", "does not belong to the selected server");
                 }
                 lines.push((plan.clone(), line.quantity));
             }
-            _ => add_error(
-                &mut errors,
-                &line_field(i, "plan_id"),
-                "is not a plan on sale",
-            ),
+            _ => add_error(&mut errors, &line_field(i, "plan_id"), "is not a plan on sale"),
         }
     }
     if request.coupon_code.is_some() && coupon.is_none() {
@@ -160,11 +133,7 @@ pub async fn place(
         .map(|i| decode::<Server>(i, &[]))
         .map(|s| s.map(|s| (s.id.clone(), s)))
         .collect::<Result<_, _>>()?;
-    let wallet_balance = wallet_items
-        .into_iter()
-        .next()
-        .map(crate::store::decode_wallet)
-        .transpose()?;
+    let wallet_balance = wallet_items.into_iter().next().map(crate::store::decode_wallet).transpose()?;
 
     for (server_id, quantity) in &per_server {
         match servers.get(server_id) {
@@ -185,26 +154,16 @@ pub async fn place(
         updated_at: now,
     });
     if wallet.currency != request.currency {
-        return Err(PlaceError::CurrencyMismatch {
-            wallet: wallet.currency,
-            order: request.currency,
-        });
+        return Err(PlaceError::CurrencyMismatch { wallet: wallet.currency, order: request.currency });
     }
     if wallet.balance < quote.total {
-        return Err(PlaceError::InsufficientFunds {
-            required: quote.total,
-            balance: wallet.balance,
-        });
+        return Err(PlaceError::InsufficientFunds { required: quote.total, balance: wallet.balance });
     }
 
     // The order as it will be written.
     let order_id = OrderId::generate();
     let order = Order {
-        order_number: format!(
-            "ORD-{}-{}",
-            now.format("%Y%m%d"),
-            &order_id.as_str()[..8].to_uppercase()
-        ),
+        order_number: format!("ORD-{}-{}", now.format("%Y%m%d"), &order_id.as_str()[..8].to_uppercase()),
         id: order_id.clone(),
         customer_id: customer.clone(),
         subtotal: quote.subtotal,
@@ -235,19 +194,14 @@ pub async fn place(
             unit_amount: line.unit_amount,
             total_amount: line.total_amount,
             created_at: now,
-            expires_at: Some(
-                now + chrono::Duration::days(i64::from(line.plan.days * request.duration_months)),
-            ),
+            expires_at: Some(now + chrono::Duration::days(i64::from(line.plan.days * request.duration_months))),
         })
         .collect();
 
     // One transaction, each operation tagged with what its failure means.
     let mut ops: Vec<(Cause, TransactOp)> = Vec::new();
     for (server_id, quantity) in &per_server {
-        ops.push((
-            Cause::Capacity(server_id.clone()),
-            ctx.stores.catalog.hold_op(server_id, *quantity),
-        ));
+        ops.push((Cause::Capacity(server_id.clone()), ctx.stores.catalog.hold_op(server_id, *quantity)));
     }
     let mut debit = new_credit(
         customer,
@@ -258,41 +212,19 @@ pub async fn place(
         now,
     );
     debit.order_id = Some(order_id.clone());
-    for (i, op) in ctx
-        .stores
-        .wallets
-        .transaction_ops(&debit, now)?
-        .into_iter()
-        .enumerate()
-    {
+    for (i, op) in ctx.stores.wallets.transaction_ops(&debit, now)?.into_iter().enumerate() {
         ops.push((if i == 0 { Cause::Wallet } else { Cause::Other }, op));
     }
     if let Some(coupon) = &coupon {
-        for (i, op) in ctx
-            .stores
-            .coupons
-            .use_ops(coupon, customer)
-            .into_iter()
-            .enumerate()
-        {
-            ops.push((
-                if i == 0 {
-                    Cause::Coupon
-                } else {
-                    Cause::CouponOncePerCustomer
-                },
-                op,
-            ));
+        for (i, op) in ctx.stores.coupons.use_ops(coupon, customer).into_iter().enumerate() {
+            ops.push((if i == 0 { Cause::Coupon } else { Cause::CouponOncePerCustomer }, op));
         }
     }
     for op in ctx.stores.orders.create_ops(&order, &items)? {
         ops.push((Cause::Other, op));
     }
     if let Some(key) = idempotency_key {
-        ops.push((
-            Cause::IdempotencyKey,
-            ctx.stores.requests.record_op(customer, key, &order_id, now),
-        ));
+        ops.push((Cause::IdempotencyKey, ctx.stores.requests.record_op(customer, key, &order_id, now)));
     }
     let (causes, ops): (Vec<Cause>, Vec<TransactOp>) = ops.into_iter().unzip();
 
@@ -305,33 +237,63 @@ pub async fn place(
             {
                 return Ok(placed);
             }
-            let cause = op_index
-                .and_then(|i| causes.get(i))
-                .cloned()
-                .unwrap_or(Cause::Other);
+            let cause = op_index.and_then(|i| causes.get(i)).cloned().unwrap_or(Cause::Other);
             return Err(explain_conflict(ctx, customer, cause, quote.total).await?);
         }
         Err(e) => return Err(e.into()),
     }
 
-    // Provisioning happens in the worker; a failed send leaves a paid `new` order that the next send retries.
+    // Provisioning happens in the worker. A failed send leaves a paid `new` order, which the operator sees
+    // (orders by status) and re-dispatches; the error is logged for the alarm.
     let payload = serde_json::json!({ "order_id": order_id });
-    if let Err(error) = dispatch(
-        &*ctx.queue,
-        &*ctx.clock,
-        PROVISION_JOB,
-        payload,
-        Priority::High,
-    )
-    .await
-    {
+    if let Err(error) = dispatch(&*ctx.queue, &*ctx.clock, PROVISION_JOB, payload, Priority::High).await {
         tracing::error!(order_id = %order_id, %error, "provisioning job not dispatched");
     }
-    Ok(Placed {
-        order,
-        items,
-        replayed: false,
-    })
+    announce(ctx, &order, &items, &debit).await;
+    Ok(Placed { order, items, replayed: false })
+}
+
+/// The events and the analytics fact of a new order.
+async fn announce(ctx: &AppContext, order: &Order, items: &[OrderItem], debit: &WalletTransaction) {
+    publish(
+        ctx,
+        DomainEvent::OrderStatusChanged {
+            order_id: order.id.clone(),
+            customer_id: order.customer_id.clone(),
+            old_status: None,
+            new_status: order.order_status,
+            timestamp: order.created_at,
+        },
+    )
+    .await;
+    publish(
+        ctx,
+        DomainEvent::WalletBalanceChanged {
+            customer_id: order.customer_id.clone(),
+            transaction_id: debit.id.clone(),
+            amount: debit.amount,
+            reason: debit.description.clone(),
+            timestamp: debit.created_at,
+        },
+    )
+    .await;
+    let fact = OrderFact {
+        order_id: order.id.clone(),
+        customer_id: order.customer_id.clone(),
+        placed_at: order.created_at,
+        grand_amount: order.grand_amount,
+        currency: order.currency.clone(),
+        lines: items
+            .iter()
+            .map(|i| OrderFactLine {
+                plan_id: i.plan_id.clone(),
+                server_id: i.server_id.clone(),
+                quantity: i.quantity,
+                total_amount: i.total_amount,
+            })
+            .collect(),
+    };
+    record_fact(ctx, &fact).await;
 }
 
 /// DynamoDB cancels a transaction that collides with a concurrent one on the same item even when every
@@ -343,8 +305,7 @@ async fn transact_with_retry(ctx: &AppContext, ops: Vec<TransactOp>) -> Result<(
     loop {
         match ctx.stores.table.transact(ops.clone()).await {
             Err(PortError::Conflict { op_index: None }) if attempt < ATTEMPTS => {
-                let pause =
-                    10 * u64::from(attempt) + u64::from(uuid::Uuid::new_v4().as_bytes()[0] % 20);
+                let pause = 10 * u64::from(attempt) + u64::from(uuid::Uuid::new_v4().as_bytes()[0] % 20);
                 tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
                 attempt += 1;
             }
@@ -366,30 +327,18 @@ async fn explain_conflict(
             _ => PlaceError::ServerUnavailable(server),
         },
         Cause::Wallet => {
-            let balance = ctx
-                .stores
-                .wallets
-                .get(customer)
-                .await?
-                .map(|w| w.balance)
-                .unwrap_or_default();
+            let balance = ctx.stores.wallets.get(customer).await?.map(|w| w.balance).unwrap_or_default();
             PlaceError::InsufficientFunds { required, balance }
         }
         Cause::Coupon => invalid("coupon_code", "has been used up"),
         Cause::CouponOncePerCustomer => invalid("coupon_code", "has already been used by you"),
         // The key's record exists but its order could not be read back: report a conflict, the client retries.
-        Cause::IdempotencyKey | Cause::Other => {
-            PlaceError::Port(PortError::Conflict { op_index: None })
-        }
+        Cause::IdempotencyKey | Cause::Other => PlaceError::Port(PortError::Conflict { op_index: None }),
     })
 }
 
 /// The order an idempotency key created, with its lines.
-pub async fn replay(
-    ctx: &AppContext,
-    customer: &CustomerId,
-    key: &str,
-) -> Result<Option<Placed>, PortError> {
+pub async fn replay(ctx: &AppContext, customer: &CustomerId, key: &str) -> Result<Option<Placed>, PortError> {
     let Some(order_id) = ctx.stores.requests.order_for(customer, key).await? else {
         return Ok(None);
     };
@@ -397,9 +346,5 @@ pub async fn replay(
         return Ok(None);
     };
     let items = ctx.stores.orders.lines(&order_id).await?;
-    Ok(Some(Placed {
-        order,
-        items,
-        replayed: true,
-    }))
+    Ok(Some(Placed { order, items, replayed: true }))
 }

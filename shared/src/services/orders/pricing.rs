@@ -75,28 +75,17 @@ pub fn coupon_refusal(coupon: &Coupon, order_value: Money, now: DateTime<Utc>) -
     if coupon.starts_at.is_some_and(|start| start > now) {
         return Some("is not valid yet".into());
     }
-    if coupon
-        .usage_limit
-        .is_some_and(|limit| coupon.used_count >= limit)
-    {
+    if coupon.usage_limit.is_some_and(|limit| coupon.used_count >= limit) {
         return Some("has been used up".into());
     }
     if order_value < coupon.min_order {
-        return Some(format!(
-            "requires an order of at least {}",
-            coupon.min_order
-        ));
+        return Some(format!("requires an order of at least {}", coupon.min_order));
     }
     None
 }
 
 /// Prices `lines` (plan, quantity) for `months`, with an optional coupon. Err is the coupon's refusal.
-pub fn quote(
-    lines: &[(Plan, u32)],
-    months: u32,
-    coupon: Option<&Coupon>,
-    now: DateTime<Utc>,
-) -> Result<Quote, String> {
+pub fn quote(lines: &[(Plan, u32)], months: u32, coupon: Option<&Coupon>, now: DateTime<Utc>) -> Result<Quote, String> {
     let months_d = Decimal::from(months);
     let priced: Vec<PricedLine> = lines
         .iter()
@@ -119,22 +108,13 @@ pub fn quote(
     let cap = cents(subtotal * percent(DISCOUNT_CAP));
     let rules_off = (subscription + bulk).min(cap);
     if subscription > Decimal::ZERO {
-        adjustments.push(Adjustment {
-            name: "subscription",
-            amount: -subscription,
-        });
+        adjustments.push(Adjustment { name: "subscription", amount: -subscription });
     }
     if bulk > Decimal::ZERO {
-        adjustments.push(Adjustment {
-            name: "bulk",
-            amount: -bulk,
-        });
+        adjustments.push(Adjustment { name: "bulk", amount: -bulk });
     }
     if rules_off < subscription + bulk {
-        adjustments.push(Adjustment {
-            name: "discount_cap",
-            amount: subscription + bulk - rules_off,
-        });
+        adjustments.push(Adjustment { name: "discount_cap", amount: subscription + bulk - rules_off });
     }
     let after_rules = subtotal - rules_off;
 
@@ -149,19 +129,10 @@ pub fn quote(
         }
         .min(after_rules)
         .max(Decimal::ZERO);
-        adjustments.push(Adjustment {
-            name: "coupon",
-            amount: -coupon_off,
-        });
+        adjustments.push(Adjustment { name: "coupon", amount: -coupon_off });
     }
     let discount = rules_off + coupon_off;
-    Ok(Quote {
-        lines: priced,
-        subtotal,
-        adjustments,
-        discount,
-        total: subtotal - discount,
-    })
+    Ok(Quote { lines: priced, subtotal, adjustments, discount, total: subtotal - discount })
 }
 
 #[cfg(test)]
@@ -181,6 +152,7 @@ mod tests {
             data_limit_gb: None,
             is_active: true,
             is_popular: false,
+            inbound_id: 1,
             created_at: Utc::now(),
         }
     }
@@ -205,11 +177,7 @@ mod tests {
         let q = quote(&[(plan("9.99"), 1)], 1, None, Utc::now()).unwrap();
         assert_eq!(
             (q.subtotal, q.discount, q.total),
-            (
-                "9.99".parse().unwrap(),
-                Decimal::ZERO,
-                "9.99".parse().unwrap()
-            )
+            ("9.99".parse().unwrap(), Decimal::ZERO, "9.99".parse().unwrap())
         );
     }
 
@@ -227,38 +195,14 @@ mod tests {
 
     #[test]
     fn coupons_apply_after_the_rules_and_refuse_with_a_reason() {
-        let q = quote(
-            &[(plan("100.00"), 1)],
-            1,
-            Some(&coupon(DiscountKind::Percent, "10", "50")),
-            Utc::now(),
-        )
-        .unwrap();
+        let q = quote(&[(plan("100.00"), 1)], 1, Some(&coupon(DiscountKind::Percent, "10", "50")), Utc::now()).unwrap();
         assert_eq!(q.total, Decimal::from(90));
-        let q = quote(
-            &[(plan("20.00"), 1)],
-            1,
-            Some(&coupon(DiscountKind::Fixed, "50", "0")),
-            Utc::now(),
-        )
-        .unwrap();
-        assert_eq!(
-            q.total,
-            Decimal::ZERO,
-            "a fixed coupon never makes the price negative"
-        );
-        let refused = quote(
-            &[(plan("20.00"), 1)],
-            1,
-            Some(&coupon(DiscountKind::Fixed, "5", "50")),
-            Utc::now(),
-        );
+        let q = quote(&[(plan("20.00"), 1)], 1, Some(&coupon(DiscountKind::Fixed, "50", "0")), Utc::now()).unwrap();
+        assert_eq!(q.total, Decimal::ZERO, "a fixed coupon never makes the price negative");
+        let refused = quote(&[(plan("20.00"), 1)], 1, Some(&coupon(DiscountKind::Fixed, "5", "50")), Utc::now());
         assert_eq!(refused.unwrap_err(), "requires an order of at least 50");
         let mut used = coupon(DiscountKind::Fixed, "5", "0");
         used.used_count = 5;
-        assert_eq!(
-            quote(&[(plan("20.00"), 1)], 1, Some(&used), Utc::now()).unwrap_err(),
-            "has been used up"
-        );
+        assert_eq!(quote(&[(plan("20.00"), 1)], 1, Some(&used), Utc::now()).unwrap_err(), "has been used up");
     }
 }

@@ -42,10 +42,9 @@ pub struct CreateOrderRequest {
 /// An optional field that, when present, must be one of `allowed`.
 fn one_of(allowed: &'static [&'static str]) -> impl FnOnce(&Option<String>, &()) -> garde::Result {
     move |value, _| match value {
-        Some(v) if !allowed.contains(&v.as_str()) => Err(garde::Error::new(format!(
-            "must be one of: {}",
-            allowed.join(", ")
-        ))),
+        Some(v) if !allowed.contains(&v.as_str()) => {
+            Err(garde::Error::new(format!("must be one of: {}", allowed.join(", "))))
+        }
         _ => Ok(()),
     }
 }
@@ -75,10 +74,7 @@ fn field_name(path: &str) -> String {
 }
 
 pub fn add_error(errors: &mut FieldErrors, field: &str, message: impl Into<String>) {
-    errors
-        .entry(field.to_owned())
-        .or_default()
-        .push(message.into());
+    errors.entry(field.to_owned()).or_default().push(message.into());
 }
 
 impl CreateOrderRequest {
@@ -106,19 +102,12 @@ impl CreateOrderRequest {
         let single = self.server_id.is_some() || self.plan_id.is_some() || self.quantity.is_some();
         let lines = match (&self.items, single) {
             (Some(_), true) => {
-                add_error(
-                    &mut errors,
-                    "items",
-                    "send either items or server_id with plan_id, not both",
-                );
+                add_error(&mut errors, "items", "send either items or server_id with plan_id, not both");
                 Vec::new()
             }
             (Some(items), false) => items
                 .iter()
-                .map(|l| OrderLine {
-                    plan_id: PlanId(l.plan_id.clone()),
-                    quantity: l.quantity.clamp(0, 50) as u32,
-                })
+                .map(|l| OrderLine { plan_id: PlanId(l.plan_id.clone()), quantity: l.quantity.clamp(0, 50) as u32 })
                 .collect(),
             (None, true) => {
                 if self.server_id.is_none() {
@@ -128,20 +117,10 @@ impl CreateOrderRequest {
                     add_error(&mut errors, "plan_id", "is required with server_id");
                 }
                 let quantity = self.quantity.unwrap_or(1).clamp(0, 10) as u32;
-                self.plan_id
-                    .iter()
-                    .map(|p| OrderLine {
-                        plan_id: PlanId(p.clone()),
-                        quantity,
-                    })
-                    .collect()
+                self.plan_id.iter().map(|p| OrderLine { plan_id: PlanId(p.clone()), quantity }).collect()
             }
             (None, false) => {
-                add_error(
-                    &mut errors,
-                    "items",
-                    "is required (or server_id with plan_id)",
-                );
+                add_error(&mut errors, "items", "is required (or server_id with plan_id)");
                 Vec::new()
             }
         };

@@ -1,0 +1,106 @@
+//! Domain events: every state change a customer or a dashboard may care about, defined once. They travel on
+//! the `notifications` queue (to the customer's feed and, later, WebSocket push) with the original's payloads
+//! and channels (`customer.{id}`, `order.{id}`).
+
+use super::{ClientId, CustomerId, Money, OrderId, OrderStatus, ServerId, TransactionId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientStatus {
+    Active,
+    Inactive,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event")]
+pub enum DomainEvent {
+    #[serde(rename = "order.status.changed")]
+    OrderStatusChanged {
+        order_id: OrderId,
+        customer_id: CustomerId,
+        /// None for a new order.
+        old_status: Option<OrderStatus>,
+        new_status: OrderStatus,
+        timestamp: DateTime<Utc>,
+    },
+    #[serde(rename = "client.status.changed")]
+    ClientStatusChanged {
+        client_id: ClientId,
+        customer_id: CustomerId,
+        server_id: ServerId,
+        order_id: OrderId,
+        /// None for a new client.
+        old_status: Option<ClientStatus>,
+        new_status: ClientStatus,
+        timestamp: DateTime<Utc>,
+    },
+    #[serde(rename = "wallet.balance.changed")]
+    WalletBalanceChanged {
+        customer_id: CustomerId,
+        transaction_id: TransactionId,
+        /// Signed: negative when money left the wallet.
+        amount: Money,
+        reason: String,
+        timestamp: DateTime<Utc>,
+    },
+}
+
+impl DomainEvent {
+    pub fn name(&self) -> &'static str {
+        match self {
+            DomainEvent::OrderStatusChanged { .. } => "order.status.changed",
+            DomainEvent::ClientStatusChanged { .. } => "client.status.changed",
+            DomainEvent::WalletBalanceChanged { .. } => "wallet.balance.changed",
+        }
+    }
+
+    pub fn customer(&self) -> &CustomerId {
+        match self {
+            DomainEvent::OrderStatusChanged { customer_id, .. }
+            | DomainEvent::ClientStatusChanged { customer_id, .. }
+            | DomainEvent::WalletBalanceChanged { customer_id, .. } => customer_id,
+        }
+    }
+
+    pub fn timestamp(&self) -> DateTime<Utc> {
+        match self {
+            DomainEvent::OrderStatusChanged { timestamp, .. }
+            | DomainEvent::ClientStatusChanged { timestamp, .. }
+            | DomainEvent::WalletBalanceChanged { timestamp, .. } => *timestamp,
+        }
+    }
+
+    /// The broadcast channels (the original's names).
+    pub fn channels(&self) -> Vec<String> {
+        let mut channels = vec![format!("customer.{}", self.customer())];
+        match self {
+            DomainEvent::OrderStatusChanged { order_id, .. } | DomainEvent::ClientStatusChanged { order_id, .. } => {
+                channels.push(format!("order.{order_id}"));
+            }
+            DomainEvent::WalletBalanceChanged { .. } => {}
+        }
+        channels
+    }
+}
+
+/// What the analytics queue learns of each order: enough to count sales per day, plan and server without
+/// reading orders back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderFact {
+    pub order_id: OrderId,
+    pub customer_id: CustomerId,
+    pub placed_at: DateTime<Utc>,
+    pub grand_amount: Money,
+    pub currency: String,
+    pub lines: Vec<OrderFactLine>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderFactLine {
+    pub plan_id: super::PlanId,
+    pub server_id: ServerId,
+    pub quantity: u32,
+    pub total_amount: Money,
+}

@@ -1,0 +1,81 @@
+//! Daily sales counters per plan (and per server), kept by the analytics worker from order facts: the
+//! pricing engine's demand factor and the analytics dashboards read these instead of scanning orders.
+
+use super::keys;
+use crate::domain::{OrderFact, PlanId};
+use crate::error::{PortError, PortResult};
+use crate::ports::table::{Condition, Table, TransactOp, Update, UpdateAction, Value, string};
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PlanDay {
+    pub orders: u64,
+    pub clients: u64,
+    pub revenue: Decimal,
+}
+
+#[derive(Clone)]
+pub struct StatsStore {
+    table: Arc<dyn Table>,
+}
+
+fn number_of(value: Option<&Value>) -> Decimal {
+    match value {
+        Some(Value::N(n)) => n.parse().unwrap_or_default(),
+        _ => Decimal::ZERO,
+    }
+}
+
+impl StatsStore {
+    pub fn new(table: Arc<dyn Table>) -> Self {
+        Self { table }
+    }
+
+    /// Adds one order's lines to its day's counters, in one transaction (all lines or none) with a guard item
+    /// per order, so an order is counted once however often its fact is delivered. Returns false when it was
+    /// counted before.
+    pub async fn record_order(&self, fact: &OrderFact) -> PortResult<bool> {
+        let day = fact.placed_at.date_naive();
+        let mut ops = fact
+            .lines
+            .iter()
+            .map(|line| {
+                TransactOp::Update(Update {
+                    key: keys::plan_day(&line.plan_id, day),
+                    actions: vec![
+                        UpdateAction::Add("orders".into(), Decimal::ONE),
+                        UpdateAction::Add("clients".into(), Decimal::from(line.quantity)),
+                        UpdateAction::Add("revenue".into(), line.total_amount),
+                        UpdateAction::Set("server_id".into(), string(line.server_id.as_str())),
+                    ],
+                    condition: None,
+                })
+            })
+            .collect::<Vec<_>>();
+        if ops.is_empty() {
+            return Ok(true);
+        }
+        let guard = keys::counted_order(&fact.order_id).to_item();
+        ops.push(TransactOp::Put { item: guard, condition: Some(Condition::NotExists) });
+        match self.table.transact(ops).await {
+            Ok(()) => Ok(true),
+            Err(PortError::Conflict { op_index: Some(_) }) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub async fn plan_day(&self, plan: &PlanId, day: NaiveDate) -> PortResult<PlanDay> {
+        Ok(self
+            .table
+            .get(&keys::plan_day(plan, day))
+            .await?
+            .map(|item| PlanDay {
+                orders: number_of(item.get("orders")).try_into().unwrap_or_default(),
+                clients: number_of(item.get("clients")).try_into().unwrap_or_default(),
+                revenue: number_of(item.get("revenue")),
+            })
+            .unwrap_or_default())
+    }
+}

@@ -1,0 +1,123 @@
+//! Provisioning through the worker, on both backends: a placed order's clients appear on the panel and in the
+//! store, capacity moves from held to active, events reach the customer's feed and the sale is counted once;
+//! redelivery changes nothing; a panel that keeps failing puts the order in dispute and frees the capacity.
+
+use integration_tests::TestApp;
+use integration_tests::fixtures::{customer, order_of, shop};
+use shared::adapters::memory::MemoryPanel;
+use shared::domain::*;
+use shared::ports::QueueRef;
+use shared::services::orders::place;
+use shared::worker::{JobRegistry, MessageOutcome, poll_once};
+use std::sync::Arc;
+use std::time::Duration;
+
+const VISIBILITY: Duration = Duration::from_secs(1);
+
+fn wait(app: &TestApp) -> Duration {
+    if app.backend == integration_tests::Backend::Aws { Duration::from_secs(2) } else { Duration::ZERO }
+}
+
+/// Runs the worker on one queue until it has nothing left.
+async fn drain(app: &TestApp, queue: Priority) -> Vec<MessageOutcome> {
+    let registry = JobRegistry::standard();
+    let mut outcomes = Vec::new();
+    loop {
+        let report = poll_once(&app.ctx, &registry, QueueRef::Main(queue), wait(app), VISIBILITY).await.unwrap();
+        if report.outcomes.is_empty() {
+            return outcomes;
+        }
+        outcomes.extend(report.outcomes.into_iter().map(|(_, o)| o));
+    }
+}
+
+/// The test app with a panel the test can inspect and break.
+async fn app_with_panel(backend: integration_tests::Backend) -> (TestApp, Arc<MemoryPanel>) {
+    let mut app = TestApp::new(backend).await;
+    let panel = Arc::new(MemoryPanel::new());
+    app.ctx.panel = panel.clone();
+    (app, panel)
+}
+
+#[tokio::test]
+async fn a_paid_order_is_provisioned_once_on_both_backends() {
+    for backend in [integration_tests::Backend::Memory, integration_tests::Backend::Aws] {
+        let (app, panel) = app_with_panel(backend).await;
+        let ctx = &app.ctx;
+        let shop = shop(ctx, 10, "10.00").await;
+        let buyer = customer(ctx, "100").await;
+        let placed = place(ctx, &buyer, order_of(&shop.plan, 3, 2), None).await.unwrap();
+
+        assert_eq!(drain(&app, Priority::High).await, [MessageOutcome::Done], "{backend:?}");
+        let order = ctx.stores.orders.get(&placed.order.id).await.unwrap().unwrap();
+        assert_eq!(order.order_status, OrderStatus::Completed);
+        assert!(order.completed_at.is_some());
+        let clients = ctx.stores.clients.of_customer(&buyer, Some(&shop.server.id)).await.unwrap();
+        assert_eq!(clients.len(), 3);
+        assert!(clients.iter().all(|c| c.is_active && c.expires_at == placed.items[0].expires_at.unwrap()));
+        assert_eq!(clients[0].traffic_limit_bytes, Some(100_000_000_000));
+        assert_eq!(panel.clients_on(&shop.server.id).len(), 3);
+        let server = ctx.stores.catalog.server(&shop.server.id).await.unwrap().unwrap();
+        assert_eq!((server.free_slots, server.held_clients, server.active_clients), (7, 0, 3));
+
+        // A redelivered provisioning job changes nothing.
+        shared::worker::dispatch(
+            &*ctx.queue,
+            &*ctx.clock,
+            shared::services::provisioning::PROVISION_JOB,
+            serde_json::json!({"order_id": placed.order.id}),
+            Priority::High,
+        )
+        .await
+        .unwrap();
+        assert_eq!(drain(&app, Priority::High).await, [MessageOutcome::Done]);
+        assert_eq!(ctx.stores.clients.of_customer(&buyer, None).await.unwrap().len(), 3);
+        let server = ctx.stores.catalog.server(&shop.server.id).await.unwrap().unwrap();
+        assert_eq!(server.active_clients, 3);
+
+        // Events reach the customer's feed; the sale is counted once.
+        let events = drain(&app, Priority::Notifications).await;
+        assert!(events.iter().all(|o| *o == MessageOutcome::Done), "{events:?}");
+        let (feed, _) = ctx.stores.feed.recent(&buyer, 50, None).await.unwrap();
+        let names: Vec<&str> = feed.iter().map(|e| e.name()).collect();
+        assert_eq!(names.iter().filter(|n| **n == "order.status.changed").count(), 3, "new, processing, completed");
+        assert_eq!(names.iter().filter(|n| **n == "client.status.changed").count(), 3);
+        assert_eq!(names.iter().filter(|n| **n == "wallet.balance.changed").count(), 1);
+        assert!(feed[0].channels().contains(&format!("customer.{buyer}")));
+        drain(&app, Priority::Analytics).await;
+        let day = ctx.stores.stats.plan_day(&shop.plan.id, placed.order.created_at.date_naive()).await.unwrap();
+        assert_eq!((day.orders, day.clients, day.revenue), (1, 3, placed.items[0].total_amount));
+    }
+}
+
+#[tokio::test]
+async fn a_panel_failing_to_the_last_attempt_disputes_the_order_and_frees_capacity() {
+    let (app, panel) = app_with_panel(integration_tests::Backend::Memory).await;
+    let ctx = &app.ctx;
+    let shop = shop(ctx, 5, "10.00").await;
+    let buyer = customer(ctx, "100").await;
+    let placed = place(ctx, &buyer, order_of(&shop.plan, 2, 1), None).await.unwrap();
+    panel.set_reachable(&shop.server.id, false);
+
+    let registry = JobRegistry::standard();
+    for attempt in 1..=shared::ports::queue::MAX_RECEIVE_COUNT {
+        let report =
+            poll_once(ctx, &registry, QueueRef::Main(Priority::High), Duration::ZERO, VISIBILITY).await.unwrap();
+        let outcome = &report.outcomes[0].1;
+        if attempt < shared::ports::queue::MAX_RECEIVE_COUNT {
+            assert!(outcome.is_failure(), "attempt {attempt} is retried");
+            assert_eq!(
+                ctx.stores.orders.get(&placed.order.id).await.unwrap().unwrap().order_status,
+                OrderStatus::Processing
+            );
+        } else {
+            assert_eq!(*outcome, MessageOutcome::Done, "the last attempt settles the order");
+        }
+        app.pass(VISIBILITY + Duration::from_millis(100)).await;
+    }
+    let order = ctx.stores.orders.get(&placed.order.id).await.unwrap().unwrap();
+    assert_eq!(order.order_status, OrderStatus::Dispute);
+    let server = ctx.stores.catalog.server(&shop.server.id).await.unwrap().unwrap();
+    assert_eq!((server.free_slots, server.held_clients, server.active_clients), (5, 0, 0));
+    assert!(ctx.stores.clients.of_customer(&buyer, None).await.unwrap().is_empty());
+}
