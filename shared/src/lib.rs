@@ -15,6 +15,7 @@ pub mod http;
 pub mod logging;
 pub mod ports;
 pub mod routes;
+pub mod runtime;
 pub mod schedule;
 pub mod services;
 pub mod store;
