@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use shared::app::AppContext;
 use shared::domain::*;
 use shared::error::PortResult;
-use shared::store::new_credit;
+use shared::store::new_wallet_transaction;
 use std::collections::HashMap;
 
 const LOCATIONS: [(&str, &str); 8] = [
@@ -248,7 +248,7 @@ pub async fn load(ctx: &AppContext, seed: u64) -> PortResult<DemoSummary> {
             if payment_status == PaymentStatus::Paid {
                 *spent.entry(customer.id.clone()).or_default() += subtotal;
                 if payment_method == PaymentMethod::Wallet {
-                    let mut debit = new_credit(
+                    let mut debit = new_wallet_transaction(
                         &customer.id,
                         TransactionType::Debit,
                         subtotal,
@@ -316,7 +316,7 @@ pub async fn load(ctx: &AppContext, seed: u64) -> PortResult<DemoSummary> {
         // Enough deposited to cover every wallet-paid order, with something left over.
         let wallet_spend: Decimal = debits.iter().filter(|d| d.customer_id == customer.id).map(|d| -d.amount).sum();
         let deposit = (wallet_spend + money(rng.i64(1000..20000))).round_dp(2);
-        let credit = new_credit(
+        let credit = new_wallet_transaction(
             &customer.id,
             TransactionType::Deposit,
             deposit,

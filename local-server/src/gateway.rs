@@ -36,7 +36,7 @@ pub async fn handle(ctx: &AppContext, secret: &str, request: Request<hyper::body
             event.headers.insert(name.as_str().to_owned(), v.to_owned());
         }
     }
-    if let routes::Trigger::Http { method: m, path: p } = spec.trigger {
+    if let routes::Trigger::Http { method: m, path: p, .. } = spec.trigger {
         event.route_key = Some(format!("{m} {p}"));
     }
     event.path_parameters = params.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();

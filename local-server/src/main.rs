@@ -191,7 +191,7 @@ fn print_banner(args: &ServeArgs, demo: Option<&demo::DemoSummary>, admin_token:
     println!("  listening  http://{}", args.addr);
     for spec in FUNCTIONS {
         match spec.trigger {
-            Trigger::Http { method, path } => {
+            Trigger::Http { method, path, .. } => {
                 let role = match spec.role {
                     Some(shared::http::Role::Admin) => "admin",
                     Some(shared::http::Role::Customer) => "customer",

@@ -5,11 +5,13 @@
 
 use crate::domain::Priority;
 use crate::http::Role;
+use crate::services::rate_limit::{self, RateLimit};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Trigger {
     /// An HTTP API route.
-    Http { method: &'static str, path: &'static str },
+    /// `status` is what success answers with (200, or 201 for a creation).
+    Http { method: &'static str, path: &'static str, status: u16 },
     /// An EventBridge Scheduler schedule, in its own expression syntax (`rate(...)` or `cron(...)`).
     Schedule { expression: &'static str },
     /// An SQS event source on these queues.
@@ -23,6 +25,8 @@ pub struct FunctionSpec {
     pub trigger: Trigger,
     /// Who may call it (HTTP only).
     pub role: Option<Role>,
+    /// Per-caller rate limits (HTTP only), checked in this order before the handler runs.
+    pub limits: &'static [RateLimit],
     pub summary: &'static str,
 }
 
@@ -45,20 +49,73 @@ impl FunctionSpec {
 pub const FUNCTIONS: &[FunctionSpec] = &[
     FunctionSpec {
         name: "system-health",
-        trigger: Trigger::Http { method: "GET", path: "/admin/system/health" },
+        trigger: Trigger::Http { method: "GET", path: "/admin/system/health", status: 200 },
         role: Some(Role::Admin),
+        limits: &[],
         summary: "Pings the store, the cache and every queue; reports latency per dependency and an overall status.",
+    },
+    FunctionSpec {
+        name: "orders-create",
+        trigger: Trigger::Http { method: "POST", path: "/api/orders", status: 201 },
+        role: Some(Role::Customer),
+        limits: &[rate_limit::API, rate_limit::ORDERS],
+        summary: "Places an order paid from the wallet: capacity, wallet, coupon and order in one transaction; \
+                  honours Idempotency-Key.",
+    },
+    FunctionSpec {
+        name: "orders-list",
+        trigger: Trigger::Http { method: "GET", path: "/api/orders", status: 200 },
+        role: Some(Role::Customer),
+        limits: &[rate_limit::API],
+        summary: "The caller's orders, newest first, a page at a time (limit, cursor).",
+    },
+    FunctionSpec {
+        name: "orders-get",
+        trigger: Trigger::Http { method: "GET", path: "/api/orders/{id}", status: 200 },
+        role: Some(Role::Customer),
+        limits: &[rate_limit::API],
+        summary: "One of the caller's orders with its lines and clients (404 for anyone else's).",
+    },
+    FunctionSpec {
+        name: "orders-cancel",
+        trigger: Trigger::Http { method: "POST", path: "/api/orders/{id}/cancel", status: 200 },
+        role: Some(Role::Customer),
+        limits: &[rate_limit::API],
+        summary: "Cancels a new order before provisioning starts: refunds the wallet and releases the capacity.",
+    },
+    FunctionSpec {
+        name: "profile-update",
+        trigger: Trigger::Http { method: "PUT", path: "/api/profile", status: 200 },
+        role: Some(Role::Customer),
+        limits: &[rate_limit::API],
+        summary: "Updates the caller's profile; username and e-mail stay unique under concurrency.",
+    },
+    FunctionSpec {
+        name: "wallet-get",
+        trigger: Trigger::Http { method: "GET", path: "/api/wallet", status: 200 },
+        role: Some(Role::Customer),
+        limits: &[rate_limit::API],
+        summary: "The caller's wallet balance and transactions, newest first (limit, cursor).",
+    },
+    FunctionSpec {
+        name: "wallet-credit",
+        trigger: Trigger::Http { method: "POST", path: "/admin/customers/{id}/wallet/credit", status: 201 },
+        role: Some(Role::Admin),
+        limits: &[],
+        summary: "Credits a customer's wallet with a reason, recorded with the admin who did it.",
     },
     FunctionSpec {
         name: "system-health-check",
         trigger: Trigger::Schedule { expression: "rate(5 minutes)" },
         role: None,
+        limits: &[],
         summary: "Runs the health check, caches it as realtime:system_health for 300 s and raises throttled alerts.",
     },
     FunctionSpec {
         name: "queue-worker",
         trigger: Trigger::Worker { queues: &Priority::ALL },
         role: None,
+        limits: &[],
         summary: "Runs queued jobs from the five priority queues, once each, reporting only failed messages.",
     },
 ];
@@ -70,7 +127,7 @@ pub fn function(name: &str) -> Option<&'static FunctionSpec> {
 /// Matches a request against the HTTP routes. Path parameters are `{name}` segments.
 pub fn match_http(method: &str, path: &str) -> Option<(&'static FunctionSpec, Vec<(&'static str, String)>)> {
     FUNCTIONS.iter().find_map(|spec| {
-        let Trigger::Http { method: m, path: pattern } = spec.trigger else {
+        let Trigger::Http { method: m, path: pattern, .. } = spec.trigger else {
             return None;
         };
         if !m.eq_ignore_ascii_case(method) {
@@ -105,7 +162,7 @@ fn match_path(pattern: &'static str, path: &str) -> Option<Vec<(&'static str, St
 pub fn openapi() -> serde_json::Value {
     let mut paths = serde_json::Map::new();
     for spec in FUNCTIONS {
-        let Trigger::Http { method, path } = spec.trigger else {
+        let Trigger::Http { method, path, status } = spec.trigger else {
             continue;
         };
         let parameters: Vec<serde_json::Value> = path
@@ -113,20 +170,39 @@ pub fn openapi() -> serde_json::Value {
             .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
             .map(|name| serde_json::json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
             .collect();
-        let operation = serde_json::json!({
+        let mut responses = serde_json::json!({
+            status.to_string(): {"description": "Success envelope", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Success"}}}},
+            "401": {"$ref": "#/components/responses/Error"},
+            "403": {"$ref": "#/components/responses/Error"},
+            "500": {"$ref": "#/components/responses/Error"},
+            "503": {"$ref": "#/components/responses/Error"}
+        });
+        let mut errors: Vec<&str> = Vec::new();
+        if !parameters.is_empty() {
+            errors.push("404");
+        }
+        if method != "GET" {
+            errors.extend(["400", "409", "422"]);
+        }
+        if !spec.limits.is_empty() {
+            errors.push("429");
+        }
+        for code in errors {
+            responses[code] = serde_json::json!({"$ref": "#/components/responses/Error"});
+        }
+        let mut operation = serde_json::json!({
             "operationId": spec.name,
             "summary": spec.summary,
             "security": [{"jwt": []}],
             "x-required-role": spec.role,
+            "x-rate-limits": spec.limits,
             "parameters": parameters,
-            "responses": {
-                "200": {"description": "Success envelope", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Success"}}}},
-                "401": {"$ref": "#/components/responses/Error"},
-                "403": {"$ref": "#/components/responses/Error"},
-                "500": {"$ref": "#/components/responses/Error"},
-                "503": {"$ref": "#/components/responses/Error"}
-            }
+            "responses": responses
         });
+        if method == "POST" || method == "PUT" {
+            operation["requestBody"] =
+                serde_json::json!({"required": true, "content": {"application/json": {"schema": {"type": "object"}}}});
+        }
         paths
             .entry(path.to_owned())
             .or_insert_with(|| serde_json::json!({}))

@@ -4,7 +4,7 @@ use rust_decimal::Decimal;
 use shared::app::AppContext;
 use shared::domain::*;
 use shared::services::orders::{OrderLine, ValidOrder};
-use shared::store::new_credit;
+use shared::store::new_wallet_transaction;
 
 pub fn dec(s: &str) -> Decimal {
     s.parse().expect("a decimal")
@@ -17,9 +17,14 @@ pub struct Shop {
 
 /// An `up` server with `slots` free slots and one 30-day plan at `price`.
 pub async fn shop(ctx: &AppContext, slots: u32, price: &str) -> Shop {
+    shop_with_ids(ctx, ServerId::generate(), PlanId::generate(), slots, price).await
+}
+
+/// `shop` with given ids (the `events/` samples name them).
+pub async fn shop_with_ids(ctx: &AppContext, server_id: ServerId, plan_id: PlanId, slots: u32, price: &str) -> Shop {
     let now = ctx.clock.now();
     let server = Server {
-        id: ServerId::generate(),
+        id: server_id,
         name: "fra-1".into(),
         location: "Frankfurt".into(),
         country: "DE".into(),
@@ -34,7 +39,7 @@ pub async fn shop(ctx: &AppContext, slots: u32, price: &str) -> Shop {
     };
     ctx.stores.catalog.create_server(&server).await.expect("server");
     let plan = Plan {
-        id: PlanId::generate(),
+        id: plan_id,
         server_id: server.id.clone(),
         name: "Pro 30d".into(),
         price: dec(price),
@@ -51,14 +56,41 @@ pub async fn shop(ctx: &AppContext, slots: u32, price: &str) -> Shop {
     Shop { server, plan }
 }
 
-/// A customer with a USD wallet holding `balance`.
+/// A customer (profile and a USD wallet holding `balance`).
 pub async fn customer(ctx: &AppContext, balance: &str) -> CustomerId {
-    let id = CustomerId::generate();
+    customer_with_id(ctx, CustomerId::generate(), balance).await
+}
+
+/// The profile `customer` creates: username and e-mail derived from the id, so they are unique.
+pub fn profile_of(id: &CustomerId, now: chrono::DateTime<chrono::Utc>) -> Customer {
+    let short = id.as_str().replace('-', "")[..12].to_owned();
+    Customer {
+        id: id.clone(),
+        name: "Test Customer".into(),
+        username: format!("user_{short}"),
+        email: format!("{short}@example.test"),
+        phone: None,
+        locale: "en".into(),
+        timezone: "UTC".into(),
+        theme_mode: ThemeMode::System,
+        email_notifications: true,
+        total_paid: Decimal::ZERO,
+        loyalty_tier: LoyaltyTier::Basic,
+        created_at: now,
+        last_login_at: None,
+        suspended_at: None,
+    }
+}
+
+/// `customer` with a given id.
+pub async fn customer_with_id(ctx: &AppContext, id: CustomerId, balance: &str) -> CustomerId {
     let now = ctx.clock.now();
+    ctx.stores.customers.create(&profile_of(&id, now)).await.expect("customer");
     let wallet = Wallet { customer_id: id.clone(), balance: Decimal::ZERO, currency: "USD".into(), updated_at: now };
     ctx.stores.wallets.open(&wallet).await.expect("wallet");
     if dec(balance) > Decimal::ZERO {
-        let deposit = new_credit(&id, TransactionType::Deposit, dec(balance), format!("DEP-{id}"), "test", now);
+        let deposit =
+            new_wallet_transaction(&id, TransactionType::Deposit, dec(balance), format!("DEP-{id}"), "test", now);
         ctx.stores.wallets.apply(&deposit, now).await.expect("deposit");
     }
     id

@@ -2,6 +2,7 @@
 //! with a fresh table, queue set and key prefix per test so tests run in parallel without seeing each other.
 //! A missing server fails the test with the command that starts it; nothing is skipped.
 
+pub mod api;
 pub mod fixtures;
 
 use chrono::{TimeZone, Utc};

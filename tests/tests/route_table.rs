@@ -68,7 +68,7 @@ fn the_template_declares_exactly_the_functions_of_the_table() {
         let events: Vec<&Yaml> =
             resource["Properties"]["Events"].as_mapping().map(|m| m.values().collect()).unwrap_or_default();
         match spec.trigger {
-            Trigger::Http { method, path } => {
+            Trigger::Http { method, path, .. } => {
                 let routes: Vec<(String, String)> = events
                     .iter()
                     .filter(|e| e["Type"].as_str() == Some("HttpApi"))
@@ -164,7 +164,7 @@ async fn the_local_server_serves_every_route_and_schedule_of_the_table() {
     let app = TestApp::new(Backend::Memory).await;
     for spec in FUNCTIONS {
         match spec.trigger {
-            Trigger::Http { method, path } => {
+            Trigger::Http { method, path, .. } => {
                 let (matched, _) = match_http(method, &example_path(path)).expect("routed");
                 assert_eq!(matched.name, spec.name);
                 let request = HttpEvent::new(method, &example_path(path)).to_request(chrono::Utc::now()).unwrap();
@@ -196,7 +196,7 @@ fn the_openapi_document_lists_exactly_the_http_routes() {
     let expected: BTreeSet<String> = FUNCTIONS
         .iter()
         .filter_map(|f| match f.trigger {
-            Trigger::Http { method, path } => Some(format!("{method} {path}")),
+            Trigger::Http { method, path, .. } => Some(format!("{method} {path}")),
             _ => None,
         })
         .collect();
@@ -225,7 +225,7 @@ async fn status_and_body(app: &TestApp, name: &str, event: HttpEvent) -> (u16, s
 async fn every_route_enforces_its_role() {
     let app = TestApp::new(Backend::Memory).await;
     for spec in FUNCTIONS {
-        let Trigger::Http { method, path } = spec.trigger else {
+        let Trigger::Http { method, path, .. } = spec.trigger else {
             continue;
         };
         let role = spec.role.expect("every HTTP route names its role");

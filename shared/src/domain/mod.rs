@@ -19,7 +19,7 @@ pub use customer::{Customer, LoyaltyTier, ThemeMode};
 pub use events::{ClientStatus, DomainEvent, OrderFact, OrderFactLine};
 pub use ids::{AlertId, ClientId, CustomerId, JobId, OrderId, PlanId, ServerId, TransactionId};
 pub use job::{Job, Priority};
-pub use order::{Order, OrderItem, OrderStatus, PaymentMethod, PaymentStatus};
+pub use order::{Order, OrderItem, OrderStatus, PaymentMethod, PaymentStatus, units_per_server};
 pub use plan::Plan;
 pub use server::{Server, ServerStatus};
 pub use wallet::{TransactionStatus, TransactionType, Wallet, WalletTransaction};

@@ -17,6 +17,8 @@ pub enum PaymentStatus {
     Pending,
     Paid,
     Failed,
+    /// Paid, then given back (a cancelled order).
+    Refunded,
 }
 
 impl PaymentStatus {
@@ -25,6 +27,7 @@ impl PaymentStatus {
             PaymentStatus::Pending => "pending",
             PaymentStatus::Paid => "paid",
             PaymentStatus::Failed => "failed",
+            PaymentStatus::Refunded => "refunded",
         }
     }
 }
@@ -36,6 +39,8 @@ pub enum OrderStatus {
     Processing,
     Completed,
     Dispute,
+    /// Cancelled by the customer before provisioning started: capacity released, payment refunded.
+    Cancelled,
 }
 
 impl OrderStatus {
@@ -45,6 +50,7 @@ impl OrderStatus {
             OrderStatus::Processing => "processing",
             OrderStatus::Completed => "completed",
             OrderStatus::Dispute => "dispute",
+            OrderStatus::Cancelled => "cancelled",
         }
     }
 }
@@ -83,4 +89,13 @@ pub struct OrderItem {
     pub total_amount: Money,
     pub created_at: DateTime<Utc>,
     pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// How many units an order's lines take on each server.
+pub fn units_per_server(lines: &[OrderItem]) -> std::collections::BTreeMap<ServerId, u32> {
+    let mut totals = std::collections::BTreeMap::new();
+    for line in lines {
+        *totals.entry(line.server_id.clone()).or_default() += line.quantity;
+    }
+    totals
 }

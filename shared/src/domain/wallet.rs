@@ -69,6 +69,8 @@ pub struct WalletTransaction {
     pub reference: String,
     pub description: String,
     pub order_id: Option<OrderId>,
+    /// Who made it, when not the customer's own action (an admin's subject for credits): the audit trail.
+    pub created_by: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 

@@ -1,9 +1,12 @@
 //! One handler per function in `crate::routes::FUNCTIONS`: each turns its Lambda event into a service call.
 //! The function binaries and the local server both call these, so both run the same code.
 
+pub mod orders;
+pub mod profile;
 pub mod queue_worker;
 pub mod system_health;
 pub mod system_health_check;
+pub mod wallet;
 
 use crate::app::AppContext;
 use lambda_http::{Body, Request, Response};
@@ -12,6 +15,13 @@ use lambda_http::{Body, Request, Response};
 pub async fn http(name: &str, ctx: &AppContext, request: Request) -> Option<Response<Body>> {
     Some(match name {
         "system-health" => system_health::handle(ctx, request).await,
+        "orders-create" => orders::create(ctx, request).await,
+        "orders-list" => orders::list(ctx, request).await,
+        "orders-get" => orders::get(ctx, request).await,
+        "orders-cancel" => orders::cancel(ctx, request).await,
+        "profile-update" => profile::update(ctx, request).await,
+        "wallet-get" => wallet::get(ctx, request).await,
+        "wallet-credit" => wallet::credit(ctx, request).await,
         _ => return None,
     })
 }

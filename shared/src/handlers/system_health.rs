@@ -1,13 +1,11 @@
 //! `GET /admin/system/health`.
 
 use crate::app::AppContext;
-use crate::http::{Role, respond};
+use crate::http::respond;
 use crate::services::health::{self, HealthThresholds};
 use lambda_http::{Body, Request, Response};
 
 pub async fn handle(ctx: &AppContext, request: Request) -> Response<Body> {
-    respond(&*ctx.clock, request, Role::Admin, 200, |_, _| async {
-        Ok(health::check(ctx, &HealthThresholds::default()).await)
-    })
-    .await
+    respond(ctx, request, "system-health", |_, _| async { Ok(health::check(ctx, &HealthThresholds::default()).await) })
+        .await
 }

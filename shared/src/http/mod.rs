@@ -4,10 +4,14 @@
 pub mod apigw;
 mod auth;
 mod envelope;
+pub mod page;
+pub mod request;
 
 pub use auth::{Identity, Role, parse_array_claim};
 pub use envelope::{ApiError, FieldErrors, json_response};
 
+use crate::app::AppContext;
+use crate::services::rate_limit::{self, Verdict};
 use lambda_http::{Body, Request, RequestExt, Response};
 use std::future::Future;
 use std::time::Instant;
@@ -24,15 +28,11 @@ pub fn request_id(request: &Request) -> String {
 /// Requests slower than this are logged as warnings (the original's 2 s slow-request rule).
 const SLOW_REQUEST: std::time::Duration = std::time::Duration::from_secs(2);
 
-/// Runs an endpoint (the clock stamps error envelopes): checks the caller has `role`, runs `service`, wraps its value in the success envelope
-/// (or its error in the error envelope) and logs one line with the request id, status and latency.
-pub async fn respond<T, F, Fut>(
-    clock: &dyn crate::clock::Clock,
-    request: Request,
-    role: Role,
-    status: u16,
-    service: F,
-) -> Response<Body>
+/// Runs the endpoint of the HTTP function `name` (a row of `crate::routes::FUNCTIONS`, which says who may call
+/// it, its rate limits and its success status): checks the caller, counts the call against the limits, runs
+/// `service`, wraps its value in the success envelope (or its error in the error envelope) and logs one line
+/// with the request id, status and latency.
+pub async fn respond<T, F, Fut>(ctx: &AppContext, request: Request, name: &'static str, service: F) -> Response<Body>
 where
     T: serde::Serialize,
     F: FnOnce(Request, Identity) -> Fut,
@@ -42,14 +42,23 @@ where
     let request_id = request_id(&request);
     let method = request.method().to_string();
     let path = request.uri().path().to_owned();
-    let outcome = match Identity::authorize(&request, role) {
-        Ok(identity) => service(request, identity).await,
+    let mut allowance = None;
+    let outcome = match admit(ctx, &request, name).await {
+        Ok((identity, status, verdict)) => {
+            allowance = verdict;
+            service(request, identity).await.map(|value| (status, value))
+        }
         Err(e) => Err(e),
     };
-    let response = match outcome {
-        Ok(value) => json_response(status, &envelope::success(&value, &request_id)),
-        Err(error) => error.into_response(&request_id, clock.now()),
+    let mut response = match outcome {
+        Ok((status, value)) => json_response(status, &envelope::success(&value, &request_id)),
+        Err(error) => error.into_response(&request_id, ctx.clock.now()),
     };
+    if let Some(Verdict::Allowed { limit, remaining }) = allowance {
+        let headers = response.headers_mut();
+        headers.insert("x-ratelimit-limit", limit.into());
+        headers.insert("x-ratelimit-remaining", remaining.into());
+    }
     let elapsed = started.elapsed();
     let code = response.status().as_u16();
     if elapsed > SLOW_REQUEST {
@@ -65,4 +74,33 @@ where
         tracing::info!(request_id, method, path, status = code, latency_ms = elapsed.as_millis() as u64, "request");
     }
     response
+}
+
+/// Who is calling, with which success status, and how much of their rate limit is left.
+async fn admit(
+    ctx: &AppContext,
+    request: &Request,
+    name: &'static str,
+) -> Result<(Identity, u16, Option<Verdict>), ApiError> {
+    let Some(spec) = crate::routes::function(name) else {
+        tracing::error!(function = name, "handler has no row in the route table");
+        return Err(ApiError::internal());
+    };
+    let crate::routes::Trigger::Http { status, .. } = spec.trigger else {
+        tracing::error!(function = name, "handler's route-table row is not an HTTP route");
+        return Err(ApiError::internal());
+    };
+    let identity = Identity::authorize(request, spec.role.unwrap_or(Role::Admin))?;
+    if spec.limits.is_empty() {
+        return Ok((identity, status, None));
+    }
+    match rate_limit::check_all(&*ctx.cache, ctx.clock.now(), spec.limits, &identity.subject).await {
+        Ok(Verdict::Limited { retry_after_secs }) => Err(ApiError::too_many_requests(retry_after_secs)),
+        Ok(allowed) => Ok((identity, status, Some(allowed))),
+        // A cache outage must not take the API down with it: the call goes through unlimited, and the log says so.
+        Err(error) => {
+            tracing::warn!(%error, function = name, "rate limit not checked: cache unavailable");
+            Ok((identity, status, None))
+        }
+    }
 }

@@ -4,4 +4,8 @@ pub mod alerts;
 pub mod events;
 pub mod health;
 pub mod orders;
+pub mod profile;
 pub mod provisioning;
+pub mod rate_limit;
+pub mod validation;
+pub mod wallet;

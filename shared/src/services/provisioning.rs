@@ -121,7 +121,7 @@ pub async fn provision(ctx: &AppContext, order_id: &OrderId, attempt: u32) -> Re
             Err(e) => return Err(e.into()),
         }
     }
-    let mut ops: Vec<TransactOp> = per_server(&lines)
+    let mut ops: Vec<TransactOp> = units_per_server(&lines)
         .into_iter()
         .map(|(server, quantity)| ctx.stores.catalog.activate_op(&server, quantity))
         .collect();
@@ -162,14 +162,6 @@ pub async fn provision(ctx: &AppContext, order_id: &OrderId, attempt: u32) -> Re
     Ok(Provisioned::Completed)
 }
 
-fn per_server(lines: &[OrderItem]) -> BTreeMap<ServerId, u32> {
-    let mut totals = BTreeMap::new();
-    for line in lines {
-        *totals.entry(line.server_id.clone()).or_default() += line.quantity;
-    }
-    totals
-}
-
 fn status_event(order: &Order, old: Option<OrderStatus>, now: chrono::DateTime<chrono::Utc>) -> DomainEvent {
     DomainEvent::OrderStatusChanged {
         order_id: order.id.clone(),
@@ -200,7 +192,7 @@ async fn dispute(
             }
         }
     }
-    let mut ops: Vec<TransactOp> = per_server(lines)
+    let mut ops: Vec<TransactOp> = units_per_server(lines)
         .into_iter()
         .map(|(server, quantity)| ctx.stores.catalog.release_op(&server, quantity))
         .collect();

@@ -42,6 +42,15 @@ impl ClientStore {
         self.table.get(&keys::client(id)).await?.map(|i| codec::decode(i, &[])).transpose()
     }
 
+    /// Several clients by id in batched reads; missing ones are left out. Returned in the order of `ids`.
+    pub async fn get_many(&self, ids: &[ClientId]) -> PortResult<Vec<ServerClient>> {
+        let keys: Vec<_> = ids.iter().map(keys::client).collect();
+        let mut clients: Vec<ServerClient> =
+            self.table.get_many(&keys).await?.into_iter().map(|i| codec::decode(i, &[])).collect::<PortResult<_>>()?;
+        clients.sort_by_key(|c| ids.iter().position(|id| *id == c.id));
+        Ok(clients)
+    }
+
     /// A customer's clients, optionally on one server.
     pub async fn of_customer(&self, customer: &CustomerId, server: Option<&ServerId>) -> PortResult<Vec<ServerClient>> {
         let mut query = Query::new(Index::Gsi1, keys::clients_of_customer(customer));

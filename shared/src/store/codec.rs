@@ -21,6 +21,12 @@ pub fn encode<T: Serialize>(value: &T, numeric_decimals: &[&str]) -> PortResult<
     Ok(item)
 }
 
+/// One field's value, encoded as `encode` would store it (for updates of single attributes).
+pub fn to_value<T: Serialize>(value: &T) -> PortResult<Value> {
+    serde_dynamo::to_attribute_value(value)
+        .map_err(|e| PortError::Invalid { backend: Backend::Store, detail: format!("cannot encode value: {e}") })
+}
+
 pub fn decode<T: DeserializeOwned>(mut item: Item, numeric_decimals: &[&str]) -> PortResult<T> {
     for field in numeric_decimals {
         if let Some(Value::N(text)) = item.remove(*field) {

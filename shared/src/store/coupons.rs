@@ -57,4 +57,23 @@ impl CouponStore {
         }
         ops
     }
+
+    /// The writes that give back one use of `coupon` by `customer` (a cancelled order): the count goes down,
+    /// the remaining uses (limited coupons) up, and a single-use coupon's per-customer mark is removed so it can
+    /// be used again.
+    pub fn release_ops(&self, coupon: &Coupon, customer: &CustomerId) -> Vec<TransactOp> {
+        let mut actions = vec![UpdateAction::Add("used_count".into(), -Decimal::ONE)];
+        if coupon.usage_limit.is_some() {
+            actions.push(UpdateAction::Add(USES_LEFT.into(), Decimal::ONE));
+        }
+        let mut ops = vec![TransactOp::Update(Update {
+            key: keys::coupon(&coupon.code),
+            actions,
+            condition: Some(Condition::AtLeast("used_count".into(), Decimal::ONE)),
+        })];
+        if coupon.single_use_per_customer {
+            ops.push(TransactOp::Delete { key: keys::coupon_use(&coupon.code, customer), condition: None });
+        }
+        ops
+    }
 }

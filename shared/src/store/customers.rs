@@ -37,3 +37,92 @@ impl CustomerStore {
         self.table.get(&keys::customer(id)).await?.map(|i| codec::decode(i, &[])).transpose()
     }
 }
+
+/// What each operation of a profile update stands for, to explain a failed condition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProfileOp {
+    Profile,
+    UsernameGuard,
+    EmailGuard,
+    ReleaseGuard,
+}
+
+impl CustomerStore {
+    /// The writes that apply `changes` to `current`: one conditional update of the changed fields (it fails if the
+    /// username or e-mail changed since `current` was read), plus, for a new username or e-mail, the new guard
+    /// (fails when someone has it) and the removal of the old one. Fields not changed are not written, so
+    /// concurrent writers of other fields (checkout's `total_paid`, logins) are never overwritten.
+    pub fn profile_update_ops(
+        &self,
+        current: &Customer,
+        changes: &crate::services::profile::ProfileChanges,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> PortResult<(Vec<TransactOp>, Vec<ProfileOp>)> {
+        use crate::ports::table::{UpdateAction, Value, string};
+        let mut actions = vec![UpdateAction::Set("updated_at".into(), string(now.to_rfc3339()))];
+        let mut set = |field: &str, value: Value| actions.push(UpdateAction::Set(field.into(), value));
+        if let Some(name) = &changes.name {
+            set("name", string(name.as_str()));
+        }
+        if let Some(username) = &changes.username {
+            set("username", string(username.as_str()));
+        }
+        if let Some(email) = &changes.email {
+            set("email", string(email.as_str()));
+        }
+        if let Some(Some(phone)) = &changes.phone {
+            set("phone", string(phone.as_str()));
+        }
+        if let Some(locale) = &changes.locale {
+            set("locale", string(locale.as_str()));
+        }
+        if let Some(timezone) = &changes.timezone {
+            set("timezone", string(timezone.as_str()));
+        }
+        if let Some(theme) = changes.theme_mode {
+            set("theme_mode", codec::to_value(&theme)?);
+        }
+        if let Some(on) = changes.email_notifications {
+            set("email_notifications", Value::Bool(on));
+        }
+        if let Some(None) = changes.phone {
+            actions.push(UpdateAction::Remove("phone".into()));
+        }
+        let unchanged = |field: &str, value: &str| Condition::AttributeEquals(field.into(), string(value));
+        let mut ops = vec![TransactOp::Update(crate::ports::table::Update {
+            key: keys::customer(&current.id),
+            actions,
+            condition: Some(Condition::And(vec![
+                unchanged("username", &current.username),
+                unchanged("email", &current.email),
+            ])),
+        })];
+        let mut roles = vec![ProfileOp::Profile];
+        let guard = |key: crate::ports::table::Key| {
+            let mut item = key.to_item();
+            item.insert("customer_id".into(), string(current.id.as_str()));
+            TransactOp::Put { item, condition: Some(Condition::NotExists) }
+        };
+        let moves = [
+            (changes.username.as_deref(), keys::username_guard(&current.username), ProfileOp::UsernameGuard),
+            (changes.email.as_deref(), keys::email_guard(&current.email), ProfileOp::EmailGuard),
+        ];
+        for (new_value, old_guard, role) in moves {
+            let Some(new_value) = new_value else { continue };
+            let new_guard = if role == ProfileOp::UsernameGuard {
+                keys::username_guard(new_value)
+            } else {
+                keys::email_guard(new_value)
+            };
+            // Same value in another case: the guard (lower-cased) stays where it is.
+            if new_guard == old_guard {
+                continue;
+            }
+            ops.push(guard(new_guard));
+            roles.push(role);
+            ops.push(TransactOp::Delete { key: old_guard, condition: None });
+            roles.push(ProfileOp::ReleaseGuard);
+        }
+        Ok((ops, roles))
+    }
+}

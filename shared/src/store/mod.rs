@@ -21,15 +21,17 @@ pub use catalog::CatalogStore;
 pub use clients::ClientStore;
 pub use codec::{decode, encode};
 pub use coupons::CouponStore;
-pub use customers::CustomerStore;
+pub use customers::{CustomerStore, ProfileOp};
 pub use feed::FeedStore;
 pub use idempotency::{Claim, IdempotencyStore};
 pub use orders::OrderStore;
 pub use requests::RequestStore;
 pub use stats::{PlanDay, StatsStore};
-pub use wallets::{WalletStore, decode_wallet, new_credit};
+pub use wallets::{WalletStore, decode_wallet, new_wallet_transaction};
 
+use crate::error::PortResult;
 use crate::ports::Table;
+use crate::ports::table::TransactOp;
 use std::sync::Arc;
 
 /// Every repository over one table.
@@ -95,4 +97,22 @@ pub(crate) async fn query_page<T: serde::de::DeserializeOwned>(
     let page = table.query(query).await?;
     let items = page.items.into_iter().map(|i| decode(i, &[])).collect::<crate::error::PortResult<_>>()?;
     Ok((items, page.next))
+}
+
+/// DynamoDB cancels a transaction that collides with a concurrent one on the same item even when every
+/// condition holds (`op_index` None). Such a cancellation says nothing about the data, so try again a few
+/// times, with a short jittered pause; a failed condition is returned at once.
+pub async fn transact_with_retry(table: &dyn Table, ops: Vec<TransactOp>) -> PortResult<()> {
+    const ATTEMPTS: u32 = 4;
+    let mut attempt = 1;
+    loop {
+        match table.transact(ops.clone()).await {
+            Err(crate::error::PortError::Conflict { op_index: None }) if attempt < ATTEMPTS => {
+                let pause = 10 * u64::from(attempt) + u64::from(uuid::Uuid::new_v4().as_bytes()[0] % 20);
+                tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+                attempt += 1;
+            }
+            result => return result,
+        }
+    }
 }

@@ -140,6 +140,17 @@ impl OrderStore {
         }
     }
 
+    /// The update cancelling a new order and marking its payment refunded, conditioned on it still being new
+    /// (provisioning, which moves it to processing, and a cancellation cannot both win).
+    pub fn cancel_op(&self, id: &OrderId, now: DateTime<Utc>) -> Update {
+        let mut update = self.transition_op(id, OrderStatus::New, OrderStatus::Cancelled, now);
+        update.actions.push(UpdateAction::Set("payment_status".into(), string(PaymentStatus::Refunded.as_str())));
+        update
+            .actions
+            .push(UpdateAction::Set("gsi2pk".into(), string(keys::orders_by_payment_status(PaymentStatus::Refunded))));
+        update
+    }
+
     /// Moves an order from one status to another; a conflict if it is no longer in `from`.
     pub async fn transition(
         &self,

@@ -113,8 +113,8 @@ impl WalletStore {
     }
 }
 
-/// A deposit or credit of `amount` (positive) to a customer's wallet.
-pub fn new_credit(
+/// A completed wallet transaction of `amount` (given positive; stored signed by `kind`, debits negative).
+pub fn new_wallet_transaction(
     customer: &CustomerId,
     kind: TransactionType,
     amount: Money,
@@ -131,6 +131,7 @@ pub fn new_credit(
         reference: reference.into(),
         description: description.into(),
         order_id: None,
+        created_by: None,
         created_at: at,
     }
 }

@@ -4,7 +4,7 @@
 //! and is reported as the 4xx it means. Then the provisioning job goes to the `high` queue.
 
 use super::pricing::{Quote, quote};
-use super::request::{ValidOrder, add_error};
+use super::request::ValidOrder;
 use crate::app::AppContext;
 use crate::domain::*;
 use crate::error::PortError;
@@ -12,7 +12,8 @@ use crate::http::FieldErrors;
 use crate::ports::table::{Item, Key, TransactOp};
 use crate::services::events::{publish, record_fact};
 use crate::services::provisioning::PROVISION_JOB;
-use crate::store::{decode, keys, new_credit};
+use crate::services::validation::add_error;
+use crate::store::{decode, keys, new_wallet_transaction, transact_with_retry};
 use crate::worker::dispatch;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -66,6 +67,18 @@ fn split_by_kind(items: Vec<Item>) -> (Vec<Item>, Vec<Item>) {
 
 pub async fn place(
     ctx: &AppContext,
+    customer: &CustomerId,
+    request: ValidOrder,
+    idempotency_key: Option<&str>,
+) -> Result<Placed, PlaceError> {
+    place_as(ctx, OrderId::generate(), customer, request, idempotency_key).await
+}
+
+/// `place` with the new order's id chosen by the caller: the demo data set places orders with ids derived from
+/// its seed, so that two runs produce the same shop. An id already in use fails the transaction (a conflict).
+pub async fn place_as(
+    ctx: &AppContext,
+    order_id: OrderId,
     customer: &CustomerId,
     request: ValidOrder,
     idempotency_key: Option<&str>,
@@ -161,7 +174,6 @@ pub async fn place(
     }
 
     // The order as it will be written.
-    let order_id = OrderId::generate();
     let order = Order {
         order_number: format!("ORD-{}-{}", now.format("%Y%m%d"), &order_id.as_str()[..8].to_uppercase()),
         id: order_id.clone(),
@@ -203,7 +215,7 @@ pub async fn place(
     for (server_id, quantity) in &per_server {
         ops.push((Cause::Capacity(server_id.clone()), ctx.stores.catalog.hold_op(server_id, *quantity)));
     }
-    let mut debit = new_credit(
+    let mut debit = new_wallet_transaction(
         customer,
         TransactionType::Debit,
         quote.total,
@@ -228,7 +240,7 @@ pub async fn place(
     }
     let (causes, ops): (Vec<Cause>, Vec<TransactOp>) = ops.into_iter().unzip();
 
-    match transact_with_retry(ctx, ops).await {
+    match transact_with_retry(&*ctx.stores.table, ops).await {
         Ok(()) => {}
         Err(PortError::Conflict { op_index }) => {
             // A concurrent duplicate with the same key may have won, and made an earlier condition fail first.
@@ -294,24 +306,6 @@ async fn announce(ctx: &AppContext, order: &Order, items: &[OrderItem], debit: &
             .collect(),
     };
     record_fact(ctx, &fact).await;
-}
-
-/// DynamoDB cancels a transaction that collides with a concurrent one on the same item even when every
-/// condition holds (`op_index` None). Such a cancellation says nothing about the order, so try again a few
-/// times, with a short jittered pause; a failed condition is returned at once.
-async fn transact_with_retry(ctx: &AppContext, ops: Vec<TransactOp>) -> Result<(), PortError> {
-    const ATTEMPTS: u32 = 4;
-    let mut attempt = 1;
-    loop {
-        match ctx.stores.table.transact(ops.clone()).await {
-            Err(PortError::Conflict { op_index: None }) if attempt < ATTEMPTS => {
-                let pause = 10 * u64::from(attempt) + u64::from(uuid::Uuid::new_v4().as_bytes()[0] % 20);
-                tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
-                attempt += 1;
-            }
-            result => return result,
-        }
-    }
 }
 
 /// Turns a failed transaction condition into the error it means (reading what it needs to say so).

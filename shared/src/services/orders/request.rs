@@ -5,11 +5,14 @@
 
 use crate::domain::{PaymentMethod, PlanId, ServerId};
 use crate::http::FieldErrors;
+use crate::services::validation::{add_error, parse_json, report_errors};
 use garde::Validate;
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize, Validate)]
 pub struct RequestLine {
+    /// The original's form calls it `server_plan_id`; both are accepted.
+    #[serde(alias = "server_plan_id")]
     #[garde(length(min = 1, max = 100))]
     pub plan_id: String,
     #[garde(range(min = 1, max = 50))]
@@ -68,37 +71,14 @@ pub struct ValidOrder {
     pub coupon_code: Option<String>,
 }
 
-/// garde's `items[0].quantity` -> the original's `items.0.quantity`.
-fn field_name(path: &str) -> String {
-    path.replace('[', ".").replace(']', "")
-}
-
-pub fn add_error(errors: &mut FieldErrors, field: &str, message: impl Into<String>) {
-    errors.entry(field.to_owned()).or_default().push(message.into());
-}
-
 impl CreateOrderRequest {
     /// Parses a body; a body that is not the right JSON shape gets field errors too (never a 500).
     pub fn parse(body: &str) -> Result<CreateOrderRequest, FieldErrors> {
-        let mut deserializer = serde_json::Deserializer::from_str(body);
-        serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
-            let field = match e.path().to_string().as_str() {
-                "." | "" => "body".to_owned(),
-                path => field_name(path),
-            };
-            let mut errors = FieldErrors::new();
-            add_error(&mut errors, &field, format!("is not valid: {}", e.inner()));
-            errors
-        })
+        parse_json(body)
     }
 
     pub fn into_valid(self) -> Result<ValidOrder, FieldErrors> {
-        let mut errors = FieldErrors::new();
-        if let Err(report) = self.validate() {
-            for (path, error) in report.iter() {
-                add_error(&mut errors, &field_name(&path.to_string()), error.message());
-            }
-        }
+        let mut errors = self.validate().map_err(|r| report_errors(&r)).err().unwrap_or_default();
         let single = self.server_id.is_some() || self.plan_id.is_some() || self.quantity.is_some();
         let lines = match (&self.items, single) {
             (Some(_), true) => {

@@ -1,0 +1,116 @@
+//! Paging parameters of list endpoints: `limit` (1..=100, default 20) and `cursor`, an opaque token that is the
+//! store's position (base64url of its key attributes). A cursor is accepted only when it points into the
+//! caller's own partition, so a forged one can neither read someone else's list nor reach the store as a
+//! malformed key.
+
+use super::{ApiError, FieldErrors};
+use crate::ports::table::{Cursor, Item, Value};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use std::collections::{BTreeMap, HashMap};
+
+pub const DEFAULT_LIMIT: usize = 20;
+pub const MAX_LIMIT: usize = 100;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageRequest {
+    pub limit: usize,
+    pub after: Option<Cursor>,
+}
+
+/// The token for a store position. Only string key attributes are kept: every key in the design is a string.
+pub fn encode_cursor(cursor: &Cursor) -> String {
+    let attributes: BTreeMap<&str, &str> = cursor
+        .0
+        .iter()
+        .filter_map(|(name, value)| match value {
+            Value::S(text) => Some((name.as_str(), text.as_str())),
+            _ => None,
+        })
+        .collect();
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(&attributes).unwrap_or_default())
+}
+
+/// Parses `limit` and `cursor` from the query. `allowed` are the key attributes of the queried index; the
+/// cursor must carry exactly those, and `partition.0` must equal `partition.1`.
+pub fn parse(
+    query: &HashMap<String, String>,
+    allowed: &[&str],
+    partition: (&str, &str),
+) -> Result<PageRequest, ApiError> {
+    let mut errors = FieldErrors::new();
+    let limit = match query.get("limit").map(|l| l.trim().parse::<usize>()) {
+        None => DEFAULT_LIMIT,
+        Some(Ok(n)) if (1..=MAX_LIMIT).contains(&n) => n,
+        Some(_) => {
+            errors.entry("limit".into()).or_default().push(format!("must be an integer from 1 to {MAX_LIMIT}"));
+            DEFAULT_LIMIT
+        }
+    };
+    let after = match query.get("cursor").filter(|c| !c.is_empty()) {
+        None => None,
+        Some(token) => match decode_cursor(token, allowed, partition) {
+            Some(cursor) => Some(cursor),
+            None => {
+                errors.entry("cursor".into()).or_default().push("is not a cursor this list gave out".into());
+                None
+            }
+        },
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    Ok(PageRequest { limit, after })
+}
+
+fn decode_cursor(token: &str, allowed: &[&str], partition: (&str, &str)) -> Option<Cursor> {
+    let bytes = URL_SAFE_NO_PAD.decode(token.trim_end_matches('=')).ok()?;
+    let attributes: BTreeMap<String, String> = serde_json::from_slice(&bytes).ok()?;
+    let names_match = attributes.len() == allowed.len() && allowed.iter().all(|a| attributes.contains_key(*a));
+    if !names_match || attributes.get(partition.0).map(String::as_str) != Some(partition.1) {
+        return None;
+    }
+    let item: Item = attributes.into_iter().map(|(k, v)| (k, Value::S(v))).collect();
+    Some(Cursor(item))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cursor(pairs: &[(&str, &str)]) -> Cursor {
+        Cursor(pairs.iter().map(|(k, v)| ((*k).to_owned(), Value::S((*v).to_owned()))).collect())
+    }
+
+    fn query(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    const KEYS: [&str; 4] = ["pk", "sk", "gsi1pk", "gsi1sk"];
+
+    #[test]
+    fn a_cursor_round_trips_within_its_partition_only() {
+        let position = cursor(&[("pk", "ORDER#1"), ("sk", "ORDER"), ("gsi1pk", "CUSTOMER#a"), ("gsi1sk", "t#1")]);
+        let token = encode_cursor(&position);
+        let page = parse(&query(&[("cursor", &token), ("limit", "5")]), &KEYS, ("gsi1pk", "CUSTOMER#a")).unwrap();
+        assert_eq!(page, PageRequest { limit: 5, after: Some(position) });
+
+        let theirs = parse(&query(&[("cursor", &token)]), &KEYS, ("gsi1pk", "CUSTOMER#b")).unwrap_err();
+        assert_eq!(theirs.status, 422);
+        assert!(theirs.errors.unwrap().contains_key("cursor"));
+    }
+
+    #[test]
+    fn bad_limits_and_garbage_cursors_are_field_errors() {
+        for bad in ["0", "101", "-1", "ten"] {
+            let error = parse(&query(&[("limit", bad)]), &KEYS, ("gsi1pk", "x")).unwrap_err();
+            assert!(error.errors.unwrap().contains_key("limit"), "{bad}");
+        }
+        let extra = encode_cursor(&cursor(&[("gsi1pk", "x"), ("pk", "a"), ("sk", "b"), ("gsi1sk", "c"), ("z", "d")]));
+        for bad in ["!!", "e30", extra.as_str()] {
+            let error = parse(&query(&[("cursor", bad)]), &KEYS, ("gsi1pk", "x")).unwrap_err();
+            assert!(error.errors.unwrap().contains_key("cursor"), "{bad}");
+        }
+        assert_eq!(parse(&query(&[]), &KEYS, ("gsi1pk", "x")).unwrap(), PageRequest { limit: 20, after: None });
+    }
+}
