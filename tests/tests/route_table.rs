@@ -258,3 +258,13 @@ async fn every_route_enforces_its_role() {
         }
     }
 }
+
+#[test]
+fn the_readme_lists_every_http_route() {
+    let readme = repo_file("README.md");
+    for spec in FUNCTIONS {
+        if let Trigger::Http { method, path, .. } = spec.trigger {
+            assert!(readme.contains(&format!("`{method} {path}`")), "README.md lists `{method} {path}`");
+        }
+    }
+}
