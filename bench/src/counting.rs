@@ -1,0 +1,215 @@
+//! Port decorators that count every backend call, so the bench can say how many round trips an operation
+//! costs on each backend.
+
+use async_trait::async_trait;
+use shared::error::PortResult;
+use shared::ports::queue::{QueueAttributes, ReceivedMessage};
+use shared::ports::table::{Item, Key, Page, Query, TransactOp, Update};
+use shared::ports::{Cache, Condition, JobQueue, QueueRef, Table};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::Duration;
+
+#[derive(Default)]
+pub struct CallCounts {
+    gets: AtomicU64,
+    batch_gets: AtomicU64,
+    queries: AtomicU64,
+    transactions: AtomicU64,
+    writes: AtomicU64,
+    cache: AtomicU64,
+    queue_sends: AtomicU64,
+    queue_other: AtomicU64,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Snapshot {
+    pub gets: u64,
+    pub batch_gets: u64,
+    pub queries: u64,
+    pub transactions: u64,
+    pub single_writes: u64,
+    pub cache: u64,
+    pub queue_sends: u64,
+    pub queue_other: u64,
+}
+
+impl Snapshot {
+    pub fn since(&self, before: &Snapshot) -> Snapshot {
+        Snapshot {
+            gets: self.gets - before.gets,
+            batch_gets: self.batch_gets - before.batch_gets,
+            queries: self.queries - before.queries,
+            transactions: self.transactions - before.transactions,
+            single_writes: self.single_writes - before.single_writes,
+            cache: self.cache - before.cache,
+            queue_sends: self.queue_sends - before.queue_sends,
+            queue_other: self.queue_other - before.queue_other,
+        }
+    }
+
+    /// Every read round trip, spelled out: `2 (2 batch gets)`.
+    pub fn reads(&self) -> String {
+        let total = self.gets + self.batch_gets + self.queries;
+        let mut parts = Vec::new();
+        for (n, what) in [(self.batch_gets, "batch get"), (self.gets, "get"), (self.queries, "query")] {
+            if n > 0 {
+                parts.push(format!("{n} {what}{}", if n == 1 { "" } else { "s" }));
+            }
+        }
+        if parts.is_empty() { total.to_string() } else { format!("{total} ({})", parts.join(", ")) }
+    }
+
+    pub fn writes(&self) -> u64 {
+        self.single_writes
+    }
+}
+
+impl CallCounts {
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            gets: self.gets.load(Relaxed),
+            batch_gets: self.batch_gets.load(Relaxed),
+            queries: self.queries.load(Relaxed),
+            transactions: self.transactions.load(Relaxed),
+            single_writes: self.writes.load(Relaxed),
+            cache: self.cache.load(Relaxed),
+            queue_sends: self.queue_sends.load(Relaxed),
+            queue_other: self.queue_other.load(Relaxed),
+        }
+    }
+}
+
+pub struct CountingTable {
+    inner: Arc<dyn Table>,
+    counts: Arc<CallCounts>,
+}
+
+impl CountingTable {
+    pub fn new(inner: Arc<dyn Table>, counts: Arc<CallCounts>) -> Self {
+        Self { inner, counts }
+    }
+}
+
+#[async_trait]
+impl Table for CountingTable {
+    async fn get(&self, key: &Key) -> PortResult<Option<Item>> {
+        self.counts.gets.fetch_add(1, Relaxed);
+        self.inner.get(key).await
+    }
+    async fn get_many(&self, keys: &[Key]) -> PortResult<Vec<Item>> {
+        // One BatchGetItem per 100 keys.
+        self.counts.batch_gets.fetch_add(keys.len().div_ceil(100).max(1) as u64, Relaxed);
+        self.inner.get_many(keys).await
+    }
+    async fn put(&self, item: Item, condition: Option<Condition>) -> PortResult<()> {
+        self.counts.writes.fetch_add(1, Relaxed);
+        self.inner.put(item, condition).await
+    }
+    async fn update(&self, update: Update) -> PortResult<Item> {
+        self.counts.writes.fetch_add(1, Relaxed);
+        self.inner.update(update).await
+    }
+    async fn delete(&self, key: &Key, condition: Option<Condition>) -> PortResult<()> {
+        self.counts.writes.fetch_add(1, Relaxed);
+        self.inner.delete(key, condition).await
+    }
+    async fn transact(&self, ops: Vec<TransactOp>) -> PortResult<()> {
+        self.counts.transactions.fetch_add(1, Relaxed);
+        self.inner.transact(ops).await
+    }
+    async fn query(&self, query: Query) -> PortResult<Page> {
+        self.counts.queries.fetch_add(1, Relaxed);
+        self.inner.query(query).await
+    }
+    async fn ping(&self) -> PortResult<()> {
+        self.inner.ping().await
+    }
+}
+
+pub struct CountingCache {
+    inner: Arc<dyn Cache>,
+    counts: Arc<CallCounts>,
+}
+
+impl CountingCache {
+    pub fn new(inner: Arc<dyn Cache>, counts: Arc<CallCounts>) -> Self {
+        Self { inner, counts }
+    }
+
+    fn count(&self) {
+        self.counts.cache.fetch_add(1, Relaxed);
+    }
+}
+
+#[async_trait]
+impl Cache for CountingCache {
+    async fn get(&self, key: &str) -> PortResult<Option<String>> {
+        self.count();
+        self.inner.get(key).await
+    }
+    async fn set(&self, key: &str, value: &str, ttl: Option<Duration>) -> PortResult<()> {
+        self.count();
+        self.inner.set(key, value, ttl).await
+    }
+    async fn set_if_absent(&self, key: &str, value: &str, ttl: Duration) -> PortResult<bool> {
+        self.count();
+        self.inner.set_if_absent(key, value, ttl).await
+    }
+    async fn delete(&self, key: &str) -> PortResult<()> {
+        self.count();
+        self.inner.delete(key).await
+    }
+    async fn incr(&self, key: &str, by: i64, ttl: Option<Duration>) -> PortResult<i64> {
+        self.count();
+        self.inner.incr(key, by, ttl).await
+    }
+    async fn ttl(&self, key: &str) -> PortResult<Option<Duration>> {
+        self.count();
+        self.inner.ttl(key).await
+    }
+    async fn ping(&self) -> PortResult<()> {
+        self.inner.ping().await
+    }
+}
+
+pub struct CountingQueue {
+    inner: Arc<dyn JobQueue>,
+    counts: Arc<CallCounts>,
+}
+
+impl CountingQueue {
+    pub fn new(inner: Arc<dyn JobQueue>, counts: Arc<CallCounts>) -> Self {
+        Self { inner, counts }
+    }
+}
+
+#[async_trait]
+impl JobQueue for CountingQueue {
+    async fn send(&self, queue: QueueRef, body: &str, delay: Option<Duration>) -> PortResult<String> {
+        self.counts.queue_sends.fetch_add(1, Relaxed);
+        self.inner.send(queue, body, delay).await
+    }
+    async fn receive(
+        &self,
+        queue: QueueRef,
+        max: u32,
+        wait: Duration,
+        visibility: Duration,
+    ) -> PortResult<Vec<ReceivedMessage>> {
+        self.counts.queue_other.fetch_add(1, Relaxed);
+        self.inner.receive(queue, max, wait, visibility).await
+    }
+    async fn delete(&self, queue: QueueRef, receipt_handle: &str) -> PortResult<()> {
+        self.counts.queue_other.fetch_add(1, Relaxed);
+        self.inner.delete(queue, receipt_handle).await
+    }
+    async fn release(&self, queue: QueueRef, receipt_handle: &str, after: Duration) -> PortResult<()> {
+        self.counts.queue_other.fetch_add(1, Relaxed);
+        self.inner.release(queue, receipt_handle, after).await
+    }
+    async fn attributes(&self, queue: QueueRef) -> PortResult<QueueAttributes> {
+        self.counts.queue_other.fetch_add(1, Relaxed);
+        self.inner.attributes(queue).await
+    }
+}
