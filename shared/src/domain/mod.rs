@@ -22,7 +22,7 @@ pub use job::{Job, Priority};
 pub use order::{Order, OrderItem, OrderStatus, PaymentMethod, PaymentStatus, units_per_server};
 pub use plan::Plan;
 pub use server::{Server, ServerStatus};
-pub use wallet::{TransactionStatus, TransactionType, Wallet, WalletTransaction};
+pub use wallet::{CURRENCIES, TransactionStatus, TransactionType, Wallet, WalletTransaction};
 
 /// Money. Always `Decimal`, serialised as a string so no JSON or store layer rounds it through a float.
 pub type Money = rust_decimal::Decimal;

@@ -2,6 +2,9 @@ use super::{CustomerId, Money, OrderId, TransactionId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+/// The currencies orders and wallets may be in (the original's CreateOrderRequest list).
+pub const CURRENCIES: [&str; 6] = ["USD", "EUR", "GBP", "BTC", "XMR", "SOL"];
+
 /// One wallet per customer. `balance` only changes by atomic conditional updates in the store.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Wallet {

@@ -3,6 +3,7 @@
 
 use crate::app::AppContext;
 use crate::domain::{CustomerId, Order, OrderId, OrderItem};
+use crate::http::page::CursorScope;
 use crate::http::request::{body_text, idempotency_key, path_param, query};
 use crate::http::{ApiError, page, respond};
 use crate::services::orders::{self, CancelError, CreateOrderRequest, PlaceError};
@@ -68,7 +69,12 @@ pub async fn list(ctx: &AppContext, request: Request) -> Response<Body> {
     respond(ctx, request, "orders-list", |request, identity| async move {
         let customer = CustomerId(identity.subject);
         let partition = orders::order_page_partition(&customer);
-        let page = page::parse(&query(&request), &orders::ORDER_PAGE_KEYS, (orders::ORDER_PAGE_PARTITION, &partition))?;
+        let scope = CursorScope {
+            keys: &orders::ORDER_PAGE_KEYS,
+            partition: (orders::ORDER_PAGE_PARTITION, &partition),
+            sort_prefix: None,
+        };
+        let page = page::parse(&query(&request), scope)?;
         Ok(orders::list(ctx, &customer, page.limit, page.after).await?)
     })
     .await

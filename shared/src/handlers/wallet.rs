@@ -3,6 +3,7 @@
 
 use crate::app::AppContext;
 use crate::domain::CustomerId;
+use crate::http::page::CursorScope;
 use crate::http::request::{body_text, idempotency_key, path_param, query};
 use crate::http::{ApiError, page, respond};
 use crate::services::wallet::{self, CreditError, CreditRequest};
@@ -16,7 +17,13 @@ pub async fn get(ctx: &AppContext, request: Request) -> Response<Body> {
     respond(ctx, request, "wallet-get", |request, identity| async move {
         let customer = CustomerId(identity.subject);
         let partition = keys::wallet_transaction_partition(&customer);
-        let page = page::parse(&query(&request), &TRANSACTION_PAGE_KEYS, ("pk", &partition))?;
+        // A forged position outside the transaction list (sk `PROFILE`) would be refused by DynamoDB as a 500.
+        let scope = CursorScope {
+            keys: &TRANSACTION_PAGE_KEYS,
+            partition: ("pk", &partition),
+            sort_prefix: Some(("sk", keys::WALLET_TRANSACTION_PREFIX)),
+        };
+        let page = page::parse(&query(&request), scope)?;
         Ok(wallet::view(ctx, &customer, page.limit, page.after).await?)
     })
     .await

@@ -31,13 +31,20 @@ pub fn encode_cursor(cursor: &Cursor) -> String {
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(&attributes).unwrap_or_default())
 }
 
-/// Parses `limit` and `cursor` from the query. `allowed` are the key attributes of the queried index; the
-/// cursor must carry exactly those, and `partition.0` must equal `partition.1`.
-pub fn parse(
-    query: &HashMap<String, String>,
-    allowed: &[&str],
-    partition: (&str, &str),
-) -> Result<PageRequest, ApiError> {
+/// Where a list's positions can lie: the cursor must carry exactly `keys` (the key attributes of the queried
+/// index), name the caller's partition, and (for a query with a sort-key condition) have a sort key inside it —
+/// DynamoDB rejects a start key outside the query's range with an error, which must not become a 500.
+#[derive(Debug, Clone, Copy)]
+pub struct CursorScope<'a> {
+    pub keys: &'a [&'a str],
+    /// (attribute, the caller's value).
+    pub partition: (&'a str, &'a str),
+    /// (sort attribute, the prefix every position's value starts with).
+    pub sort_prefix: Option<(&'a str, &'a str)>,
+}
+
+/// Parses `limit` and `cursor` from the query; a cursor outside `scope` is a 422 on `cursor`.
+pub fn parse(query: &HashMap<String, String>, scope: CursorScope<'_>) -> Result<PageRequest, ApiError> {
     let mut errors = FieldErrors::new();
     let limit = match query.get("limit").map(|l| l.trim().parse::<usize>()) {
         None => DEFAULT_LIMIT,
@@ -49,7 +56,7 @@ pub fn parse(
     };
     let after = match query.get("cursor").filter(|c| !c.is_empty()) {
         None => None,
-        Some(token) => match decode_cursor(token, allowed, partition) {
+        Some(token) => match decode_cursor(token, scope) {
             Some(cursor) => Some(cursor),
             None => {
                 errors.entry("cursor".into()).or_default().push("is not a cursor this list gave out".into());
@@ -63,11 +70,17 @@ pub fn parse(
     Ok(PageRequest { limit, after })
 }
 
-fn decode_cursor(token: &str, allowed: &[&str], partition: (&str, &str)) -> Option<Cursor> {
+fn decode_cursor(token: &str, scope: CursorScope<'_>) -> Option<Cursor> {
     let bytes = URL_SAFE_NO_PAD.decode(token.trim_end_matches('=')).ok()?;
     let attributes: BTreeMap<String, String> = serde_json::from_slice(&bytes).ok()?;
-    let names_match = attributes.len() == allowed.len() && allowed.iter().all(|a| attributes.contains_key(*a));
-    if !names_match || attributes.get(partition.0).map(String::as_str) != Some(partition.1) {
+    let names_match = attributes.len() == scope.keys.len() && scope.keys.iter().all(|a| attributes.contains_key(*a));
+    let (partition, caller) = scope.partition;
+    if !names_match || attributes.get(partition).map(String::as_str) != Some(caller) {
+        return None;
+    }
+    if let Some((sort, prefix)) = scope.sort_prefix
+        && !attributes.get(sort).is_some_and(|value| value.starts_with(prefix))
+    {
         return None;
     }
     let item: Item = attributes.into_iter().map(|(k, v)| (k, Value::S(v))).collect();
@@ -88,29 +101,38 @@ mod tests {
 
     const KEYS: [&str; 4] = ["pk", "sk", "gsi1pk", "gsi1sk"];
 
+    fn scope(partition: &str) -> CursorScope<'_> {
+        CursorScope { keys: &KEYS, partition: ("gsi1pk", partition), sort_prefix: None }
+    }
+
     #[test]
     fn a_cursor_round_trips_within_its_partition_only() {
         let position = cursor(&[("pk", "ORDER#1"), ("sk", "ORDER"), ("gsi1pk", "CUSTOMER#a"), ("gsi1sk", "t#1")]);
         let token = encode_cursor(&position);
-        let page = parse(&query(&[("cursor", &token), ("limit", "5")]), &KEYS, ("gsi1pk", "CUSTOMER#a")).unwrap();
+        let page = parse(&query(&[("cursor", &token), ("limit", "5")]), scope("CUSTOMER#a")).unwrap();
         assert_eq!(page, PageRequest { limit: 5, after: Some(position) });
 
-        let theirs = parse(&query(&[("cursor", &token)]), &KEYS, ("gsi1pk", "CUSTOMER#b")).unwrap_err();
+        let theirs = parse(&query(&[("cursor", &token)]), scope("CUSTOMER#b")).unwrap_err();
         assert_eq!(theirs.status, 422);
         assert!(theirs.errors.unwrap().contains_key("cursor"));
+
+        let in_range = CursorScope { sort_prefix: Some(("gsi1sk", "t#")), ..scope("CUSTOMER#a") };
+        assert!(parse(&query(&[("cursor", &token)]), in_range).is_ok());
+        let elsewhere = CursorScope { sort_prefix: Some(("gsi1sk", "WTX#")), ..scope("CUSTOMER#a") };
+        assert!(parse(&query(&[("cursor", &token)]), elsewhere).unwrap_err().errors.unwrap().contains_key("cursor"));
     }
 
     #[test]
     fn bad_limits_and_garbage_cursors_are_field_errors() {
         for bad in ["0", "101", "-1", "ten"] {
-            let error = parse(&query(&[("limit", bad)]), &KEYS, ("gsi1pk", "x")).unwrap_err();
+            let error = parse(&query(&[("limit", bad)]), scope("x")).unwrap_err();
             assert!(error.errors.unwrap().contains_key("limit"), "{bad}");
         }
         let extra = encode_cursor(&cursor(&[("gsi1pk", "x"), ("pk", "a"), ("sk", "b"), ("gsi1sk", "c"), ("z", "d")]));
         for bad in ["!!", "e30", extra.as_str()] {
-            let error = parse(&query(&[("cursor", bad)]), &KEYS, ("gsi1pk", "x")).unwrap_err();
+            let error = parse(&query(&[("cursor", bad)]), scope("x")).unwrap_err();
             assert!(error.errors.unwrap().contains_key("cursor"), "{bad}");
         }
-        assert_eq!(parse(&query(&[]), &KEYS, ("gsi1pk", "x")).unwrap(), PageRequest { limit: 20, after: None });
+        assert_eq!(parse(&query(&[]), scope("x")).unwrap(), PageRequest { limit: 20, after: None });
     }
 }

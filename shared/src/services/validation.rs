@@ -24,8 +24,15 @@ pub fn report_errors(report: &garde::Report) -> FieldErrors {
 
 /// Parses a JSON body into `T`; the error names the field whose value had the wrong type.
 pub fn parse_json<T: DeserializeOwned>(body: &str) -> Result<T, FieldErrors> {
+    // Every request body is a JSON object. serde's derived structs would also read an array positionally
+    // (`["Zoe"]` as a name), which no client means.
+    if !body.trim_start().starts_with('{') {
+        let mut errors = FieldErrors::new();
+        add_error(&mut errors, "body", "must be a JSON object");
+        return Err(errors);
+    }
     let mut deserializer = serde_json::Deserializer::from_str(body);
-    serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
         let field = match e.path().to_string().as_str() {
             // "?" is serde_path_to_error's position inside a body that is not JSON at all.
             "." | "" | "?" => "body".to_owned(),
@@ -34,5 +41,22 @@ pub fn parse_json<T: DeserializeOwned>(body: &str) -> Result<T, FieldErrors> {
         let mut errors = FieldErrors::new();
         add_error(&mut errors, &field, format!("is not valid: {}", e.inner()));
         errors
-    })
+    })?;
+    // Text after the value (`{..} trailing`, or a second object) makes the body not JSON: refused, not half-read.
+    deserializer.end().map_err(|e| {
+        let mut errors = FieldErrors::new();
+        add_error(&mut errors, "body", format!("is not valid: {e}"));
+        errors
+    })?;
+    Ok(value)
+}
+
+/// A garde rule for an optional field that, when present, must be one of `allowed`.
+pub fn one_of(allowed: &'static [&'static str]) -> impl FnOnce(&Option<String>, &()) -> garde::Result {
+    move |value, _| match value {
+        Some(v) if !allowed.contains(&v.as_str()) => {
+            Err(garde::Error::new(format!("must be one of: {}", allowed.join(", "))))
+        }
+        _ => Ok(()),
+    }
 }

@@ -2,12 +2,12 @@
 //! /admin/customers/{id}/wallet/credit`), a deposit with a reason, recorded with the admin who made it.
 
 use crate::app::AppContext;
-use crate::domain::{CustomerId, DomainEvent, Money, TransactionType, Wallet, WalletTransaction};
+use crate::domain::{CURRENCIES, CustomerId, DomainEvent, Money, TransactionType, Wallet, WalletTransaction};
 use crate::error::PortError;
 use crate::http::FieldErrors;
 use crate::ports::table::Cursor;
 use crate::services::events::publish;
-use crate::services::validation::{add_error, parse_json, report_errors};
+use crate::services::validation::{add_error, one_of, parse_json, report_errors};
 use crate::store::new_wallet_transaction;
 use garde::Validate;
 use rust_decimal::Decimal;
@@ -53,7 +53,7 @@ pub struct CreditRequest {
     pub amount: Option<Decimal>,
     #[garde(required, length(chars, min = 3, max = 500))]
     pub reason: Option<String>,
-    #[garde(skip)]
+    #[garde(custom(one_of(&CURRENCIES)))]
     pub currency: Option<String>,
 }
 
@@ -70,6 +70,7 @@ impl CreditRequest {
     pub fn parse(body: &str) -> Result<CreditRequest, FieldErrors> {
         let mut request: CreditRequest = parse_json(body)?;
         request.reason = request.reason.map(|r| r.trim().to_owned());
+        request.currency = request.currency.map(|c| c.trim().to_uppercase());
         request.validate().map_err(|r| report_errors(&r))?;
         Ok(request)
     }
@@ -182,5 +183,8 @@ mod tests {
         assert_eq!(field_of(r#"{"amount":"ten","reason":"bank transfer"}"#), Some(vec!["amount".into()]));
         assert_eq!(field_of(r#"{"amount":"10","reason":"  "}"#), Some(vec!["reason".into()]));
         assert_eq!(field_of(r#"{"amount":"10"}"#), Some(vec!["reason".into()]));
+        assert_eq!(field_of(r#"{"amount":"10","reason":"abc","currency":"x y"}"#), Some(vec!["currency".into()]));
+        assert_eq!(field_of(r#"{"amount":"10","reason":"abc","currency":"eur"}"#), None);
+        assert_eq!(field_of(r#"["10","abc"]"#), Some(vec!["body".into()]));
     }
 }

@@ -3,9 +3,9 @@
 //! 1..=12 (default 1); `payment_method` wallet|stripe|paypal|nowpayments; `currency` USD|EUR|GBP|BTC|XMR|SOL
 //! (default USD); `notes` at most 500 characters; optional `coupon_code`.
 
-use crate::domain::{PaymentMethod, PlanId, ServerId};
+use crate::domain::{CURRENCIES, PaymentMethod, PlanId, ServerId};
 use crate::http::FieldErrors;
-use crate::services::validation::{add_error, parse_json, report_errors};
+use crate::services::validation::{add_error, one_of, parse_json, report_errors};
 use garde::Validate;
 use serde::Deserialize;
 
@@ -34,22 +34,12 @@ pub struct CreateOrderRequest {
     pub duration: Option<i64>,
     #[garde(required, custom(one_of(&["wallet", "stripe", "paypal", "nowpayments"])))]
     pub payment_method: Option<String>,
-    #[garde(custom(one_of(&["USD", "EUR", "GBP", "BTC", "XMR", "SOL"])))]
+    #[garde(custom(one_of(&CURRENCIES)))]
     pub currency: Option<String>,
     #[garde(length(chars, max = 500))]
     pub notes: Option<String>,
     #[garde(length(min = 1, max = 50))]
     pub coupon_code: Option<String>,
-}
-
-/// An optional field that, when present, must be one of `allowed`.
-fn one_of(allowed: &'static [&'static str]) -> impl FnOnce(&Option<String>, &()) -> garde::Result {
-    move |value, _| match value {
-        Some(v) if !allowed.contains(&v.as_str()) => {
-            Err(garde::Error::new(format!("must be one of: {}", allowed.join(", "))))
-        }
-        _ => Ok(()),
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
