@@ -62,7 +62,16 @@ start() {
 stop() {
   for name in moto redis; do
     if [ -f "$STATE/$name.pid" ]; then
-      kill "$(cat "$STATE/$name.pid")" 2>/dev/null || true
+      local pid
+      pid=$(cat "$STATE/$name.pid")
+      kill "$pid" 2>/dev/null || true
+      # Wait for the exit: a `start` right after would otherwise find the dying server still answering, skip
+      # starting its own, and lose it a moment later.
+      for _ in $(seq 1 100); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+      done
+      kill -9 "$pid" 2>/dev/null || true
       rm -f "$STATE/$name.pid"
       echo "[services] $name stopped"
     fi
