@@ -154,6 +154,7 @@ async fn orders_are_placed_for_the_caller_with_the_right_status_for_each_refusal
     assert_eq!(reply.body["data"]["items"].as_array().unwrap().len(), 1);
     assert_eq!(reply.body["data"]["replayed"], false);
     assert_eq!(ctx.stores.wallets.get(&buyer).await.unwrap().unwrap().balance, dec("5"));
+    assert_eq!(ctx.stores.customers.get(&buyer).await.unwrap().unwrap().total_paid, dec("20"), "kept by checkout");
 
     // A short wallet: 400 with what it would take.
     let reply = create(&app, &caller, single(&shop, 1)).await;
@@ -179,6 +180,19 @@ async fn orders_are_placed_for_the_caller_with_the_right_status_for_each_refusal
         create(&app, &rich, json!({"server_id": down.id, "plan_id": plan.id, "payment_method": "wallet"})).await;
     assert_eq!((reply.status, &reply.body["error_code"]), (400, &json!("server_unavailable")), "{}", reply.body);
     assert_eq!(reply.body["message"], "Server is not available");
+
+    // A token whose customer has no profile (but, say, a wallet) buys nothing: 404, nothing held or charged.
+    let ghost = CustomerId::generate();
+    let now = ctx.clock.now();
+    let wallet = Wallet { customer_id: ghost.clone(), balance: Decimal::ZERO, currency: "USD".into(), updated_at: now };
+    ctx.stores.wallets.open(&wallet).await.unwrap();
+    let deposit =
+        shared::store::new_wallet_transaction(&ghost, TransactionType::Deposit, dec("50"), "dep-ghost", "t", now);
+    ctx.stores.wallets.apply(&deposit, now).await.unwrap();
+    let reply = create(&app, &Caller::customer(&ghost), single(&shop, 1)).await;
+    assert_eq!((reply.status, &reply.body["message"]), (404, &json!("Customer not found.")), "{}", reply.body);
+    assert_eq!(ctx.stores.wallets.get(&ghost).await.unwrap().unwrap().balance, dec("50"));
+    assert!(ctx.stores.customers.get(&ghost).await.unwrap().is_none(), "no partial profile is created");
 
     // Errors never leak internals and always carry the envelope.
     for field in ["request_id", "timestamp", "message"] {
@@ -377,6 +391,7 @@ async fn cancelling_refunds_releases_capacity_and_gives_the_coupon_back(app: Tes
     let server = ctx.stores.catalog.server(&shop.server.id).await.unwrap().unwrap();
     assert_eq!((server.free_slots, server.held_clients, server.active_clients), (5, 0, 0));
     assert_eq!(ctx.stores.coupons.get("ONCE10").await.unwrap().unwrap().used_count, 0);
+    assert_eq!(ctx.stores.customers.get(&buyer).await.unwrap().unwrap().total_paid, Decimal::ZERO);
     let stored = ctx.stores.orders.get(&OrderId(id.clone())).await.unwrap().unwrap();
     assert_eq!(stored.order_status, OrderStatus::Cancelled);
 

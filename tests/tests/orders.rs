@@ -15,6 +15,7 @@ integration_tests::on_both_backends!(
     a_wallet_order_is_priced_charged_held_and_queued_for_provisioning,
     every_failed_condition_is_the_right_refusal,
     an_idempotency_key_returns_the_first_order,
+    a_retry_after_a_lost_follow_up_gets_the_order_provisioned_once,
     coupons_apply_once_per_customer_when_so_marked,
     two_hundred_buyers_race_for_fifty_slots,
     a_wallet_that_affords_ten_orders_places_exactly_ten,
@@ -262,4 +263,107 @@ async fn a_coupon_limited_to_five_uses_is_used_exactly_five_times(app: TestApp) 
     }
     assert_eq!(used, 5);
     assert_eq!(ctx.stores.coupons.get("FIVE").await.unwrap().unwrap().used_count, 5);
+}
+
+/// A queue that is down for sends (what a request that dies right after its commit looks like from outside).
+struct QueueDownForSends(std::sync::Arc<dyn shared::ports::JobQueue>);
+
+#[async_trait::async_trait]
+impl shared::ports::JobQueue for QueueDownForSends {
+    async fn send(&self, _: QueueRef, _: &str, _: Option<std::time::Duration>) -> shared::error::PortResult<String> {
+        Err(shared::error::PortError::unavailable(shared::error::Backend::Queue, "down for the test"))
+    }
+    async fn receive(
+        &self,
+        queue: QueueRef,
+        max: u32,
+        wait: std::time::Duration,
+        visibility: std::time::Duration,
+    ) -> shared::error::PortResult<Vec<shared::ports::ReceivedMessage>> {
+        self.0.receive(queue, max, wait, visibility).await
+    }
+    async fn delete(&self, queue: QueueRef, receipt: &str) -> shared::error::PortResult<()> {
+        self.0.delete(queue, receipt).await
+    }
+    async fn release(
+        &self,
+        queue: QueueRef,
+        receipt: &str,
+        after: std::time::Duration,
+    ) -> shared::error::PortResult<()> {
+        self.0.release(queue, receipt, after).await
+    }
+    async fn attributes(&self, queue: QueueRef) -> shared::error::PortResult<shared::ports::QueueAttributes> {
+        self.0.attributes(queue).await
+    }
+}
+
+async fn a_retry_after_a_lost_follow_up_gets_the_order_provisioned_once(app: TestApp) {
+    let ctx = &app.ctx;
+    let shop = shop(ctx, 10, "10.00").await;
+    let buyer = customer(ctx, "100").await;
+    // The first try commits, but none of its follow-ups (provisioning job, events, fact) leave.
+    let mut cut_off = ctx.clone();
+    cut_off.queue = std::sync::Arc::new(QueueDownForSends(ctx.queue.clone()));
+    let first = place(&cut_off, &buyer, order_of(&shop.plan, 1, 1), Some("retry-me")).await.unwrap();
+    let wait = if app.backend == integration_tests::Backend::Aws { 1 } else { 0 };
+    let jobs = |queue: Priority| {
+        ctx.queue.receive(
+            QueueRef::Main(queue),
+            10,
+            std::time::Duration::from_secs(wait),
+            std::time::Duration::from_secs(30),
+        )
+    };
+    assert!(jobs(Priority::High).await.unwrap().is_empty(), "nothing was sent");
+
+    // The client retries with the same key, twice: each replay sends the follow-ups again, under the same ids.
+    for _ in 0..2 {
+        let retry = place(ctx, &buyer, order_of(&shop.plan, 1, 1), Some("retry-me")).await.unwrap();
+        assert!(retry.replayed);
+        assert_eq!(retry.order.id, first.order.id);
+    }
+    let sent = jobs(Priority::High).await.unwrap();
+    let ids: std::collections::BTreeSet<String> =
+        sent.iter().map(|m| serde_json::from_str::<Job>(&m.body).unwrap().id.to_string()).collect();
+    assert_eq!(ids.len(), 1, "one provisioning job, sent twice under one id: {ids:?}");
+    for message in &sent {
+        ctx.queue
+            .release(QueueRef::Main(Priority::High), &message.receipt_handle, std::time::Duration::ZERO)
+            .await
+            .unwrap();
+    }
+    // The worker runs it once: the order completes with its one client, and no copy is left over.
+    let registry = shared::worker::JobRegistry::standard();
+    let mut outcomes = Vec::new();
+    loop {
+        let report = shared::worker::poll_once(
+            ctx,
+            &registry,
+            QueueRef::Main(Priority::High),
+            std::time::Duration::from_secs(wait),
+            std::time::Duration::from_secs(1),
+        )
+        .await
+        .unwrap();
+        if report.outcomes.is_empty() {
+            // A copy received while the other ran is handed back for later, not dropped: wait for it.
+            let attributes = ctx.queue.attributes(QueueRef::Main(Priority::High)).await.unwrap();
+            if attributes.visible + attributes.in_flight == 0 {
+                break;
+            }
+            app.pass(std::time::Duration::from_secs(1)).await;
+            continue;
+        }
+        outcomes.extend(report.outcomes.into_iter().map(|(_, o)| o));
+    }
+    let done = outcomes.iter().filter(|o| **o == shared::worker::MessageOutcome::Done).count();
+    assert_eq!(done, 1, "the copies are recognised as one job: {outcomes:?}");
+    assert!(outcomes.contains(&shared::worker::MessageOutcome::Duplicate), "{outcomes:?}");
+    let order = ctx.stores.orders.get(&first.order.id).await.unwrap().unwrap();
+    assert_eq!(order.order_status, OrderStatus::Completed);
+    assert_eq!(ctx.stores.clients.of_customer(&buyer, None).await.unwrap().len(), 1);
+    // A replay of a provisioned order sends nothing more.
+    place(ctx, &buyer, order_of(&shop.plan, 1, 1), Some("retry-me")).await.unwrap();
+    assert!(jobs(Priority::High).await.unwrap().is_empty());
 }

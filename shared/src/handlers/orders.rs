@@ -46,6 +46,7 @@ fn place_error(error: PlaceError) -> ApiError {
                 .with_field("required_amount", required)
                 .with_field("current_balance", balance)
         }
+        PlaceError::UnknownCustomer(_) => ApiError::not_found("Customer"),
         PlaceError::PaymentMethodUnavailable(method) => {
             let mut errors = crate::http::FieldErrors::new();
             let name =

@@ -3,8 +3,8 @@
 //! is logged loudly instead.
 
 use crate::app::AppContext;
-use crate::domain::{DomainEvent, OrderFact, Priority};
-use crate::worker::dispatch;
+use crate::domain::{DomainEvent, Job, JobId, OrderFact, Priority};
+use crate::worker::{dispatch, send};
 
 pub const EVENT_JOB: &str = "event.publish";
 pub const ORDER_FACT_JOB: &str = "analytics.order_placed";
@@ -20,12 +20,35 @@ pub async fn publish(ctx: &AppContext, event: DomainEvent) {
     }
 }
 
+/// `publish` under a job id derived from `key` (what happened, e.g. `order:<id>:placed`): sent twice — because
+/// it is unknown whether the first send happened — it is still delivered once, by the worker's processed-job
+/// record.
+pub async fn publish_once(ctx: &AppContext, key: &str, event: DomainEvent) {
+    let name = event.name();
+    let payload = match serde_json::to_value(&event) {
+        Ok(payload) => payload,
+        Err(error) => return tracing::error!(event = name, %error, "event not serialisable"),
+    };
+    let job =
+        Job { id: JobId(format!("event:{key}")), job_type: EVENT_JOB.into(), payload, dispatched_at: ctx.clock.now() };
+    if let Err(error) = send(&*ctx.queue, &job, Priority::Notifications).await {
+        tracing::error!(event = name, %error, "event not published");
+    }
+}
+
+/// Sends the analytics fact of an order, once per order however often it is sent.
 pub async fn record_fact(ctx: &AppContext, fact: &OrderFact) {
     let payload = match serde_json::to_value(fact) {
         Ok(payload) => payload,
         Err(error) => return tracing::error!(%error, "order fact not serialisable"),
     };
-    if let Err(error) = dispatch(&*ctx.queue, &*ctx.clock, ORDER_FACT_JOB, payload, Priority::Analytics).await {
+    let job = Job {
+        id: JobId(format!("fact:order:{}", fact.order_id)),
+        job_type: ORDER_FACT_JOB.into(),
+        payload,
+        dispatched_at: ctx.clock.now(),
+    };
+    if let Err(error) = send(&*ctx.queue, &job, Priority::Analytics).await {
         tracing::error!(order_id = %fact.order_id, %error, "order fact not sent");
     }
 }

@@ -1,8 +1,12 @@
 use super::{codec, keys};
 use crate::domain::{Customer, CustomerId};
 use crate::error::PortResult;
-use crate::ports::table::{Condition, Table, TransactOp};
+use crate::ports::table::{Condition, Table, TransactOp, Update, UpdateAction};
+use rust_decimal::Decimal;
 use std::sync::Arc;
+
+/// Decimals the store does arithmetic on, kept as DynamoDB numbers.
+const NUMERIC: &[&str] = &["total_paid"];
 
 #[derive(Clone)]
 pub struct CustomerStore {
@@ -17,7 +21,7 @@ impl CustomerStore {
     /// Creates the customer; fails with a conflict when the id, username or e-mail is taken. The guards are
     /// written in the same transaction, so uniqueness holds under concurrency.
     pub async fn create(&self, customer: &Customer) -> PortResult<()> {
-        let mut item = codec::encode(customer, &[])?;
+        let mut item = codec::encode(customer, NUMERIC)?;
         item.extend(keys::customer(&customer.id).to_item());
         let guard = |key: crate::ports::table::Key| {
             let mut item = key.to_item();
@@ -34,7 +38,17 @@ impl CustomerStore {
     }
 
     pub async fn get(&self, id: &CustomerId) -> PortResult<Option<Customer>> {
-        self.table.get(&keys::customer(id)).await?.map(|i| codec::decode(i, &[])).transpose()
+        self.table.get(&keys::customer(id)).await?.map(|i| codec::decode(i, NUMERIC)).transpose()
+    }
+
+    /// Adds `delta` to the customer's paid total (negative for a refund), inside the checkout or cancellation
+    /// transaction; fails when the customer has no profile, so a total is never kept for nobody.
+    pub fn add_paid_op(&self, customer: &CustomerId, delta: Decimal) -> TransactOp {
+        TransactOp::Update(Update {
+            key: keys::customer(customer),
+            actions: vec![UpdateAction::Add("total_paid".into(), delta)],
+            condition: Some(Condition::Exists),
+        })
     }
 }
 

@@ -44,6 +44,7 @@ pub async fn cancel(ctx: &AppContext, customer: &CustomerId, order_id: &OrderId)
     for (server, units) in units_per_server(&lines) {
         ops.push(ctx.stores.catalog.release_op(&server, units));
     }
+    ops.push(ctx.stores.customers.add_paid_op(customer, -order.grand_amount));
     let refund = (order.grand_amount > Money::ZERO).then(|| {
         let mut refund = new_wallet_transaction(
             customer,

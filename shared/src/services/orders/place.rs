@@ -10,11 +10,11 @@ use crate::domain::*;
 use crate::error::PortError;
 use crate::http::FieldErrors;
 use crate::ports::table::{Item, Key, TransactOp};
-use crate::services::events::{publish, record_fact};
+use crate::services::events::{publish_once, record_fact};
 use crate::services::provisioning::PROVISION_JOB;
 use crate::services::validation::add_error;
 use crate::store::{decode, keys, new_wallet_transaction, transact_with_retry};
-use crate::worker::dispatch;
+use crate::worker::send;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 
@@ -36,6 +36,9 @@ pub enum PlaceError {
     NoCapacity(ServerId),
     #[error("the wallet holds {balance}, the order costs {required}")]
     InsufficientFunds { required: Money, balance: Money },
+    /// The caller's token names no customer profile (deleted, or never completed sign-up).
+    #[error("customer {0} has no profile")]
+    UnknownCustomer(CustomerId),
     #[error("payment method {0:?} is not available")]
     PaymentMethodUnavailable(PaymentMethod),
     #[error("the wallet is in {wallet}, the order in {order}")]
@@ -54,6 +57,7 @@ fn invalid(field: &str, message: &str) -> PlaceError {
 #[derive(Debug, Clone, PartialEq)]
 enum Cause {
     Capacity(ServerId),
+    Customer,
     Wallet,
     Coupon,
     CouponOncePerCustomer,
@@ -215,15 +219,9 @@ pub async fn place_as(
     for (server_id, quantity) in &per_server {
         ops.push((Cause::Capacity(server_id.clone()), ctx.stores.catalog.hold_op(server_id, *quantity)));
     }
-    let mut debit = new_wallet_transaction(
-        customer,
-        TransactionType::Debit,
-        quote.total,
-        order.order_number.clone(),
-        format!("Order {}", order.order_number),
-        now,
-    );
-    debit.order_id = Some(order_id.clone());
+    // The paid total that loyalty tiers derive from: kept here, once per order, in the same transaction.
+    ops.push((Cause::Customer, ctx.stores.customers.add_paid_op(customer, quote.total)));
+    let debit = order_debit(&order);
     for (i, op) in ctx.stores.wallets.transaction_ops(&debit, now)?.into_iter().enumerate() {
         ops.push((if i == 0 { Cause::Wallet } else { Cause::Other }, op));
     }
@@ -255,31 +253,63 @@ pub async fn place_as(
         Err(e) => return Err(e.into()),
     }
 
-    // Provisioning happens in the worker. A failed send leaves a paid `new` order, which the operator sees
-    // (orders by status) and re-dispatches; the error is logged for the alarm.
-    let payload = serde_json::json!({ "order_id": order_id });
-    if let Err(error) = dispatch(&*ctx.queue, &*ctx.clock, PROVISION_JOB, payload, Priority::High).await {
-        tracing::error!(order_id = %order_id, %error, "provisioning job not dispatched");
-    }
-    announce(ctx, &order, &items, &debit).await;
+    follow_up(ctx, &order, &items).await;
     Ok(Placed { order, items, replayed: false })
+}
+
+/// The wallet debit paying for `order`. Its id derives from the order, so the debit's event can be rebuilt for
+/// a replayed order without reading the wallet.
+fn order_debit(order: &Order) -> WalletTransaction {
+    let mut debit = new_wallet_transaction(
+        &order.customer_id,
+        TransactionType::Debit,
+        order.grand_amount,
+        order.order_number.clone(),
+        format!("Order {}", order.order_number),
+        order.created_at,
+    );
+    debit.id = TransactionId(uuid::Uuid::new_v5(&DEBIT_NAMESPACE, order.id.as_str().as_bytes()).to_string());
+    debit.order_id = Some(order.id.clone());
+    debit
+}
+
+const DEBIT_NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x1000_7072_6f78_7900_8000_0000_0000_0002);
+
+/// What follows a committed order: the provisioning job (to the `high` queue), its events and its analytics
+/// fact. Each is sent under an id derived from the order, so a replay that cannot know whether the first
+/// request got this far (it may have died right after the commit) sends them again and the worker still runs
+/// each once. A failed send leaves a paid `new` order, which a retry with the same key or the operator (orders
+/// by status) sends again; the error is logged for the alarm.
+async fn follow_up(ctx: &AppContext, order: &Order, items: &[OrderItem]) {
+    let provision = Job {
+        id: JobId(format!("provision:{}", order.id)),
+        job_type: PROVISION_JOB.into(),
+        payload: serde_json::json!({ "order_id": order.id }),
+        dispatched_at: ctx.clock.now(),
+    };
+    if let Err(error) = send(&*ctx.queue, &provision, Priority::High).await {
+        tracing::error!(order_id = %order.id, %error, "provisioning job not dispatched");
+    }
+    announce(ctx, order, items, &order_debit(order)).await;
 }
 
 /// The events and the analytics fact of a new order.
 async fn announce(ctx: &AppContext, order: &Order, items: &[OrderItem], debit: &WalletTransaction) {
-    publish(
+    publish_once(
         ctx,
+        &format!("order:{}:placed", order.id),
         DomainEvent::OrderStatusChanged {
             order_id: order.id.clone(),
             customer_id: order.customer_id.clone(),
             old_status: None,
-            new_status: order.order_status,
+            new_status: OrderStatus::New,
             timestamp: order.created_at,
         },
     )
     .await;
-    publish(
+    publish_once(
         ctx,
+        &format!("order:{}:debited", order.id),
         DomainEvent::WalletBalanceChanged {
             customer_id: order.customer_id.clone(),
             transaction_id: debit.id.clone(),
@@ -320,6 +350,7 @@ async fn explain_conflict(
             Some(s) if s.status == ServerStatus::Up => PlaceError::NoCapacity(server),
             _ => PlaceError::ServerUnavailable(server),
         },
+        Cause::Customer => PlaceError::UnknownCustomer(customer.clone()),
         Cause::Wallet => {
             let balance = ctx.stores.wallets.get(customer).await?.map(|w| w.balance).unwrap_or_default();
             PlaceError::InsufficientFunds { required, balance }
@@ -340,5 +371,9 @@ pub async fn replay(ctx: &AppContext, customer: &CustomerId, key: &str) -> Resul
         return Ok(None);
     };
     let items = ctx.stores.orders.lines(&order_id).await?;
+    // Still `new`: the first request may have died between its commit and its follow-ups.
+    if order.order_status == OrderStatus::New {
+        follow_up(ctx, &order, &items).await;
+    }
     Ok(Some(Placed { order, items, replayed: true }))
 }
