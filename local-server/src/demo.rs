@@ -1,17 +1,47 @@
-//! The demo data set of the local run: customers, wallets, servers in several locations, plans and about
-//! 90 days of orders with a realistic shape (growth, weekly rhythm, evening peaks, failed and pending
-//! payments, disputes), their clients and wallet movements. Deterministic for a seed.
+//! The demo data set of the local run: customers, servers in several locations, plans, coupons and 90 days
+//! (`--demo-days`) of trade with a realistic shape (growth, weekly rhythm, evening peaks) — played through the
+//! system's own code paths, at the moment each thing happens. Deterministic for a seed (and a start time).
 //!
-//! Written through the repositories, so it lands in whichever backend the server runs on. (Once the order
-//! placement of the front-door issue exists, orders will be placed through it instead.)
+//! The catalog (servers, plans, coupons) and the customers are written through the repositories: no service
+//! creates them yet. Everything else goes through the services the HTTP routes and workers run:
+//! - money enters wallets as admin credits (`services::wallet::credit`), sized to what the customer is about to
+//!   buy — card and crypto gateways are not connected, so that is how wallets are funded today;
+//! - every order is placed by `services::orders::place_as` (ids drawn from the seed), which holds capacity,
+//!   debits the wallet and queues the provisioning job; a refused placement (sold-out or paused server) makes
+//!   the customer pick another plan;
+//! - a few customers cancel at once with `services::orders::cancel` (refund, capacity released);
+//! - the queue worker (`worker::poll_once` with the standard job registry) then runs the queued jobs:
+//!   provisioning creates the clients on the simulated panels and completes the order, events reach the
+//!   customers' feeds and the analytics counters count the sale;
+//! - a few panel outages (`MemoryPanel::set_reachable`) make provisioning fail to its last attempt, so the
+//!   orders placed on those servers meanwhile end in dispute with their capacity given back.
+//!
+//! So every order is `completed`, `cancelled` (refunded) or `dispute`, and server counters, wallets and
+//! statistics agree with the orders because the same code wrote them. Statuses no path produces for wallet
+//! orders (failed or pending payments) do not occur. No path expires clients yet, so clients whose term ended
+//! stay active and keep their capacity, as they would in the deployed system.
+//!
+//! On `--backend aws` the emulators now and then time out: the demo retries as a careful client would
+//! (placements with an idempotency key; a retry that finds the first try's order still `new` has placement send
+//! its provisioning job and events again, which the worker runs once).
+//!
+//! Time: the demo runs on [`DemoClock`], the process clock of the local run, which it sets to each moment of
+//! the history it replays (so order dates, wallet movements, completion times, TTLs and queue timestamps are
+//! from then), and gives back to the wall clock when it is done — before the server takes any request.
 
-use chrono::{Datelike, Duration, Timelike};
+use chrono::{DateTime, Datelike, Duration, Timelike, Utc};
 use rust_decimal::Decimal;
+use shared::adapters::memory::MemoryPanel;
 use shared::app::AppContext;
+use shared::clock::Clock;
 use shared::domain::*;
-use shared::error::PortResult;
-use shared::store::new_wallet_transaction;
-use std::collections::HashMap;
+use shared::error::{PortError, PortResult};
+use shared::ports::QueueRef;
+use shared::services::orders::{CancelError, OrderLine, PlaceError, ValidOrder, cancel, place_as};
+use shared::services::wallet::{CreditError, CreditRequest, credit};
+use shared::worker::{JobRegistry, poll_once};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 
 const LOCATIONS: [(&str, &str); 8] = [
     ("Frankfurt", "DE"),
@@ -41,22 +71,170 @@ const LOCALES: [(&str, &str); 6] = [
     ("zh", "Asia/Shanghai"),
 ];
 
+/// Days of history of the embedded default.
+pub const DAYS: u32 = 90;
+/// The admin who records the customers' deposits (the subject of the local admin token).
+const ADMIN: &str = "local-admin";
+/// Panel outages: (server index, when in the window (percent), hour it starts, hours it lasts). Orders placed on
+/// that server meanwhile cannot be provisioned and end in dispute.
+const OUTAGES: [(usize, i64, u32, i64); 4] = [(1, 25, 16, 30), (6, 57, 7, 30), (3, 71, 18, 30), (10, 86, 15, 30)];
+/// Share of orders the customer cancels before provisioning starts.
+const CANCEL_SHARE: f64 = 0.04;
+/// A first-order coupon, once per customer.
+const WELCOME: &str = "WELCOME10";
+/// A limited promotion: 5 off orders of 20 or more, 30 uses, during the first two thirds of the window.
+const PROMO: &str = "SPRING5";
+
 #[derive(Debug, Default, Clone, PartialEq, serde::Serialize)]
 pub struct DemoSummary {
     pub customers: usize,
     pub servers: usize,
     pub plans: usize,
+    /// Every order placed, whatever became of it.
     pub orders: usize,
+    pub completed: usize,
+    pub cancelled: usize,
+    pub disputed: usize,
+    /// Placed but not provisioned yet (none once the worker has run).
+    pub in_progress: usize,
+    /// Active clients.
     pub clients: usize,
+    /// Orders still paid (completed or in dispute): refunded ones are not revenue.
     pub paid_revenue: Decimal,
+    /// Something to try by hand: the customer with the most money and a plan on a server with room.
+    pub try_it: Option<TryIt>,
 }
 
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct TryIt {
+    pub customer_id: CustomerId,
+    pub balance: Decimal,
+    pub server_id: ServerId,
+    pub plan_id: PlanId,
+}
+
+/// The process clock of the local run: the wall clock, except while the demo replays its history — then the
+/// moment being replayed. Every adapter and service of the local run reads time from it.
+#[derive(Debug, Default)]
+pub struct DemoClock {
+    replaying: Mutex<Option<DateTime<Utc>>>,
+}
+
+impl DemoClock {
+    /// Showing the wall clock.
+    pub fn wall() -> Self {
+        Self::default()
+    }
+
+    /// Stopped at `at` (tests: the same history every run).
+    #[cfg(test)]
+    pub fn stopped_at(at: DateTime<Utc>) -> Self {
+        Self { replaying: Mutex::new(Some(at)) }
+    }
+
+    fn state(&self) -> Option<DateTime<Utc>> {
+        *self.replaying.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn set(&self, state: Option<DateTime<Utc>>) {
+        *self.replaying.lock().unwrap_or_else(|p| p.into_inner()) = state;
+    }
+}
+
+impl Clock for DemoClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.state().unwrap_or_else(Utc::now)
+    }
+}
+
+/// The demo's hold on the clock: only moves forward, and puts the clock back as it was when dropped.
+struct Replay<'a> {
+    clock: &'a DemoClock,
+    before: Option<DateTime<Utc>>,
+}
+
+impl<'a> Replay<'a> {
+    fn start(clock: &'a DemoClock, at: DateTime<Utc>) -> Self {
+        let before = clock.state();
+        clock.set(Some(at));
+        Self { clock, before }
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// To `at`, or nowhere when that is already past (things replayed just before took some time).
+    fn go_to(&self, at: DateTime<Utc>) {
+        self.clock.set(Some(at.max(self.now())));
+    }
+
+    fn pass(&self, by: Duration) {
+        self.clock.set(Some(self.now() + by));
+    }
+}
+
+impl Drop for Replay<'_> {
+    fn drop(&mut self) {
+        self.clock.set(self.before);
+    }
+}
+
+/// A UUIDv4 drawn from the seeded generator.
 fn id(rng: &mut fastrand::Rng) -> String {
-    uuid::Uuid::from_u128(rng.u128(..)).to_string()
+    uuid::Builder::from_random_bytes(rng.u128(..).to_le_bytes()).into_uuid().to_string()
 }
 
 fn money(cents: i64) -> Decimal {
     Decimal::new(cents, 2)
+}
+
+/// A failure worth another try: the backend did not answer in time or could not be reached. (The emulators of
+/// `--backend aws` do that now and then; the embedded backend never does.)
+fn transient(error: &PortError) -> bool {
+    matches!(error, PortError::Timeout { .. } | PortError::Unavailable { .. })
+}
+
+/// Calls `call` until it succeeds, fails for good, or has failed transiently `TRIES` times. What is retried is
+/// safe to repeat: placements and credits carry idempotency keys, the rest are reads, put-if-absent writes
+/// (see [`created`]) and cancellations (see [`Shop::purchase`]).
+async fn patiently<T, E, Fut>(mut call: impl FnMut() -> Fut, is_transient: impl Fn(&E) -> bool) -> Result<T, E>
+where
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
+    const TRIES: u32 = 5;
+    let mut tries = 1;
+    loop {
+        match call().await {
+            Err(error) if tries < TRIES && is_transient(&error) => {
+                tries += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(250 * u64::from(tries))).await;
+            }
+            result => return result,
+        }
+    }
+}
+
+/// A put-if-absent retried after a timeout may find its own first write: that is success.
+async fn created<Fut>(mut put: impl FnMut() -> Fut) -> PortResult<()>
+where
+    Fut: std::future::Future<Output = PortResult<()>>,
+{
+    let mut first = true;
+    patiently(
+        || {
+            let retry = !std::mem::take(&mut first);
+            let attempt = put();
+            async move {
+                match attempt.await {
+                    Err(PortError::Conflict { .. }) if retry => Ok(()),
+                    result => result,
+                }
+            }
+        },
+        transient,
+    )
+    .await
 }
 
 /// Orders per day: growing about 60 % over the window, quieter at weekends, with day-to-day noise.
@@ -81,13 +259,55 @@ fn hour(rng: &mut fastrand::Rng) -> u32 {
     23
 }
 
-pub async fn load(ctx: &AppContext, seed: u64) -> PortResult<DemoSummary> {
-    let mut rng = fastrand::Rng::with_seed(seed);
-    let now = ctx.clock.now();
-    let days: i64 = 90;
-    let start = now - Duration::days(days);
+/// What happens at a moment of the history.
+#[derive(Debug, Clone, Copy)]
+enum Happening {
+    /// Customer `i` signs up.
+    Signup(usize),
+    /// Somebody buys.
+    Purchase,
+    /// Server `i`'s panel stops answering, or answers again.
+    Panel(usize, bool),
+}
 
-    // Servers: two in the busiest locations; one paused, one down, so dashboards have something to flag.
+/// The shop being replayed.
+struct Shop<'a> {
+    ctx: AppContext,
+    replay: Replay<'a>,
+    rng: fastrand::Rng,
+    registry: JobRegistry,
+    panel: Arc<MemoryPanel>,
+    servers: Vec<Server>,
+    plans: Vec<Plan>,
+    customers: Vec<Customer>,
+    /// Indexes into `customers`, in order of signup.
+    signed_up: Vec<usize>,
+    has_ordered: HashSet<usize>,
+    deposits: usize,
+}
+
+/// Loads `days` of demo history into `ctx`'s backend. `ctx` must run on `clock`; `panel` plays the demo
+/// servers' panels (their hosts do not exist). Leaves `clock` as it found it.
+pub async fn load(
+    ctx: &AppContext,
+    clock: &DemoClock,
+    panel: Arc<MemoryPanel>,
+    seed: u64,
+    days: u32,
+) -> Result<DemoSummary, String> {
+    let days = i64::from(days.max(1));
+    let now = clock.now();
+    let start = now - Duration::days(days);
+    let opening = start - Duration::days(30);
+    let replay = Replay::start(clock, opening);
+    if ctx.clock.now() != opening {
+        return Err("the backend does not run on the demo clock".into());
+    }
+    let ctx = AppContext { panel: panel.clone(), ..ctx.clone() };
+    let mut rng = fastrand::Rng::with_seed(seed);
+
+    // Servers: two in the busiest locations; one paused and one down, so dashboards have something to flag
+    // (and the storefront's placement refuses them).
     let mut servers = Vec::new();
     for (i, (location, country)) in LOCATIONS.iter().enumerate() {
         for n in 0..(if i < 4 { 2 } else { 1 }) {
@@ -96,19 +316,20 @@ pub async fn load(ctx: &AppContext, seed: u64) -> PortResult<DemoSummary> {
                 9 => ServerStatus::Down,
                 _ => ServerStatus::Up,
             };
+            let max_clients = [80, 120, 150, 200][rng.usize(0..4)];
             servers.push(Server {
                 id: ServerId(id(&mut rng)),
                 name: format!("{}-{}", location.to_lowercase().replace(' ', "-"), n + 1),
                 location: (*location).into(),
                 country: (*country).into(),
                 status,
-                max_clients: [60, 80, 120, 150][rng.usize(0..4)],
+                max_clients,
                 active_clients: 0,
                 held_clients: 0,
-                free_slots: 0,
+                free_slots: max_clients,
                 panel_host: format!("panel-{}.{}.1000proxy.example", n + 1, country.to_lowercase()),
                 panel_port: 2053,
-                created_at: start - Duration::days(30),
+                created_at: opening,
             });
         }
     }
@@ -132,18 +353,57 @@ pub async fn load(ctx: &AppContext, seed: u64) -> PortResult<DemoSummary> {
                 is_active: true,
                 is_popular: name == "Pro",
                 inbound_id: 1 + plans.len() as u32 % 3,
-                created_at: server.created_at,
+                created_at: opening,
             });
         }
+    }
+    let coupons = [
+        Coupon {
+            code: WELCOME.into(),
+            kind: DiscountKind::Percent,
+            value: Decimal::TEN,
+            min_order: Decimal::ZERO,
+            is_active: true,
+            usage_limit: None,
+            used_count: 0,
+            single_use_per_customer: true,
+            starts_at: None,
+            ends_at: None,
+        },
+        Coupon {
+            code: PROMO.into(),
+            kind: DiscountKind::Fixed,
+            value: Decimal::from(5),
+            min_order: Decimal::from(20),
+            is_active: true,
+            usage_limit: Some(30),
+            used_count: 0,
+            single_use_per_customer: false,
+            starts_at: Some(start),
+            ends_at: Some(start + Duration::days(days * 2 / 3)),
+        },
+    ];
+    let write = |e: PortError| format!("writing the catalog: {e}");
+    for server in &servers {
+        created(|| ctx.stores.catalog.create_server(server)).await.map_err(write)?;
+    }
+    for plan in &plans {
+        created(|| ctx.stores.catalog.create_plan(plan)).await.map_err(write)?;
+    }
+    for coupon in &coupons {
+        created(|| ctx.stores.coupons.create(coupon)).await.map_err(write)?;
     }
 
     // Customers, arriving over the window and a little before it.
     let mut customers = Vec::new();
+    let mut history: Vec<(DateTime<Utc>, Happening)> = Vec::new();
     for i in 0..60 {
         let first = FIRST_NAMES[rng.usize(0..FIRST_NAMES.len())];
         let last = LAST_NAMES[rng.usize(0..LAST_NAMES.len())];
         let (locale, timezone) = LOCALES[rng.usize(0..LOCALES.len())];
-        let created_at = start - Duration::days(30) + Duration::hours(rng.i64(0..(days + 25) * 24));
+        let created_at = opening + Duration::hours(rng.i64(1..(days + 25) * 24));
+        let last_login_at = (now - Duration::hours(rng.i64(1..24 * 40))).max(created_at + Duration::minutes(3));
+        history.push((created_at, Happening::Signup(i)));
         customers.push(Customer {
             id: CustomerId(id(&mut rng)),
             name: format!("{first} {last}"),
@@ -154,231 +414,588 @@ pub async fn load(ctx: &AppContext, seed: u64) -> PortResult<DemoSummary> {
             timezone: timezone.into(),
             theme_mode: [ThemeMode::Light, ThemeMode::Dark, ThemeMode::System][i % 3],
             email_notifications: i % 4 != 0,
+            // Kept by checkout once it does; nothing maintains it yet.
             total_paid: Decimal::ZERO,
             loyalty_tier: LoyaltyTier::Basic,
             created_at,
-            last_login_at: Some(now - Duration::hours(rng.i64(1..24 * 40))),
+            last_login_at: Some(last_login_at),
             suspended_at: None,
         });
     }
-
-    // Orders, day by day; capacity is respected (a full server sells nothing more).
-    let mut active_per_server: HashMap<ServerId, u32> = HashMap::new();
-    let mut orders = Vec::new();
-    let mut clients = Vec::new();
-    let mut debits = Vec::new();
-    let mut spent: HashMap<CustomerId, Decimal> = HashMap::new();
+    // Purchases, day by day (the last few minutes before now are left quiet: the replay must end in the past).
     for day_index in 0..days {
         let day = start + Duration::days(day_index);
         for _ in 0..orders_on(day_index, days, day.date_naive().weekday(), &mut rng) {
-            let created_at = day.with_hour(hour(&mut rng)).unwrap_or(day) + Duration::minutes(rng.i64(0..60));
-            if created_at >= now {
-                continue;
+            let at = day.with_hour(hour(&mut rng)).unwrap_or(day) + Duration::minutes(rng.i64(0..60));
+            if at < now - Duration::minutes(15) {
+                history.push((at, Happening::Purchase));
             }
-            let buyers: Vec<&Customer> = customers.iter().filter(|c| c.created_at < created_at).collect();
-            if buyers.is_empty() {
-                continue;
+        }
+    }
+    for (server, percent, from_hour, hours) in OUTAGES {
+        let down = (start + Duration::days(days * percent / 100)).with_hour(from_hour).unwrap_or(start);
+        history.push((down, Happening::Panel(server, false)));
+        history.push((down + Duration::hours(hours), Happening::Panel(server, true)));
+    }
+    history.sort_by_key(|(at, _)| *at);
+
+    let mut shop = Shop {
+        ctx,
+        replay,
+        rng,
+        registry: JobRegistry::standard(),
+        panel,
+        servers,
+        plans,
+        customers,
+        signed_up: Vec::new(),
+        has_ordered: HashSet::new(),
+        deposits: 0,
+    };
+    for (at, happening) in history {
+        shop.replay.go_to(at);
+        match happening {
+            Happening::Signup(i) => shop.sign_up(i).await?,
+            Happening::Purchase => shop.purchase().await?,
+            Happening::Panel(server, reachable) => shop.panel.set_reachable(&shop.servers[server].id, reachable),
+        }
+    }
+    shop.run_worker().await?;
+    patiently(|| shop.summary(opening, now), transient).await.map_err(|e| format!("reading the demo data back: {e}"))
+}
+
+impl Shop<'_> {
+    async fn sign_up(&mut self, i: usize) -> Result<(), String> {
+        let customer = self.customers[i].clone();
+        created(|| self.ctx.stores.customers.create(&customer))
+            .await
+            .map_err(|e| format!("creating a customer: {e}"))?;
+        self.signed_up.push(i);
+        // Some pay something in straight away.
+        if self.rng.f64() < 0.4 {
+            self.replay.pass(Duration::minutes(self.rng.i64(2..30)));
+            let amount = Decimal::from([20, 50, 100][self.rng.usize(0..3)]);
+            self.deposit(&customer.id, amount).await?;
+            self.run_worker().await?;
+        }
+        Ok(())
+    }
+
+    /// An admin credit of `amount`, as the operators record a bank transfer or a manual card payment.
+    async fn deposit(&mut self, customer: &CustomerId, amount: Decimal) -> Result<(), String> {
+        self.deposits += 1;
+        let reason =
+            ["Bank transfer received", "Card payment taken by phone", "USDT deposit confirmed"][self.rng.usize(0..3)];
+        let request = CreditRequest { amount: Some(amount), reason: Some(reason.into()), currency: None };
+        let key = format!("demo-deposit-{}", self.deposits);
+        let mut retried = false;
+        let result = patiently(
+            || {
+                let first = !std::mem::replace(&mut retried, true);
+                let attempt = credit(&self.ctx, ADMIN, customer, request.clone(), Some(&key));
+                async move {
+                    match attempt.await {
+                        // A retry finding its key used: the attempt that timed out went through.
+                        Err(CreditError::AlreadyApplied) if !first => Ok(()),
+                        result => result.map(|_| ()),
+                    }
+                }
+            },
+            |e| matches!(e, CreditError::Port(p) if transient(p)),
+        )
+        .await;
+        result.map_err(|e| format!("crediting a wallet: {e}"))
+    }
+
+    /// A signed-up customer buys: tops the wallet up if it is short, places the order (another plan when the
+    /// server refuses), sometimes cancels at once; then the worker runs what was queued.
+    async fn purchase(&mut self) -> Result<(), String> {
+        if self.signed_up.is_empty() {
+            return Ok(());
+        }
+        // A few loyal customers buy far more often than the rest.
+        let buyer = if self.rng.f64() < 0.35 {
+            self.signed_up[self.rng.usize(0..self.signed_up.len().min(8))]
+        } else {
+            self.signed_up[self.rng.usize(0..self.signed_up.len())]
+        };
+        let customer = self.customers[buyer].id.clone();
+        let quantity = [1, 1, 1, 2, 3][self.rng.usize(0..5)];
+        let duration_months = [1, 1, 1, 3, 6, 12][self.rng.usize(0..6)];
+        let mut coupon_code = if !self.has_ordered.contains(&buyer) && self.rng.f64() < 0.5 {
+            Some(WELCOME.to_owned())
+        } else if self.rng.f64() < 0.1 {
+            Some(PROMO.to_owned())
+        } else {
+            None
+        };
+        let order_id = OrderId(id(&mut self.rng));
+        let mut tries = 0;
+        let placed = loop {
+            let plan = self.plans[self.rng.usize(0..self.plans.len())].clone();
+            let most = plan.price * Decimal::from(quantity) * Decimal::from(duration_months);
+            let balance = patiently(|| self.ctx.stores.wallets.get(&customer), transient)
+                .await
+                .map_err(|e| format!("reading a wallet: {e}"))?;
+            let balance = balance.map(|w| w.balance).unwrap_or_default();
+            if balance < most {
+                let shortfall = ((most - balance) / Decimal::TEN).ceil() * Decimal::TEN;
+                let extra = Decimal::from([0, 0, 10, 20, 50, 100][self.rng.usize(0..6)]);
+                self.deposit(&customer, shortfall + extra).await?;
+                self.replay.pass(Duration::minutes(self.rng.i64(2..12)));
             }
-            // A few loyal customers buy far more often than the rest.
-            let customer = if rng.f64() < 0.35 {
-                buyers[rng.usize(0..buyers.len().min(8))]
-            } else {
-                buyers[rng.usize(0..buyers.len())]
-            };
-            let plan = &plans[rng.usize(0..plans.len())];
-            let server = servers.iter().find(|s| s.id == plan.server_id).expect("plan's server exists");
-            let quantity = [1, 1, 1, 2, 3][rng.usize(0..5)];
-            let duration_months = [1, 1, 1, 3, 6, 12][rng.usize(0..6)];
-            let used = active_per_server.get(&server.id).copied().unwrap_or(0);
-            if server.status != ServerStatus::Up || used + quantity > server.max_clients {
-                continue;
-            }
-            let payment_method =
-                [PaymentMethod::Wallet, PaymentMethod::Wallet, PaymentMethod::Stripe, PaymentMethod::Nowpayments]
-                    [rng.usize(0..4)];
-            let roll = rng.f64();
-            let payment_status = if roll < 0.05 {
-                PaymentStatus::Failed
-            } else if roll < 0.08 {
-                PaymentStatus::Pending
-            } else {
-                PaymentStatus::Paid
-            };
-            let age = now - created_at;
-            let order_status = match payment_status {
-                PaymentStatus::Paid if rng.f64() < 0.01 => OrderStatus::Dispute,
-                PaymentStatus::Paid if age < Duration::minutes(30) => OrderStatus::Processing,
-                PaymentStatus::Paid => OrderStatus::Completed,
-                _ => OrderStatus::New,
-            };
-            let subtotal = plan.price * Decimal::from(quantity) * Decimal::from(duration_months);
-            let order_id = OrderId(id(&mut rng));
-            let order = Order {
-                id: order_id.clone(),
-                order_number: format!("ORD-{}-{:05}", created_at.format("%Y%m%d"), orders.len() + 1),
-                customer_id: customer.id.clone(),
-                subtotal,
-                discount: Decimal::ZERO,
-                grand_amount: subtotal,
-                currency: "USD".into(),
-                payment_method,
-                payment_status,
-                order_status,
-                coupon_code: None,
+            let request = ValidOrder {
+                lines: vec![OrderLine { plan_id: plan.id.clone(), quantity }],
+                server_id: Some(plan.server_id.clone()),
                 duration_months,
+                payment_method: PaymentMethod::Wallet,
+                currency: "USD".into(),
                 notes: None,
-                item_count: 1,
-                created_at,
-                updated_at: created_at,
-                completed_at: (order_status == OrderStatus::Completed)
-                    .then(|| created_at + Duration::minutes(rng.i64(1..20))),
+                coupon_code: coupon_code.clone(),
             };
-            let expires_at = created_at + Duration::days(i64::from(plan.days * duration_months));
-            let line = OrderItem {
-                order_id: order_id.clone(),
-                line: 0,
-                plan_id: plan.id.clone(),
-                server_id: server.id.clone(),
-                quantity,
-                unit_amount: plan.price * Decimal::from(duration_months),
-                total_amount: subtotal,
-                created_at,
-                expires_at: Some(expires_at),
-            };
-            if payment_status == PaymentStatus::Paid {
-                *spent.entry(customer.id.clone()).or_default() += subtotal;
-                if payment_method == PaymentMethod::Wallet {
-                    let mut debit = new_wallet_transaction(
-                        &customer.id,
-                        TransactionType::Debit,
-                        subtotal,
-                        order.order_number.clone(),
-                        format!("Order {}", order.order_number),
-                        created_at,
-                    );
-                    debit.order_id = Some(order_id.clone());
-                    debits.push(debit);
+            // The storefront's idempotency key makes a retry after a timeout return the order the first try made.
+            let key = format!("demo-{order_id}");
+            let placed = patiently(
+                || place_as(&self.ctx, order_id.clone(), &customer, request.clone(), Some(&key)),
+                |e| matches!(e, PlaceError::Port(p) if transient(p)),
+            )
+            .await;
+            match placed {
+                Ok(placed) => break Some(placed),
+                // The promotion ran out, ended or does not apply: the customer buys without it.
+                Err(PlaceError::Invalid(errors)) if coupon_code.is_some() && errors.contains_key("coupon_code") => {
+                    coupon_code = None;
                 }
-                if order_status != OrderStatus::Dispute {
-                    let active = expires_at > now;
-                    if active {
-                        *active_per_server.entry(server.id.clone()).or_default() += quantity;
-                    }
-                    for _ in 0..quantity {
-                        clients.push(ServerClient {
-                            id: ClientId(id(&mut rng)),
-                            server_id: server.id.clone(),
-                            plan_id: plan.id.clone(),
-                            order_id: order_id.clone(),
-                            customer_id: customer.id.clone(),
-                            is_active: active,
-                            expires_at,
-                            traffic_used_bytes: rng
-                                .u64(0..plan.data_limit_gb.map_or(800, u64::from) * 1_000_000_000 / 2),
-                            traffic_limit_bytes: plan.data_limit_gb.map(|gb| u64::from(gb) * 1_000_000_000),
-                            created_at: order.completed_at.unwrap_or(created_at),
-                        });
+                // Sold out, paused or down: the customer looks elsewhere, and gives up after a few tries.
+                Err(PlaceError::NoCapacity(_) | PlaceError::ServerUnavailable(_)) => {
+                    tries += 1;
+                    if tries == 3 {
+                        break None;
                     }
                 }
+                Err(e) => return Err(format!("placing an order: {e}")),
             }
-            orders.push((order, vec![line]));
+            self.replay.pass(Duration::minutes(self.rng.i64(1..5)));
+        };
+        let Some(placed) = placed else {
+            return Ok(());
+        };
+        self.has_ordered.insert(buyer);
+        if self.rng.f64() < CANCEL_SHARE {
+            self.replay.pass(Duration::seconds(self.rng.i64(10..50)));
+            let mut retried = false;
+            let cancelled = patiently(
+                || {
+                    let first = !std::mem::replace(&mut retried, true);
+                    let attempt = cancel(&self.ctx, &customer, &placed.order.id);
+                    async move {
+                        match attempt.await {
+                            // A retry finding it cancelled: the attempt that timed out went through.
+                            Err(CancelError::NotCancellable(OrderStatus::Cancelled)) if !first => Ok(()),
+                            result => result.map(|_| ()),
+                        }
+                    }
+                },
+                |e| matches!(e, CancelError::Port(p) if transient(p)),
+            )
+            .await;
+            cancelled.map_err(|e| format!("cancelling an order: {e}"))?;
+        }
+        self.replay.pass(Duration::seconds(self.rng.i64(2..20)));
+        self.run_worker().await
+    }
+
+    /// Runs the queue worker until every queue is empty. A failed job comes back on the next round, ten seconds
+    /// later on the demo clock (the local run's visibility timeout), until the queue's last attempt. Messages are
+    /// received with no visibility timeout of their own, because SQS counts that in real time.
+    async fn run_worker(&mut self) -> Result<(), String> {
+        loop {
+            let mut received = 0;
+            for priority in Priority::ALL {
+                let queue = QueueRef::Main(priority);
+                let poll = || {
+                    poll_once(&self.ctx, &self.registry, queue, std::time::Duration::ZERO, std::time::Duration::ZERO)
+                };
+                let report = patiently(poll, transient)
+                    .await
+                    .map_err(|e| format!("running the worker on {}: {e}", queue.name()))?;
+                received += report.outcomes.len();
+            }
+            if received == 0 {
+                return Ok(());
+            }
+            self.replay.pass(Duration::seconds(10));
         }
     }
 
-    // Writes.
-    let mut summary = DemoSummary::default();
-    for server in &mut servers {
-        server.active_clients = active_per_server.get(&server.id).copied().unwrap_or(0);
-        server.free_slots = server.max_clients - server.active_clients;
-        ctx.stores.catalog.create_server(server).await?;
-    }
-    for plan in &plans {
-        ctx.stores.catalog.create_plan(plan).await?;
-    }
-    for customer in &mut customers {
-        customer.total_paid = spent.get(&customer.id).copied().unwrap_or_default();
-        customer.loyalty_tier = match customer.total_paid {
-            p if p >= Decimal::from(1000) => LoyaltyTier::Gold,
-            p if p >= Decimal::from(500) => LoyaltyTier::Silver,
-            p if p >= Decimal::from(100) => LoyaltyTier::Bronze,
-            _ => LoyaltyTier::Basic,
+    /// What the store holds now.
+    async fn summary(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> PortResult<DemoSummary> {
+        let stores = &self.ctx.stores;
+        let servers = stores.catalog.servers().await?;
+        let mut summary = DemoSummary {
+            customers: self.signed_up.len(),
+            servers: servers.len(),
+            plans: stores.catalog.plans().await?.len(),
+            ..DemoSummary::default()
         };
-        ctx.stores.customers.create(customer).await?;
-        ctx.stores
-            .wallets
-            .open(&Wallet {
-                customer_id: customer.id.clone(),
-                balance: Decimal::ZERO,
-                currency: "USD".into(),
-                updated_at: customer.created_at,
-            })
-            .await?;
-        // Enough deposited to cover every wallet-paid order, with something left over.
-        let wallet_spend: Decimal = debits.iter().filter(|d| d.customer_id == customer.id).map(|d| -d.amount).sum();
-        let deposit = (wallet_spend + money(rng.i64(1000..20000))).round_dp(2);
-        let credit = new_wallet_transaction(
-            &customer.id,
-            TransactionType::Deposit,
-            deposit,
-            format!("DEP-{}", customer.id),
-            "Card top-up",
-            customer.created_at + Duration::minutes(5),
-        );
-        ctx.stores.wallets.apply(&credit, now).await?;
-    }
-    for debit in &debits {
-        ctx.stores.wallets.apply(debit, now).await?;
-    }
-    for (order, lines) in &orders {
-        ctx.stores.table.transact(ctx.stores.orders.create_ops(order, lines)?).await?;
-        if order.payment_status == PaymentStatus::Paid {
-            summary.paid_revenue += order.grand_amount;
+        for status in [
+            OrderStatus::New,
+            OrderStatus::Processing,
+            OrderStatus::Completed,
+            OrderStatus::Cancelled,
+            OrderStatus::Dispute,
+        ] {
+            let count = stores.orders.by_status(status, from, to).await?.len();
+            summary.orders += count;
+            match status {
+                OrderStatus::Completed => summary.completed = count,
+                OrderStatus::Cancelled => summary.cancelled = count,
+                OrderStatus::Dispute => summary.disputed = count,
+                OrderStatus::New | OrderStatus::Processing => summary.in_progress += count,
+            }
         }
+        for server in &servers {
+            summary.clients += stores.clients.of_server(&server.id, true).await?.len();
+        }
+        summary.paid_revenue =
+            stores.orders.by_payment_status(PaymentStatus::Paid, from, to).await?.iter().map(|o| o.grand_amount).sum();
+        let mut richest: Option<(CustomerId, Decimal)> = None;
+        for customer in self.signed_up.iter().map(|&i| &self.customers[i].id) {
+            let balance = stores.wallets.get(customer).await?.map(|w| w.balance).unwrap_or_default();
+            if richest.as_ref().is_none_or(|(_, best)| balance > *best) {
+                richest = Some((customer.clone(), balance));
+            }
+        }
+        let plans = stores.catalog.plans().await?;
+        let open_plan = servers
+            .iter()
+            .filter(|s| s.status == ServerStatus::Up && s.free_slots > 0)
+            .find_map(|s| plans.iter().find(|p| p.server_id == s.id && p.is_active));
+        if let (Some((customer_id, balance)), Some(plan)) = (richest, open_plan) {
+            summary.try_it =
+                Some(TryIt { customer_id, balance, server_id: plan.server_id.clone(), plan_id: plan.id.clone() });
+        }
+        Ok(summary)
     }
-    for client in &clients {
-        ctx.stores.clients.create(client).await?;
-    }
-    summary.customers = customers.len();
-    summary.servers = servers.len();
-    summary.plans = plans.len();
-    summary.orders = orders.len();
-    summary.clients = clients.len();
-    Ok(summary)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shared::clock::{Clock, ManualClock};
-    use std::sync::Arc;
+    use shared::adapters::memory::MemoryTable;
+    use shared::ports::Table;
+    use shared::ports::table::{Condition, Cursor, Item, Key, Page, Query, TransactOp, Update};
+    use std::collections::BTreeMap;
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn at_noon() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-24T12:00:00Z").unwrap().into()
+    }
+
+    /// The embedded backend on a stopped demo clock, as the server builds it.
+    fn backend() -> (AppContext, Arc<DemoClock>, Arc<MemoryPanel>) {
+        let clock = Arc::new(DemoClock::stopped_at(at_noon()));
+        let panel = Arc::new(MemoryPanel::new());
+        (crate::memory_context(clock.clone(), panel.clone()), clock, panel)
+    }
+
+    async fn all_orders(ctx: &AppContext, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Order> {
+        let mut orders = Vec::new();
+        for status in [
+            OrderStatus::New,
+            OrderStatus::Processing,
+            OrderStatus::Completed,
+            OrderStatus::Cancelled,
+            OrderStatus::Dispute,
+        ] {
+            orders.extend(ctx.stores.orders.by_status(status, from, to).await.unwrap());
+        }
+        orders.sort_by(|a, b| a.id.as_str().cmp(b.id.as_str()));
+        orders
+    }
+
+    async fn transactions(ctx: &AppContext, customer: &CustomerId) -> Vec<WalletTransaction> {
+        let (mut out, mut cursor): (Vec<WalletTransaction>, Option<Cursor>) = (Vec::new(), None);
+        loop {
+            let (page, next) = ctx.stores.wallets.transactions_of(customer, 100, cursor).await.unwrap();
+            out.extend(page);
+            match next {
+                Some(next) => cursor = Some(next),
+                None => return out,
+            }
+        }
+    }
+
+    /// Checks what `days` of demo history left in the store against `summary`; returns the orders.
+    async fn check_consistent(ctx: &AppContext, panel: &MemoryPanel, summary: &DemoSummary, days: u32) -> Vec<Order> {
+        let orders = check_orders_and_money(ctx, panel, summary, days).await;
+        let now = at_noon();
+        // The analytics worker counted every placed order once, on its day.
+        let mut counted = 0;
+        for plan in ctx.stores.catalog.plans().await.unwrap() {
+            for day in 0..=i64::from(days) {
+                counted +=
+                    ctx.stores.stats.plan_day(&plan.id, (now - Duration::days(day)).date_naive()).await.unwrap().orders;
+            }
+        }
+        assert_eq!(counted as usize, summary.orders);
+        // Events reached the customers' feeds.
+        let (feed, _) = ctx.stores.feed.recent(&orders[0].customer_id, 100, None).await.unwrap();
+        assert!(feed.iter().any(|e| e.name() == "order.status.changed"), "{feed:?}");
+        // Nothing was dead-lettered.
+        for priority in Priority::ALL {
+            let dlq = ctx.queue.attributes(QueueRef::DeadLetter(priority)).await.unwrap();
+            assert_eq!(dlq.visible + dlq.in_flight + dlq.delayed, 0, "{priority:?}");
+        }
+        orders
+    }
+
+    /// The orders' ends, the servers' counters and the wallets; returns the orders.
+    async fn check_orders_and_money(
+        ctx: &AppContext,
+        panel: &MemoryPanel,
+        summary: &DemoSummary,
+        days: u32,
+    ) -> Vec<Order> {
+        let days = i64::from(days);
+        let now = at_noon();
+        let from = now - Duration::days(days + 31);
+        assert_eq!(summary.in_progress, 0, "the worker ran everything: {summary:?}");
+        assert_eq!(summary.orders, summary.completed + summary.cancelled + summary.disputed);
+
+        // Orders are what placement makes, spread over the window, and ended where the real paths put them.
+        let orders = all_orders(ctx, from, now).await;
+        assert_eq!(orders.len(), summary.orders);
+        assert!(orders.iter().all(|o| o.created_at < now && o.created_at > now - Duration::days(days + 1)));
+        assert!(orders.iter().any(|o| o.created_at < now - Duration::days(days - 2)), "history reaches back");
+        assert!(orders.iter().any(|o| o.discount > Decimal::ZERO && o.coupon_code.is_some()), "coupons were used");
+        let mut units_completed = 0;
+        for order in &orders {
+            assert!(order.order_number.starts_with(&format!("ORD-{}-", order.created_at.format("%Y%m%d"))));
+            assert_eq!(order.payment_method, PaymentMethod::Wallet);
+            let lines = ctx.stores.orders.lines(&order.id).await.unwrap();
+            let units: u32 = lines.iter().map(|l| l.quantity).sum();
+            let clients = ctx.stores.clients.of_customer(&order.customer_id, None).await.unwrap();
+            let of_order = clients.iter().filter(|c| c.order_id == order.id).count();
+            match order.order_status {
+                OrderStatus::Completed => {
+                    assert_eq!(order.payment_status, PaymentStatus::Paid);
+                    let completed_at = order.completed_at.expect("completion time");
+                    assert!(completed_at > order.created_at && completed_at < order.created_at + Duration::hours(1));
+                    assert_eq!(of_order, units as usize, "{}", order.order_number);
+                    units_completed += units as usize;
+                }
+                OrderStatus::Cancelled => {
+                    assert_eq!(order.payment_status, PaymentStatus::Refunded);
+                    assert_eq!(of_order, 0);
+                }
+                OrderStatus::Dispute => {
+                    assert_eq!(order.payment_status, PaymentStatus::Paid);
+                    assert_eq!(of_order, 0);
+                }
+                status => panic!("{} left {status:?}", order.order_number),
+            }
+        }
+        assert_eq!(summary.clients, units_completed);
+
+        // Server counters: free + held + active = max, active = the clients in the store and on the panel.
+        let servers = ctx.stores.catalog.servers().await.unwrap();
+        let mut active_total = 0;
+        for server in &servers {
+            let active = ctx.stores.clients.of_server(&server.id, true).await.unwrap();
+            assert_eq!(server.free_slots + server.held_clients + server.active_clients, server.max_clients);
+            assert_eq!((server.held_clients, server.active_clients as usize), (0, active.len()), "{}", server.name);
+            assert_eq!(panel.clients_on(&server.id).len(), active.len(), "{}", server.name);
+            if server.status != ServerStatus::Up {
+                assert_eq!(server.active_clients, 0, "{} sells nothing", server.name);
+            }
+            active_total += active.len();
+        }
+        assert_eq!(active_total, summary.clients);
+
+        // Wallets: each balance is its transactions' sum and never negative; every paid order is one debit,
+        // every cancelled one a debit and its refund.
+        let mut by_customer: BTreeMap<&CustomerId, Vec<&Order>> = BTreeMap::new();
+        for order in &orders {
+            by_customer.entry(&order.customer_id).or_default().push(order);
+        }
+        for (customer, orders) in by_customer {
+            let wallet = ctx.stores.wallets.get(customer).await.unwrap().unwrap();
+            let transactions = transactions(ctx, customer).await;
+            assert_eq!(wallet.balance, transactions.iter().map(|t| t.amount).sum::<Decimal>());
+            assert!(wallet.balance >= Decimal::ZERO);
+            let debits: Decimal =
+                transactions.iter().filter(|t| t.kind == TransactionType::Debit).map(|t| -t.amount).sum();
+            let refunds: Decimal =
+                transactions.iter().filter(|t| t.kind == TransactionType::Refund).map(|t| t.amount).sum();
+            assert_eq!(debits, orders.iter().map(|o| o.grand_amount).sum::<Decimal>());
+            assert_eq!(
+                refunds,
+                orders.iter().filter(|o| o.order_status == OrderStatus::Cancelled).map(|o| o.grand_amount).sum()
+            );
+            assert!(transactions.iter().all(|t| t.kind != TransactionType::Deposit || t.created_by.is_some()));
+        }
+        let paid = ctx.stores.orders.by_payment_status(PaymentStatus::Paid, from, now).await.unwrap();
+        assert_eq!(paid.iter().map(|o| o.grand_amount).sum::<Decimal>(), summary.paid_revenue);
+        orders
+    }
 
     #[tokio::test]
-    async fn the_demo_data_is_consistent_and_repeatable() {
-        let clock =
-            Arc::new(ManualClock::new(chrono::DateTime::parse_from_rfc3339("2026-11-24T12:00:00Z").unwrap().into()));
-        let ctx = AppContext::in_memory(clock.clone());
-        let summary = load(&ctx, 7).await.unwrap();
-        assert!(summary.orders > 400 && summary.clients > 0, "{summary:?}");
+    async fn the_demo_is_placed_through_the_order_paths_and_is_consistent_and_repeatable() {
+        let (ctx, clock, panel) = backend();
+        let started = std::time::Instant::now();
+        let summary = load(&ctx, &clock, panel.clone(), 7, DAYS).await.unwrap();
+        eprintln!("{DAYS} days of demo (seed 7) loaded in {:?}: {summary:?}", started.elapsed());
+        assert_eq!(clock.now(), at_noon(), "the clock is given back as it was");
+        assert!(summary.orders > 400, "{summary:?}");
+        assert!(summary.completed > 350 && summary.cancelled > 0 && summary.disputed > 0, "{summary:?}");
+        let orders = check_consistent(&ctx, &panel, &summary, DAYS).await;
 
-        // Every server's counter equals its active clients and stays within capacity.
-        for server in ctx.stores.catalog.servers().await.unwrap() {
-            let active = ctx.stores.clients.of_server(&server.id, true).await.unwrap();
-            assert_eq!(server.active_clients as usize, active.len(), "{}", server.name);
-            assert!(server.active_clients <= server.max_clients);
-            assert!(active.iter().all(|c| c.expires_at > clock.now()));
-        }
-        // No wallet went negative, and paid revenue is what the orders say.
-        let now = clock.now();
-        let paid =
-            ctx.stores.orders.by_payment_status(PaymentStatus::Paid, now - Duration::days(91), now).await.unwrap();
-        assert_eq!(paid.iter().map(|o| o.grand_amount).sum::<Decimal>(), summary.paid_revenue);
-        let buyers: std::collections::BTreeSet<&CustomerId> = paid.iter().map(|o| &o.customer_id).collect();
-        for customer in buyers {
-            let wallet = ctx.stores.wallets.get(customer).await.unwrap().unwrap();
-            assert!(wallet.balance >= Decimal::ZERO);
-        }
-
-        let again = load(&AppContext::in_memory(clock), 7).await.unwrap();
+        // Same seed, same shop.
+        let (again_ctx, again_clock, again_panel) = backend();
+        let again = load(&again_ctx, &again_clock, again_panel, 7, DAYS).await.unwrap();
         assert_eq!(again, summary, "same seed, same data");
+        let ids = |orders: &[Order]| orders.iter().map(|o| (o.id.clone(), o.order_status)).collect::<Vec<_>>();
+        let from = at_noon() - Duration::days(i64::from(DAYS) + 31);
+        assert_eq!(ids(&all_orders(&again_ctx, from, at_noon()).await), ids(&orders));
+    }
+
+    #[tokio::test]
+    async fn a_short_history_as_loaded_on_the_emulators_is_consistent_too() {
+        let (ctx, clock, panel) = backend();
+        let summary = load(&ctx, &clock, panel.clone(), 1000, crate::AWS_DEMO_DAYS).await.unwrap();
+        assert!(summary.orders > 50 && summary.completed > 40, "{summary:?}");
+        check_consistent(&ctx, &panel, &summary, crate::AWS_DEMO_DAYS).await;
+    }
+
+    /// The embedded table, except that every `every`-th placement transaction is applied and then reported as
+    /// timed out — what the emulators of `--backend aws` do now and then.
+    struct TimingOut {
+        inner: MemoryTable,
+        every: usize,
+        placements: AtomicUsize,
+        timed_out: AtomicUsize,
+    }
+
+    type Answer<'a, T> = Pin<Box<dyn Future<Output = PortResult<T>> + Send + 'a>>;
+
+    impl Table for TimingOut {
+        fn get<'a, 'b, 'c>(&'a self, key: &'b Key) -> Answer<'c, Option<Item>>
+        where
+            'a: 'c,
+            'b: 'c,
+        {
+            self.inner.get(key)
+        }
+        fn get_many<'a, 'b, 'c>(&'a self, keys: &'b [Key]) -> Answer<'c, Vec<Item>>
+        where
+            'a: 'c,
+            'b: 'c,
+        {
+            self.inner.get_many(keys)
+        }
+        fn put<'a, 'c>(&'a self, item: Item, condition: Option<Condition>) -> Answer<'c, ()>
+        where
+            'a: 'c,
+        {
+            self.inner.put(item, condition)
+        }
+        fn update<'a, 'c>(&'a self, update: Update) -> Answer<'c, Item>
+        where
+            'a: 'c,
+        {
+            self.inner.update(update)
+        }
+        fn delete<'a, 'b, 'c>(&'a self, key: &'b Key, condition: Option<Condition>) -> Answer<'c, ()>
+        where
+            'a: 'c,
+            'b: 'c,
+        {
+            self.inner.delete(key, condition)
+        }
+        fn transact<'a, 'c>(&'a self, ops: Vec<TransactOp>) -> Answer<'c, ()>
+        where
+            'a: 'c,
+        {
+            let places = ops
+                .iter()
+                .any(|op| matches!(op, TransactOp::Put { item, .. } if Key::of(item).is_some_and(|k| k.sk == "ORDER")));
+            Box::pin(async move {
+                self.inner.transact(ops).await?;
+                if places && self.placements.fetch_add(1, Ordering::SeqCst) % self.every == self.every - 1 {
+                    self.timed_out.fetch_add(1, Ordering::SeqCst);
+                    return Err(PortError::Timeout { backend: shared::error::Backend::Store, operation: "transact" });
+                }
+                Ok(())
+            })
+        }
+        fn query<'a, 'c>(&'a self, query: Query) -> Answer<'c, Page>
+        where
+            'a: 'c,
+        {
+            self.inner.query(query)
+        }
+        fn ping<'a, 'c>(&'a self) -> Answer<'c, ()>
+        where
+            'a: 'c,
+        {
+            self.inner.ping()
+        }
+    }
+
+    #[tokio::test]
+    async fn placements_that_went_through_but_timed_out_are_retried_and_still_provisioned() {
+        let clock = Arc::new(DemoClock::stopped_at(at_noon()));
+        let panel = Arc::new(MemoryPanel::new());
+        let table = Arc::new(TimingOut {
+            inner: MemoryTable::new(clock.clone()),
+            every: 20,
+            placements: AtomicUsize::new(0),
+            timed_out: AtomicUsize::new(0),
+        });
+        let ctx = AppContext::new(
+            clock.clone(),
+            table.clone(),
+            Arc::new(shared::adapters::memory::MemoryCache::new(clock.clone())),
+            Arc::new(shared::adapters::memory::MemoryQueue::new(clock.clone())),
+            panel.clone(),
+            "memory",
+        );
+        let summary = load(&ctx, &clock, panel.clone(), 1000, crate::AWS_DEMO_DAYS).await.unwrap();
+        assert!(table.timed_out.load(Ordering::SeqCst) >= 3, "{summary:?}");
+        // No order left `new` for want of its provisioning job; capacity and money agree with the orders. (The
+        // events and the analytics fact of such an order are lost: `place` sends them only on its first answer.)
+        check_orders_and_money(&ctx, &panel, &summary, crate::AWS_DEMO_DAYS).await;
+    }
+
+    #[tokio::test]
+    async fn a_timed_out_create_found_on_retry_succeeds_and_lasting_failures_are_not_retried() {
+        let calls = std::sync::atomic::AtomicU32::new(0);
+        let timeout = || PortError::Timeout { backend: shared::error::Backend::Store, operation: "put" };
+        let flaky = || {
+            let n = calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            async move { if n == 0 { Err(timeout()) } else { Err(PortError::Conflict { op_index: None }) } }
+        };
+        assert!(created(flaky).await.is_ok(), "its first try went through");
+        assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 2);
+
+        let calls = std::sync::atomic::AtomicU32::new(0);
+        let taken = || {
+            calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            async { Err(PortError::Conflict { op_index: None }) }
+        };
+        assert!(matches!(created(taken).await, Err(PortError::Conflict { .. })), "somebody else's");
+        assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn a_backend_on_another_clock_is_refused_and_the_wall_clock_comes_back() {
+        let clock = DemoClock::wall();
+        let other = AppContext::in_memory(Arc::new(shared::clock::SystemClock));
+        let error = load(&other, &clock, Arc::new(MemoryPanel::new()), 1, 3).await.unwrap_err();
+        assert!(error.contains("demo clock"), "{error}");
+        assert!((clock.now() - Utc::now()).num_seconds().abs() < 5, "back on the wall clock");
     }
 }

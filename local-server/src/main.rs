@@ -12,6 +12,7 @@ mod gateway;
 use clap::{Parser, Subcommand, ValueEnum};
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
+use shared::adapters::memory::{MemoryCache, MemoryPanel, MemoryQueue, MemoryTable};
 use shared::adapters::panel_http::PanelCredentials;
 use shared::app::AppContext;
 use shared::clock::{Clock, SystemClock};
@@ -19,6 +20,10 @@ use shared::config::AwsSettings;
 use shared::routes::{FUNCTIONS, Trigger};
 use std::net::SocketAddr;
 use std::sync::Arc;
+use tracing::instrument::WithSubscriber;
+
+/// The demo history replayed by default on `--backend aws` (see `ServeArgs::demo_days`).
+const AWS_DEMO_DAYS: u32 = 14;
 
 #[derive(Parser)]
 #[command(name = "local-server", about = "Runs every 1000proxy system-services function locally")]
@@ -66,6 +71,10 @@ struct ServeArgs {
     /// Seed of the demo data set (same seed, same data).
     #[arg(long, default_value_t = 1000)]
     seed: u64,
+    /// Days of demo history: 90 by default; 14 with `--backend aws`, where every order costs some 50 calls to
+    /// the endpoints (about 1.5 s on the emulators).
+    #[arg(long)]
+    demo_days: Option<u32>,
     /// With `--backend aws`: create the table and queues (named by `--name`) at `AWS_ENDPOINT_URL` instead of
     /// reading TABLE_NAME and QUEUE_URL_* from the environment. For emulators.
     #[arg(long)]
@@ -100,10 +109,34 @@ fn print_token(admin: bool, subject: Option<String>, hours: i64) -> Result<(), S
     Ok(())
 }
 
-async fn backend(args: &ServeArgs) -> Result<AppContext, String> {
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    match args.backend {
-        BackendChoice::Memory => Ok(AppContext::in_memory(clock)),
+/// What the server runs on: the context, its clock (the demo sets it while it replays its history) and, when
+/// the panels are simulated, the simulated panels.
+struct Backend {
+    ctx: AppContext,
+    clock: Arc<demo::DemoClock>,
+    panel: Option<Arc<MemoryPanel>>,
+}
+
+/// The embedded backend: every port in memory, on `clock`, with `panel` as the servers' panels.
+fn memory_context(clock: Arc<dyn Clock>, panel: Arc<MemoryPanel>) -> AppContext {
+    AppContext::new(
+        clock.clone(),
+        Arc::new(MemoryTable::new(clock.clone())),
+        Arc::new(MemoryCache::new(clock.clone())),
+        Arc::new(MemoryQueue::new(clock.clone())),
+        panel,
+        "memory",
+    )
+}
+
+async fn backend(args: &ServeArgs) -> Result<Backend, String> {
+    let demo_clock = Arc::new(demo::DemoClock::wall());
+    let clock: Arc<dyn Clock> = demo_clock.clone();
+    let (ctx, panel) = match args.backend {
+        BackendChoice::Memory => {
+            let panel = Arc::new(MemoryPanel::new());
+            (memory_context(clock, panel.clone()), Some(panel))
+        }
         BackendChoice::Aws if args.provision => {
             let sdk = shared::adapters::aws::sdk_config().await;
             let dynamo = aws_sdk_dynamodb::Client::new(&sdk);
@@ -121,24 +154,49 @@ async fn backend(args: &ServeArgs) -> Result<AppContext, String> {
             };
             let mut ctx = AppContext::aws(&settings, clock).await.map_err(|e| e.to_string())?;
             // The demo servers' panels do not exist: the local run simulates them (as the embedded default does).
-            ctx.panel = Arc::new(shared::adapters::memory::MemoryPanel::new());
-            Ok(ctx)
+            let panel = Arc::new(MemoryPanel::new());
+            ctx.panel = panel.clone();
+            (ctx, Some(panel))
         }
         BackendChoice::Aws => {
             let settings = AwsSettings::from_env().map_err(|e| e.to_string())?;
-            AppContext::aws(&settings, clock).await.map_err(|e| e.to_string())
+            (AppContext::aws(&settings, clock).await.map_err(|e| e.to_string())?, None)
         }
-    }
+    };
+    Ok(Backend { ctx, clock: demo_clock, panel })
 }
 
 async fn serve(args: ServeArgs) -> Result<(), String> {
     shared::logging::init();
-    let ctx = Arc::new(backend(&args).await?);
+    let backend = backend(&args).await?;
     let demo = if args.no_demo {
         None
     } else {
-        Some(demo::load(&ctx, args.seed).await.map_err(|e| format!("loading demo data: {e}"))?)
+        // With real panels configured, the demo's made-up servers still get simulated ones.
+        let panel = backend.panel.clone().unwrap_or_else(|| Arc::new(MemoryPanel::new()));
+        let started = std::time::Instant::now();
+        let days = args.demo_days.unwrap_or(match args.backend {
+            BackendChoice::Memory => demo::DAYS,
+            BackendChoice::Aws => AWS_DEMO_DAYS,
+        });
+        let load = demo::load(&backend.ctx, &backend.clock, panel, args.seed, days);
+        // Replaying the history logs every job it runs, the scripted panel outages' failures included: shown only
+        // when RUST_LOG asks for logs.
+        let summary = if std::env::var_os("RUST_LOG").is_some() {
+            load.await
+        } else {
+            load.with_subscriber(tracing::subscriber::NoSubscriber::default()).await
+        }
+        .map_err(|e| format!("loading demo data: {e}"))?;
+        tracing::info!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            days,
+            orders = summary.orders,
+            "demo data loaded"
+        );
+        Some((days, summary))
     };
+    let ctx = Arc::new(backend.ctx);
     let listener = tokio::net::TcpListener::bind(args.addr).await.map_err(|e| format!("bind {}: {e}", args.addr))?;
     let secret = Arc::new(dev_token::secret());
     let admin_token = dev_token::issue("local-admin", &["admin"], 12, ctx.clock.now().timestamp(), &secret)?;
@@ -175,17 +233,34 @@ async fn serve_http(
     }
 }
 
-fn print_banner(args: &ServeArgs, demo: Option<&demo::DemoSummary>, admin_token: &str) {
+fn print_banner(args: &ServeArgs, demo: Option<&(u32, demo::DemoSummary)>, admin_token: &str) {
     let backend = match args.backend {
         BackendChoice::Memory => "memory (embedded)",
         BackendChoice::Aws => "aws (DynamoDB / Redis / SQS endpoints)",
     };
     println!("1000proxy system services — local run");
     println!("  backend    {backend}");
-    if let Some(d) = demo {
+    if let Some((days, d)) = demo {
+        let in_progress = if d.in_progress > 0 { format!(", {} in progress", d.in_progress) } else { String::new() };
         println!(
-            "  demo data  {} customers, {} servers, {} plans, {} orders ({} paid revenue), {} clients",
-            d.customers, d.servers, d.plans, d.orders, d.paid_revenue, d.clients
+            "  demo data  {} customers, {} servers, {} plans, {} orders over {days} days ({} completed, {} cancelled, \
+             {} in dispute{}; {} paid revenue), {} active clients",
+            d.customers,
+            d.servers,
+            d.plans,
+            d.orders,
+            d.completed,
+            d.cancelled,
+            d.disputed,
+            in_progress,
+            d.paid_revenue,
+            d.clients
+        );
+    }
+    if let Some(try_it) = demo.and_then(|(_, d)| d.try_it.as_ref()) {
+        println!(
+            "  try it     customer {} (wallet {}), server_id {} plan_id {}",
+            try_it.customer_id, try_it.balance, try_it.server_id, try_it.plan_id
         );
     }
     println!("  listening  http://{}", args.addr);
