@@ -6,7 +6,7 @@
 #   CARGO_TARGET_DIR   where the release binaries (and the bench) are built; default target/lambda
 #   --output FILE      where the markdown table goes; default $CARGO_TARGET_DIR/cold-start.md
 # Compare opt-levels with separate target dirs, e.g.
-#   CARGO_PROFILE_RELEASE_OPT_LEVEL=z CARGO_TARGET_DIR=target/bench-oz scripts/bench-cold-start.sh --title "opt-level z"
+#   CARGO_PROFILE_RELEASE_OPT_LEVEL=3 CARGO_TARGET_DIR=target/bench-o3 scripts/bench-cold-start.sh --title "opt-level 3"
 # The services are stopped on exit only if this script started them (others may be using running ones).
 set -euo pipefail
 cd "$(dirname "$0")/.."
