@@ -638,13 +638,7 @@ impl Shop<'_> {
             plans: stores.catalog.plans().await?.len(),
             ..DemoSummary::default()
         };
-        for status in [
-            OrderStatus::New,
-            OrderStatus::Processing,
-            OrderStatus::Completed,
-            OrderStatus::Cancelled,
-            OrderStatus::Dispute,
-        ] {
+        for status in OrderStatus::ALL {
             let count = stores.orders.by_status(status, from, to).await?.len();
             summary.orders += count;
             match status {
@@ -703,13 +697,7 @@ mod tests {
 
     async fn all_orders(ctx: &AppContext, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Order> {
         let mut orders = Vec::new();
-        for status in [
-            OrderStatus::New,
-            OrderStatus::Processing,
-            OrderStatus::Completed,
-            OrderStatus::Cancelled,
-            OrderStatus::Dispute,
-        ] {
+        for status in OrderStatus::ALL {
             orders.extend(ctx.stores.orders.by_status(status, from, to).await.unwrap());
         }
         orders.sort_by(|a, b| a.id.as_str().cmp(b.id.as_str()));

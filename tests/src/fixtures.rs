@@ -56,6 +56,19 @@ pub async fn shop_with_ids(ctx: &AppContext, server_id: ServerId, plan_id: PlanI
     Shop { server, plan }
 }
 
+/// A plan like `shop`'s on a second server of the shop that is down.
+pub async fn plan_on_a_down_server(ctx: &AppContext, shop: &Shop) -> Plan {
+    let mut down = shop.server.clone();
+    down.id = ServerId::generate();
+    down.status = ServerStatus::Down;
+    ctx.stores.catalog.create_server(&down).await.expect("server");
+    let mut plan = shop.plan.clone();
+    plan.id = PlanId::generate();
+    plan.server_id = down.id.clone();
+    ctx.stores.catalog.create_plan(&plan).await.expect("plan");
+    plan
+}
+
 /// A customer (profile and a USD wallet holding `balance`).
 pub async fn customer(ctx: &AppContext, balance: &str) -> CustomerId {
     customer_with_id(ctx, CustomerId::generate(), balance).await

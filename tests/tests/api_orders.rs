@@ -4,7 +4,7 @@
 
 use integration_tests::TestApp;
 use integration_tests::api::{Call, Caller, Reply};
-use integration_tests::fixtures::{Shop, customer, dec, shop};
+use integration_tests::fixtures::{Shop, customer, dec, plan_on_a_down_server, shop};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use shared::domain::*;
@@ -168,16 +168,9 @@ async fn orders_are_placed_for_the_caller_with_the_right_status_for_each_refusal
     assert_eq!(reply.body["server_id"], shop.server.id.as_str());
 
     // A server that is down: 400 "Server is not available".
-    let mut down = shop.server.clone();
-    down.id = ServerId::generate();
-    down.status = ServerStatus::Down;
-    ctx.stores.catalog.create_server(&down).await.unwrap();
-    let mut plan = shop.plan.clone();
-    plan.id = PlanId::generate();
-    plan.server_id = down.id.clone();
-    ctx.stores.catalog.create_plan(&plan).await.unwrap();
+    let plan = plan_on_a_down_server(ctx, &shop).await;
     let reply =
-        create(&app, &rich, json!({"server_id": down.id, "plan_id": plan.id, "payment_method": "wallet"})).await;
+        create(&app, &rich, json!({"server_id": plan.server_id, "plan_id": plan.id, "payment_method": "wallet"})).await;
     assert_eq!((reply.status, &reply.body["error_code"]), (400, &json!("server_unavailable")), "{}", reply.body);
     assert_eq!(reply.body["message"], "Server is not available");
 

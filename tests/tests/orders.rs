@@ -4,7 +4,7 @@
 use chrono::Utc;
 use futures_util::future::join_all;
 use integration_tests::TestApp;
-use integration_tests::fixtures::{customer, dec, order_of, shop};
+use integration_tests::fixtures::{customer, dec, order_of, plan_on_a_down_server, shop};
 use rust_decimal::Decimal;
 use shared::app::AppContext;
 use shared::domain::*;
@@ -95,14 +95,7 @@ async fn every_failed_condition_is_the_right_refusal(app: TestApp) {
     assert!(matches!(place(ctx, &rich, stripe, None).await, Err(PlaceError::PaymentMethodUnavailable(_))));
 
     // A server that goes down refuses new orders.
-    let mut down = shop.server.clone();
-    down.id = ServerId::generate();
-    down.status = ServerStatus::Down;
-    ctx.stores.catalog.create_server(&down).await.unwrap();
-    let mut plan = shop.plan.clone();
-    plan.id = PlanId::generate();
-    plan.server_id = down.id.clone();
-    ctx.stores.catalog.create_plan(&plan).await.unwrap();
+    let plan = plan_on_a_down_server(ctx, &shop).await;
     assert!(matches!(place(ctx, &rich, order_of(&plan, 1, 1), None).await, Err(PlaceError::ServerUnavailable(_))));
 
     // Nothing was charged or held by any refusal.
