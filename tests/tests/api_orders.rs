@@ -100,6 +100,11 @@ async fn every_validation_rule_is_a_422_on_its_field(app: TestApp) {
             "notes",
         ),
         ("items not a list", json!({"items": "plan", "payment_method": "wallet"}), "items"),
+        (
+            "the same plan in two lines",
+            json!({"items": [line(json!(1)), line(json!(2))], "payment_method": "wallet"}),
+            "items.1.plan_id",
+        ),
     ];
     for (case, body, field) in cases {
         let reply = create(&app, &fresh_customer(), body).await;

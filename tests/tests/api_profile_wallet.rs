@@ -623,14 +623,17 @@ async fn the_wallet_shows_its_balance_and_transactions_newest_first(app: TestApp
     assert_eq!((page.balance, page.currency.as_str()), (dec("110.75"), "USD"));
     assert_eq!(page.next_cursor, None);
     assert_eq!(page.transactions.len(), 3);
-    assert_eq!(page.transactions[0], second);
-    assert_eq!(page.transactions[1], first);
+    // As the admin was answered, but without the admin's identity.
+    let as_customer_sees = |t: &WalletTransaction| WalletTransaction { created_by: None, ..t.clone() };
+    assert_eq!(page.transactions[0], as_customer_sees(&second));
+    assert_eq!(page.transactions[1], as_customer_sees(&first));
     let opening = &page.transactions[2];
     assert_eq!(
         (opening.kind, opening.amount, opening.customer_id.clone()),
         (TransactionType::Deposit, dec("100"), id.clone())
     );
-    assert_eq!(page.transactions, transactions_of(&app, &id).await, "the list is the store's");
+    let stored: Vec<WalletTransaction> = transactions_of(&app, &id).await.iter().map(as_customer_sees).collect();
+    assert_eq!(page.transactions, stored, "the list is the store's");
     assert_eq!(
         reply.body["data"]["updated_at"].as_str().map(|t| t.parse::<chrono::DateTime<chrono::Utc>>().unwrap()),
         Some(app.ctx.clock.now()),
@@ -773,7 +776,7 @@ async fn an_admin_credit_is_a_deposit_by_that_admin_and_publishes_an_event(app: 
     assert_eq!(stored_list[0], deposit, "stored as answered, newest first");
     let page = wallet_page(&get_wallet(&app, &id, "").await);
     assert_eq!(page.balance, dec("125.5"));
-    assert_eq!(page.transactions[0], deposit);
+    assert_eq!(page.transactions[0], WalletTransaction { created_by: None, ..deposit.clone() });
 
     let jobs = notifications(&app).await;
     assert_eq!(jobs.len(), 1, "{jobs:?}");
@@ -800,6 +803,12 @@ async fn an_admin_credit_is_a_deposit_by_that_admin_and_publishes_an_event(app: 
     assert_ok(&reply, 201, "second credit");
     let second = transaction_of(&reply);
     assert_eq!((second.created_by.as_deref(), second.amount), (Some("admin-2"), dec("4.5")));
+    // The customer sees the credits, not which admin made them; the store keeps that for the audit trail.
+    let mine = Call::to("wallet-get", &[]).by(&Caller::customer(&id)).send(&app).await;
+    let listed = mine.body["data"]["transactions"].as_array().unwrap();
+    assert!(listed.iter().all(|t| t["created_by"].is_null()), "{listed:?}");
+    let (stored, _) = app.ctx.stores.wallets.transactions_of(&id, 10, None).await.unwrap();
+    assert!(stored.iter().any(|t| t.created_by.as_deref() == Some("admin-2")));
     assert_ne!(second.id, deposit.id);
     assert_ne!(second.reference, deposit.reference, "credits without a key never collide");
     assert_eq!(balance_of(&app, &id).await, Some(dec("130")));

@@ -49,6 +49,7 @@ on_both_backends!(
     query_orders_filters_and_paginates_exactly_once,
     secondary_indexes_are_sparse_and_follow_updates,
     concurrent_conditional_decrements_never_go_below_zero,
+    adding_to_a_non_number_is_refused_and_writes_nothing,
 );
 
 fn item(pk: &str, sk: &str, fields: &[(&str, Value)]) -> Item {
@@ -329,4 +330,20 @@ impl EpochNow for ManualClock {
         use shared::clock::Clock;
         self.now().timestamp()
     }
+}
+
+async fn adding_to_a_non_number_is_refused_and_writes_nothing(h: Harness) {
+    h.table.put(item("N", "1", &[("total", string("0"))]), None).await.unwrap();
+    let add = Update {
+        key: Key::new("N", "1"),
+        actions: vec![UpdateAction::Add("total".into(), Decimal::from(5))],
+        condition: Some(Condition::Exists),
+    };
+    let result = h.table.update(add.clone()).await;
+    assert!(matches!(result, Err(PortError::Invalid { .. })), "got {result:?}");
+    let other = TransactOp::Put { item: item("N", "2", &[]), condition: Some(Condition::NotExists) };
+    let result = h.table.transact(vec![other, TransactOp::Update(add)]).await;
+    assert!(matches!(result, Err(PortError::Invalid { .. })), "not a retryable conflict: got {result:?}");
+    assert_eq!(h.table.get(&Key::new("N", "2")).await.unwrap(), None, "nothing of the transaction was written");
+    assert_eq!(h.table.get(&Key::new("N", "1")).await.unwrap().unwrap().get("total"), Some(&string("0")));
 }

@@ -74,6 +74,11 @@ fn decode_cursor(token: &str, scope: CursorScope<'_>) -> Option<Cursor> {
     let bytes = URL_SAFE_NO_PAD.decode(token.trim_end_matches('=')).ok()?;
     let attributes: BTreeMap<String, String> = serde_json::from_slice(&bytes).ok()?;
     let names_match = attributes.len() == scope.keys.len() && scope.keys.iter().all(|a| attributes.contains_key(*a));
+    // DynamoDB refuses empty key values and sort keys over 1,024 bytes (partition keys 2,048): such a start
+    // key would be a 500, so it is not a cursor this list gave out.
+    if attributes.values().any(|value| value.is_empty() || value.len() > 1024) {
+        return None;
+    }
     let (partition, caller) = scope.partition;
     if !names_match || attributes.get(partition).map(String::as_str) != Some(caller) {
         return None;
@@ -129,7 +134,10 @@ mod tests {
             assert!(error.errors.unwrap().contains_key("limit"), "{bad}");
         }
         let extra = encode_cursor(&cursor(&[("gsi1pk", "x"), ("pk", "a"), ("sk", "b"), ("gsi1sk", "c"), ("z", "d")]));
-        for bad in ["!!", "e30", extra.as_str()] {
+        let empty = encode_cursor(&cursor(&[("gsi1pk", "x"), ("pk", ""), ("sk", "b"), ("gsi1sk", "c")]));
+        let long = "s".repeat(1025);
+        let too_long = encode_cursor(&cursor(&[("gsi1pk", "x"), ("pk", "a"), ("sk", &long), ("gsi1sk", "c")]));
+        for bad in ["!!", "e30", extra.as_str(), empty.as_str(), too_long.as_str()] {
             let error = parse(&query(&[("cursor", bad)]), scope("x")).unwrap_err();
             assert!(error.errors.unwrap().contains_key("cursor"), "{bad}");
         }

@@ -42,7 +42,8 @@ pub async fn view(
         balance: wallet.as_ref().map(|w| w.balance).unwrap_or_default(),
         currency: wallet.as_ref().map(|w| w.currency.clone()).unwrap_or_else(|| DEFAULT_CURRENCY.into()),
         updated_at: wallet.map(|w| w.updated_at),
-        transactions,
+        // Which admin made a credit is for the audit trail, not for the customer.
+        transactions: transactions.into_iter().map(|t| WalletTransaction { created_by: None, ..t }).collect(),
         next_cursor: next.as_ref().map(crate::http::page::encode_cursor),
     })
 }

@@ -162,6 +162,8 @@ impl Table for DynamoTable {
                 .get_item()
                 .table_name(&self.table)
                 .set_key(Some(key_item(key)))
+                // Reads by key back idempotent replays and read-after-write answers: never stale.
+                .consistent_read(true)
                 .send()
                 .await
                 .map_err(map_err)?;
@@ -176,6 +178,7 @@ impl Table for DynamoTable {
             let mut pending = Some(
                 KeysAndAttributes::builder()
                     .set_keys(Some(chunk.iter().map(key_item).collect()))
+                    .consistent_read(true)
                     .build()
                     .map_err(|e| PortError::Invalid { backend: Backend::Store, detail: e.to_string() })?,
             );
@@ -278,6 +281,11 @@ impl Table for DynamoTable {
                     let failed = reasons.iter().position(|r| r.code() == Some("ConditionalCheckFailed"));
                     if failed.is_some() {
                         return Err(PortError::Conflict { op_index: failed });
+                    }
+                    // A malformed operation (e.g. adding to a string) fails the same way every time: not retried.
+                    if let Some(reason) = reasons.iter().find(|r| r.code() == Some("ValidationError")) {
+                        let detail = reason.message().unwrap_or("validation error").to_owned();
+                        return Err(PortError::Invalid { backend: Backend::Store, detail });
                     }
                     // Cancelled for another reason (a concurrent transaction on the same item): a conflict
                     // too, but with no condition to blame; the caller may retry.

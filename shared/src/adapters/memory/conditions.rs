@@ -1,5 +1,6 @@
 //! Evaluation of the store port's conditions and updates over an in-memory item.
 
+use crate::error::{Backend, PortError, PortResult};
 use crate::ports::table::{Condition, Item, Key, UpdateAction, Value};
 use rust_decimal::Decimal;
 use std::cmp::Ordering;
@@ -44,8 +45,9 @@ pub fn holds(condition: &Condition, live: Option<&Item>, stored: Option<&Item>) 
     }
 }
 
-/// Applies update actions to the stored item (or a new one made from the key), as UpdateItem does.
-pub fn apply(key: &Key, stored: Option<&Item>, actions: &[UpdateAction]) -> Item {
+/// Applies update actions to the stored item (or a new one made from the key), as UpdateItem does. Adding to
+/// an attribute that is not a number is refused, as DynamoDB refuses it (a string "0" is not 0).
+pub fn apply(key: &Key, stored: Option<&Item>, actions: &[UpdateAction]) -> PortResult<Item> {
     let mut item = stored.cloned().unwrap_or_else(|| key.to_item());
     for action in actions {
         match action {
@@ -53,7 +55,13 @@ pub fn apply(key: &Key, stored: Option<&Item>, actions: &[UpdateAction]) -> Item
                 item.insert(a.clone(), v.clone());
             }
             UpdateAction::Add(a, by) => {
-                let current = as_decimal(item.get(a)).unwrap_or_default();
+                let current = match item.get(a) {
+                    None => Decimal::ZERO,
+                    present => as_decimal(present).ok_or_else(|| PortError::Invalid {
+                        backend: Backend::Store,
+                        detail: format!("cannot add to {a}: it is not a number"),
+                    })?,
+                };
                 item.insert(a.clone(), Value::N((current + by).normalize().to_string()));
             }
             UpdateAction::Remove(a) => {
@@ -61,5 +69,5 @@ pub fn apply(key: &Key, stored: Option<&Item>, actions: &[UpdateAction]) -> Item
             }
         }
     }
-    item
+    Ok(item)
 }

@@ -136,7 +136,7 @@ impl Table for MemoryTable {
         if !state.check(&update.key, update.condition.as_ref(), now) {
             return Err(PortError::Conflict { op_index: None });
         }
-        let item = apply(&update.key, state.items.get(&update.key), &update.actions);
+        let item = apply(&update.key, state.items.get(&update.key), &update.actions)?;
         state.write(update.key, item.clone());
         Ok(item)
     }
@@ -179,18 +179,23 @@ impl Table for MemoryTable {
                 });
             }
         }
+        // Every write is worked out before any is made: an update that cannot apply fails the whole transaction.
+        let mut writes: Vec<(Key, Option<Item>)> = Vec::new();
         for op in ops {
             match op {
-                TransactOp::Put { item, .. } => {
-                    let key = key_of(&item)?;
-                    state.write(key, item);
-                }
+                TransactOp::Put { item, .. } => writes.push((key_of(&item)?, Some(item))),
                 TransactOp::Update(u) => {
-                    let item = apply(&u.key, state.items.get(&u.key), &u.actions);
-                    state.write(u.key, item);
+                    let item = apply(&u.key, state.items.get(&u.key), &u.actions)?;
+                    writes.push((u.key, Some(item)));
                 }
-                TransactOp::Delete { key, .. } => state.remove(&key),
+                TransactOp::Delete { key, .. } => writes.push((key, None)),
                 TransactOp::Check { .. } => {}
+            }
+        }
+        for (key, item) in writes {
+            match item {
+                Some(item) => state.write(key, item),
+                None => state.remove(&key),
             }
         }
         Ok(())

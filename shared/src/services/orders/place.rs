@@ -179,7 +179,11 @@ pub async fn place_as(
 
     // The order as it will be written.
     let order = Order {
-        order_number: format!("ORD-{}-{}", now.format("%Y%m%d"), &order_id.as_str()[..8].to_uppercase()),
+        order_number: format!(
+            "ORD-{}-{}",
+            now.format("%Y%m%d"),
+            order_id.as_str().chars().take(8).collect::<String>().to_uppercase()
+        ),
         id: order_id.clone(),
         customer_id: customer.clone(),
         subtotal: quote.subtotal,

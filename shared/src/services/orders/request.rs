@@ -75,10 +75,22 @@ impl CreateOrderRequest {
                 add_error(&mut errors, "items", "send either items or server_id with plan_id, not both");
                 Vec::new()
             }
-            (Some(items), false) => items
-                .iter()
-                .map(|l| OrderLine { plan_id: PlanId(l.plan_id.clone()), quantity: l.quantity.clamp(0, 50) as u32 })
-                .collect(),
+            (Some(items), false) => {
+                // One line per plan: a second line of the same plan is a quantity the client meant to send.
+                for (i, line) in items.iter().enumerate() {
+                    if items[..i].iter().any(|earlier| earlier.plan_id == line.plan_id) {
+                        add_error(
+                            &mut errors,
+                            &format!("items.{i}.plan_id"),
+                            "is already in another line of this order",
+                        );
+                    }
+                }
+                items
+                    .iter()
+                    .map(|l| OrderLine { plan_id: PlanId(l.plan_id.clone()), quantity: l.quantity.clamp(0, 50) as u32 })
+                    .collect()
+            }
             (None, true) => {
                 if self.server_id.is_none() {
                     add_error(&mut errors, "server_id", "is required with plan_id");
