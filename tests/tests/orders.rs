@@ -16,6 +16,7 @@ integration_tests::on_both_backends!(
     every_failed_condition_is_the_right_refusal,
     an_idempotency_key_returns_the_first_order,
     a_retry_after_a_lost_follow_up_gets_the_order_provisioned_once,
+    a_cancelled_order_is_taken_back_out_of_the_sales_counters_once,
     coupons_apply_once_per_customer_when_so_marked,
     two_hundred_buyers_race_for_fifty_slots,
     a_wallet_that_affords_ten_orders_places_exactly_ten,
@@ -359,4 +360,48 @@ async fn a_retry_after_a_lost_follow_up_gets_the_order_provisioned_once(app: Tes
     // A replay of a provisioned order sends nothing more.
     place(ctx, &buyer, order_of(&shop.plan, 1, 1), Some("retry-me")).await.unwrap();
     assert!(jobs(Priority::High).await.unwrap().is_empty());
+}
+
+async fn a_cancelled_order_is_taken_back_out_of_the_sales_counters_once(app: TestApp) {
+    let ctx = &app.ctx;
+    let shop = shop(ctx, 10, "10.00").await;
+    let buyer = customer(ctx, "100").await;
+    let placed = place(ctx, &buyer, order_of(&shop.plan, 2, 1), None).await.unwrap();
+    let fact = OrderFact::of(&placed.order, &placed.items);
+    let day = placed.order.created_at.date_naive();
+    let stats = &ctx.stores.stats;
+
+    // A cancellation that arrives before its order was counted waits (a conflict: the job is retried).
+    assert!(matches!(stats.withdraw_order(&fact).await, Err(shared::error::PortError::Conflict { .. })));
+    assert_eq!(stats.plan_day(&shop.plan.id, day).await.unwrap().orders, 0);
+
+    // Through the worker: the order's fact, then the cancellation's.
+    shared::services::orders::cancel(ctx, &buyer, &placed.order.id).await.unwrap();
+    let registry = shared::worker::JobRegistry::standard();
+    let wait = std::time::Duration::from_secs(if app.backend == integration_tests::Backend::Aws { 1 } else { 0 });
+    let mut rounds = 0;
+    loop {
+        let report = shared::worker::poll_once(
+            ctx,
+            &registry,
+            QueueRef::Main(Priority::Analytics),
+            wait,
+            std::time::Duration::from_secs(1),
+        )
+        .await
+        .unwrap();
+        let attributes = ctx.queue.attributes(QueueRef::Main(Priority::Analytics)).await.unwrap();
+        if report.outcomes.is_empty() && attributes.visible + attributes.in_flight == 0 {
+            break;
+        }
+        if report.outcomes.is_empty() {
+            app.pass(std::time::Duration::from_secs(1)).await;
+        }
+        rounds += 1;
+        assert!(rounds < 20, "the analytics queue drains");
+    }
+    assert_eq!(stats.plan_day(&shop.plan.id, day).await.unwrap(), shared::store::PlanDay::default());
+    // Withdrawn once, however often the cancellation's fact comes again.
+    assert!(!stats.withdraw_order(&fact).await.unwrap());
+    assert_eq!(stats.plan_day(&shop.plan.id, day).await.unwrap(), shared::store::PlanDay::default());
 }

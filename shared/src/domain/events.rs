@@ -97,6 +97,27 @@ pub struct OrderFact {
     pub lines: Vec<OrderFactLine>,
 }
 
+impl OrderFact {
+    pub fn of(order: &super::Order, items: &[super::OrderItem]) -> OrderFact {
+        OrderFact {
+            order_id: order.id.clone(),
+            customer_id: order.customer_id.clone(),
+            placed_at: order.created_at,
+            grand_amount: order.grand_amount,
+            currency: order.currency.clone(),
+            lines: items
+                .iter()
+                .map(|i| OrderFactLine {
+                    plan_id: i.plan_id.clone(),
+                    server_id: i.server_id.clone(),
+                    quantity: i.quantity,
+                    total_amount: i.total_amount,
+                })
+                .collect(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrderFactLine {
     pub plan_id: super::PlanId,

@@ -8,6 +8,7 @@ use crate::worker::{dispatch, send};
 
 pub const EVENT_JOB: &str = "event.publish";
 pub const ORDER_FACT_JOB: &str = "analytics.order_placed";
+pub const ORDER_CANCELLED_JOB: &str = "analytics.order_cancelled";
 
 pub async fn publish(ctx: &AppContext, event: DomainEvent) {
     let name = event.name();
@@ -38,16 +39,20 @@ pub async fn publish_once(ctx: &AppContext, key: &str, event: DomainEvent) {
 
 /// Sends the analytics fact of an order, once per order however often it is sent.
 pub async fn record_fact(ctx: &AppContext, fact: &OrderFact) {
+    send_fact(ctx, fact, ORDER_FACT_JOB, format!("fact:order:{}", fact.order_id)).await
+}
+
+/// Sends the fact that a counted order was cancelled (same payload as the order's fact), once per order.
+pub async fn record_cancellation(ctx: &AppContext, fact: &OrderFact) {
+    send_fact(ctx, fact, ORDER_CANCELLED_JOB, format!("fact:order:{}:cancelled", fact.order_id)).await
+}
+
+async fn send_fact(ctx: &AppContext, fact: &OrderFact, job_type: &str, id: String) {
     let payload = match serde_json::to_value(fact) {
         Ok(payload) => payload,
         Err(error) => return tracing::error!(%error, "order fact not serialisable"),
     };
-    let job = Job {
-        id: JobId(format!("fact:order:{}", fact.order_id)),
-        job_type: ORDER_FACT_JOB.into(),
-        payload,
-        dispatched_at: ctx.clock.now(),
-    };
+    let job = Job { id: JobId(id), job_type: job_type.into(), payload, dispatched_at: ctx.clock.now() };
     if let Err(error) = send(&*ctx.queue, &job, Priority::Analytics).await {
         tracing::error!(order_id = %fact.order_id, %error, "order fact not sent");
     }

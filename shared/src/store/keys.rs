@@ -148,3 +148,8 @@ pub fn plan_day(plan: &PlanId, day: chrono::NaiveDate) -> Key {
 pub fn counted_order(order: &OrderId) -> Key {
     Key::new(format!("STATS#ORDER#{order}"), "COUNTED")
 }
+
+/// Marks a cancelled order as taken back out of the daily stats.
+pub fn withdrawn_order(order: &OrderId) -> Key {
+    Key::new(format!("STATS#ORDER#{order}"), "WITHDRAWN")
+}

@@ -9,6 +9,26 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use std::sync::Arc;
 
+/// The updates adding (`sign` 1) or taking back (`sign` -1) an order's lines on its day's counters.
+fn day_updates(fact: &OrderFact, sign: Decimal) -> Vec<TransactOp> {
+    let day = fact.placed_at.date_naive();
+    fact.lines
+        .iter()
+        .map(|line| {
+            TransactOp::Update(Update {
+                key: keys::plan_day(&line.plan_id, day),
+                actions: vec![
+                    UpdateAction::Add("orders".into(), sign),
+                    UpdateAction::Add("clients".into(), sign * Decimal::from(line.quantity)),
+                    UpdateAction::Add("revenue".into(), sign * line.total_amount),
+                    UpdateAction::Set("server_id".into(), string(line.server_id.as_str())),
+                ],
+                condition: None,
+            })
+        })
+        .collect()
+}
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PlanDay {
     pub orders: u64,
@@ -37,23 +57,7 @@ impl StatsStore {
     /// per order, so an order is counted once however often its fact is delivered. Returns false when it was
     /// counted before.
     pub async fn record_order(&self, fact: &OrderFact) -> PortResult<bool> {
-        let day = fact.placed_at.date_naive();
-        let mut ops = fact
-            .lines
-            .iter()
-            .map(|line| {
-                TransactOp::Update(Update {
-                    key: keys::plan_day(&line.plan_id, day),
-                    actions: vec![
-                        UpdateAction::Add("orders".into(), Decimal::ONE),
-                        UpdateAction::Add("clients".into(), Decimal::from(line.quantity)),
-                        UpdateAction::Add("revenue".into(), line.total_amount),
-                        UpdateAction::Set("server_id".into(), string(line.server_id.as_str())),
-                    ],
-                    condition: None,
-                })
-            })
-            .collect::<Vec<_>>();
+        let mut ops = day_updates(fact, Decimal::ONE);
         if ops.is_empty() {
             return Ok(true);
         }
@@ -62,6 +66,25 @@ impl StatsStore {
         match self.table.transact(ops).await {
             Ok(()) => Ok(true),
             Err(PortError::Conflict { op_index: Some(_) }) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Takes a cancelled order back out of its day's counters, once. It must have been counted first (facts
+    /// may arrive out of order): until then this fails with a conflict on the check, and the job is retried.
+    /// Returns false when it was withdrawn before.
+    pub async fn withdraw_order(&self, fact: &OrderFact) -> PortResult<bool> {
+        let mut ops = day_updates(fact, -Decimal::ONE);
+        if ops.is_empty() {
+            return Ok(true);
+        }
+        let lines = ops.len();
+        let guard = keys::withdrawn_order(&fact.order_id).to_item();
+        ops.push(TransactOp::Put { item: guard, condition: Some(Condition::NotExists) });
+        ops.push(TransactOp::Check { key: keys::counted_order(&fact.order_id), condition: Condition::Exists });
+        match self.table.transact(ops).await {
+            Ok(()) => Ok(true),
+            Err(PortError::Conflict { op_index: Some(i) }) if i == lines => Ok(false),
             Err(e) => Err(e),
         }
     }

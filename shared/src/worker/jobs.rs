@@ -11,6 +11,7 @@ pub fn register_all(registry: &mut JobRegistry) {
     registry.register(crate::services::provisioning::PROVISION_JOB, ProvisionOrder);
     registry.register(crate::services::events::EVENT_JOB, RecordEvent);
     registry.register(crate::services::events::ORDER_FACT_JOB, CountOrder);
+    registry.register(crate::services::events::ORDER_CANCELLED_JOB, UncountOrder);
 }
 
 fn payload<T: serde::de::DeserializeOwned>(job: &Job) -> Result<T, JobError> {
@@ -56,6 +57,19 @@ impl JobHandler for CountOrder {
     async fn handle(&self, ctx: &AppContext, job: &Job, _attempt: u32) -> Result<(), JobError> {
         let fact: crate::domain::OrderFact = payload(job)?;
         ctx.stores.stats.record_order(&fact).await?;
+        Ok(())
+    }
+}
+
+/// `analytics.order_cancelled`: a cancelled order's fact, taken back out of the daily sales counters once
+/// it has been counted (a conflict until then: the message is retried).
+struct UncountOrder;
+
+#[async_trait]
+impl JobHandler for UncountOrder {
+    async fn handle(&self, ctx: &AppContext, job: &Job, _attempt: u32) -> Result<(), JobError> {
+        let fact: crate::domain::OrderFact = payload(job)?;
+        ctx.stores.stats.withdraw_order(&fact).await?;
         Ok(())
     }
 }

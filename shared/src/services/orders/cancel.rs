@@ -7,7 +7,7 @@ use crate::app::AppContext;
 use crate::domain::*;
 use crate::error::PortError;
 use crate::ports::table::TransactOp;
-use crate::services::events::publish;
+use crate::services::events::{publish, record_cancellation};
 use crate::store::{new_wallet_transaction, transact_with_retry};
 
 #[derive(Debug, thiserror::Error)]
@@ -91,6 +91,8 @@ pub async fn cancel(ctx: &AppContext, customer: &CustomerId, order_id: &OrderId)
         },
     )
     .await;
+    // The sale no longer counts: the analytics worker takes it back out of the daily counters.
+    record_cancellation(ctx, &OrderFact::of(&cancelled, &lines)).await;
     if let Some(refund) = &refund {
         publish(
             ctx,

@@ -323,23 +323,7 @@ async fn announce(ctx: &AppContext, order: &Order, items: &[OrderItem], debit: &
         },
     )
     .await;
-    let fact = OrderFact {
-        order_id: order.id.clone(),
-        customer_id: order.customer_id.clone(),
-        placed_at: order.created_at,
-        grand_amount: order.grand_amount,
-        currency: order.currency.clone(),
-        lines: items
-            .iter()
-            .map(|i| OrderFactLine {
-                plan_id: i.plan_id.clone(),
-                server_id: i.server_id.clone(),
-                quantity: i.quantity,
-                total_amount: i.total_amount,
-            })
-            .collect(),
-    };
-    record_fact(ctx, &fact).await;
+    record_fact(ctx, &OrderFact::of(order, items)).await;
 }
 
 /// Turns a failed transaction condition into the error it means (reading what it needs to say so).
