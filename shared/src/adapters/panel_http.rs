@@ -28,8 +28,12 @@ impl std::fmt::Debug for PanelCredentials {
     }
 }
 
+type HttpsClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
+
 pub struct HttpPanelClient {
-    client: Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>,
+    /// Built on first use: loading the system's root certificates costs milliseconds, and only the worker that
+    /// provisions ever talks to a panel — every other function would pay it in its cold start for nothing.
+    client: std::sync::OnceLock<Result<HttpsClient, String>>,
     credentials: PanelCredentials,
     /// `https` in production; `http` for a panel on a private network (and the tests' fake panel).
     scheme: String,
@@ -57,19 +61,26 @@ enum Outcome {
 
 impl HttpPanelClient {
     pub fn new(credentials: PanelCredentials, scheme: impl Into<String>) -> PortResult<Self> {
-        let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_native_roots()
-            .map_err(unavailable)?
-            .https_or_http()
-            .enable_http1()
-            .build();
         Ok(Self {
-            client: Client::builder(TokioExecutor::new()).build(connector),
+            client: std::sync::OnceLock::new(),
             credentials,
             scheme: scheme.into(),
             sessions: Mutex::new(HashMap::new()),
             timeout: Duration::from_secs(10),
         })
+    }
+
+    fn client(&self) -> PortResult<&HttpsClient> {
+        let built = self.client.get_or_init(|| {
+            let connector = hyper_rustls::HttpsConnectorBuilder::new()
+                .with_native_roots()
+                .map_err(|e| e.to_string())?
+                .https_or_http()
+                .enable_http1()
+                .build();
+            Ok(Client::builder(TokioExecutor::new()).build(connector))
+        });
+        built.as_ref().map_err(unavailable)
     }
 
     fn base(&self, server: &Server) -> String {
@@ -90,7 +101,7 @@ impl HttpPanelClient {
             .header("content-type", "application/x-www-form-urlencoded")
             .body(Full::new(Bytes::from(form)))
             .map_err(unavailable)?;
-        let response = self.client.request(request).await.map_err(unavailable)?;
+        let response = self.client()?.request(request).await.map_err(unavailable)?;
         let cookie = response
             .headers()
             .get_all("set-cookie")
@@ -117,7 +128,7 @@ impl HttpPanelClient {
             request = request.header("content-type", "application/json");
         }
         let request = request.body(Full::new(Bytes::from(body.unwrap_or_default()))).map_err(unavailable)?;
-        let response = self.client.request(request).await.map_err(unavailable)?;
+        let response = self.client()?.request(request).await.map_err(unavailable)?;
         let status = response.status();
         if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN | StatusCode::NOT_FOUND)
             || status.is_redirection()
