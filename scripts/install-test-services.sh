@@ -18,7 +18,8 @@ if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
 fi
 # The marker records what was installed so a changed list re-installs.
-WANT="moto[server]==5.2.* cfn-lint aws-sam-cli"
+# Pinned to the minor versions CI was green with: a new linter release may add rules that fail the template.
+WANT="moto[server]==5.2.* cfn-lint==1.58.* aws-sam-cli==1.170.*"
 if [ "$(cat "$VENV/.installed" 2>/dev/null)" != "$WANT" ]; then
   echo "[install] $WANT"
   "$VENV/bin/pip" install -q --disable-pip-version-check $WANT

@@ -212,6 +212,14 @@ async fn an_idempotency_key_header_replays_the_first_order(app: TestApp) {
     let retry = send("checkout-1").send(&app).await;
     assert_eq!((retry.status, &retry.body["data"]["replayed"]), (201, &json!(true)), "{}", retry.body);
     assert_eq!(retry.body["data"]["order"], first.body["data"]["order"]);
+    // The same key for a different order is a mistake, not a retry: refused, nothing placed.
+    let changed = Call::to("orders-create", &[])
+        .by(&caller)
+        .json(single(&shop, 2))
+        .header("Idempotency-Key", "checkout-1")
+        .send(&app)
+        .await;
+    assert_eq!((changed.status, &changed.body["error_code"]), (422, &json!("idempotency_key_reused")));
     let (orders, _) = ctx.stores.orders.of_customer(&buyer, 10, None).await.unwrap();
     assert_eq!(orders.len(), 1);
     assert_eq!(ctx.stores.wallets.get(&buyer).await.unwrap().unwrap().balance, dec("5"));

@@ -47,6 +47,12 @@ fn place_error(error: PlaceError) -> ApiError {
                 .with_field("current_balance", balance)
         }
         PlaceError::UnknownCustomer(_) => ApiError::not_found("Customer"),
+        // The IETF idempotency-key draft's answer to a key reused with a different payload.
+        PlaceError::KeyReused => ApiError::new(
+            422,
+            "idempotency_key_reused",
+            "This Idempotency-Key was already used for a different order; use a new key for a new order.",
+        ),
         PlaceError::PaymentMethodUnavailable(method) => {
             let mut errors = crate::http::FieldErrors::new();
             let name =

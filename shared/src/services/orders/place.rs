@@ -39,6 +39,9 @@ pub enum PlaceError {
     /// The caller's token names no customer profile (deleted, or never completed sign-up).
     #[error("customer {0} has no profile")]
     UnknownCustomer(CustomerId),
+    /// The `Idempotency-Key` was used before for a different request.
+    #[error("the idempotency key was used for a different request")]
+    KeyReused,
     #[error("payment method {0:?} is not available")]
     PaymentMethodUnavailable(PaymentMethod),
     #[error("the wallet is in {wallet}, the order in {order}")]
@@ -93,8 +96,9 @@ pub async fn place_as(
     }
     // A retried request returns what the first one created. (Checked before anything else: the first order may
     // have spent the wallet or the capacity this retry would otherwise be refused for.)
+    let fingerprint = request.fingerprint();
     if let Some(key) = idempotency_key
-        && let Some(placed) = replay(ctx, customer, key).await?
+        && let Some(placed) = replay(ctx, customer, key, &fingerprint).await?
     {
         return Ok(placed);
     }
@@ -238,7 +242,7 @@ pub async fn place_as(
         ops.push((Cause::Other, op));
     }
     if let Some(key) = idempotency_key {
-        ops.push((Cause::IdempotencyKey, ctx.stores.requests.record_op(customer, key, &order_id, now)));
+        ops.push((Cause::IdempotencyKey, ctx.stores.requests.record_op(customer, key, &order_id, &fingerprint, now)));
     }
     let (causes, ops): (Vec<Cause>, Vec<TransactOp>) = ops.into_iter().unzip();
 
@@ -247,7 +251,7 @@ pub async fn place_as(
         Err(PortError::Conflict { op_index }) => {
             // A concurrent duplicate with the same key may have won, and made an earlier condition fail first.
             if let Some(key) = idempotency_key
-                && let Some(placed) = replay(ctx, customer, key).await?
+                && let Some(placed) = replay(ctx, customer, key, &fingerprint).await?
             {
                 return Ok(placed);
             }
@@ -351,10 +355,19 @@ async fn explain_conflict(
 }
 
 /// The order an idempotency key created, with its lines.
-pub async fn replay(ctx: &AppContext, customer: &CustomerId, key: &str) -> Result<Option<Placed>, PortError> {
-    let Some(order_id) = ctx.stores.requests.order_for(customer, key).await? else {
+pub async fn replay(
+    ctx: &AppContext,
+    customer: &CustomerId,
+    key: &str,
+    fingerprint: &str,
+) -> Result<Option<Placed>, PlaceError> {
+    let Some((order_id, first)) = ctx.stores.requests.order_for(customer, key).await? else {
         return Ok(None);
     };
+    // Keys recorded before fingerprints existed carry none and are taken as matching.
+    if !first.is_empty() && first != fingerprint {
+        return Err(PlaceError::KeyReused);
+    }
     let Some(order) = ctx.stores.orders.get(&order_id).await? else {
         return Ok(None);
     };

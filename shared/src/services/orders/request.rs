@@ -126,3 +126,22 @@ impl CreateOrderRequest {
         })
     }
 }
+
+impl ValidOrder {
+    /// A stable digest of what was asked for: a retry under the same `Idempotency-Key` must ask for the same.
+    pub fn fingerprint(&self) -> String {
+        let lines: Vec<String> = self.lines.iter().map(|l| format!("{}x{}", l.plan_id, l.quantity)).collect();
+        let canonical = serde_json::json!({
+            "lines": lines,
+            "server_id": self.server_id.as_ref().map(|s| s.as_str()),
+            "duration_months": self.duration_months,
+            "payment_method": self.payment_method,
+            "currency": self.currency,
+            "notes": self.notes,
+            "coupon_code": self.coupon_code,
+        });
+        uuid::Uuid::new_v5(&FINGERPRINT_NAMESPACE, canonical.to_string().as_bytes()).to_string()
+    }
+}
+
+const FINGERPRINT_NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x1000_7072_6f78_7900_8000_0000_0000_0003);
