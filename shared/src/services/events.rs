@@ -3,36 +3,31 @@
 //! is logged loudly instead.
 
 use crate::app::AppContext;
-use crate::domain::{DomainEvent, Job, JobId, OrderFact, Priority};
-use crate::worker::{dispatch, send};
+use crate::domain::{DomainEvent, JobId, OrderFact, Priority};
+use crate::worker::dispatch_as;
 
 pub const EVENT_JOB: &str = "event.publish";
 pub const ORDER_FACT_JOB: &str = "analytics.order_placed";
 pub const ORDER_CANCELLED_JOB: &str = "analytics.order_cancelled";
 
 pub async fn publish(ctx: &AppContext, event: DomainEvent) {
-    let name = event.name();
-    let payload = match serde_json::to_value(&event) {
-        Ok(payload) => payload,
-        Err(error) => return tracing::error!(event = name, %error, "event not serialisable"),
-    };
-    if let Err(error) = dispatch(&*ctx.queue, &*ctx.clock, EVENT_JOB, payload, Priority::Notifications).await {
-        tracing::error!(event = name, %error, "event not published");
-    }
+    publish_as(ctx, JobId::generate(), event).await
 }
 
 /// `publish` under a job id derived from `key` (what happened, e.g. `order:<id>:placed`): sent twice — because
 /// it is unknown whether the first send happened — it is still delivered once, by the worker's processed-job
 /// record.
 pub async fn publish_once(ctx: &AppContext, key: &str, event: DomainEvent) {
+    publish_as(ctx, JobId(format!("event:{key}")), event).await
+}
+
+async fn publish_as(ctx: &AppContext, id: JobId, event: DomainEvent) {
     let name = event.name();
     let payload = match serde_json::to_value(&event) {
         Ok(payload) => payload,
         Err(error) => return tracing::error!(event = name, %error, "event not serialisable"),
     };
-    let job =
-        Job { id: JobId(format!("event:{key}")), job_type: EVENT_JOB.into(), payload, dispatched_at: ctx.clock.now() };
-    if let Err(error) = send(&*ctx.queue, &job, Priority::Notifications).await {
+    if let Err(error) = dispatch_as(&*ctx.queue, &*ctx.clock, id, EVENT_JOB, payload, Priority::Notifications).await {
         tracing::error!(event = name, %error, "event not published");
     }
 }
@@ -52,8 +47,7 @@ async fn send_fact(ctx: &AppContext, fact: &OrderFact, job_type: &str, id: Strin
         Ok(payload) => payload,
         Err(error) => return tracing::error!(%error, "order fact not serialisable"),
     };
-    let job = Job { id: JobId(id), job_type: job_type.into(), payload, dispatched_at: ctx.clock.now() };
-    if let Err(error) = send(&*ctx.queue, &job, Priority::Analytics).await {
+    if let Err(error) = dispatch_as(&*ctx.queue, &*ctx.clock, JobId(id), job_type, payload, Priority::Analytics).await {
         tracing::error!(order_id = %fact.order_id, %error, "order fact not sent");
     }
 }

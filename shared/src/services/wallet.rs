@@ -117,11 +117,11 @@ pub async fn credit(
                 updated_at: now,
             };
             match ctx.stores.wallets.open(&wallet).await {
+                Ok(()) => wallet,
                 // Opened concurrently by someone else: theirs stands.
-                Ok(()) | Err(PortError::Conflict { .. }) => {}
+                Err(PortError::Conflict { .. }) => ctx.stores.wallets.get(customer).await?.unwrap_or(wallet),
                 Err(e) => return Err(e.into()),
             }
-            ctx.stores.wallets.get(customer).await?.unwrap_or(wallet)
         }
     };
     if let Some(currency) = wanted_currency

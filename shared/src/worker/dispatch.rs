@@ -12,17 +12,24 @@ pub async fn dispatch(
     payload: serde_json::Value,
     priority: Priority,
 ) -> PortResult<Job> {
-    let job = Job { id: JobId::generate(), job_type: job_type.to_owned(), payload, dispatched_at: clock.now() };
-    send(queue, &job, priority).await?;
-    Ok(job)
+    dispatch_as(queue, clock, JobId::generate(), job_type, payload, priority).await
 }
 
-/// Sends `job` as it is. A job whose id is derived from what it is about (e.g. the order it provisions) can be
-/// sent again when it is unknown whether the first send happened: the worker's processed-job record runs it once.
-pub async fn send(queue: &dyn JobQueue, job: &Job, priority: Priority) -> PortResult<()> {
-    let body = serde_json::to_string(job)
+/// `dispatch` under a given job id. A job whose id is derived from what it is about (e.g. the order it
+/// provisions) can be sent again when it is unknown whether the first send happened: the worker's
+/// processed-job record runs it once.
+pub async fn dispatch_as(
+    queue: &dyn JobQueue,
+    clock: &dyn Clock,
+    id: JobId,
+    job_type: &str,
+    payload: serde_json::Value,
+    priority: Priority,
+) -> PortResult<Job> {
+    let job = Job { id, job_type: job_type.to_owned(), payload, dispatched_at: clock.now() };
+    let body = serde_json::to_string(&job)
         .map_err(|e| PortError::Invalid { backend: Backend::Queue, detail: e.to_string() })?;
     let message_id = queue.send(QueueRef::Main(priority), &body, None).await?;
-    tracing::info!(job_id = %job.id, job_type = job.job_type, queue = priority.as_str(), message_id, "job dispatched");
-    Ok(())
+    tracing::info!(job_id = %job.id, job_type, queue = priority.as_str(), message_id, "job dispatched");
+    Ok(job)
 }

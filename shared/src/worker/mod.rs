@@ -8,6 +8,6 @@ mod poller;
 mod registry;
 
 pub use batch::{IncomingMessage, MessageOutcome, process_batch};
-pub use dispatch::{dispatch, send};
+pub use dispatch::{dispatch, dispatch_as};
 pub use poller::{PollReport, poll_once};
 pub use registry::{JobError, JobHandler, JobRegistry};

@@ -14,7 +14,7 @@ use crate::services::events::{publish_once, record_fact};
 use crate::services::provisioning::PROVISION_JOB;
 use crate::services::validation::add_error;
 use crate::store::{decode, keys, new_wallet_transaction, transact_with_retry};
-use crate::worker::send;
+use crate::worker::dispatch_as;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 
@@ -289,20 +289,17 @@ const DEBIT_NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x1000_7072_6f78_7900_
 /// each once. A failed send leaves a paid `new` order, which a retry with the same key or the operator (orders
 /// by status) sends again; the error is logged for the alarm.
 async fn follow_up(ctx: &AppContext, order: &Order, items: &[OrderItem]) {
-    let provision = Job {
-        id: JobId(format!("provision:{}", order.id)),
-        job_type: PROVISION_JOB.into(),
-        payload: serde_json::json!({ "order_id": order.id }),
-        dispatched_at: ctx.clock.now(),
-    };
-    if let Err(error) = send(&*ctx.queue, &provision, Priority::High).await {
+    let id = JobId(format!("provision:{}", order.id));
+    let payload = serde_json::json!({ "order_id": order.id });
+    if let Err(error) = dispatch_as(&*ctx.queue, &*ctx.clock, id, PROVISION_JOB, payload, Priority::High).await {
         tracing::error!(order_id = %order.id, %error, "provisioning job not dispatched");
     }
-    announce(ctx, order, items, &order_debit(order)).await;
+    announce(ctx, order, items).await;
 }
 
 /// The events and the analytics fact of a new order.
-async fn announce(ctx: &AppContext, order: &Order, items: &[OrderItem], debit: &WalletTransaction) {
+async fn announce(ctx: &AppContext, order: &Order, items: &[OrderItem]) {
+    let debit = order_debit(order);
     publish_once(
         ctx,
         &format!("order:{}:placed", order.id),
