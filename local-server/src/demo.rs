@@ -412,6 +412,7 @@ pub async fn load(
             phone: (i % 3 == 0).then(|| format!("+33 6 {:02} {:02} {:02} {:02}", i, i + 1, i + 2, i + 3)),
             locale: locale.into(),
             timezone: timezone.into(),
+            country: None,
             theme_mode: [ThemeMode::Light, ThemeMode::Dark, ThemeMode::System][i % 3],
             email_notifications: i % 4 != 0,
             // Kept by checkout once it does; nothing maintains it yet.

@@ -7,6 +7,7 @@ use crate::adapters::panel_http::HttpPanelClient;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{AwsSettings, ConfigError};
 use crate::ports::{Cache, JobQueue, PanelClient, Table};
+use crate::services::pricing::PricingCache;
 use crate::store::Stores;
 use std::sync::Arc;
 
@@ -20,6 +21,8 @@ pub struct AppContext {
     pub panel: Arc<dyn PanelClient>,
     /// Which backend this is, for logs and the health report.
     pub backend: &'static str,
+    /// Pricing rules and demand, kept for this instance (`services::pricing::PricingCache`).
+    pub pricing: Arc<PricingCache>,
 }
 
 impl AppContext {
@@ -31,7 +34,7 @@ impl AppContext {
         panel: Arc<dyn PanelClient>,
         backend: &'static str,
     ) -> Self {
-        Self { clock, stores: Stores::new(table), cache, queue, panel, backend }
+        Self { clock, stores: Stores::new(table), cache, queue, panel, backend, pricing: Arc::default() }
     }
 
     /// The embedded default: every port in memory, time from `clock`.

@@ -14,6 +14,7 @@ pub mod handlers;
 pub mod http;
 pub mod logging;
 pub mod ports;
+pub mod pricing;
 pub mod routes;
 pub mod runtime;
 pub mod schedule;

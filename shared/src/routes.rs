@@ -105,6 +105,44 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
         summary: "Credits a customer's wallet with a reason, recorded with the admin who did it.",
     },
     FunctionSpec {
+        name: "pricing-quote",
+        trigger: Trigger::Http { method: "POST", path: "/api/pricing/quote", status: 200 },
+        role: Some(Role::Customer),
+        limits: &[rate_limit::API],
+        summary: "What the caller would pay for a cart now: every line's dynamic price and factors, each discount, \
+                  the coupon and the total checkout charges.",
+    },
+    FunctionSpec {
+        name: "pricing-get",
+        trigger: Trigger::Http { method: "GET", path: "/admin/pricing", status: 200 },
+        role: Some(Role::Admin),
+        limits: &[],
+        summary: "The active pricing rules, every plan's current dynamic price with its factors, the bulk and \
+                  subscription rules, and the promotions in force with their use so far.",
+    },
+    FunctionSpec {
+        name: "pricing-rules-update",
+        trigger: Trigger::Http { method: "POST", path: "/admin/pricing/rules", status: 201 },
+        role: Some(Role::Admin),
+        limits: &[],
+        summary: "Publishes a validated pricing-rules document as the next version and activates it \
+                  (optionally only if base_version is still the active one).",
+    },
+    FunctionSpec {
+        name: "pricing-rules-versions",
+        trigger: Trigger::Http { method: "GET", path: "/admin/pricing/rules/versions", status: 200 },
+        role: Some(Role::Admin),
+        limits: &[],
+        summary: "Every published pricing-rules version with its author, time and note, newest first (limit, cursor).",
+    },
+    FunctionSpec {
+        name: "pricing-rules-rollback",
+        trigger: Trigger::Http { method: "POST", path: "/admin/pricing/rules/rollback", status: 201 },
+        role: Some(Role::Admin),
+        limits: &[],
+        summary: "Makes an earlier version's rules active again, published as a new version that says so.",
+    },
+    FunctionSpec {
         name: "system-health-check",
         trigger: Trigger::Schedule { expression: "rate(5 minutes)" },
         role: None,

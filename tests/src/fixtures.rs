@@ -20,6 +20,30 @@ pub async fn shop(ctx: &AppContext, slots: u32, price: &str) -> Shop {
     shop_with_ids(ctx, ServerId::generate(), PlanId::generate(), slots, price).await
 }
 
+/// Rules under which a plan sells at its list price: dynamic pricing off and no loyalty or new-customer
+/// discount (subscription and bulk discounts stay). For tests of checkout's mechanics — wallet, capacity,
+/// coupons — whose amounts should not move with the time of day; the pricing tests use the real defaults.
+pub async fn list_prices(ctx: &AppContext) {
+    let mut rules = shared::pricing::PricingRules::default();
+    rules.dynamic.enabled = false;
+    rules.loyalty.new_customer.discount_percent = Decimal::ZERO;
+    for tier in &mut rules.loyalty.tiers {
+        tier.discount_percent = Decimal::ZERO;
+    }
+    let active = ctx.stores.pricing.active().await.expect("active rules");
+    if active.rules != rules {
+        shared::services::pricing::admin::publish(ctx, "tests", rules, Some("list prices".into()), None)
+            .await
+            .expect("list-price rules");
+    }
+}
+
+/// `shop`, selling at list prices (`list_prices`).
+pub async fn shop_at_list_prices(ctx: &AppContext, slots: u32, price: &str) -> Shop {
+    list_prices(ctx).await;
+    shop(ctx, slots, price).await
+}
+
 /// `shop` with given ids (the `events/` samples name them).
 pub async fn shop_with_ids(ctx: &AppContext, server_id: ServerId, plan_id: PlanId, slots: u32, price: &str) -> Shop {
     let now = ctx.clock.now();
@@ -85,6 +109,7 @@ pub fn profile_of(id: &CustomerId, now: chrono::DateTime<chrono::Utc>) -> Custom
         phone: None,
         locale: "en".into(),
         timezone: "UTC".into(),
+        country: None,
         theme_mode: ThemeMode::System,
         email_notifications: true,
         total_paid: Decimal::ZERO,

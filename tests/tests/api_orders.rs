@@ -4,7 +4,7 @@
 
 use integration_tests::TestApp;
 use integration_tests::api::{Call, Caller, Reply};
-use integration_tests::fixtures::{Shop, customer, dec, plan_on_a_down_server, shop};
+use integration_tests::fixtures::{Shop, customer, dec, plan_on_a_down_server, shop_at_list_prices};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use shared::domain::*;
@@ -45,8 +45,8 @@ fn single(shop: &Shop, quantity: u32) -> Value {
 }
 
 async fn every_validation_rule_is_a_422_on_its_field(app: TestApp) {
-    let shop = shop(&app.ctx, 50, "10.00").await;
-    let other = integration_tests::fixtures::shop(&app.ctx, 50, "5.00").await;
+    let shop = shop_at_list_prices(&app.ctx, 50, "10.00").await;
+    let other = integration_tests::fixtures::shop_at_list_prices(&app.ctx, 50, "5.00").await;
     let (server, plan) = (shop.server.id.as_str(), shop.plan.id.as_str());
     let line = |quantity: Value| json!({"plan_id": plan, "quantity": quantity});
     let eleven_lines: Vec<Value> = (0..11).map(|_| line(json!(1))).collect();
@@ -142,7 +142,7 @@ async fn every_validation_rule_is_a_422_on_its_field(app: TestApp) {
 
 async fn orders_are_placed_for_the_caller_with_the_right_status_for_each_refusal(app: TestApp) {
     let ctx = &app.ctx;
-    let shop = shop(ctx, 3, "10.00").await;
+    let shop = shop_at_list_prices(ctx, 3, "10.00").await;
     let buyer = customer(ctx, "25").await;
     let caller = Caller::customer(&buyer);
 
@@ -200,7 +200,7 @@ async fn orders_are_placed_for_the_caller_with_the_right_status_for_each_refusal
 
 async fn an_idempotency_key_header_replays_the_first_order(app: TestApp) {
     let ctx = &app.ctx;
-    let shop = shop(ctx, 10, "10.00").await;
+    let shop = shop_at_list_prices(ctx, 10, "10.00").await;
     let buyer = customer(ctx, "15").await;
     let caller = Caller::customer(&buyer);
     let send =
@@ -242,7 +242,7 @@ async fn an_idempotency_key_header_replays_the_first_order(app: TestApp) {
 
 async fn the_caller_pages_through_their_own_orders_newest_first(app: TestApp) {
     let ctx = &app.ctx;
-    let shop = shop(ctx, 20, "1.00").await;
+    let shop = shop_at_list_prices(ctx, 20, "1.00").await;
     let buyer = customer(ctx, "100").await;
     let caller = Caller::customer(&buyer);
     let mut placed = Vec::new();
@@ -317,7 +317,7 @@ async fn provision_all(app: &TestApp) {
 
 async fn an_order_is_shown_only_to_its_customer(app: TestApp) {
     let ctx = &app.ctx;
-    let shop = shop(ctx, 10, "10.00").await;
+    let shop = shop_at_list_prices(ctx, 10, "10.00").await;
     let buyer = customer(ctx, "100").await;
     let caller = Caller::customer(&buyer);
     let created = create(&app, &caller, single(&shop, 2)).await;
@@ -348,7 +348,7 @@ async fn an_order_is_shown_only_to_its_customer(app: TestApp) {
 
 async fn cancelling_refunds_releases_capacity_and_gives_the_coupon_back(app: TestApp) {
     let ctx = &app.ctx;
-    let shop = shop(ctx, 5, "20.00").await;
+    let shop = shop_at_list_prices(ctx, 5, "20.00").await;
     ctx.stores
         .coupons
         .create(&Coupon {
@@ -423,7 +423,7 @@ async fn cancelling_refunds_releases_capacity_and_gives_the_coupon_back(app: Tes
 }
 
 async fn order_creation_is_limited_to_ten_a_minute(app: TestApp) {
-    let shop = shop(&app.ctx, 50, "1.00").await;
+    let shop = shop_at_list_prices(&app.ctx, 50, "1.00").await;
     let caller = Caller::customer(&customer(&app.ctx, "100").await);
     for n in 1..=10 {
         let reply = create(&app, &caller, single(&shop, 1)).await;

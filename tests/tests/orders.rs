@@ -4,7 +4,7 @@
 use chrono::Utc;
 use futures_util::future::join_all;
 use integration_tests::TestApp;
-use integration_tests::fixtures::{customer, dec, order_of, plan_on_a_down_server, shop};
+use integration_tests::fixtures::{customer, dec, order_of, plan_on_a_down_server, shop_at_list_prices};
 use rust_decimal::Decimal;
 use shared::app::AppContext;
 use shared::domain::*;
@@ -25,7 +25,7 @@ integration_tests::on_both_backends!(
 
 async fn a_wallet_order_is_priced_charged_held_and_queued_for_provisioning(app: TestApp) {
     let ctx = &app.ctx;
-    let shop = shop(ctx, 50, "10.00").await;
+    let shop = shop_at_list_prices(ctx, 50, "10.00").await;
     let buyer = customer(ctx, "100").await;
     // 2 clients x 3 months x 10.00 = 60.00, minus the 3-month subscription discount of 10 %.
     let placed = place(ctx, &buyer, order_of(&shop.plan, 2, 3), None).await.unwrap();
@@ -65,7 +65,7 @@ async fn a_wallet_order_is_priced_charged_held_and_queued_for_provisioning(app: 
 
 async fn every_failed_condition_is_the_right_refusal(app: TestApp) {
     let ctx = &app.ctx;
-    let shop = shop(ctx, 2, "10.00").await;
+    let shop = shop_at_list_prices(ctx, 2, "10.00").await;
     let poor = customer(ctx, "5").await;
     match place(ctx, &poor, order_of(&shop.plan, 1, 1), None).await {
         Err(PlaceError::InsufficientFunds { required, balance }) => {
@@ -105,12 +105,12 @@ async fn every_failed_condition_is_the_right_refusal(app: TestApp) {
 }
 
 async fn shop_on_other_server(ctx: &AppContext) -> Plan {
-    shop(ctx, 10, "5.00").await.plan
+    shop_at_list_prices(ctx, 10, "5.00").await.plan
 }
 
 async fn an_idempotency_key_returns_the_first_order(app: TestApp) {
     let ctx = &app.ctx;
-    let shop = shop(ctx, 10, "10.00").await;
+    let shop = shop_at_list_prices(ctx, 10, "10.00").await;
     let buyer = customer(ctx, "10").await;
     let first = place(ctx, &buyer, order_of(&shop.plan, 1, 1), Some("key-1")).await.unwrap();
     // The wallet is now empty: without the key this retry would be refused; with it, it gets the first order.
@@ -151,7 +151,7 @@ async fn coupon(ctx: &AppContext, code: &str, limit: Option<u32>, once_per_custo
 
 async fn coupons_apply_once_per_customer_when_so_marked(app: TestApp) {
     let ctx = &app.ctx;
-    let shop = shop(ctx, 10, "20.00").await;
+    let shop = shop_at_list_prices(ctx, 10, "20.00").await;
     coupon(ctx, "WELCOME10", None, true).await;
     let buyer = customer(ctx, "100").await;
     let mut order = order_of(&shop.plan, 1, 1);
@@ -175,7 +175,7 @@ async fn coupons_apply_once_per_customer_when_so_marked(app: TestApp) {
 
 async fn two_hundred_buyers_race_for_fifty_slots(app: TestApp) {
     let ctx = &app.ctx;
-    let shop = shop(ctx, 50, "1.00").await;
+    let shop = shop_at_list_prices(ctx, 50, "1.00").await;
     let mut buyers = Vec::new();
     for _ in 0..20 {
         buyers.push(customer(ctx, "100").await);
@@ -207,7 +207,7 @@ async fn two_hundred_buyers_race_for_fifty_slots(app: TestApp) {
 
 async fn a_wallet_that_affords_ten_orders_places_exactly_ten(app: TestApp) {
     let ctx = &app.ctx;
-    let shop = shop(ctx, 500, "7.50").await;
+    let shop = shop_at_list_prices(ctx, 500, "7.50").await;
     let buyer = customer(ctx, "75").await;
     let attempts = (0..100).map(|_| {
         let (ctx, buyer, plan) = (ctx.clone(), buyer.clone(), shop.plan.clone());
@@ -228,7 +228,7 @@ async fn a_wallet_that_affords_ten_orders_places_exactly_ten(app: TestApp) {
 
 async fn a_coupon_limited_to_five_uses_is_used_exactly_five_times(app: TestApp) {
     let ctx = &app.ctx;
-    let shop = shop(ctx, 100, "10.00").await;
+    let shop = shop_at_list_prices(ctx, 100, "10.00").await;
     coupon(ctx, "FIVE", Some(5), false).await;
     let mut buyers = Vec::new();
     for _ in 0..20 {
@@ -294,7 +294,7 @@ impl shared::ports::JobQueue for QueueDownForSends {
 
 async fn a_retry_after_a_lost_follow_up_gets_the_order_provisioned_once(app: TestApp) {
     let ctx = &app.ctx;
-    let shop = shop(ctx, 10, "10.00").await;
+    let shop = shop_at_list_prices(ctx, 10, "10.00").await;
     let buyer = customer(ctx, "100").await;
     // The first try commits, but none of its follow-ups (provisioning job, events, fact) leave.
     let mut cut_off = ctx.clone();
@@ -364,7 +364,7 @@ async fn a_retry_after_a_lost_follow_up_gets_the_order_provisioned_once(app: Tes
 
 async fn a_cancelled_order_is_taken_back_out_of_the_sales_counters_once(app: TestApp) {
     let ctx = &app.ctx;
-    let shop = shop(ctx, 10, "10.00").await;
+    let shop = shop_at_list_prices(ctx, 10, "10.00").await;
     let buyer = customer(ctx, "100").await;
     let placed = place(ctx, &buyer, order_of(&shop.plan, 2, 1), None).await.unwrap();
     let fact = OrderFact::of(&placed.order, &placed.items);

@@ -32,6 +32,9 @@ pub struct Customer {
     pub locale: String,
     /// IANA zone name, e.g. `Europe/Paris`.
     pub timezone: String,
+    /// ISO 3166-1 alpha-2 code of where the customer is, when they told us: pricing's geography factor.
+    #[serde(default)]
+    pub country: Option<String>,
     pub theme_mode: ThemeMode,
     pub email_notifications: bool,
     /// Sum of paid orders, kept by checkout; the loyalty tier is derived from it once, by the pricing rules.

@@ -2,6 +2,7 @@
 //! The function binaries and the local server both call these, so both run the same code.
 
 pub mod orders;
+pub mod pricing;
 pub mod profile;
 pub mod queue_worker;
 pub mod system_health;
@@ -22,6 +23,11 @@ pub async fn http(name: &str, ctx: &AppContext, request: Request) -> Option<Resp
         "profile-update" => profile::update(ctx, request).await,
         "wallet-get" => wallet::get(ctx, request).await,
         "wallet-credit" => wallet::credit(ctx, request).await,
+        "pricing-quote" => pricing::quote(ctx, request).await,
+        "pricing-get" => pricing::overview(ctx, request).await,
+        "pricing-rules-update" => pricing::update_rules(ctx, request).await,
+        "pricing-rules-versions" => pricing::versions(ctx, request).await,
+        "pricing-rules-rollback" => pricing::rollback(ctx, request).await,
         _ => return None,
     })
 }

@@ -4,6 +4,7 @@ pub mod alerts;
 pub mod events;
 pub mod health;
 pub mod orders;
+pub mod pricing;
 pub mod profile;
 pub mod provisioning;
 pub mod rate_limit;

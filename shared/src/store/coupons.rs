@@ -1,7 +1,7 @@
 use super::{codec, keys};
 use crate::domain::{Coupon, CustomerId};
 use crate::error::PortResult;
-use crate::ports::table::{Condition, Table, TransactOp, Update, UpdateAction, Value, number, string};
+use crate::ports::table::{Condition, Index, Query, Table, TransactOp, Update, UpdateAction, Value, number, string};
 use rust_decimal::Decimal;
 use std::sync::Arc;
 
@@ -23,6 +23,8 @@ impl CouponStore {
     pub async fn create(&self, coupon: &Coupon) -> PortResult<()> {
         let mut item = codec::encode(coupon, &[])?;
         item.extend(keys::coupon(&coupon.code).to_item());
+        item.insert("gsi1pk".into(), string(keys::ALL_COUPONS));
+        item.insert("gsi1sk".into(), string(coupon.code.to_uppercase()));
         if let Some(limit) = coupon.usage_limit {
             item.insert(USES_LEFT.into(), number(limit.saturating_sub(coupon.used_count)));
         }
@@ -31,6 +33,11 @@ impl CouponStore {
 
     pub async fn get(&self, code: &str) -> PortResult<Option<Coupon>> {
         self.table.get(&keys::coupon(code)).await?.map(|i| codec::decode(i, &[])).transpose()
+    }
+
+    /// Every coupon, by code: one index partition (no scan).
+    pub async fn all(&self) -> PortResult<Vec<Coupon>> {
+        super::query_all(&*self.table, Query::new(Index::Gsi1, keys::ALL_COUPONS)).await
     }
 
     /// The writes that use the coupon once for `customer`, inside the checkout transaction: the first

@@ -93,6 +93,9 @@ impl CustomerStore {
         if let Some(timezone) = &changes.timezone {
             set("timezone", string(timezone.as_str()));
         }
+        if let Some(country) = &changes.country {
+            set("country", string(country.as_str()));
+        }
         if let Some(theme) = changes.theme_mode {
             set("theme_mode", codec::to_value(&theme)?);
         }

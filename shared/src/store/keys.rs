@@ -72,6 +72,11 @@ pub fn order_item(id: &OrderId, line: u32) -> Key {
     Key::new(order_partition(id), format!("ITEM#{line:04}"))
 }
 
+/// The quote an order was charged by.
+pub fn order_quote(id: &OrderId) -> Key {
+    Key::new(order_partition(id), "QUOTE")
+}
+
 pub fn orders_of_customer(customer: &CustomerId) -> String {
     format!("CUSTOMER#{customer}#ORDERS")
 }
@@ -141,7 +146,7 @@ pub fn feed_entry(customer: &CustomerId, at: DateTime<Utc>, event_id: &str) -> K
 
 /// A plan's sales on one day.
 pub fn plan_day(plan: &PlanId, day: chrono::NaiveDate) -> Key {
-    Key::new(format!("STATS#PLAN#{plan}"), format!("DAY#{day}"))
+    Key::new(plan_days(plan), plan_day_sort(day))
 }
 
 /// Marks an order as counted in the daily stats.
@@ -153,3 +158,28 @@ pub fn counted_order(order: &OrderId) -> Key {
 pub fn withdrawn_order(order: &OrderId) -> Key {
     Key::new(format!("STATS#ORDER#{order}"), "WITHDRAWN")
 }
+
+/// The pricing rules: one partition holding every version and the pointer to the active one.
+pub const PRICING_RULES: &str = "PRICING#RULES";
+pub const PRICING_VERSION_PREFIX: &str = "VERSION#";
+
+/// The active pricing rules: a copy of the active version (so reading it is one get) with its number.
+pub fn pricing_rules_active() -> Key {
+    Key::new(PRICING_RULES, "ACTIVE")
+}
+
+pub fn pricing_rules_version(version: u64) -> Key {
+    Key::new(PRICING_RULES, format!("{PRICING_VERSION_PREFIX}{version:010}"))
+}
+
+/// A plan's daily counters, one item per day (`plan_day`).
+pub fn plan_days(plan: &PlanId) -> String {
+    format!("STATS#PLAN#{plan}")
+}
+
+pub fn plan_day_sort(day: chrono::NaiveDate) -> String {
+    format!("DAY#{day}")
+}
+
+/// All coupons sit in one index partition (a few hundred small items at most).
+pub const ALL_COUPONS: &str = "COUPONS";

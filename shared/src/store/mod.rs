@@ -12,6 +12,7 @@ mod feed;
 mod idempotency;
 pub mod keys;
 mod orders;
+mod pricing;
 mod requests;
 mod stats;
 mod wallets;
@@ -25,6 +26,7 @@ pub use customers::{CustomerStore, ProfileOp};
 pub use feed::FeedStore;
 pub use idempotency::{Claim, IdempotencyStore};
 pub use orders::OrderStore;
+pub use pricing::{PricingRuleStore, RulesVersion};
 pub use requests::RequestStore;
 pub use stats::{PlanDay, StatsStore};
 pub use wallets::{WalletStore, decode_wallet, new_wallet_transaction};
@@ -45,6 +47,7 @@ pub struct Stores {
     pub clients: ClientStore,
     pub alerts: AlertStore,
     pub coupons: CouponStore,
+    pub pricing: PricingRuleStore,
     pub feed: FeedStore,
     pub stats: StatsStore,
     pub requests: RequestStore,
@@ -61,6 +64,7 @@ impl Stores {
             clients: ClientStore::new(table.clone()),
             alerts: AlertStore::new(table.clone()),
             coupons: CouponStore::new(table.clone()),
+            pricing: PricingRuleStore::new(table.clone()),
             feed: FeedStore::new(table.clone()),
             stats: StatsStore::new(table.clone()),
             requests: RequestStore::new(table.clone()),

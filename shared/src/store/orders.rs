@@ -1,3 +1,4 @@
+use crate::pricing::Quote;
 use super::{codec, keys, query_all};
 use crate::domain::{CustomerId, Order, OrderId, OrderItem, OrderStatus, PaymentStatus, ServerId};
 use crate::error::PortResult;
@@ -49,12 +50,21 @@ impl OrderStore {
     }
 
     /// The writes that create an order with its lines, for use inside the checkout transaction.
-    pub fn create_ops(&self, order: &Order, lines: &[OrderItem]) -> PortResult<Vec<TransactOp>> {
+    /// The order, its lines and the quote it was charged by (kept beside it, read only by the order's detail).
+    pub fn create_ops(&self, order: &Order, lines: &[OrderItem], quote: &Quote) -> PortResult<Vec<TransactOp>> {
         let mut ops = vec![TransactOp::Put { item: self.order_item(order)?, condition: Some(Condition::NotExists) }];
         for line in lines {
             ops.push(TransactOp::Put { item: self.line_item(line)?, condition: Some(Condition::NotExists) });
         }
+        let mut stored_quote = codec::encode(quote, &[])?;
+        stored_quote.extend(keys::order_quote(&order.id).to_item());
+        ops.push(TransactOp::Put { item: stored_quote, condition: Some(Condition::NotExists) });
         Ok(ops)
+    }
+
+    /// The quote an order was charged by (None for orders placed before quotes were kept).
+    pub async fn quote(&self, id: &OrderId) -> PortResult<Option<Quote>> {
+        self.table.get(&keys::order_quote(id)).await?.map(|i| codec::decode(i, &[])).transpose()
     }
 
     pub async fn get(&self, id: &OrderId) -> PortResult<Option<Order>> {

@@ -4,7 +4,8 @@
 use super::keys;
 use crate::domain::{OrderFact, PlanId};
 use crate::error::{PortError, PortResult};
-use crate::ports::table::{Condition, Table, TransactOp, Update, UpdateAction, Value, string};
+use crate::ports::table::{Condition, Index, KeyRange, Query, SK, Table, TransactOp, Update, UpdateAction, Value, string};
+use crate::pricing::Demand;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use std::sync::Arc;
@@ -87,6 +88,25 @@ impl StatsStore {
             Err(PortError::Conflict { op_index: Some(i) }) if i == lines => Ok(false),
             Err(e) => Err(e),
         }
+    }
+
+    /// A plan's orders in the 7 and 30 days up to `today` (included): one query over its daily counters (at
+    /// most 30 small items), never over orders.
+    pub async fn demand(&self, plan: &PlanId, today: NaiveDate) -> PortResult<Demand> {
+        let first = today - chrono::Days::new(29);
+        let week = today - chrono::Days::new(6);
+        let range = KeyRange::Between(keys::plan_day_sort(first), keys::plan_day_sort(today));
+        let page = self.table.query(Query::new(Index::Primary, keys::plan_days(plan)).range(range).limit(31)).await?;
+        let mut demand = Demand::default();
+        for item in page.items {
+            let orders: u64 = number_of(item.get("orders")).try_into().unwrap_or_default();
+            let recent = matches!(item.get(SK), Some(Value::S(sk)) if *sk >= keys::plan_day_sort(week));
+            demand.last_30_days += orders;
+            if recent {
+                demand.last_7_days += orders;
+            }
+        }
+        Ok(demand)
     }
 
     pub async fn plan_day(&self, plan: &PlanId, day: NaiveDate) -> PortResult<PlanDay> {

@@ -1,14 +1,12 @@
-//! Orders: validation of the customer's request, pricing (one seam, replaced by the pricing engine later),
-//! and placement in one conditional store transaction.
+//! Orders: validation of the customer's request, and placement — priced by the pricing engine
+//! (`crate::services::pricing`) — in one conditional store transaction.
 
 mod cancel;
 mod place;
-mod pricing;
 mod request;
 mod view;
 
 pub use cancel::{CancelError, Cancelled, cancel};
 pub use place::{PlaceError, Placed, place, place_as};
-pub use pricing::{PricedLine, Quote, quote};
-pub use request::{CreateOrderRequest, OrderLine, ValidOrder};
+pub use request::{CreateOrderRequest, OrderLine, RequestLine, ValidOrder, order_lines};
 pub use view::{ORDER_PAGE_KEYS, ORDER_PAGE_PARTITION, OrderDetail, OrderPage, detail, list, order_page_partition};

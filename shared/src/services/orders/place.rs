@@ -3,17 +3,18 @@
 //! lines and the wallet transaction, and records the idempotency key. Any failed condition aborts all of it
 //! and is reported as the 4xx it means. Then the provisioning job goes to the `high` queue.
 
-use super::pricing::{Quote, quote};
 use super::request::ValidOrder;
 use crate::app::AppContext;
 use crate::domain::*;
 use crate::error::PortError;
 use crate::http::FieldErrors;
-use crate::ports::table::{Item, Key, TransactOp};
+use crate::ports::table::TransactOp;
+use crate::pricing::Quote;
 use crate::services::events::{publish_once, record_fact};
+use crate::services::pricing::cart::{self, PriceError};
 use crate::services::provisioning::PROVISION_JOB;
 use crate::services::validation::add_error;
-use crate::store::{decode, keys, new_wallet_transaction, transact_with_retry};
+use crate::store::{keys, new_wallet_transaction, transact_with_retry};
 use crate::worker::dispatch_as;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -68,10 +69,6 @@ enum Cause {
     Other,
 }
 
-fn split_by_kind(items: Vec<Item>) -> (Vec<Item>, Vec<Item>) {
-    items.into_iter().partition(|i| Key::of(i).is_some_and(|k| k.sk == "COUPON" || k.sk == "WALLET"))
-}
-
 pub async fn place(
     ctx: &AppContext,
     customer: &CustomerId,
@@ -103,61 +100,29 @@ pub async fn place_as(
         return Ok(placed);
     }
     let now = ctx.clock.now();
-    let single_form = request.server_id.is_some();
-    let line_field = |i: usize, name: &str| {
-        if single_form { name.to_owned() } else { format!("items.{i}.{name}") }
-    };
 
-    // Read 1: the plans, and the coupon.
-    let mut wanted: Vec<Key> = request.lines.iter().map(|l| keys::plan(&l.plan_id)).collect();
-    if let Some(code) = &request.coupon_code {
-        wanted.push(keys::coupon(code));
-    }
-    let (coupon_items, plan_items) = split_by_kind(ctx.stores.table.get_many(&wanted).await?);
-    let plans: BTreeMap<PlanId, Plan> = plan_items
-        .into_iter()
-        .map(|i| decode::<Plan>(i, &[]))
-        .map(|p| p.map(|p| (p.id.clone(), p)))
-        .collect::<Result<_, _>>()?;
-    let coupon: Option<Coupon> = coupon_items.into_iter().next().map(|i| decode(i, &[])).transpose()?;
-
-    let mut errors = FieldErrors::new();
-    let mut lines = Vec::new();
-    for (i, line) in request.lines.iter().enumerate() {
-        match plans.get(&line.plan_id) {
-            Some(plan) if plan.is_active => {
-                if request.server_id.as_ref().is_some_and(|s| *s != plan.server_id) {
-                    add_error(&mut errors, "plan_id", "does not belong to the selected server");
-                }
-                lines.push((plan.clone(), line.quantity));
-            }
-            _ => add_error(&mut errors, &line_field(i, "plan_id"), "is not a plan on sale"),
-        }
-    }
-    if request.coupon_code.is_some() && coupon.is_none() {
-        add_error(&mut errors, "coupon_code", "is not a valid coupon");
-    }
+    // Two batched reads: the plans, the coupon, its use by this customer and the customer; then the servers
+    // and the wallet.
+    let plan_ids: Vec<PlanId> = request.lines.iter().map(|l| l.plan_id.clone()).collect();
+    let coupon_code = request.coupon_code.as_deref();
+    let cart = cart::load(ctx, customer, &plan_ids, coupon_code, vec![keys::wallet(customer)]).await?;
+    let errors = cart::cart_errors(&cart, &request.lines, request.server_id.as_ref(), coupon_code);
     if !errors.is_empty() {
         return Err(PlaceError::Invalid(errors));
     }
+    let Some(buyer) = &cart.customer else {
+        return Err(PlaceError::UnknownCustomer(customer.clone()));
+    };
+    let wallet_balance = cart.extra.iter().next().cloned().map(crate::store::decode_wallet).transpose()?;
 
-    // Read 2: the servers and the wallet.
     let mut per_server: BTreeMap<ServerId, u32> = BTreeMap::new();
-    for (plan, quantity) in &lines {
-        *per_server.entry(plan.server_id.clone()).or_default() += quantity;
+    for line in &request.lines {
+        if let Some(plan) = cart.plans.get(&line.plan_id) {
+            *per_server.entry(plan.server_id.clone()).or_default() += line.quantity;
+        }
     }
-    let mut wanted: Vec<Key> = per_server.keys().map(keys::server).collect();
-    wanted.push(keys::wallet(customer));
-    let (wallet_items, server_items) = split_by_kind(ctx.stores.table.get_many(&wanted).await?);
-    let servers: BTreeMap<ServerId, Server> = server_items
-        .into_iter()
-        .map(|i| decode::<Server>(i, &[]))
-        .map(|s| s.map(|s| (s.id.clone(), s)))
-        .collect::<Result<_, _>>()?;
-    let wallet_balance = wallet_items.into_iter().next().map(crate::store::decode_wallet).transpose()?;
-
     for (server_id, quantity) in &per_server {
-        match servers.get(server_id) {
+        match cart.servers.get(server_id) {
             Some(server) if server.status == ServerStatus::Up => {
                 if server.free_slots < *quantity {
                     return Err(PlaceError::NoCapacity(server_id.clone()));
@@ -166,8 +131,14 @@ pub async fn place_as(
             _ => return Err(PlaceError::ServerUnavailable(server_id.clone())),
         }
     }
-    let quote: Quote = quote(&lines, request.duration_months, coupon.as_ref(), now)
-        .map_err(|reason| invalid("coupon_code", &reason))?;
+    // The engine's quote is the price: the order charges its total and keeps it.
+    let quote: Quote = cart::price(ctx, &cart, buyer, &request.lines, request.duration_months).await.map_err(|e| {
+        match e {
+            PriceError::Refused(refusal) => PlaceError::Invalid(PriceError::field_errors(&refusal)),
+            PriceError::Port(port) => PlaceError::Port(port),
+        }
+    })?;
+    let coupon = cart.coupon.clone();
     let wallet = wallet_balance.unwrap_or_else(|| Wallet {
         customer_id: customer.clone(),
         balance: Decimal::ZERO,
@@ -212,13 +183,16 @@ pub async fn place_as(
         .map(|(i, line)| OrderItem {
             order_id: order_id.clone(),
             line: i as u32,
-            plan_id: line.plan.id.clone(),
-            server_id: line.plan.server_id.clone(),
+            plan_id: line.plan_id.clone(),
+            server_id: line.server_id.clone(),
             quantity: line.quantity,
             unit_amount: line.unit_amount,
             total_amount: line.total_amount,
             created_at: now,
-            expires_at: Some(now + chrono::Duration::days(i64::from(line.plan.days * request.duration_months))),
+            expires_at: cart
+                .plans
+                .get(&line.plan_id)
+                .map(|plan| now + chrono::Duration::days(i64::from(plan.days * request.duration_months))),
         })
         .collect();
 
@@ -238,7 +212,7 @@ pub async fn place_as(
             ops.push((if i == 0 { Cause::Coupon } else { Cause::CouponOncePerCustomer }, op));
         }
     }
-    for op in ctx.stores.orders.create_ops(&order, &items)? {
+    for op in ctx.stores.orders.create_ops(&order, &items, &quote)? {
         ops.push((Cause::Other, op));
     }
     if let Some(key) = idempotency_key {

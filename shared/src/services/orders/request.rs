@@ -69,43 +69,7 @@ impl CreateOrderRequest {
 
     pub fn into_valid(self) -> Result<ValidOrder, FieldErrors> {
         let mut errors = self.validate().map_err(|r| report_errors(&r)).err().unwrap_or_default();
-        let single = self.server_id.is_some() || self.plan_id.is_some() || self.quantity.is_some();
-        let lines = match (&self.items, single) {
-            (Some(_), true) => {
-                add_error(&mut errors, "items", "send either items or server_id with plan_id, not both");
-                Vec::new()
-            }
-            (Some(items), false) => {
-                // One line per plan: a second line of the same plan is a quantity the client meant to send.
-                for (i, line) in items.iter().enumerate() {
-                    if items[..i].iter().any(|earlier| earlier.plan_id == line.plan_id) {
-                        add_error(
-                            &mut errors,
-                            &format!("items.{i}.plan_id"),
-                            "is already in another line of this order",
-                        );
-                    }
-                }
-                items
-                    .iter()
-                    .map(|l| OrderLine { plan_id: PlanId(l.plan_id.clone()), quantity: l.quantity.clamp(0, 50) as u32 })
-                    .collect()
-            }
-            (None, true) => {
-                if self.server_id.is_none() {
-                    add_error(&mut errors, "server_id", "is required with plan_id");
-                }
-                if self.plan_id.is_none() {
-                    add_error(&mut errors, "plan_id", "is required with server_id");
-                }
-                let quantity = self.quantity.unwrap_or(1).clamp(0, 10) as u32;
-                self.plan_id.iter().map(|p| OrderLine { plan_id: PlanId(p.clone()), quantity }).collect()
-            }
-            (None, false) => {
-                add_error(&mut errors, "items", "is required (or server_id with plan_id)");
-                Vec::new()
-            }
-        };
+        let lines = order_lines(&self.items, &self.server_id, &self.plan_id, self.quantity, &mut errors);
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -124,6 +88,50 @@ impl CreateOrderRequest {
             notes: self.notes.filter(|n| !n.trim().is_empty()),
             coupon_code: self.coupon_code.map(|c| c.trim().to_uppercase()),
         })
+    }
+}
+
+/// The lines of a cart in either form — `items`, or `server_id` + `plan_id` + `quantity` — with the rules that
+/// span fields (one form only, one line per plan). Shared by orders and quotes.
+pub fn order_lines(
+    items: &Option<Vec<RequestLine>>,
+    server_id: &Option<String>,
+    plan_id: &Option<String>,
+    quantity: Option<i64>,
+    errors: &mut FieldErrors,
+) -> Vec<OrderLine> {
+    let single = server_id.is_some() || plan_id.is_some() || quantity.is_some();
+    match (items, single) {
+        (Some(_), true) => {
+            add_error(errors, "items", "send either items or server_id with plan_id, not both");
+            Vec::new()
+        }
+        (Some(items), false) => {
+            // One line per plan: a second line of the same plan is a quantity the client meant to send.
+            for (i, line) in items.iter().enumerate() {
+                if items[..i].iter().any(|earlier| earlier.plan_id == line.plan_id) {
+                    add_error(errors, &format!("items.{i}.plan_id"), "is already in another line of this order");
+                }
+            }
+            items
+                .iter()
+                .map(|l| OrderLine { plan_id: PlanId(l.plan_id.clone()), quantity: l.quantity.clamp(0, 50) as u32 })
+                .collect()
+        }
+        (None, true) => {
+            if server_id.is_none() {
+                add_error(errors, "server_id", "is required with plan_id");
+            }
+            if plan_id.is_none() {
+                add_error(errors, "plan_id", "is required with server_id");
+            }
+            let quantity = quantity.unwrap_or(1).clamp(0, 10) as u32;
+            plan_id.iter().map(|p| OrderLine { plan_id: PlanId(p.clone()), quantity }).collect()
+        }
+        (None, false) => {
+            add_error(errors, "items", "is required (or server_id with plan_id)");
+            Vec::new()
+        }
     }
 }
 

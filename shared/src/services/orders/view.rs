@@ -14,6 +14,8 @@ pub struct OrderDetail {
     pub items: Vec<OrderItem>,
     /// The proxy accounts created for it (empty until provisioning completes).
     pub clients: Vec<ServerClient>,
+    /// The price breakdown it was charged by.
+    pub quote: Option<crate::pricing::Quote>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -47,11 +49,11 @@ pub async fn detail(ctx: &AppContext, customer: &CustomerId, order_id: &OrderId)
         Some(order) if order.customer_id == *customer => order,
         _ => return Ok(None),
     };
-    let items = ctx.stores.orders.lines(order_id).await?;
+    let (items, quote) = tokio::try_join!(ctx.stores.orders.lines(order_id), ctx.stores.orders.quote(order_id))?;
     // Client ids derive from the order, so the clients are one batched read by key, no index needed.
     let ids: Vec<ClientId> =
         items.iter().flat_map(|line| (0..line.quantity).map(|unit| client_id(order_id, line.line, unit))).collect();
     let provisioned = !matches!(order.order_status, OrderStatus::New | OrderStatus::Cancelled);
     let clients = if provisioned { ctx.stores.clients.get_many(&ids).await? } else { Vec::new() };
-    Ok(Some(OrderDetail { order, items, clients }))
+    Ok(Some(OrderDetail { order, items, clients, quote }))
 }

@@ -31,6 +31,9 @@ pub struct UpdateProfileRequest {
     pub locale: Option<String>,
     #[garde(length(max = 50), custom(valid_timezone))]
     pub timezone: Option<String>,
+    /// ISO 3166-1 alpha-2 (any case; stored upper-case): the geography factor of pricing uses it.
+    #[garde(custom(valid_country))]
+    pub country: Option<String>,
     #[garde(skip)]
     pub theme_mode: Option<ThemeMode>,
     #[garde(skip)]
@@ -62,6 +65,15 @@ fn valid_phone(value: &Option<Option<String>>, _: &()) -> garde::Result {
     Ok(())
 }
 
+fn valid_country(value: &Option<String>, _: &()) -> garde::Result {
+    match value {
+        Some(code) if code.len() != 2 || !code.chars().all(|c| c.is_ascii_alphabetic()) => {
+            Err(garde::Error::new("must be a two-letter ISO 3166-1 country code"))
+        }
+        _ => Ok(()),
+    }
+}
+
 fn valid_locale(value: &Option<String>, _: &()) -> garde::Result {
     match value {
         Some(locale) if !LOCALES.contains(&locale.as_str()) => {
@@ -90,6 +102,7 @@ pub struct ProfileChanges {
     pub phone: Option<Option<String>>,
     pub locale: Option<String>,
     pub timezone: Option<String>,
+    pub country: Option<String>,
     pub theme_mode: Option<ThemeMode>,
     pub email_notifications: Option<bool>,
 }
@@ -118,6 +131,7 @@ impl UpdateProfileRequest {
             phone: request.phone,
             locale: request.locale,
             timezone: request.timezone,
+            country: request.country.map(|c| c.to_uppercase()),
             theme_mode: request.theme_mode,
             email_notifications: request.email_notifications,
         })

@@ -1,0 +1,81 @@
+//! Pricing: the customer's `POST /api/pricing/quote`, and the admin's `GET /admin/pricing`,
+//! `POST /admin/pricing/rules`, `GET /admin/pricing/rules/versions` and `POST /admin/pricing/rules/rollback`.
+
+use crate::app::AppContext;
+use crate::domain::CustomerId;
+use crate::http::page::CursorScope;
+use crate::http::request::{body_text, query};
+use crate::http::{ApiError, FieldErrors, page, respond};
+use crate::services::pricing::admin::{self, Rollback, RulesError, RulesUpdate};
+use crate::services::pricing::{self, QuoteError, QuoteRequest};
+use crate::store::keys;
+use lambda_http::{Body, Request, Response};
+
+pub async fn quote(ctx: &AppContext, request: Request) -> Response<Body> {
+    respond(ctx, request, "pricing-quote", |request, identity| async move {
+        let cart = QuoteRequest::parse(body_text(&request)?)
+            .and_then(QuoteRequest::into_valid)
+            .map_err(ApiError::validation)?;
+        pricing::quote_for(ctx, &CustomerId(identity.subject), cart).await.map_err(|error| match error {
+            QuoteError::Invalid(errors) => ApiError::validation(errors),
+            QuoteError::UnknownCustomer(_) => ApiError::not_found("Customer"),
+            QuoteError::Port(error) => error.into(),
+        })
+    })
+    .await
+}
+
+pub async fn overview(ctx: &AppContext, request: Request) -> Response<Body> {
+    respond(ctx, request, "pricing-get", |_, _| async move { Ok(admin::overview(ctx).await?) }).await
+}
+
+fn rules_error(error: RulesError) -> ApiError {
+    match error {
+        RulesError::Stale { based_on, active } => ApiError::new(
+            409,
+            "rules_changed",
+            format!("Version {active} was published after version {based_on}; review it and try again."),
+        )
+        .with_field("active_version", active),
+        RulesError::UnknownVersion(version) => {
+            let mut errors = FieldErrors::new();
+            errors.insert("version".into(), vec![format!("{version} is not a published version")]);
+            ApiError::validation(errors)
+        }
+        RulesError::Port(error) => error.into(),
+    }
+}
+
+pub async fn update_rules(ctx: &AppContext, request: Request) -> Response<Body> {
+    respond(ctx, request, "pricing-rules-update", |request, identity| async move {
+        let update = RulesUpdate::parse(body_text(&request)?).map_err(ApiError::validation)?;
+        admin::publish(ctx, &identity.subject, update.rules, update.note, update.base_version)
+            .await
+            .map_err(rules_error)
+    })
+    .await
+}
+
+/// The key attributes of a position in the versions list (the table's own key).
+const VERSION_PAGE_KEYS: [&str; 2] = ["pk", "sk"];
+
+pub async fn versions(ctx: &AppContext, request: Request) -> Response<Body> {
+    respond(ctx, request, "pricing-rules-versions", |request, _| async move {
+        let scope = CursorScope {
+            keys: &VERSION_PAGE_KEYS,
+            partition: ("pk", keys::PRICING_RULES),
+            sort_prefix: Some(("sk", keys::PRICING_VERSION_PREFIX)),
+        };
+        let page = page::parse(&query(&request), scope)?;
+        Ok(admin::versions(ctx, page.limit, page.after).await?)
+    })
+    .await
+}
+
+pub async fn rollback(ctx: &AppContext, request: Request) -> Response<Body> {
+    respond(ctx, request, "pricing-rules-rollback", |request, identity| async move {
+        let rollback = Rollback::parse(body_text(&request)?).map_err(ApiError::validation)?;
+        admin::rollback(ctx, &identity.subject, rollback).await.map_err(rules_error)
+    })
+    .await
+}

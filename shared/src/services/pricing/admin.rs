@@ -1,0 +1,261 @@
+//! The admin's side of pricing: what every plan costs now and why (`overview`), and the versioned rules —
+//! publish a new version, list versions, roll back (a rollback publishes a copy of the old version, so the
+//! history only ever grows and says who did what).
+
+use super::inputs;
+use crate::app::AppContext;
+use crate::domain::{Coupon, DiscountKind, Money, PlanId, ServerId};
+use crate::error::PortError;
+use crate::http::FieldErrors;
+use crate::ports::table::Cursor;
+use crate::pricing::rules::{BillingCycle, BulkTier, VolumeBonus};
+use crate::pricing::{Bound, Factor, PlanMarket, PricingRules, dynamic_price};
+use crate::services::validation::{add_error, parse_json};
+use crate::store::RulesVersion;
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlanPricing {
+    pub plan_id: PlanId,
+    pub name: String,
+    pub server_id: ServerId,
+    pub location: Option<String>,
+    pub plan_type: String,
+    pub is_active: bool,
+    pub base_price: Money,
+    /// One client for one period, now, for a customer without loyalty or coupon.
+    pub price: Money,
+    pub bounded_by: Option<Bound>,
+    pub factors: Vec<Factor>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BulkView {
+    pub tiers: Vec<BulkTier>,
+    pub volume_bonus: Vec<VolumeBonus>,
+    pub discount_cap_percent: Decimal,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Promotion {
+    pub code: String,
+    pub kind: DiscountKind,
+    pub value: Money,
+    pub min_order: Money,
+    pub used_count: u32,
+    pub usage_limit: Option<u32>,
+    /// None when unlimited.
+    pub uses_left: Option<u32>,
+    pub single_use_per_customer: bool,
+    pub starts_at: Option<DateTime<Utc>>,
+    pub ends_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PricingOverview {
+    pub active: RulesVersion,
+    pub dynamic_pricing_enabled: bool,
+    pub plans: Vec<PlanPricing>,
+    pub bulk: BulkView,
+    pub subscription_cycles: Vec<BillingCycle>,
+    /// Coupons usable now (active, within their window, not used up), with their use so far.
+    pub promotions: Vec<Promotion>,
+    pub computed_at: DateTime<Utc>,
+}
+
+fn promotion(coupon: Coupon) -> Promotion {
+    Promotion {
+        uses_left: coupon.usage_limit.map(|l| l.saturating_sub(coupon.used_count)),
+        code: coupon.code,
+        kind: coupon.kind,
+        value: coupon.value,
+        min_order: coupon.min_order,
+        used_count: coupon.used_count,
+        usage_limit: coupon.usage_limit,
+        single_use_per_customer: coupon.single_use_per_customer,
+        starts_at: coupon.starts_at,
+        ends_at: coupon.ends_at,
+    }
+}
+
+/// The active rules and what they do to every plan now. Reads the rules from the store (an admin sees a change
+/// at once), the catalog and the coupons (one index query each) and the demand (cached per plan).
+pub async fn overview(ctx: &AppContext) -> Result<PricingOverview, PortError> {
+    let now = ctx.clock.now();
+    let (active, plans, servers, coupons) = tokio::try_join!(
+        ctx.stores.pricing.active(),
+        ctx.stores.catalog.plans(),
+        ctx.stores.catalog.servers(),
+        ctx.stores.coupons.all(),
+    )?;
+    let servers: BTreeMap<_, _> = servers.into_iter().map(|s| (s.id.clone(), s)).collect();
+    let plan_ids: Vec<PlanId> = plans.iter().map(|p| p.id.clone()).collect();
+    let demand = inputs::demand(ctx, &plan_ids).await?;
+    let rules = &active.rules;
+    let plans = plans
+        .iter()
+        .map(|plan| {
+            let server = servers.get(&plan.server_id);
+            let market = PlanMarket { plan, server, demand: demand.get(&plan.id).copied().unwrap_or_default() };
+            let price = dynamic_price(&rules.dynamic, market, None, 1, now);
+            PlanPricing {
+                plan_id: plan.id.clone(),
+                name: plan.name.clone(),
+                server_id: plan.server_id.clone(),
+                location: server.map(|s| s.location.clone()),
+                plan_type: plan.plan_type.clone(),
+                is_active: plan.is_active,
+                base_price: plan.price,
+                price: price.unit_price,
+                bounded_by: price.bounded_by,
+                factors: price.factors,
+            }
+        })
+        .collect();
+    let promotions = coupons
+        .into_iter()
+        .filter(|c| {
+            c.is_active
+                && c.starts_at.is_none_or(|s| s <= now)
+                && c.ends_at.is_none_or(|e| e >= now)
+                && c.usage_limit.is_none_or(|l| c.used_count < l)
+        })
+        .map(promotion)
+        .collect();
+    Ok(PricingOverview {
+        dynamic_pricing_enabled: rules.dynamic.enabled,
+        bulk: BulkView {
+            tiers: rules.bulk.tiers.clone(),
+            volume_bonus: rules.bulk.volume_bonus.clone(),
+            discount_cap_percent: rules.discount_cap_percent,
+        },
+        subscription_cycles: rules.subscription.cycles.clone(),
+        plans,
+        promotions,
+        active,
+        computed_at: now,
+    })
+}
+
+/// `POST /admin/pricing/rules`: the whole rules document, an optional note, and optionally the version the
+/// change was based on (refused with a conflict when another admin published since).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RulesUpdate {
+    pub rules: PricingRules,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub base_version: Option<u64>,
+}
+
+/// `POST /admin/pricing/rules/rollback`: the version whose rules become active again.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rollback {
+    pub version: u64,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+const NOTE_MAX_CHARS: usize = 500;
+
+fn check_note(note: &Option<String>, errors: &mut FieldErrors) {
+    if note.as_ref().is_some_and(|n| n.chars().count() > NOTE_MAX_CHARS) {
+        add_error(errors, "note", format!("may not be longer than {NOTE_MAX_CHARS} characters"));
+    }
+}
+
+impl RulesUpdate {
+    /// Parses and validates a body: every broken rule is a field error (`rules.bulk.tiers.1.percent`).
+    pub fn parse(body: &str) -> Result<RulesUpdate, FieldErrors> {
+        let update: RulesUpdate = parse_json(body)?;
+        let mut errors: FieldErrors =
+            update.rules.validate().into_iter().map(|(field, messages)| (format!("rules.{field}"), messages)).collect();
+        check_note(&update.note, &mut errors);
+        if errors.is_empty() { Ok(update) } else { Err(errors) }
+    }
+}
+
+impl Rollback {
+    pub fn parse(body: &str) -> Result<Rollback, FieldErrors> {
+        let rollback: Rollback = parse_json(body)?;
+        let mut errors = FieldErrors::new();
+        check_note(&rollback.note, &mut errors);
+        if errors.is_empty() { Ok(rollback) } else { Err(errors) }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RulesError {
+    /// The change was based on a version that is no longer active.
+    #[error("version {active} is active, not {based_on}")]
+    Stale { based_on: u64, active: u64 },
+    #[error("no version {0}")]
+    UnknownVersion(u64),
+    #[error(transparent)]
+    Port(#[from] PortError),
+}
+
+/// Publishes `rules` as the next version and activates it.
+pub async fn publish(
+    ctx: &AppContext,
+    author: &str,
+    rules: PricingRules,
+    note: Option<String>,
+    base_version: Option<u64>,
+) -> Result<RulesVersion, RulesError> {
+    let active = ctx.stores.pricing.active().await?;
+    if let Some(based_on) = base_version
+        && based_on != active.version
+    {
+        return Err(RulesError::Stale { based_on, active: active.version });
+    }
+    let next = RulesVersion {
+        version: active.version + 1,
+        rules,
+        author: author.to_owned(),
+        created_at: ctx.clock.now(),
+        note: note.filter(|n| !n.trim().is_empty()),
+    };
+    match ctx.stores.pricing.publish(&next, active.version).await {
+        Ok(()) => {}
+        // Another admin published between our read and our write.
+        Err(PortError::Conflict { .. }) => {
+            let now_active = ctx.stores.pricing.active().await?.version;
+            return Err(RulesError::Stale { based_on: active.version, active: now_active });
+        }
+        Err(e) => return Err(e.into()),
+    }
+    ctx.pricing.forget_rules();
+    tracing::info!(version = next.version, author, "pricing rules published");
+    Ok(next)
+}
+
+pub async fn rollback(ctx: &AppContext, author: &str, request: Rollback) -> Result<RulesVersion, RulesError> {
+    let target =
+        ctx.stores.pricing.version(request.version).await?.ok_or(RulesError::UnknownVersion(request.version))?;
+    let note = request.note.unwrap_or_else(|| format!("rollback to version {}", request.version));
+    publish(ctx, author, target.rules, Some(note), None).await
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VersionsPage {
+    pub active_version: u64,
+    /// Newest first; the built-in defaults (version 0) are not stored and not listed.
+    pub versions: Vec<RulesVersion>,
+    pub next_cursor: Option<String>,
+}
+
+pub async fn versions(ctx: &AppContext, limit: usize, after: Option<Cursor>) -> Result<VersionsPage, PortError> {
+    let (active, (versions, next)) =
+        tokio::try_join!(ctx.stores.pricing.active(), ctx.stores.pricing.versions(limit, after))?;
+    Ok(VersionsPage {
+        active_version: active.version,
+        versions,
+        next_cursor: next.as_ref().map(crate::http::page::encode_cursor),
+    })
+}

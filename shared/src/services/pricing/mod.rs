@@ -1,0 +1,81 @@
+//! Pricing services: loading what the engine (`crate::pricing`) needs, the customer's quote, and the admin's
+//! view and versioned rules. Checkout prices through `cart::price` too, so a quote and an order placed with
+//! the same inputs cost the same.
+
+pub mod admin;
+mod cache;
+pub mod cart;
+pub mod inputs;
+mod request;
+
+pub use cache::{DEMAND_TTL, PricingCache, RULES_TTL};
+pub use request::{QuoteRequest, ValidQuote};
+
+use crate::app::AppContext;
+use crate::domain::{CustomerId, PlanId, ServerStatus};
+use crate::error::PortError;
+use crate::http::FieldErrors;
+use crate::pricing::Quote;
+use cart::PriceError;
+use serde::Serialize;
+
+/// Whether a line could be ordered now.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LineAvailability {
+    pub plan_id: PlanId,
+    pub available: bool,
+    /// Why not, when not.
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QuoteView {
+    pub quote: Quote,
+    pub availability: Vec<LineAvailability>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum QuoteError {
+    #[error("the cart is invalid")]
+    Invalid(FieldErrors),
+    #[error("customer {0} has no profile")]
+    UnknownCustomer(CustomerId),
+    #[error(transparent)]
+    Port(#[from] PortError),
+}
+
+/// What `customer` would pay for the cart now, with the breakdown and whether each line can be ordered.
+pub async fn quote_for(ctx: &AppContext, customer: &CustomerId, request: ValidQuote) -> Result<QuoteView, QuoteError> {
+    let plan_ids: Vec<PlanId> = request.lines.iter().map(|l| l.plan_id.clone()).collect();
+    let cart = cart::load(ctx, customer, &plan_ids, request.coupon_code.as_deref(), Vec::new()).await?;
+    let errors = cart::cart_errors(&cart, &request.lines, request.server_id.as_ref(), request.coupon_code.as_deref());
+    if !errors.is_empty() {
+        return Err(QuoteError::Invalid(errors));
+    }
+    let Some(buyer) = &cart.customer else {
+        return Err(QuoteError::UnknownCustomer(customer.clone()));
+    };
+    let quote = cart::price(ctx, &cart, buyer, &request.lines, request.duration_months).await.map_err(|e| match e {
+        PriceError::Refused(refusal) => QuoteError::Invalid(PriceError::field_errors(&refusal)),
+        PriceError::Port(port) => QuoteError::Port(port),
+    })?;
+    let mut per_server = std::collections::BTreeMap::new();
+    for line in &quote.lines {
+        *per_server.entry(line.server_id.clone()).or_insert(0u32) += line.quantity;
+    }
+    let availability = quote
+        .lines
+        .iter()
+        .map(|line| {
+            let wanted = per_server.get(&line.server_id).copied().unwrap_or_default();
+            let reason = match cart.servers.get(&line.server_id) {
+                Some(s) if s.status != ServerStatus::Up => Some("the server is not available".to_owned()),
+                Some(s) if s.free_slots < wanted => Some(format!("{} free slots on the server", s.free_slots)),
+                Some(_) => None,
+                None => Some("the server is not available".to_owned()),
+            };
+            LineAvailability { plan_id: line.plan_id.clone(), available: reason.is_none(), reason }
+        })
+        .collect();
+    Ok(QuoteView { quote, availability })
+}
