@@ -38,6 +38,7 @@ use shared::domain::*;
 use shared::error::{PortError, PortResult};
 use shared::ports::QueueRef;
 use shared::services::orders::{CancelError, OrderLine, PlaceError, ValidOrder, cancel, place_as};
+use shared::services::pricing::{QuoteError, ValidQuote, quote_for};
 use shared::services::wallet::{CreditError, CreditRequest, credit};
 use shared::worker::{JobRegistry, poll_once};
 use std::collections::HashSet;
@@ -415,9 +416,8 @@ pub async fn load(
             country: None,
             theme_mode: [ThemeMode::Light, ThemeMode::Dark, ThemeMode::System][i % 3],
             email_notifications: i % 4 != 0,
-            // Kept by checkout once it does; nothing maintains it yet.
+            // Checkout adds each paid order (the demo places them through it).
             total_paid: Decimal::ZERO,
-            loyalty_tier: LoyaltyTier::Basic,
             created_at,
             last_login_at: Some(last_login_at),
             suspended_at: None,
@@ -534,13 +534,33 @@ impl Shop<'_> {
         let mut tries = 0;
         let placed = loop {
             let plan = self.plans[self.rng.usize(0..self.plans.len())].clone();
-            let most = plan.price * Decimal::from(quantity) * Decimal::from(duration_months);
+            // Like the storefront: ask what the cart costs, top the wallet up if it is short, then order.
+            let cart = ValidQuote {
+                lines: vec![OrderLine { plan_id: plan.id.clone(), quantity }],
+                server_id: Some(plan.server_id.clone()),
+                duration_months,
+                coupon_code: coupon_code.clone(),
+            };
+            let price = match patiently(
+                || quote_for(&self.ctx, &customer, cart.clone()),
+                |e| matches!(e, QuoteError::Port(p) if transient(p)),
+            )
+            .await
+            {
+                Ok(view) => view.quote.total,
+                // The promotion ran out, ended or does not apply: the customer buys without it.
+                Err(QuoteError::Invalid(errors)) if coupon_code.is_some() && errors.contains_key("coupon_code") => {
+                    coupon_code = None;
+                    continue;
+                }
+                Err(e) => return Err(format!("quoting an order: {e}")),
+            };
             let balance = patiently(|| self.ctx.stores.wallets.get(&customer), transient)
                 .await
                 .map_err(|e| format!("reading a wallet: {e}"))?;
             let balance = balance.map(|w| w.balance).unwrap_or_default();
-            if balance < most {
-                let shortfall = ((most - balance) / Decimal::TEN).ceil() * Decimal::TEN;
+            if balance < price {
+                let shortfall = ((price - balance) / Decimal::TEN).ceil() * Decimal::TEN;
                 let extra = Decimal::from([0, 0, 10, 20, 50, 100][self.rng.usize(0..6)]);
                 self.deposit(&customer, shortfall + extra).await?;
                 self.replay.pass(Duration::minutes(self.rng.i64(2..12)));
@@ -566,6 +586,11 @@ impl Shop<'_> {
                 // The promotion ran out, ended or does not apply: the customer buys without it.
                 Err(PlaceError::Invalid(errors)) if coupon_code.is_some() && errors.contains_key("coupon_code") => {
                     coupon_code = None;
+                }
+                // The price moved while the customer topped up (another hour, another demand): top up again.
+                Err(PlaceError::InsufficientFunds { required, balance }) => {
+                    let shortfall = ((required - balance) / Decimal::TEN).ceil() * Decimal::TEN;
+                    self.deposit(&customer, shortfall).await?;
                 }
                 // Sold out, paused or down: the customer looks elsewhere, and gives up after a few tries.
                 Err(PlaceError::NoCapacity(_) | PlaceError::ServerUnavailable(_)) => {

@@ -113,7 +113,6 @@ pub fn profile_of(id: &CustomerId, now: chrono::DateTime<chrono::Utc>) -> Custom
         theme_mode: ThemeMode::System,
         email_notifications: true,
         total_paid: Decimal::ZERO,
-        loyalty_tier: LoyaltyTier::Basic,
         created_at: now,
         last_login_at: None,
         suspended_at: None,

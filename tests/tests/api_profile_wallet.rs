@@ -176,6 +176,7 @@ async fn profile_update_stores_every_valid_field_and_ignores_unknown_ones(app: T
             "phone": "+33 (1) 23-45",
             "locale": "fr",
             "timezone": "Europe/Paris",
+            "country": "fr",
             "theme_mode": "dark",
             "email_notifications": false,
             "role": "admin",
@@ -194,6 +195,7 @@ async fn profile_update_stores_every_valid_field_and_ignores_unknown_ones(app: T
         phone: Some("+33 (1) 23-45".into()),
         locale: "fr".into(),
         timezone: "Europe/Paris".into(),
+        country: Some("FR".into()),
         theme_mode: ThemeMode::Dark,
         email_notifications: false,
         ..before.clone()
@@ -297,6 +299,7 @@ async fn profile_update_rejects_every_invalid_value_with_a_field_error(app: Test
     const PHONE_LENGTH: &str = "may not be longer than 20 characters";
     const LOCALE: &str = "must be one of: en, fr, es, ru, ar, zh";
     const TIMEZONE: &str = "must be an IANA time zone such as Europe/Paris";
+    const COUNTRY: &str = "must be a two-letter ISO 3166-1 country code";
     // (body, field, the exact message when the rule is this code's own)
     let cases: Vec<(Json, &str, Option<&str>)> = vec![
         (json!({"name": "R2 D2"}), "name", Some(NAME_CHARS)),
@@ -328,6 +331,9 @@ async fn profile_update_rejects_every_invalid_value_with_a_field_error(app: Test
         (json!({"timezone": "Mars/Olympus"}), "timezone", Some(TIMEZONE)),
         (json!({"timezone": "UTC+2"}), "timezone", Some(TIMEZONE)),
         (json!({"timezone": ""}), "timezone", Some(TIMEZONE)),
+        (json!({"country": "FRA"}), "country", Some(COUNTRY)),
+        (json!({"country": "F1"}), "country", Some(COUNTRY)),
+        (json!({"country": ""}), "country", Some(COUNTRY)),
         (json!({"theme_mode": "neon"}), "theme_mode", None),
         (json!({"theme_mode": "Dark"}), "theme_mode", None),
         (json!({"email_notifications": "yes"}), "email_notifications", None),

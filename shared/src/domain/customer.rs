@@ -37,9 +37,9 @@ pub struct Customer {
     pub country: Option<String>,
     pub theme_mode: ThemeMode,
     pub email_notifications: bool,
-    /// Sum of paid orders, kept by checkout; the loyalty tier is derived from it once, by the pricing rules.
+    /// Sum of paid orders, kept by checkout. The loyalty tier is not stored: the pricing rules derive it from
+    /// this at each quote, so a change of thresholds applies to everyone at once.
     pub total_paid: Money,
-    pub loyalty_tier: LoyaltyTier,
     pub created_at: DateTime<Utc>,
     pub last_login_at: Option<DateTime<Utc>>,
     pub suspended_at: Option<DateTime<Utc>>,

@@ -1,0 +1,302 @@
+//! Pricing through its handlers, on both backends: the customer's quote with every factor and discount, the
+//! order that charges exactly that quote, coupons refused with their reason, the admin's view, and the rules
+//! document — validated, versioned, guarded against concurrent edits and rolled back.
+
+use chrono::Duration;
+use integration_tests::TestApp;
+use integration_tests::api::{Call, Caller, Reply};
+use integration_tests::fixtures::{Shop, customer, dec, shop};
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+use shared::domain::*;
+use shared::pricing::PricingRules;
+
+integration_tests::on_both_backends!(
+    a_quote_explains_every_factor_and_checkout_charges_exactly_it,
+    a_coupon_that_cannot_apply_is_refused_with_its_reason,
+    rules_are_validated_versioned_guarded_and_rolled_back,
+    the_admin_view_prices_every_plan_and_lists_promotions_in_force,
+    demand_is_read_from_the_daily_counters,
+    a_quote_needs_a_profile_and_a_valid_cart,
+);
+
+fn money(value: &Value) -> Decimal {
+    match value {
+        Value::String(s) => dec(s),
+        Value::Number(n) => dec(&n.to_string()),
+        other => panic!("not an amount: {other}"),
+    }
+}
+
+fn admin() -> Caller {
+    Caller::Admin("ops-admin".into())
+}
+
+async fn quote(app: &TestApp, caller: &Caller, body: Value) -> Reply {
+    Call::to("pricing-quote", &[]).by(caller).json(body).send(app).await
+}
+
+fn cart(shop: &Shop, quantity: u32, duration: u32) -> Value {
+    json!({"items": [{"plan_id": shop.plan.id, "quantity": quantity}], "duration": duration})
+}
+
+fn factor<'a>(line: &'a Value, name: &str) -> &'a Value {
+    line["dynamic"]["factors"]
+        .as_array()
+        .and_then(|f| f.iter().find(|f| f["name"] == name))
+        .unwrap_or_else(|| panic!("no {name} factor in {line}"))
+}
+
+fn coupon(code: &str, kind: DiscountKind, value: &str, min_order: &str, single_use: bool) -> Coupon {
+    Coupon {
+        code: code.into(),
+        kind,
+        value: dec(value),
+        min_order: dec(min_order),
+        is_active: true,
+        usage_limit: Some(100),
+        used_count: 0,
+        single_use_per_customer: single_use,
+        starts_at: None,
+        ends_at: None,
+    }
+}
+
+async fn a_quote_explains_every_factor_and_checkout_charges_exactly_it(app: TestApp) {
+    // The test clock stands on Tuesday 2026-11-24 at 12:00 UTC.
+    let shop = shop(&app.ctx, 50, "10.00").await;
+    let buyer = Caller::customer(&customer(&app.ctx, "500").await);
+    let reply = quote(&app, &buyer, cart(&shop, 2, 3)).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let q = &reply.body["data"]["quote"];
+    let line = &q["lines"][0];
+    let expected = [
+        ("demand", "1", "no orders in the last 30 days"),
+        ("capacity", "0.9", "0 of 50 slots in use, below 30 %"),
+        ("time", "1.1", "tue 12h UTC is within 09h-18h on mon, tue, wed, thu, fri"),
+        ("season", "1.1", "month 11 is in season"),
+        ("geography", "1", "no location price for DE; the customer's country is not known"),
+        ("competition", "1", "no reference price for datacenter plans"),
+    ];
+    for (name, multiplier, reason) in expected {
+        let f = factor(line, name);
+        assert_eq!(money(&f["multiplier"]), dec(multiplier), "{name}");
+        assert_eq!(f["reason"], reason, "{name}");
+    }
+    // 10.00 x (1 - 0.1 + 0.1 + 0.1) = 11.00 a month; 3 months; 2 clients.
+    assert_eq!(money(&line["dynamic"]["unit_price"]), dec("11.00"));
+    assert_eq!(money(&line["unit_amount"]), dec("33.00"));
+    assert_eq!(money(&q["subtotal"]), dec("66.00"));
+    // New customer 15 % and quarterly billing 10 % of the subtotal: 9.90 + 6.60, under the 30 % cap.
+    let kinds: Vec<(&str, Decimal)> = q["adjustments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["kind"].as_str().unwrap(), money(&a["amount"])))
+        .collect();
+    assert_eq!(kinds, vec![("new_customer", dec("-9.90")), ("subscription", dec("-6.60"))]);
+    assert_eq!(money(&q["total"]), dec("49.50"));
+    assert_eq!(q["loyalty"]["next_tier"]["tier"], "bronze");
+    assert_eq!(reply.body["data"]["availability"][0]["available"], true);
+
+    let mut order = cart(&shop, 2, 3);
+    order["payment_method"] = json!("wallet");
+    let placed = Call::to("orders-create", &[]).by(&buyer).json(order).send(&app).await;
+    assert_eq!(placed.status, 201, "{}", placed.body);
+    let charged = &placed.body["data"]["order"];
+    assert_eq!(money(&charged["grand_amount"]), money(&q["total"]), "checkout charges the quote");
+    assert_eq!(money(&charged["subtotal"]), money(&q["subtotal"]));
+    assert_eq!(money(&charged["discount"]), money(&q["discount"]));
+    assert_eq!(money(&placed.body["data"]["items"][0]["unit_amount"]), dec("33.00"));
+    let id = charged["id"].as_str().unwrap();
+    let detail = Call::to("orders-get", &[id]).by(&buyer).send(&app).await;
+    assert_eq!(detail.body["data"]["quote"], *q, "the order keeps the quote it was charged by");
+    let wallet = app.ctx.stores.wallets.get(&CustomerId(id_of(&buyer))).await.unwrap().unwrap();
+    assert_eq!(wallet.balance, dec("450.50"));
+}
+
+fn id_of(caller: &Caller) -> String {
+    match caller {
+        Caller::Customer(id) | Caller::Admin(id) => id.clone(),
+        Caller::Anonymous => panic!("anonymous"),
+    }
+}
+
+async fn a_coupon_that_cannot_apply_is_refused_with_its_reason(app: TestApp) {
+    let shop = shop(&app.ctx, 50, "10.00").await;
+    let buyer = Caller::customer(&customer(&app.ctx, "500").await);
+    app.ctx.stores.coupons.create(&coupon("BIG100", DiscountKind::Fixed, "20", "100", false)).await.unwrap();
+    app.ctx.stores.coupons.create(&coupon("ONCE", DiscountKind::Percent, "10", "0", true)).await.unwrap();
+
+    let mut small = cart(&shop, 1, 1);
+    small["coupon_code"] = json!("big100");
+    let refused = quote(&app, &buyer, small).await;
+    assert_eq!(refused.status, 422);
+    assert_eq!(refused.field_errors("coupon_code"), vec!["requires an order of at least 100"]);
+
+    let mut big = cart(&shop, 10, 1);
+    big["coupon_code"] = json!("BIG100");
+    let applied = quote(&app, &buyer, big).await;
+    assert_eq!(applied.status, 200, "{}", applied.body);
+    let last = applied.body["data"]["quote"]["adjustments"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!((last["kind"].as_str(), money(&last["amount"])), (Some("coupon"), dec("-20")));
+
+    let mut once = cart(&shop, 1, 1);
+    once["coupon_code"] = json!("ONCE");
+    assert_eq!(quote(&app, &buyer, once.clone()).await.status, 200);
+    let mut order = once.clone();
+    order["payment_method"] = json!("wallet");
+    assert_eq!(Call::to("orders-create", &[]).by(&buyer).json(order).send(&app).await.status, 201);
+    let again = quote(&app, &buyer, once).await;
+    assert_eq!(again.status, 422);
+    assert_eq!(again.field_errors("coupon_code"), vec!["has already been used by you"]);
+
+    let mut unknown = cart(&shop, 1, 1);
+    unknown["coupon_code"] = json!("NOPE");
+    assert_eq!(quote(&app, &buyer, unknown).await.field_errors("coupon_code"), vec!["is not a valid coupon"]);
+}
+
+fn rules_json(rules: &PricingRules) -> Value {
+    serde_json::to_value(rules).unwrap()
+}
+
+async fn rules_are_validated_versioned_guarded_and_rolled_back(app: TestApp) {
+    let shop = shop(&app.ctx, 50, "10.00").await;
+    let buyer = Caller::customer(&customer(&app.ctx, "500").await);
+    let price = |reply: &Reply| money(&reply.body["data"]["quote"]["lines"][0]["dynamic"]["unit_price"]);
+    assert_eq!(price(&quote(&app, &buyer, cart(&shop, 1, 1)).await), dec("11.00"), "the defaults");
+
+    let publish = |body: Value| Call::to("pricing-rules-update", &[]).by(&admin()).json(body);
+    let mut broken = rules_json(&PricingRules::default());
+    broken["discount_cap_percent"] = json!("120");
+    broken["bulk"]["tiers"][1]["min_quantity"] = json!(5);
+    broken["subscription"]["cycles"][0]["months"] = json!(0);
+    let refused = publish(json!({"rules": broken})).send(&app).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    for field in ["rules.discount_cap_percent", "rules.bulk.tiers.1.min_quantity", "rules.subscription.cycles.0.months"] {
+        assert!(!refused.field_errors(field).is_empty(), "{field}: {}", refused.body);
+    }
+    let mut unknown_field = rules_json(&PricingRules::default());
+    unknown_field["dynamic"]["surge"] = json!("3");
+    assert_eq!(publish(json!({"rules": unknown_field})).send(&app).await.status, 422, "a misspelt rule is refused");
+
+    let mut flat = PricingRules::default();
+    flat.dynamic.enabled = false;
+    let first = publish(json!({"rules": rules_json(&flat), "note": "no surge pricing", "base_version": 0})).send(&app).await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    assert_eq!((first.body["data"]["version"].as_u64(), first.body["data"]["author"].as_str()), (Some(1), Some("ops-admin")));
+    assert_eq!(price(&quote(&app, &buyer, cart(&shop, 1, 1)).await), dec("10.00"), "the new rules apply at once");
+
+    let stale = publish(json!({"rules": rules_json(&PricingRules::default()), "base_version": 0})).send(&app).await;
+    assert_eq!((stale.status, stale.body["error_code"].as_str()), (409, Some("rules_changed")));
+    assert_eq!(stale.body["active_version"], 1);
+
+    app.clock.advance(Duration::minutes(1));
+    let rollback = Call::to("pricing-rules-rollback", &[]).by(&admin()).json(json!({"version": 0})).send(&app).await;
+    assert_eq!(rollback.status, 201, "{}", rollback.body);
+    assert_eq!(rollback.body["data"]["version"], 2);
+    assert_eq!(rollback.body["data"]["note"], "rollback to version 0");
+    assert_eq!(rollback.body["data"]["rules"], rules_json(&PricingRules::default()));
+    assert_eq!(price(&quote(&app, &buyer, cart(&shop, 1, 1)).await), dec("11.00"));
+    let missing = Call::to("pricing-rules-rollback", &[]).by(&admin()).json(json!({"version": 9})).send(&app).await;
+    assert_eq!(missing.field_errors("version"), vec!["9 is not a published version"]);
+
+    let page = Call::to("pricing-rules-versions", &[]).by(&admin()).query("limit=1").send(&app).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert_eq!(page.body["data"]["active_version"], 2);
+    assert_eq!(page.body["data"]["versions"][0]["version"], 2, "newest first");
+    let cursor = page.body["data"]["next_cursor"].as_str().expect("a second page").to_owned();
+    let next = Call::to("pricing-rules-versions", &[]).by(&admin()).query(&format!("limit=1&cursor={cursor}")).send(&app).await;
+    assert_eq!(next.body["data"]["versions"][0]["version"], 1);
+    assert_eq!(next.body["data"]["versions"][0]["note"], "no surge pricing");
+    let overview = Call::to("pricing-get", &[]).by(&admin()).send(&app).await;
+    assert_eq!(overview.body["data"]["active"]["version"], 2);
+}
+
+async fn the_admin_view_prices_every_plan_and_lists_promotions_in_force(app: TestApp) {
+    let shop = shop(&app.ctx, 10, "10.00").await;
+    let now = app.ctx.clock.now();
+    app.ctx.stores.coupons.create(&coupon("LIVE", DiscountKind::Percent, "10", "0", false)).await.unwrap();
+    let mut expired = coupon("GONE", DiscountKind::Fixed, "5", "0", false);
+    expired.ends_at = Some(now - Duration::days(1));
+    app.ctx.stores.coupons.create(&expired).await.unwrap();
+    let buyer = Caller::customer(&customer(&app.ctx, "500").await);
+    let mut order = cart(&shop, 8, 1);
+    order["payment_method"] = json!("wallet");
+    order["coupon_code"] = json!("LIVE");
+    assert_eq!(Call::to("orders-create", &[]).by(&buyer).json(order).send(&app).await.status, 201);
+
+    let reply = Call::to("pricing-get", &[]).by(&admin()).send(&app).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let data = &reply.body["data"];
+    assert_eq!(data["active"]["version"], 0, "the built-in defaults until a version is published");
+    let plan = data["plans"].as_array().unwrap().iter().find(|p| p["plan_id"] == shop.plan.id.as_str()).unwrap();
+    // 8 of 10 slots held: above 70 %, so capacity is 1.1; with time and season, 10 x 1.3.
+    assert_eq!(money(&factor_of(plan, "capacity")["multiplier"]), dec("1.1"));
+    assert_eq!(money(&plan["price"]), dec("13.00"));
+    assert_eq!(data["plans"][0]["factors"].as_array().unwrap().len(), 6);
+    let promotions = data["promotions"].as_array().unwrap();
+    let codes: Vec<&str> = promotions.iter().map(|p| p["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, vec!["LIVE"], "an expired coupon is not in force");
+    assert_eq!((promotions[0]["used_count"].as_u64(), promotions[0]["uses_left"].as_u64()), (Some(1), Some(99)));
+    assert_eq!(data["bulk"]["discount_cap_percent"], "30");
+    assert_eq!(data["subscription_cycles"].as_array().unwrap().len(), 4);
+}
+
+fn factor_of<'a>(plan: &'a Value, name: &str) -> &'a Value {
+    plan["factors"].as_array().unwrap().iter().find(|f| f["name"] == name).unwrap()
+}
+
+async fn demand_is_read_from_the_daily_counters(app: TestApp) {
+    let shop = shop(&app.ctx, 50, "10.00").await;
+    let now = app.ctx.clock.now();
+    let fact = |days_ago: i64| OrderFact {
+        order_id: OrderId::generate(),
+        customer_id: CustomerId::generate(),
+        placed_at: now - Duration::days(days_ago),
+        grand_amount: dec("10"),
+        currency: "USD".into(),
+        lines: vec![OrderFactLine {
+            plan_id: shop.plan.id.clone(),
+            server_id: shop.server.id.clone(),
+            quantity: 1,
+            total_amount: dec("10"),
+        }],
+    };
+    // 3 orders this week, 1 three weeks ago, 1 outside the 30 days.
+    for days_ago in [0, 2, 6, 20, 40] {
+        assert!(app.ctx.stores.stats.record_order(&fact(days_ago)).await.unwrap());
+    }
+    let demand = app.ctx.stores.stats.demand(&shop.plan.id, now.date_naive()).await.unwrap();
+    assert_eq!((demand.last_7_days, demand.last_30_days), (3, 4));
+
+    let buyer = Caller::customer(&customer(&app.ctx, "500").await);
+    let reply = quote(&app, &buyer, cart(&shop, 1, 1)).await;
+    let line = &reply.body["data"]["quote"]["lines"][0];
+    // 3 against 4 x 7 / 30 = 0.93 a week: 1 + (3.21 - 1) x 0.2 = 1.44, held at the 1.3 maximum.
+    let demand = factor(line, "demand");
+    assert_eq!(money(&demand["multiplier"]), dec("1.3"));
+    assert_eq!(demand["reason"], "3 orders in the last 7 days against 0.9 in an average week of the last 30");
+}
+
+async fn a_quote_needs_a_profile_and_a_valid_cart(app: TestApp) {
+    let shop = shop(&app.ctx, 50, "10.00").await;
+    let stranger = Caller::customer(&CustomerId::generate());
+    assert_eq!(quote(&app, &stranger, cart(&shop, 1, 1)).await.status, 404);
+    let buyer = Caller::customer(&customer(&app.ctx, "0").await);
+    let cases = [
+        (json!({}), "items"),
+        (json!({"items": [{"plan_id": "nope", "quantity": 1}]}), "items.0.plan_id"),
+        (json!({"items": [{"plan_id": shop.plan.id, "quantity": 51}]}), "items.0.quantity"),
+        (json!({"items": [{"plan_id": shop.plan.id, "quantity": 1}], "duration": 0}), "duration"),
+        (json!({"items": [{"plan_id": shop.plan.id, "quantity": 1}], "duration": 13}), "duration"),
+        (json!({"server_id": "elsewhere", "plan_id": shop.plan.id}), "plan_id"),
+    ];
+    for (body, field) in cases {
+        let reply = quote(&app, &buyer, body.clone()).await;
+        assert_eq!(reply.status, 422, "{body}: {}", reply.body);
+        assert!(!reply.field_errors(field).is_empty(), "{body}: {field} in {}", reply.body);
+    }
+    // An empty wallet still gets a price: a quote is not an order.
+    assert_eq!(quote(&app, &buyer, cart(&shop, 1, 1)).await.status, 200);
+}
