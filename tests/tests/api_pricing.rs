@@ -173,7 +173,8 @@ async fn rules_are_validated_versioned_guarded_and_rolled_back(app: TestApp) {
     broken["subscription"]["cycles"][0]["months"] = json!(0);
     let refused = publish(json!({"rules": broken})).send(&app).await;
     assert_eq!(refused.status, 422, "{}", refused.body);
-    for field in ["rules.discount_cap_percent", "rules.bulk.tiers.1.min_quantity", "rules.subscription.cycles.0.months"] {
+    for field in ["rules.discount_cap_percent", "rules.bulk.tiers.1.min_quantity", "rules.subscription.cycles.0.months"]
+    {
         assert!(!refused.field_errors(field).is_empty(), "{field}: {}", refused.body);
     }
     let mut unknown_field = rules_json(&PricingRules::default());
@@ -182,9 +183,13 @@ async fn rules_are_validated_versioned_guarded_and_rolled_back(app: TestApp) {
 
     let mut flat = PricingRules::default();
     flat.dynamic.enabled = false;
-    let first = publish(json!({"rules": rules_json(&flat), "note": "no surge pricing", "base_version": 0})).send(&app).await;
+    let first =
+        publish(json!({"rules": rules_json(&flat), "note": "no surge pricing", "base_version": 0})).send(&app).await;
     assert_eq!(first.status, 201, "{}", first.body);
-    assert_eq!((first.body["data"]["version"].as_u64(), first.body["data"]["author"].as_str()), (Some(1), Some("ops-admin")));
+    assert_eq!(
+        (first.body["data"]["version"].as_u64(), first.body["data"]["author"].as_str()),
+        (Some(1), Some("ops-admin"))
+    );
     assert_eq!(price(&quote(&app, &buyer, cart(&shop, 1, 1)).await), dec("10.00"), "the new rules apply at once");
 
     let stale = publish(json!({"rules": rules_json(&PricingRules::default()), "base_version": 0})).send(&app).await;
@@ -206,7 +211,11 @@ async fn rules_are_validated_versioned_guarded_and_rolled_back(app: TestApp) {
     assert_eq!(page.body["data"]["active_version"], 2);
     assert_eq!(page.body["data"]["versions"][0]["version"], 2, "newest first");
     let cursor = page.body["data"]["next_cursor"].as_str().expect("a second page").to_owned();
-    let next = Call::to("pricing-rules-versions", &[]).by(&admin()).query(&format!("limit=1&cursor={cursor}")).send(&app).await;
+    let next = Call::to("pricing-rules-versions", &[])
+        .by(&admin())
+        .query(&format!("limit=1&cursor={cursor}"))
+        .send(&app)
+        .await;
     assert_eq!(next.body["data"]["versions"][0]["version"], 1);
     assert_eq!(next.body["data"]["versions"][0]["note"], "no surge pricing");
     let overview = Call::to("pricing-get", &[]).by(&admin()).send(&app).await;

@@ -27,7 +27,9 @@ pub fn bulk_discount(rules: &PricingRules, quantity: u32, value: Money) -> BulkD
     let uncapped = tier_percent + volume_bonus_percent;
     let percent = uncapped.min(rules.discount_cap_percent);
     let mut reason = match tier {
-        Some(t) => format!("{quantity} clients worth {value}: reaches {} clients or {} in value", t.min_quantity, t.min_value),
+        Some(t) => {
+            format!("{quantity} clients worth {value}: reaches {} clients or {} in value", t.min_quantity, t.min_value)
+        }
         None => format!("{quantity} clients worth {value}: below every bulk tier"),
     };
     if let Some(b) = bonus {

@@ -105,9 +105,10 @@ pub fn time_factor(rules: &DynamicRules, now: DateTime<Utc>) -> Factor {
     let zone = chrono_tz::Tz::from_str(&rules.time.time_zone).unwrap_or(chrono_tz::UTC);
     let local = now.with_timezone(&zone);
     let (day, hour) = (weekday_name(local.weekday()), local.hour());
-    let window = rules.time.windows.iter().find(|w| {
-        (w.days.is_empty() || w.days.iter().any(|d| d == day)) && (w.from_hour..w.to_hour).contains(&hour)
-    });
+    let window =
+        rules.time.windows.iter().find(|w| {
+            (w.days.is_empty() || w.days.iter().any(|d| d == day)) && (w.from_hour..w.to_hour).contains(&hour)
+        });
     match window {
         Some(w) => Factor {
             name: "time".into(),
@@ -127,7 +128,9 @@ pub fn time_factor(rules: &DynamicRules, now: DateTime<Utc>) -> Factor {
 pub fn season_factor(rules: &DynamicRules, now: DateTime<Utc>) -> Factor {
     let month = now.month();
     match rules.season.iter().find(|s| s.months.contains(&month)) {
-        Some(s) => Factor { name: "season".into(), multiplier: s.multiplier, reason: format!("month {month} is in season") },
+        Some(s) => {
+            Factor { name: "season".into(), multiplier: s.multiplier, reason: format!("month {month} is in season") }
+        }
         None => one("season", format!("month {month} has no seasonal price")),
     }
 }
@@ -163,7 +166,9 @@ pub fn competition_factor(rules: &DynamicRules, plan: &Plan, server: Option<&Ser
         .iter()
         .filter(|r| r.plan_type == plan.plan_type)
         .find(|r| r.location.is_some() && r.location.as_deref() == location)
-        .or_else(|| competition.reference_prices.iter().find(|r| r.plan_type == plan.plan_type && r.location.is_none()));
+        .or_else(|| {
+            competition.reference_prices.iter().find(|r| r.plan_type == plan.plan_type && r.location.is_none())
+        });
     let Some(reference) = reference else {
         return one("competition", format!("no reference price for {} plans", plan.plan_type));
     };

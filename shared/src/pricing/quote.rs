@@ -164,8 +164,7 @@ pub fn quote(input: &QuoteInput<'_>) -> Result<Quote, QuoteRefusal> {
     let payable = subtotal - automatic.min(cap);
 
     if let Some(usage) = input.coupon {
-        let coupon_off =
-            promotional_price(usage, subtotal, payable, input.now).map_err(QuoteRefusal::Coupon)?;
+        let coupon_off = promotional_price(usage, subtotal, payable, input.now).map_err(QuoteRefusal::Coupon)?;
         adjustments.push(Adjustment {
             kind: AdjustmentKind::Coupon,
             description: format!("coupon {}", usage.coupon.code),

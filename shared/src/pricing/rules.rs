@@ -443,7 +443,10 @@ impl DynamicRules {
                 .iter()
                 .any(|r| r.plan_type == reference.plan_type && r.location == reference.location);
             if duplicate {
-                c.fail(format!("dynamic.competition.reference_prices.{i}"), "repeats an earlier plan type and location");
+                c.fail(
+                    format!("dynamic.competition.reference_prices.{i}"),
+                    "repeats an earlier plan type and location",
+                );
             }
         }
     }
@@ -546,8 +549,7 @@ mod tests {
 
     #[test]
     fn a_cap_above_100_percent_and_unordered_tiers_are_refused_by_field() {
-        let mut rules = PricingRules::default();
-        rules.discount_cap_percent = d("100.01");
+        let mut rules = PricingRules { discount_cap_percent: d("100.01"), ..PricingRules::default() };
         rules.bulk.tiers[2].min_quantity = 20;
         rules.loyalty.tiers[1].min_paid = d("50");
         rules.subscription.cycles[0].months = 0;
@@ -562,8 +564,7 @@ mod tests {
         ] {
             assert!(errors.contains_key(field), "{field} missing from {errors:?}");
         }
-        rules = PricingRules::default();
-        rules.discount_cap_percent = Decimal::ONE_HUNDRED;
+        rules = PricingRules { discount_cap_percent: Decimal::ONE_HUNDRED, ..PricingRules::default() };
         assert!(rules.validate().is_empty(), "a cap of exactly 100 % is allowed");
     }
 

@@ -1,10 +1,10 @@
-use crate::pricing::Quote;
 use super::{codec, keys, query_all};
 use crate::domain::{CustomerId, Order, OrderId, OrderItem, OrderStatus, PaymentStatus, ServerId};
 use crate::error::PortResult;
 use crate::ports::table::{
     Condition, Cursor, Index, Item, KeyRange, Query, Table, TransactOp, Update, UpdateAction, Value, string,
 };
+use crate::pricing::Quote;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 

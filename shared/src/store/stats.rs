@@ -4,7 +4,9 @@
 use super::keys;
 use crate::domain::{OrderFact, PlanId};
 use crate::error::{PortError, PortResult};
-use crate::ports::table::{Condition, Index, KeyRange, Query, SK, Table, TransactOp, Update, UpdateAction, Value, string};
+use crate::ports::table::{
+    Condition, Index, KeyRange, Query, SK, Table, TransactOp, Update, UpdateAction, Value, string,
+};
 use crate::pricing::Demand;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;

@@ -113,7 +113,7 @@ pub async fn place_as(
     let Some(buyer) = &cart.customer else {
         return Err(PlaceError::UnknownCustomer(customer.clone()));
     };
-    let wallet_balance = cart.extra.iter().next().cloned().map(crate::store::decode_wallet).transpose()?;
+    let wallet_balance = cart.extra.first().cloned().map(crate::store::decode_wallet).transpose()?;
 
     let mut per_server: BTreeMap<ServerId, u32> = BTreeMap::new();
     for line in &request.lines {
@@ -132,12 +132,11 @@ pub async fn place_as(
         }
     }
     // The engine's quote is the price: the order charges its total and keeps it.
-    let quote: Quote = cart::price(ctx, &cart, buyer, &request.lines, request.duration_months).await.map_err(|e| {
-        match e {
+    let quote: Quote =
+        cart::price(ctx, &cart, buyer, &request.lines, request.duration_months).await.map_err(|e| match e {
             PriceError::Refused(refusal) => PlaceError::Invalid(PriceError::field_errors(&refusal)),
             PriceError::Port(port) => PlaceError::Port(port),
-        }
-    })?;
+        })?;
     let coupon = cart.coupon.clone();
     let wallet = wallet_balance.unwrap_or_else(|| Wallet {
         customer_id: customer.clone(),

@@ -5,8 +5,8 @@
 use crate::app::AppContext;
 use crate::domain::{Coupon, Customer, CustomerId, Plan, PlanId, Server, ServerId};
 use crate::error::PortResult;
-use crate::ports::table::{Item, Key};
 use crate::http::FieldErrors;
+use crate::ports::table::{Item, Key};
 use crate::pricing::{Buyer, CartLine, CouponUse, PlanMarket, Quote, QuoteInput, QuoteRefusal, quote};
 use crate::services::orders::OrderLine;
 use crate::services::validation::add_error;
@@ -58,7 +58,8 @@ pub async fn load(
             _ => {}
         }
     }
-    let server_keys: std::collections::BTreeSet<Key> = cart.plans.values().map(|p| keys::server(&p.server_id)).collect();
+    let server_keys: std::collections::BTreeSet<Key> =
+        cart.plans.values().map(|p| keys::server(&p.server_id)).collect();
     let extra_keys: std::collections::BTreeSet<Key> = extra.into_iter().collect();
     let wanted: Vec<Key> = server_keys.iter().chain(extra_keys.iter()).cloned().collect();
     if wanted.is_empty() {
@@ -86,7 +87,8 @@ pub fn cart_errors(
 ) -> FieldErrors {
     let mut errors = FieldErrors::new();
     for (i, line) in lines.iter().enumerate() {
-        let field = |name: &str| if single_form_server.is_some() { name.to_owned() } else { format!("items.{i}.{name}") };
+        let field =
+            |name: &str| if single_form_server.is_some() { name.to_owned() } else { format!("items.{i}.{name}") };
         match cart.plans.get(&line.plan_id) {
             Some(plan) if plan.is_active => {
                 if single_form_server.is_some_and(|s| *s != plan.server_id) {
@@ -130,7 +132,11 @@ pub async fn price(
     let input = QuoteInput {
         rules: &rules.rules,
         rules_version: rules.version,
-        buyer: Buyer { total_paid: customer.total_paid, created_at: customer.created_at, country: customer.country.as_deref() },
+        buyer: Buyer {
+            total_paid: customer.total_paid,
+            created_at: customer.created_at,
+            country: customer.country.as_deref(),
+        },
         lines: cart_lines,
         months,
         coupon: cart.coupon.as_ref().map(|coupon| CouponUse { coupon, used_by_customer: cart.coupon_used }),

@@ -38,8 +38,7 @@ pub async fn demand(ctx: &AppContext, plans: &[PlanId]) -> PortResult<HashMap<Pl
         }
     }
     let today = now.date_naive();
-    let fetched =
-        futures_util::future::join_all(missing.iter().map(|plan| ctx.stores.stats.demand(plan, today))).await;
+    let fetched = futures_util::future::join_all(missing.iter().map(|plan| ctx.stores.stats.demand(plan, today))).await;
     for (plan, demand) in missing.into_iter().zip(fetched) {
         let demand = demand?;
         cache(ctx).keep_demand(plan.clone(), demand, now);

@@ -2,10 +2,10 @@
 //! `server_id` + `plan_id` + `quantity`), `duration` months 1..=12 (default 1) and an optional `coupon_code`,
 //! under the same rules as `POST /api/orders`.
 
+use crate::domain::ServerId;
 use crate::http::FieldErrors;
 use crate::services::orders::{OrderLine, RequestLine, order_lines};
 use crate::services::validation::{parse_json, report_errors};
-use crate::domain::ServerId;
 use garde::Validate;
 use serde::Deserialize;
 
