@@ -60,6 +60,11 @@ pub fn cycle_for(rules: &PricingRules, months: u32) -> Option<&BillingCycle> {
     rules.subscription.cycles.iter().rev().find(|c| months >= c.months)
 }
 
+/// The name of the cycle a duration is billed under (`<n>_months` when no cycle is that short).
+pub fn cycle_name(rules: &PricingRules, months: u32) -> String {
+    cycle_for(rules, months).map(|c| c.name.clone()).unwrap_or_else(|| format!("{months}_months"))
+}
+
 /// What `months` of a plan at `monthly_price` cost on a subscription.
 pub fn subscription_price(
     rules: &PricingRules,
@@ -75,7 +80,7 @@ pub fn subscription_price(
     let savings = cents(percent_of(full_price, percent));
     let price = full_price - savings;
     Ok(SubscriptionPrice {
-        cycle: cycle.map(|c| c.name.clone()).unwrap_or_else(|| format!("{months}_months")),
+        cycle: cycle_name(rules, months),
         months,
         percent,
         full_price,

@@ -101,9 +101,14 @@ pub fn capacity_factor(rules: &DynamicRules, server: Option<&Server>) -> Factor 
     one("capacity", shown)
 }
 
-pub fn time_factor(rules: &DynamicRules, now: DateTime<Utc>) -> Factor {
+/// `now` in the rules' time zone: the time and season factors read the shop's local clock and calendar.
+fn local_time(rules: &DynamicRules, now: DateTime<Utc>) -> DateTime<chrono_tz::Tz> {
     let zone = chrono_tz::Tz::from_str(&rules.time.time_zone).unwrap_or(chrono_tz::UTC);
-    let local = now.with_timezone(&zone);
+    now.with_timezone(&zone)
+}
+
+pub fn time_factor(rules: &DynamicRules, now: DateTime<Utc>) -> Factor {
+    let local = local_time(rules, now);
     let (day, hour) = (weekday_name(local.weekday()), local.hour());
     let window =
         rules.time.windows.iter().find(|w| {
@@ -126,7 +131,7 @@ pub fn time_factor(rules: &DynamicRules, now: DateTime<Utc>) -> Factor {
 }
 
 pub fn season_factor(rules: &DynamicRules, now: DateTime<Utc>) -> Factor {
-    let month = now.month();
+    let month = local_time(rules, now).month();
     match rules.season.iter().find(|s| s.months.contains(&month)) {
         Some(s) => {
             Factor { name: "season".into(), multiplier: s.multiplier, reason: format!("month {month} is in season") }
@@ -212,17 +217,18 @@ pub fn dynamic_price(
         base
     };
     let (floor, ceiling) = (base * rules.floor, base * rules.ceiling);
-    let (price, bounded_by) = if raw_price < floor {
-        (floor, Some(Bound::Floor))
-    } else if raw_price > ceiling {
-        (ceiling, Some(Bound::Ceiling))
-    } else {
-        (raw_price, None)
-    };
-    // Cents, but never rounded out of the bounds: the floor rounds up, the ceiling down.
+    // In cents, never rounded out of the bounds: the floor rounds up, the ceiling down. A price the rounding
+    // would push across a bound is held there, and says so.
     let lowest = floor.round_dp_with_strategy(2, RoundingStrategy::ToPositiveInfinity);
     let highest = ceiling.round_dp_with_strategy(2, RoundingStrategy::ToNegativeInfinity).max(lowest);
-    let unit_price = cents(price).clamp(lowest, highest);
+    let rounded = cents(raw_price);
+    let (unit_price, bounded_by) = if raw_price < floor || rounded < lowest {
+        (lowest, Some(Bound::Floor))
+    } else if raw_price > ceiling || rounded > highest {
+        (highest, Some(Bound::Ceiling))
+    } else {
+        (rounded, None)
+    };
     DynamicPrice {
         base_price: base,
         factors,

@@ -8,6 +8,8 @@ pub mod personal;
 pub mod promo;
 pub mod quote;
 pub mod rules;
+#[cfg(test)]
+mod tests;
 
 pub use discounts::{BulkDiscount, SubscriptionPrice, ZeroMonths, bulk_discount, subscription_price};
 pub use dynamic::{Bound, DynamicPrice, Factor, PlanMarket, dynamic_price};

@@ -9,7 +9,7 @@
 //! The lines plus the adjustments sum to the total exactly (every amount is in cents), and checkout charges
 //! that total.
 
-use super::discounts::{bulk_discount, cycle_for};
+use super::discounts::{bulk_discount, cycle_for, cycle_name};
 use super::dynamic::{DynamicPrice, PlanMarket, dynamic_price};
 use super::personal::{Buyer, Personalisation, personalisation};
 use super::promo::{CouponUse, promotional_price};
@@ -176,7 +176,7 @@ pub fn quote(input: &QuoteInput<'_>) -> Result<Quote, QuoteRefusal> {
     Ok(Quote {
         rules_version: input.rules_version,
         duration_months: input.months,
-        cycle: cycle.map(|c| c.name.clone()).unwrap_or_else(|| "monthly".into()),
+        cycle: cycle_name(rules, input.months),
         lines,
         subtotal,
         adjustments,

@@ -11,7 +11,7 @@ use crate::http::FieldErrors;
 use crate::ports::table::TransactOp;
 use crate::pricing::Quote;
 use crate::services::events::{publish_once, record_fact};
-use crate::services::pricing::cart::{self, PriceError};
+use crate::services::pricing::cart;
 use crate::services::provisioning::PROVISION_JOB;
 use crate::services::validation::add_error;
 use crate::store::{keys, new_wallet_transaction, transact_with_retry};
@@ -132,11 +132,8 @@ pub async fn place_as(
         }
     }
     // The engine's quote is the price: the order charges its total and keeps it.
-    let quote: Quote =
-        cart::price(ctx, &cart, buyer, &request.lines, request.duration_months).await.map_err(|e| match e {
-            PriceError::Refused(refusal) => PlaceError::Invalid(PriceError::field_errors(&refusal)),
-            PriceError::Port(port) => PlaceError::Port(port),
-        })?;
+    let quote: Quote = cart::price(&cart, buyer, &request.lines, request.duration_months, now)
+        .map_err(|refusal| PlaceError::Invalid(cart::refusal_errors(&refusal)))?;
     let coupon = cart.coupon.clone();
     let wallet = wallet_balance.unwrap_or_else(|| Wallet {
         customer_id: customer.clone(),

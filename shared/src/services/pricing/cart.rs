@@ -1,17 +1,23 @@
 //! What pricing a cart needs from the store, in two batched reads: (1) the plans, the coupon, this customer's
 //! use of it and the customer; (2) the plans' servers, plus any keys the caller adds (checkout adds the
-//! wallet). Rules and demand come from the instance cache (`super::inputs`).
+//! wallet). The rules and the plans' demand (`super::inputs`, usually from the instance cache) load alongside
+//! the first read: they depend only on the plan ids asked for.
 
+use super::inputs;
 use crate::app::AppContext;
 use crate::domain::{Coupon, Customer, CustomerId, Plan, PlanId, Server, ServerId};
 use crate::error::PortResult;
 use crate::http::FieldErrors;
 use crate::ports::table::{Item, Key};
+use crate::pricing::Demand;
 use crate::pricing::{Buyer, CartLine, CouponUse, PlanMarket, Quote, QuoteInput, QuoteRefusal, quote};
 use crate::services::orders::OrderLine;
 use crate::services::validation::add_error;
-use crate::store::{decode, keys};
+use crate::store::{RulesVersion, decode, keys};
+use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
+use std::collections::HashMap;
+use std::sync::Arc;
 
 pub struct Cart {
     pub customer: Option<Customer>,
@@ -22,6 +28,8 @@ pub struct Cart {
     pub servers: BTreeMap<ServerId, Server>,
     /// The items of the caller's extra keys that exist.
     pub extra: Vec<Item>,
+    pub rules: Arc<RulesVersion>,
+    pub demand: HashMap<PlanId, Demand>,
 }
 
 pub async fn load(
@@ -37,6 +45,11 @@ pub async fn load(
         wanted.push(keys::coupon(code));
         wanted.push(keys::coupon_use(code, customer));
     }
+    let (items, rules, demand) = tokio::try_join!(
+        ctx.stores.table.get_many(&wanted),
+        inputs::active_rules(ctx),
+        inputs::demand(ctx, plan_ids),
+    )?;
     let mut cart = Cart {
         customer: None,
         plans: BTreeMap::new(),
@@ -44,8 +57,10 @@ pub async fn load(
         coupon_used: false,
         servers: BTreeMap::new(),
         extra: Vec::new(),
+        rules,
+        demand,
     };
-    for item in ctx.stores.table.get_many(&wanted).await? {
+    for item in items {
         let Some(key) = Key::of(&item) else { continue };
         match key.sk.as_str() {
             "PLAN" => {
@@ -104,18 +119,15 @@ pub fn cart_errors(
     errors
 }
 
-/// Prices `lines` (every plan of which is in the cart) for `customer`: the engine over the cart, the active
-/// rules and the plans' demand.
-pub async fn price(
-    ctx: &AppContext,
+/// Prices `lines` (every plan of which is in the cart) for `customer` at `now`: the engine over the cart, its
+/// rules and its plans' demand.
+pub fn price(
     cart: &Cart,
     customer: &Customer,
     lines: &[OrderLine],
     months: u32,
-) -> Result<Quote, PriceError> {
-    let rules = super::inputs::active_rules(ctx).await?;
-    let plan_ids: Vec<PlanId> = lines.iter().map(|l| l.plan_id.clone()).collect();
-    let demand = super::inputs::demand(ctx, &plan_ids).await?;
+    now: DateTime<Utc>,
+) -> Result<Quote, QuoteRefusal> {
     // Lines whose plan is not in the cart are not priced: `cart_errors` refuses such carts first.
     let cart_lines: Vec<CartLine> = lines
         .iter()
@@ -124,14 +136,14 @@ pub async fn price(
             let market = PlanMarket {
                 plan,
                 server: cart.servers.get(&plan.server_id),
-                demand: demand.get(&plan.id).copied().unwrap_or_default(),
+                demand: cart.demand.get(&plan.id).copied().unwrap_or_default(),
             };
             Some(CartLine { market, quantity: line.quantity })
         })
         .collect();
     let input = QuoteInput {
-        rules: &rules.rules,
-        rules_version: rules.version,
+        rules: &cart.rules.rules,
+        rules_version: cart.rules.version,
         buyer: Buyer {
             total_paid: customer.total_paid,
             created_at: customer.created_at,
@@ -140,27 +152,17 @@ pub async fn price(
         lines: cart_lines,
         months,
         coupon: cart.coupon.as_ref().map(|coupon| CouponUse { coupon, used_by_customer: cart.coupon_used }),
-        now: ctx.clock.now(),
+        now,
     };
-    quote(&input).map_err(PriceError::Refused)
+    quote(&input)
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum PriceError {
-    #[error(transparent)]
-    Refused(QuoteRefusal),
-    #[error(transparent)]
-    Port(#[from] crate::error::PortError),
-}
-
-impl PriceError {
-    /// The refusal as the field error a customer sees.
-    pub fn field_errors(refusal: &QuoteRefusal) -> FieldErrors {
-        let mut errors = FieldErrors::new();
-        match refusal {
-            QuoteRefusal::ZeroMonths => add_error(&mut errors, "duration", "must be at least 1 month"),
-            QuoteRefusal::Coupon(reason) => add_error(&mut errors, "coupon_code", reason.clone()),
-        }
-        errors
+/// A refusal as the field error a customer sees.
+pub fn refusal_errors(refusal: &QuoteRefusal) -> FieldErrors {
+    let mut errors = FieldErrors::new();
+    match refusal {
+        QuoteRefusal::ZeroMonths => add_error(&mut errors, "duration", "must be at least 1 month"),
+        QuoteRefusal::Coupon(reason) => add_error(&mut errors, "coupon_code", reason.clone()),
     }
+    errors
 }

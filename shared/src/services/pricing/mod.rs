@@ -16,7 +16,6 @@ use crate::domain::{CustomerId, PlanId, ServerStatus};
 use crate::error::PortError;
 use crate::http::FieldErrors;
 use crate::pricing::Quote;
-use cart::PriceError;
 use serde::Serialize;
 
 /// Whether a line could be ordered now.
@@ -55,10 +54,8 @@ pub async fn quote_for(ctx: &AppContext, customer: &CustomerId, request: ValidQu
     let Some(buyer) = &cart.customer else {
         return Err(QuoteError::UnknownCustomer(customer.clone()));
     };
-    let quote = cart::price(ctx, &cart, buyer, &request.lines, request.duration_months).await.map_err(|e| match e {
-        PriceError::Refused(refusal) => QuoteError::Invalid(PriceError::field_errors(&refusal)),
-        PriceError::Port(port) => QuoteError::Port(port),
-    })?;
+    let quote = cart::price(&cart, buyer, &request.lines, request.duration_months, ctx.clock.now())
+        .map_err(|refusal| QuoteError::Invalid(cart::refusal_errors(&refusal)))?;
     let mut per_server = std::collections::BTreeMap::new();
     for line in &quote.lines {
         *per_server.entry(line.server_id.clone()).or_insert(0u32) += line.quantity;
