@@ -22,7 +22,7 @@ pub struct CallCounts {
     queue_other: AtomicU64,
 }
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Snapshot {
     pub gets: u64,
     pub batch_gets: u64,
@@ -52,9 +52,13 @@ impl Snapshot {
     pub fn reads(&self) -> String {
         let total = self.gets + self.batch_gets + self.queries;
         let mut parts = Vec::new();
-        for (n, what) in [(self.batch_gets, "batch get"), (self.gets, "get"), (self.queries, "query")] {
+        for (n, one, many) in [
+            (self.batch_gets, "batch get", "batch gets"),
+            (self.gets, "get", "gets"),
+            (self.queries, "query", "queries"),
+        ] {
             if n > 0 {
-                parts.push(format!("{n} {what}{}", if n == 1 { "" } else { "s" }));
+                parts.push(format!("{n} {}", if n == 1 { one } else { many }));
             }
         }
         if parts.is_empty() { total.to_string() } else { format!("{total} ({})", parts.join(", ")) }

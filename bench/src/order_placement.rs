@@ -73,7 +73,7 @@ async fn main() {
         );
         for &concurrency in &args.concurrency {
             let (app, _) = counted_app(backend).await;
-            let run = place_many(&app, orders, concurrency).await;
+            let run = place_many(app, orders, concurrency).await;
             let _ = writeln!(
                 throughput,
                 "| {name} | {concurrency} | {orders} | {:.2} s | {:.0} | {:.2} ms | {:.2} ms |",
@@ -127,30 +127,42 @@ struct Run {
 }
 
 /// Places `orders` orders, `concurrency` at a time, from enough customers to stay under the rate limit.
-async fn place_many(app: &TestApp, orders: usize, concurrency: usize) -> Run {
+/// Places `orders` orders, `concurrency` at a time. Each worker is its own task on the multi-threaded runtime:
+/// on the in-memory backend no call ever waits, so workers joined on one task would run one after the other.
+async fn place_many(app: TestApp, orders: usize, concurrency: usize) -> Run {
     let shop = shop(&app.ctx, orders as u32, "1.00").await;
     let mut callers = Vec::new();
     for _ in 0..orders.div_ceil(ORDERS_PER_CUSTOMER) {
         callers.push(Caller::customer(&customer(&app.ctx, "1000").await));
     }
-    let body = order_body(&shop);
-    let next = std::sync::atomic::AtomicUsize::new(0);
+    let body = Arc::new(order_body(&shop));
+    let (app, callers) = (Arc::new(app), Arc::new(callers));
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let started = Instant::now();
-    let workers = (0..concurrency).map(|_| async {
-        let mut latencies = Vec::new();
-        loop {
-            let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            if n >= orders {
-                return latencies;
-            }
-            let call = Call::to("orders-create", &[]).by(&callers[n / ORDERS_PER_CUSTOMER]).json(body.clone());
-            let at = Instant::now();
-            let reply = call.send(app).await;
-            latencies.push(at.elapsed().as_secs_f64() * 1000.0);
-            assert_eq!(reply.status, 201, "order {n}: {}", reply.body);
-        }
-    });
-    let mut latencies: Vec<f64> = futures_util::future::join_all(workers).await.into_iter().flatten().collect();
+    let workers: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let (app, callers, body, next) = (app.clone(), callers.clone(), body.clone(), next.clone());
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                loop {
+                    let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if n >= orders {
+                        return latencies;
+                    }
+                    let call =
+                        Call::to("orders-create", &[]).by(&callers[n / ORDERS_PER_CUSTOMER]).json((*body).clone());
+                    let at = Instant::now();
+                    let reply = call.send(&app).await;
+                    latencies.push(at.elapsed().as_secs_f64() * 1000.0);
+                    assert_eq!(reply.status, 201, "order {n}: {}", reply.body);
+                }
+            })
+        })
+        .collect();
+    let mut latencies = Vec::with_capacity(orders);
+    for worker in workers {
+        latencies.extend(worker.await.expect("a worker"));
+    }
     let wall = started.elapsed();
     latencies.sort_by(f64::total_cmp);
     let free = app.ctx.stores.catalog.server(&shop.server.id).await.expect("server").expect("server").free_slots;
