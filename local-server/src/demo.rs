@@ -573,6 +573,8 @@ impl Shop<'_> {
                 currency: "USD".into(),
                 notes: None,
                 coupon_code: coupon_code.clone(),
+                // The storefront confirms the price it showed: a moved price is refused, not charged.
+                expected_total: Some(price),
             };
             // The storefront's idempotency key makes a retry after a timeout return the order the first try made.
             let key = format!("demo-{order_id}");
@@ -587,11 +589,8 @@ impl Shop<'_> {
                 Err(PlaceError::Invalid(errors)) if coupon_code.is_some() && errors.contains_key("coupon_code") => {
                     coupon_code = None;
                 }
-                // The price moved while the customer topped up (another hour, another demand): top up again.
-                Err(PlaceError::InsufficientFunds { required, balance }) => {
-                    let shortfall = ((required - balance) / Decimal::TEN).ceil() * Decimal::TEN;
-                    self.deposit(&customer, shortfall).await?;
-                }
+                // The price moved while the customer topped up (another hour, another demand): they look again.
+                Err(PlaceError::PriceChanged { .. }) => {}
                 // Sold out, paused or down: the customer looks elsewhere, and gives up after a few tries.
                 Err(PlaceError::NoCapacity(_) | PlaceError::ServerUnavailable(_)) => {
                     tries += 1;

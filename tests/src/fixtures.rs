@@ -143,5 +143,6 @@ pub fn order_of(plan: &Plan, quantity: u32, months: u32) -> ValidOrder {
         currency: "USD".into(),
         notes: None,
         coupon_code: None,
+        expected_total: None,
     }
 }

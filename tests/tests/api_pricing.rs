@@ -18,6 +18,8 @@ integration_tests::on_both_backends!(
     the_admin_view_prices_every_plan_and_lists_promotions_in_force,
     demand_is_read_from_the_daily_counters,
     a_quote_needs_a_profile_and_a_valid_cart,
+    an_order_confirming_a_stale_price_is_refused_not_charged,
+    concurrent_first_orders_get_the_first_order_offer_once,
 );
 
 fn money(value: &Value) -> Decimal {
@@ -125,7 +127,7 @@ fn id_of(caller: &Caller) -> String {
 async fn a_coupon_that_cannot_apply_is_refused_with_its_reason(app: TestApp) {
     let shop = shop(&app.ctx, 50, "10.00").await;
     let buyer = Caller::customer(&customer(&app.ctx, "500").await);
-    app.ctx.stores.coupons.create(&coupon("BIG100", DiscountKind::Fixed, "20", "100", false)).await.unwrap();
+    app.ctx.stores.coupons.create(&coupon("BIG100", DiscountKind::Fixed, "5", "100", false)).await.unwrap();
     app.ctx.stores.coupons.create(&coupon("ONCE", DiscountKind::Percent, "10", "0", true)).await.unwrap();
 
     let mut small = cart(&shop, 1, 1);
@@ -139,7 +141,7 @@ async fn a_coupon_that_cannot_apply_is_refused_with_its_reason(app: TestApp) {
     let applied = quote(&app, &buyer, big).await;
     assert_eq!(applied.status, 200, "{}", applied.body);
     let last = applied.body["data"]["quote"]["adjustments"].as_array().unwrap().last().unwrap().clone();
-    assert_eq!((last["kind"].as_str(), money(&last["amount"])), (Some("coupon"), dec("-20")));
+    assert_eq!((last["kind"].as_str(), money(&last["amount"])), (Some("coupon"), dec("-5")));
 
     let mut once = cart(&shop, 1, 1);
     once["coupon_code"] = json!("ONCE");
@@ -171,7 +173,7 @@ async fn rules_are_validated_versioned_guarded_and_rolled_back(app: TestApp) {
     broken["discount_cap_percent"] = json!("120");
     broken["bulk"]["tiers"][1]["min_quantity"] = json!(5);
     broken["subscription"]["cycles"][0]["months"] = json!(0);
-    let refused = publish(json!({"rules": broken})).send(&app).await;
+    let refused = publish(json!({"rules": broken, "base_version": 0})).send(&app).await;
     assert_eq!(refused.status, 422, "{}", refused.body);
     for field in ["rules.discount_cap_percent", "rules.bulk.tiers.1.min_quantity", "rules.subscription.cycles.0.months"]
     {
@@ -179,7 +181,13 @@ async fn rules_are_validated_versioned_guarded_and_rolled_back(app: TestApp) {
     }
     let mut unknown_field = rules_json(&PricingRules::default());
     unknown_field["dynamic"]["surge"] = json!("3");
-    assert_eq!(publish(json!({"rules": unknown_field})).send(&app).await.status, 422, "a misspelt rule is refused");
+    assert_eq!(
+        publish(json!({"rules": unknown_field, "base_version": 0})).send(&app).await.status,
+        422,
+        "a misspelt rule is refused"
+    );
+    let unversioned = publish(json!({"rules": rules_json(&PricingRules::default())})).send(&app).await;
+    assert_eq!(unversioned.status, 422, "the version a change is based on is required");
 
     let mut flat = PricingRules::default();
     flat.dynamic.enabled = false;
@@ -190,7 +198,12 @@ async fn rules_are_validated_versioned_guarded_and_rolled_back(app: TestApp) {
         (first.body["data"]["version"].as_u64(), first.body["data"]["author"].as_str()),
         (Some(1), Some("ops-admin"))
     );
-    assert_eq!(price(&quote(&app, &buyer, cart(&shop, 1, 1)).await), dec("10.00"), "the new rules apply at once");
+    // A publish forgets this instance's cached rules; other instances see it within `RULES_TTL` (30 s).
+    assert_eq!(
+        price(&quote(&app, &buyer, cart(&shop, 1, 1)).await),
+        dec("10.00"),
+        "this instance applies them at once"
+    );
 
     let stale = publish(json!({"rules": rules_json(&PricingRules::default()), "base_version": 0})).send(&app).await;
     assert_eq!((stale.status, stale.body["error_code"].as_str()), (409, Some("rules_changed")));
@@ -308,4 +321,71 @@ async fn a_quote_needs_a_profile_and_a_valid_cart(app: TestApp) {
     }
     // An empty wallet still gets a price: a quote is not an order.
     assert_eq!(quote(&app, &buyer, cart(&shop, 1, 1)).await.status, 200);
+}
+
+async fn an_order_confirming_a_stale_price_is_refused_not_charged(app: TestApp) {
+    let shop = shop(&app.ctx, 50, "10.00").await;
+    let id = customer(&app.ctx, "500").await;
+    let buyer = Caller::customer(&id);
+    let quoted = money(&quote(&app, &buyer, cart(&shop, 1, 1)).await.body["data"]["quote"]["total"]);
+    // The business window closes (Tuesday 18:00): the time factor no longer applies.
+    app.clock.advance(Duration::hours(6));
+    let mut order = cart(&shop, 1, 1);
+    order["payment_method"] = json!("wallet");
+    order["expected_total"] = json!(quoted.to_string());
+    let refused = Call::to("orders-create", &[]).by(&buyer).json(order.clone()).send(&app).await;
+    assert_eq!((refused.status, refused.body["error_code"].as_str()), (409, Some("price_changed")), "{}", refused.body);
+    assert_eq!(money(&refused.body["expected_total"]), quoted);
+    let current = money(&refused.body["current_total"]);
+    assert!(current < quoted, "{current} is the price outside business hours");
+    assert_eq!(app.ctx.stores.wallets.get(&id).await.unwrap().unwrap().balance, dec("500"), "nothing was charged");
+    order["expected_total"] = json!(current.to_string());
+    let placed = Call::to("orders-create", &[]).by(&buyer).json(order).send(&app).await;
+    assert_eq!(placed.status, 201, "{}", placed.body);
+    assert_eq!(money(&placed.body["data"]["order"]["grand_amount"]), current);
+    let mut negative = cart(&shop, 1, 1);
+    negative["payment_method"] = json!("wallet");
+    negative["expected_total"] = json!("-1");
+    let invalid = Call::to("orders-create", &[]).by(&buyer).json(negative).send(&app).await;
+    assert_eq!(invalid.status, 422);
+    assert!(!invalid.field_errors("expected_total").is_empty());
+}
+
+async fn concurrent_first_orders_get_the_first_order_offer_once(app: TestApp) {
+    let shop = shop(&app.ctx, 50, "10.00").await;
+    let id = customer(&app.ctx, "1000").await;
+    let buyer = Caller::customer(&id);
+    let mut order = cart(&shop, 1, 1);
+    order["payment_method"] = json!("wallet");
+    let attempts = (0..6).map(|i| {
+        Call::to("orders-create", &[])
+            .by(&buyer)
+            .json(order.clone())
+            .header("Idempotency-Key", &format!("first-{i}"))
+            .send(&app)
+    });
+    let replies = futures_util::future::join_all(attempts).await;
+    let mut offers = 0;
+    for reply in &replies {
+        match reply.status {
+            201 => {
+                let order_id = reply.body["data"]["order"]["id"].as_str().unwrap();
+                let quote = app.ctx.stores.orders.quote(&OrderId(order_id.into())).await.unwrap().unwrap();
+                offers +=
+                    quote.adjustments.iter().filter(|a| a.kind == shared::pricing::AdjustmentKind::NewCustomer).count();
+            }
+            409 => assert_eq!(reply.body["error_code"], "price_changed", "{}", reply.body),
+            other => panic!("unexpected {other}: {}", reply.body),
+        }
+    }
+    assert_eq!(offers, 1, "the first-order offer is given once, however many first orders race");
+    let paid: Decimal = {
+        let mut sum = Decimal::ZERO;
+        for reply in replies.iter().filter(|r| r.status == 201) {
+            sum += money(&reply.body["data"]["order"]["grand_amount"]);
+        }
+        sum
+    };
+    let profile = app.ctx.stores.customers.get(&id).await.unwrap().unwrap();
+    assert_eq!(profile.total_paid, paid, "the paid total is the sum of the orders placed");
 }

@@ -47,6 +47,18 @@ fn place_error(error: PlaceError) -> ApiError {
                 .with_field("current_balance", balance)
         }
         PlaceError::UnknownCustomer(_) => ApiError::not_found("Customer"),
+        PlaceError::PriceChanged { quoted, current } => {
+            let error = ApiError::new(
+                409,
+                "price_changed",
+                "The price changed since it was quoted; ask for a new quote and confirm it.",
+            )
+            .with_field("expected_total", quoted);
+            match current {
+                Some(current) => error.with_field("current_total", current),
+                None => error,
+            }
+        }
         // The IETF idempotency-key draft's answer to a key reused with a different payload.
         PlaceError::KeyReused => ApiError::new(
             422,

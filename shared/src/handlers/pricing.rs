@@ -42,6 +42,9 @@ fn rules_error(error: RulesError) -> ApiError {
             errors.insert("version".into(), vec![format!("{version} is not a published version")]);
             ApiError::validation(errors)
         }
+        RulesError::NoLongerValid(errors) => ApiError::validation(
+            errors.into_iter().map(|(field, messages)| (format!("rules.{field}"), messages)).collect(),
+        ),
         RulesError::Port(error) => error.into(),
     }
 }
@@ -49,7 +52,7 @@ fn rules_error(error: RulesError) -> ApiError {
 pub async fn update_rules(ctx: &AppContext, request: Request) -> Response<Body> {
     respond(ctx, request, "pricing-rules-update", |request, identity| async move {
         let update = RulesUpdate::parse(body_text(&request)?).map_err(ApiError::validation)?;
-        admin::publish(ctx, &identity.subject, update.rules, update.note, update.base_version)
+        admin::publish(ctx, &identity.subject, update.rules, update.note, Some(update.base_version))
             .await
             .map_err(rules_error)
     })

@@ -170,7 +170,7 @@ pub fn competition_factor(rules: &DynamicRules, plan: &Plan, server: Option<&Ser
         .reference_prices
         .iter()
         .filter(|r| r.plan_type == plan.plan_type)
-        .find(|r| r.location.is_some() && r.location.as_deref() == location)
+        .find(|r| r.location.as_deref().zip(location).is_some_and(|(want, at)| want.eq_ignore_ascii_case(at)))
         .or_else(|| {
             competition.reference_prices.iter().find(|r| r.plan_type == plan.plan_type && r.location.is_none())
         });

@@ -13,7 +13,7 @@ mod tests;
 
 pub use discounts::{BulkDiscount, SubscriptionPrice, ZeroMonths, bulk_discount, subscription_price};
 pub use dynamic::{Bound, DynamicPrice, Factor, PlanMarket, dynamic_price};
-pub use personal::{Buyer, NextTier, Personalisation, personalisation, personalised_price};
+pub use personal::{Buyer, NextTier, PaidBand, Personalisation, personalisation, personalised_price};
 pub use promo::{CouponUse, coupon_refusal, promotional_price};
 pub use quote::{Adjustment, AdjustmentKind, CartLine, Quote, QuoteInput, QuoteLine, QuoteRefusal, quote};
 pub use rules::PricingRules;

@@ -70,6 +70,26 @@ pub fn personalisation(rules: &PricingRules, buyer: &Buyer<'_>, now: DateTime<Ut
     }
 }
 
+/// The paid totals for which a personalisation holds. Checkout adds the order to the customer's paid total on
+/// this condition, so two concurrent orders cannot both get the first-order offer, or a tier the other order
+/// has just moved the customer out of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PaidBand {
+    pub at_least: Money,
+    pub at_most: Option<Money>,
+    pub below: Option<Money>,
+}
+
+impl Personalisation {
+    pub fn paid_band(&self, rules: &PricingRules) -> PaidBand {
+        if self.new_customer {
+            return PaidBand { at_least: Money::ZERO, at_most: Some(Money::ZERO), below: None };
+        }
+        let at_least = rules.tier_for(self.total_paid).map(|t| t.min_paid).unwrap_or(Money::ZERO);
+        PaidBand { at_least, at_most: None, below: self.next_tier.as_ref().map(|n| n.min_paid) }
+    }
+}
+
 /// What `price` becomes for this buyer.
 pub fn personalised_price(rules: &PricingRules, buyer: &Buyer<'_>, price: Money, now: DateTime<Utc>) -> Money {
     let p = personalisation(rules, buyer, now);

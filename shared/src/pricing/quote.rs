@@ -4,7 +4,9 @@
 //!    *or* the new-customer offer, the subscription cycle, the bulk tier and the volume bonus;
 //! 3. the discount cap: the automatic discounts together never exceed `discount_cap_percent` of the subtotal
 //!    (an adjustment gives back what is over);
-//! 4. the coupon, on what is left, never below zero.
+//! 4. the coupon, on what is left, within the room the cap leaves: the *total* discount never exceeds the cap.
+//!    A coupon that would take nothing because the other discounts already reach the cap is refused with that
+//!    reason rather than accepted for nothing; one that fits only in part says it was capped.
 //!
 //! The lines plus the adjustments sum to the total exactly (every amount is in cents), and checkout charges
 //! that total.
@@ -164,10 +166,23 @@ pub fn quote(input: &QuoteInput<'_>) -> Result<Quote, QuoteRefusal> {
     let payable = subtotal - automatic.min(cap);
 
     if let Some(usage) = input.coupon {
-        let coupon_off = promotional_price(usage, subtotal, payable, input.now).map_err(QuoteRefusal::Coupon)?;
+        let coupon_value = promotional_price(usage, subtotal, payable, input.now).map_err(QuoteRefusal::Coupon)?;
+        let room = cap - automatic.min(cap);
+        let coupon_off = coupon_value.min(room);
+        if coupon_off.is_zero() && !coupon_value.is_zero() {
+            return Err(QuoteRefusal::Coupon(format!(
+                "cannot be combined with this order's other discounts: together they already reach the {} % cap",
+                rules.discount_cap_percent
+            )));
+        }
+        let capped = if coupon_off < coupon_value {
+            format!(" ({coupon_value:.2} off, capped at the {} % limit on discounts)", rules.discount_cap_percent)
+        } else {
+            String::new()
+        };
         adjustments.push(Adjustment {
             kind: AdjustmentKind::Coupon,
-            description: format!("coupon {}", usage.coupon.code),
+            description: format!("coupon {}{capped}", usage.coupon.code),
             percent: None,
             amount: money_off(coupon_off),
         });

@@ -18,9 +18,9 @@ pub struct PricingRules {
     pub loyalty: LoyaltyRules,
     pub bulk: BulkRules,
     pub subscription: SubscriptionRules,
-    /// The automatic discounts together (loyalty or new-customer offer, subscription, bulk, volume bonus) never
-    /// take more than this percentage of the subtotal. Coupons come after it: they are explicit promotions with
-    /// their own limits.
+    /// The total discount — loyalty or new-customer offer, subscription, bulk, volume bonus and the coupon — never
+    /// takes more than this percentage of the subtotal. The automatic discounts are capped first; a coupon fits in
+    /// the room they leave (100 lets coupons stack without limit).
     pub discount_cap_percent: Decimal,
 }
 
@@ -43,7 +43,8 @@ pub struct DynamicRules {
 }
 
 /// `clamp(1 + (recent / weekly_average - 1) * sensitivity, min, max)`: the last 7 days' orders of a plan
-/// against its average week over the last 30 days.
+/// against its average week over the last 30 days (`orders_30d * 7 / 30`; the original divided by 4, which
+/// made a steady seller look 7 % slack).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DemandRule {

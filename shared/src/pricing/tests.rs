@@ -1101,21 +1101,37 @@ fn the_bulk_tier_of_a_quote_counts_every_line_and_the_subtotal() {
 }
 
 #[test]
-fn the_coupon_comes_after_the_cap_on_what_is_left() {
+fn a_coupon_fits_in_the_room_the_cap_leaves_and_is_refused_when_there_is_none() {
     let rules = PricingRules::default();
     let c = coupon("SAVE10", DiscountKind::Percent, "10");
-    let q = quote_one(&rules, &plan("10"), buyer("1000", 365), 100, 12, Some(usage(&c))).expect("a quote");
-    // 10 % of the 8400 left after the cap.
-    assert_eq!(adjustment(&q, AdjustmentKind::Coupon).amount, dec("-840"));
+    // Gold 10 % + bulk 15 % + volume 5 % + annual 20 % = 50 %, capped at 30 %: no room is left for the coupon,
+    // which is refused with that reason rather than accepted for nothing.
+    let refused = quote_one(&rules, &plan("10"), buyer("1000", 365), 100, 12, Some(usage(&c)));
+    assert_eq!(
+        refused,
+        Err(QuoteRefusal::Coupon(
+            "cannot be combined with this order's other discounts: together they already reach the 30 % cap".into()
+        ))
+    );
+    // Annual billing alone is 20 % of 120: the 10 % coupon would take 9.60 off the 96 left, the cap leaves 12.
+    let q = quote_one(&rules, &plan("10"), basic_buyer(), 1, 12, Some(usage(&c))).expect("a quote");
+    assert_eq!(adjustment(&q, AdjustmentKind::Coupon).amount, dec("-9.60"));
+    assert_eq!(q.total, dec("86.40"));
+    // A 25 % coupon would take 24: only 12 fits, and the adjustment says so.
+    let big = coupon("SAVE25", DiscountKind::Percent, "25");
+    let q = quote_one(&rules, &plan("10"), basic_buyer(), 1, 12, Some(usage(&big))).expect("a quote");
+    let applied = adjustment(&q, AdjustmentKind::Coupon);
+    assert_eq!(applied.amount, dec("-12"));
+    assert_eq!(applied.description, "coupon SAVE25 (24.00 off, capped at the 30 % limit on discounts)");
+    assert_eq!((q.discount, q.total), (dec("36"), dec("84")));
     assert_eq!(q.adjustments.last().map(|a| a.kind), Some(AdjustmentKind::Coupon));
-    assert_eq!(q.total, dec("7560"));
-    assert_eq!(q.coupon_code.as_deref(), Some("SAVE10"));
     assert_adds_up(&q);
 }
 
 #[test]
 fn a_fixed_coupon_larger_than_the_payable_amount_takes_it_all_and_no_more() {
-    let rules = PricingRules::default();
+    // No cap on the total here (100 %): these are about the coupon's own arithmetic.
+    let rules = PricingRules { discount_cap_percent: Decimal::ONE_HUNDRED, ..PricingRules::default() };
     let c = coupon("FLAT50", DiscountKind::Fixed, "50");
     // New customer: 15 % off 20 = 17 payable.
     let q = quote_one(&rules, &plan("10"), buyer("0", 1), 2, 1, Some(usage(&c))).expect("a quote");
@@ -1128,7 +1144,8 @@ fn a_fixed_coupon_larger_than_the_payable_amount_takes_it_all_and_no_more() {
 fn a_fixed_coupon_is_off_the_order_not_off_each_client() {
     // Why the per-client property (tests/pricing_properties.rs) looks at the price before a fixed coupon:
     // 5 off one client at 10 is 5 each, 5 off two is 7.50 each.
-    let rules = PricingRules::default();
+    // No cap on the total here (100 %): these are about the coupon's own arithmetic.
+    let rules = PricingRules { discount_cap_percent: Decimal::ONE_HUNDRED, ..PricingRules::default() };
     let c = coupon("FLAT5", DiscountKind::Fixed, "5");
     let one = quote_one(&rules, &plan("10"), basic_buyer(), 1, 1, Some(usage(&c))).expect("a quote");
     let two = quote_one(&rules, &plan("10"), basic_buyer(), 2, 1, Some(usage(&c))).expect("a quote");

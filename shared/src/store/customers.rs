@@ -2,6 +2,7 @@ use super::{codec, keys};
 use crate::domain::{Customer, CustomerId};
 use crate::error::PortResult;
 use crate::ports::table::{Condition, Table, TransactOp, Update, UpdateAction};
+use crate::pricing::PaidBand;
 use rust_decimal::Decimal;
 use std::sync::Arc;
 
@@ -51,6 +52,27 @@ impl CustomerStore {
         })
     }
 }
+
+impl CustomerStore {
+    /// `add_paid_op` for a paid order, on the condition that the paid total is still in the band its price was
+    /// personalised for (see `PaidBand`).
+    pub fn add_paid_within_op(&self, customer: &CustomerId, delta: Decimal, band: PaidBand) -> TransactOp {
+        let mut conditions = vec![Condition::Exists, Condition::AtLeast(PAID.into(), band.at_least)];
+        if let Some(most) = band.at_most {
+            conditions.push(Condition::AtMost(PAID.into(), most));
+        }
+        if let Some(below) = band.below {
+            conditions.push(Condition::LessThan(PAID.into(), below));
+        }
+        TransactOp::Update(Update {
+            key: keys::customer(customer),
+            actions: vec![UpdateAction::Add(PAID.into(), delta)],
+            condition: Some(Condition::And(conditions)),
+        })
+    }
+}
+
+const PAID: &str = "total_paid";
 
 /// What each operation of a profile update stands for, to explain a failed condition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

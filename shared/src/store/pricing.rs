@@ -75,7 +75,8 @@ impl PricingRuleStore {
     }
 
     /// Publishes `next` (whose `version` must be one above `based_on`) and makes it active, unless the active
-    /// version is no longer `based_on`: then a conflict, and nothing is written.
+    /// version is no longer `based_on`: then a conflict naming a failed condition (`op_index` Some), and nothing
+    /// is written.
     pub async fn publish(&self, next: &RulesVersion, based_on: u64) -> PortResult<()> {
         let mut version = codec::encode(next, &[])?;
         version.extend(keys::pricing_rules_version(next.version).to_item());
@@ -86,11 +87,10 @@ impl PricingRuleStore {
         } else {
             Condition::AttributeEquals("version".into(), Value::N(based_on.to_string()))
         };
-        self.table
-            .transact(vec![
-                TransactOp::Put { item: version, condition: Some(Condition::NotExists) },
-                TransactOp::Put { item: active, condition: Some(pointer_unchanged) },
-            ])
-            .await
+        let ops = vec![
+            TransactOp::Put { item: version, condition: Some(Condition::NotExists) },
+            TransactOp::Put { item: active, condition: Some(pointer_unchanged) },
+        ];
+        super::transact_with_retry(&*self.table, ops).await
     }
 }

@@ -45,6 +45,15 @@ pub enum PlaceError {
     KeyReused,
     #[error("payment method {0:?} is not available")]
     PaymentMethodUnavailable(PaymentMethod),
+    /// The price is not the one the customer was shown: `expected_total` differs from the quote, or a concurrent
+    /// order changed the customer's loyalty tier or first-order offer while this one was priced.
+    #[error("the order no longer costs {quoted}")]
+    PriceChanged {
+        /// The price the request expected (or was priced at, for a concurrent change).
+        quoted: Money,
+        /// What it costs now, when known without a new quote.
+        current: Option<Money>,
+    },
     #[error("the wallet is in {wallet}, the order in {order}")]
     CurrencyMismatch { wallet: String, order: String },
     #[error(transparent)]
@@ -134,6 +143,11 @@ pub async fn place_as(
     // The engine's quote is the price: the order charges its total and keeps it.
     let quote: Quote = cart::price(&cart, buyer, &request.lines, request.duration_months, now)
         .map_err(|refusal| PlaceError::Invalid(cart::refusal_errors(&refusal)))?;
+    if let Some(expected) = request.expected_total
+        && expected != quote.total
+    {
+        return Err(PlaceError::PriceChanged { quoted: expected, current: Some(quote.total) });
+    }
     let coupon = cart.coupon.clone();
     let wallet = wallet_balance.unwrap_or_else(|| Wallet {
         customer_id: customer.clone(),
@@ -198,7 +212,8 @@ pub async fn place_as(
         ops.push((Cause::Capacity(server_id.clone()), ctx.stores.catalog.hold_op(server_id, *quantity)));
     }
     // The paid total that loyalty tiers derive from: kept here, once per order, in the same transaction.
-    ops.push((Cause::Customer, ctx.stores.customers.add_paid_op(customer, quote.total)));
+    let band = quote.loyalty.paid_band(&cart.rules.rules);
+    ops.push((Cause::Customer, ctx.stores.customers.add_paid_within_op(customer, quote.total, band)));
     let debit = order_debit(&order);
     for (i, op) in ctx.stores.wallets.transaction_ops(&debit, now)?.into_iter().enumerate() {
         ops.push((if i == 0 { Cause::Wallet } else { Cause::Other }, op));
@@ -309,7 +324,11 @@ async fn explain_conflict(
             Some(s) if s.status == ServerStatus::Up => PlaceError::NoCapacity(server),
             _ => PlaceError::ServerUnavailable(server),
         },
-        Cause::Customer => PlaceError::UnknownCustomer(customer.clone()),
+        // The profile is gone, or its paid total left the band the order was priced for (a concurrent order).
+        Cause::Customer => match ctx.stores.customers.get(customer).await? {
+            None => PlaceError::UnknownCustomer(customer.clone()),
+            Some(_) => PlaceError::PriceChanged { quoted: required, current: None },
+        },
         Cause::Wallet => {
             let balance = ctx.stores.wallets.get(customer).await?.map(|w| w.balance).unwrap_or_default();
             PlaceError::InsufficientFunds { required, balance }

@@ -7,6 +7,7 @@ use crate::domain::{CURRENCIES, PaymentMethod, PlanId, ServerId};
 use crate::http::FieldErrors;
 use crate::services::validation::{add_error, one_of, parse_json, report_errors};
 use garde::Validate;
+use rust_decimal::Decimal;
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize, Validate)]
@@ -40,6 +41,19 @@ pub struct CreateOrderRequest {
     pub notes: Option<String>,
     #[garde(length(min = 1, max = 50))]
     pub coupon_code: Option<String>,
+    /// The total the customer was quoted (`POST /api/pricing/quote`): when given, an order whose price has
+    /// changed since is refused (409 `price_changed`) instead of charged.
+    #[garde(custom(non_negative_money))]
+    pub expected_total: Option<Decimal>,
+}
+
+fn non_negative_money(value: &Option<Decimal>, _: &()) -> garde::Result {
+    match value {
+        Some(v) if v.is_sign_negative() || v.scale() > 2 && v.round_dp(2) != *v => {
+            Err(garde::Error::new("must be an amount of at least 0, in cents"))
+        }
+        _ => Ok(()),
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +73,7 @@ pub struct ValidOrder {
     pub currency: String,
     pub notes: Option<String>,
     pub coupon_code: Option<String>,
+    pub expected_total: Option<Decimal>,
 }
 
 impl CreateOrderRequest {
@@ -87,6 +102,7 @@ impl CreateOrderRequest {
             currency: self.currency.unwrap_or_else(|| "USD".into()),
             notes: self.notes.filter(|n| !n.trim().is_empty()),
             coupon_code: self.coupon_code.map(|c| c.trim().to_uppercase()),
+            expected_total: self.expected_total,
         })
     }
 }
@@ -148,6 +164,11 @@ impl ValidOrder {
             "notes": self.notes,
             "coupon_code": self.coupon_code,
         });
+        // Only when sent, so the digests of keys recorded before the field existed stay the same.
+        let mut canonical = canonical;
+        if let Some(total) = self.expected_total {
+            canonical["expected_total"] = serde_json::json!(total.normalize());
+        }
         uuid::Uuid::new_v5(&FINGERPRINT_NAMESPACE, canonical.to_string().as_bytes()).to_string()
     }
 }

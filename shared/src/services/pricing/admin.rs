@@ -94,6 +94,7 @@ pub async fn overview(ctx: &AppContext) -> Result<PricingOverview, PortError> {
     let servers: BTreeMap<_, _> = servers.into_iter().map(|s| (s.id.clone(), s)).collect();
     let plan_ids: Vec<PlanId> = plans.iter().map(|p| p.id.clone()).collect();
     let demand = inputs::demand(ctx, &plan_ids).await?;
+    inputs::remember_demand(ctx, &plan_ids, &demand);
     let rules = &active.rules;
     let plans = plans
         .iter()
@@ -140,16 +141,16 @@ pub async fn overview(ctx: &AppContext) -> Result<PricingOverview, PortError> {
     })
 }
 
-/// `POST /admin/pricing/rules`: the whole rules document, an optional note, and optionally the version the
-/// change was based on (refused with a conflict when another admin published since).
+/// `POST /admin/pricing/rules`: the whole rules document, an optional note, and the version the change was
+/// based on — required, so an admin who edited an old version is refused (409) rather than silently undoing
+/// what another admin published since.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RulesUpdate {
     pub rules: PricingRules,
     #[serde(default)]
     pub note: Option<String>,
-    #[serde(default)]
-    pub base_version: Option<u64>,
+    pub base_version: u64,
 }
 
 /// `POST /admin/pricing/rules/rollback`: the version whose rules become active again.
@@ -196,6 +197,9 @@ pub enum RulesError {
     Stale { based_on: u64, active: u64 },
     #[error("no version {0}")]
     UnknownVersion(u64),
+    /// The version's rules break today's validation.
+    #[error("the version's rules are no longer valid")]
+    NoLongerValid(FieldErrors),
     #[error(transparent)]
     Port(#[from] PortError),
 }
@@ -223,8 +227,8 @@ pub async fn publish(
     };
     match ctx.stores.pricing.publish(&next, active.version).await {
         Ok(()) => {}
-        // Another admin published between our read and our write.
-        Err(PortError::Conflict { .. }) => {
+        // A failed condition: another admin published between our read and our write.
+        Err(PortError::Conflict { op_index: Some(_) }) => {
             let now_active = ctx.stores.pricing.active().await?.version;
             return Err(RulesError::Stale { based_on: active.version, active: now_active });
         }
@@ -238,6 +242,11 @@ pub async fn publish(
 pub async fn rollback(ctx: &AppContext, author: &str, request: Rollback) -> Result<RulesVersion, RulesError> {
     let target =
         ctx.stores.pricing.version(request.version).await?.ok_or(RulesError::UnknownVersion(request.version))?;
+    // Rules valid when published may break a rule added since: they are not activated again unchecked.
+    let errors = target.rules.validate();
+    if !errors.is_empty() {
+        return Err(RulesError::NoLongerValid(errors));
+    }
     let note = request.note.unwrap_or_else(|| format!("rollback to version {}", request.version));
     publish(ctx, author, target.rules, Some(note), None).await
 }

@@ -8,6 +8,7 @@ use crate::pricing::Demand;
 use crate::store::RulesVersion;
 use chrono::{DateTime, Duration, Utc};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 pub const RULES_TTL: Duration = Duration::seconds(30);
@@ -22,6 +23,8 @@ struct Entry<T> {
 #[derive(Default)]
 pub struct PricingCache {
     rules: Mutex<Option<Entry<Arc<RulesVersion>>>>,
+    /// Bumped by `forget_rules`: rules read before a publish in this instance are not kept after it.
+    rules_generation: AtomicU64,
     demand: Mutex<HashMap<PlanId, Entry<Demand>>>,
 }
 
@@ -31,12 +34,23 @@ impl PricingCache {
         slot.as_ref().filter(|e| e.until > now).map(|e| e.value.clone())
     }
 
-    pub fn keep_rules(&self, rules: Arc<RulesVersion>, now: DateTime<Utc>) {
-        *self.rules.lock().unwrap_or_else(|p| p.into_inner()) = Some(Entry { value: rules, until: now + RULES_TTL });
+    /// The generation to pass to `keep_rules` for rules about to be read from the store.
+    pub fn rules_generation(&self) -> u64 {
+        self.rules_generation.load(Ordering::SeqCst)
+    }
+
+    /// Keeps rules read when the generation was `generation`, unless they were forgotten since.
+    pub fn keep_rules(&self, rules: Arc<RulesVersion>, generation: u64, now: DateTime<Utc>) {
+        let mut slot = self.rules.lock().unwrap_or_else(|p| p.into_inner());
+        if self.rules_generation.load(Ordering::SeqCst) == generation {
+            *slot = Some(Entry { value: rules, until: now + RULES_TTL });
+        }
     }
 
     pub fn forget_rules(&self) {
-        *self.rules.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        let mut slot = self.rules.lock().unwrap_or_else(|p| p.into_inner());
+        self.rules_generation.fetch_add(1, Ordering::SeqCst);
+        *slot = None;
     }
 
     pub fn demand(&self, plan: &PlanId, now: DateTime<Utc>) -> Option<Demand> {
@@ -44,9 +58,10 @@ impl PricingCache {
         map.get(plan).filter(|e| e.until > now).map(|e| e.value)
     }
 
+    /// Keeps a plan's demand. Only plans that exist are kept (see `inputs::demand`), so the map is bounded by
+    /// the catalog; expired entries go when the map is written to.
     pub fn keep_demand(&self, plan: PlanId, demand: Demand, now: DateTime<Utc>) {
         let mut map = self.demand.lock().unwrap_or_else(|p| p.into_inner());
-        // Bounded by the number of plans on sale; expired entries go when the map is written to.
         map.retain(|_, e| e.until > now);
         map.insert(plan, Entry { value: demand, until: now + DEMAND_TTL });
     }

@@ -73,6 +73,7 @@ pub async fn load(
             _ => {}
         }
     }
+    inputs::remember_demand(ctx, cart.plans.keys(), &cart.demand);
     let server_keys: std::collections::BTreeSet<Key> =
         cart.plans.values().map(|p| keys::server(&p.server_id)).collect();
     let extra_keys: std::collections::BTreeSet<Key> = extra.into_iter().collect();

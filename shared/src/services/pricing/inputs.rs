@@ -1,5 +1,5 @@
-//! The slowly-changing pricing inputs, from the instance cache or the store: the active rules (one get) and
-//! each plan's demand (one query over its daily counters, all plans at once).
+//! The slowly-changing pricing inputs, from the instance cache or the store: the active rules (one GetItem)
+//! and each plan's demand (one Query per plan over its daily counters, sent concurrently).
 
 use super::cache::PricingCache;
 use crate::app::AppContext;
@@ -19,11 +19,14 @@ pub async fn active_rules(ctx: &AppContext) -> PortResult<Arc<RulesVersion>> {
     if let Some(rules) = cache(ctx).rules(now) {
         return Ok(rules);
     }
+    let generation = cache(ctx).rules_generation();
     let rules = Arc::new(ctx.stores.pricing.active().await?);
-    cache(ctx).keep_rules(rules.clone(), now);
+    cache(ctx).keep_rules(rules.clone(), generation, now);
     Ok(rules)
 }
 
+/// The demand of each of `plans`: cached values, and a query for the others. What was read is not kept until
+/// the caller knows the plans exist (`remember_demand`): ids from a request must not fill the cache.
 pub async fn demand(ctx: &AppContext, plans: &[PlanId]) -> PortResult<HashMap<PlanId, Demand>> {
     let now = ctx.clock.now();
     let mut known = HashMap::new();
@@ -40,9 +43,23 @@ pub async fn demand(ctx: &AppContext, plans: &[PlanId]) -> PortResult<HashMap<Pl
     let today = now.date_naive();
     let fetched = futures_util::future::join_all(missing.iter().map(|plan| ctx.stores.stats.demand(plan, today))).await;
     for (plan, demand) in missing.into_iter().zip(fetched) {
-        let demand = demand?;
-        cache(ctx).keep_demand(plan.clone(), demand, now);
-        known.insert(plan, demand);
+        known.insert(plan, demand?);
     }
     Ok(known)
+}
+
+/// Keeps the demand of `plans` (which exist) for `DEMAND_TTL`; plans already cached keep their expiry.
+pub fn remember_demand<'a>(
+    ctx: &AppContext,
+    plans: impl IntoIterator<Item = &'a PlanId>,
+    demand: &HashMap<PlanId, Demand>,
+) {
+    let now = ctx.clock.now();
+    for plan in plans {
+        if let Some(d) = demand.get(plan)
+            && cache(ctx).demand(plan, now).is_none()
+        {
+            cache(ctx).keep_demand(plan.clone(), *d, now);
+        }
+    }
 }
