@@ -50,6 +50,7 @@ on_both_backends!(
     secondary_indexes_are_sparse_and_follow_updates,
     concurrent_conditional_decrements_never_go_below_zero,
     adding_to_a_non_number_is_refused_and_writes_nothing,
+    set_if_missing_keeps_the_first_value,
 );
 
 fn item(pk: &str, sk: &str, fields: &[(&str, Value)]) -> Item {
@@ -346,4 +347,20 @@ async fn adding_to_a_non_number_is_refused_and_writes_nothing(h: Harness) {
     assert!(matches!(result, Err(PortError::Invalid { .. })), "not a retryable conflict: got {result:?}");
     assert_eq!(h.table.get(&Key::new("N", "2")).await.unwrap(), None, "nothing of the transaction was written");
     assert_eq!(h.table.get(&Key::new("N", "1")).await.unwrap().unwrap().get("total"), Some(&string("0")));
+}
+
+async fn set_if_missing_keeps_the_first_value(h: Harness) {
+    let seen = |at: &str, last: &str| Update {
+        key: Key::new("F", "failure"),
+        actions: vec![
+            UpdateAction::SetIfMissing("first".into(), string(at)),
+            UpdateAction::Set("last".into(), string(last)),
+        ],
+        condition: None,
+    };
+    let created = h.table.update(seen("t1", "t1")).await.unwrap();
+    assert_eq!((created.get("first"), created.get("last")), (Some(&string("t1")), Some(&string("t1"))));
+    let again = h.table.update(seen("t2", "t2")).await.unwrap();
+    assert_eq!(again.get("first"), Some(&string("t1")), "an existing value is kept");
+    assert_eq!(again.get("last"), Some(&string("t2")));
 }

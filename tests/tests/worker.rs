@@ -22,6 +22,7 @@ integration_tests::on_both_backends!(
     a_batch_with_one_bad_message_reports_exactly_that_one,
     a_failed_job_runs_again_on_its_next_delivery,
     a_job_running_elsewhere_is_left_for_later,
+    a_job_that_fails_its_last_attempt_is_kept_with_why,
 );
 
 fn alert_payload(app: &TestApp, key: &str) -> serde_json::Value {
@@ -54,6 +55,7 @@ async fn a_redelivered_message_does_its_work_once(app: TestApp) {
         message_id: first[0].message_id.clone(),
         body: first[0].body.clone(),
         receive_count: 1,
+        queue: Some(Priority::Notifications),
     }];
     assert_eq!(shared::worker::process_batch(ctx, &registry, &batch).await, [MessageOutcome::Done]);
 
@@ -172,6 +174,7 @@ async fn a_job_running_elsewhere_is_left_for_later(app: TestApp) {
         message_id: "m".into(),
         body: serde_json::to_string(&job).unwrap(),
         receive_count: 1,
+        queue: None,
     };
     // Two deliveries of the same job at once (SQS delivers at least once): one runs, one backs off.
     let (a, b) = tokio::join!(
@@ -183,4 +186,39 @@ async fn a_job_running_elsewhere_is_left_for_later(app: TestApp) {
     assert_eq!(outcomes[0], MessageOutcome::Done);
     assert!(matches!(&outcomes[1], MessageOutcome::Failed(r) if r.contains("another worker")));
     assert_eq!(runs.load(Ordering::SeqCst), 1);
+}
+
+async fn a_job_that_fails_its_last_attempt_is_kept_with_why(app: TestApp) {
+    use shared::clock::Clock;
+    use shared::store::FailedJobFilter;
+    let ctx = &app.ctx;
+    let registry = JobRegistry::standard();
+    let payload = serde_json::json!({"order_id": "o-1"});
+    let id =
+        dispatch(&*ctx.queue, &*ctx.clock, "test.retired", payload.clone(), Priority::Notifications).await.unwrap().id;
+    let started = app.clock.now();
+    for attempt in 1..=MAX_RECEIVE_COUNT {
+        let report = poll_once(ctx, &registry, QUEUE, wait_for(&app).await, VISIBILITY).await.unwrap();
+        assert_eq!(report.outcomes.len(), 1, "delivery {attempt}");
+        let kept = ctx.stores.failed_jobs.get(id.as_str()).await.unwrap().expect("every failed attempt is kept");
+        assert_eq!((kept.attempts, kept.dead), (attempt, attempt == MAX_RECEIVE_COUNT));
+        let listed = ctx.stores.failed_jobs.dead(&FailedJobFilter::All, 10, None).await.unwrap().0;
+        assert_eq!(listed.len(), usize::from(attempt == MAX_RECEIVE_COUNT), "listed once it failed its last attempt");
+        app.pass(VISIBILITY + Duration::from_millis(200)).await;
+    }
+    let kept = ctx.stores.failed_jobs.get(id.as_str()).await.unwrap().unwrap();
+    assert_eq!(kept.job_type, "test.retired");
+    assert_eq!(kept.queue, Some(Priority::Notifications));
+    assert_eq!(kept.error, "unknown job type `test.retired`");
+    assert_eq!(kept.payload, payload);
+    assert_eq!(kept.first_failed_at, started, "the first failure is kept");
+    assert!(kept.last_failed_at > kept.first_failed_at);
+    for filter in [FailedJobFilter::Queue(Priority::Notifications), FailedJobFilter::JobType("test.retired".into())] {
+        let listed = ctx.stores.failed_jobs.dead(&filter, 10, None).await.unwrap().0;
+        assert_eq!(listed.iter().map(|f| f.job_id.as_str()).collect::<Vec<_>>(), [id.as_str()], "{filter:?}");
+    }
+    assert!(ctx.stores.failed_jobs.dead(&FailedJobFilter::Queue(Priority::High), 10, None).await.unwrap().0.is_empty());
+    assert!(ctx.stores.failed_jobs.delete(id.as_str()).await.unwrap());
+    assert!(!ctx.stores.failed_jobs.delete(id.as_str()).await.unwrap(), "gone");
+    assert!(ctx.stores.failed_jobs.dead(&FailedJobFilter::All, 10, None).await.unwrap().0.is_empty());
 }

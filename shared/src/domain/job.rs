@@ -40,3 +40,26 @@ pub struct Job {
     pub payload: serde_json::Value,
     pub dispatched_at: DateTime<Utc>,
 }
+
+/// A job whose message failed: the worker records every failed attempt here, so an operator sees *why* a job
+/// failed, not only how many did. `dead` marks the last attempt, after which SQS moves the message to its
+/// dead-letter queue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FailedJob {
+    /// The job's id, or `message:<message id>` for a body that is not a job.
+    pub job_id: String,
+    /// `unknown` for a body that is not a job.
+    pub job_type: String,
+    /// The queue it came from, when the delivery said.
+    pub queue: Option<Priority>,
+    pub message_id: String,
+    /// The last attempt's error.
+    pub error: String,
+    /// Attempts so far (the message's receive count at the last failure).
+    pub attempts: u32,
+    pub first_failed_at: DateTime<Utc>,
+    pub last_failed_at: DateTime<Utc>,
+    /// What the job was asked to do (null for a body that is not a job).
+    pub payload: serde_json::Value,
+    pub dead: bool,
+}

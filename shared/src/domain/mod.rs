@@ -18,7 +18,7 @@ pub use coupon::{Coupon, DiscountKind};
 pub use customer::{Customer, LoyaltyTier, ThemeMode};
 pub use events::{ClientStatus, DomainEvent, OrderFact, OrderFactLine};
 pub use ids::{AlertId, ClientId, CustomerId, JobId, OrderId, PlanId, ServerId, TransactionId};
-pub use job::{Job, Priority};
+pub use job::{FailedJob, Job, Priority};
 pub use order::{Order, OrderItem, OrderStatus, PaymentMethod, PaymentStatus, units_per_server};
 pub use plan::Plan;
 pub use server::{Server, ServerStatus};

@@ -2,6 +2,7 @@
 //! that failed, so SQS redelivers those and deletes the rest.
 
 use crate::app::AppContext;
+use crate::domain::Priority;
 use crate::worker::{IncomingMessage, JobRegistry, process_batch};
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 
@@ -11,6 +12,7 @@ pub async fn handle(ctx: &AppContext, registry: &JobRegistry, event: SqsEvent) -
         .into_iter()
         .map(|r| IncomingMessage {
             receive_count: r.attributes.get("ApproximateReceiveCount").and_then(|c| c.parse().ok()).unwrap_or(1),
+            queue: r.event_source_arn.as_deref().and_then(queue_of_source),
             message_id: r.message_id.unwrap_or_default(),
             body: r.body.unwrap_or_default(),
         })
@@ -23,4 +25,25 @@ pub async fn handle(ctx: &AppContext, registry: &JobRegistry, event: SqsEvent) -
         }
     }
     response
+}
+
+/// The priority queue an event source ARN names: queues are named `<prefix>-<priority>` (see the template).
+fn queue_of_source(arn: &str) -> Option<Priority> {
+    let name = arn.rsplit(':').next()?;
+    Priority::ALL.into_iter().find(|p| name == p.as_str() || name.ends_with(&format!("-{}", p.as_str())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_queue_comes_from_the_event_source_arn() {
+        assert_eq!(queue_of_source("arn:aws:sqs:eu-west-1:123456789012:1000proxy-prod-high"), Some(Priority::High));
+        assert_eq!(
+            queue_of_source("arn:aws:sqs:eu-west-1:123456789012:1000proxy-prod-notifications"),
+            Some(Priority::Notifications)
+        );
+        assert_eq!(queue_of_source("arn:aws:sqs:eu-west-1:123456789012:something-else"), None);
+    }
 }

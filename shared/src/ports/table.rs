@@ -102,6 +102,8 @@ pub enum Condition {
 #[derive(Debug, Clone, PartialEq)]
 pub enum UpdateAction {
     Set(String, Value),
+    /// Sets the attribute only when the item does not have it yet (a first-seen time).
+    SetIfMissing(String, Value),
     Add(String, Decimal),
     Remove(String),
 }

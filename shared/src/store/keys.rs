@@ -183,3 +183,18 @@ pub fn plan_day_sort(day: chrono::NaiveDate) -> String {
 
 /// All coupons sit in one index partition (a few hundred small items at most).
 pub const ALL_COUPONS: &str = "COUPONS";
+
+/// A job that failed (see `FailedJob`); in the indexes only once it failed its last attempt.
+pub fn failed_job(job_id: &str) -> Key {
+    Key::new(format!("FAILEDJOB#{job_id}"), "FAILED")
+}
+
+pub const ALL_FAILED_JOBS: &str = "FAILEDJOBS";
+
+pub fn failed_jobs_of_queue(queue: crate::domain::Priority) -> String {
+    format!("FAILEDJOBS#QUEUE#{}", queue.as_str())
+}
+
+pub fn failed_jobs_of_type(job_type: &str) -> String {
+    format!("FAILEDJOBS#TYPE#{job_type}")
+}

@@ -8,6 +8,7 @@ mod clients;
 mod codec;
 mod coupons;
 mod customers;
+mod failed_jobs;
 mod feed;
 mod idempotency;
 pub mod keys;
@@ -23,6 +24,7 @@ pub use clients::ClientStore;
 pub use codec::{decode, encode};
 pub use coupons::CouponStore;
 pub use customers::{CustomerStore, ProfileOp};
+pub use failed_jobs::{FailedJobFilter, FailedJobStore, Failure};
 pub use feed::FeedStore;
 pub use idempotency::{Claim, IdempotencyStore};
 pub use orders::OrderStore;
@@ -49,6 +51,7 @@ pub struct Stores {
     pub coupons: CouponStore,
     pub pricing: PricingRuleStore,
     pub feed: FeedStore,
+    pub failed_jobs: FailedJobStore,
     pub stats: StatsStore,
     pub requests: RequestStore,
     pub idempotency: IdempotencyStore,
@@ -66,6 +69,7 @@ impl Stores {
             coupons: CouponStore::new(table.clone()),
             pricing: PricingRuleStore::new(table.clone()),
             feed: FeedStore::new(table.clone()),
+            failed_jobs: FailedJobStore::new(table.clone()),
             stats: StatsStore::new(table.clone()),
             requests: RequestStore::new(table.clone()),
             idempotency: IdempotencyStore::new(table.clone()),

@@ -1,7 +1,8 @@
 use super::JobRegistry;
 use crate::app::AppContext;
-use crate::domain::Job;
-use crate::store::Claim;
+use crate::domain::{Job, Priority};
+use crate::ports::queue::MAX_RECEIVE_COUNT;
+use crate::store::{Claim, Failure};
 use futures_util::future::join_all;
 use std::time::Duration;
 
@@ -17,6 +18,8 @@ pub struct IncomingMessage {
     pub body: String,
     /// Deliveries so far, this one included (SQS's ApproximateReceiveCount).
     pub receive_count: u32,
+    /// The priority queue it was delivered from, when the delivery says.
+    pub queue: Option<Priority>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,11 +50,33 @@ async fn process_one(ctx: &AppContext, registry: &JobRegistry, message: &Incomin
     match &outcome {
         MessageOutcome::Failed(reason) => {
             tracing::error!(message_id = message.message_id, reason, "job failed");
+            record_failure(ctx, message, reason).await;
         }
         MessageOutcome::Duplicate => tracing::info!(message_id = message.message_id, "duplicate delivery skipped"),
         MessageOutcome::Done => {}
     }
     outcome
+}
+
+/// Keeps the failed attempt for the operator (`FailedJobStore`). The message is retried or dead-lettered by SQS
+/// whatever happens here, so a store error is only logged.
+async fn record_failure(ctx: &AppContext, message: &IncomingMessage, reason: &str) {
+    let job: Option<Job> = serde_json::from_str(&message.body).ok();
+    let fallback_id = format!("message:{}", message.message_id);
+    let failure = Failure {
+        job_id: job.as_ref().map(|j| j.id.as_str()).unwrap_or(&fallback_id),
+        job_type: job.as_ref().map(|j| j.job_type.as_str()).unwrap_or("unknown"),
+        queue: message.queue,
+        message_id: &message.message_id,
+        error: reason,
+        attempt: message.receive_count.max(1),
+        payload: job.as_ref().map(|j| &j.payload).unwrap_or(&serde_json::Value::Null),
+        dead: message.receive_count >= MAX_RECEIVE_COUNT,
+        at: ctx.clock.now(),
+    };
+    if let Err(error) = ctx.stores.failed_jobs.record(&failure).await {
+        tracing::warn!(message_id = message.message_id, %error, "failed attempt not recorded");
+    }
 }
 
 async fn run(ctx: &AppContext, registry: &JobRegistry, message: &IncomingMessage) -> MessageOutcome {

@@ -31,6 +31,7 @@ pub async fn poll_once(
             message_id: m.message_id.clone(),
             body: m.body.clone(),
             receive_count: m.receive_count,
+            queue: Some(queue.priority()),
         })
         .collect();
     let outcomes = process_batch(ctx, registry, &messages).await;

@@ -84,6 +84,11 @@ impl Expr {
                     let v = self.value(Value::clone(v).into());
                     sets.push(format!("{n} = {v}"));
                 }
+                UpdateAction::SetIfMissing(a, v) => {
+                    let n = self.name(a);
+                    let v = self.value(Value::clone(v).into());
+                    sets.push(format!("{n} = if_not_exists({n}, {v})"));
+                }
                 UpdateAction::Add(a, by) => {
                     let n = self.name(a);
                     let zero = self.value(AttributeValue::N("0".into()));

@@ -54,6 +54,9 @@ pub fn apply(key: &Key, stored: Option<&Item>, actions: &[UpdateAction]) -> Port
             UpdateAction::Set(a, v) => {
                 item.insert(a.clone(), v.clone());
             }
+            UpdateAction::SetIfMissing(a, v) => {
+                item.entry(a.clone()).or_insert_with(|| v.clone());
+            }
             UpdateAction::Add(a, by) => {
                 let current = match item.get(a) {
                     None => Decimal::ZERO,
