@@ -7,6 +7,7 @@ pub mod orders;
 pub mod pricing;
 pub mod profile;
 pub mod provisioning;
+pub mod queues;
 pub mod rate_limit;
 pub mod validation;
 pub mod wallet;

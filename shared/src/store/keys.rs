@@ -198,3 +198,10 @@ pub fn failed_jobs_of_queue(queue: crate::domain::Priority) -> String {
 pub fn failed_jobs_of_type(job_type: &str) -> String {
     format!("FAILEDJOBS#TYPE#{job_type}")
 }
+
+/// Queue-maintenance runs, one partition, by time.
+pub const MAINTENANCE_RUNS: &str = "QUEUE#MAINTENANCE";
+
+pub fn maintenance_run(at: DateTime<Utc>) -> Key {
+    Key::new(MAINTENANCE_RUNS, format!("RUN#{}", sortable_time(at)))
+}

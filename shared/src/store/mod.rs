@@ -14,6 +14,7 @@ mod idempotency;
 pub mod keys;
 mod orders;
 mod pricing;
+mod queue_runs;
 mod requests;
 mod stats;
 mod wallets;
@@ -29,6 +30,7 @@ pub use feed::FeedStore;
 pub use idempotency::{Claim, IdempotencyStore};
 pub use orders::OrderStore;
 pub use pricing::{PricingRuleStore, RulesVersion};
+pub use queue_runs::QueueRunStore;
 pub use requests::RequestStore;
 pub use stats::{PlanDay, StatsStore};
 pub use wallets::{WalletStore, decode_wallet, new_wallet_transaction};
@@ -50,6 +52,7 @@ pub struct Stores {
     pub alerts: AlertStore,
     pub coupons: CouponStore,
     pub pricing: PricingRuleStore,
+    pub queue_runs: QueueRunStore,
     pub feed: FeedStore,
     pub failed_jobs: FailedJobStore,
     pub stats: StatsStore,
@@ -68,6 +71,7 @@ impl Stores {
             alerts: AlertStore::new(table.clone()),
             coupons: CouponStore::new(table.clone()),
             pricing: PricingRuleStore::new(table.clone()),
+            queue_runs: QueueRunStore::new(table.clone()),
             feed: FeedStore::new(table.clone()),
             failed_jobs: FailedJobStore::new(table.clone()),
             stats: StatsStore::new(table.clone()),
