@@ -143,11 +143,42 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
         summary: "Makes an earlier version's rules active again, published as a new version that says so.",
     },
     FunctionSpec {
+        name: "queue-failed-list",
+        trigger: Trigger::Http { method: "GET", path: "/admin/system/queue/failed", status: 200 },
+        role: Some(Role::Admin),
+        limits: &[],
+        summary: "Jobs that failed their last attempt, newest first, with type, error, attempts and first/last \
+                  failure (queue or type filter; limit, cursor).",
+    },
+    FunctionSpec {
+        name: "queue-failed-delete",
+        trigger: Trigger::Http { method: "DELETE", path: "/admin/system/queue/failed/{id}", status: 200 },
+        role: Some(Role::Admin),
+        limits: &[],
+        summary: "Removes one failed job's record (the dead letter itself is retried or cleared by maintenance).",
+    },
+    FunctionSpec {
+        name: "queue-retry",
+        trigger: Trigger::Http { method: "POST", path: "/admin/system/queue/retry", status: 200 },
+        role: Some(Role::Admin),
+        limits: &[],
+        summary: "Moves up to `limit` (default 10) dead letters of a queue back to it, keeping their job ids; \
+                  reports each message.",
+    },
+    FunctionSpec {
         name: "system-health-check",
         trigger: Trigger::Schedule { expression: "rate(5 minutes)" },
         role: None,
         limits: &[],
         summary: "Runs the health check, caches it as realtime:system_health for 300 s and raises throttled alerts.",
+    },
+    FunctionSpec {
+        name: "queue-maintenance",
+        trigger: Trigger::Schedule { expression: "cron(0 2 * * ? *)" },
+        role: None,
+        limits: &[],
+        summary: "Daily at 02:00 UTC: deletes dead letters older than 7 days (`clear_failed_days`) with their \
+                  failed-job records and archives what it deleted.",
     },
     FunctionSpec {
         name: "queue-worker",

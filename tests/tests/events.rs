@@ -31,6 +31,19 @@ async fn seed_the_samples_world(app: &TestApp) {
     shared::services::orders::place_as(ctx, order, &customer, order_of(&shop.plan, 1, 1), None)
         .await
         .expect("the samples' order");
+    // The failed job the queue samples list and delete.
+    let failure = shared::store::Failure {
+        job_id: "9c1f3e52-7a4b-4d8e-b6f1-2e3d4c5b6a70",
+        job_type: "notification.send",
+        queue: Some(shared::domain::Priority::Notifications),
+        message_id: "0b2c4d6e-8f10-4a2b-9c3d-5e7f9a1b3c5d",
+        error: "mail relay refused the message",
+        attempt: 3,
+        payload: &serde_json::json!({"customer_id": "3b9f2c4e-6a1d-4e8b-9f0a-1c2d3e4f5a6b"}),
+        dead: true,
+        at: ctx.clock.now(),
+    };
+    ctx.stores.failed_jobs.record(&failure).await.expect("the samples' failed job");
 }
 
 async fn every_function_handles_its_sample_event(app: TestApp) {

@@ -5,6 +5,7 @@ pub mod orders;
 pub mod pricing;
 pub mod profile;
 pub mod queue_worker;
+pub mod queues;
 pub mod system_health;
 pub mod system_health_check;
 pub mod wallet;
@@ -28,6 +29,9 @@ pub async fn http(name: &str, ctx: &AppContext, request: Request) -> Option<Resp
         "pricing-rules-update" => pricing::update_rules(ctx, request).await,
         "pricing-rules-versions" => pricing::versions(ctx, request).await,
         "pricing-rules-rollback" => pricing::rollback(ctx, request).await,
+        "queue-failed-list" => queues::failed_list(ctx, request).await,
+        "queue-failed-delete" => queues::failed_delete(ctx, request).await,
+        "queue-retry" => queues::retry(ctx, request).await,
         _ => return None,
     })
 }
@@ -40,6 +44,7 @@ pub async fn scheduled(
 ) -> Option<Result<serde_json::Value, String>> {
     Some(match name {
         "system-health-check" => system_health_check::handle(ctx, payload).await,
+        "queue-maintenance" => queues::maintenance(ctx, payload).await,
         _ => return None,
     })
 }

@@ -3,13 +3,37 @@
 //! delete — so they run on every SQS implementation (and in memory), not on SQS's own redrive API.
 
 mod maintenance;
+mod requests;
 mod retry;
 
 pub use maintenance::{DeletedMessage, MaintenanceReport, QueueMaintenance, maintenance};
+pub use requests::{RETRY_DEFAULT_LIMIT, RETRY_MAX_LIMIT, failed_filter, retry_request};
 pub use retry::{RetryOutcome, RetryReport, RetryResult, retry_failed};
 
-use crate::domain::Job;
+use crate::app::AppContext;
+use crate::domain::{FailedJob, Job};
+use crate::error::PortError;
+use crate::ports::table::Cursor;
+use crate::store::FailedJobFilter;
+use serde::Serialize;
 use std::time::Duration;
+
+/// A page of jobs that failed their last attempt, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FailedJobPage {
+    pub failed_jobs: Vec<FailedJob>,
+    pub next_cursor: Option<String>,
+}
+
+pub async fn failed_jobs(
+    ctx: &AppContext,
+    filter: &FailedJobFilter,
+    limit: usize,
+    after: Option<Cursor>,
+) -> Result<FailedJobPage, PortError> {
+    let (failed_jobs, next) = ctx.stores.failed_jobs.dead(filter, limit, after).await?;
+    Ok(FailedJobPage { failed_jobs, next_cursor: next.as_ref().map(crate::http::page::encode_cursor) })
+}
 
 /// How long a dead letter being looked at stays hidden from another run: long enough for a send and a delete.
 const LOOK_VISIBILITY: Duration = Duration::from_secs(60);
