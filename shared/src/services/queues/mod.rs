@@ -2,6 +2,8 @@
 //! old dead letters cleared (`maintenance`). Both work through the `JobQueue` port only — receive, send,
 //! delete — so they run on every SQS implementation (and in memory), not on SQS's own redrive API.
 
+pub mod autoscale;
+pub mod health;
 mod maintenance;
 mod requests;
 mod retry;
