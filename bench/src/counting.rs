@@ -217,3 +217,15 @@ impl JobQueue for CountingQueue {
         self.inner.attributes(queue).await
     }
 }
+
+/// A test app on `backend` whose table, cache and queue count their calls.
+pub async fn counted_app(backend: integration_tests::Backend) -> (integration_tests::TestApp, Arc<CallCounts>) {
+    let app = integration_tests::TestApp::new(backend).await;
+    let counts = Arc::new(CallCounts::default());
+    let ctx = &app.ctx;
+    let table: Arc<dyn Table> = Arc::new(CountingTable::new(ctx.stores.table.clone(), counts.clone()));
+    let cache: Arc<dyn Cache> = Arc::new(CountingCache::new(ctx.cache.clone(), counts.clone()));
+    let queue: Arc<dyn JobQueue> = Arc::new(CountingQueue::new(ctx.queue.clone(), counts.clone()));
+    let counted = shared::app::AppContext::new(ctx.clock.clone(), table, cache, queue, ctx.panel.clone(), ctx.backend);
+    (integration_tests::TestApp { ctx: counted, ..app }, counts)
+}

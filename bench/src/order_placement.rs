@@ -6,13 +6,11 @@
 mod counting;
 
 use clap::Parser;
-use counting::{CallCounts, CountingCache, CountingQueue, CountingTable};
+use counting::{CallCounts, counted_app};
 use integration_tests::api::{Call, Caller};
 use integration_tests::fixtures::{customer, shop};
 use integration_tests::{Backend, TestApp};
 use serde_json::json;
-use shared::app::AppContext;
-use shared::ports::{Cache, JobQueue, Table};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -92,18 +90,6 @@ async fn main() {
     }
 }
 
-/// A test app on `backend` whose table, cache and queue count their calls.
-async fn counted_app(backend: Backend) -> (TestApp, Arc<CallCounts>) {
-    let app = TestApp::new(backend).await;
-    let counts = Arc::new(CallCounts::default());
-    let ctx = &app.ctx;
-    let table: Arc<dyn Table> = Arc::new(CountingTable::new(ctx.stores.table.clone(), counts.clone()));
-    let cache: Arc<dyn Cache> = Arc::new(CountingCache::new(ctx.cache.clone(), counts.clone()));
-    let queue: Arc<dyn JobQueue> = Arc::new(CountingQueue::new(ctx.queue.clone(), counts.clone()));
-    let counted = AppContext::new(ctx.clock.clone(), table, cache, queue, ctx.panel.clone(), ctx.backend);
-    (TestApp { ctx: counted, ..app }, counts)
-}
-
 fn order_body(shop: &integration_tests::fixtures::Shop) -> serde_json::Value {
     json!({"server_id": shop.server.id, "plan_id": shop.plan.id, "quantity": 1, "payment_method": "wallet"})
 }
@@ -126,7 +112,6 @@ struct Run {
     latencies: Vec<f64>,
 }
 
-/// Places `orders` orders, `concurrency` at a time, from enough customers to stay under the rate limit.
 /// Places `orders` orders, `concurrency` at a time. Each worker is its own task on the multi-threaded runtime
 /// (on the in-memory backend no call ever waits, so workers joined on one task would run one after the other)
 /// with customers of its own, each ordering at most `ORDERS_PER_CUSTOMER` times one after the other: a

@@ -9,7 +9,7 @@ mod counting;
 
 use chrono::Duration as Span;
 use clap::Parser;
-use counting::{CallCounts, CountingCache, CountingQueue, CountingTable, Snapshot};
+use counting::{Snapshot, counted_app};
 use integration_tests::api::{Call, Caller};
 use integration_tests::fixtures::{customer, dec};
 use integration_tests::{Backend, TestApp};
@@ -19,7 +19,6 @@ use shared::app::AppContext;
 use shared::domain::{
     Coupon, CustomerId, DiscountKind, OrderFact, OrderFactLine, OrderId, Plan, PlanId, Server, ServerId, ServerStatus,
 };
-use shared::ports::{Cache, JobQueue, Table};
 use shared::pricing::{Buyer, CartLine, CouponUse, PlanMarket, PricingRules, QuoteInput};
 use shared::services::pricing::{DEMAND_TTL, QuoteRequest, RULES_TTL};
 use std::fmt::Write as _;
@@ -170,18 +169,6 @@ async fn main() {
     if let Some(path) = args.output {
         std::fs::write(&path, &report).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
     }
-}
-
-/// A test app on `backend` whose table, cache and queue count their calls.
-async fn counted_app(backend: Backend) -> (TestApp, Arc<CallCounts>) {
-    let app = TestApp::new(backend).await;
-    let counts = Arc::new(CallCounts::default());
-    let ctx = &app.ctx;
-    let table: Arc<dyn Table> = Arc::new(CountingTable::new(ctx.stores.table.clone(), counts.clone()));
-    let cache: Arc<dyn Cache> = Arc::new(CountingCache::new(ctx.cache.clone(), counts.clone()));
-    let queue: Arc<dyn JobQueue> = Arc::new(CountingQueue::new(ctx.queue.clone(), counts.clone()));
-    let counted = AppContext::new(ctx.clock.clone(), table, cache, queue, ctx.panel.clone(), ctx.backend);
-    (TestApp { ctx: counted, ..app }, counts)
 }
 
 /// Another function instance over the same ports and clock: its pricing cache is empty.
