@@ -1,7 +1,9 @@
-//! Placing an order: two batched reads (plans and coupon; servers and wallet), then **one** conditional
-//! transaction that holds capacity on every server, debits the wallet, uses the coupon, writes the order, its
-//! lines and the wallet transaction, and records the idempotency key. Any failed condition aborts all of it
-//! and is reported as the 4xx it means. Then the provisioning job goes to the `high` queue.
+//! Placing an order: two batched reads (plans, coupon and customer; servers and wallet — see
+//! `services::pricing::cart`), the pricing engine's quote over them, then **one** conditional transaction that
+//! holds capacity on every server, debits the wallet by the quote's total, uses the coupon, adds to the paid
+//! total within the loyalty band the quote assumed, writes the order, its lines, its quote and the wallet
+//! transaction, and records the idempotency key. Any failed condition aborts all of it and is reported as the
+//! 4xx it means. Then the provisioning job goes to the `high` queue.
 
 use super::request::ValidOrder;
 use crate::app::AppContext;
