@@ -1,0 +1,135 @@
+//! `ops`: the operators' commands, named after the original's artisan commands, run against the configured
+//! backend — the functions' own environment (`TABLE_NAME`, `REDIS_URL`, `QUEUE_URL_*`, AWS credentials, or
+//! `AWS_ENDPOINT_URL` for the emulators). Each command calls the shared service its function calls and prints
+//! the result as JSON; a failure exits with status 1.
+//!
+//! ```sh
+//! cargo run -q -p local-server --bin ops -- queue:maintenance --clear-failed=7
+//! ```
+
+use clap::{Parser, Subcommand};
+use shared::app::AppContext;
+use shared::domain::Priority;
+use shared::services::queues;
+use shared::store::FailedJobFilter;
+
+#[derive(Parser, Debug)]
+#[command(name = "ops", about = "Operators' commands against the configured backend")]
+struct Ops {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug, PartialEq)]
+enum Command {
+    /// Deletes dead letters older than N days, with their failed-job records, and archives what it deleted
+    /// (what the daily queue-maintenance schedule runs).
+    #[command(name = "queue:maintenance")]
+    Maintenance {
+        #[arg(long = "clear-failed", value_name = "DAYS", default_value_t = 7)]
+        clear_failed: u32,
+    },
+    /// Lists jobs that failed their last attempt, newest first.
+    #[command(name = "queue:failed")]
+    FailedJobs {
+        #[arg(long, value_parser = parse_queue)]
+        queue: Option<Priority>,
+        #[arg(long = "type", conflicts_with = "queue")]
+        job_type: Option<String>,
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u16).range(1..=100))]
+        limit: u16,
+    },
+    /// Moves up to LIMIT dead letters of a queue back to it, keeping their job ids.
+    #[command(name = "queue:retry")]
+    RetryFailed {
+        #[arg(value_parser = parse_queue)]
+        queue: Priority,
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=100))]
+        limit: u32,
+    },
+}
+
+fn parse_queue(name: &str) -> Result<Priority, String> {
+    Priority::parse(name).ok_or_else(|| "one of: high, default, low, analytics, notifications".to_owned())
+}
+
+/// A service's answer as JSON, or its error in words.
+fn json<T: serde::Serialize>(value: Result<T, shared::error::PortError>) -> Result<serde_json::Value, String> {
+    value.map_err(|e| e.to_string()).and_then(|v| serde_json::to_value(v).map_err(|e| e.to_string()))
+}
+
+async fn run(ctx: &AppContext, command: Command) -> Result<serde_json::Value, String> {
+    match command {
+        Command::Maintenance { clear_failed } => json(queues::maintenance(ctx, clear_failed).await),
+        Command::FailedJobs { queue, job_type, limit } => {
+            let filter = match (queue, job_type) {
+                (Some(queue), _) => FailedJobFilter::Queue(queue),
+                (None, Some(job_type)) => FailedJobFilter::JobType(job_type),
+                (None, None) => FailedJobFilter::All,
+            };
+            json(queues::failed_jobs(ctx, &filter, usize::from(limit), None).await)
+        }
+        Command::RetryFailed { queue, limit } => json(queues::retry_failed(ctx, queue, limit).await),
+    }
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let ops = Ops::parse();
+    let ctx = match AppContext::from_env().await {
+        Ok(ctx) => ctx,
+        Err(e) => {
+            eprintln!("ops: the backend is not configured: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match run(&ctx, ops.command).await {
+        Ok(value) => {
+            println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+            std::process::ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("ops: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    fn parse(args: &[&str]) -> Result<Command, clap::Error> {
+        Ops::try_parse_from(std::iter::once("ops").chain(args.iter().copied())).map(|o| o.command)
+    }
+
+    #[test]
+    fn the_artisan_spellings_parse() {
+        assert_eq!(parse(&["queue:maintenance"]).unwrap(), Command::Maintenance { clear_failed: 7 });
+        assert_eq!(
+            parse(&["queue:maintenance", "--clear-failed=3"]).unwrap(),
+            Command::Maintenance { clear_failed: 3 }
+        );
+        assert_eq!(
+            parse(&["queue:retry", "high", "--limit", "5"]).unwrap(),
+            Command::RetryFailed { queue: Priority::High, limit: 5 }
+        );
+        assert!(parse(&["queue:retry", "urgent"]).is_err(), "an unknown queue");
+        assert!(parse(&["queue:retry", "high", "--limit", "0"]).is_err());
+        assert!(parse(&["queue:failed", "--queue", "low", "--type", "x"]).is_err(), "queue or type");
+        assert!(parse(&["queue:maintenance", "--clear-failed=-1"]).is_err());
+    }
+
+    #[tokio::test]
+    async fn commands_run_the_shared_services() {
+        let ctx = AppContext::in_memory(Arc::new(shared::clock::SystemClock));
+        let report = run(&ctx, Command::Maintenance { clear_failed: 7 }).await.unwrap();
+        assert_eq!(report["clear_failed_days"], 7);
+        assert_eq!(report["queues"].as_array().map(Vec::len), Some(5), "every dead-letter queue was looked at");
+        let failed = run(&ctx, Command::FailedJobs { queue: None, job_type: None, limit: 20 }).await.unwrap();
+        assert_eq!(failed["failed_jobs"], serde_json::json!([]));
+        let retried = run(&ctx, Command::RetryFailed { queue: Priority::Low, limit: 10 }).await.unwrap();
+        assert_eq!(retried["requeued"], 0);
+    }
+}
