@@ -33,6 +33,16 @@ impl Reply {
     }
 }
 
+/// An amount in a JSON answer (Decimal fields travel as strings; a number is accepted too).
+pub fn money(value: &serde_json::Value) -> rust_decimal::Decimal {
+    let text = match value {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Number(n) => n.to_string(),
+        other => panic!("not an amount: {other}"),
+    };
+    text.parse().unwrap_or_else(|e| panic!("not an amount: {text}: {e}"))
+}
+
 /// A caller: the claims API Gateway passes on after verifying their token.
 #[derive(Debug, Clone)]
 pub enum Caller {

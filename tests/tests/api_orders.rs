@@ -3,7 +3,7 @@
 //! cursor; one order (404 for anyone else's); cancellation with refund and release; and the rate limits.
 
 use integration_tests::TestApp;
-use integration_tests::api::{Call, Caller, Reply};
+use integration_tests::api::{Call, Caller, Reply, money};
 use integration_tests::fixtures::{Shop, customer, dec, plan_on_a_down_server, shop_at_list_prices};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -22,14 +22,6 @@ integration_tests::on_both_backends!(
     order_creation_is_limited_to_ten_a_minute,
     the_api_is_limited_to_sixty_calls_a_minute_per_customer,
 );
-
-fn money(value: &Value) -> Decimal {
-    match value {
-        Value::String(s) => dec(s),
-        Value::Number(n) => dec(&n.to_string()),
-        other => panic!("not an amount: {other}"),
-    }
-}
 
 /// A caller nobody else uses, so the per-customer rate limits never get in the way of a validation check.
 fn fresh_customer() -> Caller {

@@ -4,7 +4,7 @@
 
 use chrono::Duration;
 use integration_tests::TestApp;
-use integration_tests::api::{Call, Caller, Reply};
+use integration_tests::api::{Call, Caller, Reply, money};
 use integration_tests::fixtures::{Shop, customer, dec, shop};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -21,14 +21,6 @@ integration_tests::on_both_backends!(
     an_order_confirming_a_stale_price_is_refused_not_charged,
     concurrent_first_orders_get_the_first_order_offer_once,
 );
-
-fn money(value: &Value) -> Decimal {
-    match value {
-        Value::String(s) => dec(s),
-        Value::Number(n) => dec(&n.to_string()),
-        other => panic!("not an amount: {other}"),
-    }
-}
 
 fn admin() -> Caller {
     Caller::Admin("ops-admin".into())
@@ -67,7 +59,8 @@ fn coupon(code: &str, kind: DiscountKind, value: &str, min_order: &str, single_u
 async fn a_quote_explains_every_factor_and_checkout_charges_exactly_it(app: TestApp) {
     // The test clock stands on Tuesday 2026-11-24 at 12:00 UTC.
     let shop = shop(&app.ctx, 50, "10.00").await;
-    let buyer = Caller::customer(&customer(&app.ctx, "500").await);
+    let buyer_id = customer(&app.ctx, "500").await;
+    let buyer = Caller::customer(&buyer_id);
     let reply = quote(&app, &buyer, cart(&shop, 2, 3)).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     let q = &reply.body["data"]["quote"];
@@ -113,15 +106,8 @@ async fn a_quote_explains_every_factor_and_checkout_charges_exactly_it(app: Test
     let id = charged["id"].as_str().unwrap();
     let detail = Call::to("orders-get", &[id]).by(&buyer).send(&app).await;
     assert_eq!(detail.body["data"]["quote"], *q, "the order keeps the quote it was charged by");
-    let wallet = app.ctx.stores.wallets.get(&CustomerId(id_of(&buyer))).await.unwrap().unwrap();
+    let wallet = app.ctx.stores.wallets.get(&buyer_id).await.unwrap().unwrap();
     assert_eq!(wallet.balance, dec("450.50"));
-}
-
-fn id_of(caller: &Caller) -> String {
-    match caller {
-        Caller::Customer(id) | Caller::Admin(id) => id.clone(),
-        Caller::Anonymous => panic!("anonymous"),
-    }
 }
 
 async fn a_coupon_that_cannot_apply_is_refused_with_its_reason(app: TestApp) {
