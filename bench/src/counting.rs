@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use shared::error::PortResult;
 use shared::ports::queue::{QueueAttributes, ReceivedMessage};
 use shared::ports::table::{Item, Key, Page, Query, TransactOp, Update};
-use shared::ports::{Cache, Condition, JobQueue, QueueRef, Table};
+use shared::ports::{Cache, Condition, CounterUpdate, JobQueue, QueueRef, Table};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
@@ -167,6 +167,14 @@ impl Cache for CountingCache {
     async fn incr(&self, key: &str, by: i64, ttl: Option<Duration>) -> PortResult<i64> {
         self.count();
         self.inner.incr(key, by, ttl).await
+    }
+    async fn update_counters(&self, updates: &[CounterUpdate]) -> PortResult<()> {
+        self.count();
+        self.inner.update_counters(updates).await
+    }
+    async fn get_many(&self, keys: &[String]) -> PortResult<Vec<Option<String>>> {
+        self.count();
+        self.inner.get_many(keys).await
     }
     async fn ttl(&self, key: &str) -> PortResult<Option<Duration>> {
         self.count();

@@ -2,7 +2,7 @@
 
 use integration_tests::{Backend, manual_clock, redis_cache};
 use shared::clock::ManualClock;
-use shared::ports::Cache;
+use shared::ports::{Cache, CounterChange, CounterUpdate};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -47,6 +47,8 @@ on_both_backends!(
     values_expire_after_their_ttl,
     set_if_absent_lets_one_writer_win,
     incr_is_atomic_and_starts_its_window_once,
+    counter_updates_add_raise_and_keep_their_first_expiry,
+    concurrent_counter_updates_are_not_lost,
 );
 
 async fn set_get_delete(h: Harness) {
@@ -89,4 +91,44 @@ async fn incr_is_atomic_and_starts_its_window_once(h: Harness) {
     let later_ttl = h.cache.ttl("hits").await.unwrap().expect("window kept");
     assert!(later_ttl < first_ttl, "a later increment does not restart the window ({later_ttl:?} vs {first_ttl:?})");
     assert_eq!(h.cache.incr("hits", -55, None).await.unwrap(), 0);
+}
+
+fn add(key: &str, by: i64, ttl_secs: u64) -> CounterUpdate {
+    CounterUpdate { key: key.into(), change: CounterChange::Add(by), ttl: Duration::from_secs(ttl_secs) }
+}
+
+fn max(key: &str, value: i64, ttl_secs: u64) -> CounterUpdate {
+    CounterUpdate { key: key.into(), change: CounterChange::Max(value), ttl: Duration::from_secs(ttl_secs) }
+}
+
+async fn values(h: &Harness, keys: &[&str]) -> Vec<Option<i64>> {
+    let keys: Vec<String> = keys.iter().map(|k| (*k).to_owned()).collect();
+    h.cache.get_many(&keys).await.unwrap().into_iter().map(|v| v.map(|v| v.parse().unwrap())).collect()
+}
+
+async fn counter_updates_add_raise_and_keep_their_first_expiry(h: Harness) {
+    h.cache.update_counters(&[]).await.unwrap();
+    assert_eq!(h.cache.get_many(&[]).await.unwrap(), Vec::<Option<String>>::new());
+    h.cache.update_counters(&[add("n", 2, 60), max("top", 7, 60), add("n", 3, 60), max("top", 5, 60)]).await.unwrap();
+    assert_eq!(values(&h, &["n", "missing", "top"]).await, [Some(5), None, Some(7)], "in the order asked");
+    let first_ttl = h.cache.ttl("top").await.unwrap().expect("a new counter gets its ttl");
+    h.pass(Duration::from_millis(1100)).await;
+    h.cache.update_counters(&[max("top", 9, 600), add("n", -5, 600)]).await.unwrap();
+    assert_eq!(values(&h, &["n", "top"]).await, [Some(0), Some(9)]);
+    let later_ttl = h.cache.ttl("top").await.unwrap().expect("kept");
+    assert!(later_ttl < first_ttl, "raising a counter keeps its expiry ({later_ttl:?} vs {first_ttl:?})");
+    h.cache.update_counters(&[max("brief", 1, 1)]).await.unwrap();
+    h.pass(Duration::from_millis(1100)).await;
+    assert_eq!(values(&h, &["brief", "n"]).await, [None, Some(0)], "a bucket expires on time");
+}
+
+async fn concurrent_counter_updates_are_not_lost(h: Harness) {
+    let tasks = (1..=40).map(|i| {
+        let cache = h.cache.clone();
+        tokio::spawn(async move { cache.update_counters(&[add("jobs", 1, 60), max("slowest", i, 60)]).await })
+    });
+    for task in futures_util::future::join_all(tasks).await {
+        task.unwrap().unwrap();
+    }
+    assert_eq!(values(&h, &["jobs", "slowest"]).await, [Some(40), Some(40)]);
 }

@@ -5,7 +5,7 @@ use integration_tests::{Backend, TestApp, manual_clock};
 use shared::app::AppContext;
 use shared::domain::Priority;
 use shared::error::{Backend as Dependency, PortError, PortResult};
-use shared::ports::{Cache, QueueRef};
+use shared::ports::{Cache, CounterUpdate, QueueRef};
 use shared::services::health::{self, CACHE_KEY, DependencyState, HealthStatus, HealthThresholds};
 use std::sync::Arc;
 use std::time::Duration;
@@ -40,6 +40,12 @@ impl Cache for DownCache {
         Err(PortError::unavailable(Dependency::Cache, "connection refused"))
     }
     async fn incr(&self, _: &str, _: i64, _: Option<Duration>) -> PortResult<i64> {
+        Err(PortError::unavailable(Dependency::Cache, "connection refused"))
+    }
+    async fn update_counters(&self, _: &[CounterUpdate]) -> PortResult<()> {
+        Err(PortError::unavailable(Dependency::Cache, "connection refused"))
+    }
+    async fn get_many(&self, _: &[String]) -> PortResult<Vec<Option<String>>> {
         Err(PortError::unavailable(Dependency::Cache, "connection refused"))
     }
     async fn ttl(&self, _: &str) -> PortResult<Option<Duration>> {

@@ -4,6 +4,23 @@ use crate::error::PortResult;
 use async_trait::async_trait;
 use std::time::Duration;
 
+/// One change to a numeric counter, for `Cache::update_counters`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CounterUpdate {
+    pub key: String,
+    pub change: CounterChange,
+    /// Given to the key when it is created; a later update does not move it, so a time bucket expires on time.
+    pub ttl: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CounterChange {
+    /// Adds to the counter (a new key starts at 0).
+    Add(i64),
+    /// Raises the counter to the value if it is below it (a new key takes the value).
+    Max(i64),
+}
+
 #[async_trait]
 pub trait Cache: Send + Sync {
     async fn get(&self, key: &str) -> PortResult<Option<String>>;
@@ -14,6 +31,10 @@ pub trait Cache: Send + Sync {
     async fn delete(&self, key: &str) -> PortResult<()>;
     /// Atomically adds `by` and returns the new value; a new key starts at 0 and gets `ttl` (if given).
     async fn incr(&self, key: &str, by: i64, ttl: Option<Duration>) -> PortResult<i64>;
+    /// Applies every update in one round trip, each atomically with respect to other writers of its key.
+    async fn update_counters(&self, updates: &[CounterUpdate]) -> PortResult<()>;
+    /// The values of many keys in one round trip, in the order asked.
+    async fn get_many(&self, keys: &[String]) -> PortResult<Vec<Option<String>>>;
     /// Seconds until the key expires; None when it is missing or has no expiry.
     async fn ttl(&self, key: &str) -> PortResult<Option<Duration>>;
     /// A round trip proving the cache answers.

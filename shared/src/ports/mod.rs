@@ -6,7 +6,7 @@ pub mod panel;
 pub mod queue;
 pub mod table;
 
-pub use cache::Cache;
+pub use cache::{Cache, CounterChange, CounterUpdate};
 pub use panel::{PanelClient, PanelClientSpec};
 pub use queue::{JobQueue, QueueAttributes, QueueRef, ReceivedMessage};
 pub use table::{

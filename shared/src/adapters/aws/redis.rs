@@ -1,5 +1,5 @@
 use crate::error::{Backend, PortError, PortResult, with_timeout};
-use crate::ports::Cache;
+use crate::ports::{Cache, CounterChange, CounterUpdate};
 use async_trait::async_trait;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use std::time::Duration;
@@ -43,6 +43,24 @@ impl RedisCache {
         .await
     }
 }
+
+/// `update_counters` in one script run, so a bucket's change and its expiry are never split and a batch of
+/// updates is one round trip. `EXPIRE .. NX` (Redis 7) gives the expiry only to a key that has none.
+const UPDATE_COUNTERS: &str = r"
+for i, key in ipairs(KEYS) do
+  local change, value, ttl = ARGV[3 * i - 2], ARGV[3 * i - 1], ARGV[3 * i]
+  if change == 'add' then
+    redis.call('INCRBY', key, value)
+  else
+    local current = tonumber(redis.call('GET', key))
+    if current == nil or tonumber(value) > current then
+      redis.call('SET', key, value, 'KEEPTTL')
+    end
+  end
+  redis.call('EXPIRE', key, ttl, 'NX')
+end
+return #KEYS
+";
 
 fn seconds(ttl: Duration) -> u64 {
     ttl.as_secs().max(1)
@@ -89,6 +107,37 @@ impl Cache for RedisCache {
         })
         .await?;
         Ok(value)
+    }
+
+    async fn update_counters(&self, updates: &[CounterUpdate]) -> PortResult<()> {
+        if updates.is_empty() {
+            return Ok(());
+        }
+        let mut cmd = redis::cmd("EVAL");
+        cmd.arg(UPDATE_COUNTERS).arg(updates.len());
+        for update in updates {
+            cmd.arg(self.key(&update.key));
+        }
+        for update in updates {
+            let (change, value) = match update.change {
+                CounterChange::Add(by) => ("add", by),
+                CounterChange::Max(value) => ("max", value),
+            };
+            cmd.arg(change).arg(value).arg(seconds(update.ttl));
+        }
+        let _: i64 = self.run("update_counters", cmd).await?;
+        Ok(())
+    }
+
+    async fn get_many(&self, keys: &[String]) -> PortResult<Vec<Option<String>>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut cmd = redis::cmd("MGET");
+        for key in keys {
+            cmd.arg(self.key(key));
+        }
+        self.run("get_many", cmd).await
     }
 
     async fn ttl(&self, key: &str) -> PortResult<Option<Duration>> {

@@ -1,9 +1,10 @@
 use crate::clock::Clock;
 use crate::error::{Backend, PortError, PortResult};
-use crate::ports::Cache;
+use crate::ports::{Cache, CounterChange, CounterUpdate};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -16,11 +17,13 @@ struct Entry {
 pub struct MemoryCache {
     clock: Arc<dyn Clock>,
     entries: Mutex<HashMap<String, Entry>>,
+    /// When expired entries were last dropped all at once (seconds since the epoch, by the clock).
+    last_sweep: AtomicI64,
 }
 
 impl MemoryCache {
     pub fn new(clock: Arc<dyn Clock>) -> Self {
-        Self { clock, entries: Mutex::new(HashMap::new()) }
+        Self { clock, entries: Mutex::new(HashMap::new()), last_sweep: AtomicI64::new(0) }
     }
 
     fn expiry(&self, ttl: Option<Duration>) -> Option<DateTime<Utc>> {
@@ -78,6 +81,45 @@ impl Cache for MemoryCache {
             entry.value = next.to_string();
             Ok(next)
         })
+    }
+
+    async fn update_counters(&self, updates: &[CounterUpdate]) -> PortResult<()> {
+        let now = self.clock.now();
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        // Counters are written in time buckets nobody reads back one by one: drop what has expired (once a
+        // minute), as Redis would, so a long local run keeps a bounded map.
+        if now.timestamp() - self.last_sweep.load(Ordering::Relaxed) >= 60 {
+            self.last_sweep.store(now.timestamp(), Ordering::Relaxed);
+            entries.retain(|_, e| e.expires_at.is_none_or(|at| at > now));
+        }
+        for update in updates {
+            let expires_at = self.expiry(Some(update.ttl));
+            let entry = entries.entry(update.key.clone()).or_insert(Entry { value: String::new(), expires_at });
+            let current: Option<i64> = if entry.value.is_empty() {
+                None
+            } else {
+                Some(entry.value.parse().map_err(|_| PortError::Invalid {
+                    backend: Backend::Cache,
+                    detail: format!("value of {} is not an integer", update.key),
+                })?)
+            };
+            let next = match update.change {
+                CounterChange::Add(by) => current.unwrap_or(0) + by,
+                CounterChange::Max(value) => current.map_or(value, |c| c.max(value)),
+            };
+            entry.value = next.to_string();
+            entry.expires_at = entry.expires_at.or(expires_at);
+        }
+        Ok(())
+    }
+
+    async fn get_many(&self, keys: &[String]) -> PortResult<Vec<Option<String>>> {
+        let now = self.clock.now();
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(keys
+            .iter()
+            .map(|key| entries.get(key).filter(|e| e.expires_at.is_none_or(|at| at > now)).map(|e| e.value.clone()))
+            .collect())
     }
 
     async fn ttl(&self, key: &str) -> PortResult<Option<Duration>> {
