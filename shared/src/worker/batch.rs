@@ -2,6 +2,7 @@ use super::JobRegistry;
 use crate::app::AppContext;
 use crate::domain::{Job, Priority};
 use crate::ports::queue::MAX_RECEIVE_COUNT;
+use crate::services::queues::metrics::{self, JobSample, SampleOutcome};
 use crate::store::{Claim, Failure};
 use futures_util::future::join_all;
 use std::time::Duration;
@@ -36,41 +37,81 @@ impl MessageOutcome {
     }
 }
 
-/// Runs every message of a batch (concurrently) and says what became of each, in order.
+/// Runs every message of a batch (concurrently) and says what became of each, in order. The jobs that ran
+/// are counted in the job metrics (one cache round trip for the batch) and logged as embedded metrics.
 pub async fn process_batch(
     ctx: &AppContext,
     registry: &JobRegistry,
     messages: &[IncomingMessage],
 ) -> Vec<MessageOutcome> {
-    join_all(messages.iter().map(|m| process_one(ctx, registry, m))).await
+    let results = join_all(messages.iter().map(|m| process_one(ctx, registry, m))).await;
+    let samples: Vec<JobSample> = results.iter().filter_map(|(_, sample)| sample.clone()).collect();
+    let now = ctx.clock.now();
+    metrics::record(ctx.cache.as_ref(), &samples, now).await;
+    publish_embedded_metrics(&metrics::emf_lines(&samples, now));
+    results.into_iter().map(|(outcome, _)| outcome).collect()
 }
 
-async fn process_one(ctx: &AppContext, registry: &JobRegistry, message: &IncomingMessage) -> MessageOutcome {
-    let outcome = run(ctx, registry, message).await;
+/// Embedded metrics must be whole log lines of their own (CloudWatch reads `_aws` at the top level), so they
+/// go to stdout directly rather than through the JSON log layer, which would nest them.
+fn publish_embedded_metrics(lines: &[String]) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    for line in lines {
+        let _ = writeln!(stdout, "{line}");
+    }
+}
+
+async fn process_one(
+    ctx: &AppContext,
+    registry: &JobRegistry,
+    message: &IncomingMessage,
+) -> (MessageOutcome, Option<JobSample>) {
+    let started = std::time::Instant::now();
+    let start_time = ctx.clock.now();
+    let parsed: Result<Job, serde_json::Error> = serde_json::from_str(&message.body);
+    let job = parsed.as_ref().ok();
+    let outcome = run(ctx, registry, message, parsed.as_ref()).await;
     match &outcome {
         MessageOutcome::Failed(reason) => {
             tracing::error!(message_id = message.message_id, reason, "job failed");
-            record_failure(ctx, message, reason).await;
+            record_failure(ctx, message, job, reason).await;
         }
         MessageOutcome::Duplicate => tracing::info!(message_id = message.message_id, "duplicate delivery skipped"),
         MessageOutcome::Done => {}
     }
-    outcome
+    let sample = match &outcome {
+        // Acknowledged without running: not a job run.
+        MessageOutcome::Duplicate => None,
+        MessageOutcome::Done | MessageOutcome::Failed(_) => Some(JobSample {
+            queue: message.queue,
+            job_type: job.map_or("unknown", |j| j.job_type.as_str()).to_owned(),
+            runtime: started.elapsed(),
+            waited: job
+                .filter(|_| message.receive_count <= 1)
+                .and_then(|j| (start_time - j.dispatched_at).to_std().ok()),
+            outcome: if outcome.is_failure() {
+                SampleOutcome::Failed { dead: message.receive_count >= MAX_RECEIVE_COUNT }
+            } else {
+                SampleOutcome::Done
+            },
+        }),
+    };
+    (outcome, sample)
 }
 
 /// Keeps the failed attempt for the operator (`FailedJobStore`). The message is retried or dead-lettered by SQS
 /// whatever happens here, so a store error is only logged.
-async fn record_failure(ctx: &AppContext, message: &IncomingMessage, reason: &str) {
-    let job: Option<Job> = serde_json::from_str(&message.body).ok();
+async fn record_failure(ctx: &AppContext, message: &IncomingMessage, job: Option<&Job>, reason: &str) {
     let fallback_id = format!("message:{}", message.message_id);
     let failure = Failure {
-        job_id: job.as_ref().map(|j| j.id.as_str()).unwrap_or(&fallback_id),
-        job_type: job.as_ref().map(|j| j.job_type.as_str()).unwrap_or("unknown"),
+        job_id: job.map(|j| j.id.as_str()).unwrap_or(&fallback_id),
+        job_type: job.map(|j| j.job_type.as_str()).unwrap_or("unknown"),
         queue: message.queue,
         message_id: &message.message_id,
         error: reason,
         attempt: message.receive_count.max(1),
-        payload: job.as_ref().map(|j| &j.payload).unwrap_or(&serde_json::Value::Null),
+        payload: job.map(|j| &j.payload).unwrap_or(&serde_json::Value::Null),
         dead: message.receive_count >= MAX_RECEIVE_COUNT,
         at: ctx.clock.now(),
     };
@@ -79,8 +120,13 @@ async fn record_failure(ctx: &AppContext, message: &IncomingMessage, reason: &st
     }
 }
 
-async fn run(ctx: &AppContext, registry: &JobRegistry, message: &IncomingMessage) -> MessageOutcome {
-    let job: Job = match serde_json::from_str(&message.body) {
+async fn run(
+    ctx: &AppContext,
+    registry: &JobRegistry,
+    message: &IncomingMessage,
+    job: Result<&Job, &serde_json::Error>,
+) -> MessageOutcome {
+    let job = match job {
         Ok(job) => job,
         Err(e) => return MessageOutcome::Failed(format!("body is not a job envelope: {e}")),
     };
@@ -97,7 +143,7 @@ async fn run(ctx: &AppContext, registry: &JobRegistry, message: &IncomingMessage
         Err(e) => return MessageOutcome::Failed(format!("cannot claim job: {e}")),
     }
     let started = std::time::Instant::now();
-    let result = handler.handle(ctx, &job, message.receive_count.max(1)).await;
+    let result = handler.handle(ctx, job, message.receive_count.max(1)).await;
     let runtime_ms = started.elapsed().as_millis() as u64;
     match result {
         Ok(()) => match idempotency.complete(job.id.as_str(), ctx.clock.now(), KEEP).await {

@@ -5,6 +5,7 @@
 pub mod autoscale;
 pub mod health;
 mod maintenance;
+pub mod metrics;
 mod requests;
 mod retry;
 
