@@ -151,11 +151,14 @@ async fn backend(args: &ServeArgs) -> Result<Backend, String> {
                 queue_urls,
                 panel_credentials: PanelCredentials { username: String::new(), password: String::new() },
                 panel_scheme: "https".into(),
+                worker_mappings: Default::default(),
             };
             let mut ctx = AppContext::aws(&settings, clock).await.map_err(|e| e.to_string())?;
             // The demo servers' panels do not exist: the local run simulates them (as the embedded default does).
             let panel = Arc::new(MemoryPanel::new());
             ctx.panel = panel.clone();
+            // No Lambda event source mappings either: the local poller is the worker pool.
+            ctx.workers = Arc::new(shared::adapters::memory::MemoryWorkerPool::default());
             (ctx, Some(panel))
         }
         BackendChoice::Aws => {

@@ -1,12 +1,12 @@
 //! The application context: the adapters behind every port, built once per cold start (or once per local
 //! run) and shared by every handler.
 
-use crate::adapters::aws::{DynamoTable, RedisCache, SqsQueue, sdk_config};
-use crate::adapters::memory::{MemoryCache, MemoryPanel, MemoryQueue, MemoryTable};
+use crate::adapters::aws::{DynamoTable, LambdaWorkerPool, RedisCache, SqsQueue, sdk_config};
+use crate::adapters::memory::{MemoryCache, MemoryPanel, MemoryQueue, MemoryTable, MemoryWorkerPool};
 use crate::adapters::panel_http::HttpPanelClient;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{AwsSettings, ConfigError};
-use crate::ports::{Cache, JobQueue, PanelClient, Table};
+use crate::ports::{Cache, JobQueue, PanelClient, Table, WorkerPool};
 use crate::services::pricing::PricingCache;
 use crate::store::Stores;
 use std::sync::Arc;
@@ -19,6 +19,8 @@ pub struct AppContext {
     pub queue: Arc<dyn JobQueue>,
     /// The servers' X-UI panels.
     pub panel: Arc<dyn PanelClient>,
+    /// How many workers may run each queue's jobs at once (in memory unless `aws` was given mappings).
+    pub workers: Arc<dyn WorkerPool>,
     /// Which backend this is, for logs and the health report.
     pub backend: &'static str,
     /// Pricing rules and demand, kept for this instance (`services::pricing::PricingCache`).
@@ -34,7 +36,16 @@ impl AppContext {
         panel: Arc<dyn PanelClient>,
         backend: &'static str,
     ) -> Self {
-        Self { clock, stores: Stores::new(table), cache, queue, panel, backend, pricing: Arc::default() }
+        Self {
+            clock,
+            stores: Stores::new(table),
+            cache,
+            queue,
+            panel,
+            workers: Arc::new(MemoryWorkerPool::default()),
+            backend,
+            pricing: Arc::default(),
+        }
     }
 
     /// The embedded default: every port in memory, time from `clock`.
@@ -59,7 +70,10 @@ impl AppContext {
         let queue = SqsQueue::new(aws_sdk_sqs::Client::new(&sdk), settings.queue_urls.clone());
         let panel = HttpPanelClient::new(settings.panel_credentials.clone(), settings.panel_scheme.clone())
             .map_err(|e| ConfigError(e.to_string()))?;
-        Ok(Self::new(clock, Arc::new(table), Arc::new(cache), Arc::new(queue), Arc::new(panel), "aws"))
+        let mut ctx = Self::new(clock, Arc::new(table), Arc::new(cache), Arc::new(queue), Arc::new(panel), "aws");
+        ctx.workers =
+            Arc::new(LambdaWorkerPool::new(aws_sdk_lambda::Client::new(&sdk), settings.worker_mappings.clone()));
+        Ok(ctx)
     }
 
     /// What a Lambda function uses: AWS settings from the environment and the wall clock.

@@ -1,7 +1,9 @@
 //! Configuration from the environment, read once per cold start.
 
-use crate::adapters::aws::QueueUrls;
+use crate::adapters::aws::{LambdaWorkerPool, QueueUrls};
 use crate::adapters::panel_http::PanelCredentials;
+use crate::domain::Priority;
+use std::collections::BTreeMap;
 
 /// Where the AWS backend lives. Set by the SAM template in Lambda; by the test harness against emulators.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,6 +20,9 @@ pub struct AwsSettings {
     pub panel_credentials: PanelCredentials,
     /// `PANEL_SCHEME` (default `https`).
     pub panel_scheme: String,
+    /// `WORKER_MAPPING_HIGH`, ...: the queue worker's event source mapping per queue (UUIDs), for the functions
+    /// that read or set its concurrency; other functions have none.
+    pub worker_mappings: BTreeMap<Priority, String>,
 }
 
 /// A required environment variable was missing.
@@ -41,6 +46,7 @@ impl AwsSettings {
                 password: std::env::var("PANEL_PASSWORD").unwrap_or_default(),
             },
             panel_scheme: std::env::var("PANEL_SCHEME").unwrap_or_else(|_| "https".into()),
+            worker_mappings: LambdaWorkerPool::mappings_from_env(),
         })
     }
 }

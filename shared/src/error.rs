@@ -12,6 +12,8 @@ pub enum Backend {
     Queue,
     /// A server's X-UI panel.
     Panel,
+    /// The queues' worker pool (Lambda event source mappings).
+    Workers,
 }
 
 impl std::fmt::Display for Backend {
@@ -21,6 +23,7 @@ impl std::fmt::Display for Backend {
             Backend::Cache => "cache",
             Backend::Queue => "queue",
             Backend::Panel => "panel",
+            Backend::Workers => "workers",
         })
     }
 }

@@ -142,3 +142,75 @@ macro_rules! on_both_backends {
         }
     };
 }
+
+/// A worker pool on the emulator's Lambda: a function, and for each priority an SQS queue of its own (only
+/// the mapping's limit matters here; nothing is ever sent to them, so the emulator never invokes the
+/// function) mapped to it with `MaximumConcurrency = initial`.
+pub async fn lambda_worker_pool(initial: u32) -> shared::adapters::aws::LambdaWorkerPool {
+    use aws_sdk_lambda::types::{FunctionCode, Runtime, ScalingConfig};
+    let sdk = sdk_config().await;
+    let role = create_role(&unique("worker-role")).await;
+    let lambda = aws_sdk_lambda::Client::new(&sdk);
+    let function = unique("worker");
+    // The smallest valid zip (an empty archive): the emulator stores the code, it does not run it here.
+    let mut empty_zip = b"PK\x05\x06".to_vec();
+    empty_zip.resize(22, 0);
+    lambda
+        .create_function()
+        .function_name(&function)
+        .runtime(Runtime::Providedal2023)
+        .handler("bootstrap")
+        .role(role)
+        .code(FunctionCode::builder().zip_file(empty_zip.into()).build())
+        .send()
+        .await
+        .expect("create the worker function on the emulator");
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let mut mappings = std::collections::BTreeMap::new();
+    for queue in shared::domain::Priority::ALL {
+        let url = sqs.create_queue().queue_name(unique(queue.as_str())).send().await.expect("queue").queue_url;
+        let attributes = sqs
+            .get_queue_attributes()
+            .queue_url(url.expect("queue url"))
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+            .send()
+            .await
+            .expect("queue arn");
+        let arn = attributes.attributes().and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn));
+        let mapping = lambda
+            .create_event_source_mapping()
+            .function_name(&function)
+            .event_source_arn(arn.expect("queue arn").clone())
+            .batch_size(10)
+            .scaling_config(ScalingConfig::builder().maximum_concurrency(initial as i32).build())
+            .send()
+            .await
+            .expect("create the event source mapping on the emulator");
+        mappings.insert(queue, mapping.uuid.expect("mapping uuid"));
+    }
+    shared::adapters::aws::LambdaWorkerPool::new(lambda, mappings)
+}
+
+/// Creates an IAM role on the emulator (Lambda refuses a function whose role does not exist) and returns its
+/// ARN. IAM speaks the query protocol, for which this workspace has no SDK client: one form POST does it; the
+/// emulator reads the service from the credential scope and does not check the signature.
+async fn create_role(name: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let endpoint = aws_endpoint();
+    let host = endpoint.trim_start_matches("http://").trim_end_matches('/').to_owned();
+    let body = format!(
+        "Action=CreateRole&Version=2010-05-08&RoleName={name}&AssumeRolePolicyDocument=%7B%22Version%22%3A%222012-10-17%22%7D"
+    );
+    let request = format!(
+        "POST / HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+         Authorization: AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let mut stream = tokio::net::TcpStream::connect(&host).await.expect("connect to the emulator");
+    stream.write_all(request.as_bytes()).await.expect("send CreateRole");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.expect("read CreateRole's answer");
+    let arn = response.split("<Arn>").nth(1).and_then(|rest| rest.split("</Arn>").next());
+    arn.unwrap_or_else(|| panic!("CreateRole failed on the emulator: {response}")).to_owned()
+}

@@ -5,6 +5,7 @@ pub mod cache;
 pub mod panel;
 pub mod queue;
 pub mod table;
+pub mod workers;
 
 pub use cache::{Cache, CounterChange, CounterUpdate};
 pub use panel::{PanelClient, PanelClientSpec};
@@ -12,3 +13,4 @@ pub use queue::{JobQueue, QueueAttributes, QueueRef, ReceivedMessage};
 pub use table::{
     Condition, Cursor, Index, Item, Key, KeyRange, Page, Query, Table, TransactOp, Update, UpdateAction, Value,
 };
+pub use workers::WorkerPool;

@@ -6,10 +6,12 @@ mod dynamo_expr;
 pub mod provision;
 mod redis;
 mod sqs;
+mod workers;
 
 pub use dynamo::DynamoTable;
 pub use redis::RedisCache;
 pub use sqs::{QueueUrls, SqsQueue};
+pub use workers::LambdaWorkerPool;
 
 /// The SDK configuration from the environment (region, credentials, `AWS_ENDPOINT_URL` for emulators).
 /// Loading it reads environment and files only: no network work during a Lambda's init.

@@ -6,8 +6,10 @@ mod conditions;
 mod panel;
 mod queue;
 mod table;
+mod workers;
 
 pub use cache::MemoryCache;
 pub use panel::MemoryPanel;
 pub use queue::MemoryQueue;
 pub use table::MemoryTable;
+pub use workers::MemoryWorkerPool;
