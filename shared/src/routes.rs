@@ -143,6 +143,14 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
         summary: "Makes an earlier version's rules active again, published as a new version that says so.",
     },
     FunctionSpec {
+        name: "queue-overview",
+        trigger: Trigger::Http { method: "GET", path: "/admin/system/queue", status: 200 },
+        role: Some(Role::Admin),
+        limits: &[],
+        summary: "Horizon's view of the five queues: depth, dead letters, worker limit and job metrics per queue \
+                  and job type, health with recommendations, scaling recommendations and recent failed jobs.",
+    },
+    FunctionSpec {
         name: "queue-failed-list",
         trigger: Trigger::Http { method: "GET", path: "/admin/system/queue/failed", status: 200 },
         role: Some(Role::Admin),
@@ -179,6 +187,14 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
         limits: &[],
         summary: "Daily at 02:00 UTC: deletes dead letters older than 7 days (`clear_failed_days`) with their \
                   failed-job records and archives what it deleted.",
+    },
+    FunctionSpec {
+        name: "queue-autoscale",
+        trigger: Trigger::Schedule { expression: "rate(5 minutes)" },
+        role: None,
+        limits: &[],
+        summary: "Every 5 minutes: sets each queue worker's maximum concurrency to what its backlog and job \
+                  runtime call for, within bounds, and archives every decision with its inputs.",
     },
     FunctionSpec {
         name: "queue-worker",

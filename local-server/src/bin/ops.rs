@@ -4,6 +4,7 @@
 //! the result as JSON; a failure exits with status 1.
 //!
 //! ```sh
+//! cargo run -q -p local-server --bin ops -- queue:stats
 //! cargo run -q -p local-server --bin ops -- queue:maintenance --clear-failed=7
 //! ```
 
@@ -22,6 +23,10 @@ struct Ops {
 
 #[derive(Subcommand, Debug, PartialEq)]
 enum Command {
+    /// Each queue's depth, dead letters, worker limit and job metrics, with health and scaling
+    /// recommendations (what GET /admin/system/queue shows).
+    #[command(name = "queue:stats")]
+    Stats,
     /// Deletes dead letters older than N days, with their failed-job records, and archives what it deleted
     /// (what the daily queue-maintenance schedule runs).
     #[command(name = "queue:maintenance")]
@@ -60,6 +65,7 @@ fn json<T: serde::Serialize>(value: Result<T, shared::error::PortError>) -> Resu
 
 async fn run(ctx: &AppContext, command: Command) -> Result<serde_json::Value, String> {
     match command {
+        Command::Stats => json(queues::queue_overview(ctx).await),
         Command::Maintenance { clear_failed } => json(queues::maintenance(ctx, clear_failed).await),
         Command::FailedJobs { queue, job_type, limit } => {
             let filter = match (queue, job_type) {
@@ -106,6 +112,7 @@ mod tests {
 
     #[test]
     fn the_artisan_spellings_parse() {
+        assert_eq!(parse(&["queue:stats"]).unwrap(), Command::Stats);
         assert_eq!(parse(&["queue:maintenance"]).unwrap(), Command::Maintenance { clear_failed: 7 });
         assert_eq!(
             parse(&["queue:maintenance", "--clear-failed=3"]).unwrap(),
@@ -131,5 +138,8 @@ mod tests {
         assert_eq!(failed["failed_jobs"], serde_json::json!([]));
         let retried = run(&ctx, Command::RetryFailed { queue: Priority::Low, limit: 10 }).await.unwrap();
         assert_eq!(retried["requeued"], 0);
+        let stats = run(&ctx, Command::Stats).await.unwrap();
+        assert_eq!(stats["stats"]["queues"].as_array().map(Vec::len), Some(5));
+        assert_eq!(stats["health"]["status"], "healthy");
     }
 }

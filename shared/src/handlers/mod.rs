@@ -29,6 +29,7 @@ pub async fn http(name: &str, ctx: &AppContext, request: Request) -> Option<Resp
         "pricing-rules-update" => pricing::update_rules(ctx, request).await,
         "pricing-rules-versions" => pricing::versions(ctx, request).await,
         "pricing-rules-rollback" => pricing::rollback(ctx, request).await,
+        "queue-overview" => queues::overview(ctx, request).await,
         "queue-failed-list" => queues::failed_list(ctx, request).await,
         "queue-failed-delete" => queues::failed_delete(ctx, request).await,
         "queue-retry" => queues::retry(ctx, request).await,
@@ -45,6 +46,7 @@ pub async fn scheduled(
     Some(match name {
         "system-health-check" => system_health_check::handle(ctx, payload).await,
         "queue-maintenance" => queues::maintenance(ctx, payload).await,
+        "queue-autoscale" => queues::autoscale(ctx, payload).await,
         _ => return None,
     })
 }

@@ -1,5 +1,6 @@
-//! Queue management for operators: `GET /admin/system/queue/failed`, `DELETE /admin/system/queue/failed/{id}`,
-//! `POST /admin/system/queue/retry`, and the scheduled `queue-maintenance`.
+//! Queue management for operators: `GET /admin/system/queue`, `GET /admin/system/queue/failed`,
+//! `DELETE /admin/system/queue/failed/{id}`, `POST /admin/system/queue/retry`, and the scheduled
+//! `queue-maintenance` and `queue-autoscale`.
 
 use crate::app::AppContext;
 use crate::http::page::CursorScope;
@@ -7,6 +8,10 @@ use crate::http::request::{body_text, path_param, query};
 use crate::http::{ApiError, page, respond};
 use crate::schedule::parse_invocation;
 use crate::services::queues;
+
+pub async fn overview(ctx: &AppContext, request: lambda_http::Request) -> lambda_http::Response<lambda_http::Body> {
+    respond(ctx, request, "queue-overview", |_, _| async move { Ok(queues::queue_overview(ctx).await?) }).await
+}
 
 pub async fn failed_list(ctx: &AppContext, request: lambda_http::Request) -> lambda_http::Response<lambda_http::Body> {
     respond(ctx, request, "queue-failed-list", |request, _| async move {
@@ -65,5 +70,24 @@ pub async fn maintenance(ctx: &AppContext, payload: serde_json::Value) -> Result
         "deleted": report.deleted(),
         "kept": report.queues.iter().map(|q| q.kept).sum::<u32>(),
         "ran_at": report.ran_at,
+    }))
+}
+
+/// Scheduled every 5 minutes: moves each queue worker's concurrency limit with its backlog.
+pub async fn autoscale(ctx: &AppContext, payload: serde_json::Value) -> Result<serde_json::Value, String> {
+    let invocation = parse_invocation(&payload)?;
+    let run = queues::autoscale_workers(ctx).await.map_err(|e| format!("queue autoscale failed: {e}"))?;
+    let changed: Vec<serde_json::Value> = run
+        .decisions
+        .iter()
+        .filter(|d| d.applied)
+        .map(|d| serde_json::json!({"queue": d.decision.inputs.queue, "from": d.decision.inputs.current, "to": d.decision.desired}))
+        .collect();
+    Ok(serde_json::json!({
+        "invoked_by": invocation.source,
+        "ran_at": run.ran_at,
+        "changed": changed,
+        "failed": run.decisions.iter().filter(|d| d.error.is_some()).count(),
+        "skipped": run.skipped,
     }))
 }

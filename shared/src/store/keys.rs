@@ -205,3 +205,9 @@ pub const MAINTENANCE_RUNS: &str = "QUEUE#MAINTENANCE";
 pub fn maintenance_run(at: DateTime<Utc>) -> Key {
     Key::new(MAINTENANCE_RUNS, format!("RUN#{}", sortable_time(at)))
 }
+
+pub const AUTOSCALE_RUNS: &str = "QUEUE#AUTOSCALE";
+
+pub fn autoscale_run(at: DateTime<Utc>) -> Key {
+    Key::new(AUTOSCALE_RUNS, format!("RUN#{}", sortable_time(at)))
+}

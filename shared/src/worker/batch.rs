@@ -52,13 +52,10 @@ pub async fn process_batch(
     results.into_iter().map(|(outcome, _)| outcome).collect()
 }
 
-/// Embedded metrics must be whole log lines of their own (CloudWatch reads `_aws` at the top level), so they
-/// go to stdout directly rather than through the JSON log layer, which would nest them.
+/// Embedded metrics go to the log as lines of their own (`crate::logging` writes them unwrapped).
 fn publish_embedded_metrics(lines: &[String]) {
-    use std::io::Write;
-    let mut stdout = std::io::stdout().lock();
     for line in lines {
-        let _ = writeln!(stdout, "{line}");
+        tracing::info!(target: crate::logging::EMF_TARGET, emf = line.as_str());
     }
 }
 

@@ -5,7 +5,7 @@
 //! by at most `max_step` per decision so one burst does not swing it. Pure: recorded and applied elsewhere.
 
 use crate::domain::Priority;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -25,8 +25,20 @@ impl Default for ScalingBounds {
     }
 }
 
+impl ScalingBounds {
+    /// The bounds of each queue: `high` (customers' orders) may grow furthest and fastest, `notifications`
+    /// further than the background queues.
+    pub fn for_queue(queue: Priority) -> Self {
+        match queue {
+            Priority::High => ScalingBounds { max: 50, max_step: 10, ..Self::default() },
+            Priority::Notifications => ScalingBounds { max: 20, max_step: 5, ..Self::default() },
+            Priority::Default | Priority::Low | Priority::Analytics => Self::default(),
+        }
+    }
+}
+
 /// The inputs of one decision, recorded with it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScalingInputs {
     pub queue: Priority,
     /// Waiting and running jobs.
@@ -36,7 +48,7 @@ pub struct ScalingInputs {
     pub current: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScalingDecision {
     pub inputs: ScalingInputs,
     pub desired: u32,

@@ -19,10 +19,12 @@ pub struct QueueSnapshot {
     pub delayed: u64,
     /// Messages in its dead-letter queue.
     pub dead_letters: u64,
-    /// Age of the oldest message waiting, when known.
+    /// The longest a job started lately had waited since its dispatch, when known.
     pub oldest_age: Option<Duration>,
-    /// The most workers (Lambda instances) allowed to run its jobs at once.
-    pub max_concurrency: u32,
+    /// Jobs that started in the past five minutes, when the worker's metrics are known.
+    pub recent_jobs: Option<u64>,
+    /// The most workers (Lambda instances) allowed to run its jobs at once; None when unknown or unlimited.
+    pub max_concurrency: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -116,7 +118,7 @@ pub fn queue_health(snapshot: &QueueSnapshot, t: &QueueThresholds) -> QueueHealt
             "Customer orders are waiting to be provisioned: raise the high queue's concurrency first.",
         ));
     }
-    if backlog > 0 && snapshot.max_concurrency == 0 {
+    if backlog > 0 && snapshot.max_concurrency == Some(0) {
         findings.push(finding(
             Warning,
             format!("{name} has {backlog} jobs waiting and no worker allowed to run them"),
@@ -141,8 +143,15 @@ pub fn queue_health(snapshot: &QueueSnapshot, t: &QueueThresholds) -> QueueHealt
     {
         findings.push(finding(
             Warning,
-            format!("{name}'s oldest job has waited {} s (limit {} s)", age.as_secs(), limit.as_secs()),
+            format!("{name}'s jobs waited up to {} s before starting (limit {} s)", age.as_secs(), limit.as_secs()),
             "Jobs are not being picked up in time: check the workers' errors and throttling.",
+        ));
+    }
+    if snapshot.visible > 0 && snapshot.recent_jobs == Some(0) && snapshot.max_concurrency != Some(0) {
+        findings.push(finding(
+            Warning,
+            format!("{name} has {} jobs ready and none started in the past five minutes", snapshot.visible),
+            "The workers are not taking jobs: check the worker's errors, throttling and event source mapping.",
         ));
     }
     let status = findings.iter().map(|f| f.status).max().unwrap_or(Healthy);
@@ -162,7 +171,16 @@ mod tests {
     use QueueHealthStatus::*;
 
     fn snapshot(queue: Priority, visible: u64, dead_letters: u64) -> QueueSnapshot {
-        QueueSnapshot { queue, visible, in_flight: 0, delayed: 0, dead_letters, oldest_age: None, max_concurrency: 5 }
+        QueueSnapshot {
+            queue,
+            visible,
+            in_flight: 0,
+            delayed: 0,
+            dead_letters,
+            oldest_age: None,
+            recent_jobs: None,
+            max_concurrency: Some(5),
+        }
     }
 
     fn status(s: &QueueSnapshot) -> QueueHealthStatus {
@@ -207,10 +225,23 @@ mod tests {
     }
 
     #[test]
+    fn ready_jobs_that_nobody_starts_are_a_stall() {
+        let idle = |visible, recent| QueueSnapshot { recent_jobs: recent, ..snapshot(Priority::Default, visible, 0) };
+        let stalled = queue_health(&idle(1, Some(0)), &QueueThresholds::default());
+        assert_eq!(stalled.status, Warning);
+        assert!(stalled.findings[0].message.contains("none started"), "{stalled:?}");
+        assert_eq!(status(&idle(1, Some(1))), Healthy, "one job started: moving");
+        assert_eq!(status(&idle(0, Some(0))), Healthy, "nothing ready: idle, not stalled");
+        assert_eq!(status(&idle(1, None)), Healthy, "no metrics: no claim");
+    }
+
+    #[test]
     fn a_backlog_without_workers_is_a_warning_and_every_finding_says_what_to_do() {
-        let stopped = QueueSnapshot { max_concurrency: 0, ..snapshot(Priority::Analytics, 1, 0) };
+        let stopped = QueueSnapshot { max_concurrency: Some(0), ..snapshot(Priority::Analytics, 1, 0) };
         assert_eq!(status(&stopped), Warning);
-        assert_eq!(status(&QueueSnapshot { max_concurrency: 0, ..snapshot(Priority::Analytics, 0, 0) }), Healthy);
+        assert_eq!(status(&QueueSnapshot { max_concurrency: Some(0), ..snapshot(Priority::Analytics, 0, 0) }), Healthy);
+        let unlimited = QueueSnapshot { max_concurrency: None, ..snapshot(Priority::Analytics, 1, 0) };
+        assert_eq!(status(&unlimited), Healthy, "no limit is not a stop");
         let report = health_report(
             &[snapshot(Priority::High, 0, 0), snapshot(Priority::Low, 2000, 60), stopped],
             &QueueThresholds::default(),

@@ -153,6 +153,8 @@ pub struct QueueMetrics {
     /// Average over the past five complete minutes.
     pub jobs_per_minute: f64,
     pub jobs_past_hour: u64,
+    /// Jobs of the past five complete minutes and the current one: zero while jobs wait means a stall.
+    pub recent_jobs: u64,
     /// Jobs that failed their last attempt (and went to the dead-letter queue).
     pub failed_past_7_days: u64,
     /// Over the jobs of the past hour; None when none ran.
@@ -214,6 +216,7 @@ pub async fn summary(cache: &dyn Cache, job_types: &[&str], now: DateTime<Utc>) 
             QueueMetrics {
                 jobs_per_minute: recent_jobs as f64 / RECENT_MINUTES as f64,
                 jobs_past_hour: jobs.iter().sum::<i64>().max(0) as u64,
+                recent_jobs: jobs.iter().rev().take(RECENT_MINUTES as usize + 1).sum::<i64>().max(0) as u64,
                 failed_past_7_days: dead.max(0) as u64,
                 average_runtime_ms: average(us.iter().sum(), jobs.iter().sum()),
                 longest_wait_seconds: (longest_wait > 0).then(|| longest_wait as f64 / 1e6),

@@ -1,5 +1,6 @@
-//! Queue management on SQS, Horizon's view for operators: failed jobs moved back to work (`retry_failed`) and
-//! old dead letters cleared (`maintenance`). Both work through the `JobQueue` port only — receive, send,
+//! Queue management on SQS, Horizon's view for operators: stats from SQS and the worker's job metrics
+//! (`queue_stats`, `queue_overview`), worker limits that follow the backlog (`autoscale_workers`), failed
+//! jobs moved back to work (`retry_failed`) and old dead letters cleared (`maintenance`). Both work through the `JobQueue` port only — receive, send,
 //! delete — so they run on every SQS implementation (and in memory), not on SQS's own redrive API.
 
 pub mod autoscale;
@@ -8,10 +9,14 @@ mod maintenance;
 pub mod metrics;
 mod requests;
 mod retry;
+mod scaling;
+mod stats;
 
 pub use maintenance::{DeletedMessage, MaintenanceReport, QueueMaintenance, maintenance};
 pub use requests::{RETRY_DEFAULT_LIMIT, RETRY_MAX_LIMIT, failed_filter, retry_request};
 pub use retry::{RetryOutcome, RetryReport, RetryResult, retry_failed};
+pub use scaling::{AppliedDecision, AutoscaleRun, autoscale_workers};
+pub use stats::{QueueOverview, QueueStats, QueueStatsReport, job_types, queue_overview, queue_stats, recommendations};
 
 use crate::app::AppContext;
 use crate::domain::{FailedJob, Job};

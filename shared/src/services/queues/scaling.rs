@@ -1,0 +1,60 @@
+//! `autoscale_workers` (the `queue-autoscale` schedule, every 5 minutes): reads the stats, decides each
+//! queue's worker limit (`autoscale::decide`), applies the changes to the worker pool and archives the run
+//! with every decision's inputs, applied or not, so an operator can see why the limit moved.
+
+use super::autoscale::ScalingDecision;
+use super::stats::{queue_stats, recommendations};
+use crate::app::AppContext;
+use crate::domain::Priority;
+use crate::error::PortError;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppliedDecision {
+    #[serde(flatten)]
+    pub decision: ScalingDecision,
+    /// The limit was changed to `desired`.
+    pub applied: bool,
+    /// Why applying failed; the next run tries again.
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AutoscaleRun {
+    pub ran_at: DateTime<Utc>,
+    pub decisions: Vec<AppliedDecision>,
+    /// Queues without a worker limit to move (no event source mapping configured).
+    pub skipped: Vec<Priority>,
+}
+
+pub async fn autoscale_workers(ctx: &AppContext) -> Result<AutoscaleRun, PortError> {
+    let stats = queue_stats(ctx).await?;
+    let mut run = AutoscaleRun { ran_at: stats.generated_at, decisions: Vec::new(), skipped: Vec::new() };
+    run.skipped = stats.queues.iter().filter(|q| q.max_concurrency.is_none()).map(|q| q.queue).collect();
+    for decision in recommendations(&stats) {
+        let (applied, error) = if decision.changes() {
+            match ctx.workers.set_max_concurrency(decision.inputs.queue, decision.desired).await {
+                Ok(()) => (true, None),
+                Err(e) => {
+                    tracing::warn!(queue = decision.inputs.queue.as_str(), error = %e, "worker limit not changed");
+                    (false, Some(e.to_string()))
+                }
+            }
+        } else {
+            (false, None)
+        };
+        if applied {
+            tracing::info!(
+                queue = decision.inputs.queue.as_str(),
+                from = decision.inputs.current,
+                to = decision.desired,
+                reason = decision.reason,
+                "worker limit changed"
+            );
+        }
+        run.decisions.push(AppliedDecision { decision, applied, error });
+    }
+    ctx.stores.queue_runs.archive_autoscale(&run).await?;
+    Ok(run)
+}
