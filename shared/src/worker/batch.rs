@@ -1,4 +1,4 @@
-use super::JobRegistry;
+use super::{JobRegistry, RunOnce};
 use crate::app::AppContext;
 use crate::domain::{Job, Priority};
 use crate::ports::queue::MAX_RECEIVE_COUNT;
@@ -130,6 +130,17 @@ async fn run(
     let Some(handler) = registry.get(&job.job_type) else {
         return MessageOutcome::Failed(format!("unknown job type `{}`", job.job_type));
     };
+    if handler.run_once() == RunOnce::ByItsEffect {
+        let started = std::time::Instant::now();
+        return match handler.handle(ctx, job, message.receive_count.max(1)).await {
+            Ok(()) => {
+                let runtime_ms = started.elapsed().as_millis() as u64;
+                tracing::info!(job_id = %job.id, job_type = job.job_type, runtime_ms, "job done");
+                MessageOutcome::Done
+            }
+            Err(e) => MessageOutcome::Failed(e.to_string()),
+        };
+    }
     let idempotency = &ctx.stores.idempotency;
     match idempotency.claim(job.id.as_str(), ctx.clock.now(), LEASE, KEEP).await {
         Ok(Claim::Acquired) => {}

@@ -1,6 +1,6 @@
 //! The job handlers, registered by type.
 
-use super::{JobError, JobHandler, JobRegistry};
+use super::{JobError, JobHandler, JobRegistry, RunOnce};
 use crate::app::AppContext;
 use crate::domain::{Alert, Job};
 use crate::error::PortError;
@@ -41,6 +41,11 @@ struct RecordEvent;
 
 #[async_trait]
 impl JobHandler for RecordEvent {
+    /// One write, once: the feed entry is put under the job id, once (`FeedStore::record`).
+    fn run_once(&self) -> RunOnce {
+        RunOnce::ByItsEffect
+    }
+
     async fn handle(&self, ctx: &AppContext, job: &Job, _attempt: u32) -> Result<(), JobError> {
         let event: crate::domain::DomainEvent = payload(job)?;
         ctx.stores.feed.record(job.id.as_str(), &event).await?;
@@ -54,6 +59,11 @@ struct CountOrder;
 
 #[async_trait]
 impl JobHandler for CountOrder {
+    /// One write, once: the counters move in one transaction with the order's counted-once guard.
+    fn run_once(&self) -> RunOnce {
+        RunOnce::ByItsEffect
+    }
+
     async fn handle(&self, ctx: &AppContext, job: &Job, _attempt: u32) -> Result<(), JobError> {
         let fact: crate::domain::OrderFact = payload(job)?;
         ctx.stores.stats.record_order(&fact).await?;
@@ -67,6 +77,11 @@ struct UncountOrder;
 
 #[async_trait]
 impl JobHandler for UncountOrder {
+    /// One write, once: the counters move in one transaction with the order's withdrawn-once guard.
+    fn run_once(&self) -> RunOnce {
+        RunOnce::ByItsEffect
+    }
+
     async fn handle(&self, ctx: &AppContext, job: &Job, _attempt: u32) -> Result<(), JobError> {
         let fact: crate::domain::OrderFact = payload(job)?;
         ctx.stores.stats.withdraw_order(&fact).await?;
@@ -80,11 +95,17 @@ struct RecordAlert;
 
 #[async_trait]
 impl JobHandler for RecordAlert {
+    /// One write, once: the alert is put under its own id, once.
+    fn run_once(&self) -> RunOnce {
+        RunOnce::ByItsEffect
+    }
+
     async fn handle(&self, ctx: &AppContext, job: &Job, _attempt: u32) -> Result<(), JobError> {
         let alert: Alert = payload(job)?;
         match ctx.stores.alerts.record(&alert).await {
-            // Already recorded by an earlier attempt that failed before it could say so: the effect holds.
-            Ok(()) | Err(PortError::Conflict { .. }) => {}
+            Ok(()) => {}
+            // Recorded (and logged) by an earlier delivery: the effect holds, and the operator is paged once.
+            Err(PortError::Conflict { .. }) => return Ok(()),
             Err(e) => return Err(e.into()),
         }
         tracing::warn!(

@@ -1,5 +1,6 @@
 //! Background jobs: `dispatch` sends them, the `queue-worker` function runs them through the `JobRegistry`,
-//! once each (see `crate::store::IdempotencyStore`), reporting only the failed messages of a batch.
+//! once each (by a claim in `crate::store::IdempotencyStore`, or by the job's own conditional write: `RunOnce`),
+//! reporting only the failed messages of a batch.
 
 mod batch;
 mod dispatch;
@@ -10,4 +11,4 @@ mod registry;
 pub use batch::{IncomingMessage, MessageOutcome, process_batch};
 pub use dispatch::{dispatch, dispatch_as};
 pub use poller::{PollReport, poll_once};
-pub use registry::{JobError, JobHandler, JobRegistry};
+pub use registry::{JobError, JobHandler, JobRegistry, RunOnce};
