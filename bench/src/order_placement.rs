@@ -3,10 +3,8 @@
 //! job and the events), on the in-memory backend and on the local emulators (moto for DynamoDB and SQS, Redis),
 //! with every backend call counted by wrapping the ports. Writes a markdown report (BENCHMARKS.md).
 
-mod counting;
-
+use bench::counting::{CallCounts, counted_app};
 use clap::Parser;
-use counting::{CallCounts, counted_app};
 use integration_tests::api::{Call, Caller};
 use integration_tests::fixtures::{customer, shop};
 use integration_tests::{Backend, TestApp};
@@ -95,7 +93,7 @@ fn order_body(shop: &integration_tests::fixtures::Shop) -> serde_json::Value {
 }
 
 /// The calls of one order, after a first one has warmed connections.
-async fn calls_per_order(app: &TestApp, counts: &CallCounts) -> counting::Snapshot {
+async fn calls_per_order(app: &TestApp, counts: &CallCounts) -> bench::counting::Snapshot {
     let shop = shop(&app.ctx, 100, "1.00").await;
     let caller = Caller::customer(&customer(&app.ctx, "100").await);
     let warm = Call::to("orders-create", &[]).by(&caller).json(order_body(&shop)).send(app).await;

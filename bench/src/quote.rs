@@ -5,11 +5,9 @@
 //! SQS, Redis), with every backend call counted by wrapping the ports. The pure engine
 //! (`shared::pricing::quote`) is timed on its own. Writes a markdown report (BENCHMARKS.md).
 
-mod counting;
-
+use bench::counting::{Snapshot, counted_app};
 use chrono::Duration as Span;
 use clap::Parser;
-use counting::{Snapshot, counted_app};
 use integration_tests::api::{Call, Caller};
 use integration_tests::fixtures::{customer, dec};
 use integration_tests::{Backend, TestApp};
