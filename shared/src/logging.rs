@@ -17,11 +17,12 @@ pub const EMF_TARGET: &str = "emf";
 pub fn init() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = subscriber(std::io::stdout).with(filter).try_init();
+    let _ = subscriber(std::io::stdout, filter).try_init();
 }
 
-/// The log layers, writing to `writer`: JSON for every event but the embedded metrics, which go raw.
-fn subscriber<W>(writer: W) -> impl tracing::Subscriber + Send + Sync
+/// The log layers, writing to `writer`: JSON for every event `filter` lets through but the embedded metrics,
+/// which go raw whatever the log level (they are metrics, not logs).
+fn subscriber<W>(writer: W, filter: tracing_subscriber::EnvFilter) -> impl tracing::Subscriber + Send + Sync
 where
     W: for<'w> MakeWriter<'w> + Clone + Send + Sync + 'static,
 {
@@ -31,7 +32,8 @@ where
         .flatten_event(true)
         .with_target(false)
         .with_writer(writer.clone())
-        .with_filter(tracing_subscriber::filter::filter_fn(|meta| meta.target() != EMF_TARGET));
+        .with_filter(tracing_subscriber::filter::filter_fn(|meta| meta.target() != EMF_TARGET))
+        .with_filter(filter);
     tracing_subscriber::registry().with(json).with(EmbeddedMetrics(writer))
 }
 
@@ -94,11 +96,13 @@ mod tests {
     }
 
     #[test]
-    fn embedded_metrics_are_written_raw_and_other_events_as_json() {
+    fn embedded_metrics_are_written_raw_whatever_the_level_and_other_events_as_json() {
         let buffer = Buffer::default();
         let document = r#"{"_aws":{"Timestamp":1},"JobsProcessed":2}"#;
-        tracing::subscriber::with_default(subscriber(buffer.clone()), || {
-            tracing::info!(job_type = "x", "job done");
+        let warnings_only = tracing_subscriber::EnvFilter::new("warn");
+        tracing::subscriber::with_default(subscriber(buffer.clone(), warnings_only), || {
+            tracing::info!("below the level: not written");
+            tracing::warn!(job_type = "x", "job done");
             tracing::info!(target: EMF_TARGET, emf = document);
         });
         let text = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();

@@ -147,6 +147,13 @@ macro_rules! on_both_backends {
 /// the mapping's limit matters here; nothing is ever sent to them, so the emulator never invokes the
 /// function) mapped to it with `MaximumConcurrency = initial`.
 pub async fn lambda_worker_pool(initial: u32) -> shared::adapters::aws::LambdaWorkerPool {
+    lambda_worker_pool_with_client(initial).await.0
+}
+
+/// `lambda_worker_pool`, with the Lambda client that made it (to change a mapping behind the pool's back).
+pub async fn lambda_worker_pool_with_client(
+    initial: u32,
+) -> (shared::adapters::aws::LambdaWorkerPool, aws_sdk_lambda::Client) {
     use aws_sdk_lambda::types::{FunctionCode, Runtime, ScalingConfig};
     let sdk = sdk_config().await;
     let role = create_role(&unique("worker-role")).await;
@@ -188,7 +195,7 @@ pub async fn lambda_worker_pool(initial: u32) -> shared::adapters::aws::LambdaWo
             .expect("create the event source mapping on the emulator");
         mappings.insert(queue, mapping.uuid.expect("mapping uuid"));
     }
-    shared::adapters::aws::LambdaWorkerPool::new(lambda, mappings)
+    (shared::adapters::aws::LambdaWorkerPool::new(lambda.clone(), mappings), lambda)
 }
 
 /// Creates an IAM role on the emulator (Lambda refuses a function whose role does not exist) and returns its

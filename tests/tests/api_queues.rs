@@ -98,6 +98,7 @@ async fn retry_validates_its_body_and_moves_dead_letters_back(app: TestApp) {
             job_type: "event.publish".into(),
             payload: json!({}),
             dispatched_at: app.ctx.clock.now(),
+            requeued_at: None,
         };
         app.ctx
             .queue

@@ -120,6 +120,10 @@ async fn counter_updates_add_raise_and_keep_their_first_expiry(h: Harness) {
     h.cache.update_counters(&[max("brief", 1, 1)]).await.unwrap();
     h.pass(Duration::from_millis(1100)).await;
     assert_eq!(values(&h, &["brief", "n"]).await, [None, Some(0)], "a bucket expires on time");
+    h.cache.update_counters(&[add("brief", 4, 60)]).await.unwrap();
+    assert_eq!(values(&h, &["brief"]).await, [Some(4)], "an expired counter starts again from nothing");
+    let fresh = h.cache.ttl("brief").await.unwrap().expect("with a new expiry");
+    assert!(fresh > Duration::from_secs(50), "{fresh:?}");
 }
 
 async fn concurrent_counter_updates_are_not_lost(h: Harness) {

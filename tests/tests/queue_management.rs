@@ -33,7 +33,13 @@ impl JobHandler for Counting {
 }
 
 fn job(job_type: &str, dispatched_at: chrono::DateTime<chrono::Utc>) -> Job {
-    Job { id: JobId::generate(), job_type: job_type.into(), payload: serde_json::json!({"n": 1}), dispatched_at }
+    Job {
+        id: JobId::generate(),
+        job_type: job_type.into(),
+        payload: serde_json::json!({"n": 1}),
+        dispatched_at,
+        requeued_at: None,
+    }
 }
 
 async fn dead_letter(app: &TestApp, body: &str) {

@@ -7,7 +7,7 @@ use integration_tests::{Backend, TestApp, lambda_worker_pool};
 use shared::domain::{Job, JobId, Priority};
 use shared::ports::QueueRef;
 use shared::services::alerts::ALERT_JOB;
-use shared::services::queues::{autoscale_workers, queue_stats};
+use shared::services::queues::{autoscale_workers, queue_overview, queue_stats, retry_failed};
 use shared::worker::{JobRegistry, MessageOutcome, dispatch, poll_once};
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,6 +17,7 @@ integration_tests::on_both_backends!(
     the_worker_metrics_show_in_the_stats,
     the_overview_shows_health_scaling_and_failed_jobs,
     autoscale_applies_each_change_and_archives_the_run,
+    a_requeued_dead_letter_waits_from_its_requeue,
 );
 
 fn job_body(app: &TestApp, job_type: &str) -> String {
@@ -25,6 +26,7 @@ fn job_body(app: &TestApp, job_type: &str) -> String {
         job_type: job_type.into(),
         payload: serde_json::json!({}),
         dispatched_at: app.ctx.clock.now(),
+        requeued_at: None,
     };
     serde_json::to_string(&job).unwrap()
 }
@@ -160,5 +162,60 @@ async fn autoscale_applies_each_change_and_archives_the_run(mut app: TestApp) {
     let again = autoscale_workers(&app.ctx).await.unwrap();
     let default = again.decisions.iter().find(|d| d.decision.inputs.queue == Priority::Default).unwrap();
     assert_eq!((default.decision.desired, default.applied), (6, false), "already right: nothing applied");
-    assert_eq!(app.ctx.stores.queue_runs.recent_autoscale(5).await.unwrap(), [again, run], "newest first");
+    assert_eq!(app.ctx.stores.queue_runs.recent_autoscale(5).await.unwrap(), [again.clone(), run], "newest first");
+    let overview = queue_overview(&app.ctx).await.unwrap();
+    assert_eq!(overview.recent_autoscale_runs.first(), Some(&again), "the overview shows why limits moved");
+}
+
+async fn a_requeued_dead_letter_waits_from_its_requeue(app: TestApp) {
+    let ctx = &app.ctx;
+    let queue = Priority::Notifications;
+    let alert = serde_json::json!({
+        "id": shared::domain::AlertId::generate(), "severity": "warning", "source": "test", "dedup_key": "old",
+        "message": "m", "details": {}, "raised_at": ctx.clock.now(),
+    });
+    let job = Job {
+        id: JobId::generate(),
+        job_type: ALERT_JOB.into(),
+        payload: alert,
+        dispatched_at: ctx.clock.now() - chrono::Duration::days(2),
+        requeued_at: None,
+    };
+    ctx.queue.send(QueueRef::DeadLetter(queue), &serde_json::to_string(&job).unwrap(), None).await.unwrap();
+    assert_eq!(retry_failed(ctx, queue, 10).await.unwrap().requeued, 1);
+    let registry = JobRegistry::standard();
+    let report =
+        poll_once(ctx, &registry, QueueRef::Main(queue), long_poll(&app), Duration::from_secs(30)).await.unwrap();
+    assert_eq!(report.outcomes.len(), 1);
+    let stats = queue_stats(ctx).await.unwrap();
+    let metrics = stats.queues.iter().find(|q| q.queue == queue).unwrap().metrics.clone().unwrap();
+    let wait = metrics.longest_wait_seconds.expect("a wait was measured");
+    assert!(wait < 60.0, "measured from the requeue, not the dispatch two days ago: {wait} s");
+}
+
+/// A worker pool whose limits cannot be read (throttled, or denied).
+struct UnreadableWorkers;
+
+#[async_trait::async_trait]
+impl shared::ports::WorkerPool for UnreadableWorkers {
+    async fn max_concurrency(&self, _: Priority) -> shared::error::PortResult<Option<u32>> {
+        Err(shared::error::PortError::unavailable(shared::error::Backend::Workers, "throttled"))
+    }
+    async fn set_max_concurrency(&self, _: Priority, _: u32) -> shared::error::PortResult<()> {
+        Err(shared::error::PortError::unavailable(shared::error::Backend::Workers, "throttled"))
+    }
+}
+
+#[tokio::test]
+async fn unreadable_worker_limits_leave_the_rest_of_the_view_and_nothing_is_scaled() {
+    let mut app = TestApp::new(Backend::Memory).await;
+    app.ctx.workers = Arc::new(UnreadableWorkers);
+    send(&app, QueueRef::Main(Priority::Low), 3, None).await;
+    let overview = queue_overview(&app.ctx).await.unwrap();
+    let low = overview.stats.queues.iter().find(|q| q.queue == Priority::Low).unwrap();
+    assert_eq!((low.visible, low.max_concurrency), (3, None));
+    assert!(overview.scaling.is_empty(), "no limit known, no recommendation");
+    let run = autoscale_workers(&app.ctx).await.unwrap();
+    assert!(run.decisions.is_empty());
+    assert_eq!(run.skipped, Priority::ALL, "every queue is reported as skipped");
 }

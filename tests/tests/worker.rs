@@ -62,8 +62,7 @@ async fn a_redelivered_message_does_its_work_once(app: TestApp) {
     app.pass(VISIBILITY + Duration::from_millis(200)).await;
     let report = poll_once(ctx, &registry, QUEUE, wait_for(&app).await, VISIBILITY).await.unwrap();
     assert_eq!(report.outcomes.len(), 1, "redelivered");
-    // An alert is recorded by its own conditional write (`RunOnce::ByItsEffect`): run again, it changes nothing.
-    assert_eq!(report.outcomes[0].1, MessageOutcome::Done);
+    assert_eq!(report.outcomes[0].1, MessageOutcome::Duplicate);
     assert_eq!(ctx.stores.alerts.recent(10).await.unwrap().len(), 1, "the alert was recorded once");
     app.pass(VISIBILITY + Duration::from_millis(200)).await;
     assert!(ctx.queue.receive(QUEUE, 10, Duration::ZERO, VISIBILITY).await.unwrap().is_empty(), "and then deleted");
@@ -103,6 +102,7 @@ async fn a_batch_with_one_bad_message_reports_exactly_that_one(app: TestApp) {
         job_type: "no.such.job".into(),
         payload: serde_json::json!({}),
         dispatched_at: chrono::Utc::now(),
+        requeued_at: None,
     };
     let bad_id = ctx.queue.send(QUEUE, &serde_json::to_string(&unknown).unwrap(), None).await.unwrap();
 
@@ -170,6 +170,7 @@ async fn a_job_running_elsewhere_is_left_for_later(app: TestApp) {
         job_type: "test.slow".into(),
         payload: serde_json::json!({}),
         dispatched_at: chrono::Utc::now(),
+        requeued_at: None,
     };
     let message = shared::worker::IncomingMessage {
         message_id: "m".into(),

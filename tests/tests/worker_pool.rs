@@ -1,6 +1,6 @@
 //! The worker pool port on both adapters: in memory, and Lambda's event source mappings on the emulator.
 
-use integration_tests::lambda_worker_pool;
+use integration_tests::lambda_worker_pool_with_client;
 use shared::adapters::memory::MemoryWorkerPool;
 use shared::domain::Priority;
 use shared::error::PortError;
@@ -26,8 +26,17 @@ async fn memory() {
 
 #[tokio::test]
 async fn lambda_event_source_mappings() {
-    let pool = lambda_worker_pool(3).await;
+    let (pool, _) = lambda_worker_pool_with_client(3).await;
     limits_are_read_and_set_per_queue(&pool, 3).await;
+}
+
+#[tokio::test]
+async fn a_disabled_mapping_runs_no_worker() {
+    let (pool, lambda) = lambda_worker_pool_with_client(4).await;
+    let uuid = pool.mapping(Priority::Default).expect("mapped").to_owned();
+    lambda.update_event_source_mapping().uuid(uuid).enabled(false).send().await.expect("disable the mapping");
+    assert_eq!(pool.max_concurrency(Priority::Default).await.unwrap(), Some(0));
+    assert_eq!(pool.max_concurrency(Priority::Low).await.unwrap(), Some(4), "the others still run");
 }
 
 #[tokio::test]

@@ -39,6 +39,10 @@ pub struct Job {
     pub job_type: String,
     pub payload: serde_json::Value,
     pub dispatched_at: DateTime<Utc>,
+    /// When an operator last moved it back from its dead-letter queue (`retry_failed`): its wait for a worker
+    /// runs from here, not from its dispatch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requeued_at: Option<DateTime<Utc>>,
 }
 
 /// A job whose message failed: the worker records every failed attempt here, so an operator sees *why* a job

@@ -15,8 +15,8 @@ pub async fn publish(ctx: &AppContext, event: DomainEvent) {
 }
 
 /// `publish` under a job id derived from `key` (what happened, e.g. `order:<id>:placed`): sent twice — because
-/// it is unknown whether the first send happened — it is still delivered once, by the worker's processed-job
-/// record.
+/// it is unknown whether the first send happened — it is still recorded once: the feed entry is put under the
+/// job id, if absent.
 pub async fn publish_once(ctx: &AppContext, key: &str, event: DomainEvent) {
     publish_as(ctx, JobId(format!("event:{key}")), event).await
 }

@@ -86,7 +86,7 @@ async fn process_one(
             runtime: started.elapsed(),
             waited: job
                 .filter(|_| message.receive_count <= 1)
-                .and_then(|j| (start_time - j.dispatched_at).to_std().ok()),
+                .and_then(|j| (start_time - j.requeued_at.unwrap_or(j.dispatched_at)).to_std().ok()),
             outcome: if outcome.is_failure() {
                 SampleOutcome::Failed { dead: message.receive_count >= MAX_RECEIVE_COUNT }
             } else {

@@ -16,8 +16,8 @@ pub async fn dispatch(
 }
 
 /// `dispatch` under a given job id. A job whose id is derived from what it is about (e.g. the order it
-/// provisions) can be sent again when it is unknown whether the first send happened: the worker's
-/// processed-job record runs it once.
+/// provisions) can be sent again when it is unknown whether the first send happened: it still takes effect
+/// once (by the worker's claim on the job id, or by the job's own conditional write: `RunOnce`).
 pub async fn dispatch_as(
     queue: &dyn JobQueue,
     clock: &dyn Clock,
@@ -26,7 +26,7 @@ pub async fn dispatch_as(
     payload: serde_json::Value,
     priority: Priority,
 ) -> PortResult<Job> {
-    let job = Job { id, job_type: job_type.to_owned(), payload, dispatched_at: clock.now() };
+    let job = Job { id, job_type: job_type.to_owned(), payload, dispatched_at: clock.now(), requeued_at: None };
     let body = serde_json::to_string(&job)
         .map_err(|e| PortError::Invalid { backend: Backend::Queue, detail: e.to_string() })?;
     let message_id = queue.send(QueueRef::Main(priority), &body, None).await?;

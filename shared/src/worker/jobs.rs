@@ -93,19 +93,15 @@ impl JobHandler for UncountOrder {
 /// alarm on `alert_severity = critical` pages the operator.
 struct RecordAlert;
 
+/// Claimed (the default), not run by its effect alone: the log line that pages the operator is a second effect,
+/// and a delivery whose put committed unseen must still log it.
 #[async_trait]
 impl JobHandler for RecordAlert {
-    /// One write, once: the alert is put under its own id, once.
-    fn run_once(&self) -> RunOnce {
-        RunOnce::ByItsEffect
-    }
-
     async fn handle(&self, ctx: &AppContext, job: &Job, _attempt: u32) -> Result<(), JobError> {
         let alert: Alert = payload(job)?;
         match ctx.stores.alerts.record(&alert).await {
-            Ok(()) => {}
-            // Recorded (and logged) by an earlier delivery: the effect holds, and the operator is paged once.
-            Err(PortError::Conflict { .. }) => return Ok(()),
+            // Already recorded by an earlier attempt that failed before it could say so: the effect holds.
+            Ok(()) | Err(PortError::Conflict { .. }) => {}
             Err(e) => return Err(e.into()),
         }
         tracing::warn!(

@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// The queues' workers as Lambda event source mappings, one per queue, known by UUID (the template passes
-/// them as `WORKER_MAPPING_HIGH`, ...). The limit is the mapping's `ScalingConfig.MaximumConcurrency`.
+/// them as `WORKER_MAPPING_HIGH`, ...). The limit is the mapping's `ScalingConfig.MaximumConcurrency`; a
+/// disabled mapping reads as 0.
 #[derive(Clone)]
 pub struct LambdaWorkerPool {
     client: aws_sdk_lambda::Client,
@@ -18,6 +19,11 @@ pub struct LambdaWorkerPool {
 impl LambdaWorkerPool {
     pub fn new(client: aws_sdk_lambda::Client, mappings: BTreeMap<Priority, String>) -> Self {
         Self { client, mappings, timeout: Duration::from_secs(3) }
+    }
+
+    /// The event source mapping of a queue's worker, when it has one.
+    pub fn mapping(&self, queue: Priority) -> Option<&str> {
+        self.mappings.get(&queue).map(String::as_str)
     }
 
     /// `WORKER_MAPPING_<QUEUE>` for each queue that has one.
@@ -45,6 +51,10 @@ impl WorkerPool for LambdaWorkerPool {
             call.await.map_err(unavailable)
         })
         .await?;
+        // A disabled mapping runs no worker, whatever its limit says.
+        if matches!(mapping.state(), Some("Disabled" | "Disabling")) {
+            return Ok(Some(0));
+        }
         Ok(mapping.scaling_config().and_then(ScalingConfig::maximum_concurrency).map(|c| c.max(0) as u32))
     }
 

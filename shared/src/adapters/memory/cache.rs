@@ -93,6 +93,10 @@ impl Cache for MemoryCache {
             entries.retain(|_, e| e.expires_at.is_none_or(|at| at > now));
         }
         for update in updates {
+            // An expired counter starts again, as in Redis, even before the sweep drops it.
+            if entries.get(&update.key).is_some_and(|e| e.expires_at.is_some_and(|at| at <= now)) {
+                entries.remove(&update.key);
+            }
             let expires_at = self.expiry(Some(update.ttl));
             let entry = entries.entry(update.key.clone()).or_insert(Entry { value: String::new(), expires_at });
             let current: Option<i64> = if entry.value.is_empty() {

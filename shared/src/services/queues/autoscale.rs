@@ -52,8 +52,8 @@ pub struct ScalingInputs {
 pub struct ScalingDecision {
     pub inputs: ScalingInputs,
     pub desired: u32,
-    /// Seconds the backlog would take at the current concurrency (Horizon's wait).
-    pub wait_seconds: Option<f64>,
+    /// Seconds the pending jobs (ready and running) would take at the current concurrency.
+    pub drain_seconds: Option<f64>,
     pub reason: String,
 }
 
@@ -65,7 +65,7 @@ impl ScalingDecision {
 
 pub fn decide(inputs: ScalingInputs, bounds: &ScalingBounds) -> ScalingDecision {
     let runtime = inputs.average_runtime.map(|r| r.as_secs_f64()).filter(|r| *r > 0.0);
-    let wait_seconds = runtime.map(|r| inputs.pending as f64 * r / f64::from(inputs.current.max(1)));
+    let drain_seconds = runtime.map(|r| inputs.pending as f64 * r / f64::from(inputs.current.max(1)));
     // Workers needed to finish the backlog within the window; with no runtime known, one per job (a batch of 10
     // is what each invocation takes at most) as a cautious guess.
     let needed = match runtime {
@@ -93,7 +93,7 @@ pub fn decide(inputs: ScalingInputs, bounds: &ScalingBounds) -> ScalingDecision 
         }
         std::cmp::Ordering::Equal => format!("{} pending: {desired} workers are right", inputs.pending),
     };
-    ScalingDecision { inputs, desired, wait_seconds, reason }
+    ScalingDecision { inputs, desired, drain_seconds, reason }
 }
 
 #[cfg(test)]
@@ -135,14 +135,14 @@ mod tests {
     #[test]
     fn without_a_runtime_the_backlog_decides_and_the_wait_is_unknown() {
         let d = decide(inputs(55, None, 2), &ScalingBounds::default());
-        assert_eq!((d.desired, d.wait_seconds), (5, None), "one worker per batch of 10, stepped");
+        assert_eq!((d.desired, d.drain_seconds), (5, None), "one worker per batch of 10, stepped");
         assert_eq!(desired(55, Some(0), 2), 5, "a zero runtime is no runtime");
     }
 
     #[test]
-    fn the_wait_is_horizons_formula_and_the_decision_keeps_its_inputs() {
+    fn the_drain_time_is_horizons_formula_and_the_decision_keeps_its_inputs() {
         let d = decide(inputs(300, Some(500), 5), &ScalingBounds::default());
-        assert_eq!(d.wait_seconds, Some(30.0), "300 x 0.5 s / 5");
+        assert_eq!(d.drain_seconds, Some(30.0), "300 x 0.5 s / 5");
         assert_eq!(d.inputs, inputs(300, Some(500), 5));
         assert!(d.reason.contains("300 pending"), "{}", d.reason);
     }

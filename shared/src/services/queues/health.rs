@@ -1,8 +1,10 @@
 //! `queue_health`: healthy | warning | critical per queue and overall, from a snapshot of each queue, with
 //! thresholds as configuration (defaults are the original's: backlog > 500 warning, > 1000 critical; `high`
-//! backlog > 100 warning — customers wait on it; dead letters > 50 warning, > 100 critical; the oldest
-//! message older than its queue's limit; a backlog with no worker allowed to run). Each finding carries a
-//! sentence saying what to do. Pure: the caller gathers the snapshots.
+//! backlog > 100 warning — customers wait on it; dead letters > 50 warning, > 100 critical; jobs that waited
+//! longer than their queue's limit before a worker took them; ready jobs that no worker takes; a backlog with
+//! no worker allowed to run). Each finding carries a sentence saying what to do. Pure: the caller gathers the
+//! snapshots. SQS's "age of the oldest message" is a CloudWatch metric, not a queue attribute: the waits are
+//! those the worker measured (`metrics`), and a stall shows as ready jobs with none done lately.
 
 use crate::domain::Priority;
 use serde::Serialize;
@@ -19,9 +21,9 @@ pub struct QueueSnapshot {
     pub delayed: u64,
     /// Messages in its dead-letter queue.
     pub dead_letters: u64,
-    /// The longest a job started lately had waited since its dispatch, when known.
-    pub oldest_age: Option<Duration>,
-    /// Jobs that started in the past five minutes, when the worker's metrics are known.
+    /// The longest a job run lately (past five minutes) had waited for a worker, when known.
+    pub longest_recent_wait: Option<Duration>,
+    /// Jobs run in the past five minutes, when the worker's metrics are known.
     pub recent_jobs: Option<u64>,
     /// The most workers (Lambda instances) allowed to run its jobs at once; None when unknown or unlimited.
     pub max_concurrency: Option<u32>,
@@ -63,8 +65,8 @@ pub struct QueueThresholds {
     pub high_backlog_warning: u64,
     pub dead_letters_warning: u64,
     pub dead_letters_critical: u64,
-    /// How old the oldest waiting message of each queue may get.
-    pub oldest_age_limit: BTreeMap<Priority, Duration>,
+    /// How long a job of each queue may wait for a worker.
+    pub wait_limit: BTreeMap<Priority, Duration>,
 }
 
 impl Default for QueueThresholds {
@@ -76,7 +78,7 @@ impl Default for QueueThresholds {
             high_backlog_warning: 100,
             dead_letters_warning: 50,
             dead_letters_critical: 100,
-            oldest_age_limit: BTreeMap::from([
+            wait_limit: BTreeMap::from([
                 (Priority::High, minutes(2)),
                 (Priority::Notifications, minutes(5)),
                 (Priority::Default, minutes(15)),
@@ -138,7 +140,7 @@ pub fn queue_health(snapshot: &QueueSnapshot, t: &QueueThresholds) -> QueueHealt
             "Read the failed jobs' errors and retry the ones whose cause is gone.",
         ));
     }
-    if let (Some(age), Some(limit)) = (snapshot.oldest_age, t.oldest_age_limit.get(&snapshot.queue))
+    if let (Some(age), Some(limit)) = (snapshot.longest_recent_wait, t.wait_limit.get(&snapshot.queue))
         && age > *limit
     {
         findings.push(finding(
@@ -150,7 +152,7 @@ pub fn queue_health(snapshot: &QueueSnapshot, t: &QueueThresholds) -> QueueHealt
     if snapshot.visible > 0 && snapshot.recent_jobs == Some(0) && snapshot.max_concurrency != Some(0) {
         findings.push(finding(
             Warning,
-            format!("{name} has {} jobs ready and none started in the past five minutes", snapshot.visible),
+            format!("{name} has {} jobs ready and none was run in the past five minutes", snapshot.visible),
             "The workers are not taking jobs: check the worker's errors, throttling and event source mapping.",
         ));
     }
@@ -177,7 +179,7 @@ mod tests {
             in_flight: 0,
             delayed: 0,
             dead_letters,
-            oldest_age: None,
+            longest_recent_wait: None,
             recent_jobs: None,
             max_concurrency: Some(5),
         }
@@ -216,8 +218,11 @@ mod tests {
     }
 
     #[test]
-    fn the_oldest_message_is_held_to_its_queues_limit() {
-        let aged = |queue, secs| QueueSnapshot { oldest_age: Some(Duration::from_secs(secs)), ..snapshot(queue, 1, 0) };
+    fn the_wait_is_held_to_its_queues_limit() {
+        let aged = |queue, secs| QueueSnapshot {
+            longest_recent_wait: Some(Duration::from_secs(secs)),
+            ..snapshot(queue, 1, 0)
+        };
         assert_eq!(status(&aged(Priority::High, 120)), Healthy, "exactly the limit");
         assert_eq!(status(&aged(Priority::High, 121)), Warning);
         assert_eq!(status(&aged(Priority::Low, 121)), Healthy, "low may wait an hour");
@@ -229,8 +234,8 @@ mod tests {
         let idle = |visible, recent| QueueSnapshot { recent_jobs: recent, ..snapshot(Priority::Default, visible, 0) };
         let stalled = queue_health(&idle(1, Some(0)), &QueueThresholds::default());
         assert_eq!(stalled.status, Warning);
-        assert!(stalled.findings[0].message.contains("none started"), "{stalled:?}");
-        assert_eq!(status(&idle(1, Some(1))), Healthy, "one job started: moving");
+        assert!(stalled.findings[0].message.contains("none was run"), "{stalled:?}");
+        assert_eq!(status(&idle(1, Some(1))), Healthy, "one job ran: moving");
         assert_eq!(status(&idle(0, Some(0))), Healthy, "nothing ready: idle, not stalled");
         assert_eq!(status(&idle(1, None)), Healthy, "no metrics: no claim");
     }

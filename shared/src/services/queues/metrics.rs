@@ -159,8 +159,9 @@ pub struct QueueMetrics {
     pub failed_past_7_days: u64,
     /// Over the jobs of the past hour; None when none ran.
     pub average_runtime_ms: Option<f64>,
-    /// The longest any job started in the past five minutes had waited since its dispatch. SQS's own "age of
-    /// the oldest message" is a CloudWatch metric, not a queue attribute; this is what the workers saw.
+    /// The longest any job run in the past five minutes (and the current one) had waited for a worker, from
+    /// its dispatch or its requeue. SQS's own "age of the oldest message" is a CloudWatch metric, not a queue
+    /// attribute; this is what the workers saw.
     pub longest_wait_seconds: Option<f64>,
 }
 
@@ -196,7 +197,8 @@ pub async fn summary(cache: &dyn Cache, job_types: &[&str], now: DateTime<Utc>) 
         }
     }
     let values = cache.get_many(&keys).await?;
-    let numbers: Vec<i64> = values.iter().map(|v| v.as_deref().and_then(|v| v.parse().ok()).unwrap_or(0)).collect();
+    // A bucket nobody wrote is None, not 0: a measured wait of 0 is still a measurement.
+    let numbers: Vec<Option<i64>> = values.iter().map(|v| v.as_deref().and_then(|v| v.parse().ok())).collect();
     let mut buckets = Buckets(&numbers);
     let hour_minutes = HOUR_MINUTES as usize;
     let ms = |us: i64| us as f64 / 1000.0;
@@ -204,22 +206,19 @@ pub async fn summary(cache: &dyn Cache, job_types: &[&str], now: DateTime<Utc>) 
     let mut queues = BTreeMap::new();
     for queue in Priority::ALL {
         let (jobs, us, wait) = (buckets.take(hour_minutes), buckets.take(hour_minutes), buckets.take(hour_minutes));
-        let dead: i64 = buckets.take(WEEK_HOURS as usize).iter().sum();
+        let dead = sum(buckets.take(WEEK_HOURS as usize));
         // The last bucket is the current minute; the five before it are the recent complete minutes.
-        let recent = |bucket: &[i64]| -> Vec<i64> {
-            bucket.iter().rev().skip(1).take(RECENT_MINUTES as usize).copied().collect()
-        };
-        let recent_jobs: i64 = recent(jobs).iter().sum();
-        let longest_wait = wait.iter().rev().take(RECENT_MINUTES as usize + 1).copied().max().unwrap_or(0);
+        let recent_jobs: i64 = jobs.iter().rev().skip(1).take(RECENT_MINUTES as usize).flatten().sum();
+        let longest_wait = wait.iter().rev().take(RECENT_MINUTES as usize + 1).flatten().copied().max();
         queues.insert(
             queue,
             QueueMetrics {
                 jobs_per_minute: recent_jobs as f64 / RECENT_MINUTES as f64,
-                jobs_past_hour: jobs.iter().sum::<i64>().max(0) as u64,
-                recent_jobs: jobs.iter().rev().take(RECENT_MINUTES as usize + 1).sum::<i64>().max(0) as u64,
+                jobs_past_hour: sum(jobs).max(0) as u64,
+                recent_jobs: jobs.iter().rev().take(RECENT_MINUTES as usize + 1).flatten().sum::<i64>().max(0) as u64,
                 failed_past_7_days: dead.max(0) as u64,
-                average_runtime_ms: average(us.iter().sum(), jobs.iter().sum()),
-                longest_wait_seconds: (longest_wait > 0).then(|| longest_wait as f64 / 1e6),
+                average_runtime_ms: average(sum(us), sum(jobs)),
+                longest_wait_seconds: longest_wait.map(|us| us as f64 / 1e6),
             },
         );
     }
@@ -227,12 +226,12 @@ pub async fn summary(cache: &dyn Cache, job_types: &[&str], now: DateTime<Utc>) 
         .iter()
         .map(|job_type| {
             let (jobs, us, max) = (buckets.take(hour_minutes), buckets.take(hour_minutes), buckets.take(hour_minutes));
-            let count: i64 = jobs.iter().sum();
+            let count = sum(jobs);
             JobTypeMetrics {
                 job_type: (*job_type).to_owned(),
                 jobs_past_hour: count.max(0) as u64,
-                average_runtime_ms: average(us.iter().sum(), count),
-                max_runtime_ms: (count > 0).then(|| ms(max.iter().copied().max().unwrap_or(0))),
+                average_runtime_ms: average(sum(us), count),
+                max_runtime_ms: max.iter().flatten().copied().max().filter(|_| count > 0).map(ms),
             }
         })
         .collect();
@@ -240,10 +239,14 @@ pub async fn summary(cache: &dyn Cache, job_types: &[&str], now: DateTime<Utc>) 
 }
 
 /// The values read, taken in the order their keys were asked for.
-struct Buckets<'a>(&'a [i64]);
+struct Buckets<'a>(&'a [Option<i64>]);
+
+fn sum(buckets: &[Option<i64>]) -> i64 {
+    buckets.iter().flatten().sum()
+}
 
 impl<'a> Buckets<'a> {
-    fn take(&mut self, n: usize) -> &'a [i64] {
+    fn take(&mut self, n: usize) -> &'a [Option<i64>] {
         let (head, rest) = self.0.split_at(n.min(self.0.len()));
         self.0 = rest;
         head

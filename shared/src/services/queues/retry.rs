@@ -1,10 +1,10 @@
 //! `retry_failed(queue, limit)`: moves up to `limit` messages from a queue's dead-letter queue back to it —
-//! receive, send the same body (so the job keeps its id and the worker's idempotency still holds), then delete
-//! the dead letter. A message whose send fails stays in the dead-letter queue, visible again at once.
+//! receive, send the same job (it keeps its id, so the worker's idempotency still holds; `requeued_at` says
+//! when it came back), then delete the dead letter. A message whose send fails stays in the dead-letter queue, visible again at once.
 
 use super::{LOOK_VISIBILITY, LOOK_WAIT, job_of};
 use crate::app::AppContext;
-use crate::domain::Priority;
+use crate::domain::{Job, Priority};
 use crate::error::PortError;
 use crate::ports::QueueRef;
 use serde::Serialize;
@@ -48,7 +48,13 @@ pub async fn retry_failed(ctx: &AppContext, queue: Priority, limit: u32) -> Resu
         }
         for message in batch {
             let job = job_of(&message.body);
-            let outcome = match ctx.queue.send(main, &message.body, None).await {
+            // The same job (same id), stamped with when it was requeued so its wait is measured from now.
+            let body = job
+                .clone()
+                .map(|job| Job { requeued_at: Some(ctx.clock.now()), ..job })
+                .and_then(|job| serde_json::to_string(&job).ok())
+                .unwrap_or_else(|| message.body.clone());
+            let outcome = match ctx.queue.send(main, &body, None).await {
                 Ok(message_id) => {
                     // Sent: the dead letter goes. Were the delete to fail, the copy left would run once anyway
                     // (same job id) and a later retry would only find it done.

@@ -24,14 +24,15 @@ pub struct AppliedDecision {
 pub struct AutoscaleRun {
     pub ran_at: DateTime<Utc>,
     pub decisions: Vec<AppliedDecision>,
-    /// Queues without a worker limit to move (no event source mapping configured).
+    /// Queues without a worker limit to move: no event source mapping configured, its limit unreadable, or
+    /// the mapping disabled.
     pub skipped: Vec<Priority>,
 }
 
 pub async fn autoscale_workers(ctx: &AppContext) -> Result<AutoscaleRun, PortError> {
     let stats = queue_stats(ctx).await?;
     let mut run = AutoscaleRun { ran_at: stats.generated_at, decisions: Vec::new(), skipped: Vec::new() };
-    run.skipped = stats.queues.iter().filter(|q| q.max_concurrency.is_none()).map(|q| q.queue).collect();
+    run.skipped = stats.queues.iter().filter(|q| q.scaling_inputs().is_none()).map(|q| q.queue).collect();
     for decision in recommendations(&stats) {
         let (applied, error) = if decision.changes() {
             match ctx.workers.set_max_concurrency(decision.inputs.queue, decision.desired).await {

@@ -1,11 +1,12 @@
 //! `queue_stats`: Horizon's tiles per queue — what SQS says (visible, in flight, delayed, dead letters), the
 //! worker's limit, and the worker's own job metrics — plus `queue_overview`, which adds health, scaling
-//! recommendations and the latest failed jobs for `GET /admin/system/queue`. One stats read is 10 queue
+//! recommendations, the latest failed jobs and autoscale runs for `GET /admin/system/queue`. One stats read is 10 queue
 //! attribute calls, 5 worker-limit reads and 1 cache read, all concurrent.
 
 use super::autoscale::{ScalingBounds, ScalingDecision, ScalingInputs, decide};
 use super::health::{HealthReport, QueueSnapshot, QueueThresholds, health_report};
 use super::metrics::{self, JobTypeMetrics, QueueMetrics};
+use super::scaling::AutoscaleRun;
 use crate::app::AppContext;
 use crate::domain::{FailedJob, Priority};
 use crate::error::PortError;
@@ -23,7 +24,8 @@ pub struct QueueStats {
     pub in_flight: u64,
     pub delayed: u64,
     pub dead_letters: u64,
-    /// The most workers allowed at once (the event source mapping's limit); None when unknown or unlimited.
+    /// The most workers allowed at once (the event source mapping's limit, 0 when it is disabled); None when
+    /// unknown, unreadable or unlimited.
     pub max_concurrency: Option<u32>,
     /// The worker's job metrics; None when the cache could not be read.
     pub metrics: Option<QueueMetrics>,
@@ -45,7 +47,7 @@ impl QueueStats {
             in_flight: self.in_flight,
             delayed: self.delayed,
             dead_letters: self.dead_letters,
-            oldest_age: self
+            longest_recent_wait: self
                 .metrics
                 .as_ref()
                 .and_then(|m| m.longest_wait_seconds)
@@ -55,8 +57,12 @@ impl QueueStats {
         }
     }
 
-    /// `decide`'s inputs; None when the queue has no worker limit to move.
+    /// `decide`'s inputs; None when the queue has no worker limit to move, or its worker is stopped (an
+    /// operator's decision, not the autoscaler's to undo).
     pub fn scaling_inputs(&self) -> Option<ScalingInputs> {
+        if self.max_concurrency == Some(0) {
+            return None;
+        }
         Some(ScalingInputs {
             queue: self.queue,
             pending: self.visible + self.in_flight,
@@ -87,7 +93,11 @@ pub async fn queue_stats(ctx: &AppContext) -> Result<QueueStatsReport, PortError
     let per_queue = try_join_all(Priority::ALL.into_iter().map(|queue| async move {
         let (main, dead) =
             join(ctx.queue.attributes(QueueRef::Main(queue)), ctx.queue.attributes(QueueRef::DeadLetter(queue))).await;
-        let limit = ctx.workers.max_concurrency(queue).await?;
+        // An unreadable limit is shown as unknown (and not scaled) rather than failing the whole view.
+        let limit = ctx.workers.max_concurrency(queue).await.unwrap_or_else(|error| {
+            tracing::warn!(queue = queue.as_str(), %error, "worker limit not readable");
+            None
+        });
         Ok::<_, PortError>((queue, main?, dead?, limit))
     }));
     let (per_queue, summary) = join(per_queue, metrics::summary(ctx.cache.as_ref(), &job_types, now)).await;
@@ -128,19 +138,26 @@ pub struct QueueOverview {
     pub scaling: Vec<ScalingDecision>,
     /// The latest jobs that failed their last attempt.
     pub recent_failed_jobs: Vec<FailedJob>,
+    /// The latest `queue-autoscale` runs: what was changed, from which inputs, and why.
+    pub recent_autoscale_runs: Vec<AutoscaleRun>,
 }
 
 /// Failed jobs shown on the overview; the full list is `GET /admin/system/queue/failed`.
 const RECENT_FAILED: usize = 10;
+/// Autoscale runs shown on the overview: the last half hour.
+const RECENT_AUTOSCALE_RUNS: usize = 6;
 
 pub async fn queue_overview(ctx: &AppContext) -> Result<QueueOverview, PortError> {
-    let (stats, failed) =
-        join(queue_stats(ctx), ctx.stores.failed_jobs.dead(&FailedJobFilter::default(), RECENT_FAILED, None)).await;
+    let ((stats, failed), runs) = join(
+        join(queue_stats(ctx), ctx.stores.failed_jobs.dead(&FailedJobFilter::default(), RECENT_FAILED, None)),
+        ctx.stores.queue_runs.recent_autoscale(RECENT_AUTOSCALE_RUNS),
+    )
+    .await;
     let stats = stats?;
     let snapshots: Vec<QueueSnapshot> = stats.queues.iter().map(QueueStats::snapshot).collect();
     let health = health_report(&snapshots, &QueueThresholds::default());
     let scaling = recommendations(&stats);
-    Ok(QueueOverview { stats, health, scaling, recent_failed_jobs: failed?.0 })
+    Ok(QueueOverview { stats, health, scaling, recent_failed_jobs: failed?.0, recent_autoscale_runs: runs? })
 }
 
 /// The scaling decision for every queue with a worker limit.
