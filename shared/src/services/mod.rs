@@ -3,6 +3,7 @@
 pub mod alerts;
 pub mod events;
 pub mod health;
+pub mod inventory;
 pub mod orders;
 pub mod pricing;
 pub mod profile;

@@ -1,0 +1,17 @@
+//! Inventory: the servers' capacity as operators see it — per server, location and protocol, with utilisation
+//! bands (`capacity`), from the counters checkout holds atomically. Capacity alerts, scaling decisions,
+//! rebalancing and forecasts are to build on this table.
+
+pub mod capacity;
+
+pub use capacity::{CapacityBand, CapacityBands, CapacityTable, GroupCapacity, ServerCapacity, Slots, capacity_table};
+
+use crate::app::AppContext;
+use crate::error::PortError;
+
+/// The capacity table from the store: every server and every plan, two index queries read concurrently
+/// (page by page), never one query per server.
+pub async fn capacity(ctx: &AppContext, bands: &CapacityBands) -> Result<CapacityTable, PortError> {
+    let (servers, plans) = futures_util::future::join(ctx.stores.catalog.servers(), ctx.stores.catalog.plans()).await;
+    Ok(capacity_table(&servers?, &plans?, bands))
+}
