@@ -25,6 +25,26 @@ pub async fn raise(
     if !ctx.cache.set_if_absent(&throttle_key, "1", THROTTLE).await? {
         return Ok(None);
     }
+    match send(ctx, severity, source, dedup_key, message, details).await {
+        Ok(alert) => Ok(Some(alert)),
+        Err(e) => {
+            // Not sent: lift the throttle so the next check tries again.
+            let _ = ctx.cache.delete(&throttle_key).await;
+            Err(e)
+        }
+    }
+}
+
+/// Sends an alert without the throttle, for callers whose own state already says it is new (e.g. a server
+/// crossing into a capacity band, recorded by a conditional write).
+pub async fn send(
+    ctx: &AppContext,
+    severity: AlertSeverity,
+    source: &str,
+    dedup_key: &str,
+    message: String,
+    details: serde_json::Value,
+) -> PortResult<Alert> {
     let alert = Alert {
         id: AlertId::generate(),
         severity,
@@ -35,12 +55,6 @@ pub async fn raise(
         raised_at: ctx.clock.now(),
     };
     let payload = serde_json::to_value(&alert).unwrap_or_default();
-    match dispatch(&*ctx.queue, &*ctx.clock, ALERT_JOB, payload, Priority::Notifications).await {
-        Ok(_) => Ok(Some(alert)),
-        Err(e) => {
-            // Not sent: lift the throttle so the next check tries again.
-            let _ = ctx.cache.delete(&throttle_key).await;
-            Err(e)
-        }
-    }
+    dispatch(&*ctx.queue, &*ctx.clock, ALERT_JOB, payload, Priority::Notifications).await?;
+    Ok(alert)
 }

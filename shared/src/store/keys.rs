@@ -206,6 +206,13 @@ pub fn maintenance_run(at: DateTime<Utc>) -> Key {
     Key::new(MAINTENANCE_RUNS, format!("RUN#{}", sortable_time(at)))
 }
 
+/// The capacity band each server was last seen in (capacity alerts fire on a change).
+pub const CAPACITY_BANDS: &str = "INVENTORY#BANDS";
+
+pub fn capacity_band(server: &ServerId) -> Key {
+    Key::new(CAPACITY_BANDS, format!("SERVER#{server}"))
+}
+
 pub const AUTOSCALE_RUNS: &str = "QUEUE#AUTOSCALE";
 
 pub fn autoscale_run(at: DateTime<Utc>) -> Key {

@@ -11,6 +11,7 @@ mod customers;
 mod failed_jobs;
 mod feed;
 mod idempotency;
+mod inventory;
 pub mod keys;
 mod orders;
 mod pricing;
@@ -28,6 +29,7 @@ pub use customers::{CustomerStore, ProfileOp};
 pub use failed_jobs::{FailedJobFilter, FailedJobStore, Failure};
 pub use feed::FeedStore;
 pub use idempotency::{Claim, IdempotencyStore};
+pub use inventory::{BandState, InventoryStore};
 pub use orders::OrderStore;
 pub use pricing::{PricingRuleStore, RulesVersion};
 pub use queue_runs::QueueRunStore;
@@ -58,6 +60,7 @@ pub struct Stores {
     pub stats: StatsStore,
     pub requests: RequestStore,
     pub idempotency: IdempotencyStore,
+    pub inventory: InventoryStore,
 }
 
 impl Stores {
@@ -77,6 +80,7 @@ impl Stores {
             stats: StatsStore::new(table.clone()),
             requests: RequestStore::new(table.clone()),
             idempotency: IdempotencyStore::new(table.clone()),
+            inventory: InventoryStore::new(table.clone()),
             table,
         }
     }

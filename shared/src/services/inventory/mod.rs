@@ -1,9 +1,11 @@
 //! Inventory: the servers' capacity as operators see it — per server, location and protocol, with utilisation
-//! bands (`capacity`), from the counters checkout holds atomically. Capacity alerts, scaling decisions,
-//! rebalancing and forecasts are to build on this table.
+//! bands (`capacity`), from the counters checkout holds atomically, and alerts when a server crosses into a
+//! higher band (`alerts`). Scaling decisions, rebalancing and forecasts are to build on this table.
 
+pub mod alerts;
 pub mod capacity;
 
+pub use alerts::{BandChange, check_capacity_alerts};
 pub use capacity::{CapacityBand, CapacityBands, CapacityTable, GroupCapacity, ServerCapacity, Slots, capacity_table};
 
 use crate::app::AppContext;
