@@ -180,12 +180,13 @@ pub fn capacity_table(servers: &[Server], plans: &[Plan], bands: &CapacityBands)
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::domain::{Money, PlanId};
     use chrono::TimeZone;
 
-    fn server(location: &str, status: ServerStatus, max: u32, active: u32, held: u32) -> Server {
+    /// A server with these counters (free is what is left), for the inventory tests.
+    pub(crate) fn server(location: &str, status: ServerStatus, max: u32, active: u32, held: u32) -> Server {
         Server {
             id: ServerId::generate(),
             name: format!("{location}-1"),

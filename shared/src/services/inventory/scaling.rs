@@ -1,0 +1,168 @@
+//! Scaling decisions per location, from the capacity table: above the scale-up threshold, activate a standby
+//! (paused) server if the location has one, otherwise ask for a new server; below the scale-down threshold,
+//! drain the up server with the fewest committed slots — never the last one. Thresholds are the original's
+//! (> 85 % up, < 20 % down), compared in whole numbers. Pure: every decision carries its inputs and reason;
+//! applying and recording them is the caller's.
+
+use super::{CapacityTable, Slots};
+use crate::domain::{ServerId, ServerStatus};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScalingThresholds {
+    /// Scale up when the location's committed share is above this percentage.
+    pub scale_up_above: u32,
+    /// Scale down when it is below this percentage.
+    pub scale_down_below: u32,
+}
+
+impl Default for ScalingThresholds {
+    fn default() -> Self {
+        ScalingThresholds { scale_up_above: 85, scale_down_below: 20 }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum ScalingAction {
+    /// Put this standby server back into service.
+    ActivateStandby {
+        server_id: ServerId,
+    },
+    /// No standby: an operator must provision a server here (raised as an alert).
+    ProvisionServer,
+    /// Stop selling on this server and let its clients expire or move.
+    Drain {
+        server_id: ServerId,
+    },
+    Hold,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LocationScaling {
+    pub location: String,
+    pub servers_up: usize,
+    /// Paused servers of the location, which can be put back into service.
+    pub standby: usize,
+    #[serde(flatten)]
+    pub slots: Slots,
+    pub utilisation_percent: Option<f64>,
+    #[serde(flatten)]
+    pub action: ScalingAction,
+    pub reason: String,
+}
+
+pub fn scaling_decisions(table: &CapacityTable, thresholds: &ScalingThresholds) -> Vec<LocationScaling> {
+    table
+        .groups
+        .iter()
+        .filter(|g| g.protocol.is_none())
+        .map(|group| {
+            let servers = table.servers.iter().filter(|s| s.location == group.location);
+            let standby: Vec<_> = servers.clone().filter(|s| s.status == ServerStatus::Paused).collect();
+            let up: Vec<_> = servers.filter(|s| s.status == ServerStatus::Up).collect();
+            let (committed, total) = (group.slots.committed(), group.slots.total);
+            let above = |percent: u32| total > 0 && committed * 100 > u64::from(percent) * total;
+            let below = |percent: u32| total > 0 && committed * 100 < u64::from(percent) * total;
+            let share = group.utilisation_percent.map(|u| format!("{u}%")).unwrap_or_else(|| "no capacity".into());
+            let (action, reason) = if (total == 0 && !standby.is_empty()) || above(thresholds.scale_up_above) {
+                // The standby with the most room brings the most relief.
+                match standby.iter().max_by_key(|s| (s.slots.total, s.server_id.as_str().to_owned())) {
+                    Some(server) => (
+                        ScalingAction::ActivateStandby { server_id: server.server_id.clone() },
+                        format!(
+                            "{share} committed (above {}%): put standby {} ({} slots) back into service",
+                            thresholds.scale_up_above, server.name, server.slots.total
+                        ),
+                    ),
+                    None => (
+                        ScalingAction::ProvisionServer,
+                        format!("{share} committed (above {}%) and no standby server", thresholds.scale_up_above),
+                    ),
+                }
+            } else if below(thresholds.scale_down_below) && up.len() >= 2 {
+                let quietest = up
+                    .iter()
+                    .min_by_key(|s| (s.slots.committed(), s.server_id.as_str().to_owned()))
+                    .expect("two servers are up");
+                (
+                    ScalingAction::Drain { server_id: quietest.server_id.clone() },
+                    format!(
+                        "{share} committed (below {}%): drain {}, the least used of {} servers up",
+                        thresholds.scale_down_below,
+                        quietest.name,
+                        up.len()
+                    ),
+                )
+            } else {
+                (ScalingAction::Hold, format!("{share} committed: within bounds"))
+            };
+            LocationScaling {
+                location: group.location.clone(),
+                servers_up: up.len(),
+                standby: standby.len(),
+                slots: group.slots,
+                utilisation_percent: group.utilisation_percent,
+                action,
+                reason,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::services::inventory::capacity::tests::server;
+    use crate::services::inventory::{CapacityBands, capacity_table};
+
+    fn decide(servers: &[crate::domain::Server]) -> Vec<LocationScaling> {
+        scaling_decisions(&capacity_table(servers, &[], &CapacityBands::default()), &ScalingThresholds::default())
+    }
+
+    #[test]
+    fn above_85_percent_a_standby_comes_back_or_a_server_is_asked_for() {
+        let at = |committed| decide(&[server("Paris", ServerStatus::Up, 100, committed, 0)])[0].action.clone();
+        assert_eq!(at(85), ScalingAction::Hold, "85 % is not above 85 %");
+        assert_eq!(at(86), ScalingAction::ProvisionServer, "no standby");
+        let small = server("Paris", ServerStatus::Paused, 10, 0, 0);
+        let big = server("Paris", ServerStatus::Paused, 50, 0, 0);
+        let busy = server("Paris", ServerStatus::Up, 100, 80, 6);
+        let broken = server("Paris", ServerStatus::Down, 500, 0, 0);
+        let decisions = decide(&[busy, small, big.clone(), broken]);
+        assert_eq!(decisions[0].action, ScalingAction::ActivateStandby { server_id: big.id }, "the biggest standby");
+        assert_eq!(decisions[0].standby, 2, "a down server is no standby");
+        assert!(decisions[0].reason.contains("86%"), "{}", decisions[0].reason);
+    }
+
+    #[test]
+    fn below_20_percent_the_least_used_server_drains_but_never_the_last() {
+        let quiet = server("Oslo", ServerStatus::Up, 100, 5, 0);
+        let busier = server("Oslo", ServerStatus::Up, 100, 30, 4);
+        // 39 of 200 is 19.5 %.
+        let decisions = decide(&[busier.clone(), quiet.clone()]);
+        assert_eq!(decisions[0].action, ScalingAction::Drain { server_id: quiet.id.clone() });
+        let at_20 = server("Oslo", ServerStatus::Up, 100, 35, 0);
+        assert_eq!(decide(&[at_20, quiet.clone()])[0].action, ScalingAction::Hold, "40 of 200 is not below 20 %");
+        assert_eq!(decide(&[quiet])[0].action, ScalingAction::Hold, "the last server up stays");
+    }
+
+    #[test]
+    fn each_location_decides_for_itself() {
+        let decisions = decide(&[
+            server("Oslo", ServerStatus::Up, 10, 10, 0),
+            server("Rome", ServerStatus::Up, 10, 5, 0),
+            server("Rome", ServerStatus::Up, 10, 5, 0),
+        ]);
+        let actions: Vec<(&str, &ScalingAction)> = decisions.iter().map(|d| (d.location.as_str(), &d.action)).collect();
+        assert_eq!(actions, [("Oslo", &ScalingAction::ProvisionServer), ("Rome", &ScalingAction::Hold)]);
+    }
+
+    #[test]
+    fn a_location_with_only_standby_servers_brings_one_back() {
+        let standby = server("Lima", ServerStatus::Paused, 20, 0, 0);
+        let decisions = decide(std::slice::from_ref(&standby));
+        assert_eq!(decisions[0].action, ScalingAction::ActivateStandby { server_id: standby.id });
+        assert_eq!(decisions[0].utilisation_percent, None);
+    }
+}
