@@ -203,7 +203,8 @@ pub(crate) mod tests {
         }
     }
 
-    fn plan(server: &Server, protocol: &str, active: bool) -> Plan {
+    /// A 30-day plan of `protocol` on the server.
+    pub(crate) fn plan(server: &Server, protocol: &str, active: bool) -> Plan {
         Plan {
             id: PlanId::generate(),
             server_id: server.id.clone(),

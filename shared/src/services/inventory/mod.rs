@@ -1,14 +1,17 @@
 //! Inventory: the servers' capacity as operators see it — per server, location and protocol, with utilisation
 //! bands (`capacity`), from the counters checkout holds atomically, and alerts when a server crosses into a
-//! higher band (`alerts`), and decides per location whether to scale up or down (`scaling`). Rebalancing and
-//! forecasts are to build on this table.
+//! higher band (`alerts`), decides per location whether to scale up or down (`scaling`) and plans which
+//! clients to move from overloaded to underloaded servers (`rebalance`). Executing the plan and capacity
+//! forecasts are to build on these.
 
 pub mod alerts;
 pub mod capacity;
+pub mod rebalance;
 pub mod scaling;
 
 pub use alerts::{BandChange, check_capacity_alerts};
 pub use capacity::{CapacityBand, CapacityBands, CapacityTable, GroupCapacity, ServerCapacity, Slots, capacity_table};
+pub use rebalance::{Migration, RebalanceRules, rebalance_plan};
 pub use scaling::{LocationScaling, ScalingAction, ScalingThresholds, scaling_decisions};
 
 use crate::app::AppContext;
