@@ -25,10 +25,6 @@ pub struct InventoryStore {
     table: Arc<dyn Table>,
 }
 
-fn band_name(band: CapacityBand) -> String {
-    serde_json::to_value(band).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
-}
-
 impl InventoryStore {
     pub fn new(table: Arc<dyn Table>) -> Self {
         Self { table }
@@ -55,7 +51,7 @@ impl InventoryStore {
         item.extend(keys::capacity_band(server).to_item());
         let condition = match from {
             None => Condition::NotExists,
-            Some(band) => Condition::AttributeEquals("band".into(), string(band_name(band))),
+            Some(band) => Condition::AttributeEquals("band".into(), string(band.as_str())),
         };
         match self.table.put(item, Some(condition)).await {
             Ok(()) => Ok(true),
@@ -76,7 +72,7 @@ impl InventoryStore {
         match from {
             Some(band) => self.move_band(server, Some(to), band, at).await.map(|_| ()),
             None => {
-                let condition = Condition::AttributeEquals("band".into(), string(band_name(to)));
+                let condition = Condition::AttributeEquals("band".into(), string(to.as_str()));
                 match self.table.delete(&keys::capacity_band(server), Some(condition)).await {
                     Ok(()) | Err(PortError::Conflict { .. }) => Ok(()),
                     Err(e) => Err(e),

@@ -57,7 +57,7 @@ pub async fn check_capacity_alerts(ctx: &AppContext, table: &CapacityTable) -> R
             );
             let details =
                 serde_json::json!({"server_id": server.server_id, "from": from, "to": band, "slots": server.slots});
-            let key = format!("capacity:{}:{}", server.server_id, serde_json::to_value(band).unwrap_or_default());
+            let key = format!("capacity:{}:{}", server.server_id, band.as_str());
             match alerts::send(ctx, severity, SOURCE, &key, message, details).await {
                 Ok(alert) => alert_id = Some(alert.id.to_string()),
                 Err(error) => {

@@ -21,6 +21,17 @@ pub enum CapacityBand {
     Critical,
 }
 
+impl CapacityBand {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CapacityBand::Low => "low",
+            CapacityBand::Normal => "normal",
+            CapacityBand::Warning => "warning",
+            CapacityBand::Critical => "critical",
+        }
+    }
+}
+
 /// The utilisation bands, in percent of total capacity (a band starts at its value).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CapacityBands {
@@ -218,6 +229,13 @@ pub(crate) mod tests {
             is_popular: false,
             inbound_id: 1,
             created_at: chrono::Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap(),
+        }
+    }
+
+    #[test]
+    fn band_names_are_their_serialised_names() {
+        for band in [CapacityBand::Low, CapacityBand::Normal, CapacityBand::Warning, CapacityBand::Critical] {
+            assert_eq!(serde_json::to_value(band).unwrap(), band.as_str());
         }
     }
 
