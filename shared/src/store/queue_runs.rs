@@ -3,9 +3,11 @@
 
 use super::{codec, keys};
 use crate::error::PortResult;
-use crate::ports::table::{Condition, Index, KeyRange, Query, TTL, Table, number};
+use crate::ports::table::{Condition, Index, Key, KeyRange, Query, TTL, Table, number};
 use crate::services::queues::{AutoscaleRun, MaintenanceReport};
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use std::sync::Arc;
 
 const KEEP: Duration = Duration::days(90);
@@ -22,34 +24,33 @@ impl QueueRunStore {
     }
 
     pub async fn archive(&self, report: &MaintenanceReport) -> PortResult<()> {
-        let mut item = codec::encode(report, &[])?;
-        item.extend(keys::maintenance_run(report.ran_at).to_item());
-        item.insert(TTL.into(), number((report.ran_at + KEEP).timestamp()));
-        self.table.put(item, Some(Condition::NotExists)).await
+        self.archive_run(report, keys::maintenance_run(report.ran_at), report.ran_at + KEEP).await
     }
 
     /// The latest runs, newest first.
     pub async fn recent(&self, limit: usize) -> PortResult<Vec<MaintenanceReport>> {
-        let query = Query::new(Index::Primary, keys::MAINTENANCE_RUNS)
-            .range(KeyRange::BeginsWith("RUN#".into()))
-            .descending()
-            .limit(limit);
-        super::query_page(&*self.table, query).await.map(|(runs, _)| runs)
+        self.recent_runs(keys::MAINTENANCE_RUNS, limit).await
     }
 
     pub async fn archive_autoscale(&self, run: &AutoscaleRun) -> PortResult<()> {
-        let mut item = codec::encode(run, &[])?;
-        item.extend(keys::autoscale_run(run.ran_at).to_item());
-        item.insert(TTL.into(), number((run.ran_at + KEEP_AUTOSCALE).timestamp()));
-        self.table.put(item, Some(Condition::NotExists)).await
+        self.archive_run(run, keys::autoscale_run(run.ran_at), run.ran_at + KEEP_AUTOSCALE).await
     }
 
     /// The latest autoscale runs, newest first.
     pub async fn recent_autoscale(&self, limit: usize) -> PortResult<Vec<AutoscaleRun>> {
-        let query = Query::new(Index::Primary, keys::AUTOSCALE_RUNS)
-            .range(KeyRange::BeginsWith("RUN#".into()))
-            .descending()
-            .limit(limit);
+        self.recent_runs(keys::AUTOSCALE_RUNS, limit).await
+    }
+
+    async fn archive_run<T: Serialize>(&self, run: &T, key: Key, expires: DateTime<Utc>) -> PortResult<()> {
+        let mut item = codec::encode(run, &[])?;
+        item.extend(key.to_item());
+        item.insert(TTL.into(), number(expires.timestamp()));
+        self.table.put(item, Some(Condition::NotExists)).await
+    }
+
+    async fn recent_runs<T: DeserializeOwned>(&self, partition: &str, limit: usize) -> PortResult<Vec<T>> {
+        let query =
+            Query::new(Index::Primary, partition).range(KeyRange::BeginsWith("RUN#".into())).descending().limit(limit);
         super::query_page(&*self.table, query).await.map(|(runs, _)| runs)
     }
 }

@@ -52,7 +52,7 @@ impl CapacityBands {
         if total == 0 {
             return None;
         }
-        let at_least = |percent: u32| committed * 100 >= u64::from(percent) * total;
+        let at_least = |percent: u32| share_vs_percent(committed, total, percent).is_ge();
         Some(if at_least(self.critical_from) {
             CapacityBand::Critical
         } else if at_least(self.warning_from) {
@@ -63,6 +63,11 @@ impl CapacityBands {
             CapacityBand::Low
         })
     }
+}
+
+/// `part / total` against `percent` %, in whole numbers so an edge is exact.
+fn share_vs_percent(part: u64, total: u64, percent: u32) -> std::cmp::Ordering {
+    (part * 100).cmp(&(u64::from(percent) * total))
 }
 
 /// Slots, summed over one server or a group of servers.
@@ -94,6 +99,16 @@ impl Slots {
     /// Used and held.
     pub fn committed(&self) -> u64 {
         self.used + self.held
+    }
+
+    /// The committed share against `percent` of the total, exactly (in whole numbers); None without a capacity.
+    pub fn committed_vs_percent(&self, percent: u32) -> Option<std::cmp::Ordering> {
+        (self.total > 0).then(|| share_vs_percent(self.committed(), self.total, percent))
+    }
+
+    /// Orders by committed share, exactly: less loaded first.
+    pub fn cmp_load(&self, other: &Slots) -> std::cmp::Ordering {
+        (self.committed() * other.total).cmp(&(other.committed() * self.total))
     }
 
     /// Committed share in percent, to one decimal; None without a capacity.

@@ -51,8 +51,9 @@ pub fn rebalance_plan(
     location: Option<&str>,
     limit: Option<u64>,
 ) -> Vec<Migration> {
-    let committed_above = |s: &ServerCapacity, p: u32| s.slots.committed() * 100 > u64::from(p) * s.slots.total;
-    let committed_below = |s: &ServerCapacity, p: u32| s.slots.committed() * 100 < u64::from(p) * s.slots.total;
+    let committed_above = |s: &ServerCapacity, p: u32| s.slots.committed_vs_percent(p).is_some_and(|o| o.is_gt());
+    let committed_below = |s: &ServerCapacity, p: u32| s.slots.committed_vs_percent(p).is_some_and(|o| o.is_lt());
+    let by_id = |a: &ServerCapacity, b: &ServerCapacity| a.server_id.as_str().cmp(b.server_id.as_str());
     let candidates = table
         .servers
         .iter()
@@ -64,20 +65,12 @@ pub fn rebalance_plan(
         .filter(|s| committed_above(s, rules.overloaded_above))
         .map(|s| (s, share(s.slots.used, rules.move_share_percent)))
         .collect();
-    sources.sort_by(|(a, _), (b, _)| {
-        (b.slots.committed() * a.slots.total)
-            .cmp(&(a.slots.committed() * b.slots.total))
-            .then_with(|| a.server_id.as_str().cmp(b.server_id.as_str()))
-    });
+    sources.sort_by(|(a, _), (b, _)| b.slots.cmp_load(&a.slots).then_with(|| by_id(a, b)));
     let mut targets: Vec<(&ServerCapacity, u64)> = candidates
         .filter(|s| committed_below(s, rules.underloaded_below))
         .map(|s| (s, share(s.slots.free, rules.fill_share_percent)))
         .collect();
-    targets.sort_by(|(a, _), (b, _)| {
-        (a.slots.committed() * b.slots.total)
-            .cmp(&(b.slots.committed() * a.slots.total))
-            .then_with(|| a.server_id.as_str().cmp(b.server_id.as_str()))
-    });
+    targets.sort_by(|(a, _), (b, _)| a.slots.cmp_load(&b.slots).then_with(|| by_id(a, b)));
     let mut left = limit.unwrap_or(u64::MAX);
     let mut plan = Vec::new();
     for (source, budget) in &mut sources {

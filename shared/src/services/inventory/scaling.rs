@@ -61,9 +61,9 @@ pub fn scaling_decisions(table: &CapacityTable, thresholds: &ScalingThresholds) 
             let servers = table.servers.iter().filter(|s| s.location == group.location);
             let standby: Vec<_> = servers.clone().filter(|s| s.status == ServerStatus::Paused).collect();
             let up: Vec<_> = servers.filter(|s| s.status == ServerStatus::Up).collect();
-            let (committed, total) = (group.slots.committed(), group.slots.total);
-            let above = |percent: u32| total > 0 && committed * 100 > u64::from(percent) * total;
-            let below = |percent: u32| total > 0 && committed * 100 < u64::from(percent) * total;
+            let total = group.slots.total;
+            let above = |percent: u32| group.slots.committed_vs_percent(percent).is_some_and(|o| o.is_gt());
+            let below = |percent: u32| group.slots.committed_vs_percent(percent).is_some_and(|o| o.is_lt());
             let share = group.utilisation_percent.map(|u| format!("{u}%")).unwrap_or_else(|| "no capacity".into());
             let (action, reason) = if (total == 0 && !standby.is_empty()) || above(thresholds.scale_up_above) {
                 // The standby with the most room brings the most relief.
