@@ -462,6 +462,15 @@ pub async fn load(
         }
     }
     shop.run_worker().await?;
+    // The inventory check the deployed schedule would have run last, so the inventory view opens with its
+    // forecast, band states and scaling decisions (its own schedule runs it every 15 minutes from here).
+    let settings = shared::services::inventory::InventorySettings::default();
+    let check = patiently(|| shared::services::inventory::run_check(&shop.ctx, &settings), transient)
+        .await
+        .map_err(|e| format!("the demo's inventory check: {e}"))?;
+    if !check.errors.is_empty() {
+        return Err(format!("the demo's inventory check: {}", check.errors.join("; ")));
+    }
     patiently(|| shop.summary(opening, now), transient).await.map_err(|e| format!("reading the demo data back: {e}"))
 }
 

@@ -197,6 +197,39 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
                   runtime call for, within bounds, and archives every decision with its inputs.",
     },
     FunctionSpec {
+        name: "inventory-get",
+        trigger: Trigger::Http { method: "GET", path: "/admin/inventory", status: 200 },
+        role: Some(Role::Admin),
+        limits: &[],
+        summary: "Capacity per server, location and protocol (used, held, free, utilisation, band), servers in the \
+                  warning or critical band, load spread per location, scaling decisions, the capacity forecast and \
+                  the last inventory check.",
+    },
+    FunctionSpec {
+        name: "inventory-rebalance",
+        trigger: Trigger::Http { method: "POST", path: "/admin/inventory/rebalance", status: 200 },
+        role: Some(Role::Admin),
+        limits: &[],
+        summary: "The rebalance plan (dry_run, default true) for a location or all, at most limit clients; executed, \
+                  one migration job per client on the low queue, with the job ids.",
+    },
+    FunctionSpec {
+        name: "inventory-server-status",
+        trigger: Trigger::Http { method: "POST", path: "/admin/inventory/servers/{id}/status", status: 200 },
+        role: Some(Role::Admin),
+        limits: &[],
+        summary: "Sets a server's status: up (selling), down, paused (standby) or draining (no new sales, clients \
+                  moved off by rebalancing).",
+    },
+    FunctionSpec {
+        name: "inventory-check",
+        trigger: Trigger::Schedule { expression: "rate(15 minutes)" },
+        role: None,
+        limits: &[],
+        summary: "Every 15 minutes: expires overdue holds, reconciles the capacity counters, alerts on band \
+                  crossings, applies scaling decisions, refreshes the capacity forecast and archives the run.",
+    },
+    FunctionSpec {
         name: "queue-worker",
         trigger: Trigger::Worker { queues: &Priority::ALL },
         role: None,

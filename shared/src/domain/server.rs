@@ -7,7 +7,24 @@ use serde::{Deserialize, Serialize};
 pub enum ServerStatus {
     Up,
     Down,
+    /// A standby: healthy but not selling, ready to be put back into service.
     Paused,
+    /// Being emptied: serves its clients but sells no new ones, and rebalancing moves clients off it.
+    Draining,
+}
+
+impl ServerStatus {
+    pub const ALL: [ServerStatus; 4] =
+        [ServerStatus::Up, ServerStatus::Down, ServerStatus::Paused, ServerStatus::Draining];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServerStatus::Up => "up",
+            ServerStatus::Down => "down",
+            ServerStatus::Paused => "paused",
+            ServerStatus::Draining => "draining",
+        }
+    }
 }
 
 /// An X-UI/3x-ui server that hosts proxy clients.

@@ -1,6 +1,7 @@
 //! One handler per function in `crate::routes::FUNCTIONS`: each turns its Lambda event into a service call.
 //! The function binaries and the local server both call these, so both run the same code.
 
+pub mod inventory;
 pub mod orders;
 pub mod pricing;
 pub mod profile;
@@ -33,6 +34,9 @@ pub async fn http(name: &str, ctx: &AppContext, request: Request) -> Option<Resp
         "queue-failed-list" => queues::failed_list(ctx, request).await,
         "queue-failed-delete" => queues::failed_delete(ctx, request).await,
         "queue-retry" => queues::retry(ctx, request).await,
+        "inventory-get" => inventory::overview(ctx, request).await,
+        "inventory-rebalance" => inventory::rebalance(ctx, request).await,
+        "inventory-server-status" => inventory::server_status(ctx, request).await,
         _ => return None,
     })
 }
@@ -47,6 +51,7 @@ pub async fn scheduled(
         "system-health-check" => system_health_check::handle(ctx, payload).await,
         "queue-maintenance" => queues::maintenance(ctx, payload).await,
         "queue-autoscale" => queues::autoscale(ctx, payload).await,
+        "inventory-check" => inventory::check(ctx, payload).await,
         _ => return None,
     })
 }

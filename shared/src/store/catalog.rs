@@ -1,7 +1,8 @@
 use super::{codec, keys};
-use crate::domain::{Plan, PlanId, Server, ServerId};
+use crate::domain::{Plan, PlanId, Server, ServerId, ServerStatus};
 use crate::error::PortResult;
-use crate::ports::table::{Condition, Index, KeyRange, Query, Table, TransactOp, Update, UpdateAction, Value, string};
+use crate::ports::table::{Condition, Index, KeyRange, Query, Table, TransactOp, Update, UpdateAction, number, string};
+use crate::services::inventory::reconcile::Counters;
 use rust_decimal::Decimal;
 use std::sync::Arc;
 
@@ -58,6 +59,43 @@ impl CatalogStore {
         super::query_all(&*self.table, Query::new(Index::Gsi1, keys::ALL_PLANS)).await
     }
 
+    /// Moves a server from status `from` to `to`: a conflict when it is no longer in `from` (another operator
+    /// or check moved it first). Returns the server as written.
+    pub async fn set_status(&self, id: &ServerId, from: ServerStatus, to: ServerStatus) -> PortResult<Server> {
+        let item = self
+            .table
+            .update(Update {
+                key: keys::server(id),
+                actions: vec![UpdateAction::Set("status".into(), string(to.as_str()))],
+                condition: Some(Condition::AttributeEquals("status".into(), string(from.as_str()))),
+            })
+            .await?;
+        codec::decode(item, &[])
+    }
+
+    /// Sets a server's three counters to `to`, on condition that they are still `from` (reconciliation: a
+    /// checkout or provisioning landing in between makes this a conflict instead of being overwritten).
+    pub async fn repair_counters(&self, id: &ServerId, from: Counters, to: Counters) -> PortResult<()> {
+        let fields = [
+            ("active_clients", from.used, to.used),
+            ("held_clients", from.held, to.held),
+            ("free_slots", from.free, to.free),
+        ];
+        self.table
+            .update(Update {
+                key: keys::server(id),
+                actions: fields.iter().map(|(name, _, to)| UpdateAction::Set((*name).into(), number(to))).collect(),
+                condition: Some(Condition::And(
+                    fields
+                        .iter()
+                        .map(|(name, from, _)| Condition::AttributeEquals((*name).into(), number(from)))
+                        .collect(),
+                )),
+            })
+            .await
+            .map(|_| ())
+    }
+
     /// Holds `quantity` slots on a server inside the checkout transaction: fails unless the server is up and
     /// has that many free slots, so capacity can never be oversold.
     pub fn hold_op(&self, server: &ServerId, quantity: u32) -> TransactOp {
@@ -66,7 +104,7 @@ impl CatalogStore {
             key: keys::server(server),
             actions: vec![UpdateAction::Add("free_slots".into(), -q), UpdateAction::Add("held_clients".into(), q)],
             condition: Some(Condition::And(vec![
-                Condition::AttributeEquals("status".into(), Value::S("up".into())),
+                Condition::AttributeEquals("status".into(), string(ServerStatus::Up.as_str())),
                 Condition::AtLeast("free_slots".into(), q),
             ])),
         })
@@ -79,6 +117,33 @@ impl CatalogStore {
             key: keys::server(server),
             actions: vec![UpdateAction::Add("free_slots".into(), q), UpdateAction::Add("held_clients".into(), -q)],
             condition: Some(Condition::AtLeast("held_clients".into(), q)),
+        })
+    }
+
+    /// A provisioned client leaves the server (a migration's source).
+    pub fn move_out_op(&self, server: &ServerId) -> TransactOp {
+        TransactOp::Update(Update {
+            key: keys::server(server),
+            actions: vec![
+                UpdateAction::Add("active_clients".into(), -Decimal::ONE),
+                UpdateAction::Add("free_slots".into(), Decimal::ONE),
+            ],
+            condition: Some(Condition::AtLeast("active_clients".into(), Decimal::ONE)),
+        })
+    }
+
+    /// A provisioned client arrives (a migration's target): fails unless the server is up with a free slot.
+    pub fn move_in_op(&self, server: &ServerId) -> TransactOp {
+        TransactOp::Update(Update {
+            key: keys::server(server),
+            actions: vec![
+                UpdateAction::Add("active_clients".into(), Decimal::ONE),
+                UpdateAction::Add("free_slots".into(), -Decimal::ONE),
+            ],
+            condition: Some(Condition::And(vec![
+                Condition::AttributeEquals("status".into(), string(ServerStatus::Up.as_str())),
+                Condition::AtLeast("free_slots".into(), Decimal::ONE),
+            ])),
         })
     }
 

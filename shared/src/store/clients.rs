@@ -34,6 +34,15 @@ impl ClientStore {
         Ok(TransactOp::Put { item: self.item(client)?, condition: Some(Condition::NotExists) })
     }
 
+    /// The write moving a client to another server (`client` as it will be), on condition that it is still on
+    /// `from`; every index entry follows.
+    pub fn move_op(&self, client: &ServerClient, from: &ServerId) -> PortResult<TransactOp> {
+        Ok(TransactOp::Put {
+            item: self.item(client)?,
+            condition: Some(Condition::AttributeEquals("server_id".into(), string(from.as_str()))),
+        })
+    }
+
     pub async fn create(&self, client: &ServerClient) -> PortResult<()> {
         self.table.put(self.item(client)?, Some(Condition::NotExists)).await
     }

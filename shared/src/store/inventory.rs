@@ -1,17 +1,22 @@
-//! Inventory state: the capacity band each server was last seen in, one item per server in one partition.
-//! A band moves only by a conditional write from the band the caller saw, so of two checks racing over the same
-//! crossing exactly one records it (and alerts).
+//! Inventory state: the capacity band each server was last seen in, one item per server in one partition, and
+//! the scaling action each location was last decided. Both move only by a conditional write from the value the
+//! caller saw, so of two checks racing over the same crossing exactly one records it (and alerts). Also the
+//! latest capacity forecast (one item) and the archive of inventory-check runs.
 
 use super::{codec, keys, query_all};
 use crate::domain::ServerId;
 use crate::error::{PortError, PortResult};
 use crate::ports::Index;
-use crate::ports::table::{Condition, KeyRange, Query, Table, string};
-use crate::services::inventory::CapacityBand;
+use crate::ports::table::{Condition, KeyRange, Query, SK, Table, Value, string};
+use crate::services::inventory::forecast::InventoryForecast;
+use crate::services::inventory::{CapacityBand, InventoryCheck};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
+
+/// Inventory checks run every 15 minutes: two weeks of them is ~1,350 small items.
+const KEEP_CHECKS: chrono::Duration = chrono::Duration::days(14);
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BandState {
@@ -58,6 +63,69 @@ impl InventoryStore {
             Err(PortError::Conflict { .. }) => Ok(false),
             Err(e) => Err(e),
         }
+    }
+
+    /// Records that `location`'s scaling action moved from `from` (None: never recorded) to `to`. False when
+    /// another check recorded a move first.
+    pub async fn move_scaling(
+        &self,
+        location: &str,
+        from: Option<&str>,
+        to: &str,
+        at: DateTime<Utc>,
+    ) -> PortResult<bool> {
+        let mut item = keys::location_scaling(location).to_item();
+        item.insert("action".into(), string(to));
+        item.insert("since".into(), string(at.to_rfc3339()));
+        let condition = match from {
+            None => Condition::NotExists,
+            Some(action) => Condition::AttributeEquals("action".into(), string(action)),
+        };
+        match self.table.put(item, Some(condition)).await {
+            Ok(()) => Ok(true),
+            Err(PortError::Conflict { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The scaling action each location was last decided.
+    pub async fn scaling_actions(&self) -> PortResult<BTreeMap<String, String>> {
+        let query = Query::new(Index::Primary, keys::CAPACITY_BANDS).range(KeyRange::BeginsWith("LOCATION#".into()));
+        let mut actions = BTreeMap::new();
+        let mut cursor = None;
+        loop {
+            let page = self.table.query(query.clone().start_after(cursor)).await?;
+            for item in page.items {
+                if let (Some(Value::S(sk)), Some(Value::S(action))) = (item.get(SK), item.get("action"))
+                    && let Some(location) = sk.strip_prefix("LOCATION#")
+                {
+                    actions.insert(location.to_owned(), action.clone());
+                }
+            }
+            match page.next {
+                Some(next) => cursor = Some(next),
+                None => return Ok(actions),
+            }
+        }
+    }
+
+    pub async fn put_forecast(&self, forecast: &InventoryForecast) -> PortResult<()> {
+        let mut item = codec::encode(forecast, &[])?;
+        item.extend(keys::inventory_forecast().to_item());
+        self.table.put(item, None).await
+    }
+
+    pub async fn forecast(&self) -> PortResult<Option<InventoryForecast>> {
+        self.table.get(&keys::inventory_forecast()).await?.map(|i| codec::decode(i, &[])).transpose()
+    }
+
+    pub async fn archive_check(&self, run: &InventoryCheck) -> PortResult<()> {
+        super::archive_run(&*self.table, run, keys::inventory_check(run.ran_at), run.ran_at + KEEP_CHECKS).await
+    }
+
+    /// The latest inventory-check runs, newest first.
+    pub async fn recent_checks(&self, limit: usize) -> PortResult<Vec<InventoryCheck>> {
+        super::recent_runs(&*self.table, keys::INVENTORY_CHECKS, limit).await
     }
 
     /// Takes back a move whose alert could not be sent, so the next check sees the crossing again: back to

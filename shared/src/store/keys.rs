@@ -149,6 +149,13 @@ pub fn plan_day(plan: &PlanId, day: chrono::NaiveDate) -> Key {
     Key::new(plan_days(plan), plan_day_sort(day))
 }
 
+/// Every server's clients sold on one day, in one item (an attribute per server that sold).
+pub const SERVERS_DAYS: &str = "STATS#SERVERS";
+
+pub fn servers_day(day: chrono::NaiveDate) -> Key {
+    Key::new(SERVERS_DAYS, plan_day_sort(day))
+}
+
 /// Marks an order as counted in the daily stats.
 pub fn counted_order(order: &OrderId) -> Key {
     Key::new(format!("STATS#ORDER#{order}"), "COUNTED")
@@ -211,6 +218,23 @@ pub const CAPACITY_BANDS: &str = "INVENTORY#BANDS";
 
 pub fn capacity_band(server: &ServerId) -> Key {
     Key::new(CAPACITY_BANDS, format!("SERVER#{server}"))
+}
+
+/// The scaling action each location was last decided (a "provision a server" alert fires on a change).
+pub fn location_scaling(location: &str) -> Key {
+    Key::new(CAPACITY_BANDS, format!("LOCATION#{location}"))
+}
+
+/// The latest capacity forecast (one item, replaced by every inventory check).
+pub fn inventory_forecast() -> Key {
+    Key::new("INVENTORY#FORECAST", "LATEST")
+}
+
+/// Inventory-check runs, one partition, by time.
+pub const INVENTORY_CHECKS: &str = "INVENTORY#CHECKS";
+
+pub fn inventory_check(at: DateTime<Utc>) -> Key {
+    Key::new(INVENTORY_CHECKS, format!("RUN#{}", sortable_time(at)))
 }
 
 pub const AUTOSCALE_RUNS: &str = "QUEUE#AUTOSCALE";

@@ -115,6 +115,31 @@ pub(crate) async fn query_page<T: serde::de::DeserializeOwned>(
     Ok((items, page.next))
 }
 
+/// Archives one run of a scheduled task (its report, under `RUN#<time>` in its partition) until `expires`.
+pub(crate) async fn archive_run<T: serde::Serialize>(
+    table: &dyn Table,
+    run: &T,
+    key: crate::ports::table::Key,
+    expires: chrono::DateTime<chrono::Utc>,
+) -> PortResult<()> {
+    let mut item = codec::encode(run, &[])?;
+    item.extend(key.to_item());
+    item.insert(crate::ports::table::TTL.into(), crate::ports::table::number(expires.timestamp()));
+    table.put(item, Some(crate::ports::table::Condition::NotExists)).await
+}
+
+/// The latest runs archived in `partition`, newest first.
+pub(crate) async fn recent_runs<T: serde::de::DeserializeOwned>(
+    table: &dyn Table,
+    partition: &str,
+    limit: usize,
+) -> PortResult<Vec<T>> {
+    use crate::ports::table::{Index, KeyRange, Query};
+    let query =
+        Query::new(Index::Primary, partition).range(KeyRange::BeginsWith("RUN#".into())).descending().limit(limit);
+    query_page(table, query).await.map(|(runs, _)| runs)
+}
+
 /// DynamoDB cancels a transaction that collides with a concurrent one on the same item even when every
 /// condition holds (`op_index` None). Such a cancellation says nothing about the data, so try again a few
 /// times, with a short jittered pause; a failed condition is returned at once.

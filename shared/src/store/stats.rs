@@ -2,7 +2,7 @@
 //! pricing engine's demand factor and the analytics dashboards read these instead of scanning orders.
 
 use super::keys;
-use crate::domain::{OrderFact, PlanId};
+use crate::domain::{OrderFact, PlanId, ServerId};
 use crate::error::{PortError, PortResult};
 use crate::ports::table::{
     Condition, Index, KeyRange, Query, SK, Table, TransactOp, Update, UpdateAction, Value, string,
@@ -10,11 +10,34 @@ use crate::ports::table::{
 use crate::pricing::Demand;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// The updates adding (`sign` 1) or taking back (`sign` -1) an order's lines on its day's counters.
+/// The attribute of a server's clients sold on a `servers_day` item.
+fn server_attribute(server: &ServerId) -> String {
+    format!("{SERVER_ATTRIBUTE_PREFIX}{server}")
+}
+
+const SERVER_ATTRIBUTE_PREFIX: &str = "SERVER#";
+
+/// The updates adding (`sign` 1) or taking back (`sign` -1) an order's lines on its day's counters: per plan,
+/// and the clients sold per server on the day's one item for all servers.
 fn day_updates(fact: &OrderFact, sign: Decimal) -> Vec<TransactOp> {
     let day = fact.placed_at.date_naive();
+    let mut per_server: BTreeMap<&ServerId, u32> = BTreeMap::new();
+    for line in &fact.lines {
+        *per_server.entry(&line.server_id).or_default() += line.quantity;
+    }
+    let servers = (!per_server.is_empty()).then(|| {
+        TransactOp::Update(Update {
+            key: keys::servers_day(day),
+            actions: per_server
+                .into_iter()
+                .map(|(server, clients)| UpdateAction::Add(server_attribute(server), sign * Decimal::from(clients)))
+                .collect(),
+            condition: None,
+        })
+    });
     fact.lines
         .iter()
         .map(|line| {
@@ -29,6 +52,7 @@ fn day_updates(fact: &OrderFact, sign: Decimal) -> Vec<TransactOp> {
                 condition: None,
             })
         })
+        .chain(servers)
         .collect()
 }
 
@@ -109,6 +133,43 @@ impl StatsStore {
             }
         }
         Ok(demand)
+    }
+
+    /// Clients sold per server on each day of [from, to], days without sales left out: one query over one
+    /// item per day (each holding every server that sold that day), never one per server.
+    pub async fn clients_sold_per_day(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> PortResult<BTreeMap<NaiveDate, BTreeMap<ServerId, u64>>> {
+        let range = KeyRange::Between(keys::plan_day_sort(from), keys::plan_day_sort(to));
+        let mut days = BTreeMap::new();
+        let mut query = Query::new(Index::Primary, keys::SERVERS_DAYS).range(range);
+        loop {
+            let page = self.table.query(query.clone()).await?;
+            for item in page.items {
+                let Some(day) = item
+                    .get(SK)
+                    .and_then(|sk| if let Value::S(sk) = sk { sk.strip_prefix("DAY#") } else { None })
+                    .and_then(|day| day.parse::<NaiveDate>().ok())
+                else {
+                    continue;
+                };
+                let sold: BTreeMap<ServerId, u64> = item
+                    .iter()
+                    .filter_map(|(name, value)| {
+                        let server = name.strip_prefix(SERVER_ATTRIBUTE_PREFIX)?;
+                        let clients: u64 = number_of(Some(value)).try_into().ok()?;
+                        (clients > 0).then(|| (ServerId(server.to_owned()), clients))
+                    })
+                    .collect();
+                days.insert(day, sold);
+            }
+            match page.next {
+                Some(next) => query = query.start_after(Some(next)),
+                None => return Ok(days),
+            }
+        }
     }
 
     pub async fn plan_day(&self, plan: &PlanId, day: NaiveDate) -> PortResult<PlanDay> {

@@ -12,6 +12,7 @@ pub fn register_all(registry: &mut JobRegistry) {
     registry.register(crate::services::events::EVENT_JOB, RecordEvent);
     registry.register(crate::services::events::ORDER_FACT_JOB, CountOrder);
     registry.register(crate::services::events::ORDER_CANCELLED_JOB, UncountOrder);
+    registry.register(crate::services::inventory::migration::MIGRATE_JOB, MigrateClient);
 }
 
 fn payload<T: serde::de::DeserializeOwned>(job: &Job) -> Result<T, JobError> {
@@ -32,6 +33,20 @@ impl JobHandler for ProvisionOrder {
         let OrderRef { order_id } = payload(job)?;
         let outcome = crate::services::provisioning::provision(ctx, &order_id, attempt).await?;
         tracing::info!(order_id = %order_id, ?outcome, "order provisioned");
+        Ok(())
+    }
+}
+
+/// `inventory.migrate_client`: see `services::inventory::migration`. Claimed (the default): it calls two
+/// panels, which no store condition can make run once.
+struct MigrateClient;
+
+#[async_trait]
+impl JobHandler for MigrateClient {
+    async fn handle(&self, ctx: &AppContext, job: &Job, _attempt: u32) -> Result<(), JobError> {
+        let migration: crate::services::inventory::migration::MigrateClient = payload(job)?;
+        let outcome = crate::services::inventory::migration::migrate_client(ctx, &migration).await?;
+        tracing::info!(client_id = %migration.client_id, ?outcome, "client migration done");
         Ok(())
     }
 }

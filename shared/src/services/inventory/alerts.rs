@@ -10,9 +10,9 @@ use crate::app::AppContext;
 use crate::domain::{AlertSeverity, ServerId};
 use crate::error::PortError;
 use crate::services::alerts;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BandChange {
     pub server_id: ServerId,
     pub from: Option<CapacityBand>,

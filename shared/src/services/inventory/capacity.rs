@@ -71,7 +71,7 @@ fn share_vs_percent(part: u64, total: u64, percent: u32) -> std::cmp::Ordering {
 }
 
 /// Slots, summed over one server or a group of servers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Slots {
     pub total: u64,
     pub used: u64,

@@ -1,18 +1,35 @@
-//! Inventory: the servers' capacity as operators see it — per server, location and protocol, with utilisation
-//! bands (`capacity`), from the counters checkout holds atomically, and alerts when a server crosses into a
-//! higher band (`alerts`), decides per location whether to scale up or down (`scaling`) and plans which
-//! clients to move from overloaded to underloaded servers (`rebalance`). Executing the plan and capacity
-//! forecasts are to build on these.
+//! Inventory: the servers' capacity as operators see it and keep it healthy.
+//! - `capacity`: per server, location and protocol, with utilisation bands, from the counters checkout,
+//!   provisioning and cancellation keep in conditional transactions;
+//! - `holds`: capacity held by an order never provisioned comes back after 24 h, exactly once;
+//! - `reconcile`: the counters recomputed from clients and pending orders, drift repaired;
+//! - `alerts`: an alert when a server crosses into a higher band;
+//! - `scaling`: per location, put a standby back, ask for a server or drain one;
+//! - `rebalance` (the plan) and `migration` (its execution: one job per client, run by the queue worker);
+//! - `forecast`: sales per day forecast with intervals, and the day free slots run out;
+//! - `check`: the scheduled run of all of the above; `view`: what the admin endpoints answer; `requests`: their
+//!   inputs.
 
 pub mod alerts;
 pub mod capacity;
+pub mod check;
+pub mod forecast;
+pub mod holds;
+pub mod migration;
 pub mod rebalance;
+pub mod reconcile;
+pub mod requests;
 pub mod scaling;
+pub mod view;
 
 pub use alerts::{BandChange, check_capacity_alerts};
 pub use capacity::{CapacityBand, CapacityBands, CapacityTable, GroupCapacity, ServerCapacity, Slots, capacity_table};
+pub use check::{InventoryCheck, InventorySettings, run_check};
+pub use holds::{HOLD_DURATION, HoldExpiry, expire_hold, expire_holds};
 pub use rebalance::{Migration, RebalanceRules, rebalance_plan};
+pub use reconcile::{Reconciliation, reconcile};
 pub use scaling::{LocationScaling, ScalingAction, ScalingThresholds, scaling_decisions};
+pub use view::{InventoryOverview, Rebalance, StatusChange, StatusError, overview, rebalance, set_server_status};
 
 use crate::app::AppContext;
 use crate::error::PortError;

@@ -2,8 +2,9 @@
 //! to underloaded ones (below 40 %) that sell a protocol in common. How many is the original's rule, per
 //! pair: `floor(min(move_share x source used, fill_share x target free))` (20 % and 80 %) — bounded here so a
 //! source never gives more than its share in total over all its targets, and a target never takes more than
-//! its share of the free slots it had. Only `up` servers take part. Pure: executing the plan (one migration
-//! job per client) is the caller's.
+//! its share of the free slots it had. Targets are `up` servers; sources are overloaded `up` servers and
+//! draining servers, which give all their provisioned clients (before any overloaded server: emptying them is
+//! what draining is for). Pure: executing the plan (one migration job per client) is the caller's.
 
 use super::{CapacityTable, ServerCapacity};
 use crate::domain::{ServerId, ServerStatus};
@@ -54,18 +55,25 @@ pub fn rebalance_plan(
     let committed_above = |s: &ServerCapacity, p: u32| s.slots.committed_vs_percent(p).is_some_and(|o| o.is_gt());
     let committed_below = |s: &ServerCapacity, p: u32| s.slots.committed_vs_percent(p).is_some_and(|o| o.is_lt());
     let by_id = |a: &ServerCapacity, b: &ServerCapacity| a.server_id.as_str().cmp(b.server_id.as_str());
-    let candidates = table
-        .servers
-        .iter()
-        .filter(|s| s.status == ServerStatus::Up && s.slots.total > 0)
-        .filter(|s| location.is_none_or(|l| s.location == l));
-    // Most loaded sources first; emptiest targets first; ids break ties so a plan is repeatable.
-    let mut sources: Vec<(&ServerCapacity, u64)> = candidates
-        .clone()
-        .filter(|s| committed_above(s, rules.overloaded_above))
-        .map(|s| (s, share(s.slots.used, rules.move_share_percent)))
+    let in_scope =
+        table.servers.iter().filter(|s| s.slots.total > 0).filter(|s| location.is_none_or(|l| s.location == l));
+    let candidates = in_scope.clone().filter(|s| s.status == ServerStatus::Up);
+    // Draining servers first, then the most loaded; emptiest targets first; ids break ties so a plan is
+    // repeatable.
+    let mut sources: Vec<(&ServerCapacity, u64)> = in_scope
+        .filter(|s| s.status == ServerStatus::Draining && s.slots.used > 0)
+        .map(|s| (s, s.slots.used))
+        .chain(
+            candidates
+                .clone()
+                .filter(|s| committed_above(s, rules.overloaded_above))
+                .map(|s| (s, share(s.slots.used, rules.move_share_percent))),
+        )
         .collect();
-    sources.sort_by(|(a, _), (b, _)| b.slots.cmp_load(&a.slots).then_with(|| by_id(a, b)));
+    let draining = |s: &ServerCapacity| s.status == ServerStatus::Draining;
+    sources.sort_by(|(a, _), (b, _)| {
+        draining(b).cmp(&draining(a)).then_with(|| b.slots.cmp_load(&a.slots)).then_with(|| by_id(a, b))
+    });
     let mut targets: Vec<(&ServerCapacity, u64)> = candidates
         .filter(|s| committed_below(s, rules.underloaded_below))
         .map(|s| (s, share(s.slots.free, rules.fill_share_percent)))
@@ -168,6 +176,20 @@ mod tests {
         plans.push(plan(&trojan_only, "trojan", true));
         let servers = [busy, elsewhere, trojan_only, paused];
         assert!(rebalance_plan(&table(&servers, &plans), &RebalanceRules::default(), None, None).is_empty());
+    }
+
+    #[test]
+    fn a_draining_server_gives_all_its_clients_first() {
+        let draining = server("Oslo", ServerStatus::Draining, 100, 30, 2);
+        let busy = server("Oslo", ServerStatus::Up, 100, 90, 0);
+        let target = server("Oslo", ServerStatus::Up, 100, 0, 0); // takes at most 80
+        let t = table(&[busy.clone(), draining.clone(), target.clone()], &vless(&[&busy, &draining, &target]));
+        let plan = rebalance_plan(&t, &RebalanceRules::default(), None, None);
+        assert_eq!(
+            moves(&plan),
+            [(draining.id, target.id.clone(), 30), (busy.id, target.id, 18)],
+            "all 30 provisioned clients (held ones are not clients yet), then the overloaded server's share"
+        );
     }
 
     #[test]

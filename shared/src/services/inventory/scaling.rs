@@ -1,6 +1,7 @@
-//! Scaling decisions per location, from the capacity table: above the scale-up threshold, activate a standby
-//! (paused) server if the location has one, otherwise ask for a new server; below the scale-down threshold,
-//! drain the up server with the fewest committed slots — never the last one. Thresholds are the original's
+//! Scaling decisions per location, from the capacity table: above the scale-up threshold, put a standby
+//! server back into service (a draining or paused one, whichever has the most free slots) if the location has
+//! one, otherwise ask for a new server; below the scale-down threshold, drain the up server with the fewest
+//! committed slots — never the last one, and one at a time (not while another server there is draining). Thresholds are the original's
 //! (> 85 % up, < 20 % down), compared in whole numbers. Pure: every decision carries its inputs and reason;
 //! applying and recording them is the caller's.
 
@@ -22,12 +23,13 @@ impl Default for ScalingThresholds {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum ScalingAction {
-    /// Put this standby server back into service.
+    /// Put this standby (paused or draining) server back into service.
     ActivateStandby {
         server_id: ServerId,
+        from: ServerStatus,
     },
     /// No standby: an operator must provision a server here (raised as an alert).
     ProvisionServer,
@@ -38,11 +40,11 @@ pub enum ScalingAction {
     Hold,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LocationScaling {
     pub location: String,
     pub servers_up: usize,
-    /// Paused servers of the location, which can be put back into service.
+    /// Paused or draining servers of the location, which can be put back into service.
     pub standby: usize,
     #[serde(flatten)]
     pub slots: Slots,
@@ -59,7 +61,9 @@ pub fn scaling_decisions(table: &CapacityTable, thresholds: &ScalingThresholds) 
         .filter(|g| g.protocol.is_none())
         .map(|group| {
             let servers = table.servers.iter().filter(|s| s.location == group.location);
-            let standby: Vec<_> = servers.clone().filter(|s| s.status == ServerStatus::Paused).collect();
+            let standby: Vec<_> =
+                servers.clone().filter(|s| matches!(s.status, ServerStatus::Paused | ServerStatus::Draining)).collect();
+            let draining = standby.iter().filter(|s| s.status == ServerStatus::Draining).count();
             let up: Vec<_> = servers.filter(|s| s.status == ServerStatus::Up).collect();
             let total = group.slots.total;
             let above = |percent: u32| group.slots.committed_vs_percent(percent).is_some_and(|o| o.is_gt());
@@ -67,12 +71,15 @@ pub fn scaling_decisions(table: &CapacityTable, thresholds: &ScalingThresholds) 
             let share = group.utilisation_percent.map(|u| format!("{u}%")).unwrap_or_else(|| "no capacity".into());
             let (action, reason) = if (total == 0 && !standby.is_empty()) || above(thresholds.scale_up_above) {
                 // The standby with the most room brings the most relief.
-                match standby.iter().max_by_key(|s| (s.slots.total, s.server_id.as_str().to_owned())) {
+                match standby.iter().max_by_key(|s| (s.slots.free, s.server_id.as_str().to_owned())) {
                     Some(server) => (
-                        ScalingAction::ActivateStandby { server_id: server.server_id.clone() },
+                        ScalingAction::ActivateStandby { server_id: server.server_id.clone(), from: server.status },
                         format!(
-                            "{share} committed (above {}%): put standby {} ({} slots) back into service",
-                            thresholds.scale_up_above, server.name, server.slots.total
+                            "{share} committed (above {}%): put {} server {} ({} free slots) back into service",
+                            thresholds.scale_up_above,
+                            server.status.as_str(),
+                            server.name,
+                            server.slots.free
                         ),
                     ),
                     None => (
@@ -80,7 +87,7 @@ pub fn scaling_decisions(table: &CapacityTable, thresholds: &ScalingThresholds) 
                         format!("{share} committed (above {}%) and no standby server", thresholds.scale_up_above),
                     ),
                 }
-            } else if below(thresholds.scale_down_below) && up.len() >= 2 {
+            } else if below(thresholds.scale_down_below) && up.len() >= 2 && draining == 0 {
                 let quietest = up
                     .iter()
                     .min_by_key(|s| (s.slots.committed(), s.server_id.as_str().to_owned()))
@@ -130,7 +137,11 @@ mod tests {
         let busy = server("Paris", ServerStatus::Up, 100, 80, 6);
         let broken = server("Paris", ServerStatus::Down, 500, 0, 0);
         let decisions = decide(&[busy, small, big.clone(), broken]);
-        assert_eq!(decisions[0].action, ScalingAction::ActivateStandby { server_id: big.id }, "the biggest standby");
+        assert_eq!(
+            decisions[0].action,
+            ScalingAction::ActivateStandby { server_id: big.id, from: ServerStatus::Paused },
+            "the biggest standby"
+        );
         assert_eq!(decisions[0].standby, 2, "a down server is no standby");
         assert!(decisions[0].reason.contains("86%"), "{}", decisions[0].reason);
     }
@@ -144,7 +155,23 @@ mod tests {
         assert_eq!(decisions[0].action, ScalingAction::Drain { server_id: quiet.id.clone() });
         let at_20 = server("Oslo", ServerStatus::Up, 100, 35, 0);
         assert_eq!(decide(&[at_20, quiet.clone()])[0].action, ScalingAction::Hold, "40 of 200 is not below 20 %");
-        assert_eq!(decide(&[quiet])[0].action, ScalingAction::Hold, "the last server up stays");
+        assert_eq!(decide(std::slice::from_ref(&quiet))[0].action, ScalingAction::Hold, "the last server up stays");
+        let draining = server("Oslo", ServerStatus::Draining, 100, 3, 0);
+        assert_eq!(decide(&[busier, quiet, draining])[0].action, ScalingAction::Hold, "one server drains at a time");
+    }
+
+    #[test]
+    fn a_draining_server_with_the_most_room_comes_back_first() {
+        let busy = server("Lyon", ServerStatus::Up, 100, 90, 0);
+        let draining = server("Lyon", ServerStatus::Draining, 100, 10, 0);
+        let paused = server("Lyon", ServerStatus::Paused, 50, 0, 0);
+        let decisions = decide(&[busy, draining.clone(), paused]);
+        assert_eq!(
+            decisions[0].action,
+            ScalingAction::ActivateStandby { server_id: draining.id, from: ServerStatus::Draining },
+            "90 free slots beat 50"
+        );
+        assert_eq!(decisions[0].standby, 2);
     }
 
     #[test]
@@ -162,7 +189,10 @@ mod tests {
     fn a_location_with_only_standby_servers_brings_one_back() {
         let standby = server("Lima", ServerStatus::Paused, 20, 0, 0);
         let decisions = decide(std::slice::from_ref(&standby));
-        assert_eq!(decisions[0].action, ScalingAction::ActivateStandby { server_id: standby.id });
+        assert_eq!(
+            decisions[0].action,
+            ScalingAction::ActivateStandby { server_id: standby.id, from: ServerStatus::Paused }
+        );
         assert_eq!(decisions[0].utilisation_percent, None);
     }
 }

@@ -28,14 +28,33 @@ pub struct Cancelled {
     pub refund: Option<WalletTransaction>,
 }
 
+/// Why an order is cancelled: the customer asked, or its hold ran out before provisioning started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CancelReason {
+    Customer,
+    HoldExpired,
+}
+
+/// The customer's cancellation of one of their orders.
 pub async fn cancel(ctx: &AppContext, customer: &CustomerId, order_id: &OrderId) -> Result<Cancelled, CancelError> {
     let order = match ctx.stores.orders.get(order_id).await? {
         Some(order) if order.customer_id == *customer => order,
         _ => return Err(CancelError::NotFound),
     };
+    cancel_unprovisioned(ctx, order, CancelReason::Customer).await
+}
+
+/// Cancels an order that provisioning has not started (`new`), for `reason`: `NotCancellable` when it is no
+/// longer new, including when provisioning or another cancellation wins the race on the order's status.
+pub async fn cancel_unprovisioned(
+    ctx: &AppContext,
+    order: Order,
+    reason: CancelReason,
+) -> Result<Cancelled, CancelError> {
     if order.order_status != OrderStatus::New {
         return Err(CancelError::NotCancellable(order.order_status));
     }
+    let (customer, order_id) = (&order.customer_id.clone(), &order.id.clone());
     let now = ctx.clock.now();
     let lines = ctx.stores.orders.lines(order_id).await?;
 
@@ -51,7 +70,12 @@ pub async fn cancel(ctx: &AppContext, customer: &CustomerId, order_id: &OrderId)
             TransactionType::Refund,
             order.grand_amount,
             format!("refund:{}", order.order_number),
-            format!("Refund of cancelled order {}", order.order_number),
+            match reason {
+                CancelReason::Customer => format!("Refund of cancelled order {}", order.order_number),
+                CancelReason::HoldExpired => {
+                    format!("Refund of order {}: not provisioned within its hold", order.order_number)
+                }
+            },
             now,
         );
         refund.order_id = Some(order_id.clone());

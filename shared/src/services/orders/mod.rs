@@ -6,7 +6,7 @@ mod place;
 mod request;
 mod view;
 
-pub use cancel::{CancelError, Cancelled, cancel};
+pub use cancel::{CancelError, CancelReason, Cancelled, cancel, cancel_unprovisioned};
 pub use place::{PlaceError, Placed, place, place_as};
 pub use request::{CreateOrderRequest, OrderLine, RequestLine, ValidOrder, order_lines};
 pub use view::{ORDER_PAGE_KEYS, ORDER_PAGE_PARTITION, OrderDetail, OrderPage, detail, list, order_page_partition};

@@ -1,0 +1,130 @@
+//! Reconciliation: recompute every server's counters from what they count — provisioned clients (`used`) and
+//! the units of orders not provisioned yet (`held`) — and repair the ones that drifted.
+//!
+//! Counting takes a while, and checkout, provisioning and cancellation go on meanwhile. Every change to a
+//! counter goes with the change it counts in one transaction, so the servers are read before and after the
+//! count: a server whose counters moved in between is left for the next run (the count may have seen half of
+//! the change), and a repair is conditioned on the counters it corrects, so a transaction landing after the
+//! second read makes the repair fail rather than be overwritten. Clients of orders still `new` or
+//! `processing` count as held, not used: provisioning records its clients before the transaction that turns
+//! held into used.
+
+use crate::app::AppContext;
+use crate::domain::{OrderId, OrderStatus, Server, ServerId};
+use crate::error::PortError;
+use chrono::{DateTime, Utc};
+use futures_util::future::try_join_all;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// How many servers' clients (or orders' lines) are read at once.
+const CONCURRENT_COUNTS: usize = 16;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counters {
+    pub used: u32,
+    pub held: u32,
+    pub free: u32,
+}
+
+impl Counters {
+    fn of(server: &Server) -> Self {
+        Counters { used: server.active_clients, held: server.held_clients, free: server.free_slots }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CounterFix {
+    pub server_id: ServerId,
+    pub name: String,
+    pub before: Counters,
+    pub after: Counters,
+    /// More committed than the server's capacity: `free` is 0, and the excess is this many slots.
+    pub over_capacity_by: u32,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Reconciliation {
+    pub servers_checked: usize,
+    pub fixed: Vec<CounterFix>,
+    /// Servers whose counters changed while they were being counted: left for the next run.
+    pub changed_while_counting: Vec<ServerId>,
+}
+
+/// The counters a server should have, from its clients and pending units.
+fn expected(server: &Server, used: u32, held: u32) -> (Counters, u32) {
+    let committed = used + held;
+    let free = server.max_clients.saturating_sub(committed);
+    (Counters { used, held, free }, committed.saturating_sub(server.max_clients))
+}
+
+pub async fn reconcile(ctx: &AppContext) -> Result<Reconciliation, PortError> {
+    let before = ctx.stores.catalog.servers().await?;
+
+    // Held: the units of every order provisioning has not finished.
+    let mut pending: BTreeSet<OrderId> = BTreeSet::new();
+    for status in [OrderStatus::New, OrderStatus::Processing] {
+        let orders = ctx.stores.orders.by_status(status, DateTime::<Utc>::UNIX_EPOCH, ctx.clock.now()).await?;
+        pending.extend(orders.into_iter().map(|o| o.id));
+    }
+    let pending_ids: Vec<&OrderId> = pending.iter().collect();
+    let mut lines = Vec::new();
+    for chunk in pending_ids.chunks(CONCURRENT_COUNTS) {
+        lines.extend(try_join_all(chunk.iter().map(|order| ctx.stores.orders.lines(order))).await?);
+    }
+    let mut held: BTreeMap<ServerId, u32> = BTreeMap::new();
+    for line in lines.iter().flatten() {
+        *held.entry(line.server_id.clone()).or_default() += line.quantity;
+    }
+
+    // Used: active clients of orders no longer pending.
+    let mut used: BTreeMap<ServerId, u32> = BTreeMap::new();
+    for chunk in before.chunks(CONCURRENT_COUNTS) {
+        let counts = try_join_all(chunk.iter().map(|server| {
+            let pending = &pending;
+            async move {
+                let clients = ctx.stores.clients.of_server(&server.id, true).await?;
+                let used = clients.iter().filter(|c| !pending.contains(&c.order_id)).count();
+                Ok::<_, PortError>((server.id.clone(), u32::try_from(used).unwrap_or(u32::MAX)))
+            }
+        }))
+        .await?;
+        used.extend(counts);
+    }
+
+    let after: BTreeMap<ServerId, Server> =
+        ctx.stores.catalog.servers().await?.into_iter().map(|s| (s.id.clone(), s)).collect();
+    let mut report = Reconciliation { servers_checked: before.len(), ..Default::default() };
+    for server in &before {
+        let Some(now) = after.get(&server.id) else { continue };
+        let (want, over_capacity_by) =
+            expected(server, used.get(&server.id).copied().unwrap_or(0), held.get(&server.id).copied().unwrap_or(0));
+        if Counters::of(now) != Counters::of(server) || now.max_clients != server.max_clients {
+            report.changed_while_counting.push(server.id.clone());
+            continue;
+        }
+        if Counters::of(server) == want {
+            continue;
+        }
+        match ctx.stores.catalog.repair_counters(&server.id, Counters::of(server), want).await {
+            Ok(()) => {
+                tracing::warn!(
+                    server_id = %server.id,
+                    before = ?Counters::of(server),
+                    after = ?want,
+                    "capacity counters repaired"
+                );
+                report.fixed.push(CounterFix {
+                    server_id: server.id.clone(),
+                    name: server.name.clone(),
+                    before: Counters::of(server),
+                    after: want,
+                    over_capacity_by,
+                });
+            }
+            Err(PortError::Conflict { .. }) => report.changed_while_counting.push(server.id.clone()),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(report)
+}
