@@ -17,4 +17,8 @@ pub struct ServerClient {
     /// None = unlimited.
     pub traffic_limit_bytes: Option<u64>,
     pub created_at: DateTime<Utc>,
+    /// The client's label on its panel (`<order number>-<line>-<unit>`), kept so a migration recreates it under
+    /// the same name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub panel_email: Option<String>,
 }

@@ -109,6 +109,7 @@ pub async fn provision(ctx: &AppContext, order_id: &OrderId, attempt: u32) -> Re
                 traffic_used_bytes: 0,
                 traffic_limit_bytes: limit,
                 created_at: now,
+                panel_email: Some(spec.email.clone()),
             });
         }
     }

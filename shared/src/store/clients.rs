@@ -1,7 +1,9 @@
 use super::{codec, keys, query_all};
-use crate::domain::{ClientId, CustomerId, ServerClient, ServerId};
+use crate::domain::{ClientId, CustomerId, PlanId, ServerClient, ServerId};
 use crate::error::PortResult;
-use crate::ports::table::{Condition, Index, Item, KeyRange, Query, Table, TransactOp, string};
+use crate::ports::table::{
+    Condition, Index, Item, KeyRange, Query, Table, TransactOp, Update, UpdateAction, Value, string,
+};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
@@ -34,12 +36,22 @@ impl ClientStore {
         Ok(TransactOp::Put { item: self.item(client)?, condition: Some(Condition::NotExists) })
     }
 
-    /// The write moving a client to another server (`client` as it will be), on condition that it is still on
-    /// `from`; every index entry follows.
-    pub fn move_op(&self, client: &ServerClient, from: &ServerId) -> PortResult<TransactOp> {
-        Ok(TransactOp::Put {
-            item: self.item(client)?,
-            condition: Some(Condition::AttributeEquals("server_id".into(), string(from.as_str()))),
+    /// The update moving an active client to another server and plan, with its index entries, on condition that
+    /// it is still active on the server it was read on.
+    pub fn move_op(&self, client: &ServerClient, to: &ServerId, to_plan: &PlanId) -> TransactOp {
+        let created = keys::sortable_time(client.created_at);
+        TransactOp::Update(Update {
+            key: keys::client(&client.id),
+            actions: vec![
+                UpdateAction::Set("server_id".into(), string(to.as_str())),
+                UpdateAction::Set("plan_id".into(), string(to_plan.as_str())),
+                UpdateAction::Set("gsi1sk".into(), string(format!("{to}#{created}#{}", client.id))),
+                UpdateAction::Set("gsi2pk".into(), string(keys::clients_of_server(to, true))),
+            ],
+            condition: Some(Condition::And(vec![
+                Condition::AttributeEquals("server_id".into(), string(client.server_id.as_str())),
+                Condition::AttributeEquals("is_active".into(), Value::Bool(true)),
+            ])),
         })
     }
 

@@ -1,19 +1,32 @@
 //! Inventory state: the capacity band each server was last seen in, one item per server in one partition, and
 //! the scaling action each location was last decided. Both move only by a conditional write from the value the
 //! caller saw, so of two checks racing over the same crossing exactly one records it (and alerts). Also the
-//! latest capacity forecast (one item) and the archive of inventory-check runs.
+//! latest capacity forecast (one item per location) and the archive of inventory-check runs.
 
 use super::{codec, keys, query_all};
 use crate::domain::ServerId;
 use crate::error::{PortError, PortResult};
 use crate::ports::Index;
 use crate::ports::table::{Condition, KeyRange, Query, SK, Table, Value, string};
-use crate::services::inventory::forecast::InventoryForecast;
+use crate::services::inventory::forecast::{InventoryForecast, LocationForecast, ServerForecast};
+use crate::services::inventory::reconcile::DriftSuspect;
 use crate::services::inventory::{CapacityBand, InventoryCheck};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
+
+/// One location's part of a stored forecast.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct LocationForecastItem {
+    computed_at: DateTime<Utc>,
+    history_from: chrono::NaiveDate,
+    history_to: chrono::NaiveDate,
+    horizon_days: u32,
+    level: f64,
+    location: LocationForecast,
+    servers: Vec<ServerForecast>,
+}
 
 /// Inventory checks run every 15 minutes: two weeks of them is ~1,350 small items.
 const KEEP_CHECKS: chrono::Duration = chrono::Duration::days(14);
@@ -109,14 +122,64 @@ impl InventoryStore {
         }
     }
 
-    pub async fn put_forecast(&self, forecast: &InventoryForecast) -> PortResult<()> {
-        let mut item = codec::encode(forecast, &[])?;
-        item.extend(keys::inventory_forecast().to_item());
+    /// Reconciliation's drift sightings, by server (one partition, usually empty).
+    pub async fn drift_suspects(&self) -> PortResult<BTreeMap<ServerId, DriftSuspect>> {
+        let suspects: Vec<DriftSuspect> =
+            query_all(&*self.table, Query::new(Index::Primary, keys::DRIFT_SUSPECTS)).await?;
+        Ok(suspects.into_iter().map(|s| (s.server_id.clone(), s)).collect())
+    }
+
+    pub async fn put_drift_suspect(&self, suspect: &DriftSuspect) -> PortResult<()> {
+        let mut item = codec::encode(suspect, &[])?;
+        item.extend(keys::drift_suspect(&suspect.server_id).to_item());
         self.table.put(item, None).await
     }
 
+    pub async fn clear_drift_suspect(&self, server: &ServerId) -> PortResult<()> {
+        self.table.delete(&keys::drift_suspect(server), None).await
+    }
+
+    /// Stores a forecast, one item per location (with its servers' forecasts), so no item nears DynamoDB's
+    /// 400 KB whatever the number of locations; a location that disappeared keeps its last item, which `forecast`
+    /// leaves out by its older time.
+    pub async fn put_forecast(&self, forecast: &InventoryForecast) -> PortResult<()> {
+        for location in &forecast.locations {
+            let part = LocationForecastItem {
+                computed_at: forecast.computed_at,
+                history_from: forecast.history_from,
+                history_to: forecast.history_to,
+                horizon_days: forecast.horizon_days,
+                level: forecast.level,
+                location: location.clone(),
+                servers: forecast.servers.iter().filter(|s| s.location == location.location).cloned().collect(),
+            };
+            let mut item = codec::encode(&part, &[])?;
+            item.extend(keys::location_forecast(&location.location).to_item());
+            self.table.put(item, None).await?;
+        }
+        Ok(())
+    }
+
+    /// The latest forecast (one query), None before the first.
     pub async fn forecast(&self) -> PortResult<Option<InventoryForecast>> {
-        self.table.get(&keys::inventory_forecast()).await?.map(|i| codec::decode(i, &[])).transpose()
+        let parts: Vec<LocationForecastItem> =
+            query_all(&*self.table, Query::new(Index::Primary, keys::INVENTORY_FORECASTS)).await?;
+        let Some(latest) = parts.iter().map(|p| p.computed_at).max() else { return Ok(None) };
+        let mut forecast: Option<InventoryForecast> = None;
+        for part in parts.into_iter().filter(|p| p.computed_at == latest) {
+            let whole = forecast.get_or_insert_with(|| InventoryForecast {
+                computed_at: part.computed_at,
+                history_from: part.history_from,
+                history_to: part.history_to,
+                horizon_days: part.horizon_days,
+                level: part.level,
+                locations: Vec::new(),
+                servers: Vec::new(),
+            });
+            whole.locations.push(part.location);
+            whole.servers.extend(part.servers);
+        }
+        Ok(forecast)
     }
 
     pub async fn archive_check(&self, run: &InventoryCheck) -> PortResult<()> {

@@ -149,11 +149,22 @@ pub fn plan_day(plan: &PlanId, day: chrono::NaiveDate) -> Key {
     Key::new(plan_days(plan), plan_day_sort(day))
 }
 
-/// Every server's clients sold on one day, in one item (an attribute per server that sold).
+/// Clients sold per server and day, all in one partition sorted by day then server (the forecast's history).
 pub const SERVERS_DAYS: &str = "STATS#SERVERS";
 
-pub fn servers_day(day: chrono::NaiveDate) -> Key {
-    Key::new(SERVERS_DAYS, plan_day_sort(day))
+pub fn server_day(server: &ServerId, day: chrono::NaiveDate) -> Key {
+    Key::new(SERVERS_DAYS, format!("{}SERVER#{server}", server_day_sort_prefix(day)))
+}
+
+/// The sort keys of one day's server items start with this.
+pub fn server_day_sort_prefix(day: chrono::NaiveDate) -> String {
+    format!("DAY#{day}#")
+}
+
+/// The day and server of a `server_day` sort key.
+pub fn parse_server_day_sort(sort: &str) -> Option<(chrono::NaiveDate, ServerId)> {
+    let (day, server) = sort.strip_prefix("DAY#")?.split_once("#SERVER#")?;
+    Some((day.parse().ok()?, ServerId(server.to_owned())))
 }
 
 /// Marks an order as counted in the daily stats.
@@ -225,9 +236,18 @@ pub fn location_scaling(location: &str) -> Key {
     Key::new(CAPACITY_BANDS, format!("LOCATION#{location}"))
 }
 
-/// The latest capacity forecast (one item, replaced by every inventory check).
-pub fn inventory_forecast() -> Key {
-    Key::new("INVENTORY#FORECAST", "LATEST")
+/// A drift reconciliation saw once, repaired if the next run sees it again.
+pub const DRIFT_SUSPECTS: &str = "INVENTORY#DRIFT";
+
+pub fn drift_suspect(server: &ServerId) -> Key {
+    Key::new(DRIFT_SUSPECTS, format!("SERVER#{server}"))
+}
+
+/// The latest capacity forecast: one item per location, replaced by every inventory check.
+pub const INVENTORY_FORECASTS: &str = "INVENTORY#FORECAST";
+
+pub fn location_forecast(location: &str) -> Key {
+    Key::new(INVENTORY_FORECASTS, format!("LOCATION#{location}"))
 }
 
 /// Inventory-check runs, one partition, by time.

@@ -13,31 +13,26 @@ use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// The attribute of a server's clients sold on a `servers_day` item.
-fn server_attribute(server: &ServerId) -> String {
-    format!("{SERVER_ATTRIBUTE_PREFIX}{server}")
-}
-
-const SERVER_ATTRIBUTE_PREFIX: &str = "SERVER#";
-
 /// The updates adding (`sign` 1) or taking back (`sign` -1) an order's lines on its day's counters: per plan,
-/// and the clients sold per server on the day's one item for all servers.
+/// and per server (clients sold, for the capacity forecast). One item per server and day, all in one
+/// partition, so the forecast reads every server's history with one query while concurrent orders on
+/// different servers never touch the same item (DynamoDB cancels one of two transactions on one item).
 fn day_updates(fact: &OrderFact, sign: Decimal) -> Vec<TransactOp> {
     let day = fact.placed_at.date_naive();
     let mut per_server: BTreeMap<&ServerId, u32> = BTreeMap::new();
     for line in &fact.lines {
         *per_server.entry(&line.server_id).or_default() += line.quantity;
     }
-    let servers = (!per_server.is_empty()).then(|| {
-        TransactOp::Update(Update {
-            key: keys::servers_day(day),
-            actions: per_server
-                .into_iter()
-                .map(|(server, clients)| UpdateAction::Add(server_attribute(server), sign * Decimal::from(clients)))
-                .collect(),
-            condition: None,
+    let servers: Vec<TransactOp> = per_server
+        .into_iter()
+        .map(|(server, clients)| {
+            TransactOp::Update(Update {
+                key: keys::server_day(server, day),
+                actions: vec![UpdateAction::Add("clients".into(), sign * Decimal::from(clients))],
+                condition: None,
+            })
         })
-    });
+        .collect();
     fact.lines
         .iter()
         .map(|line| {
@@ -90,7 +85,7 @@ impl StatsStore {
         }
         let guard = keys::counted_order(&fact.order_id).to_item();
         ops.push(TransactOp::Put { item: guard, condition: Some(Condition::NotExists) });
-        match self.table.transact(ops).await {
+        match super::transact_with_retry(&*self.table, ops).await {
             Ok(()) => Ok(true),
             Err(PortError::Conflict { op_index: Some(_) }) => Ok(false),
             Err(e) => Err(e),
@@ -109,7 +104,7 @@ impl StatsStore {
         let guard = keys::withdrawn_order(&fact.order_id).to_item();
         ops.push(TransactOp::Put { item: guard, condition: Some(Condition::NotExists) });
         ops.push(TransactOp::Check { key: keys::counted_order(&fact.order_id), condition: Condition::Exists });
-        match self.table.transact(ops).await {
+        match super::transact_with_retry(&*self.table, ops).await {
             Ok(()) => Ok(true),
             Err(PortError::Conflict { op_index: Some(i) }) if i == lines => Ok(false),
             Err(e) => Err(e),
@@ -135,35 +130,26 @@ impl StatsStore {
         Ok(demand)
     }
 
-    /// Clients sold per server on each day of [from, to], days without sales left out: one query over one
-    /// item per day (each holding every server that sold that day), never one per server.
+    /// Clients sold per server on each day of [from, to], days and servers without sales left out: one query
+    /// over the servers' day items (a page per ~10,000 server-days), never one per server.
     pub async fn clients_sold_per_day(
         &self,
         from: NaiveDate,
         to: NaiveDate,
     ) -> PortResult<BTreeMap<NaiveDate, BTreeMap<ServerId, u64>>> {
-        let range = KeyRange::Between(keys::plan_day_sort(from), keys::plan_day_sort(to));
-        let mut days = BTreeMap::new();
+        let range =
+            KeyRange::Between(keys::server_day_sort_prefix(from), format!("{}~", keys::server_day_sort_prefix(to)));
+        let mut days: BTreeMap<NaiveDate, BTreeMap<ServerId, u64>> = BTreeMap::new();
         let mut query = Query::new(Index::Primary, keys::SERVERS_DAYS).range(range);
         loop {
             let page = self.table.query(query.clone()).await?;
             for item in page.items {
-                let Some(day) = item
-                    .get(SK)
-                    .and_then(|sk| if let Value::S(sk) = sk { sk.strip_prefix("DAY#") } else { None })
-                    .and_then(|day| day.parse::<NaiveDate>().ok())
-                else {
-                    continue;
-                };
-                let sold: BTreeMap<ServerId, u64> = item
-                    .iter()
-                    .filter_map(|(name, value)| {
-                        let server = name.strip_prefix(SERVER_ATTRIBUTE_PREFIX)?;
-                        let clients: u64 = number_of(Some(value)).try_into().ok()?;
-                        (clients > 0).then(|| (ServerId(server.to_owned()), clients))
-                    })
-                    .collect();
-                days.insert(day, sold);
+                let Some(Value::S(sk)) = item.get(SK) else { continue };
+                let Some((day, server)) = keys::parse_server_day_sort(sk) else { continue };
+                let clients: u64 = number_of(item.get("clients")).try_into().unwrap_or(0);
+                if clients > 0 {
+                    days.entry(day).or_default().insert(server, clients);
+                }
             }
             match page.next {
                 Some(next) => query = query.start_after(Some(next)),

@@ -76,6 +76,7 @@ pub struct ForecastSummary {
 }
 
 const RUNNING_OUT_LISTED: usize = 10;
+const EXPIRED_LISTED: usize = 100;
 
 impl ForecastSummary {
     pub fn of(forecast: &InventoryForecast) -> Self {
@@ -122,37 +123,40 @@ fn failed<T>(errors: &mut Vec<String>, step: &str, result: Result<T, PortError>)
 pub async fn run_check(ctx: &AppContext, settings: &InventorySettings) -> Result<InventoryCheck, PortError> {
     let ran_at = ctx.clock.now();
     let mut errors = Vec::new();
-    let holds = failed(&mut errors, "hold expiry", super::expire_holds(ctx, super::HOLD_DURATION).await);
+    let mut holds = failed(&mut errors, "hold expiry", super::expire_holds(ctx, super::HOLD_DURATION).await);
+    if let Some(holds) = &mut holds {
+        // The run is archived as one item: after a day-long outage thousands of holds may expire at once.
+        holds.expired.truncate(EXPIRED_LISTED);
+    }
     let reconciliation = failed(&mut errors, "reconciliation", super::reconcile(ctx).await);
     // The table after expiry and repairs: what the alerts and decisions see is what is now stored.
-    let table = super::capacity(ctx, &settings.bands).await?;
-    let band_changes =
-        failed(&mut errors, "capacity alerts", super::check_capacity_alerts(ctx, &table).await).unwrap_or_default();
-    let scaling = match ctx.stores.inventory.scaling_actions().await {
-        Ok(known) => {
-            let mut steps = Vec::new();
-            for decision in super::scaling_decisions(&table, &settings.scaling) {
-                let applied = apply(ctx, &decision, known.get(&decision.location).map(String::as_str)).await;
-                steps.push(ScalingStep { decision, applied });
+    let (mut band_changes, mut scaling, mut forecast) = (Vec::new(), Vec::new(), None);
+    match super::capacity(ctx, &settings.bands).await {
+        Ok(table) => {
+            band_changes = failed(&mut errors, "capacity alerts", super::check_capacity_alerts(ctx, &table).await)
+                .unwrap_or_default();
+            match ctx.stores.inventory.scaling_actions().await {
+                Ok(known) => {
+                    for decision in super::scaling_decisions(&table, &settings.scaling) {
+                        let applied = apply(ctx, &decision, known.get(&decision.location).map(String::as_str)).await;
+                        scaling.push(ScalingStep { decision, applied });
+                    }
+                }
+                Err(e) => errors.push(format!("scaling: {e}")),
             }
-            steps
+            match super::forecast::forecast(ctx, &table, &settings.forecast).await {
+                Ok(computed) => {
+                    forecast = Some(ForecastSummary::of(&computed));
+                    failed(&mut errors, "forecast store", ctx.stores.inventory.put_forecast(&computed).await);
+                }
+                Err(e) => errors.push(format!("forecast: {e}")),
+            }
         }
-        Err(e) => {
-            errors.push(format!("scaling: {e}"));
-            Vec::new()
-        }
-    };
-    let forecast = match super::forecast::forecast(ctx, &table, &settings.forecast).await {
-        Ok(forecast) => {
-            let summary = ForecastSummary::of(&forecast);
-            failed(&mut errors, "forecast store", ctx.stores.inventory.put_forecast(&forecast).await);
-            Some(summary)
-        }
-        Err(e) => {
-            errors.push(format!("forecast: {e}"));
-            None
-        }
-    };
+        Err(e) => errors.push(format!("capacity table: {e}")),
+    }
+    if let Some(holds) = &holds {
+        errors.extend(holds.failed.iter().map(|f| format!("hold expiry of order {}: {}", f.order_id, f.error)));
+    }
     let check = InventoryCheck { ran_at, holds, reconciliation, band_changes, scaling, forecast, errors };
     ctx.stores.inventory.archive_check(&check).await?;
     Ok(check)

@@ -84,6 +84,9 @@ pub struct SalesForecast {
 pub enum NoForecast {
     #[error("no sales in the history window")]
     NoSales,
+    /// Fewer days of recorded sales than the model needs (after a deployment, the history fills day by day).
+    #[error("only {days} days of sales history")]
+    ShortHistory { days: usize },
     #[error("the model could not be fitted: {message}")]
     ModelFailed { message: String },
 }
@@ -102,6 +105,9 @@ fn fit_and_predict(history: &[f64], horizon: usize, level: f64) -> Result<(Strin
 fn round2(value: f64) -> f64 {
     (value * 100.0).round() / 100.0
 }
+
+/// Two weeks: fewer days say too little about a trend (and the model needs a few points per parameter).
+pub const MIN_HISTORY_DAYS: usize = 14;
 
 /// How much a forecast keeps: locations keep the days and a backtest, servers (a thousand of them, stored
 /// together) only the totals and run-out days.
@@ -123,6 +129,9 @@ pub fn forecast_sales(
     let sold_in_history: u64 = history.iter().sum();
     if sold_in_history == 0 {
         return Err(NoForecast::NoSales);
+    }
+    if history.len() < MIN_HISTORY_DAYS {
+        return Err(NoForecast::ShortHistory { days: history.len() });
     }
     let values: Vec<f64> = history.iter().map(|&v| v as f64).collect();
     let horizon = settings.horizon_days as usize;
@@ -230,6 +239,7 @@ pub struct ServerForecast {
 pub struct InventoryForecast {
     pub computed_at: DateTime<Utc>,
     /// The days learnt from (complete UTC days, ending yesterday).
+    /// The first day learnt from: the window's, or the first day with recorded sales if later.
     pub history_from: NaiveDate,
     pub history_to: NaiveDate,
     pub horizon_days: u32,
@@ -266,7 +276,9 @@ pub fn build_forecast(
 ) -> InventoryForecast {
     let today = now.date_naive();
     let (from, to) = history_window(today, settings);
-    let days: Vec<NaiveDate> = from.iter_days().take_while(|d| *d <= to).collect();
+    // The history starts where recording started, if that is later: days before it are unknown, not zero.
+    let first_recorded = sold_per_day.keys().next().copied().unwrap_or(to);
+    let days: Vec<NaiveDate> = from.max(first_recorded).iter_days().take_while(|d| *d <= to).collect();
     let series = |servers: &[&ServerId]| -> Vec<u64> {
         days.iter()
             .map(|day| sold_per_day.get(day).map(|sold| servers.iter().filter_map(|s| sold.get(*s)).sum()).unwrap_or(0))
@@ -298,7 +310,7 @@ pub fn build_forecast(
         .collect();
     InventoryForecast {
         computed_at: now,
-        history_from: from,
+        history_from: days.first().copied().unwrap_or(from),
         history_to: to,
         horizon_days: settings.horizon_days,
         level: settings.level,
@@ -385,10 +397,38 @@ mod tests {
             forecast_sales(&quiet, today(), 10, &ForecastSettings::default(), Detail::Full),
             Err(NoForecast::NoSales)
         );
-        let short = [1u64, 0, 2];
-        assert!(matches!(
+        let short = [1u64; 13];
+        assert_eq!(
             forecast_sales(&short, today(), 10, &ForecastSettings::default(), Detail::Full),
-            Err(NoForecast::ModelFailed { .. })
-        ));
+            Err(NoForecast::ShortHistory { days: 13 })
+        );
+    }
+
+    #[test]
+    fn the_history_starts_where_recording_started_and_each_series_says_why_it_has_no_forecast() {
+        use crate::services::inventory::capacity::tests::server;
+        use crate::services::inventory::{CapacityBands, capacity_table};
+        use chrono::TimeZone;
+        let selling = server("Oslo", ServerStatus::Up, 100, 10, 0);
+        let quiet = server("Oslo", ServerStatus::Up, 100, 0, 0);
+        let paused = server("Oslo", ServerStatus::Paused, 100, 0, 0);
+        let table = capacity_table(&[selling.clone(), quiet.clone(), paused], &[], &CapacityBands::default());
+        let now = chrono::Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap();
+        // Recording started 20 days ago (a deployment): 3 a day since.
+        let sold: BTreeMap<NaiveDate, BTreeMap<ServerId, u64>> = (1..=20)
+            .map(|d| (today() - chrono::Days::new(d), BTreeMap::from([(selling.id.clone(), 3)])))
+            .collect();
+        let forecast = build_forecast(&table, &sold, now, &ForecastSettings::default());
+        assert_eq!(forecast.history_from, today() - chrono::Days::new(20), "not 56 days of made-up zeros");
+        assert_eq!(forecast.history_to, today() - chrono::Days::new(1));
+        let oslo = forecast.locations[0].outcome.forecast.as_ref().unwrap();
+        assert_eq!((oslo.sold_in_history, oslo.free_slots), (60, 190), "all sales; the up servers' free slots");
+        assert!((oslo.horizon_total.expected - 90.0).abs() < 1.0, "3 a day for 30 days: {oslo:?}");
+        assert_eq!(forecast.servers.len(), 2, "up servers only");
+        let of = |id: &ServerId| forecast.servers.iter().find(|s| &s.server_id == id).unwrap();
+        assert!(of(&selling.id).outcome.forecast.is_some());
+        assert_eq!(of(&quiet.id).outcome.no_forecast, Some(NoForecast::NoSales));
+        let empty = build_forecast(&table, &BTreeMap::new(), now, &ForecastSettings::default());
+        assert_eq!(empty.locations[0].outcome.no_forecast, Some(NoForecast::NoSales), "nothing recorded yet");
     }
 }

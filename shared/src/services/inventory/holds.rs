@@ -24,10 +24,21 @@ pub const HOLD_DURATION: Duration = Duration::hours(24);
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct HoldExpiry {
-    /// Orders this sweep cancelled (their capacity is back).
+    /// Orders this sweep cancelled (their capacity is back); the archived run lists the first 100.
     pub expired: Vec<OrderId>,
+    #[serde(default)]
+    pub expired_total: usize,
     /// Due orders that provisioning (or a cancellation) moved first: nothing to give back.
     pub moved_on: usize,
+    /// Due orders whose expiry failed (tried again next run), with why; one does not stop the others.
+    #[serde(default)]
+    pub failed: Vec<FailedExpiry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FailedExpiry {
+    pub order_id: OrderId,
+    pub error: String,
 }
 
 /// Expires one overdue order, read as `new`: true when this call cancelled it, false when provisioning or a
@@ -53,10 +64,16 @@ pub async fn expire_holds(ctx: &AppContext, hold: Duration) -> Result<HoldExpiry
     let mut expiry = HoldExpiry::default();
     for order in due.into_iter().filter(|o| o.created_at <= cutoff) {
         let id = order.id.clone();
-        if expire_hold(ctx, order).await? {
-            expiry.expired.push(id);
-        } else {
-            expiry.moved_on += 1;
+        match expire_hold(ctx, order).await {
+            Ok(true) => {
+                expiry.expired.push(id);
+                expiry.expired_total += 1;
+            }
+            Ok(false) => expiry.moved_on += 1,
+            Err(e) => {
+                tracing::error!(order_id = %id, error = %e, "hold not expired");
+                expiry.failed.push(FailedExpiry { order_id: id, error: e.to_string() });
+            }
         }
     }
     Ok(expiry)

@@ -8,6 +8,11 @@
 //! second read makes the repair fail rather than be overwritten. Clients of orders still `new` or
 //! `processing` count as held, not used: provisioning records its clients before the transaction that turns
 //! held into used.
+//!
+//! The count reads indexes, which DynamoDB updates a moment after the write (an order committed just before
+//! the count may be missing from it while its server's counters already show it). So a drift is only
+//! repaired when the next run (15 minutes later) finds the same counters and counts the same again: the first
+//! sighting is recorded as a suspect, and reported.
 
 use crate::app::AppContext;
 use crate::domain::{OrderId, OrderStatus, Server, ServerId};
@@ -47,6 +52,9 @@ pub struct CounterFix {
 pub struct Reconciliation {
     pub servers_checked: usize,
     pub fixed: Vec<CounterFix>,
+    /// Drift seen for the first time: repaired by the next run if it finds it unchanged.
+    #[serde(default)]
+    pub suspected: Vec<CounterFix>,
     /// Servers whose counters changed while they were being counted: left for the next run.
     pub changed_while_counting: Vec<ServerId>,
 }
@@ -58,7 +66,17 @@ fn expected(server: &Server, used: u32, held: u32) -> (Counters, u32) {
     (Counters { used, held, free }, committed.saturating_sub(server.max_clients))
 }
 
+/// A drift sighting, as stored between runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DriftSuspect {
+    pub server_id: ServerId,
+    pub counters: Counters,
+    pub counted: Counters,
+    pub seen_at: DateTime<Utc>,
+}
+
 pub async fn reconcile(ctx: &AppContext) -> Result<Reconciliation, PortError> {
+    let suspects = ctx.stores.inventory.drift_suspects().await?;
     let before = ctx.stores.catalog.servers().await?;
 
     // Held: the units of every order provisioning has not finished.
@@ -103,24 +121,33 @@ pub async fn reconcile(ctx: &AppContext) -> Result<Reconciliation, PortError> {
             report.changed_while_counting.push(server.id.clone());
             continue;
         }
-        if Counters::of(server) == want {
+        let counters = Counters::of(server);
+        let suspect = suspects.get(&server.id);
+        if counters == want {
+            if suspect.is_some() {
+                ctx.stores.inventory.clear_drift_suspect(&server.id).await?;
+            }
             continue;
         }
-        match ctx.stores.catalog.repair_counters(&server.id, Counters::of(server), want).await {
+        let fix = CounterFix {
+            server_id: server.id.clone(),
+            name: server.name.clone(),
+            before: counters,
+            after: want,
+            over_capacity_by,
+        };
+        if suspect.is_none_or(|s| s.counters != counters || s.counted != want) {
+            let sighting =
+                DriftSuspect { server_id: server.id.clone(), counters, counted: want, seen_at: ctx.clock.now() };
+            ctx.stores.inventory.put_drift_suspect(&sighting).await?;
+            report.suspected.push(fix);
+            continue;
+        }
+        match ctx.stores.catalog.repair_counters(&server.id, counters, want).await {
             Ok(()) => {
-                tracing::warn!(
-                    server_id = %server.id,
-                    before = ?Counters::of(server),
-                    after = ?want,
-                    "capacity counters repaired"
-                );
-                report.fixed.push(CounterFix {
-                    server_id: server.id.clone(),
-                    name: server.name.clone(),
-                    before: Counters::of(server),
-                    after: want,
-                    over_capacity_by,
-                });
+                tracing::warn!(server_id = %server.id, before = ?counters, after = ?want, "capacity counters repaired");
+                ctx.stores.inventory.clear_drift_suspect(&server.id).await?;
+                report.fixed.push(fix);
             }
             Err(PortError::Conflict { .. }) => report.changed_while_counting.push(server.id.clone()),
             Err(e) => return Err(e),

@@ -5,8 +5,9 @@ use crate::http::FieldErrors;
 use crate::services::validation::{add_error, parse_json};
 use serde::Deserialize;
 
-/// The most clients one rebalance request may move.
-pub const REBALANCE_MAX_LIMIT: i64 = 1_000;
+/// The most clients one rebalance request may move (and what an execution without a limit moves): the jobs
+/// are sent ten at a time within the function's 30 s.
+pub const REBALANCE_MAX_LIMIT: i64 = 500;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RebalanceRequest {
@@ -45,10 +46,13 @@ pub fn rebalance_request(body: &str) -> Result<RebalanceRequest, FieldErrors> {
     if !errors.is_empty() {
         return Err(errors);
     }
+    let dry_run = body.dry_run.unwrap_or(true);
+    // A dry run may show the whole plan; an execution moves at most the maximum per call.
+    let limit = body.limit.or((!dry_run).then_some(REBALANCE_MAX_LIMIT));
     Ok(RebalanceRequest {
-        dry_run: body.dry_run.unwrap_or(true),
+        dry_run,
         location: body.location.map(|l| l.trim().to_owned()),
-        limit: body.limit.map(|l| l as u64),
+        limit: limit.map(|l| l as u64),
     })
 }
 
@@ -86,7 +90,12 @@ mod tests {
         );
         let errors = rebalance_request(r#"{"location": "", "limit": 0}"#).unwrap_err();
         assert!(errors.contains_key("location") && errors.contains_key("limit"), "{errors:?}");
-        assert!(rebalance_request(r#"{"limit": 1001}"#).is_err());
+        assert!(rebalance_request(r#"{"limit": 501}"#).is_err());
+        assert_eq!(
+            rebalance_request(r#"{"dry_run": false}"#).unwrap().limit,
+            Some(500),
+            "an execution without a limit moves at most 500"
+        );
         assert!(rebalance_request(r#"{"dryrun": true}"#).is_err(), "an unknown field is refused");
     }
 

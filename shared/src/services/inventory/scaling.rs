@@ -88,19 +88,40 @@ pub fn scaling_decisions(table: &CapacityTable, thresholds: &ScalingThresholds) 
                     ),
                 }
             } else if below(thresholds.scale_down_below) && up.len() >= 2 && draining == 0 {
+                // The least utilised server, ids breaking ties; its clients end up on the others, so all the
+                // committed slots must fit under the scale-up threshold of the capacity left, or the next
+                // check would put it straight back.
                 let quietest = up
                     .iter()
-                    .min_by_key(|s| (s.slots.committed(), s.server_id.as_str().to_owned()))
+                    .min_by(|a, b| {
+                        a.slots.cmp_load(&b.slots).then_with(|| a.server_id.as_str().cmp(b.server_id.as_str()))
+                    })
                     .expect("two servers are up");
-                (
-                    ScalingAction::Drain { server_id: quietest.server_id.clone() },
-                    format!(
-                        "{share} committed (below {}%): drain {}, the least used of {} servers up",
-                        thresholds.scale_down_below,
-                        quietest.name,
-                        up.len()
-                    ),
-                )
+                let left = Slots {
+                    total: group.slots.total - quietest.slots.total,
+                    used: group.slots.used,
+                    held: group.slots.held,
+                    free: 0,
+                };
+                if left.committed_vs_percent(thresholds.scale_up_above).is_some_and(|o| o.is_lt()) {
+                    (
+                        ScalingAction::Drain { server_id: quietest.server_id.clone() },
+                        format!(
+                            "{share} committed (below {}%): drain {}, the least utilised of {} servers up",
+                            thresholds.scale_down_below,
+                            quietest.name,
+                            up.len()
+                        ),
+                    )
+                } else {
+                    (
+                        ScalingAction::Hold,
+                        format!(
+                            "{share} committed (below {}%), but without {} the others would be above {}%",
+                            thresholds.scale_down_below, quietest.name, thresholds.scale_up_above
+                        ),
+                    )
+                }
             } else {
                 (ScalingAction::Hold, format!("{share} committed: within bounds"))
             };
@@ -158,6 +179,20 @@ mod tests {
         assert_eq!(decide(std::slice::from_ref(&quiet))[0].action, ScalingAction::Hold, "the last server up stays");
         let draining = server("Oslo", ServerStatus::Draining, 100, 3, 0);
         assert_eq!(decide(&[busier, quiet, draining])[0].action, ScalingAction::Hold, "one server drains at a time");
+    }
+
+    #[test]
+    fn a_drain_that_would_overload_the_rest_is_held() {
+        // 15 of 110 is 13.6 %: the quietest by share is the big one (5 %), and without it 15 of 10 would not fit.
+        let small_full = server("Kyiv", ServerStatus::Up, 10, 10, 0);
+        let big_quiet = server("Kyiv", ServerStatus::Up, 100, 5, 0);
+        let decision = &decide(&[small_full.clone(), big_quiet.clone()])[0];
+        assert_eq!(decision.action, ScalingAction::Hold, "{}", decision.reason);
+        assert!(decision.reason.contains("above 85%"), "{}", decision.reason);
+        // With room left: 15 of 200 drains the least utilised (5 of 100), and 15 of 100 fits.
+        let other = server("Kyiv", ServerStatus::Up, 100, 0, 0);
+        let decision = &decide(&[big_quiet.clone(), other.clone(), server("Kyiv", ServerStatus::Up, 10, 10, 0)])[0];
+        assert_eq!(decision.action, ScalingAction::Drain { server_id: other.id }, "{}", decision.reason);
     }
 
     #[test]

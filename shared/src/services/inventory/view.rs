@@ -1,8 +1,8 @@
 //! What operators see and do: `GET /admin/inventory` (the overview), `POST /admin/inventory/rebalance` and
 //! `POST /admin/inventory/servers/{id}/status`.
 //!
-//! The overview is five reads, all concurrent and none per server: the servers and the plans (two index
-//! partitions), the band states, the stored forecast and the latest check. Scaling decisions are computed from
+//! The overview is five queries, all concurrent and none per server: the servers and the plans (two index
+//! partitions), the band states, the stored forecast (an item per location) and the latest check. Scaling decisions are computed from
 //! the live table; the forecast is the one the last check stored.
 
 use super::check::{ForecastSummary, InventoryCheck, InventorySettings};
