@@ -259,6 +259,7 @@ async fn a_rebalance_moves_clients_once_even_when_a_migration_is_redelivered(app
         from_plan: shop.plan.id.clone(),
         to: idle.id.clone(),
         to_plan: idle_plan.id.clone(),
+        source_draining: false,
     };
     let (a, b) = futures_util::join!(migrate_client(ctx, &job), migrate_client(ctx, &job));
     let mut outcomes = [a.unwrap(), b.unwrap()];
@@ -281,12 +282,17 @@ async fn a_migration_to_a_target_that_cannot_take_it_moves_nothing(app: TestApp)
         from_plan: shop.plan.id.clone(),
         to: idle.id.clone(),
         to_plan: idle_plan.id.clone(),
+        source_draining: false,
     };
     // A client whose order provisioning has not finished stays: provisioning settles its counters first.
     let now = ctx.clock.now();
     ctx.stores.orders.transition(&client.order_id, OrderStatus::Completed, OrderStatus::Processing, now).await.unwrap();
     assert_eq!(migrate_client(ctx, &job).await.unwrap(), Migrated::NotSettled);
     ctx.stores.orders.transition(&client.order_id, OrderStatus::Processing, OrderStatus::Completed, now).await.unwrap();
+
+    // Queued to empty a draining server that is back in service: it stays.
+    let draining_job = MigrateClient { source_draining: true, ..job.clone() };
+    assert_eq!(migrate_client(ctx, &draining_job).await.unwrap(), Migrated::SourceBackInService);
 
     ctx.stores.catalog.set_status(&idle.id, ServerStatus::Up, ServerStatus::Paused).await.unwrap();
     assert_eq!(migrate_client(ctx, &job).await.unwrap(), Migrated::TargetUnavailable);

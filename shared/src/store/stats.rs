@@ -140,7 +140,8 @@ impl StatsStore {
         let range =
             KeyRange::Between(keys::server_day_sort_prefix(from), format!("{}~", keys::server_day_sort_prefix(to)));
         let mut days: BTreeMap<NaiveDate, BTreeMap<ServerId, u64>> = BTreeMap::new();
-        let mut query = Query::new(Index::Primary, keys::SERVERS_DAYS).range(range);
+        // DynamoDB ends a page at 1 MB (about 10,000 of these small items) whatever the limit: ask for that much.
+        let mut query = Query::new(Index::Primary, keys::SERVERS_DAYS).range(range).limit(10_000);
         loop {
             let page = self.table.query(query.clone()).await?;
             for item in page.items {

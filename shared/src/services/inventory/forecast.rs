@@ -415,9 +415,8 @@ mod tests {
         let table = capacity_table(&[selling.clone(), quiet.clone(), paused], &[], &CapacityBands::default());
         let now = chrono::Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap();
         // Recording started 20 days ago (a deployment): 3 a day since.
-        let sold: BTreeMap<NaiveDate, BTreeMap<ServerId, u64>> = (1..=20)
-            .map(|d| (today() - chrono::Days::new(d), BTreeMap::from([(selling.id.clone(), 3)])))
-            .collect();
+        let sold: BTreeMap<NaiveDate, BTreeMap<ServerId, u64>> =
+            (1..=20).map(|d| (today() - chrono::Days::new(d), BTreeMap::from([(selling.id.clone(), 3)]))).collect();
         let forecast = build_forecast(&table, &sold, now, &ForecastSettings::default());
         assert_eq!(forecast.history_from, today() - chrono::Days::new(20), "not 56 days of made-up zeros");
         assert_eq!(forecast.history_to, today() - chrono::Days::new(1));

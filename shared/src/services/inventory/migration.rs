@@ -35,6 +35,9 @@ pub struct MigrateClient {
     pub from_plan: PlanId,
     pub to: ServerId,
     pub to_plan: PlanId,
+    /// Queued to empty a draining source: it does not move once the source is back in service.
+    #[serde(default)]
+    pub source_draining: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -98,6 +101,7 @@ pub async fn execute_plan(
                     from_plan: client.plan_id.clone(),
                     to: step.to.clone(),
                     to_plan: to_plan.id.clone(),
+                    source_draining: step.source_draining,
                 },
             });
         }
@@ -124,6 +128,8 @@ pub enum Migrated {
     NotOnSource,
     /// Its order is still being provisioned.
     NotSettled,
+    /// Queued to empty a draining server that has been put back into service since.
+    SourceBackInService,
     TargetUnavailable,
     TargetFull,
 }
@@ -144,6 +150,9 @@ pub async fn migrate_client(ctx: &AppContext, job: &MigrateClient) -> Result<Mig
     }
     if client.server_id != job.from || !client.is_active {
         return Ok(Migrated::NotOnSource);
+    }
+    if job.source_draining && source.status != ServerStatus::Draining {
+        return Ok(Migrated::SourceBackInService);
     }
     let order = ctx.stores.orders.get(&client.order_id).await?;
     if order.is_some_and(|o| matches!(o.order_status, OrderStatus::New | OrderStatus::Processing)) {

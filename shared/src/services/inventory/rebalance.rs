@@ -38,6 +38,8 @@ pub struct Migration {
     /// Protocols both servers sell: the clients moved are of these.
     pub protocols: Vec<String>,
     pub clients: u64,
+    /// Moved because the source drains (not because it is overloaded): stops if it is put back into service.
+    pub source_draining: bool,
 }
 
 /// `floor(total x percent / 100)`, exactly.
@@ -101,6 +103,7 @@ pub fn rebalance_plan(
                 to: target.server_id.clone(),
                 protocols,
                 clients,
+                source_draining: source.status == ServerStatus::Draining,
             });
         }
     }
@@ -190,6 +193,7 @@ mod tests {
             [(draining.id, target.id.clone(), 30), (busy.id, target.id, 18)],
             "all 30 provisioned clients (held ones are not clients yet), then the overloaded server's share"
         );
+        assert!(plan[0].source_draining && !plan[1].source_draining, "each step says why it moves");
     }
 
     #[test]
