@@ -94,7 +94,8 @@ pub(crate) async fn query_all<T: serde::de::DeserializeOwned>(
     let mut out = Vec::new();
     let mut cursor = None;
     loop {
-        let page = table.query(query.clone().limit(500).start_after(cursor)).await?;
+        // DynamoDB ends a page at 1 MB whatever the limit; 1,000 small items (servers, plans) fit in one.
+        let page = table.query(query.clone().limit(1000).start_after(cursor)).await?;
         for item in page.items {
             out.push(decode(item, &[])?);
         }
