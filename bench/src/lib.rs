@@ -1,3 +1,4 @@
-//! What the bench binaries share: port decorators that count backend calls.
+//! What the bench binaries share: port decorators that count backend calls, and the inventory's server fleet.
 
 pub mod counting;
+pub mod fleet;

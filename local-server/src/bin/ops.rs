@@ -11,6 +11,7 @@
 use clap::{Parser, Subcommand};
 use shared::app::AppContext;
 use shared::domain::Priority;
+use shared::services::inventory::{self, InventorySettings};
 use shared::services::queues;
 use shared::store::FailedJobFilter;
 
@@ -52,6 +53,20 @@ enum Command {
         #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=100))]
         limit: u32,
     },
+    /// Expires overdue holds, reconciles the counters, alerts, applies scaling and refreshes the forecast
+    /// (what the 15-minute inventory-check schedule runs).
+    #[command(name = "inventory:check")]
+    InventoryCheck,
+    /// The rebalance plan; `--execute` queues one migration job per client (at most 500 per call).
+    #[command(name = "inventory:rebalance")]
+    Rebalance {
+        #[arg(long)]
+        location: Option<String>,
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=500))]
+        limit: Option<u64>,
+        #[arg(long)]
+        execute: bool,
+    },
 }
 
 fn parse_queue(name: &str) -> Result<Priority, String> {
@@ -76,6 +91,11 @@ async fn run(ctx: &AppContext, command: Command) -> Result<serde_json::Value, St
             json(queues::failed_jobs(ctx, &filter, usize::from(limit), None).await)
         }
         Command::RetryFailed { queue, limit } => json(queues::retry_failed(ctx, queue, limit).await),
+        Command::InventoryCheck => json(inventory::run_check(ctx, &InventorySettings::default()).await),
+        Command::Rebalance { location, limit, execute } => {
+            let limit = limit.or(execute.then_some(500));
+            json(inventory::rebalance(ctx, &InventorySettings::default(), !execute, location, limit).await)
+        }
     }
 }
 
@@ -113,6 +133,12 @@ mod tests {
     #[test]
     fn the_artisan_spellings_parse() {
         assert_eq!(parse(&["queue:stats"]).unwrap(), Command::Stats);
+        assert_eq!(parse(&["inventory:check"]).unwrap(), Command::InventoryCheck);
+        assert_eq!(
+            parse(&["inventory:rebalance", "--location", "Paris", "--execute"]).unwrap(),
+            Command::Rebalance { location: Some("Paris".into()), limit: None, execute: true }
+        );
+        assert!(parse(&["inventory:rebalance", "--limit", "501"]).is_err());
         assert_eq!(parse(&["queue:maintenance"]).unwrap(), Command::Maintenance { clear_failed: 7 });
         assert_eq!(
             parse(&["queue:maintenance", "--clear-failed=3"]).unwrap(),
