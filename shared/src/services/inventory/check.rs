@@ -157,6 +157,11 @@ pub async fn run_check(ctx: &AppContext, settings: &InventorySettings) -> Result
     if let Some(holds) = &holds {
         errors.extend(holds.failed.iter().map(|f| format!("hold expiry of order {}: {}", f.order_id, f.error)));
     }
+    for step in &scaling {
+        if let Applied::Failed { error } = &step.applied {
+            errors.push(format!("scaling {}: {error}", step.decision.location));
+        }
+    }
     let check = InventoryCheck { ran_at, holds, reconciliation, band_changes, scaling, forecast, errors };
     ctx.stores.inventory.archive_check(&check).await?;
     Ok(check)
