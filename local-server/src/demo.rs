@@ -462,8 +462,10 @@ pub async fn load(
         }
     }
     shop.run_worker().await?;
-    // The inventory check the deployed schedule would have run last, so the inventory view opens with its
-    // forecast, band states and scaling decisions (its own schedule runs it every 15 minutes from here).
+    // The inventory check the deployed schedule would have run last, at the end of the history, so the
+    // inventory view opens with its forecast, band states and scaling decisions (its own schedule runs it every
+    // 15 minutes from here).
+    shop.replay.go_to(now);
     let settings = shared::services::inventory::InventorySettings::default();
     let check = patiently(|| shared::services::inventory::run_check(&shop.ctx, &settings), transient)
         .await
