@@ -221,3 +221,26 @@ async fn create_role(name: &str) -> String {
     let arn = response.split("<Arn>").nth(1).and_then(|rest| rest.split("</Arn>").next());
     arn.unwrap_or_else(|| panic!("CreateRole failed on the emulator: {response}")).to_owned()
 }
+
+/// Runs the queue worker on one queue until it has nothing left, as the Lambda event source would: batches of
+/// up to 10, each message invisible for a second while it runs. Returns every message's outcome.
+pub async fn drain(app: &TestApp, queue: shared::domain::Priority) -> Vec<shared::worker::MessageOutcome> {
+    let registry = shared::worker::JobRegistry::standard();
+    let wait = if app.backend == Backend::Aws { Duration::from_secs(2) } else { Duration::ZERO };
+    let mut outcomes = Vec::new();
+    loop {
+        let report = shared::worker::poll_once(
+            &app.ctx,
+            &registry,
+            shared::ports::QueueRef::Main(queue),
+            wait,
+            Duration::from_secs(1),
+        )
+        .await
+        .unwrap();
+        if report.outcomes.is_empty() {
+            return outcomes;
+        }
+        outcomes.extend(report.outcomes.into_iter().map(|(_, o)| o));
+    }
+}

@@ -2,14 +2,13 @@
 //! counter reconciliation, rebalancing executed through the queue worker (redelivery-safe), operators' status
 //! changes, and the scheduled check's scaling.
 
-use integration_tests::TestApp;
 use integration_tests::api::{Call, Caller};
 use integration_tests::fixtures::{customer, order_of, shop_at_list_prices};
+use integration_tests::{TestApp, drain};
 use rust_decimal::Decimal;
 use serde_json::json;
 use shared::adapters::memory::MemoryPanel;
 use shared::domain::*;
-use shared::ports::QueueRef;
 use shared::services::inventory::check::Applied;
 use shared::services::inventory::migration::{MigrateClient, Migrated, migrate_client};
 use shared::services::inventory::reconcile::Counters;
@@ -18,9 +17,8 @@ use shared::services::inventory::{
 };
 use shared::services::orders::place;
 use shared::services::provisioning::{Provisioned, provision};
-use shared::worker::{JobRegistry, MessageOutcome, poll_once};
+use shared::worker::MessageOutcome;
 use std::sync::Arc;
-use std::time::Duration;
 
 integration_tests::on_both_backends!(
     an_order_never_provisioned_gives_its_hold_back_after_24_hours_once,
@@ -34,25 +32,6 @@ integration_tests::on_both_backends!(
 
 fn admin() -> Caller {
     Caller::Admin("ops-admin".into())
-}
-
-const VISIBILITY: Duration = Duration::from_secs(1);
-
-fn wait(app: &TestApp) -> Duration {
-    if app.backend == integration_tests::Backend::Aws { Duration::from_secs(2) } else { Duration::ZERO }
-}
-
-/// Runs the worker on one queue until it has nothing left.
-async fn drain(app: &TestApp, queue: Priority) -> Vec<MessageOutcome> {
-    let registry = JobRegistry::standard();
-    let mut outcomes = Vec::new();
-    loop {
-        let report = poll_once(&app.ctx, &registry, QueueRef::Main(queue), wait(app), VISIBILITY).await.unwrap();
-        if report.outcomes.is_empty() {
-            return outcomes;
-        }
-        outcomes.extend(report.outcomes.into_iter().map(|(_, o)| o));
-    }
 }
 
 async fn counters(app: &TestApp, server: &ServerId) -> (u32, u32, u32) {

@@ -2,8 +2,8 @@
 //! store, capacity moves from held to active, events reach the customer's feed and the sale is counted once;
 //! redelivery changes nothing; a panel that keeps failing puts the order in dispute and frees the capacity.
 
-use integration_tests::TestApp;
 use integration_tests::fixtures::{customer, order_of, shop};
+use integration_tests::{TestApp, drain};
 use shared::adapters::memory::MemoryPanel;
 use shared::domain::*;
 use shared::ports::QueueRef;
@@ -13,23 +13,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 const VISIBILITY: Duration = Duration::from_secs(1);
-
-fn wait(app: &TestApp) -> Duration {
-    if app.backend == integration_tests::Backend::Aws { Duration::from_secs(2) } else { Duration::ZERO }
-}
-
-/// Runs the worker on one queue until it has nothing left.
-async fn drain(app: &TestApp, queue: Priority) -> Vec<MessageOutcome> {
-    let registry = JobRegistry::standard();
-    let mut outcomes = Vec::new();
-    loop {
-        let report = poll_once(&app.ctx, &registry, QueueRef::Main(queue), wait(app), VISIBILITY).await.unwrap();
-        if report.outcomes.is_empty() {
-            return outcomes;
-        }
-        outcomes.extend(report.outcomes.into_iter().map(|(_, o)| o));
-    }
-}
 
 /// The test app with a panel the test can inspect and break.
 async fn app_with_panel(backend: integration_tests::Backend) -> (TestApp, Arc<MemoryPanel>) {
