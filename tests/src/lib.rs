@@ -82,6 +82,18 @@ pub async fn redis_cache() -> RedisCache {
     RedisCache::connect_lazily(&url, format!("{}:", unique("test"))).expect("redis client")
 }
 
+/// How many attempts a race test keeps in flight at once. The emulator runs DynamoDB requests one at a time, so
+/// past a few dozen, more concurrent attempts add no contention, only queueing: 200 unbounded checkouts queued
+/// behind each other for over a minute on a loaded machine and ran into the store's time limit. Sixteen in
+/// flight still read the same counters before any of them writes, so every condition under test is raced.
+pub const RACE_IN_FLIGHT: usize = 16;
+
+/// Runs `attempts` concurrently, at most `RACE_IN_FLIGHT` at a time, and returns their results in any order.
+pub async fn race<T>(attempts: impl IntoIterator<Item = impl std::future::Future<Output = T>>) -> Vec<T> {
+    use futures_util::StreamExt;
+    futures_util::stream::iter(attempts).buffer_unordered(RACE_IN_FLIGHT).collect().await
+}
+
 /// Which adapters a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

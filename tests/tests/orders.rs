@@ -3,8 +3,8 @@
 
 use chrono::Utc;
 use futures_util::future::join_all;
-use integration_tests::TestApp;
 use integration_tests::fixtures::{customer, dec, order_of, plan_on_a_down_server, shop_at_list_prices};
+use integration_tests::{TestApp, race};
 use rust_decimal::Decimal;
 use shared::app::AppContext;
 use shared::domain::*;
@@ -180,13 +180,10 @@ async fn two_hundred_buyers_race_for_fifty_slots(app: TestApp) {
     for _ in 0..20 {
         buyers.push(customer(ctx, "100").await);
     }
-    let attempts = (0..200).map(|i| {
-        let (ctx, buyer, plan) = (ctx.clone(), buyers[i % buyers.len()].clone(), shop.plan.clone());
-        tokio::spawn(async move { place(&ctx, &buyer, order_of(&plan, 1, 1), None).await })
-    });
+    let attempts = (0..200).map(|i| place(ctx, &buyers[i % buyers.len()], order_of(&shop.plan, 1, 1), None));
     let (mut placed, mut refused) = (0, 0);
-    for result in join_all(attempts).await {
-        match result.unwrap() {
+    for result in race(attempts).await {
+        match result {
             Ok(_) => placed += 1,
             Err(PlaceError::NoCapacity(_)) => refused += 1,
             Err(other) => panic!("not a clean refusal: {other:?}"),
@@ -209,13 +206,10 @@ async fn a_wallet_that_affords_ten_orders_places_exactly_ten(app: TestApp) {
     let ctx = &app.ctx;
     let shop = shop_at_list_prices(ctx, 500, "7.50").await;
     let buyer = customer(ctx, "75").await;
-    let attempts = (0..100).map(|_| {
-        let (ctx, buyer, plan) = (ctx.clone(), buyer.clone(), shop.plan.clone());
-        tokio::spawn(async move { place(&ctx, &buyer, order_of(&plan, 1, 1), None).await })
-    });
+    let attempts = (0..100).map(|_| place(ctx, &buyer, order_of(&shop.plan, 1, 1), None));
     let mut placed = 0;
-    for result in join_all(attempts).await {
-        match result.unwrap() {
+    for result in race(attempts).await {
+        match result {
             Ok(_) => placed += 1,
             Err(PlaceError::InsufficientFunds { .. }) => {}
             Err(other) => panic!("not a clean refusal: {other:?}"),

@@ -364,3 +364,33 @@ async fn set_if_missing_keeps_the_first_value(h: Harness) {
     assert_eq!(again.get("first"), Some(&string("t1")), "an existing value is kept");
     assert_eq!(again.get("last"), Some(&string("t2")));
 }
+
+/// The adapter's production time limit, on its own: the emulator's tables get a longer one (it serialises every
+/// request), so this is where the default is held to. A DynamoDB endpoint that accepts connections and never
+/// answers fails the call as a store timeout, not a hang, and not before the limit.
+#[tokio::test]
+async fn a_store_that_never_answers_times_out_at_the_production_limit() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let silent = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((connection, _)) = listener.accept().await {
+            open.push(connection);
+        }
+    });
+    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(aws_config::Region::new("eu-west-1"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("x", "x", None, None, "test"))
+        .load()
+        .await;
+    let table = shared::adapters::aws::DynamoTable::new(aws_sdk_dynamodb::Client::new(&sdk), "t", manual_clock());
+    let started = std::time::Instant::now();
+    let error = table.get(&Key::new("a", "b")).await.unwrap_err();
+    assert!(
+        matches!(error, PortError::Timeout { backend: shared::error::Backend::Store, operation: "get" }),
+        "{error:?}"
+    );
+    assert!(started.elapsed() >= std::time::Duration::from_secs(3), "the 3 s limit, after {:?}", started.elapsed());
+    silent.abort();
+}
