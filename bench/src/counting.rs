@@ -234,6 +234,14 @@ pub async fn counted_app(backend: integration_tests::Backend) -> (integration_te
     let table: Arc<dyn Table> = Arc::new(CountingTable::new(ctx.stores.table.clone(), counts.clone()));
     let cache: Arc<dyn Cache> = Arc::new(CountingCache::new(ctx.cache.clone(), counts.clone()));
     let queue: Arc<dyn JobQueue> = Arc::new(CountingQueue::new(ctx.queue.clone(), counts.clone()));
-    let counted = shared::app::AppContext::new(ctx.clock.clone(), table, cache, queue, ctx.panel.clone(), ctx.backend);
+    let counted = shared::app::AppContext::new(
+        ctx.clock.clone(),
+        table,
+        cache,
+        queue,
+        ctx.panel.clone(),
+        ctx.workers.clone(),
+        ctx.backend,
+    );
     (integration_tests::TestApp { ctx: counted, ..app }, counts)
 }

@@ -12,7 +12,7 @@ use bench::fleet::seed_fleet;
 use clap::Parser;
 use integration_tests::Backend;
 use integration_tests::api::{Call, Caller};
-use shared::services::inventory::reconcile::Counters;
+use shared::domain::SlotCounters;
 use shared::services::inventory::{InventorySettings, capacity, check_capacity_alerts, run_check};
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -81,8 +81,8 @@ async fn main() {
         for (i, server) in fleet.servers.iter().enumerate() {
             let committed = (server.max_clients as usize * ((i * 37) % 101) / 100) as u32;
             let held = committed / 10;
-            let to = Counters { used: committed - held, held, free: server.max_clients - committed };
-            let zero = Counters { used: 0, held: 0, free: server.max_clients };
+            let to = SlotCounters { used: committed - held, held, free: server.max_clients - committed };
+            let zero = SlotCounters { used: 0, held: 0, free: server.max_clients };
             ctx.stores.catalog.repair_counters(&server.id, zero, to).await.expect("load");
         }
         let table = capacity(ctx, &settings.bands).await.expect("table");

@@ -986,6 +986,7 @@ mod tests {
             Arc::new(shared::adapters::memory::MemoryCache::new(clock.clone())),
             Arc::new(shared::adapters::memory::MemoryQueue::new(clock.clone())),
             panel.clone(),
+            Arc::new(shared::adapters::memory::MemoryWorkerPool::default()),
             "memory",
         );
         let summary = load(&ctx, &clock, panel.clone(), 1000, crate::AWS_DEMO_DAYS).await.unwrap();

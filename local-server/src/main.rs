@@ -12,7 +12,7 @@ mod gateway;
 use clap::{Parser, Subcommand, ValueEnum};
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
-use shared::adapters::memory::{MemoryCache, MemoryPanel, MemoryQueue, MemoryTable};
+use shared::adapters::memory::{MemoryCache, MemoryPanel, MemoryQueue, MemoryTable, MemoryWorkerPool};
 use shared::adapters::panel_http::PanelCredentials;
 use shared::app::AppContext;
 use shared::clock::{Clock, SystemClock};
@@ -125,6 +125,7 @@ fn memory_context(clock: Arc<dyn Clock>, panel: Arc<MemoryPanel>) -> AppContext 
         Arc::new(MemoryCache::new(clock.clone())),
         Arc::new(MemoryQueue::new(clock.clone())),
         panel,
+        Arc::new(MemoryWorkerPool::default()),
         "memory",
     )
 }

@@ -2,6 +2,7 @@
 //! run) and shared by every handler.
 
 use crate::adapters::aws::{DynamoTable, LambdaWorkerPool, RedisCache, SqsQueue, sdk_config};
+#[cfg(feature = "memory")]
 use crate::adapters::memory::{MemoryCache, MemoryPanel, MemoryQueue, MemoryTable, MemoryWorkerPool};
 use crate::adapters::panel_http::HttpPanelClient;
 use crate::clock::{Clock, SystemClock};
@@ -34,21 +35,14 @@ impl AppContext {
         cache: Arc<dyn Cache>,
         queue: Arc<dyn JobQueue>,
         panel: Arc<dyn PanelClient>,
+        workers: Arc<dyn WorkerPool>,
         backend: &'static str,
     ) -> Self {
-        Self {
-            clock,
-            stores: Stores::new(table),
-            cache,
-            queue,
-            panel,
-            workers: Arc::new(MemoryWorkerPool::default()),
-            backend,
-            pricing: Arc::default(),
-        }
+        Self { clock, stores: Stores::new(table), cache, queue, panel, workers, backend, pricing: Arc::default() }
     }
 
     /// The embedded default: every port in memory, time from `clock`.
+    #[cfg(feature = "memory")]
     pub fn in_memory(clock: Arc<dyn Clock>) -> Self {
         Self::new(
             clock.clone(),
@@ -56,6 +50,7 @@ impl AppContext {
             Arc::new(MemoryCache::new(clock.clone())),
             Arc::new(MemoryQueue::new(clock)),
             Arc::new(MemoryPanel::new()),
+            Arc::new(MemoryWorkerPool::default()),
             "memory",
         )
     }
@@ -70,10 +65,10 @@ impl AppContext {
         let queue = SqsQueue::new(aws_sdk_sqs::Client::new(&sdk), settings.queue_urls.clone());
         let panel = HttpPanelClient::new(settings.panel_credentials.clone(), settings.panel_scheme.clone())
             .map_err(|e| ConfigError(e.to_string()))?;
-        let mut ctx = Self::new(clock, Arc::new(table), Arc::new(cache), Arc::new(queue), Arc::new(panel), "aws");
-        ctx.workers =
-            Arc::new(LambdaWorkerPool::new(aws_sdk_lambda::Client::new(&sdk), settings.worker_mappings.clone()));
-        Ok(ctx)
+        let workers = LambdaWorkerPool::new(aws_sdk_lambda::Client::new(&sdk), settings.worker_mappings.clone());
+        let (table, cache, queue, panel, workers) =
+            (Arc::new(table), Arc::new(cache), Arc::new(queue), Arc::new(panel), Arc::new(workers));
+        Ok(Self::new(clock, table, cache, queue, panel, workers, "aws"))
     }
 
     /// What a Lambda function uses: AWS settings from the environment and the wall clock.

@@ -119,7 +119,8 @@ impl TestApp {
                 let queue: Arc<dyn JobQueue> = Arc::new(sqs_queues().await);
                 // Panels are simulated on both backends: no real X-UI server exists here.
                 let panel = Arc::new(shared::adapters::memory::MemoryPanel::new());
-                AppContext::new(clock.clone(), table, cache, queue, panel, "aws")
+                let workers = Arc::new(shared::adapters::memory::MemoryWorkerPool::default());
+                AppContext::new(clock.clone(), table, cache, queue, panel, workers, "aws")
             }
         };
         Self { backend, clock, ctx }

@@ -4,10 +4,8 @@
 
 use crate::error::PortError;
 use lambda_http::{Body, Response};
+pub use proxy_core::validation::FieldErrors;
 use serde::Serialize;
-use std::collections::BTreeMap;
-
-pub type FieldErrors = BTreeMap<String, Vec<String>>;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {

@@ -10,5 +10,4 @@ pub mod profile;
 pub mod provisioning;
 pub mod queues;
 pub mod rate_limit;
-pub mod validation;
 pub mod wallet;

@@ -8,29 +8,9 @@
 //! capacity (`max_clients` 0) sells nothing and has no band rather than dividing by zero. Location and
 //! protocol totals count the servers that are `up`: a down or paused server's free slots cannot be sold.
 
-use crate::domain::{Plan, Server, ServerId, ServerStatus};
+use crate::domain::{CapacityBand, Plan, Server, ServerId, ServerStatus};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CapacityBand {
-    Low,
-    Normal,
-    Warning,
-    Critical,
-}
-
-impl CapacityBand {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CapacityBand::Low => "low",
-            CapacityBand::Normal => "normal",
-            CapacityBand::Warning => "warning",
-            CapacityBand::Critical => "critical",
-        }
-    }
-}
 
 /// The utilisation bands, in percent of total capacity (a band starts at its value).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

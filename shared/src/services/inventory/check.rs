@@ -116,6 +116,12 @@ pub struct InventoryCheck {
     pub errors: Vec<String>,
 }
 
+impl crate::store::RunReport for InventoryCheck {
+    fn ran_at(&self) -> DateTime<Utc> {
+        self.ran_at
+    }
+}
+
 fn failed<T>(errors: &mut Vec<String>, step: &str, result: Result<T, PortError>) -> Option<T> {
     result.map_err(|e| errors.push(format!("{step}: {e}"))).ok()
 }

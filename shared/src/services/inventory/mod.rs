@@ -22,8 +22,9 @@ pub mod requests;
 pub mod scaling;
 pub mod view;
 
+pub use crate::domain::CapacityBand;
 pub use alerts::{BandChange, check_capacity_alerts};
-pub use capacity::{CapacityBand, CapacityBands, CapacityTable, GroupCapacity, ServerCapacity, Slots, capacity_table};
+pub use capacity::{CapacityBands, CapacityTable, GroupCapacity, ServerCapacity, Slots, capacity_table};
 pub use check::{InventoryCheck, InventorySettings, run_check};
 pub use holds::{HOLD_DURATION, HoldExpiry, expire_hold, expire_holds};
 pub use rebalance::{Migration, RebalanceRules, rebalance_plan};

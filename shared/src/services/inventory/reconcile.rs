@@ -15,7 +15,7 @@
 //! sighting is recorded as a suspect, and reported.
 
 use crate::app::AppContext;
-use crate::domain::{OrderId, OrderStatus, Server, ServerId};
+use crate::domain::{DriftSuspect, OrderId, OrderStatus, Server, ServerId, SlotCounters};
 use crate::error::PortError;
 use chrono::{DateTime, Utc};
 use futures_util::future::try_join_all;
@@ -25,25 +25,12 @@ use std::collections::{BTreeMap, BTreeSet};
 /// How many servers' clients (or orders' lines) are read at once.
 const CONCURRENT_COUNTS: usize = 16;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Counters {
-    pub used: u32,
-    pub held: u32,
-    pub free: u32,
-}
-
-impl Counters {
-    fn of(server: &Server) -> Self {
-        Counters { used: server.active_clients, held: server.held_clients, free: server.free_slots }
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CounterFix {
     pub server_id: ServerId,
     pub name: String,
-    pub before: Counters,
-    pub after: Counters,
+    pub before: SlotCounters,
+    pub after: SlotCounters,
     /// More committed than the server's capacity: `free` is 0, and the excess is this many slots.
     pub over_capacity_by: u32,
 }
@@ -60,19 +47,10 @@ pub struct Reconciliation {
 }
 
 /// The counters a server should have, from its clients and pending units.
-fn expected(server: &Server, used: u32, held: u32) -> (Counters, u32) {
+fn expected(server: &Server, used: u32, held: u32) -> (SlotCounters, u32) {
     let committed = used + held;
     let free = server.max_clients.saturating_sub(committed);
-    (Counters { used, held, free }, committed.saturating_sub(server.max_clients))
-}
-
-/// A drift sighting, as stored between runs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DriftSuspect {
-    pub server_id: ServerId,
-    pub counters: Counters,
-    pub counted: Counters,
-    pub seen_at: DateTime<Utc>,
+    (SlotCounters { used, held, free }, committed.saturating_sub(server.max_clients))
 }
 
 pub async fn reconcile(ctx: &AppContext) -> Result<Reconciliation, PortError> {
@@ -117,11 +95,11 @@ pub async fn reconcile(ctx: &AppContext) -> Result<Reconciliation, PortError> {
         let Some(now) = after.get(&server.id) else { continue };
         let (want, over_capacity_by) =
             expected(server, used.get(&server.id).copied().unwrap_or(0), held.get(&server.id).copied().unwrap_or(0));
-        if Counters::of(now) != Counters::of(server) || now.max_clients != server.max_clients {
+        if SlotCounters::of(now) != SlotCounters::of(server) || now.max_clients != server.max_clients {
             report.changed_while_counting.push(server.id.clone());
             continue;
         }
-        let counters = Counters::of(server);
+        let counters = SlotCounters::of(server);
         let suspect = suspects.get(&server.id);
         if counters == want {
             if suspect.is_some() {

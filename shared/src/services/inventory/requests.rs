@@ -2,7 +2,7 @@
 
 use crate::domain::ServerStatus;
 use crate::http::FieldErrors;
-use crate::services::validation::{add_error, parse_json};
+use crate::validation::{add_error, parse_json};
 use serde::Deserialize;
 
 /// The most clients one rebalance request may move (and what an execution without a limit moves): the jobs

@@ -105,7 +105,7 @@ pub async fn overview(ctx: &AppContext, settings: &InventorySettings) -> Result<
         stores.catalog.plans(),
         stores.inventory.bands(),
         stores.inventory.forecast(),
-        stores.inventory.recent_checks(1),
+        stores.inventory.recent_checks::<InventoryCheck>(1),
     );
     let table = capacity_table(&servers?, &plans?, &settings.bands);
     let bands = bands?;

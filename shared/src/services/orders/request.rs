@@ -5,7 +5,7 @@
 
 use crate::domain::{CURRENCIES, PaymentMethod, PlanId, ServerId};
 use crate::http::FieldErrors;
-use crate::services::validation::{add_error, one_of, parse_json, report_errors};
+use crate::validation::{add_error, one_of, parse_json, report_errors};
 use garde::Validate;
 use rust_decimal::Decimal;
 use serde::Deserialize;

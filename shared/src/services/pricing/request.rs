@@ -5,7 +5,7 @@
 use crate::domain::ServerId;
 use crate::http::FieldErrors;
 use crate::services::orders::{OrderLine, RequestLine, order_lines};
-use crate::services::validation::{parse_json, report_errors};
+use crate::validation::{parse_json, report_errors};
 use garde::Validate;
 use serde::Deserialize;
 

@@ -4,14 +4,15 @@
 
 mod request;
 
-pub use request::{LOCALES, ProfileChanges, UpdateProfileRequest};
+pub use crate::domain::ProfileChanges;
+pub use request::{LOCALES, UpdateProfileRequest};
 
 use crate::app::AppContext;
 use crate::domain::{Customer, CustomerId};
 use crate::error::PortError;
 use crate::http::FieldErrors;
-use crate::services::validation::add_error;
 use crate::store::ProfileOp;
+use crate::validation::add_error;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProfileError {

@@ -2,9 +2,9 @@
 //! the ones sent change. Unknown fields (`role`, `id`, `total_paid`, ...) are ignored, so a customer cannot
 //! promote themselves. `phone: null` (or `""`) removes the phone number.
 
-use crate::domain::ThemeMode;
+use crate::domain::{ProfileChanges, ThemeMode};
 use crate::http::FieldErrors;
-use crate::services::validation::{parse_json, report_errors};
+use crate::validation::{parse_json, report_errors};
 use garde::Validate;
 use serde::{Deserialize, Deserializer};
 use std::str::FromStr;
@@ -90,21 +90,6 @@ fn valid_timezone(value: &Option<String>, _: &()) -> garde::Result {
         }
         _ => Ok(()),
     }
-}
-
-/// What a valid request changes; `None` leaves a field as it is.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ProfileChanges {
-    pub name: Option<String>,
-    pub username: Option<String>,
-    pub email: Option<String>,
-    /// `Some(None)` removes the phone number.
-    pub phone: Option<Option<String>>,
-    pub locale: Option<String>,
-    pub timezone: Option<String>,
-    pub country: Option<String>,
-    pub theme_mode: Option<ThemeMode>,
-    pub email_notifications: Option<bool>,
 }
 
 impl UpdateProfileRequest {

@@ -39,6 +39,12 @@ pub struct MaintenanceReport {
     pub queues: Vec<QueueMaintenance>,
 }
 
+impl crate::store::RunReport for MaintenanceReport {
+    fn ran_at(&self) -> DateTime<Utc> {
+        self.ran_at
+    }
+}
+
 impl MaintenanceReport {
     pub fn deleted(&self) -> usize {
         self.queues.iter().map(|q| q.deleted.len()).sum()

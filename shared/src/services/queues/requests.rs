@@ -2,8 +2,8 @@
 
 use crate::domain::Priority;
 use crate::http::FieldErrors;
-use crate::services::validation::{add_error, parse_json};
 use crate::store::FailedJobFilter;
+use crate::validation::{add_error, parse_json};
 use serde::Deserialize;
 use std::collections::HashMap;
 

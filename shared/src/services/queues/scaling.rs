@@ -29,6 +29,12 @@ pub struct AutoscaleRun {
     pub skipped: Vec<Priority>,
 }
 
+impl crate::store::RunReport for AutoscaleRun {
+    fn ran_at(&self) -> DateTime<Utc> {
+        self.ran_at
+    }
+}
+
 pub async fn autoscale_workers(ctx: &AppContext) -> Result<AutoscaleRun, PortError> {
     let stats = queue_stats(ctx).await?;
     let mut run = AutoscaleRun { ran_at: stats.generated_at, decisions: Vec::new(), skipped: Vec::new() };

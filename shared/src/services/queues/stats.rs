@@ -150,7 +150,7 @@ const RECENT_AUTOSCALE_RUNS: usize = 6;
 pub async fn queue_overview(ctx: &AppContext) -> Result<QueueOverview, PortError> {
     let ((stats, failed), runs) = join(
         join(queue_stats(ctx), ctx.stores.failed_jobs.dead(&FailedJobFilter::default(), RECENT_FAILED, None)),
-        ctx.stores.queue_runs.recent_autoscale(RECENT_AUTOSCALE_RUNS),
+        ctx.stores.queue_runs.recent_autoscale::<AutoscaleRun>(RECENT_AUTOSCALE_RUNS),
     )
     .await;
     let stats = stats?;

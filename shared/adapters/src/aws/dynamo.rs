@@ -1,0 +1,361 @@
+use super::dynamo_expr::Expr;
+use crate::timeout::with_timeout;
+use async_trait::async_trait;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ConditionCheck, Delete, KeysAndAttributes, Put, ReturnValue, TransactWriteItem, Update as SdkUpdate,
+};
+use proxy_core::clock::Clock;
+use proxy_core::error::{Backend, PortError, PortResult, describe};
+use proxy_core::ports::table::{
+    Condition, Cursor, Item, Key, KeyRange, MAX_TRANSACT_ITEMS, Page, Query, Table, TransactOp, Update, is_expired,
+};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The DynamoDB table adapter (single-table design, `docs/dynamodb-key-design.md`).
+#[derive(Clone)]
+pub struct DynamoTable {
+    client: Client,
+    table: String,
+    clock: Arc<dyn Clock>,
+    timeout: Duration,
+}
+
+type SdkItem = HashMap<String, AttributeValue>;
+
+fn to_sdk(item: Item) -> SdkItem {
+    item.into_iter().map(|(k, v)| (k, v.into())).collect()
+}
+
+fn from_sdk(item: SdkItem) -> Item {
+    item.into_iter().map(|(k, v)| (k, v.into())).collect()
+}
+
+fn key_item(key: &Key) -> SdkItem {
+    to_sdk(key.to_item())
+}
+
+fn unavailable<E: std::error::Error>(error: E) -> PortError {
+    PortError::unavailable(Backend::Store, describe(&error))
+}
+
+/// Maps an SDK error, turning a failed condition into the port's typed conflict.
+fn map_err<E, R>(error: SdkError<E, R>) -> PortError
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    if let SdkError::ServiceError(service) = &error
+        && service.err().code() == Some("ConditionalCheckFailedException")
+    {
+        return PortError::Conflict { op_index: None };
+    }
+    if let SdkError::ServiceError(service) = &error
+        && service.err().code() == Some("ValidationException")
+    {
+        return PortError::Invalid {
+            backend: Backend::Store,
+            detail: service.err().message().unwrap_or("validation failed").to_owned(),
+        };
+    }
+    unavailable(error)
+}
+
+impl DynamoTable {
+    pub fn new(client: Client, table: impl Into<String>, clock: Arc<dyn Clock>) -> Self {
+        Self { client, table: table.into(), clock, timeout: Duration::from_secs(3) }
+    }
+
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    pub fn table_name(&self) -> &str {
+        &self.table
+    }
+
+    fn now(&self) -> i64 {
+        self.clock.now().timestamp()
+    }
+
+    /// The condition expression (if any) with its placeholders.
+    fn condition(&self, condition: Option<&Condition>) -> (Option<String>, Expr) {
+        let mut expr = Expr::default();
+        let text = condition.map(|c| expr.condition(c, self.now()));
+        (text, expr)
+    }
+
+    fn transact_item(&self, op: TransactOp) -> PortResult<TransactWriteItem> {
+        let now = self.now();
+        let build_err = |e: aws_sdk_dynamodb::error::BuildError| PortError::Invalid {
+            backend: Backend::Store,
+            detail: e.to_string(),
+        };
+        Ok(match op {
+            TransactOp::Put { item, condition } => {
+                let mut expr = Expr::default();
+                let text = condition.as_ref().map(|c| expr.condition(c, now));
+                let put = Put::builder()
+                    .table_name(&self.table)
+                    .set_item(Some(to_sdk(item)))
+                    .set_condition_expression(text)
+                    .set_expression_attribute_names(expr.names_or_none())
+                    .set_expression_attribute_values(expr.values_or_none())
+                    .build()
+                    .map_err(build_err)?;
+                TransactWriteItem::builder().put(put).build()
+            }
+            TransactOp::Update(update) => {
+                let mut expr = Expr::default();
+                let update_text = expr.update(&update.actions);
+                let condition_text = update.condition.as_ref().map(|c| expr.condition(c, now));
+                let sdk = SdkUpdate::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(key_item(&update.key)))
+                    .update_expression(update_text)
+                    .set_condition_expression(condition_text)
+                    .set_expression_attribute_names(expr.names_or_none())
+                    .set_expression_attribute_values(expr.values_or_none())
+                    .build()
+                    .map_err(build_err)?;
+                TransactWriteItem::builder().update(sdk).build()
+            }
+            TransactOp::Delete { key, condition } => {
+                let mut expr = Expr::default();
+                let text = condition.as_ref().map(|c| expr.condition(c, now));
+                let delete = Delete::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(key_item(&key)))
+                    .set_condition_expression(text)
+                    .set_expression_attribute_names(expr.names_or_none())
+                    .set_expression_attribute_values(expr.values_or_none())
+                    .build()
+                    .map_err(build_err)?;
+                TransactWriteItem::builder().delete(delete).build()
+            }
+            TransactOp::Check { key, condition } => {
+                let mut expr = Expr::default();
+                let text = expr.condition(&condition, now);
+                let check = ConditionCheck::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(key_item(&key)))
+                    .condition_expression(text)
+                    .set_expression_attribute_names(expr.names_or_none())
+                    .set_expression_attribute_values(expr.values_or_none())
+                    .build()
+                    .map_err(build_err)?;
+                TransactWriteItem::builder().condition_check(check).build()
+            }
+        })
+    }
+}
+
+#[async_trait]
+impl Table for DynamoTable {
+    async fn get(&self, key: &Key) -> PortResult<Option<Item>> {
+        let call = async {
+            let out = self
+                .client
+                .get_item()
+                .table_name(&self.table)
+                .set_key(Some(key_item(key)))
+                // Reads by key back idempotent replays and read-after-write answers: never stale.
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(map_err)?;
+            Ok(out.item.map(from_sdk).filter(|i| !is_expired(i, self.now())))
+        };
+        with_timeout(Backend::Store, "get", self.timeout, call).await
+    }
+
+    async fn get_many(&self, keys: &[Key]) -> PortResult<Vec<Item>> {
+        let mut found = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(100) {
+            let mut pending = Some(
+                KeysAndAttributes::builder()
+                    .set_keys(Some(chunk.iter().map(key_item).collect()))
+                    .consistent_read(true)
+                    .build()
+                    .map_err(|e| PortError::Invalid { backend: Backend::Store, detail: e.to_string() })?,
+            );
+            // BatchGetItem may return some keys unprocessed under throttling: ask again for those.
+            while let Some(request) = pending.take() {
+                let call = async {
+                    self.client.batch_get_item().request_items(&self.table, request).send().await.map_err(map_err)
+                };
+                let out = with_timeout(Backend::Store, "get_many", self.timeout, call).await?;
+                let now = self.now();
+                if let Some(mut responses) = out.responses
+                    && let Some(items) = responses.remove(&self.table)
+                {
+                    found.extend(items.into_iter().map(from_sdk).filter(|i| !is_expired(i, now)));
+                }
+                pending = out.unprocessed_keys.and_then(|mut u| u.remove(&self.table)).filter(|k| !k.keys.is_empty());
+            }
+        }
+        Ok(found)
+    }
+
+    async fn put(&self, item: Item, condition: Option<Condition>) -> PortResult<()> {
+        let (text, expr) = self.condition(condition.as_ref());
+        let call = async {
+            self.client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(to_sdk(item)))
+                .set_condition_expression(text)
+                .set_expression_attribute_names(expr.names_or_none())
+                .set_expression_attribute_values(expr.values_or_none())
+                .send()
+                .await
+                .map_err(map_err)?;
+            Ok(())
+        };
+        with_timeout(Backend::Store, "put", self.timeout, call).await
+    }
+
+    async fn update(&self, update: Update) -> PortResult<Item> {
+        let mut expr = Expr::default();
+        let update_text = expr.update(&update.actions);
+        let condition_text = update.condition.as_ref().map(|c| expr.condition(c, self.now()));
+        let call = async {
+            let out = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(key_item(&update.key)))
+                .update_expression(update_text)
+                .set_condition_expression(condition_text)
+                .set_expression_attribute_names(expr.names_or_none())
+                .set_expression_attribute_values(expr.values_or_none())
+                .return_values(ReturnValue::AllNew)
+                .send()
+                .await
+                .map_err(map_err)?;
+            Ok(from_sdk(out.attributes.unwrap_or_default()))
+        };
+        with_timeout(Backend::Store, "update", self.timeout, call).await
+    }
+
+    async fn delete(&self, key: &Key, condition: Option<Condition>) -> PortResult<()> {
+        let (text, expr) = self.condition(condition.as_ref());
+        let call = async {
+            self.client
+                .delete_item()
+                .table_name(&self.table)
+                .set_key(Some(key_item(key)))
+                .set_condition_expression(text)
+                .set_expression_attribute_names(expr.names_or_none())
+                .set_expression_attribute_values(expr.values_or_none())
+                .send()
+                .await
+                .map_err(map_err)?;
+            Ok(())
+        };
+        with_timeout(Backend::Store, "delete", self.timeout, call).await
+    }
+
+    async fn transact(&self, ops: Vec<TransactOp>) -> PortResult<()> {
+        if ops.is_empty() || ops.len() > MAX_TRANSACT_ITEMS {
+            return Err(PortError::Invalid {
+                backend: Backend::Store,
+                detail: format!("a transaction holds 1..={MAX_TRANSACT_ITEMS} operations, not {}", ops.len()),
+            });
+        }
+        let items = ops.into_iter().map(|op| self.transact_item(op)).collect::<PortResult<Vec<_>>>()?;
+        let call = async {
+            let result = self.client.transact_write_items().set_transact_items(Some(items)).send().await;
+            match result {
+                Ok(_) => Ok(()),
+                Err(SdkError::ServiceError(service)) if service.err().is_transaction_canceled_exception() => {
+                    let reasons = match service.err() {
+                        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(e) => {
+                            e.cancellation_reasons().to_vec()
+                        }
+                        _ => Vec::new(),
+                    };
+                    let failed = reasons.iter().position(|r| r.code() == Some("ConditionalCheckFailed"));
+                    if failed.is_some() {
+                        return Err(PortError::Conflict { op_index: failed });
+                    }
+                    // A malformed operation (e.g. adding to a string) fails the same way every time: not retried.
+                    if let Some(reason) = reasons.iter().find(|r| r.code() == Some("ValidationError")) {
+                        let detail = reason.message().unwrap_or("validation error").to_owned();
+                        return Err(PortError::Invalid { backend: Backend::Store, detail });
+                    }
+                    // Cancelled for another reason (a concurrent transaction on the same item): a conflict
+                    // too, but with no condition to blame; the caller may retry.
+                    Err(PortError::Conflict { op_index: None })
+                }
+                Err(e) => Err(map_err(e)),
+            }
+        };
+        with_timeout(Backend::Store, "transact", self.timeout, call).await
+    }
+
+    async fn query(&self, query: Query) -> PortResult<Page> {
+        let (pk_attr, sk_attr) = query.index.key_attributes();
+        let mut expr = Expr::default();
+        expr.names.insert("#p".into(), pk_attr.into());
+        expr.values.insert(":p".into(), AttributeValue::S(query.partition.clone()));
+        let mut key_condition = "#p = :p".to_owned();
+        if query.range != KeyRange::All {
+            // DynamoDB rejects placeholders the expression does not use.
+            expr.names.insert("#s".into(), sk_attr.into());
+        }
+        match &query.range {
+            KeyRange::All => {}
+            KeyRange::BeginsWith(prefix) => {
+                expr.values.insert(":s".into(), AttributeValue::S(prefix.clone()));
+                key_condition.push_str(" AND begins_with(#s, :s)");
+            }
+            KeyRange::Between(lo, hi) => {
+                expr.values.insert(":lo".into(), AttributeValue::S(lo.clone()));
+                expr.values.insert(":hi".into(), AttributeValue::S(hi.clone()));
+                key_condition.push_str(" AND #s BETWEEN :lo AND :hi");
+            }
+            KeyRange::Before(hi) => {
+                expr.values.insert(":s".into(), AttributeValue::S(hi.clone()));
+                key_condition.push_str(" AND #s < :s");
+            }
+            KeyRange::After(lo) => {
+                expr.values.insert(":s".into(), AttributeValue::S(lo.clone()));
+                key_condition.push_str(" AND #s > :s");
+            }
+        }
+        let limit = i32::try_from(query.limit.max(1)).unwrap_or(i32::MAX);
+        let call = async {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .set_index_name(query.index.name().map(str::to_owned))
+                .key_condition_expression(key_condition)
+                .set_expression_attribute_names(Some(expr.names.clone()))
+                .set_expression_attribute_values(Some(expr.values.clone()))
+                .scan_index_forward(query.ascending)
+                .limit(limit)
+                .set_exclusive_start_key(query.start_after.map(|Cursor(c)| to_sdk(c)))
+                .send()
+                .await
+                .map_err(map_err)?;
+            let now = self.now();
+            let items =
+                out.items.unwrap_or_default().into_iter().map(from_sdk).filter(|i| !is_expired(i, now)).collect();
+            let next = out.last_evaluated_key.filter(|k| !k.is_empty()).map(|k| Cursor(from_sdk(k)));
+            Ok(Page { items, next })
+        };
+        with_timeout(Backend::Store, "query", self.timeout, call).await
+    }
+
+    async fn ping(&self) -> PortResult<()> {
+        // A GetItem on a key nothing uses: one cheap read, and the only permission it needs is the one
+        // every function has anyway.
+        self.get(&Key::new("HEALTH#PING", "HEALTH#PING")).await.map(|_| ())
+    }
+}

@@ -1,0 +1,154 @@
+use crate::timeout::with_timeout;
+use async_trait::async_trait;
+use proxy_core::error::{Backend, PortError, PortResult};
+use proxy_core::ports::{Cache, CounterChange, CounterUpdate};
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use std::time::Duration;
+
+/// The Redis (ElastiCache) cache adapter. The connection is made on first use, not at construction, so a
+/// Lambda's init does no network work; the manager reconnects by itself after a failure.
+#[derive(Clone)]
+pub struct RedisCache {
+    connection: ConnectionManager,
+    /// Every key gets this prefix, so tests (and environments sharing a server) do not see each other.
+    prefix: String,
+    timeout: Duration,
+}
+
+fn map_err(error: redis::RedisError) -> PortError {
+    PortError::unavailable(Backend::Cache, error)
+}
+
+impl RedisCache {
+    /// `url` like `redis://127.0.0.1:6379/0`. Must be called inside a Tokio runtime.
+    pub fn connect_lazily(url: &str, prefix: impl Into<String>) -> PortResult<Self> {
+        let timeout = Duration::from_secs(2);
+        let client = redis::Client::open(url).map_err(map_err)?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(timeout))
+            .set_response_timeout(Some(timeout))
+            .set_number_of_retries(1);
+        let connection = ConnectionManager::new_lazy_with_config(client, config).map_err(map_err)?;
+        Ok(Self { connection, prefix: prefix.into(), timeout })
+    }
+
+    fn key(&self, key: &str) -> String {
+        format!("{}{key}", self.prefix)
+    }
+
+    async fn run<T: redis::FromRedisValue>(&self, operation: &'static str, cmd: redis::Cmd) -> PortResult<T> {
+        let mut connection = self.connection.clone();
+        with_timeout(Backend::Cache, operation, self.timeout, async move {
+            cmd.query_async(&mut connection).await.map_err(map_err)
+        })
+        .await
+    }
+}
+
+/// `update_counters` in one script run, so a bucket's change and its expiry are never split and a batch of
+/// updates is one round trip. `EXPIRE .. NX` (Redis 7) gives the expiry only to a key that has none.
+const UPDATE_COUNTERS: &str = r"
+for i, key in ipairs(KEYS) do
+  local change, value, ttl = ARGV[3 * i - 2], ARGV[3 * i - 1], ARGV[3 * i]
+  if change == 'add' then
+    redis.call('INCRBY', key, value)
+  else
+    local current = tonumber(redis.call('GET', key))
+    if current == nil or tonumber(value) > current then
+      redis.call('SET', key, value, 'KEEPTTL')
+    end
+  end
+  redis.call('EXPIRE', key, ttl, 'NX')
+end
+return #KEYS
+";
+
+fn seconds(ttl: Duration) -> u64 {
+    ttl.as_secs().max(1)
+}
+
+#[async_trait]
+impl Cache for RedisCache {
+    async fn get(&self, key: &str) -> PortResult<Option<String>> {
+        self.run("get", redis::cmd("GET").arg(self.key(key)).clone()).await
+    }
+
+    async fn set(&self, key: &str, value: &str, ttl: Option<Duration>) -> PortResult<()> {
+        let mut cmd = redis::cmd("SET");
+        cmd.arg(self.key(key)).arg(value);
+        if let Some(ttl) = ttl {
+            cmd.arg("EX").arg(seconds(ttl));
+        }
+        self.run("set", cmd).await
+    }
+
+    async fn set_if_absent(&self, key: &str, value: &str, ttl: Duration) -> PortResult<bool> {
+        let mut cmd = redis::cmd("SET");
+        cmd.arg(self.key(key)).arg(value).arg("NX").arg("EX").arg(seconds(ttl));
+        let stored: Option<String> = self.run("set_if_absent", cmd).await?;
+        Ok(stored.is_some())
+    }
+
+    async fn delete(&self, key: &str) -> PortResult<()> {
+        let _: i64 = self.run("delete", redis::cmd("DEL").arg(self.key(key)).clone()).await?;
+        Ok(())
+    }
+
+    async fn incr(&self, key: &str, by: i64, ttl: Option<Duration>) -> PortResult<i64> {
+        let key = self.key(key);
+        let mut pipe = redis::pipe();
+        pipe.atomic().cmd("INCRBY").arg(&key).arg(by);
+        if let Some(ttl) = ttl {
+            // NX: only a key without an expiry gets one, so the window is set once, when the counter starts.
+            pipe.cmd("EXPIRE").arg(&key).arg(seconds(ttl)).arg("NX").ignore();
+        }
+        let mut connection = self.connection.clone();
+        let (value,): (i64,) = with_timeout(Backend::Cache, "incr", self.timeout, async move {
+            pipe.query_async(&mut connection).await.map_err(map_err)
+        })
+        .await?;
+        Ok(value)
+    }
+
+    async fn update_counters(&self, updates: &[CounterUpdate]) -> PortResult<()> {
+        if updates.is_empty() {
+            return Ok(());
+        }
+        let mut cmd = redis::cmd("EVAL");
+        cmd.arg(UPDATE_COUNTERS).arg(updates.len());
+        for update in updates {
+            cmd.arg(self.key(&update.key));
+        }
+        for update in updates {
+            let (change, value) = match update.change {
+                CounterChange::Add(by) => ("add", by),
+                CounterChange::Max(value) => ("max", value),
+            };
+            cmd.arg(change).arg(value).arg(seconds(update.ttl));
+        }
+        let _: i64 = self.run("update_counters", cmd).await?;
+        Ok(())
+    }
+
+    async fn get_many(&self, keys: &[String]) -> PortResult<Vec<Option<String>>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut cmd = redis::cmd("MGET");
+        for key in keys {
+            cmd.arg(self.key(key));
+        }
+        self.run("get_many", cmd).await
+    }
+
+    async fn ttl(&self, key: &str) -> PortResult<Option<Duration>> {
+        let millis: i64 = self.run("ttl", redis::cmd("PTTL").arg(self.key(key)).clone()).await?;
+        // -2: no key; -1: no expiry.
+        Ok((millis >= 0).then(|| Duration::from_millis(millis as u64)))
+    }
+
+    async fn ping(&self) -> PortResult<()> {
+        let pong: String = self.run("ping", redis::cmd("PING")).await?;
+        if pong == "PONG" { Ok(()) } else { Err(PortError::corrupt(Backend::Cache, format!("PING answered {pong}"))) }
+    }
+}

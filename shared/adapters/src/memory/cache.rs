@@ -1,0 +1,137 @@
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use proxy_core::clock::Clock;
+use proxy_core::error::{Backend, PortError, PortResult};
+use proxy_core::ports::{Cache, CounterChange, CounterUpdate};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+struct Entry {
+    value: String,
+    expires_at: Option<DateTime<Utc>>,
+}
+
+/// The in-memory cache. Expiry follows the injected clock (moka's own timer could not be moved by tests).
+pub struct MemoryCache {
+    clock: Arc<dyn Clock>,
+    entries: Mutex<HashMap<String, Entry>>,
+    /// When expired entries were last dropped all at once (seconds since the epoch, by the clock).
+    last_sweep: AtomicI64,
+}
+
+impl MemoryCache {
+    pub fn new(clock: Arc<dyn Clock>) -> Self {
+        Self { clock, entries: Mutex::new(HashMap::new()), last_sweep: AtomicI64::new(0) }
+    }
+
+    fn expiry(&self, ttl: Option<Duration>) -> Option<DateTime<Utc>> {
+        ttl.map(|t| self.clock.now() + chrono::Duration::from_std(t).unwrap_or(chrono::Duration::MAX))
+    }
+
+    /// Runs `f` on the live entries: expired ones are dropped first, as Redis would have.
+    fn with_live<T>(&self, key: &str, f: impl FnOnce(&mut HashMap<String, Entry>) -> T) -> T {
+        let now = self.clock.now();
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.get(key).is_some_and(|e| e.expires_at.is_some_and(|at| at <= now)) {
+            entries.remove(key);
+        }
+        f(&mut entries)
+    }
+}
+
+#[async_trait]
+impl Cache for MemoryCache {
+    async fn get(&self, key: &str) -> PortResult<Option<String>> {
+        Ok(self.with_live(key, |e| e.get(key).map(|e| e.value.clone())))
+    }
+
+    async fn set(&self, key: &str, value: &str, ttl: Option<Duration>) -> PortResult<()> {
+        let expires_at = self.expiry(ttl);
+        self.with_live(key, |e| e.insert(key.to_owned(), Entry { value: value.to_owned(), expires_at }));
+        Ok(())
+    }
+
+    async fn set_if_absent(&self, key: &str, value: &str, ttl: Duration) -> PortResult<bool> {
+        let expires_at = self.expiry(Some(ttl));
+        Ok(self.with_live(key, |e| {
+            if e.contains_key(key) {
+                return false;
+            }
+            e.insert(key.to_owned(), Entry { value: value.to_owned(), expires_at });
+            true
+        }))
+    }
+
+    async fn delete(&self, key: &str) -> PortResult<()> {
+        self.with_live(key, |e| e.remove(key));
+        Ok(())
+    }
+
+    async fn incr(&self, key: &str, by: i64, ttl: Option<Duration>) -> PortResult<i64> {
+        let expires_at = self.expiry(ttl);
+        self.with_live(key, |e| {
+            let entry = e.entry(key.to_owned()).or_insert(Entry { value: "0".into(), expires_at });
+            let current: i64 = entry.value.parse().map_err(|_| PortError::Invalid {
+                backend: Backend::Cache,
+                detail: format!("value of {key} is not an integer"),
+            })?;
+            let next = current + by;
+            entry.value = next.to_string();
+            Ok(next)
+        })
+    }
+
+    async fn update_counters(&self, updates: &[CounterUpdate]) -> PortResult<()> {
+        let now = self.clock.now();
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        // Counters are written in time buckets nobody reads back one by one: drop what has expired (once a
+        // minute), as Redis would, so a long local run keeps a bounded map.
+        if now.timestamp() - self.last_sweep.load(Ordering::Relaxed) >= 60 {
+            self.last_sweep.store(now.timestamp(), Ordering::Relaxed);
+            entries.retain(|_, e| e.expires_at.is_none_or(|at| at > now));
+        }
+        for update in updates {
+            // An expired counter starts again, as in Redis, even before the sweep drops it.
+            if entries.get(&update.key).is_some_and(|e| e.expires_at.is_some_and(|at| at <= now)) {
+                entries.remove(&update.key);
+            }
+            let expires_at = self.expiry(Some(update.ttl));
+            let entry = entries.entry(update.key.clone()).or_insert(Entry { value: String::new(), expires_at });
+            let current: Option<i64> = if entry.value.is_empty() {
+                None
+            } else {
+                Some(entry.value.parse().map_err(|_| PortError::Invalid {
+                    backend: Backend::Cache,
+                    detail: format!("value of {} is not an integer", update.key),
+                })?)
+            };
+            let next = match update.change {
+                CounterChange::Add(by) => current.unwrap_or(0) + by,
+                CounterChange::Max(value) => current.map_or(value, |c| c.max(value)),
+            };
+            entry.value = next.to_string();
+            entry.expires_at = entry.expires_at.or(expires_at);
+        }
+        Ok(())
+    }
+
+    async fn get_many(&self, keys: &[String]) -> PortResult<Vec<Option<String>>> {
+        let now = self.clock.now();
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(keys
+            .iter()
+            .map(|key| entries.get(key).filter(|e| e.expires_at.is_none_or(|at| at > now)).map(|e| e.value.clone()))
+            .collect())
+    }
+
+    async fn ttl(&self, key: &str) -> PortResult<Option<Duration>> {
+        let now = self.clock.now();
+        Ok(self.with_live(key, |e| e.get(key).and_then(|e| e.expires_at).and_then(|at| (at - now).to_std().ok())))
+    }
+
+    async fn ping(&self) -> PortResult<()> {
+        Ok(())
+    }
+}

@@ -1,0 +1,63 @@
+use async_trait::async_trait;
+use proxy_core::domain::{ClientId, Server, ServerId};
+use proxy_core::error::{Backend, PortError, PortResult};
+use proxy_core::ports::{PanelClient, PanelClientSpec};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
+
+/// The panels of the embedded backend: remembers which clients exist on which server. A server that is
+/// `down` refuses, as its panel would be unreachable.
+#[derive(Default)]
+pub struct MemoryPanel {
+    clients: Mutex<BTreeMap<ServerId, BTreeMap<ClientId, PanelClientSpec>>>,
+    unreachable: Mutex<BTreeSet<ServerId>>,
+}
+
+impl MemoryPanel {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The clients on a server's panel.
+    pub fn clients_on(&self, server: &ServerId) -> Vec<PanelClientSpec> {
+        let clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
+        clients.get(server).map(|c| c.values().cloned().collect()).unwrap_or_default()
+    }
+
+    /// Makes a server's panel stop (or start again) answering, as when its host is down.
+    pub fn set_reachable(&self, server: &ServerId, reachable: bool) {
+        let mut unreachable = self.unreachable.lock().unwrap_or_else(|p| p.into_inner());
+        if reachable {
+            unreachable.remove(server);
+        } else {
+            unreachable.insert(server.clone());
+        }
+    }
+
+    fn check(&self, server: &Server) -> PortResult<()> {
+        let unreachable = self.unreachable.lock().unwrap_or_else(|p| p.into_inner()).contains(&server.id);
+        if unreachable || server.status == proxy_core::domain::ServerStatus::Down {
+            return Err(PortError::unavailable(Backend::Panel, format!("panel of {} does not answer", server.name)));
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl PanelClient for MemoryPanel {
+    async fn add_client(&self, server: &Server, client: &PanelClientSpec) -> PortResult<()> {
+        self.check(server)?;
+        let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
+        clients.entry(server.id.clone()).or_default().insert(client.id.clone(), client.clone());
+        Ok(())
+    }
+
+    async fn remove_client(&self, server: &Server, _inbound_id: u32, client: &ClientId) -> PortResult<()> {
+        self.check(server)?;
+        let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(on_server) = clients.get_mut(&server.id) {
+            on_server.remove(client);
+        }
+        Ok(())
+    }
+}

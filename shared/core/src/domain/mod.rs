@@ -1,0 +1,35 @@
+//! The domain: plain data with serde, typed ids and `Decimal` money. No I/O here.
+
+mod alert;
+mod capacity;
+mod client;
+mod coupon;
+mod customer;
+mod events;
+mod forecast;
+mod ids;
+mod job;
+mod order;
+mod plan;
+mod server;
+mod wallet;
+
+pub use alert::{Alert, AlertSeverity};
+pub use capacity::{CapacityBand, DriftSuspect, SlotCounters};
+pub use client::ServerClient;
+pub use coupon::{Coupon, DiscountKind};
+pub use customer::{Customer, LoyaltyTier, ProfileChanges, ThemeMode};
+pub use events::{ClientStatus, DomainEvent, OrderFact, OrderFactLine};
+pub use forecast::{
+    Backtest, DayForecast, Expected, InventoryForecast, LocationForecast, NoForecast, SalesForecast, SeriesOutcome,
+    ServerForecast,
+};
+pub use ids::{AlertId, ClientId, CustomerId, JobId, OrderId, PlanId, ServerId, TransactionId};
+pub use job::{FailedJob, Job, Priority};
+pub use order::{Order, OrderItem, OrderStatus, PaymentMethod, PaymentStatus, units_per_server};
+pub use plan::Plan;
+pub use server::{Server, ServerStatus};
+pub use wallet::{CURRENCIES, TransactionStatus, TransactionType, Wallet, WalletTransaction};
+
+/// Money. Always `Decimal`, serialised as a string so no JSON or store layer rounds it through a float.
+pub type Money = rust_decimal::Decimal;

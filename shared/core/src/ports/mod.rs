@@ -1,0 +1,16 @@
+//! The ports: the small traits services use to reach the world. Each has an AWS and an in-memory adapter
+//! (the `adapters` crate), and one behaviour suite (`tests/`) runs against both.
+
+pub mod cache;
+pub mod panel;
+pub mod queue;
+pub mod table;
+pub mod workers;
+
+pub use cache::{Cache, CounterChange, CounterUpdate};
+pub use panel::{PanelClient, PanelClientSpec};
+pub use queue::{JobQueue, QueueAttributes, QueueRef, ReceivedMessage};
+pub use table::{
+    Condition, Cursor, Index, Item, Key, KeyRange, Page, Query, Table, TransactOp, Update, UpdateAction, Value,
+};
+pub use workers::WorkerPool;

@@ -1,0 +1,46 @@
+//! Each customer's event feed: the domain events about them, newest first, kept 30 days. The real-time
+//! service reads it for "what happened while I was away" and pushes new entries over WebSocket.
+
+use super::{codec, keys, query_page};
+use proxy_core::domain::{CustomerId, DomainEvent};
+use proxy_core::error::PortResult;
+use proxy_core::ports::table::{Condition, Cursor, Index, KeyRange, Query, Table, number};
+use std::sync::Arc;
+
+pub const KEEP_DAYS: i64 = 30;
+
+#[derive(Clone)]
+pub struct FeedStore {
+    table: Arc<dyn Table>,
+}
+
+impl FeedStore {
+    pub fn new(table: Arc<dyn Table>) -> Self {
+        Self { table }
+    }
+
+    /// Records `event` under `event_id`; recording the same id again is a no-op.
+    pub async fn record(&self, event_id: &str, event: &DomainEvent) -> PortResult<()> {
+        let mut item = codec::encode(event, &[])?;
+        item.extend(keys::feed_entry(event.customer(), event.timestamp(), event_id).to_item());
+        item.insert("ttl".into(), number(event.timestamp().timestamp() + KEEP_DAYS * 86_400));
+        match self.table.put(item, Some(Condition::NotExists)).await {
+            Err(proxy_core::error::PortError::Conflict { .. }) | Ok(()) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub async fn recent(
+        &self,
+        customer: &CustomerId,
+        limit: usize,
+        after: Option<Cursor>,
+    ) -> PortResult<(Vec<DomainEvent>, Option<Cursor>)> {
+        let query = Query::new(Index::Primary, keys::feed_partition(customer))
+            .range(KeyRange::BeginsWith(keys::FEED_PREFIX.into()))
+            .descending()
+            .limit(limit)
+            .start_after(after);
+        query_page(&*self.table, query).await
+    }
+}

@@ -1,0 +1,264 @@
+//! The single-table key design: every partition and sort key the repositories use is built here.
+
+use chrono::{DateTime, Utc};
+use proxy_core::domain::{CustomerId, OrderId, OrderStatus, PaymentStatus, PlanId, ServerId, TransactionType};
+use proxy_core::ports::table::Key;
+
+/// A timestamp that sorts as text in time order (fixed width, UTC, microseconds).
+pub fn sortable_time(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+pub fn customer(id: &CustomerId) -> Key {
+    Key::new(format!("CUSTOMER#{id}"), "PROFILE")
+}
+
+/// Uniqueness guards: one item per username / e-mail, written in the same transaction as the customer.
+pub fn username_guard(username: &str) -> Key {
+    Key::new(format!("USERNAME#{}", username.to_lowercase()), "UNIQUE")
+}
+
+pub fn email_guard(email: &str) -> Key {
+    Key::new(format!("EMAIL#{}", email.to_lowercase()), "UNIQUE")
+}
+
+pub fn wallet(customer: &CustomerId) -> Key {
+    Key::new(format!("CUSTOMER#{customer}"), "WALLET")
+}
+
+pub fn wallet_transaction_partition(customer: &CustomerId) -> String {
+    format!("CUSTOMER#{customer}")
+}
+
+pub const WALLET_TRANSACTION_PREFIX: &str = "WTX#";
+
+pub fn wallet_transaction(customer: &CustomerId, created: DateTime<Utc>, id: &str) -> Key {
+    Key::new(
+        wallet_transaction_partition(customer),
+        format!("{WALLET_TRANSACTION_PREFIX}{}#{id}", sortable_time(created)),
+    )
+}
+
+pub fn wallet_transactions_by_type(kind: TransactionType) -> String {
+    format!("WTXTYPE#{}", kind.as_str())
+}
+
+pub fn transaction_reference_guard(reference: &str) -> Key {
+    Key::new(format!("WTXREF#{reference}"), "UNIQUE")
+}
+
+pub fn server(id: &ServerId) -> Key {
+    Key::new(format!("SERVER#{id}"), "SERVER")
+}
+
+/// All servers sit in one index partition, sorted by location: at most a few thousand small items.
+pub const ALL_SERVERS: &str = "SERVERS";
+
+pub fn plan(id: &PlanId) -> Key {
+    Key::new(format!("PLAN#{id}"), "PLAN")
+}
+
+pub const ALL_PLANS: &str = "PLANS";
+
+pub fn order(id: &OrderId) -> Key {
+    Key::new(format!("ORDER#{id}"), "ORDER")
+}
+
+pub fn order_partition(id: &OrderId) -> String {
+    format!("ORDER#{id}")
+}
+
+pub fn order_item(id: &OrderId, line: u32) -> Key {
+    Key::new(order_partition(id), format!("ITEM#{line:04}"))
+}
+
+/// The quote an order was charged by.
+pub fn order_quote(id: &OrderId) -> Key {
+    Key::new(order_partition(id), "QUOTE")
+}
+
+pub fn orders_of_customer(customer: &CustomerId) -> String {
+    format!("CUSTOMER#{customer}#ORDERS")
+}
+
+pub fn orders_by_payment_status(status: PaymentStatus) -> String {
+    format!("PAYMENT#{}", status.as_str())
+}
+
+pub fn orders_by_status(status: OrderStatus) -> String {
+    format!("ORDERSTATUS#{}", status.as_str())
+}
+
+pub fn order_items_of_server(server: &ServerId) -> String {
+    format!("SERVER#{server}#ITEMS")
+}
+
+pub fn client(id: &proxy_core::domain::ClientId) -> Key {
+    Key::new(format!("CLIENT#{id}"), "CLIENT")
+}
+
+pub fn clients_of_customer(customer: &CustomerId) -> String {
+    format!("CUSTOMER#{customer}#CLIENTS")
+}
+
+pub fn clients_of_server(server: &ServerId, active: bool) -> String {
+    format!("SERVER#{server}#CLIENTS#{}", if active { "active" } else { "inactive" })
+}
+
+/// Expiry is indexed per day, so "what expires between A and B" reads one small partition per day.
+pub fn clients_expiring_on(day: chrono::NaiveDate) -> String {
+    format!("EXPIRES#{day}")
+}
+
+pub fn alert(id: &proxy_core::domain::AlertId) -> Key {
+    Key::new(format!("ALERT#{id}"), "ALERT")
+}
+
+pub const ALL_ALERTS: &str = "ALERTS";
+
+pub fn processed_job(id: &str) -> Key {
+    Key::new(format!("JOB#{id}"), "PROCESSED")
+}
+
+pub fn coupon(code: &str) -> Key {
+    Key::new(format!("COUPON#{}", code.to_uppercase()), "COUPON")
+}
+
+/// A single-use-per-customer coupon's record of one customer's use.
+pub fn coupon_use(code: &str, customer: &CustomerId) -> Key {
+    Key::new(format!("COUPON#{}", code.to_uppercase()), format!("USEDBY#{customer}"))
+}
+
+/// A client idempotency key, scoped to the customer so keys cannot collide across customers.
+pub fn request(customer: &CustomerId, key: &str) -> Key {
+    Key::new(format!("REQUEST#{customer}#{key}"), "IDEMPOTENCY")
+}
+
+pub const FEED_PREFIX: &str = "EVENT#";
+
+pub fn feed_partition(customer: &CustomerId) -> String {
+    format!("CUSTOMER#{customer}")
+}
+
+pub fn feed_entry(customer: &CustomerId, at: DateTime<Utc>, event_id: &str) -> Key {
+    Key::new(feed_partition(customer), format!("{FEED_PREFIX}{}#{event_id}", sortable_time(at)))
+}
+
+/// A plan's sales on one day.
+pub fn plan_day(plan: &PlanId, day: chrono::NaiveDate) -> Key {
+    Key::new(plan_days(plan), plan_day_sort(day))
+}
+
+/// Clients sold per server and day, all in one partition sorted by day then server (the forecast's history).
+pub const SERVERS_DAYS: &str = "STATS#SERVERS";
+
+pub fn server_day(server: &ServerId, day: chrono::NaiveDate) -> Key {
+    Key::new(SERVERS_DAYS, format!("{}SERVER#{server}", server_day_sort_prefix(day)))
+}
+
+/// The sort keys of one day's server items start with this.
+pub fn server_day_sort_prefix(day: chrono::NaiveDate) -> String {
+    format!("DAY#{day}#")
+}
+
+/// The day and server of a `server_day` sort key.
+pub fn parse_server_day_sort(sort: &str) -> Option<(chrono::NaiveDate, ServerId)> {
+    let (day, server) = sort.strip_prefix("DAY#")?.split_once("#SERVER#")?;
+    Some((day.parse().ok()?, ServerId(server.to_owned())))
+}
+
+/// Marks an order as counted in the daily stats.
+pub fn counted_order(order: &OrderId) -> Key {
+    Key::new(format!("STATS#ORDER#{order}"), "COUNTED")
+}
+
+/// Marks a cancelled order as taken back out of the daily stats.
+pub fn withdrawn_order(order: &OrderId) -> Key {
+    Key::new(format!("STATS#ORDER#{order}"), "WITHDRAWN")
+}
+
+/// The pricing rules: one partition holding every version and the pointer to the active one.
+pub const PRICING_RULES: &str = "PRICING#RULES";
+pub const PRICING_VERSION_PREFIX: &str = "VERSION#";
+
+/// The active pricing rules: a copy of the active version (so reading it is one get) with its number.
+pub fn pricing_rules_active() -> Key {
+    Key::new(PRICING_RULES, "ACTIVE")
+}
+
+pub fn pricing_rules_version(version: u64) -> Key {
+    Key::new(PRICING_RULES, format!("{PRICING_VERSION_PREFIX}{version:010}"))
+}
+
+/// A plan's daily counters, one item per day (`plan_day`).
+pub fn plan_days(plan: &PlanId) -> String {
+    format!("STATS#PLAN#{plan}")
+}
+
+pub fn plan_day_sort(day: chrono::NaiveDate) -> String {
+    format!("DAY#{day}")
+}
+
+/// All coupons sit in one index partition (a few hundred small items at most).
+pub const ALL_COUPONS: &str = "COUPONS";
+
+/// A job that failed (see `FailedJob`); in the indexes only once it failed its last attempt.
+pub fn failed_job(job_id: &str) -> Key {
+    Key::new(format!("FAILEDJOB#{job_id}"), "FAILED")
+}
+
+pub const ALL_FAILED_JOBS: &str = "FAILEDJOBS";
+
+pub fn failed_jobs_of_queue(queue: proxy_core::domain::Priority) -> String {
+    format!("FAILEDJOBS#QUEUE#{}", queue.as_str())
+}
+
+pub fn failed_jobs_of_type(job_type: &str) -> String {
+    format!("FAILEDJOBS#TYPE#{job_type}")
+}
+
+/// Queue-maintenance runs, one partition, by time.
+pub const MAINTENANCE_RUNS: &str = "QUEUE#MAINTENANCE";
+
+pub fn maintenance_run(at: DateTime<Utc>) -> Key {
+    Key::new(MAINTENANCE_RUNS, format!("RUN#{}", sortable_time(at)))
+}
+
+/// The capacity band each server was last seen in (capacity alerts fire on a change).
+pub const CAPACITY_BANDS: &str = "INVENTORY#BANDS";
+
+pub fn capacity_band(server: &ServerId) -> Key {
+    Key::new(CAPACITY_BANDS, format!("SERVER#{server}"))
+}
+
+/// The scaling action each location was last decided (a "provision a server" alert fires on a change).
+pub fn location_scaling(location: &str) -> Key {
+    Key::new(CAPACITY_BANDS, format!("LOCATION#{location}"))
+}
+
+/// A drift reconciliation saw once, repaired if the next run sees it again.
+pub const DRIFT_SUSPECTS: &str = "INVENTORY#DRIFT";
+
+pub fn drift_suspect(server: &ServerId) -> Key {
+    Key::new(DRIFT_SUSPECTS, format!("SERVER#{server}"))
+}
+
+/// The latest capacity forecast: one item per location, replaced by every inventory check.
+pub const INVENTORY_FORECASTS: &str = "INVENTORY#FORECAST";
+
+pub fn location_forecast(location: &str) -> Key {
+    Key::new(INVENTORY_FORECASTS, format!("LOCATION#{location}"))
+}
+
+/// Inventory-check runs, one partition, by time.
+pub const INVENTORY_CHECKS: &str = "INVENTORY#CHECKS";
+
+pub fn inventory_check(at: DateTime<Utc>) -> Key {
+    Key::new(INVENTORY_CHECKS, format!("RUN#{}", sortable_time(at)))
+}
+
+pub const AUTOSCALE_RUNS: &str = "QUEUE#AUTOSCALE";
+
+pub fn autoscale_run(at: DateTime<Utc>) -> Key {
+    Key::new(AUTOSCALE_RUNS, format!("RUN#{}", sortable_time(at)))
+}

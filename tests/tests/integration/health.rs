@@ -1,0 +1,181 @@
+//! The health check and its scheduled run: statuses from measured dependencies and real queue depths.
+
+use async_trait::async_trait;
+use integration_tests::{Backend, TestApp, manual_clock};
+use shared::app::AppContext;
+use shared::domain::Priority;
+use shared::error::{Backend as Dependency, PortError, PortResult};
+use shared::ports::{Cache, CounterUpdate, QueueRef};
+use shared::services::health::{self, CACHE_KEY, DependencyState, HealthStatus, HealthThresholds};
+use std::sync::Arc;
+use std::time::Duration;
+
+#[tokio::test]
+async fn all_dependencies_up_is_healthy_on_both_backends() {
+    for backend in [Backend::Memory, Backend::Aws] {
+        let app = TestApp::new(backend).await;
+        let report = health::check(&app.ctx, &HealthThresholds::default()).await;
+        assert_eq!(report.status, HealthStatus::Healthy, "{backend:?}: {:?}", report.findings);
+        assert_eq!(report.dependencies.len(), 3);
+        assert!(report.dependencies.iter().all(|d| d.state == DependencyState::Up && d.latency_ms >= 0.0));
+        assert_eq!(report.queues.len(), 5);
+    }
+}
+
+/// A cache whose server is gone.
+struct DownCache;
+
+#[async_trait]
+impl Cache for DownCache {
+    async fn get(&self, _: &str) -> PortResult<Option<String>> {
+        Err(PortError::unavailable(Dependency::Cache, "connection refused"))
+    }
+    async fn set(&self, _: &str, _: &str, _: Option<Duration>) -> PortResult<()> {
+        Err(PortError::unavailable(Dependency::Cache, "connection refused"))
+    }
+    async fn set_if_absent(&self, _: &str, _: &str, _: Duration) -> PortResult<bool> {
+        Err(PortError::unavailable(Dependency::Cache, "connection refused"))
+    }
+    async fn delete(&self, _: &str) -> PortResult<()> {
+        Err(PortError::unavailable(Dependency::Cache, "connection refused"))
+    }
+    async fn incr(&self, _: &str, _: i64, _: Option<Duration>) -> PortResult<i64> {
+        Err(PortError::unavailable(Dependency::Cache, "connection refused"))
+    }
+    async fn update_counters(&self, _: &[CounterUpdate]) -> PortResult<()> {
+        Err(PortError::unavailable(Dependency::Cache, "connection refused"))
+    }
+    async fn get_many(&self, _: &[String]) -> PortResult<Vec<Option<String>>> {
+        Err(PortError::unavailable(Dependency::Cache, "connection refused"))
+    }
+    async fn ttl(&self, _: &str) -> PortResult<Option<Duration>> {
+        Err(PortError::unavailable(Dependency::Cache, "connection refused"))
+    }
+    async fn ping(&self) -> PortResult<()> {
+        Err(PortError::unavailable(Dependency::Cache, "connection refused"))
+    }
+}
+
+#[tokio::test]
+async fn a_dead_cache_degrades_and_a_dead_store_is_critical() {
+    let clock = manual_clock();
+    let memory = AppContext::in_memory(clock.clone());
+    let no_cache = AppContext::new(
+        clock.clone(),
+        memory.stores.table.clone(),
+        Arc::new(DownCache),
+        memory.queue.clone(),
+        memory.panel.clone(),
+        memory.workers.clone(),
+        "test",
+    );
+    let report = health::check(&no_cache, &HealthThresholds::default()).await;
+    assert_eq!(report.status, HealthStatus::Degraded);
+    assert!(report.findings[0].message.contains("cache is unavailable"), "{:?}", report.findings);
+
+    // A DynamoDB endpoint where nothing listens: the store is down.
+    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url("http://127.0.0.1:9")
+        .region(aws_config::Region::new("eu-west-1"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("x", "x", None, None, "test"))
+        .load()
+        .await;
+    let dead_table = shared::adapters::aws::DynamoTable::new(aws_sdk_dynamodb::Client::new(&sdk), "t", clock.clone())
+        .with_timeout(Duration::from_secs(2));
+    let no_store = AppContext::new(
+        clock,
+        Arc::new(dead_table),
+        memory.cache.clone(),
+        memory.queue.clone(),
+        memory.panel.clone(),
+        memory.workers.clone(),
+        "test",
+    );
+    let report = health::check(&no_store, &HealthThresholds::default()).await;
+    assert_eq!(report.status, HealthStatus::Critical);
+    assert_eq!(report.dependencies[0].state, DependencyState::Down);
+}
+
+#[tokio::test]
+async fn backlogs_and_dead_letters_move_the_status_at_their_thresholds() {
+    let app = TestApp::new(Backend::Memory).await;
+    let thresholds = HealthThresholds {
+        backlog_warning: 3,
+        backlog_critical: 6,
+        high_backlog_warning: 1,
+        dead_letter_warning: 2,
+        dead_letter_critical: 4,
+        ..HealthThresholds::default()
+    };
+    let send = |queue: QueueRef, n: usize| {
+        let q = app.ctx.queue.clone();
+        async move {
+            for _ in 0..n {
+                q.send(queue, "{}", None).await.unwrap();
+            }
+        }
+    };
+    send(QueueRef::Main(Priority::Low), 3).await;
+    assert_eq!(health::check(&app.ctx, &thresholds).await.status, HealthStatus::Healthy, "3 is not above 3");
+    send(QueueRef::Main(Priority::Low), 1).await;
+    assert_eq!(health::check(&app.ctx, &thresholds).await.status, HealthStatus::Degraded);
+    send(QueueRef::Main(Priority::Low), 3).await;
+    let report = health::check(&app.ctx, &thresholds).await;
+    assert_eq!(report.status, HealthStatus::Critical);
+    assert_eq!(report.queues.iter().find(|q| q.queue == "low").unwrap().visible, 7);
+
+    let app = TestApp::new(Backend::Memory).await;
+    app.ctx.queue.send(QueueRef::Main(Priority::High), "{}", None).await.unwrap();
+    app.ctx.queue.send(QueueRef::Main(Priority::High), "{}", None).await.unwrap();
+    assert_eq!(health::check(&app.ctx, &thresholds).await.status, HealthStatus::Degraded, "high has a lower bar");
+
+    let app = TestApp::new(Backend::Memory).await;
+    for _ in 0..5 {
+        app.ctx.queue.send(QueueRef::DeadLetter(Priority::Default), "{}", None).await.unwrap();
+    }
+    let report = health::check(&app.ctx, &thresholds).await;
+    assert_eq!(report.status, HealthStatus::Critical);
+    assert!(report.findings.iter().any(|f| f.message == "Queue default has 5 failed jobs."));
+}
+
+#[tokio::test]
+async fn the_scheduled_check_caches_the_report_and_throttles_its_alerts() {
+    for backend in [Backend::Memory, Backend::Aws] {
+        let app = TestApp::new(backend).await;
+        let rule_event = serde_json::json!({
+            "version": "0", "id": "53dc4d37", "detail-type": "Scheduled Event", "source": "aws.events",
+            "account": "123456789012", "time": "2026-11-24T12:00:00Z", "region": "eu-west-1",
+            "resources": ["arn:aws:events:eu-west-1:123456789012:rule/health"], "detail": {}
+        });
+        let summary = shared::handlers::system_health_check::handle(&app.ctx, rule_event).await.unwrap();
+        assert_eq!(summary["status"], "healthy");
+        assert_eq!(summary["invoked_by"], "eventbridge-rule");
+        let cached: serde_json::Value =
+            serde_json::from_str(&app.ctx.cache.get(CACHE_KEY).await.unwrap().expect("cached")).unwrap();
+        assert_eq!(cached["status"], "healthy");
+        let ttl = app.ctx.cache.ttl(CACHE_KEY).await.unwrap().expect("expires");
+        assert!(ttl <= Duration::from_secs(300) && ttl > Duration::from_secs(290), "{ttl:?}");
+
+        // 120 jobs waiting on `high` (warning above 100): one alert, not one per run.
+        for _ in 0..120 {
+            app.ctx.queue.send(QueueRef::Main(Priority::High), "{}", None).await.unwrap();
+        }
+        let first = shared::handlers::system_health_check::handle(&app.ctx, serde_json::json!({})).await.unwrap();
+        assert_eq!(first["status"], "degraded");
+        assert!(first["alert_id"].is_string(), "{first}");
+        let second = shared::handlers::system_health_check::handle(&app.ctx, serde_json::Value::Null).await.unwrap();
+        assert!(second["alert_id"].is_null(), "throttled: {second}");
+        let alerts = app.ctx.queue.attributes(QueueRef::Main(Priority::Notifications)).await.unwrap();
+        assert_eq!(alerts.visible, 1, "{backend:?}: one alert job queued");
+    }
+}
+
+#[tokio::test]
+async fn a_payload_that_is_not_a_schedule_is_refused() {
+    let app = TestApp::new(Backend::Memory).await;
+    let error = shared::handlers::system_health_check::handle(&app.ctx, serde_json::json!("run")).await.unwrap_err();
+    assert!(error.contains("JSON object"), "{error}");
+    let other =
+        serde_json::json!({"detail-type": "EC2 Instance State-change Notification", "time": "2026-11-24T12:00:00Z"});
+    assert!(shared::handlers::system_health_check::handle(&app.ctx, other).await.is_err());
+}

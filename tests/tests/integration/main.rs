@@ -1,0 +1,23 @@
+//! Every integration test in one binary, so the AWS SDK and the workspace are linked once rather than once per
+//! suite. Each module is one suite: port behaviour on both adapters (`*_behaviour`), services and handlers on
+//! both backends, the route table's agreement with the template, `events/`, the OpenAPI document and auth.
+
+mod api_orders;
+mod api_pricing;
+mod api_profile_wallet;
+mod api_queues;
+mod cache_behaviour;
+mod events;
+mod health;
+mod inventory;
+mod inventory_operations;
+mod orders;
+mod panel_http;
+mod provisioning;
+mod queue_behaviour;
+mod queue_management;
+mod queue_stats;
+mod route_table;
+mod table_behaviour;
+mod worker;
+mod worker_pool;
