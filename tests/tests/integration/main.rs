@@ -6,6 +6,7 @@ mod api_orders;
 mod api_pricing;
 mod api_profile_wallet;
 mod api_queues;
+mod architecture;
 mod cache_behaviour;
 mod events;
 mod health;

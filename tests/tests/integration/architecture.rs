@@ -1,0 +1,143 @@
+//! The crate graph is the layer order (docs/architecture.md): read from `cargo metadata`, every dependency
+//! between the workspace's crates must point down a layer, the bottom crates must stay free of runtimes and
+//! AWS, and the Lambda binaries must not carry the in-memory backend. A new crate must be placed here too.
+
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::process::Command;
+
+/// Each workspace crate's layer: a crate may depend only on crates of lower layers, except where `SIDEWAYS`
+/// says otherwise.
+const LAYERS: &[(&str, u8)] = &[
+    ("proxy-core", 0),
+    ("store", 1),
+    ("adapters", 1),
+    ("shared", 2),
+    ("functions", 3),
+    ("local-server", 3),
+    ("integration-tests", 3),
+    ("bench", 3),
+];
+
+/// Same-layer edges that are allowed: the benchmarks reuse the integration tests' fixtures and harness.
+const SIDEWAYS: &[(&str, &str)] = &[("bench", "integration-tests")];
+
+/// External crates a bottom crate must not depend on: the domain and the key design stay plain Rust, testable
+/// without a runtime, a network client or the SDK.
+const FORBIDDEN_BELOW_ADAPTERS: &[&str] = &[
+    "aws-config",
+    "aws-sdk-dynamodb",
+    "aws-sdk-sqs",
+    "aws-sdk-lambda",
+    "lambda_http",
+    "lambda_runtime",
+    "hyper",
+    "redis",
+];
+
+struct Dependency {
+    name: String,
+    kind: String,
+    features: Vec<String>,
+}
+
+fn workspace_crates() -> BTreeMap<String, Vec<Dependency>> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let output = Command::new(env!("CARGO"))
+        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
+        .current_dir(&root)
+        .output()
+        .expect("run cargo metadata");
+    assert!(output.status.success(), "cargo metadata failed: {}", String::from_utf8_lossy(&output.stderr));
+    let metadata: Value = serde_json::from_slice(&output.stdout).expect("cargo metadata's JSON");
+    let packages = metadata["packages"].as_array().expect("packages");
+    packages
+        .iter()
+        .map(|package| {
+            let dependencies = package["dependencies"]
+                .as_array()
+                .expect("dependencies")
+                .iter()
+                .map(|d| Dependency {
+                    name: d["name"].as_str().unwrap_or_default().to_owned(),
+                    kind: d["kind"].as_str().unwrap_or("normal").to_owned(),
+                    features: d["features"]
+                        .as_array()
+                        .map(|f| f.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+                        .unwrap_or_default(),
+                })
+                .collect();
+            (package["name"].as_str().expect("package name").to_owned(), dependencies)
+        })
+        .collect()
+}
+
+fn layer(name: &str) -> Option<u8> {
+    LAYERS.iter().find(|(crate_name, _)| *crate_name == name).map(|(_, layer)| *layer)
+}
+
+#[test]
+fn every_workspace_crate_has_a_layer_and_every_edge_points_down() {
+    let crates = workspace_crates();
+    let unplaced: Vec<&String> = crates.keys().filter(|name| layer(name).is_none()).collect();
+    assert!(unplaced.is_empty(), "place these crates in LAYERS (and docs/architecture.md): {unplaced:?}");
+    let mut upward = Vec::new();
+    for (name, dependencies) in &crates {
+        for dependency in dependencies.iter().filter(|d| crates.contains_key(&d.name)) {
+            let (from, to) = (layer(name).unwrap(), layer(&dependency.name).unwrap());
+            let sideways = SIDEWAYS.contains(&(name.as_str(), dependency.name.as_str()));
+            if to >= from && !sideways {
+                upward.push(format!("{name} (layer {from}) -> {} (layer {to}, {})", dependency.name, dependency.kind));
+            }
+        }
+    }
+    assert!(upward.is_empty(), "dependencies that do not point down the layers: {upward:#?}");
+}
+
+#[test]
+fn the_core_depends_on_no_workspace_crate_and_store_and_adapters_only_on_the_core() {
+    let crates = workspace_crates();
+    let workspace_dependencies = |name: &str| -> BTreeSet<String> {
+        crates[name].iter().filter(|d| crates.contains_key(&d.name)).map(|d| d.name.clone()).collect()
+    };
+    assert_eq!(workspace_dependencies("proxy-core"), BTreeSet::new());
+    assert_eq!(workspace_dependencies("store"), BTreeSet::from(["proxy-core".to_owned()]));
+    assert_eq!(workspace_dependencies("adapters"), BTreeSet::from(["proxy-core".to_owned()]));
+}
+
+#[test]
+fn the_core_and_the_store_link_no_runtime_network_client_or_sdk() {
+    let crates = workspace_crates();
+    for name in ["proxy-core", "store"] {
+        let forbidden: Vec<&String> = crates[name]
+            .iter()
+            .filter(|d| d.kind == "normal" && FORBIDDEN_BELOW_ADAPTERS.contains(&d.name.as_str()))
+            .map(|d| &d.name)
+            .collect();
+        assert!(forbidden.is_empty(), "{name} depends on {forbidden:?}");
+    }
+    let core_tokio = crates["proxy-core"].iter().any(|d| d.kind == "normal" && d.name == "tokio");
+    assert!(!core_tokio, "proxy-core must not need a runtime");
+}
+
+#[test]
+fn lambda_binaries_carry_neither_the_in_memory_backend_nor_provisioning() {
+    let crates = workspace_crates();
+    for dependency in crates["functions"].iter().filter(|d| d.kind == "normal") {
+        let dev_only: Vec<&String> =
+            dependency.features.iter().filter(|f| f.contains("memory") || f.contains("provision")).collect();
+        assert!(dev_only.is_empty(), "functions enables {dev_only:?} of {}", dependency.name);
+        assert_ne!(dependency.name, "integration-tests", "a test harness in a Lambda binary");
+    }
+    // The crates below the edge enable the in-memory adapters for their own tests only.
+    for name in ["proxy-core", "store", "shared"] {
+        let in_normal: Vec<&String> = crates[name]
+            .iter()
+            .filter(|d| d.kind == "normal")
+            .flat_map(|d| d.features.iter())
+            .filter(|f| f.contains("memory"))
+            .collect();
+        assert!(in_normal.is_empty(), "{name} enables {in_normal:?} outside its tests");
+    }
+}
