@@ -1,6 +1,6 @@
 //! The route/function table: every Lambda function of the system, in one place. The SAM template, the local
 //! server, the OpenAPI document, `events/` and the authorization tests are all checked against it
-//! (`tests/tests/route_table.rs`). To add a function: add a row here, its handler in `crate::handlers`,
+//! (`tests/tests/integration/route_table.rs`). To add a function: add a row here, its handler in `crate::handlers`,
 //! its binary in `functions/`, its resource in `infra/template.yaml` and its sample in `events/`.
 
 use crate::domain::Priority;
