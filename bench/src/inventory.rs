@@ -13,6 +13,7 @@ use clap::Parser;
 use integration_tests::Backend;
 use integration_tests::api::{Call, Caller};
 use shared::domain::SlotCounters;
+use shared::routes;
 use shared::services::inventory::{InventorySettings, capacity, check_capacity_alerts, run_check};
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -95,7 +96,7 @@ async fn main() {
         for _ in 0..reads {
             let before = counts.snapshot();
             let started = Instant::now();
-            let reply = Call::to("inventory-get", &[]).by(&Caller::Admin("bench".into())).send(&app).await;
+            let reply = Call::to(&routes::INVENTORY_GET, &[]).by(&Caller::Admin("bench".into())).send(&app).await;
             latencies.push(started.elapsed().as_secs_f64() * 1000.0);
             assert_eq!(reply.status, 200, "{}", reply.body);
             size = reply.body.to_string().len();

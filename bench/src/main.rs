@@ -86,7 +86,7 @@ static FUNCTIONS: [Function; 5] = [
         },
     },
     Function {
-        name: "system-health",
+        name: shared::routes::SYSTEM_HEALTH.name,
         event_file: Some("system-health.json"),
         refresh: |_| {},
         check: |_, response| {
@@ -102,7 +102,7 @@ static FUNCTIONS: [Function; 5] = [
     },
     Function {
         // A customer endpoint: the rate-limit increment in Redis, then a DynamoDB index query.
-        name: "orders-list",
+        name: shared::routes::ORDERS_LIST.name,
         event_file: Some("orders-list.json"),
         // A new customer per call: one customer's 60 calls a minute would otherwise end the bench in 429s.
         refresh: |event| event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] = Value::String(uuid()),
@@ -118,7 +118,7 @@ static FUNCTIONS: [Function; 5] = [
         },
     },
     Function {
-        name: "system-health-check",
+        name: shared::routes::SYSTEM_HEALTH_CHECK.name,
         event_file: Some("system-health-check.json"),
         refresh: |_| {},
         check: |_, response| {
@@ -130,7 +130,7 @@ static FUNCTIONS: [Function; 5] = [
         },
     },
     Function {
-        name: "queue-worker",
+        name: shared::routes::QUEUE_WORKER.name,
         event_file: Some("queue-worker.json"),
         refresh: fresh_sqs_ids,
         check: |_, response| {

@@ -9,6 +9,7 @@ use integration_tests::api::{Call, Caller};
 use integration_tests::fixtures::{customer, shop};
 use integration_tests::{Backend, TestApp};
 use serde_json::json;
+use shared::routes;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -96,10 +97,10 @@ fn order_body(shop: &integration_tests::fixtures::Shop) -> serde_json::Value {
 async fn calls_per_order(app: &TestApp, counts: &CallCounts) -> bench::counting::Snapshot {
     let shop = shop(&app.ctx, 100, "1.00").await;
     let caller = Caller::customer(&customer(&app.ctx, "100").await);
-    let warm = Call::to("orders-create", &[]).by(&caller).json(order_body(&shop)).send(app).await;
+    let warm = Call::to(&routes::ORDERS_CREATE, &[]).by(&caller).json(order_body(&shop)).send(app).await;
     assert_eq!(warm.status, 201, "{}", warm.body);
     let before = counts.snapshot();
-    let reply = Call::to("orders-create", &[]).by(&caller).json(order_body(&shop)).send(app).await;
+    let reply = Call::to(&routes::ORDERS_CREATE, &[]).by(&caller).json(order_body(&shop)).send(app).await;
     assert_eq!(reply.status, 201, "{}", reply.body);
     counts.snapshot().since(&before)
 }
@@ -137,8 +138,9 @@ async fn place_many(app: TestApp, orders: usize, concurrency: usize) -> Run {
             tokio::spawn(async move {
                 let mut latencies = Vec::with_capacity(count);
                 for n in 0..count {
-                    let call =
-                        Call::to("orders-create", &[]).by(&callers[n / ORDERS_PER_CUSTOMER]).json((*body).clone());
+                    let call = Call::to(&routes::ORDERS_CREATE, &[])
+                        .by(&callers[n / ORDERS_PER_CUSTOMER])
+                        .json((*body).clone());
                     let at = Instant::now();
                     let reply = call.send(&app).await;
                     latencies.push(at.elapsed().as_secs_f64() * 1000.0);

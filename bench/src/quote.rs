@@ -18,6 +18,7 @@ use shared::domain::{
     Coupon, CustomerId, DiscountKind, OrderFact, OrderFactLine, OrderId, Plan, PlanId, Server, ServerId, ServerStatus,
 };
 use shared::pricing::{Buyer, CartLine, CouponUse, PlanMarket, PricingRules, QuoteInput};
+use shared::routes;
 use shared::services::pricing::{DEMAND_TTL, QuoteRequest, RULES_TTL};
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -289,7 +290,7 @@ async fn seed(ctx: &AppContext) -> Catalog {
 }
 
 async fn send_quote(app: &TestApp, caller: &Caller, body: &Value) -> Value {
-    let reply = Call::to("pricing-quote", &[]).by(caller).json(body.clone()).send(app).await;
+    let reply = Call::to(&routes::PRICING_QUOTE, &[]).by(caller).json(body.clone()).send(app).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     reply.body
 }
@@ -384,8 +385,9 @@ async fn quote_many(backend: Backend, quotes: usize, concurrency: usize) -> Run 
                     if n >= quotes {
                         return latencies;
                     }
-                    let call =
-                        Call::to("pricing-quote", &[]).by(&callers[n / QUOTES_PER_CUSTOMER]).json((*body).clone());
+                    let call = Call::to(&routes::PRICING_QUOTE, &[])
+                        .by(&callers[n / QUOTES_PER_CUSTOMER])
+                        .json((*body).clone());
                     let at = Instant::now();
                     let reply = call.send(&app).await;
                     latencies.push(at.elapsed().as_secs_f64() * 1000.0);

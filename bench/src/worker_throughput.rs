@@ -14,6 +14,7 @@ use integration_tests::{Backend, TestApp};
 use serde_json::json;
 use shared::domain::Priority;
 use shared::ports::QueueRef;
+use shared::routes;
 use shared::worker::{JobRegistry, MessageOutcome, poll_once};
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -91,8 +92,11 @@ async fn place_orders(app: &TestApp, orders: usize) {
         if n % ORDERS_PER_CUSTOMER == 0 {
             caller = Some(Caller::customer(&customer(&app.ctx, "1000").await));
         }
-        let reply =
-            Call::to("orders-create", &[]).by(caller.as_ref().expect("a customer")).json(body.clone()).send(app).await;
+        let reply = Call::to(&routes::ORDERS_CREATE, &[])
+            .by(caller.as_ref().expect("a customer"))
+            .json(body.clone())
+            .send(app)
+            .await;
         assert_eq!(reply.status, 201, "order {n}: {}", reply.body);
     }
 }

@@ -5,6 +5,7 @@ use bench::counting::{Snapshot, counted_app};
 use bench::fleet::seed_fleet;
 use integration_tests::Backend;
 use integration_tests::api::{Call, Caller};
+use shared::routes;
 use shared::services::inventory::{InventorySettings, run_check};
 
 async fn overview_calls(servers: usize) -> Snapshot {
@@ -13,7 +14,7 @@ async fn overview_calls(servers: usize) -> Snapshot {
     let check = run_check(&app.ctx, &InventorySettings::default()).await.unwrap();
     assert!(check.errors.is_empty(), "{:?}", check.errors);
     let before = counts.snapshot();
-    let reply = Call::to("inventory-get", &[]).by(&Caller::Admin("ops".into())).send(&app).await;
+    let reply = Call::to(&routes::INVENTORY_GET, &[]).by(&Caller::Admin("ops".into())).send(&app).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.body["data"]["capacity"]["servers"].as_array().unwrap().len(), servers);
     assert!(reply.body["data"]["forecast"]["locations"].as_array().is_some_and(|l| l.len() == 8));

@@ -3,7 +3,7 @@
 
 use shared::app::AppContext;
 use shared::ports::QueueRef;
-use shared::routes::{FUNCTIONS, Trigger};
+use shared::routes::{FUNCTIONS, FunctionSpec, Trigger};
 use shared::schedule::Schedule;
 use shared::worker::{JobRegistry, poll_once};
 use std::sync::Arc;
@@ -20,7 +20,7 @@ pub fn start(ctx: Arc<AppContext>) -> Result<Vec<tokio::task::JoinHandle<()>>, S
             Trigger::Schedule { expression } => {
                 let schedule = Schedule::parse(expression).map_err(|e| format!("{}: {e}", spec.name))?;
                 let ctx = ctx.clone();
-                tasks.push(tokio::spawn(run_schedule(ctx, spec.name, schedule)));
+                tasks.push(tokio::spawn(run_schedule(ctx, spec, schedule)));
             }
             Trigger::Worker { queues } => {
                 for priority in queues {
@@ -34,7 +34,8 @@ pub fn start(ctx: Arc<AppContext>) -> Result<Vec<tokio::task::JoinHandle<()>>, S
     Ok(tasks)
 }
 
-async fn run_schedule(ctx: Arc<AppContext>, name: &'static str, schedule: Schedule) {
+async fn run_schedule(ctx: Arc<AppContext>, spec: &'static FunctionSpec, schedule: Schedule) {
+    let name = spec.name;
     loop {
         let now = ctx.clock.now();
         let Some(next) = schedule.next_after(now) else {
@@ -43,7 +44,7 @@ async fn run_schedule(ctx: Arc<AppContext>, name: &'static str, schedule: Schedu
         tokio::time::sleep((next - now).to_std().unwrap_or_default()).await;
         // The payload EventBridge Scheduler sends with the template's input.
         let payload = serde_json::json!({ "scheduled_time": next });
-        match shared::handlers::scheduled(name, &ctx, payload).await {
+        match shared::handlers::scheduled(spec, &ctx, payload).await {
             Some(Ok(summary)) => tracing::info!(function = name, %summary, "schedule ran"),
             Some(Err(error)) => tracing::error!(function = name, error, "schedule failed"),
             None => tracing::error!(function = name, "no scheduled handler"),

@@ -69,7 +69,7 @@ pub async fn handle(ctx: &AppContext, secret: &str, request: Request<hyper::body
             return reply(StatusCode::INTERNAL_SERVER_ERROR, &serde_json::json!({"message": "Internal Server Error"}));
         }
     };
-    let Some(response) = shared::handlers::http(spec.name, ctx, lambda_request).await else {
+    let Some(response) = shared::handlers::http(spec, ctx, lambda_request).await else {
         tracing::error!(function = spec.name, "route has no HTTP handler");
         return reply(StatusCode::INTERNAL_SERVER_ERROR, &serde_json::json!({"message": "Internal Server Error"}));
     };

@@ -1,7 +1,10 @@
 //! The route/function table: every Lambda function of the system, in one place. The SAM template, the local
 //! server, the OpenAPI document, `events/` and the authorization tests are all checked against it
-//! (`tests/tests/integration/route_table.rs`). To add a function: add a row here, its handler in `crate::handlers`,
-//! its binary in `functions/`, its resource in `infra/template.yaml` and its sample in `events/`.
+//! (`tests/tests/integration/route_table.rs`). Each row is a constant: the function's binary serves it by name
+//! (`serve_http(&routes::ORDERS_CREATE, ...)`), its handler answers as it (`http::respond`), and tests call it
+//! (`Call::to(&routes::ORDERS_CREATE, ...)`), so a function's name is spelled here only. To add a function: a
+//! row here and in `FUNCTIONS`, its handler in `crate::handlers` (and its arm there), its binary in
+//! `functions/`, its resource in `infra/template.yaml` and its sample in `events/` (`docs/architecture.md`).
 
 use crate::domain::Priority;
 use crate::http::Role;
@@ -46,201 +49,248 @@ impl FunctionSpec {
     }
 }
 
+/// Every function, in the order the template, the OpenAPI document and the README list them.
 pub const FUNCTIONS: &[FunctionSpec] = &[
-    FunctionSpec {
-        name: "system-health",
-        trigger: Trigger::Http { method: "GET", path: "/admin/system/health", status: 200 },
-        role: Some(Role::Admin),
-        limits: &[],
-        summary: "Pings the store, the cache and every queue; reports latency per dependency and an overall status.",
-    },
-    FunctionSpec {
-        name: "orders-create",
-        trigger: Trigger::Http { method: "POST", path: "/api/orders", status: 201 },
-        role: Some(Role::Customer),
-        limits: &[rate_limit::API, rate_limit::ORDERS],
-        summary: "Places an order paid from the wallet: capacity, wallet, coupon and order in one transaction; \
-                  honours Idempotency-Key.",
-    },
-    FunctionSpec {
-        name: "orders-list",
-        trigger: Trigger::Http { method: "GET", path: "/api/orders", status: 200 },
-        role: Some(Role::Customer),
-        limits: &[rate_limit::API],
-        summary: "The caller's orders, newest first, a page at a time (limit, cursor).",
-    },
-    FunctionSpec {
-        name: "orders-get",
-        trigger: Trigger::Http { method: "GET", path: "/api/orders/{id}", status: 200 },
-        role: Some(Role::Customer),
-        limits: &[rate_limit::API],
-        summary: "One of the caller's orders with its lines and clients (404 for anyone else's).",
-    },
-    FunctionSpec {
-        name: "orders-cancel",
-        trigger: Trigger::Http { method: "POST", path: "/api/orders/{id}/cancel", status: 200 },
-        role: Some(Role::Customer),
-        limits: &[rate_limit::API],
-        summary: "Cancels a new order before provisioning starts: refunds the wallet and releases the capacity.",
-    },
-    FunctionSpec {
-        name: "profile-update",
-        trigger: Trigger::Http { method: "PUT", path: "/api/profile", status: 200 },
-        role: Some(Role::Customer),
-        limits: &[rate_limit::API],
-        summary: "Updates the caller's profile; username and e-mail stay unique under concurrency.",
-    },
-    FunctionSpec {
-        name: "wallet-get",
-        trigger: Trigger::Http { method: "GET", path: "/api/wallet", status: 200 },
-        role: Some(Role::Customer),
-        limits: &[rate_limit::API],
-        summary: "The caller's wallet balance and transactions, newest first (limit, cursor).",
-    },
-    FunctionSpec {
-        name: "wallet-credit",
-        trigger: Trigger::Http { method: "POST", path: "/admin/customers/{id}/wallet/credit", status: 201 },
-        role: Some(Role::Admin),
-        limits: &[],
-        summary: "Credits a customer's wallet with a reason, recorded with the admin who did it.",
-    },
-    FunctionSpec {
-        name: "pricing-quote",
-        trigger: Trigger::Http { method: "POST", path: "/api/pricing/quote", status: 200 },
-        role: Some(Role::Customer),
-        limits: &[rate_limit::API],
-        summary: "What the caller would pay for a cart now: every line's dynamic price and factors, each discount, \
-                  the coupon and the total checkout charges.",
-    },
-    FunctionSpec {
-        name: "pricing-get",
-        trigger: Trigger::Http { method: "GET", path: "/admin/pricing", status: 200 },
-        role: Some(Role::Admin),
-        limits: &[],
-        summary: "The active pricing rules, every plan's current dynamic price with its factors, the bulk and \
-                  subscription rules, and the promotions in force with their use so far.",
-    },
-    FunctionSpec {
-        name: "pricing-rules-update",
-        trigger: Trigger::Http { method: "POST", path: "/admin/pricing/rules", status: 201 },
-        role: Some(Role::Admin),
-        limits: &[],
-        summary: "Publishes a validated pricing-rules document as the next version and activates it \
-                  (optionally only if base_version is still the active one).",
-    },
-    FunctionSpec {
-        name: "pricing-rules-versions",
-        trigger: Trigger::Http { method: "GET", path: "/admin/pricing/rules/versions", status: 200 },
-        role: Some(Role::Admin),
-        limits: &[],
-        summary: "Every published pricing-rules version with its author, time and note, newest first (limit, cursor).",
-    },
-    FunctionSpec {
-        name: "pricing-rules-rollback",
-        trigger: Trigger::Http { method: "POST", path: "/admin/pricing/rules/rollback", status: 201 },
-        role: Some(Role::Admin),
-        limits: &[],
-        summary: "Makes an earlier version's rules active again, published as a new version that says so.",
-    },
-    FunctionSpec {
-        name: "queue-overview",
-        trigger: Trigger::Http { method: "GET", path: "/admin/system/queue", status: 200 },
-        role: Some(Role::Admin),
-        limits: &[],
-        summary: "Horizon's view of the five queues: depth, dead letters, worker limit and job metrics per queue \
-                  and job type, health with recommendations, scaling recommendations and recent failed jobs.",
-    },
-    FunctionSpec {
-        name: "queue-failed-list",
-        trigger: Trigger::Http { method: "GET", path: "/admin/system/queue/failed", status: 200 },
-        role: Some(Role::Admin),
-        limits: &[],
-        summary: "Jobs that failed their last attempt, newest first, with type, error, attempts and first/last \
-                  failure (queue or type filter; limit, cursor).",
-    },
-    FunctionSpec {
-        name: "queue-failed-delete",
-        trigger: Trigger::Http { method: "DELETE", path: "/admin/system/queue/failed/{id}", status: 200 },
-        role: Some(Role::Admin),
-        limits: &[],
-        summary: "Removes one failed job's record (the dead letter itself is retried or cleared by maintenance).",
-    },
-    FunctionSpec {
-        name: "queue-retry",
-        trigger: Trigger::Http { method: "POST", path: "/admin/system/queue/retry", status: 200 },
-        role: Some(Role::Admin),
-        limits: &[],
-        summary: "Moves up to `limit` (default 10) dead letters of a queue back to it, keeping their job ids; \
-                  reports each message.",
-    },
-    FunctionSpec {
-        name: "system-health-check",
-        trigger: Trigger::Schedule { expression: "rate(5 minutes)" },
-        role: None,
-        limits: &[],
-        summary: "Runs the health check, caches it as realtime:system_health for 300 s and raises throttled alerts.",
-    },
-    FunctionSpec {
-        name: "queue-maintenance",
-        trigger: Trigger::Schedule { expression: "cron(0 2 * * ? *)" },
-        role: None,
-        limits: &[],
-        summary: "Daily at 02:00 UTC: deletes dead letters older than 7 days (`clear_failed_days`) with their \
-                  failed-job records and archives what it deleted.",
-    },
-    FunctionSpec {
-        name: "queue-autoscale",
-        trigger: Trigger::Schedule { expression: "rate(5 minutes)" },
-        role: None,
-        limits: &[],
-        summary: "Every 5 minutes: sets each queue worker's maximum concurrency to what its backlog and job \
-                  runtime call for, within bounds, and archives every decision with its inputs.",
-    },
-    FunctionSpec {
-        name: "inventory-get",
-        trigger: Trigger::Http { method: "GET", path: "/admin/inventory", status: 200 },
-        role: Some(Role::Admin),
-        limits: &[],
-        summary: "Capacity per server, location and protocol (used, held, free, utilisation, band), servers in the \
-                  warning or critical band, load spread per location, scaling decisions, the capacity forecast and \
-                  the last inventory check.",
-    },
-    FunctionSpec {
-        name: "inventory-rebalance",
-        trigger: Trigger::Http { method: "POST", path: "/admin/inventory/rebalance", status: 200 },
-        role: Some(Role::Admin),
-        limits: &[],
-        summary: "The rebalance plan (dry_run, default true) for a location or all, at most limit clients; executed, \
-                  one migration job per client on the low queue, with the job ids.",
-    },
-    FunctionSpec {
-        name: "inventory-server-status",
-        trigger: Trigger::Http { method: "POST", path: "/admin/inventory/servers/{id}/status", status: 200 },
-        role: Some(Role::Admin),
-        limits: &[],
-        summary: "Sets a server's status: up (selling), down, paused (standby) or draining (no new sales, clients \
-                  moved off by rebalancing).",
-    },
-    FunctionSpec {
-        name: "inventory-check",
-        trigger: Trigger::Schedule { expression: "rate(15 minutes)" },
-        role: None,
-        limits: &[],
-        summary: "Every 15 minutes: expires overdue holds, reconciles the capacity counters, alerts on band \
-                  crossings, applies scaling decisions, refreshes the capacity forecast and archives the run.",
-    },
-    FunctionSpec {
-        name: "queue-worker",
-        trigger: Trigger::Worker { queues: &Priority::ALL },
-        role: None,
-        limits: &[],
-        summary: "Runs queued jobs from the five priority queues, once each, reporting only failed messages.",
-    },
+    SYSTEM_HEALTH,
+    ORDERS_CREATE,
+    ORDERS_LIST,
+    ORDERS_GET,
+    ORDERS_CANCEL,
+    PROFILE_UPDATE,
+    WALLET_GET,
+    WALLET_CREDIT,
+    PRICING_QUOTE,
+    PRICING_GET,
+    PRICING_RULES_UPDATE,
+    PRICING_RULES_VERSIONS,
+    PRICING_RULES_ROLLBACK,
+    QUEUE_OVERVIEW,
+    QUEUE_FAILED_LIST,
+    QUEUE_FAILED_DELETE,
+    QUEUE_RETRY,
+    SYSTEM_HEALTH_CHECK,
+    QUEUE_MAINTENANCE,
+    QUEUE_AUTOSCALE,
+    INVENTORY_GET,
+    INVENTORY_REBALANCE,
+    INVENTORY_SERVER_STATUS,
+    INVENTORY_CHECK,
+    QUEUE_WORKER,
 ];
 
-pub fn function(name: &str) -> Option<&'static FunctionSpec> {
-    FUNCTIONS.iter().find(|f| f.name == name)
-}
+pub const SYSTEM_HEALTH: FunctionSpec = FunctionSpec {
+    name: "system-health",
+    trigger: Trigger::Http { method: "GET", path: "/admin/system/health", status: 200 },
+    role: Some(Role::Admin),
+    limits: &[],
+    summary: "Pings the store, the cache and every queue; reports latency per dependency and an overall status.",
+};
+
+pub const ORDERS_CREATE: FunctionSpec = FunctionSpec {
+    name: "orders-create",
+    trigger: Trigger::Http { method: "POST", path: "/api/orders", status: 201 },
+    role: Some(Role::Customer),
+    limits: &[rate_limit::API, rate_limit::ORDERS],
+    summary: "Places an order paid from the wallet: capacity, wallet, coupon and order in one transaction; \
+              honours Idempotency-Key.",
+};
+
+pub const ORDERS_LIST: FunctionSpec = FunctionSpec {
+    name: "orders-list",
+    trigger: Trigger::Http { method: "GET", path: "/api/orders", status: 200 },
+    role: Some(Role::Customer),
+    limits: &[rate_limit::API],
+    summary: "The caller's orders, newest first, a page at a time (limit, cursor).",
+};
+
+pub const ORDERS_GET: FunctionSpec = FunctionSpec {
+    name: "orders-get",
+    trigger: Trigger::Http { method: "GET", path: "/api/orders/{id}", status: 200 },
+    role: Some(Role::Customer),
+    limits: &[rate_limit::API],
+    summary: "One of the caller's orders with its lines and clients (404 for anyone else's).",
+};
+
+pub const ORDERS_CANCEL: FunctionSpec = FunctionSpec {
+    name: "orders-cancel",
+    trigger: Trigger::Http { method: "POST", path: "/api/orders/{id}/cancel", status: 200 },
+    role: Some(Role::Customer),
+    limits: &[rate_limit::API],
+    summary: "Cancels a new order before provisioning starts: refunds the wallet and releases the capacity.",
+};
+
+pub const PROFILE_UPDATE: FunctionSpec = FunctionSpec {
+    name: "profile-update",
+    trigger: Trigger::Http { method: "PUT", path: "/api/profile", status: 200 },
+    role: Some(Role::Customer),
+    limits: &[rate_limit::API],
+    summary: "Updates the caller's profile; username and e-mail stay unique under concurrency.",
+};
+
+pub const WALLET_GET: FunctionSpec = FunctionSpec {
+    name: "wallet-get",
+    trigger: Trigger::Http { method: "GET", path: "/api/wallet", status: 200 },
+    role: Some(Role::Customer),
+    limits: &[rate_limit::API],
+    summary: "The caller's wallet balance and transactions, newest first (limit, cursor).",
+};
+
+pub const WALLET_CREDIT: FunctionSpec = FunctionSpec {
+    name: "wallet-credit",
+    trigger: Trigger::Http { method: "POST", path: "/admin/customers/{id}/wallet/credit", status: 201 },
+    role: Some(Role::Admin),
+    limits: &[],
+    summary: "Credits a customer's wallet with a reason, recorded with the admin who did it.",
+};
+
+pub const PRICING_QUOTE: FunctionSpec = FunctionSpec {
+    name: "pricing-quote",
+    trigger: Trigger::Http { method: "POST", path: "/api/pricing/quote", status: 200 },
+    role: Some(Role::Customer),
+    limits: &[rate_limit::API],
+    summary: "What the caller would pay for a cart now: every line's dynamic price and factors, each discount, \
+              the coupon and the total checkout charges.",
+};
+
+pub const PRICING_GET: FunctionSpec = FunctionSpec {
+    name: "pricing-get",
+    trigger: Trigger::Http { method: "GET", path: "/admin/pricing", status: 200 },
+    role: Some(Role::Admin),
+    limits: &[],
+    summary: "The active pricing rules, every plan's current dynamic price with its factors, the bulk and \
+              subscription rules, and the promotions in force with their use so far.",
+};
+
+pub const PRICING_RULES_UPDATE: FunctionSpec = FunctionSpec {
+    name: "pricing-rules-update",
+    trigger: Trigger::Http { method: "POST", path: "/admin/pricing/rules", status: 201 },
+    role: Some(Role::Admin),
+    limits: &[],
+    summary: "Publishes a validated pricing-rules document as the next version and activates it \
+              (optionally only if base_version is still the active one).",
+};
+
+pub const PRICING_RULES_VERSIONS: FunctionSpec = FunctionSpec {
+    name: "pricing-rules-versions",
+    trigger: Trigger::Http { method: "GET", path: "/admin/pricing/rules/versions", status: 200 },
+    role: Some(Role::Admin),
+    limits: &[],
+    summary: "Every published pricing-rules version with its author, time and note, newest first (limit, cursor).",
+};
+
+pub const PRICING_RULES_ROLLBACK: FunctionSpec = FunctionSpec {
+    name: "pricing-rules-rollback",
+    trigger: Trigger::Http { method: "POST", path: "/admin/pricing/rules/rollback", status: 201 },
+    role: Some(Role::Admin),
+    limits: &[],
+    summary: "Makes an earlier version's rules active again, published as a new version that says so.",
+};
+
+pub const QUEUE_OVERVIEW: FunctionSpec = FunctionSpec {
+    name: "queue-overview",
+    trigger: Trigger::Http { method: "GET", path: "/admin/system/queue", status: 200 },
+    role: Some(Role::Admin),
+    limits: &[],
+    summary: "Horizon's view of the five queues: depth, dead letters, worker limit and job metrics per queue \
+              and job type, health with recommendations, scaling recommendations and recent failed jobs.",
+};
+
+pub const QUEUE_FAILED_LIST: FunctionSpec = FunctionSpec {
+    name: "queue-failed-list",
+    trigger: Trigger::Http { method: "GET", path: "/admin/system/queue/failed", status: 200 },
+    role: Some(Role::Admin),
+    limits: &[],
+    summary: "Jobs that failed their last attempt, newest first, with type, error, attempts and first/last \
+              failure (queue or type filter; limit, cursor).",
+};
+
+pub const QUEUE_FAILED_DELETE: FunctionSpec = FunctionSpec {
+    name: "queue-failed-delete",
+    trigger: Trigger::Http { method: "DELETE", path: "/admin/system/queue/failed/{id}", status: 200 },
+    role: Some(Role::Admin),
+    limits: &[],
+    summary: "Removes one failed job's record (the dead letter itself is retried or cleared by maintenance).",
+};
+
+pub const QUEUE_RETRY: FunctionSpec = FunctionSpec {
+    name: "queue-retry",
+    trigger: Trigger::Http { method: "POST", path: "/admin/system/queue/retry", status: 200 },
+    role: Some(Role::Admin),
+    limits: &[],
+    summary: "Moves up to `limit` (default 10) dead letters of a queue back to it, keeping their job ids; \
+              reports each message.",
+};
+
+pub const SYSTEM_HEALTH_CHECK: FunctionSpec = FunctionSpec {
+    name: "system-health-check",
+    trigger: Trigger::Schedule { expression: "rate(5 minutes)" },
+    role: None,
+    limits: &[],
+    summary: "Runs the health check, caches it as realtime:system_health for 300 s and raises throttled alerts.",
+};
+
+pub const QUEUE_MAINTENANCE: FunctionSpec = FunctionSpec {
+    name: "queue-maintenance",
+    trigger: Trigger::Schedule { expression: "cron(0 2 * * ? *)" },
+    role: None,
+    limits: &[],
+    summary: "Daily at 02:00 UTC: deletes dead letters older than 7 days (`clear_failed_days`) with their \
+              failed-job records and archives what it deleted.",
+};
+
+pub const QUEUE_AUTOSCALE: FunctionSpec = FunctionSpec {
+    name: "queue-autoscale",
+    trigger: Trigger::Schedule { expression: "rate(5 minutes)" },
+    role: None,
+    limits: &[],
+    summary: "Every 5 minutes: sets each queue worker's maximum concurrency to what its backlog and job \
+              runtime call for, within bounds, and archives every decision with its inputs.",
+};
+
+pub const INVENTORY_GET: FunctionSpec = FunctionSpec {
+    name: "inventory-get",
+    trigger: Trigger::Http { method: "GET", path: "/admin/inventory", status: 200 },
+    role: Some(Role::Admin),
+    limits: &[],
+    summary: "Capacity per server, location and protocol (used, held, free, utilisation, band), servers in the \
+              warning or critical band, load spread per location, scaling decisions, the capacity forecast and \
+              the last inventory check.",
+};
+
+pub const INVENTORY_REBALANCE: FunctionSpec = FunctionSpec {
+    name: "inventory-rebalance",
+    trigger: Trigger::Http { method: "POST", path: "/admin/inventory/rebalance", status: 200 },
+    role: Some(Role::Admin),
+    limits: &[],
+    summary: "The rebalance plan (dry_run, default true) for a location or all, at most limit clients; executed, \
+              one migration job per client on the low queue, with the job ids.",
+};
+
+pub const INVENTORY_SERVER_STATUS: FunctionSpec = FunctionSpec {
+    name: "inventory-server-status",
+    trigger: Trigger::Http { method: "POST", path: "/admin/inventory/servers/{id}/status", status: 200 },
+    role: Some(Role::Admin),
+    limits: &[],
+    summary: "Sets a server's status: up (selling), down, paused (standby) or draining (no new sales, clients \
+              moved off by rebalancing).",
+};
+
+pub const INVENTORY_CHECK: FunctionSpec = FunctionSpec {
+    name: "inventory-check",
+    trigger: Trigger::Schedule { expression: "rate(15 minutes)" },
+    role: None,
+    limits: &[],
+    summary: "Every 15 minutes: expires overdue holds, reconciles the capacity counters, alerts on band \
+              crossings, applies scaling decisions, refreshes the capacity forecast and archives the run.",
+};
+
+pub const QUEUE_WORKER: FunctionSpec = FunctionSpec {
+    name: "queue-worker",
+    trigger: Trigger::Worker { queues: &Priority::ALL },
+    role: None,
+    limits: &[],
+    summary: "Runs queued jobs from the five priority queues, once each, reporting only failed messages.",
+};
 
 /// Matches a request against the HTTP routes. Path parameters are `{name}` segments.
 pub fn match_http(method: &str, path: &str) -> Option<(&'static FunctionSpec, Vec<(&'static str, String)>)> {
@@ -354,7 +404,7 @@ mod tests {
     fn names_are_unique_and_logical_ids_are_derived() {
         let names: std::collections::BTreeSet<&str> = FUNCTIONS.iter().map(|f| f.name).collect();
         assert_eq!(names.len(), FUNCTIONS.len());
-        assert_eq!(function("system-health-check").unwrap().logical_id(), "SystemHealthCheckFunction");
+        assert_eq!(SYSTEM_HEALTH_CHECK.logical_id(), "SystemHealthCheckFunction");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use crate::TestApp;
 use shared::http::apigw::HttpEvent;
-use shared::routes::{FUNCTIONS, Trigger};
+use shared::routes::{FunctionSpec, Trigger};
 use std::collections::BTreeMap;
 
 /// What a function answered.
@@ -68,16 +68,16 @@ impl Caller {
     }
 }
 
-/// A request to the function `name`: method and path come from the route table, `{param}`s are filled from
-/// `params` in order.
+/// A request to the HTTP function `spec` (a row of the route table, e.g. `&routes::ORDERS_CREATE`): method and
+/// path come from the row, `{param}`s are filled from `params` in order.
 pub struct Call {
-    name: &'static str,
+    spec: &'static FunctionSpec,
     event: HttpEvent,
 }
 
 impl Call {
-    pub fn to(name: &'static str, params: &[&str]) -> Self {
-        let spec = FUNCTIONS.iter().find(|f| f.name == name).unwrap_or_else(|| panic!("no function {name}"));
+    pub fn to(spec: &'static FunctionSpec, params: &[&str]) -> Self {
+        let name = spec.name;
         let Trigger::Http { method, path, .. } = spec.trigger else { panic!("{name} is not an HTTP function") };
         let mut values = params.iter();
         let mut parameters = BTreeMap::new();
@@ -95,7 +95,7 @@ impl Call {
         let mut event = HttpEvent::new(method, &concrete.join("/"));
         event.route_key = Some(format!("{method} {path}"));
         event.path_parameters = parameters;
-        Self { name, event }
+        Self { spec, event }
     }
 
     pub fn by(mut self, caller: &Caller) -> Self {
@@ -125,7 +125,7 @@ impl Call {
 
     pub async fn send(self, app: &TestApp) -> Reply {
         let request = self.event.to_request(app.ctx.clock.now()).expect("a valid API Gateway event");
-        let response = shared::handlers::http(self.name, &app.ctx, request).await.expect("an HTTP handler");
+        let response = shared::handlers::http(self.spec, &app.ctx, request).await.expect("an HTTP handler");
         let headers = response
             .headers()
             .iter()

@@ -1,5 +1,8 @@
-//! GET /admin/pricing — shared::handlers::pricing::overview.
+//! GET /admin/pricing — `shared::handlers::pricing::overview`, wired to its row of the route table.
+use shared::handlers::pricing;
+use shared::routes;
+
 #[tokio::main]
 async fn main() -> Result<(), shared::runtime::Error> {
-    shared::runtime::serve_http("pricing-get").await
+    shared::runtime::serve_http(&routes::PRICING_GET, |ctx, request| Box::pin(pricing::overview(ctx, request))).await
 }

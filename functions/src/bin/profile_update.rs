@@ -1,5 +1,8 @@
-//! PUT /api/profile — shared::handlers::profile::update.
+//! PUT /api/profile — `shared::handlers::profile::update`, wired to its row of the route table.
+use shared::handlers::profile;
+use shared::routes;
+
 #[tokio::main]
 async fn main() -> Result<(), shared::runtime::Error> {
-    shared::runtime::serve_http("profile-update").await
+    shared::runtime::serve_http(&routes::PROFILE_UPDATE, |ctx, request| Box::pin(profile::update(ctx, request))).await
 }

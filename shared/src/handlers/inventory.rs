@@ -5,18 +5,19 @@ use crate::app::AppContext;
 use crate::domain::ServerId;
 use crate::http::request::{body_text, path_param};
 use crate::http::{ApiError, respond};
+use crate::routes;
 use crate::schedule::parse_invocation;
 use crate::services::inventory::{self, InventorySettings, StatusError, requests};
 
 pub async fn overview(ctx: &AppContext, request: lambda_http::Request) -> lambda_http::Response<lambda_http::Body> {
-    respond(ctx, request, "inventory-get", |_, _| async move {
+    respond(ctx, request, &routes::INVENTORY_GET, |_, _| async move {
         Ok(inventory::overview(ctx, &InventorySettings::default()).await?)
     })
     .await
 }
 
 pub async fn rebalance(ctx: &AppContext, request: lambda_http::Request) -> lambda_http::Response<lambda_http::Body> {
-    respond(ctx, request, "inventory-rebalance", |request, _| async move {
+    respond(ctx, request, &routes::INVENTORY_REBALANCE, |request, _| async move {
         let ask = requests::rebalance_request(body_text(&request)?).map_err(ApiError::validation)?;
         Ok(inventory::rebalance(ctx, &InventorySettings::default(), ask.dry_run, ask.location, ask.limit).await?)
     })
@@ -27,7 +28,7 @@ pub async fn server_status(
     ctx: &AppContext,
     request: lambda_http::Request,
 ) -> lambda_http::Response<lambda_http::Body> {
-    respond(ctx, request, "inventory-server-status", |request, _| async move {
+    respond(ctx, request, &routes::INVENTORY_SERVER_STATUS, |request, _| async move {
         let id = ServerId(path_param(&request, "id")?);
         let status = requests::status_request(body_text(&request)?).map_err(ApiError::validation)?;
         match inventory::set_server_status(ctx, &id, status).await {

@@ -6,6 +6,7 @@ use crate::domain::{CustomerId, Order, OrderId, OrderItem};
 use crate::http::page::CursorScope;
 use crate::http::request::{body_text, idempotency_key, path_param, query};
 use crate::http::{ApiError, page, respond};
+use crate::routes;
 use crate::services::orders::{self, CancelError, CreateOrderRequest, PlaceError};
 use lambda_http::{Body, Request, Response};
 
@@ -19,7 +20,7 @@ pub struct PlacedView {
 }
 
 pub async fn create(ctx: &AppContext, request: Request) -> Response<Body> {
-    respond(ctx, request, "orders-create", |request, identity| async move {
+    respond(ctx, request, &routes::ORDERS_CREATE, |request, identity| async move {
         let key = idempotency_key(&request)?;
         let order = CreateOrderRequest::parse(body_text(&request)?)
             .and_then(CreateOrderRequest::into_valid)
@@ -85,7 +86,7 @@ fn place_error(error: PlaceError) -> ApiError {
 }
 
 pub async fn list(ctx: &AppContext, request: Request) -> Response<Body> {
-    respond(ctx, request, "orders-list", |request, identity| async move {
+    respond(ctx, request, &routes::ORDERS_LIST, |request, identity| async move {
         let customer = CustomerId(identity.subject);
         let partition = orders::order_page_partition(&customer);
         let scope = CursorScope {
@@ -100,7 +101,7 @@ pub async fn list(ctx: &AppContext, request: Request) -> Response<Body> {
 }
 
 pub async fn get(ctx: &AppContext, request: Request) -> Response<Body> {
-    respond(ctx, request, "orders-get", |request, identity| async move {
+    respond(ctx, request, &routes::ORDERS_GET, |request, identity| async move {
         let id = OrderId(path_param(&request, "id")?);
         match orders::detail(ctx, &CustomerId(identity.subject), &id).await? {
             Some(detail) => Ok(detail),
@@ -111,7 +112,7 @@ pub async fn get(ctx: &AppContext, request: Request) -> Response<Body> {
 }
 
 pub async fn cancel(ctx: &AppContext, request: Request) -> Response<Body> {
-    respond(ctx, request, "orders-cancel", |request, identity| async move {
+    respond(ctx, request, &routes::ORDERS_CANCEL, |request, identity| async move {
         let id = OrderId(path_param(&request, "id")?);
         orders::cancel(ctx, &CustomerId(identity.subject), &id).await.map_err(|error| match error {
             CancelError::NotFound => ApiError::not_found("Order"),

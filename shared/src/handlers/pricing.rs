@@ -6,13 +6,14 @@ use crate::domain::CustomerId;
 use crate::http::page::CursorScope;
 use crate::http::request::{body_text, query};
 use crate::http::{ApiError, FieldErrors, page, respond};
+use crate::routes;
 use crate::services::pricing::admin::{self, Rollback, RulesError, RulesUpdate};
 use crate::services::pricing::{self, QuoteError, QuoteRequest};
 use crate::store::keys;
 use lambda_http::{Body, Request, Response};
 
 pub async fn quote(ctx: &AppContext, request: Request) -> Response<Body> {
-    respond(ctx, request, "pricing-quote", |request, identity| async move {
+    respond(ctx, request, &routes::PRICING_QUOTE, |request, identity| async move {
         let cart = QuoteRequest::parse(body_text(&request)?)
             .and_then(QuoteRequest::into_valid)
             .map_err(ApiError::validation)?;
@@ -26,7 +27,7 @@ pub async fn quote(ctx: &AppContext, request: Request) -> Response<Body> {
 }
 
 pub async fn overview(ctx: &AppContext, request: Request) -> Response<Body> {
-    respond(ctx, request, "pricing-get", |_, _| async move { Ok(admin::overview(ctx).await?) }).await
+    respond(ctx, request, &routes::PRICING_GET, |_, _| async move { Ok(admin::overview(ctx).await?) }).await
 }
 
 fn rules_error(error: RulesError) -> ApiError {
@@ -50,7 +51,7 @@ fn rules_error(error: RulesError) -> ApiError {
 }
 
 pub async fn update_rules(ctx: &AppContext, request: Request) -> Response<Body> {
-    respond(ctx, request, "pricing-rules-update", |request, identity| async move {
+    respond(ctx, request, &routes::PRICING_RULES_UPDATE, |request, identity| async move {
         let update = RulesUpdate::parse(body_text(&request)?).map_err(ApiError::validation)?;
         admin::publish(ctx, &identity.subject, update.rules, update.note, Some(update.base_version))
             .await
@@ -63,7 +64,7 @@ pub async fn update_rules(ctx: &AppContext, request: Request) -> Response<Body> 
 const VERSION_PAGE_KEYS: [&str; 2] = ["pk", "sk"];
 
 pub async fn versions(ctx: &AppContext, request: Request) -> Response<Body> {
-    respond(ctx, request, "pricing-rules-versions", |request, _| async move {
+    respond(ctx, request, &routes::PRICING_RULES_VERSIONS, |request, _| async move {
         let scope = CursorScope {
             keys: &VERSION_PAGE_KEYS,
             partition: ("pk", keys::PRICING_RULES),
@@ -76,7 +77,7 @@ pub async fn versions(ctx: &AppContext, request: Request) -> Response<Body> {
 }
 
 pub async fn rollback(ctx: &AppContext, request: Request) -> Response<Body> {
-    respond(ctx, request, "pricing-rules-rollback", |request, identity| async move {
+    respond(ctx, request, &routes::PRICING_RULES_ROLLBACK, |request, identity| async move {
         let rollback = Rollback::parse(body_text(&request)?).map_err(ApiError::validation)?;
         admin::rollback(ctx, &identity.subject, rollback).await.map_err(rules_error)
     })

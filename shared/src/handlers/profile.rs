@@ -4,11 +4,12 @@ use crate::app::AppContext;
 use crate::domain::CustomerId;
 use crate::http::request::body_text;
 use crate::http::{ApiError, respond};
+use crate::routes;
 use crate::services::profile::{self, ProfileError, UpdateProfileRequest};
 use lambda_http::{Body, Request, Response};
 
 pub async fn update(ctx: &AppContext, request: Request) -> Response<Body> {
-    respond(ctx, request, "profile-update", |request, identity| async move {
+    respond(ctx, request, &routes::PROFILE_UPDATE, |request, identity| async move {
         let changes = UpdateProfileRequest::parse(body_text(&request)?)
             .and_then(UpdateProfileRequest::into_changes)
             .map_err(ApiError::validation)?;

@@ -6,15 +6,16 @@ use crate::app::AppContext;
 use crate::http::page::CursorScope;
 use crate::http::request::{body_text, path_param, query};
 use crate::http::{ApiError, page, respond};
+use crate::routes;
 use crate::schedule::parse_invocation;
 use crate::services::queues;
 
 pub async fn overview(ctx: &AppContext, request: lambda_http::Request) -> lambda_http::Response<lambda_http::Body> {
-    respond(ctx, request, "queue-overview", |_, _| async move { Ok(queues::queue_overview(ctx).await?) }).await
+    respond(ctx, request, &routes::QUEUE_OVERVIEW, |_, _| async move { Ok(queues::queue_overview(ctx).await?) }).await
 }
 
 pub async fn failed_list(ctx: &AppContext, request: lambda_http::Request) -> lambda_http::Response<lambda_http::Body> {
-    respond(ctx, request, "queue-failed-list", |request, _| async move {
+    respond(ctx, request, &routes::QUEUE_FAILED_LIST, |request, _| async move {
         let params = query(&request);
         let filter = queues::failed_filter(&params).map_err(ApiError::validation)?;
         let (index, partition) = filter.partition();
@@ -31,7 +32,7 @@ pub async fn failed_delete(
     ctx: &AppContext,
     request: lambda_http::Request,
 ) -> lambda_http::Response<lambda_http::Body> {
-    respond(ctx, request, "queue-failed-delete", |request, _| async move {
+    respond(ctx, request, &routes::QUEUE_FAILED_DELETE, |request, _| async move {
         let id = path_param(&request, "id")?;
         if ctx.stores.failed_jobs.delete(&id).await? {
             Ok(serde_json::json!({ "deleted": id }))
@@ -43,7 +44,7 @@ pub async fn failed_delete(
 }
 
 pub async fn retry(ctx: &AppContext, request: lambda_http::Request) -> lambda_http::Response<lambda_http::Body> {
-    respond(ctx, request, "queue-retry", |request, _| async move {
+    respond(ctx, request, &routes::QUEUE_RETRY, |request, _| async move {
         let (queue, limit) = queues::retry_request(body_text(&request)?).map_err(ApiError::validation)?;
         Ok(queues::retry_failed(ctx, queue, limit).await?)
     })

@@ -6,6 +6,7 @@ use crate::domain::CustomerId;
 use crate::http::page::CursorScope;
 use crate::http::request::{body_text, idempotency_key, path_param, query};
 use crate::http::{ApiError, page, respond};
+use crate::routes;
 use crate::services::wallet::{self, CreditError, CreditRequest};
 use crate::store::keys;
 use lambda_http::{Body, Request, Response};
@@ -14,7 +15,7 @@ use lambda_http::{Body, Request, Response};
 const TRANSACTION_PAGE_KEYS: [&str; 2] = ["pk", "sk"];
 
 pub async fn get(ctx: &AppContext, request: Request) -> Response<Body> {
-    respond(ctx, request, "wallet-get", |request, identity| async move {
+    respond(ctx, request, &routes::WALLET_GET, |request, identity| async move {
         let customer = CustomerId(identity.subject);
         let partition = keys::wallet_transaction_partition(&customer);
         // A forged position outside the transaction list (sk `PROFILE`) would be refused by DynamoDB as a 500.
@@ -30,7 +31,7 @@ pub async fn get(ctx: &AppContext, request: Request) -> Response<Body> {
 }
 
 pub async fn credit(ctx: &AppContext, request: Request) -> Response<Body> {
-    respond(ctx, request, "wallet-credit", |request, identity| async move {
+    respond(ctx, request, &routes::WALLET_CREDIT, |request, identity| async move {
         let customer = CustomerId(path_param(&request, "id")?);
         let key = idempotency_key(&request)?;
         let credit = CreditRequest::parse(body_text(&request)?).map_err(ApiError::validation)?;

@@ -11,6 +11,7 @@ pub use auth::{Identity, Role, parse_array_claim};
 pub use envelope::{ApiError, FieldErrors, json_response};
 
 use crate::app::AppContext;
+use crate::routes::{FunctionSpec, Trigger};
 use crate::services::rate_limit::{self, Verdict};
 use lambda_http::{Body, Request, RequestExt, Response};
 use std::future::Future;
@@ -28,11 +29,16 @@ pub fn request_id(request: &Request) -> String {
 /// Requests slower than this are logged as warnings (the original's 2 s slow-request rule).
 const SLOW_REQUEST: std::time::Duration = std::time::Duration::from_secs(2);
 
-/// Runs the endpoint of the HTTP function `name` (a row of `crate::routes::FUNCTIONS`, which says who may call
-/// it, its rate limits and its success status): checks the caller, counts the call against the limits, runs
+/// Runs the endpoint of the HTTP function `spec` (its row of the route table says who may call it, its rate
+/// limits and its success status): checks the caller, counts the call against the limits, runs
 /// `service`, wraps its value in the success envelope (or its error in the error envelope) and logs one line
 /// with the request id, status and latency.
-pub async fn respond<T, F, Fut>(ctx: &AppContext, request: Request, name: &'static str, service: F) -> Response<Body>
+pub async fn respond<T, F, Fut>(
+    ctx: &AppContext,
+    request: Request,
+    spec: &'static FunctionSpec,
+    service: F,
+) -> Response<Body>
 where
     T: serde::Serialize,
     F: FnOnce(Request, Identity) -> Fut,
@@ -43,7 +49,7 @@ where
     let method = request.method().to_string();
     let path = request.uri().path().to_owned();
     let mut allowance = None;
-    let outcome = match admit(ctx, &request, name).await {
+    let outcome = match admit(ctx, &request, spec).await {
         Ok((identity, status, verdict)) => {
             allowance = verdict;
             service(request, identity).await.map(|value| (status, value))
@@ -80,14 +86,10 @@ where
 async fn admit(
     ctx: &AppContext,
     request: &Request,
-    name: &'static str,
+    spec: &'static FunctionSpec,
 ) -> Result<(Identity, u16, Option<Verdict>), ApiError> {
-    let Some(spec) = crate::routes::function(name) else {
-        tracing::error!(function = name, "handler has no row in the route table");
-        return Err(ApiError::internal());
-    };
-    let crate::routes::Trigger::Http { status, .. } = spec.trigger else {
-        tracing::error!(function = name, "handler's route-table row is not an HTTP route");
+    let Trigger::Http { status, .. } = spec.trigger else {
+        tracing::error!(function = spec.name, "handler's route-table row is not an HTTP route");
         return Err(ApiError::internal());
     };
     let identity = Identity::authorize(request, spec.role.unwrap_or(Role::Admin))?;
@@ -99,7 +101,7 @@ async fn admit(
         Ok(allowed) => Ok((identity, status, Some(allowed))),
         // A cache outage must not take the API down with it: the call goes through unlimited, and the log says so.
         Err(error) => {
-            tracing::warn!(%error, function = name, "rate limit not checked: cache unavailable");
+            tracing::warn!(%error, function = spec.name, "rate limit not checked: cache unavailable");
             Ok((identity, status, None))
         }
     }

@@ -9,6 +9,7 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use shared::domain::*;
 use shared::ports::QueueRef;
+use shared::routes;
 use shared::worker::{JobRegistry, poll_once};
 use std::time::Duration;
 
@@ -29,7 +30,7 @@ fn fresh_customer() -> Caller {
 }
 
 async fn create(app: &TestApp, caller: &Caller, body: Value) -> Reply {
-    Call::to("orders-create", &[]).by(caller).json(body).send(app).await
+    Call::to(&routes::ORDERS_CREATE, &[]).by(caller).json(body).send(app).await
 }
 
 fn single(shop: &Shop, quantity: u32) -> Value {
@@ -104,7 +105,7 @@ async fn every_validation_rule_is_a_422_on_its_field(app: TestApp) {
         assert_eq!(reply.body["error_code"], "validation_failed", "{case}");
         assert!(!reply.field_errors(field).is_empty(), "{case}: expected an error on {field}, got {}", reply.body);
     }
-    let reply = Call::to("orders-create", &[]).by(&fresh_customer()).raw_body("{not json").send(&app).await;
+    let reply = Call::to(&routes::ORDERS_CREATE, &[]).by(&fresh_customer()).raw_body("{not json").send(&app).await;
     assert_eq!((reply.status, reply.error_fields()), (422, vec!["body".to_owned()]));
 
     // Rules that need the caller's data: a gateway that is not connected yet, a wallet in another currency.
@@ -195,8 +196,9 @@ async fn an_idempotency_key_header_replays_the_first_order(app: TestApp) {
     let shop = shop_at_list_prices(ctx, 10, "10.00").await;
     let buyer = customer(ctx, "15").await;
     let caller = Caller::customer(&buyer);
-    let send =
-        |key: &str| Call::to("orders-create", &[]).by(&caller).json(single(&shop, 1)).header("Idempotency-Key", key);
+    let send = |key: &str| {
+        Call::to(&routes::ORDERS_CREATE, &[]).by(&caller).json(single(&shop, 1)).header("Idempotency-Key", key)
+    };
 
     let first = send("checkout-1").send(&app).await;
     assert_eq!((first.status, &first.body["data"]["replayed"]), (201, &json!(false)));
@@ -205,7 +207,7 @@ async fn an_idempotency_key_header_replays_the_first_order(app: TestApp) {
     assert_eq!((retry.status, &retry.body["data"]["replayed"]), (201, &json!(true)), "{}", retry.body);
     assert_eq!(retry.body["data"]["order"], first.body["data"]["order"]);
     // The same key for a different order is a mistake, not a retry: refused, nothing placed.
-    let changed = Call::to("orders-create", &[])
+    let changed = Call::to(&routes::ORDERS_CREATE, &[])
         .by(&caller)
         .json(single(&shop, 2))
         .header("Idempotency-Key", "checkout-1")
@@ -217,7 +219,7 @@ async fn an_idempotency_key_header_replays_the_first_order(app: TestApp) {
     assert_eq!(ctx.stores.wallets.get(&buyer).await.unwrap().unwrap().balance, dec("5"));
     // Keys belong to their customer: someone else's identical key is a new order.
     let other = Caller::customer(&customer(ctx, "15").await);
-    let theirs = Call::to("orders-create", &[])
+    let theirs = Call::to(&routes::ORDERS_CREATE, &[])
         .by(&other)
         .json(single(&shop, 1))
         .header("Idempotency-Key", "checkout-1")
@@ -256,7 +258,7 @@ async fn the_caller_pages_through_their_own_orders_newest_first(app: TestApp) {
             Some(c) => format!("limit=2&cursor={c}"),
             None => "limit=2".to_owned(),
         };
-        let reply = Call::to("orders-list", &[]).by(&caller).query(&query).send(&app).await;
+        let reply = Call::to(&routes::ORDERS_LIST, &[]).by(&caller).query(&query).send(&app).await;
         assert_eq!(reply.status, 200, "{}", reply.body);
         pages += 1;
         let orders = reply.body["data"]["orders"].as_array().unwrap();
@@ -272,21 +274,21 @@ async fn the_caller_pages_through_their_own_orders_newest_first(app: TestApp) {
     assert_eq!(seen, placed, "every order once, newest first");
 
     // The default page holds them all; a bad limit or a cursor of someone else's list is a 422.
-    let reply = Call::to("orders-list", &[]).by(&caller).send(&app).await;
+    let reply = Call::to(&routes::ORDERS_LIST, &[]).by(&caller).send(&app).await;
     assert_eq!(reply.body["data"]["orders"].as_array().unwrap().len(), 5);
     for limit in ["0", "101", "ten"] {
-        let reply = Call::to("orders-list", &[]).by(&caller).query(&format!("limit={limit}")).send(&app).await;
+        let reply = Call::to(&routes::ORDERS_LIST, &[]).by(&caller).query(&format!("limit={limit}")).send(&app).await;
         assert_eq!((reply.status, reply.error_fields()), (422, vec!["limit".to_owned()]), "limit={limit}");
     }
-    let first_page = Call::to("orders-list", &[]).by(&caller).query("limit=1").send(&app).await;
+    let first_page = Call::to(&routes::ORDERS_LIST, &[]).by(&caller).query("limit=1").send(&app).await;
     let my_cursor = first_page.body["data"]["next_cursor"].as_str().unwrap().to_owned();
-    let reply = Call::to("orders-list", &[])
+    let reply = Call::to(&routes::ORDERS_LIST, &[])
         .by(&Caller::customer(&other))
         .query(&format!("cursor={my_cursor}"))
         .send(&app)
         .await;
     assert_eq!((reply.status, reply.error_fields()), (422, vec!["cursor".to_owned()]));
-    let reply = Call::to("orders-list", &[]).by(&caller).query("cursor=bm90LWEtY3Vyc29y").send(&app).await;
+    let reply = Call::to(&routes::ORDERS_LIST, &[]).by(&caller).query("cursor=bm90LWEtY3Vyc29y").send(&app).await;
     assert_eq!((reply.status, reply.error_fields()), (422, vec!["cursor".to_owned()]));
 }
 
@@ -315,7 +317,7 @@ async fn an_order_is_shown_only_to_its_customer(app: TestApp) {
     let created = create(&app, &caller, single(&shop, 2)).await;
     let id = created.body["data"]["order"]["id"].as_str().unwrap().to_owned();
 
-    let reply = Call::to("orders-get", &[&id]).by(&caller).send(&app).await;
+    let reply = Call::to(&routes::ORDERS_GET, &[&id]).by(&caller).send(&app).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.body["data"]["order"], created.body["data"]["order"]);
     assert_eq!(reply.body["data"]["items"], created.body["data"]["items"]);
@@ -323,15 +325,15 @@ async fn an_order_is_shown_only_to_its_customer(app: TestApp) {
 
     // Someone else's order and a missing one are the same 404.
     let stranger = Caller::customer(&customer(ctx, "0").await);
-    let theirs = Call::to("orders-get", &[&id]).by(&stranger).send(&app).await;
-    let missing = Call::to("orders-get", &[&OrderId::generate().to_string()]).by(&caller).send(&app).await;
+    let theirs = Call::to(&routes::ORDERS_GET, &[&id]).by(&stranger).send(&app).await;
+    let missing = Call::to(&routes::ORDERS_GET, &[&OrderId::generate().to_string()]).by(&caller).send(&app).await;
     for reply in [&theirs, &missing] {
         assert_eq!((reply.status, &reply.body["error_code"]), (404, &json!("not_found")));
         assert_eq!(reply.body["message"], "Order not found.");
     }
 
     provision_all(&app).await;
-    let reply = Call::to("orders-get", &[&id]).by(&caller).send(&app).await;
+    let reply = Call::to(&routes::ORDERS_GET, &[&id]).by(&caller).send(&app).await;
     assert_eq!(reply.body["data"]["order"]["order_status"], "completed");
     let clients = reply.body["data"]["clients"].as_array().unwrap();
     assert_eq!(clients.len(), 2);
@@ -371,10 +373,10 @@ async fn cancelling_refunds_releases_capacity_and_gives_the_coupon_back(app: Tes
     // Each step a second later, so the wallet's history has one order.
     app.clock.advance(chrono::Duration::seconds(1));
     let stranger = Caller::customer(&customer(ctx, "0").await);
-    let reply = Call::to("orders-cancel", &[&id]).by(&stranger).send(&app).await;
+    let reply = Call::to(&routes::ORDERS_CANCEL, &[&id]).by(&stranger).send(&app).await;
     assert_eq!(reply.status, 404, "someone else's order cannot be cancelled, or even seen");
 
-    let reply = Call::to("orders-cancel", &[&id]).by(&caller).send(&app).await;
+    let reply = Call::to(&routes::ORDERS_CANCEL, &[&id]).by(&caller).send(&app).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     let order = &reply.body["data"]["order"];
     assert_eq!(
@@ -394,7 +396,7 @@ async fn cancelling_refunds_releases_capacity_and_gives_the_coupon_back(app: Tes
     assert_eq!(stored.order_status, OrderStatus::Cancelled);
 
     // A second cancel is refused, and refunds nothing.
-    let reply = Call::to("orders-cancel", &[&id]).by(&caller).send(&app).await;
+    let reply = Call::to(&routes::ORDERS_CANCEL, &[&id]).by(&caller).send(&app).await;
     assert_eq!((reply.status, &reply.body["error_code"]), (409, &json!("not_cancellable")));
     assert_eq!(ctx.stores.wallets.get(&buyer).await.unwrap().unwrap().balance, dec("100"));
 
@@ -404,11 +406,11 @@ async fn cancelling_refunds_releases_capacity_and_gives_the_coupon_back(app: Tes
     assert_eq!(again.status, 201, "{}", again.body);
     let id = again.body["data"]["order"]["id"].as_str().unwrap().to_owned();
     provision_all(&app).await;
-    let reply = Call::to("orders-cancel", &[&id]).by(&caller).send(&app).await;
+    let reply = Call::to(&routes::ORDERS_CANCEL, &[&id]).by(&caller).send(&app).await;
     assert_eq!((reply.status, &reply.body["order_status"]), (409, &json!("completed")), "{}", reply.body);
     assert_eq!(ctx.stores.wallets.get(&buyer).await.unwrap().unwrap().balance, dec("64"));
     // The refund reached the wallet's history.
-    let reply = Call::to("wallet-get", &[]).by(&caller).send(&app).await;
+    let reply = Call::to(&routes::WALLET_GET, &[]).by(&caller).send(&app).await;
     let kinds: Vec<&str> =
         reply.body["data"]["transactions"].as_array().unwrap().iter().map(|t| t["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["debit", "refund", "debit", "deposit"]);
@@ -441,22 +443,22 @@ async fn the_api_is_limited_to_sixty_calls_a_minute_per_customer(app: TestApp) {
     let buyer = customer(&app.ctx, "10").await;
     let caller = Caller::customer(&buyer);
     for n in 1..=60 {
-        let reply = Call::to("wallet-get", &[]).by(&caller).send(&app).await;
+        let reply = Call::to(&routes::WALLET_GET, &[]).by(&caller).send(&app).await;
         assert_eq!(reply.status, 200, "call {n}");
     }
     // Any customer endpoint shares the budget.
-    let reply = Call::to("orders-list", &[]).by(&caller).send(&app).await;
+    let reply = Call::to(&routes::ORDERS_LIST, &[]).by(&caller).send(&app).await;
     assert_eq!((reply.status, reply.header("retry-after")), (429, Some("60")));
-    let reply = Call::to("wallet-get", &[]).by(&caller).send(&app).await;
+    let reply = Call::to(&routes::WALLET_GET, &[]).by(&caller).send(&app).await;
     assert_eq!(reply.status, 429);
     // Admin endpoints are not customer-limited.
     let admin = Caller::Admin("ops-1".into());
-    let reply = Call::to("wallet-credit", &[buyer.as_str()])
+    let reply = Call::to(&routes::WALLET_CREDIT, &[buyer.as_str()])
         .by(&admin)
         .json(json!({"amount": "5", "reason": "goodwill"}))
         .send(&app)
         .await;
     assert_eq!(reply.status, 201, "{}", reply.body);
     app.clock.advance(chrono::Duration::seconds(60));
-    assert_eq!(Call::to("wallet-get", &[]).by(&caller).send(&app).await.status, 200);
+    assert_eq!(Call::to(&routes::WALLET_GET, &[]).by(&caller).send(&app).await.status, 200);
 }

@@ -10,6 +10,7 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use shared::domain::*;
 use shared::pricing::PricingRules;
+use shared::routes;
 
 integration_tests::on_both_backends!(
     a_quote_explains_every_factor_and_checkout_charges_exactly_it,
@@ -27,7 +28,7 @@ fn admin() -> Caller {
 }
 
 async fn quote(app: &TestApp, caller: &Caller, body: Value) -> Reply {
-    Call::to("pricing-quote", &[]).by(caller).json(body).send(app).await
+    Call::to(&routes::PRICING_QUOTE, &[]).by(caller).json(body).send(app).await
 }
 
 fn cart(shop: &Shop, quantity: u32, duration: u32) -> Value {
@@ -96,7 +97,7 @@ async fn a_quote_explains_every_factor_and_checkout_charges_exactly_it(app: Test
 
     let mut order = cart(&shop, 2, 3);
     order["payment_method"] = json!("wallet");
-    let placed = Call::to("orders-create", &[]).by(&buyer).json(order).send(&app).await;
+    let placed = Call::to(&routes::ORDERS_CREATE, &[]).by(&buyer).json(order).send(&app).await;
     assert_eq!(placed.status, 201, "{}", placed.body);
     let charged = &placed.body["data"]["order"];
     assert_eq!(money(&charged["grand_amount"]), money(&q["total"]), "checkout charges the quote");
@@ -104,7 +105,7 @@ async fn a_quote_explains_every_factor_and_checkout_charges_exactly_it(app: Test
     assert_eq!(money(&charged["discount"]), money(&q["discount"]));
     assert_eq!(money(&placed.body["data"]["items"][0]["unit_amount"]), dec("33.00"));
     let id = charged["id"].as_str().unwrap();
-    let detail = Call::to("orders-get", &[id]).by(&buyer).send(&app).await;
+    let detail = Call::to(&routes::ORDERS_GET, &[id]).by(&buyer).send(&app).await;
     assert_eq!(detail.body["data"]["quote"], *q, "the order keeps the quote it was charged by");
     let wallet = app.ctx.stores.wallets.get(&buyer_id).await.unwrap().unwrap();
     assert_eq!(wallet.balance, dec("450.50"));
@@ -134,7 +135,7 @@ async fn a_coupon_that_cannot_apply_is_refused_with_its_reason(app: TestApp) {
     assert_eq!(quote(&app, &buyer, once.clone()).await.status, 200);
     let mut order = once.clone();
     order["payment_method"] = json!("wallet");
-    assert_eq!(Call::to("orders-create", &[]).by(&buyer).json(order).send(&app).await.status, 201);
+    assert_eq!(Call::to(&routes::ORDERS_CREATE, &[]).by(&buyer).json(order).send(&app).await.status, 201);
     let again = quote(&app, &buyer, once).await;
     assert_eq!(again.status, 422);
     assert_eq!(again.field_errors("coupon_code"), vec!["has already been used by you"]);
@@ -154,7 +155,7 @@ async fn rules_are_validated_versioned_guarded_and_rolled_back(app: TestApp) {
     let price = |reply: &Reply| money(&reply.body["data"]["quote"]["lines"][0]["dynamic"]["unit_price"]);
     assert_eq!(price(&quote(&app, &buyer, cart(&shop, 1, 1)).await), dec("11.00"), "the defaults");
 
-    let publish = |body: Value| Call::to("pricing-rules-update", &[]).by(&admin()).json(body);
+    let publish = |body: Value| Call::to(&routes::PRICING_RULES_UPDATE, &[]).by(&admin()).json(body);
     let mut broken = rules_json(&PricingRules::default());
     broken["discount_cap_percent"] = json!("120");
     broken["bulk"]["tiers"][1]["min_quantity"] = json!(5);
@@ -196,28 +197,30 @@ async fn rules_are_validated_versioned_guarded_and_rolled_back(app: TestApp) {
     assert_eq!(stale.body["active_version"], 1);
 
     app.clock.advance(Duration::minutes(1));
-    let rollback = Call::to("pricing-rules-rollback", &[]).by(&admin()).json(json!({"version": 0})).send(&app).await;
+    let rollback =
+        Call::to(&routes::PRICING_RULES_ROLLBACK, &[]).by(&admin()).json(json!({"version": 0})).send(&app).await;
     assert_eq!(rollback.status, 201, "{}", rollback.body);
     assert_eq!(rollback.body["data"]["version"], 2);
     assert_eq!(rollback.body["data"]["note"], "rollback to version 0");
     assert_eq!(rollback.body["data"]["rules"], rules_json(&PricingRules::default()));
     assert_eq!(price(&quote(&app, &buyer, cart(&shop, 1, 1)).await), dec("11.00"));
-    let missing = Call::to("pricing-rules-rollback", &[]).by(&admin()).json(json!({"version": 9})).send(&app).await;
+    let missing =
+        Call::to(&routes::PRICING_RULES_ROLLBACK, &[]).by(&admin()).json(json!({"version": 9})).send(&app).await;
     assert_eq!(missing.field_errors("version"), vec!["9 is not a published version"]);
 
-    let page = Call::to("pricing-rules-versions", &[]).by(&admin()).query("limit=1").send(&app).await;
+    let page = Call::to(&routes::PRICING_RULES_VERSIONS, &[]).by(&admin()).query("limit=1").send(&app).await;
     assert_eq!(page.status, 200, "{}", page.body);
     assert_eq!(page.body["data"]["active_version"], 2);
     assert_eq!(page.body["data"]["versions"][0]["version"], 2, "newest first");
     let cursor = page.body["data"]["next_cursor"].as_str().expect("a second page").to_owned();
-    let next = Call::to("pricing-rules-versions", &[])
+    let next = Call::to(&routes::PRICING_RULES_VERSIONS, &[])
         .by(&admin())
         .query(&format!("limit=1&cursor={cursor}"))
         .send(&app)
         .await;
     assert_eq!(next.body["data"]["versions"][0]["version"], 1);
     assert_eq!(next.body["data"]["versions"][0]["note"], "no surge pricing");
-    let overview = Call::to("pricing-get", &[]).by(&admin()).send(&app).await;
+    let overview = Call::to(&routes::PRICING_GET, &[]).by(&admin()).send(&app).await;
     assert_eq!(overview.body["data"]["active"]["version"], 2);
 }
 
@@ -232,9 +235,9 @@ async fn the_admin_view_prices_every_plan_and_lists_promotions_in_force(app: Tes
     let mut order = cart(&shop, 8, 1);
     order["payment_method"] = json!("wallet");
     order["coupon_code"] = json!("LIVE");
-    assert_eq!(Call::to("orders-create", &[]).by(&buyer).json(order).send(&app).await.status, 201);
+    assert_eq!(Call::to(&routes::ORDERS_CREATE, &[]).by(&buyer).json(order).send(&app).await.status, 201);
 
-    let reply = Call::to("pricing-get", &[]).by(&admin()).send(&app).await;
+    let reply = Call::to(&routes::PRICING_GET, &[]).by(&admin()).send(&app).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     let data = &reply.body["data"];
     assert_eq!(data["active"]["version"], 0, "the built-in defaults until a version is published");
@@ -319,20 +322,20 @@ async fn an_order_confirming_a_stale_price_is_refused_not_charged(app: TestApp) 
     let mut order = cart(&shop, 1, 1);
     order["payment_method"] = json!("wallet");
     order["expected_total"] = json!(quoted.to_string());
-    let refused = Call::to("orders-create", &[]).by(&buyer).json(order.clone()).send(&app).await;
+    let refused = Call::to(&routes::ORDERS_CREATE, &[]).by(&buyer).json(order.clone()).send(&app).await;
     assert_eq!((refused.status, refused.body["error_code"].as_str()), (409, Some("price_changed")), "{}", refused.body);
     assert_eq!(money(&refused.body["expected_total"]), quoted);
     let current = money(&refused.body["current_total"]);
     assert!(current < quoted, "{current} is the price outside business hours");
     assert_eq!(app.ctx.stores.wallets.get(&id).await.unwrap().unwrap().balance, dec("500"), "nothing was charged");
     order["expected_total"] = json!(current.to_string());
-    let placed = Call::to("orders-create", &[]).by(&buyer).json(order).send(&app).await;
+    let placed = Call::to(&routes::ORDERS_CREATE, &[]).by(&buyer).json(order).send(&app).await;
     assert_eq!(placed.status, 201, "{}", placed.body);
     assert_eq!(money(&placed.body["data"]["order"]["grand_amount"]), current);
     let mut negative = cart(&shop, 1, 1);
     negative["payment_method"] = json!("wallet");
     negative["expected_total"] = json!("-1");
-    let invalid = Call::to("orders-create", &[]).by(&buyer).json(negative).send(&app).await;
+    let invalid = Call::to(&routes::ORDERS_CREATE, &[]).by(&buyer).json(negative).send(&app).await;
     assert_eq!(invalid.status, 422);
     assert!(!invalid.field_errors("expected_total").is_empty());
 }
@@ -344,7 +347,7 @@ async fn concurrent_first_orders_get_the_first_order_offer_once(app: TestApp) {
     let mut order = cart(&shop, 1, 1);
     order["payment_method"] = json!("wallet");
     let attempts = (0..6).map(|i| {
-        Call::to("orders-create", &[])
+        Call::to(&routes::ORDERS_CREATE, &[])
             .by(&buyer)
             .json(order.clone())
             .header("Idempotency-Key", &format!("first-{i}"))

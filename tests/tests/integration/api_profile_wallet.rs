@@ -12,6 +12,7 @@ use serde_json::{Value as Json, json};
 use shared::domain::*;
 use shared::ports::QueueRef;
 use shared::ports::table::{Cursor, Value};
+use shared::routes;
 use shared::store::new_wallet_transaction;
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -49,19 +50,24 @@ fn admin() -> Caller {
 }
 
 async fn put_profile(app: &TestApp, who: &CustomerId, body: Json) -> Reply {
-    Call::to("profile-update", &[]).by(&Caller::customer(who)).json(body).send(app).await
+    Call::to(&routes::PROFILE_UPDATE, &[]).by(&Caller::customer(who)).json(body).send(app).await
 }
 
 async fn get_wallet(app: &TestApp, who: &CustomerId, query: &str) -> Reply {
-    Call::to("wallet-get", &[]).by(&Caller::customer(who)).query(query).send(app).await
+    Call::to(&routes::WALLET_GET, &[]).by(&Caller::customer(who)).query(query).send(app).await
 }
 
 async fn credit(app: &TestApp, who: &CustomerId, body: Json) -> Reply {
-    Call::to("wallet-credit", &[who.as_str()]).by(&admin()).json(body).send(app).await
+    Call::to(&routes::WALLET_CREDIT, &[who.as_str()]).by(&admin()).json(body).send(app).await
 }
 
 async fn credit_with_key(app: &TestApp, who: &CustomerId, key: &str, body: Json) -> Reply {
-    Call::to("wallet-credit", &[who.as_str()]).by(&admin()).header("Idempotency-Key", key).json(body).send(app).await
+    Call::to(&routes::WALLET_CREDIT, &[who.as_str()])
+        .by(&admin())
+        .header("Idempotency-Key", key)
+        .json(body)
+        .send(app)
+        .await
 }
 
 async fn stored(app: &TestApp, id: &CustomerId) -> Customer {
@@ -219,7 +225,7 @@ async fn profile_update_stores_every_valid_field_and_ignores_unknown_ones(app: T
     let reply = put_profile(&app, &id, json!({})).await;
     assert_ok(&reply, 200, "empty body");
     assert_eq!(customer_of(&reply), expected);
-    let reply = Call::to("profile-update", &[]).by(&Caller::customer(&id)).send(&app).await;
+    let reply = Call::to(&routes::PROFILE_UPDATE, &[]).by(&Caller::customer(&id)).send(&app).await;
     assert_ok(&reply, 200, "no body");
     assert_eq!(customer_of(&reply), expected);
 
@@ -372,14 +378,15 @@ async fn malformed_profile_bodies_are_422_never_500(app: TestApp) {
         "{\"name\":\"Bob\"}{\"role\":\"admin\"}",
     ];
     for body in bodies {
-        let reply = Call::to("profile-update", &[]).by(&Caller::customer(&id)).raw_body(body).send(&app).await;
+        let reply = Call::to(&routes::PROFILE_UPDATE, &[]).by(&Caller::customer(&id)).raw_body(body).send(&app).await;
         assert_invalid(&reply, &["body"], body);
     }
     // An array of wrong-typed values: refused (serde names the position).
-    let reply = Call::to("profile-update", &[]).by(&Caller::customer(&id)).raw_body("[1,2]").send(&app).await;
+    let reply = Call::to(&routes::PROFILE_UPDATE, &[]).by(&Caller::customer(&id)).raw_body("[1,2]").send(&app).await;
     assert_error(&reply, 422, "validation_failed", "[1,2]");
     // Cut off inside a value: the field it broke in is named.
-    let reply = Call::to("profile-update", &[]).by(&Caller::customer(&id)).raw_body("{\"name\":").send(&app).await;
+    let reply =
+        Call::to(&routes::PROFILE_UPDATE, &[]).by(&Caller::customer(&id)).raw_body("{\"name\":").send(&app).await;
     assert_invalid(&reply, &["name"], "truncated");
     let reply = put_profile(&app, &id, json!({"email_notifications": "yes"})).await;
     assert_invalid(&reply, &["email_notifications"], "wrong-typed boolean");
@@ -393,9 +400,10 @@ async fn malformed_profile_bodies_are_422_never_500(app: TestApp) {
 async fn profile_update_needs_an_identity_and_an_existing_customer(app: TestApp) {
     let id = customer(&app.ctx, "0").await;
     let before = stored(&app, &id).await;
-    let reply = Call::to("profile-update", &[]).by(&Caller::Anonymous).json(json!({"name": "Anon"})).send(&app).await;
+    let reply =
+        Call::to(&routes::PROFILE_UPDATE, &[]).by(&Caller::Anonymous).json(json!({"name": "Anon"})).send(&app).await;
     assert_error(&reply, 401, "unauthenticated", "anonymous");
-    let reply = Call::to("profile-update", &[]).json(json!({"name": "Anon"})).send(&app).await;
+    let reply = Call::to(&routes::PROFILE_UPDATE, &[]).json(json!({"name": "Anon"})).send(&app).await;
     assert_error(&reply, 401, "unauthenticated", "no claims at all");
 
     let ghost = CustomerId::generate();
@@ -612,7 +620,7 @@ async fn a_customer_without_a_wallet_sees_an_empty_usd_wallet(app: TestApp) {
     let page = wallet_page(&reply);
     assert_eq!((page.balance, page.currency.as_str(), page.transactions.len()), (Decimal::ZERO, "USD", 0));
 
-    let reply = Call::to("wallet-get", &[]).by(&Caller::Anonymous).send(&app).await;
+    let reply = Call::to(&routes::WALLET_GET, &[]).by(&Caller::Anonymous).send(&app).await;
     assert_error(&reply, 401, "unauthenticated", "anonymous wallet");
 }
 
@@ -801,7 +809,7 @@ async fn an_admin_credit_is_a_deposit_by_that_admin_and_publishes_an_event(app: 
     assert_eq!(jobs[0].payload["event"], json!("wallet.balance.changed"));
 
     // A second credit by another admin: its own transaction and event, recorded with that admin.
-    let reply = Call::to("wallet-credit", &[id.as_str()])
+    let reply = Call::to(&routes::WALLET_CREDIT, &[id.as_str()])
         .by(&Caller::Admin("admin-2".into()))
         .json(json!({"amount": 4.5, "reason": "goodwill"}))
         .send(&app)
@@ -810,7 +818,7 @@ async fn an_admin_credit_is_a_deposit_by_that_admin_and_publishes_an_event(app: 
     let second = transaction_of(&reply);
     assert_eq!((second.created_by.as_deref(), second.amount), (Some("admin-2"), dec("4.5")));
     // The customer sees the credits, not which admin made them; the store keeps that for the audit trail.
-    let mine = Call::to("wallet-get", &[]).by(&Caller::customer(&id)).send(&app).await;
+    let mine = Call::to(&routes::WALLET_GET, &[]).by(&Caller::customer(&id)).send(&app).await;
     let listed = mine.body["data"]["transactions"].as_array().unwrap();
     assert!(listed.iter().all(|t| t["created_by"].is_null()), "{listed:?}");
     let (stored, _) = app.ctx.stores.wallets.transactions_of(&id, 10, None).await.unwrap();
@@ -828,9 +836,10 @@ async fn wallet_credit_is_admin_only_and_needs_a_known_customer(app: TestApp) {
     let id = customer(&app.ctx, "100").await;
     let body = json!({"amount": "10", "reason": "free money"});
     let reply =
-        Call::to("wallet-credit", &[id.as_str()]).by(&Caller::customer(&id)).json(body.clone()).send(&app).await;
+        Call::to(&routes::WALLET_CREDIT, &[id.as_str()]).by(&Caller::customer(&id)).json(body.clone()).send(&app).await;
     assert_error(&reply, 403, "forbidden", "the customer credits themselves");
-    let reply = Call::to("wallet-credit", &[id.as_str()]).by(&Caller::Anonymous).json(body.clone()).send(&app).await;
+    let reply =
+        Call::to(&routes::WALLET_CREDIT, &[id.as_str()]).by(&Caller::Anonymous).json(body.clone()).send(&app).await;
     assert_error(&reply, 401, "unauthenticated", "anonymous credit");
     assert_eq!(balance_of(&app, &id).await, Some(dec("100")));
     assert_eq!(transactions_of(&app, &id).await.len(), 1);
@@ -884,7 +893,7 @@ async fn wallet_credit_validates_amount_reason_and_currency(app: TestApp) {
     let reply = credit(&app, &id, json!({"amount": "10", "reason": "bank transfer", "currency": "EUR"})).await;
     assert_eq!(reply.field_errors("currency"), ["must be the wallet's currency, USD"]);
     for body in ["not json", "[]", "{\"amount\":\"10\",\"reason\":\"abc\"} trailing"] {
-        let reply = Call::to("wallet-credit", &[id.as_str()]).by(&admin()).raw_body(body).send(&app).await;
+        let reply = Call::to(&routes::WALLET_CREDIT, &[id.as_str()]).by(&admin()).raw_body(body).send(&app).await;
         assert_invalid(&reply, &["body"], body);
     }
     assert_eq!(balance_of(&app, &id).await, Some(dec("100")), "no refused credit moved the balance");

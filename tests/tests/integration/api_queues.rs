@@ -6,6 +6,7 @@ use integration_tests::api::{Call, Caller};
 use serde_json::json;
 use shared::domain::{Job, JobId, Priority};
 use shared::ports::QueueRef;
+use shared::routes;
 use shared::store::Failure;
 
 integration_tests::on_both_backends!(
@@ -46,7 +47,7 @@ async fn failed_jobs_are_listed_by_queue_and_type_a_page_at_a_time(app: TestApp)
     failed(&app, "a", "order.provision", Priority::High, 3).await;
     failed(&app, "b", "event.publish", Priority::Notifications, 2).await;
     failed(&app, "c", "order.provision", Priority::High, 1).await;
-    let list = |query: &str| Call::to("queue-failed-list", &[]).by(&admin()).query(query);
+    let list = |query: &str| Call::to(&routes::QUEUE_FAILED_LIST, &[]).by(&admin()).query(query);
 
     let all = list("").send(&app).await;
     assert_eq!(all.status, 200, "{}", all.body);
@@ -72,7 +73,7 @@ async fn failed_jobs_are_listed_by_queue_and_type_a_page_at_a_time(app: TestApp)
 
 async fn a_failed_job_record_is_deleted_once(app: TestApp) {
     failed(&app, "gone-soon", "order.provision", Priority::High, 1).await;
-    let delete = || Call::to("queue-failed-delete", &["gone-soon"]).by(&admin());
+    let delete = || Call::to(&routes::QUEUE_FAILED_DELETE, &["gone-soon"]).by(&admin());
     let reply = delete().send(&app).await;
     assert_eq!((reply.status, reply.body["data"]["deleted"].as_str()), (200, Some("gone-soon")));
     assert_eq!(delete().send(&app).await.status, 404);
@@ -80,7 +81,7 @@ async fn a_failed_job_record_is_deleted_once(app: TestApp) {
 }
 
 async fn retry_validates_its_body_and_moves_dead_letters_back(app: TestApp) {
-    let retry = |body: serde_json::Value| Call::to("queue-retry", &[]).by(&admin()).json(body);
+    let retry = |body: serde_json::Value| Call::to(&routes::QUEUE_RETRY, &[]).by(&admin()).json(body);
     for (body, field) in [
         (json!({}), "queue"),
         (json!({"queue": "urgent"}), "queue"),

@@ -54,7 +54,7 @@ async fn every_function_handles_its_sample_event(app: TestApp) {
         match spec.trigger {
             Trigger::Http { status, .. } => {
                 let request = lambda_http::request::from_str(&text).expect("an API Gateway v2 event");
-                let response = shared::handlers::http(spec.name, ctx, request).await.expect("an HTTP handler");
+                let response = shared::handlers::http(spec, ctx, request).await.expect("an HTTP handler");
                 assert_eq!(response.status(), status, "{}: {:?}", spec.name, response.body());
                 let body: serde_json::Value = match response.body() {
                     lambda_http::Body::Text(t) => serde_json::from_str(t).unwrap(),
@@ -65,7 +65,7 @@ async fn every_function_handles_its_sample_event(app: TestApp) {
             }
             Trigger::Schedule { .. } => {
                 let payload: serde_json::Value = serde_json::from_str(&text).unwrap();
-                let summary = shared::handlers::scheduled(spec.name, ctx, payload)
+                let summary = shared::handlers::scheduled(spec, ctx, payload)
                     .await
                     .expect("a scheduled handler")
                     .unwrap_or_else(|e| panic!("{} failed: {e}", spec.name));

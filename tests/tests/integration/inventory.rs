@@ -6,6 +6,7 @@ use integration_tests::api::{Call, Caller};
 use integration_tests::fixtures::{customer, shop_at_list_prices};
 use serde_json::json;
 use shared::domain::ServerId;
+use shared::routes;
 use shared::services::inventory::{BandChange, CapacityBand, CapacityBands, Slots, capacity, check_capacity_alerts};
 
 integration_tests::on_both_backends!(
@@ -18,7 +19,7 @@ async fn a_held_order_shows_in_the_capacity_table_until_it_is_cancelled(app: Tes
     let ctx = &app.ctx;
     let shop = shop_at_list_prices(ctx, 4, "1.00").await;
     let buyer = Caller::customer(&customer(ctx, "100").await);
-    let order = Call::to("orders-create", &[])
+    let order = Call::to(&routes::ORDERS_CREATE, &[])
         .by(&buyer)
         .json(json!({"server_id": shop.server.id, "plan_id": shop.plan.id, "quantity": 3, "payment_method": "wallet"}))
         .send(&app)
@@ -34,7 +35,7 @@ async fn a_held_order_shows_in_the_capacity_table_until_it_is_cancelled(app: Tes
     assert_eq!(location.slots.held, 3);
 
     let id = order.body["data"]["order"]["id"].as_str().unwrap().to_owned();
-    let cancelled = Call::to("orders-cancel", &[&id]).by(&buyer).send(&app).await;
+    let cancelled = Call::to(&routes::ORDERS_CANCEL, &[&id]).by(&buyer).send(&app).await;
     assert_eq!(cancelled.status, 200, "{}", cancelled.body);
     let after = capacity(ctx, &CapacityBands::default()).await.unwrap();
     let row = after.servers.iter().find(|s| s.server_id == shop.server.id).unwrap();
@@ -44,7 +45,7 @@ async fn a_held_order_shows_in_the_capacity_table_until_it_is_cancelled(app: Tes
 async fn order(app: &TestApp, buyer: &Caller, shop: &integration_tests::fixtures::Shop, quantity: u32) -> String {
     let body =
         json!({"server_id": shop.server.id, "plan_id": shop.plan.id, "quantity": quantity, "payment_method": "wallet"});
-    let reply = Call::to("orders-create", &[]).by(buyer).json(body).send(app).await;
+    let reply = Call::to(&routes::ORDERS_CREATE, &[]).by(buyer).json(body).send(app).await;
     assert_eq!(reply.status, 201, "{}", reply.body);
     reply.body["data"]["order"]["id"].as_str().unwrap().to_owned()
 }
@@ -74,7 +75,7 @@ async fn a_server_alerts_when_it_crosses_into_a_higher_band_and_not_while_it_sta
     order(&app, &buyer, &shop, 1).await;
     assert_eq!(seen(&check(&app, server).await), [(Some(Warning), Critical, true)], "100 %: critical");
     for id in [&half, &one] {
-        let reply = Call::to("orders-cancel", &[id]).by(&buyer).send(&app).await;
+        let reply = Call::to(&routes::ORDERS_CANCEL, &[id]).by(&buyer).send(&app).await;
         assert_eq!(reply.status, 200, "{}", reply.body);
     }
     assert_eq!(seen(&check(&app, server).await), [(Some(Critical), Low, false)], "falling back is silent");

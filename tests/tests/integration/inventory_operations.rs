@@ -10,6 +10,7 @@ use serde_json::json;
 use shared::adapters::memory::MemoryPanel;
 use shared::domain::SlotCounters;
 use shared::domain::*;
+use shared::routes;
 use shared::services::inventory::check::Applied;
 use shared::services::inventory::migration::{MigrateClient, Migrated, migrate_client};
 use shared::services::inventory::{
@@ -191,7 +192,7 @@ async fn a_rebalance_moves_clients_once_even_when_a_migration_is_redelivered(app
     let (shop, idle, idle_plan) = busy_and_idle(&app).await;
     let (busy, ctx) = (&shop.server.id, &app.ctx);
 
-    let dry = Call::to("inventory-rebalance", &[]).by(&admin()).json(json!({})).send(&app).await;
+    let dry = Call::to(&routes::INVENTORY_REBALANCE, &[]).by(&admin()).json(json!({})).send(&app).await;
     assert_eq!(dry.status, 200, "{}", dry.body);
     assert_eq!(dry.body["data"]["dry_run"], true, "a dry run unless asked otherwise");
     assert_eq!(dry.body["data"]["clients_planned"], 9);
@@ -200,7 +201,7 @@ async fn a_rebalance_moves_clients_once_even_when_a_migration_is_redelivered(app
     assert_eq!(dry.body["data"]["jobs"], json!([]));
     assert_eq!(counters(&app, busy).await, (45, 0, 5), "a dry run moves nothing");
 
-    let run = Call::to("inventory-rebalance", &[])
+    let run = Call::to(&routes::INVENTORY_REBALANCE, &[])
         .by(&admin())
         .json(json!({"dry_run": false, "location": "Frankfurt", "limit": 4}))
         .send(&app)
@@ -295,7 +296,8 @@ async fn a_migration_to_a_target_that_cannot_take_it_moves_nothing(app: TestApp)
 async fn operators_set_a_server_status_and_a_draining_server_sells_nothing(app: TestApp) {
     let shop = shop_at_list_prices(&app.ctx, 10, "1.00").await;
     let id = shop.server.id.as_str();
-    let set = |status: &str| Call::to("inventory-server-status", &[id]).by(&admin()).json(json!({ "status": status }));
+    let set =
+        |status: &str| Call::to(&routes::INVENTORY_SERVER_STATUS, &[id]).by(&admin()).json(json!({ "status": status }));
     let drained = set("draining").send(&app).await;
     assert_eq!(drained.status, 200, "{}", drained.body);
     assert_eq!(
@@ -304,7 +306,7 @@ async fn operators_set_a_server_status_and_a_draining_server_sells_nothing(app: 
     );
 
     let buyer = Caller::customer(&customer(&app.ctx, "100").await);
-    let refused = Call::to("orders-create", &[])
+    let refused = Call::to(&routes::ORDERS_CREATE, &[])
         .by(&buyer)
         .json(json!({"server_id": shop.server.id, "plan_id": shop.plan.id, "quantity": 1, "payment_method": "wallet"}))
         .send(&app)
@@ -316,15 +318,18 @@ async fn operators_set_a_server_status_and_a_draining_server_sells_nothing(app: 
         refused.body
     );
 
-    let view = Call::to("inventory-get", &[]).by(&admin()).send(&app).await;
+    let view = Call::to(&routes::INVENTORY_GET, &[]).by(&admin()).send(&app).await;
     assert_eq!(view.status, 200, "{}", view.body);
     assert_eq!(view.body["data"]["capacity"]["servers"][0]["status"], "draining");
 
     let invalid = set("maintenance").send(&app).await;
     assert_eq!(invalid.status, 422);
     assert_eq!(invalid.field_errors("status").len(), 1);
-    let unknown =
-        Call::to("inventory-server-status", &["nope"]).by(&admin()).json(json!({"status": "up"})).send(&app).await;
+    let unknown = Call::to(&routes::INVENTORY_SERVER_STATUS, &["nope"])
+        .by(&admin())
+        .json(json!({"status": "up"}))
+        .send(&app)
+        .await;
     assert_eq!(unknown.status, 404);
     let back = set("up").send(&app).await;
     assert_eq!(back.body["data"]["server"]["status"], "up");

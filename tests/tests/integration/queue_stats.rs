@@ -6,6 +6,7 @@ use integration_tests::api::{Call, Caller};
 use integration_tests::{Backend, TestApp, lambda_worker_pool};
 use shared::domain::{Job, JobId, Priority};
 use shared::ports::QueueRef;
+use shared::routes;
 use shared::services::alerts::ALERT_JOB;
 use shared::services::queues::{autoscale_workers, queue_overview, queue_stats, retry_failed};
 use shared::worker::{JobRegistry, MessageOutcome, dispatch, poll_once};
@@ -122,7 +123,7 @@ async fn the_overview_shows_health_scaling_and_failed_jobs(app: TestApp) {
     };
     app.ctx.stores.failed_jobs.record(&failure).await.unwrap();
 
-    let reply = Call::to("queue-overview", &[]).by(&Caller::Admin("ops".into())).send(&app).await;
+    let reply = Call::to(&routes::QUEUE_OVERVIEW, &[]).by(&Caller::Admin("ops".into())).send(&app).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     let data = &reply.body["data"];
     assert_eq!(data["stats"]["queues"][0]["queue"], "high");
@@ -133,7 +134,7 @@ async fn the_overview_shows_health_scaling_and_failed_jobs(app: TestApp) {
     assert_eq!(high_scaling["desired"], 11, "101 ready / 10 per batch, stepped down from 20 by 10 at most");
     assert_eq!(data["recent_failed_jobs"][0]["error"], "panel refused");
 
-    let customer = Call::to("queue-overview", &[]).by(&Caller::customer(&1)).send(&app).await;
+    let customer = Call::to(&routes::QUEUE_OVERVIEW, &[]).by(&Caller::customer(&1)).send(&app).await;
     assert_eq!(customer.status, 403);
 }
 

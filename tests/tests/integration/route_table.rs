@@ -7,7 +7,7 @@ use serde_yaml::Value as Yaml;
 use shared::domain::Priority;
 use shared::http::apigw::HttpEvent;
 use shared::ports::QueueRef;
-use shared::routes::{FUNCTIONS, Trigger, match_http};
+use shared::routes::{FUNCTIONS, FunctionSpec, Trigger, match_http};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
@@ -155,6 +155,26 @@ fn every_function_has_a_binary_and_an_event_sample() {
     assert_eq!(samples, expected, "one sample per function in events/, and nothing else");
 }
 
+/// Each binary serves its own row, as the kind of function its trigger says (a binary wired to another row would
+/// answer for the wrong route in production while every test of the handler passed).
+#[test]
+fn every_binary_serves_its_own_row_of_the_table() {
+    let manifest = repo_file("functions/Cargo.toml");
+    for spec in FUNCTIONS {
+        let bin_entry = format!("name = \"{}\"\npath = \"", spec.name);
+        let start = manifest.find(&bin_entry).map(|i| i + bin_entry.len());
+        let path = start.and_then(|s| manifest[s..].split('"').next()).unwrap_or_else(|| panic!("{} path", spec.name));
+        let source = repo_file(&format!("functions/{path}"));
+        let row = spec.name.to_uppercase().replace('-', "_");
+        let serve = match spec.trigger {
+            Trigger::Http { .. } => format!("serve_http(&routes::{row},"),
+            Trigger::Schedule { .. } => format!("serve_schedule(&routes::{row},"),
+            Trigger::Worker { .. } => "serve_worker()".to_owned(),
+        };
+        assert!(source.contains(&serve), "functions/{path} calls {serve}");
+    }
+}
+
 fn example_path(pattern: &str) -> String {
     pattern.split('/').map(|s| if s.starts_with('{') { "example-id" } else { s }).collect::<Vec<_>>().join("/")
 }
@@ -168,15 +188,11 @@ async fn the_local_server_serves_every_route_and_schedule_of_the_table() {
                 let (matched, _) = match_http(method, &example_path(path)).expect("routed");
                 assert_eq!(matched.name, spec.name);
                 let request = HttpEvent::new(method, &example_path(path)).to_request(chrono::Utc::now()).unwrap();
-                assert!(
-                    shared::handlers::http(spec.name, &app.ctx, request).await.is_some(),
-                    "{} has a handler",
-                    spec.name
-                );
+                assert!(shared::handlers::http(spec, &app.ctx, request).await.is_some(), "{} has a handler", spec.name);
             }
             Trigger::Schedule { expression } => {
                 shared::schedule::Schedule::parse(expression).unwrap_or_else(|e| panic!("{}: {e}", spec.name));
-                let ran = shared::handlers::scheduled(spec.name, &app.ctx, serde_json::json!({})).await;
+                let ran = shared::handlers::scheduled(spec, &app.ctx, serde_json::json!({})).await;
                 assert!(ran.is_some(), "{} has a scheduled handler", spec.name);
             }
             Trigger::Worker { queues } => assert!(!queues.is_empty()),
@@ -211,9 +227,9 @@ fn claims(subject: &str, groups: Option<&str>) -> std::collections::BTreeMap<Str
     claims
 }
 
-async fn status_and_body(app: &TestApp, name: &str, event: HttpEvent) -> (u16, serde_json::Value) {
+async fn status_and_body(app: &TestApp, spec: &FunctionSpec, event: HttpEvent) -> (u16, serde_json::Value) {
     let request = event.to_request(chrono::Utc::now()).unwrap();
-    let response = shared::handlers::http(name, &app.ctx, request).await.unwrap();
+    let response = shared::handlers::http(spec, &app.ctx, request).await.unwrap();
     let body = match response.body() {
         lambda_http::Body::Text(t) => serde_json::from_str(t).unwrap(),
         _ => serde_json::Value::Null,
@@ -231,15 +247,14 @@ async fn every_route_enforces_its_role() {
         let role = spec.role.expect("every HTTP route names its role");
         let event = || HttpEvent::new(method, &example_path(path));
 
-        let (status, body) = status_and_body(&app, spec.name, event()).await;
+        let (status, body) = status_and_body(&app, spec, event()).await;
         assert_eq!(status, 401, "{}: no identity", spec.name);
         assert_eq!(body["success"], false);
         assert_eq!(body["error_code"], "unauthenticated");
         assert!(body["request_id"].is_string());
 
         // A customer: array claims as API Gateway encodes them.
-        let (status, body) =
-            status_and_body(&app, spec.name, event().with_claims(claims("c-1", Some("[customers]")))).await;
+        let (status, body) = status_and_body(&app, spec, event().with_claims(claims("c-1", Some("[customers]")))).await;
         if role == shared::http::Role::Admin {
             assert_eq!(status, 403, "{}: not an admin", spec.name);
             assert_eq!(body["error_code"], "forbidden");
@@ -248,11 +263,10 @@ async fn every_route_enforces_its_role() {
         }
 
         for groups in ["[support admin]", "admin", "[admin]"] {
-            let (status, _) = status_and_body(&app, spec.name, event().with_claims(claims("a-1", Some(groups)))).await;
+            let (status, _) = status_and_body(&app, spec, event().with_claims(claims("a-1", Some(groups)))).await;
             assert!(status != 401 && status != 403, "{}: admin via {groups} got {status}", spec.name);
         }
-        let (status, _) =
-            status_and_body(&app, spec.name, event().with_claims(claims("x", Some("[administrators]")))).await;
+        let (status, _) = status_and_body(&app, spec, event().with_claims(claims("x", Some("[administrators]")))).await;
         if role == shared::http::Role::Admin {
             assert_eq!(status, 403, "{}: a group merely containing 'admin' is not admin", spec.name);
         }
