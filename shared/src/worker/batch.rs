@@ -141,7 +141,7 @@ async fn run(
             Err(e) => MessageOutcome::Failed(e.to_string()),
         };
     }
-    let idempotency = &ctx.stores.idempotency;
+    let idempotency = &ctx.stores.job_claims;
     match idempotency.claim(job.id.as_str(), ctx.clock.now(), LEASE, KEEP).await {
         Ok(Claim::Acquired) => {}
         Ok(Claim::AlreadyDone) => return MessageOutcome::Duplicate,

@@ -1,5 +1,5 @@
 //! Background jobs: `dispatch` sends them, the `queue-worker` function runs them through the `JobRegistry`,
-//! once each (by a claim in `crate::store::IdempotencyStore`, or by the job's own conditional write: `RunOnce`),
+//! once each (by a claim in `crate::store::JobClaimStore`, or by the job's own conditional write: `RunOnce`),
 //! reporting only the failed messages of a batch.
 
 mod batch;

@@ -27,6 +27,12 @@ pub fn to_value<T: Serialize>(value: &T) -> PortResult<Value> {
         .map_err(|e| PortError::Invalid { backend: Backend::Store, detail: format!("cannot encode value: {e}") })
 }
 
+/// One field's value, decoded (the counterpart of `to_value`).
+pub fn from_value<T: DeserializeOwned>(value: Value) -> PortResult<T> {
+    serde_dynamo::from_attribute_value(value)
+        .map_err(|e| PortError::corrupt(Backend::Store, format!("cannot decode value: {e}")))
+}
+
 pub fn decode<T: DeserializeOwned>(mut item: Item, numeric_decimals: &[&str]) -> PortResult<T> {
     for field in numeric_decimals {
         if let Some(Value::N(text)) = item.remove(*field) {

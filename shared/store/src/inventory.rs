@@ -5,7 +5,9 @@
 
 use super::{RunReport, codec, keys, query_all};
 use chrono::{DateTime, Utc};
-use proxy_core::domain::{CapacityBand, DriftSuspect, InventoryForecast, LocationForecast, ServerForecast, ServerId};
+use proxy_core::domain::{
+    CapacityBand, DriftSuspect, InventoryForecast, LocationForecast, LocationScalingState, ServerForecast, ServerId,
+};
 use proxy_core::error::{PortError, PortResult};
 use proxy_core::ports::Index;
 use proxy_core::ports::table::{Condition, KeyRange, Query, SK, Table, Value, string};
@@ -80,16 +82,16 @@ impl InventoryStore {
     pub async fn move_scaling(
         &self,
         location: &str,
-        from: Option<&str>,
-        to: &str,
+        from: Option<LocationScalingState>,
+        to: LocationScalingState,
         at: DateTime<Utc>,
     ) -> PortResult<bool> {
         let mut item = keys::location_scaling(location).to_item();
-        item.insert("action".into(), string(to));
+        item.insert("action".into(), string(to.as_str()));
         item.insert("since".into(), string(at.to_rfc3339()));
         let condition = match from {
             None => Condition::NotExists,
-            Some(action) => Condition::AttributeEquals("action".into(), string(action)),
+            Some(action) => Condition::AttributeEquals("action".into(), string(action.as_str())),
         };
         match self.table.put(item, Some(condition)).await {
             Ok(()) => Ok(true),
@@ -99,17 +101,17 @@ impl InventoryStore {
     }
 
     /// The scaling action each location was last decided.
-    pub async fn scaling_actions(&self) -> PortResult<BTreeMap<String, String>> {
+    pub async fn scaling_actions(&self) -> PortResult<BTreeMap<String, LocationScalingState>> {
         let query = Query::new(Index::Primary, keys::CAPACITY_BANDS).range(KeyRange::BeginsWith("LOCATION#".into()));
         let mut actions = BTreeMap::new();
         let mut cursor = None;
         loop {
             let page = self.table.query(query.clone().start_after(cursor)).await?;
             for item in page.items {
-                if let (Some(Value::S(sk)), Some(Value::S(action))) = (item.get(SK), item.get("action"))
+                if let (Some(Value::S(sk)), Some(action)) = (item.get(SK), item.get("action"))
                     && let Some(location) = sk.strip_prefix("LOCATION#")
                 {
-                    actions.insert(location.to_owned(), action.clone());
+                    actions.insert(location.to_owned(), codec::from_value(action.clone())?);
                 }
             }
             match page.next {

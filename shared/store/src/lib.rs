@@ -10,13 +10,13 @@ mod coupons;
 mod customers;
 mod failed_jobs;
 mod feed;
-mod idempotency;
+mod idempotency_keys;
 mod inventory;
+mod job_claims;
 pub mod keys;
 mod orders;
 mod pricing;
 mod queue_runs;
-mod requests;
 mod stats;
 mod wallets;
 
@@ -28,12 +28,12 @@ pub use coupons::CouponStore;
 pub use customers::{CustomerStore, ProfileOp};
 pub use failed_jobs::{FailedJobFilter, FailedJobStore, Failure};
 pub use feed::FeedStore;
-pub use idempotency::{Claim, IdempotencyStore};
+pub use idempotency_keys::IdempotencyKeyStore;
 pub use inventory::{BandState, InventoryStore};
+pub use job_claims::{Claim, JobClaimStore};
 pub use orders::OrderStore;
 pub use pricing::{PricingRuleStore, RulesVersion};
 pub use queue_runs::QueueRunStore;
-pub use requests::RequestStore;
 pub use stats::{PlanDay, StatsStore};
 pub use wallets::{WalletStore, decode_wallet, new_wallet_transaction};
 
@@ -58,8 +58,10 @@ pub struct Stores {
     pub feed: FeedStore,
     pub failed_jobs: FailedJobStore,
     pub stats: StatsStore,
-    pub requests: RequestStore,
-    pub idempotency: IdempotencyStore,
+    /// Clients' `Idempotency-Key`s and what each first request created.
+    pub idempotency_keys: IdempotencyKeyStore,
+    /// The queue worker's claims on the jobs it runs (a redelivered job does its work once).
+    pub job_claims: JobClaimStore,
     pub inventory: InventoryStore,
 }
 
@@ -78,8 +80,8 @@ impl Stores {
             feed: FeedStore::new(table.clone()),
             failed_jobs: FailedJobStore::new(table.clone()),
             stats: StatsStore::new(table.clone()),
-            requests: RequestStore::new(table.clone()),
-            idempotency: IdempotencyStore::new(table.clone()),
+            idempotency_keys: IdempotencyKeyStore::new(table.clone()),
+            job_claims: JobClaimStore::new(table.clone()),
             inventory: InventoryStore::new(table.clone()),
             table,
         }

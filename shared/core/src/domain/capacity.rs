@@ -48,3 +48,29 @@ pub struct DriftSuspect {
     pub counted: SlotCounters,
     pub seen_at: DateTime<Utc>,
 }
+
+/// What the inventory check last decided for a location, as it records it: a "provision a server" alert is
+/// raised when a location moves into `ProvisionServer`, so once per episode however many checks see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LocationScalingState {
+    ActivateStandby,
+    ProvisionServer,
+    Drain,
+    Hold,
+    /// The "provision a server" alert could not be sent: the next check moves in again and raises it.
+    #[serde(rename = "unsent")]
+    AlertUnsent,
+}
+
+impl LocationScalingState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LocationScalingState::ActivateStandby => "activate_standby",
+            LocationScalingState::ProvisionServer => "provision_server",
+            LocationScalingState::Drain => "drain",
+            LocationScalingState::Hold => "hold",
+            LocationScalingState::AlertUnsent => "unsent",
+        }
+    }
+}

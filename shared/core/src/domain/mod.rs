@@ -15,7 +15,7 @@ mod server;
 mod wallet;
 
 pub use alert::{Alert, AlertSeverity};
-pub use capacity::{CapacityBand, DriftSuspect, SlotCounters};
+pub use capacity::{CapacityBand, DriftSuspect, LocationScalingState, SlotCounters};
 pub use client::ServerClient;
 pub use coupon::{Coupon, DiscountKind};
 pub use customer::{Customer, LoyaltyTier, ProfileChanges, ThemeMode};

@@ -9,7 +9,7 @@ use super::{
     ScalingThresholds,
 };
 use crate::app::AppContext;
-use crate::domain::{AlertSeverity, ServerId, ServerStatus};
+use crate::domain::{AlertSeverity, LocationScalingState, ServerId, ServerStatus};
 use crate::error::PortError;
 use crate::services::alerts;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -144,7 +144,7 @@ pub async fn run_check(ctx: &AppContext, settings: &InventorySettings) -> Result
             match ctx.stores.inventory.scaling_actions().await {
                 Ok(known) => {
                     for decision in super::scaling_decisions(&table, &settings.scaling) {
-                        let applied = apply(ctx, &decision, known.get(&decision.location).map(String::as_str)).await;
+                        let applied = apply(ctx, &decision, known.get(&decision.location).copied()).await;
                         scaling.push(ScalingStep { decision, applied });
                     }
                 }
@@ -173,24 +173,24 @@ pub async fn run_check(ctx: &AppContext, settings: &InventorySettings) -> Result
     Ok(check)
 }
 
-fn action_name(action: &ScalingAction) -> &'static str {
+fn recorded_as(action: &ScalingAction) -> LocationScalingState {
     match action {
-        ScalingAction::ActivateStandby { .. } => "activate_standby",
-        ScalingAction::ProvisionServer => "provision_server",
-        ScalingAction::Drain { .. } => "drain",
-        ScalingAction::Hold => "hold",
+        ScalingAction::ActivateStandby { .. } => LocationScalingState::ActivateStandby,
+        ScalingAction::ProvisionServer => LocationScalingState::ProvisionServer,
+        ScalingAction::Drain { .. } => LocationScalingState::Drain,
+        ScalingAction::Hold => LocationScalingState::Hold,
     }
 }
 
 /// Applies one location's decision: a status change by a conditional write from the status the decision saw;
 /// a "provision a server" alert only when the location was not already asking for one.
-async fn apply(ctx: &AppContext, decision: &LocationScaling, known: Option<&str>) -> Applied {
+async fn apply(ctx: &AppContext, decision: &LocationScaling, known: Option<LocationScalingState>) -> Applied {
     let now = ctx.clock.now();
-    let name = action_name(&decision.action);
-    let moved = if known == Some(name) {
+    let state = recorded_as(&decision.action);
+    let moved = if known == Some(state) {
         Ok(false)
     } else {
-        ctx.stores.inventory.move_scaling(&decision.location, known, name, now).await
+        ctx.stores.inventory.move_scaling(&decision.location, known, state, now).await
     };
     let status_change = |server_id: &ServerId, from: ServerStatus, to: ServerStatus| {
         let server_id = server_id.clone();
@@ -227,8 +227,11 @@ async fn apply(ctx: &AppContext, decision: &LocationScaling, known: Option<&str>
                     Ok(alert) => Applied::AlertRaised { alert_id: alert.id.to_string() },
                     Err(e) => {
                         // Not sent: move the location off "provision_server" so the next check raises it.
-                        let back =
-                            ctx.stores.inventory.move_scaling(&decision.location, Some(name), "unsent", now).await;
+                        let back = ctx
+                            .stores
+                            .inventory
+                            .move_scaling(&decision.location, Some(state), LocationScalingState::AlertUnsent, now)
+                            .await;
                         if let Err(undo) = back {
                             tracing::error!(location = decision.location, error = %undo, "scaling state not undone");
                         }

@@ -3,10 +3,10 @@
 
 mod cancel;
 mod place;
-mod request;
+mod requests;
 mod view;
 
 pub use cancel::{CancelError, CancelReason, Cancelled, cancel, cancel_unprovisioned};
 pub use place::{PlaceError, Placed, place, place_as};
-pub use request::{CreateOrderRequest, OrderLine, RequestLine, ValidOrder, order_lines};
+pub use requests::{CreateOrderRequest, OrderLine, RequestLine, ValidOrder, order_lines};
 pub use view::{ORDER_PAGE_KEYS, ORDER_PAGE_PARTITION, OrderDetail, OrderPage, detail, list, order_page_partition};

@@ -5,7 +5,7 @@
 //! transaction, and records the idempotency key. Any failed condition aborts all of it and is reported as the
 //! 4xx it means. Then the provisioning job goes to the `high` queue.
 
-use super::request::ValidOrder;
+use super::requests::ValidOrder;
 use crate::app::AppContext;
 use crate::domain::*;
 use crate::error::PortError;
@@ -229,7 +229,10 @@ pub async fn place_as(
         ops.push((Cause::Other, op));
     }
     if let Some(key) = idempotency_key {
-        ops.push((Cause::IdempotencyKey, ctx.stores.requests.record_op(customer, key, &order_id, &fingerprint, now)));
+        ops.push((
+            Cause::IdempotencyKey,
+            ctx.stores.idempotency_keys.record_op(customer, key, &order_id, &fingerprint, now),
+        ));
     }
     let (causes, ops): (Vec<Cause>, Vec<TransactOp>) = ops.into_iter().unzip();
 
@@ -349,7 +352,7 @@ pub async fn replay(
     key: &str,
     fingerprint: &str,
 ) -> Result<Option<Placed>, PlaceError> {
-    let Some((order_id, first)) = ctx.stores.requests.order_for(customer, key).await? else {
+    let Some((order_id, first)) = ctx.stores.idempotency_keys.order_for(customer, key).await? else {
         return Ok(None);
     };
     // Keys recorded before fingerprints existed carry none and are taken as matching.

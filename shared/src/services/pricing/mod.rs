@@ -6,10 +6,10 @@ pub mod admin;
 mod cache;
 pub mod cart;
 pub mod inputs;
-mod request;
+mod requests;
 
 pub use cache::{DEMAND_TTL, PricingCache, RULES_TTL};
-pub use request::{QuoteRequest, ValidQuote};
+pub use requests::{QuoteRequest, ValidQuote};
 
 use crate::app::AppContext;
 use crate::domain::{CustomerId, PlanId, ServerStatus};

@@ -2,10 +2,10 @@
 //! uniqueness guards move in the same transaction as the profile, so two customers racing for one name
 //! cannot both get it.
 
-mod request;
+mod requests;
 
 pub use crate::domain::ProfileChanges;
-pub use request::{LOCALES, UpdateProfileRequest};
+pub use requests::{LOCALES, UpdateProfileRequest};
 
 use crate::app::AppContext;
 use crate::domain::{Customer, CustomerId};

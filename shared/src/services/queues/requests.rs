@@ -7,12 +7,11 @@ use crate::validation::{add_error, parse_json};
 use serde::Deserialize;
 use std::collections::HashMap;
 
-const QUEUES: &str = "high, default, low, analytics, notifications";
-
 fn queue_named(name: &str, field: &str, errors: &mut FieldErrors) -> Option<Priority> {
     let queue = Priority::parse(name);
     if queue.is_none() {
-        add_error(errors, field, format!("must be one of: {QUEUES}"));
+        let names: Vec<&str> = Priority::ALL.iter().map(|p| p.as_str()).collect();
+        add_error(errors, field, format!("must be one of: {}", names.join(", ")));
     }
     queue
 }

@@ -26,7 +26,7 @@ const IN_PROGRESS: &str = "in_progress";
 const DONE: &str = "done";
 
 #[derive(Clone)]
-pub struct IdempotencyStore {
+pub struct JobClaimStore {
     table: Arc<dyn Table>,
 }
 
@@ -34,7 +34,7 @@ fn epoch_after(now: DateTime<Utc>, after: Duration) -> i64 {
     now.timestamp() + i64::try_from(after.as_secs()).unwrap_or(i64::MAX / 2)
 }
 
-impl IdempotencyStore {
+impl JobClaimStore {
     pub fn new(table: Arc<dyn Table>) -> Self {
         Self { table }
     }

@@ -12,11 +12,11 @@ use std::sync::Arc;
 pub const KEEP_HOURS: i64 = 24;
 
 #[derive(Clone)]
-pub struct RequestStore {
+pub struct IdempotencyKeyStore {
     table: Arc<dyn Table>,
 }
 
-impl RequestStore {
+impl IdempotencyKeyStore {
     pub fn new(table: Arc<dyn Table>) -> Self {
         Self { table }
     }
