@@ -27,7 +27,7 @@ async fn publish_as(ctx: &AppContext, id: JobId, event: DomainEvent) {
         Ok(payload) => payload,
         Err(error) => return tracing::error!(event = name, %error, "event not serialisable"),
     };
-    if let Err(error) = dispatch_as(&*ctx.queue, &*ctx.clock, id, EVENT_JOB, payload, Priority::Notifications).await {
+    if let Err(error) = dispatch_as(&*ctx.queue, &*ctx.clock, id, EVENT_JOB, &payload, Priority::Notifications).await {
         tracing::error!(event = name, %error, "event not published");
     }
 }
@@ -47,7 +47,8 @@ async fn send_fact(ctx: &AppContext, fact: &OrderFact, job_type: &str, id: Strin
         Ok(payload) => payload,
         Err(error) => return tracing::error!(%error, "order fact not serialisable"),
     };
-    if let Err(error) = dispatch_as(&*ctx.queue, &*ctx.clock, JobId(id), job_type, payload, Priority::Analytics).await {
+    if let Err(error) = dispatch_as(&*ctx.queue, &*ctx.clock, JobId(id), job_type, &payload, Priority::Analytics).await
+    {
         tracing::error!(order_id = %fact.order_id, %error, "order fact not sent");
     }
 }

@@ -16,6 +16,12 @@ use std::collections::BTreeMap;
 
 pub const PROVISION_JOB: &str = "order.provision";
 
+/// The provisioning job's payload: written by checkout, read by the worker.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ProvisionJob {
+    pub order_id: OrderId,
+}
+
 /// Client ids are UUIDv5 of the order, line and unit: a redelivered job names the same clients.
 const CLIENT_NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x1000_7072_6f78_7900_8000_0000_0000_0001);
 

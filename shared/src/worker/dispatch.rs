@@ -3,13 +3,13 @@ use crate::domain::{Job, JobId, Priority};
 use crate::error::{Backend, PortError, PortResult};
 use crate::ports::{JobQueue, QueueRef};
 
-/// Sends a job of `job_type` to the queue of `priority`; returns the job as sent (its id names it in logs and
+/// Sends a job of `job_type` with its typed `payload` (the struct its handler reads) to the queue of `priority`; returns the job as sent (its id names it in logs and
 /// idempotency records).
 pub async fn dispatch(
     queue: &dyn JobQueue,
     clock: &dyn Clock,
     job_type: &str,
-    payload: serde_json::Value,
+    payload: &impl serde::Serialize,
     priority: Priority,
 ) -> PortResult<Job> {
     dispatch_as(queue, clock, JobId::generate(), job_type, payload, priority).await
@@ -23,12 +23,13 @@ pub async fn dispatch_as(
     clock: &dyn Clock,
     id: JobId,
     job_type: &str,
-    payload: serde_json::Value,
+    payload: &impl serde::Serialize,
     priority: Priority,
 ) -> PortResult<Job> {
+    let invalid = |e: serde_json::Error| PortError::Invalid { backend: Backend::Queue, detail: e.to_string() };
+    let payload = serde_json::to_value(payload).map_err(invalid)?;
     let job = Job { id, job_type: job_type.to_owned(), payload, dispatched_at: clock.now(), requeued_at: None };
-    let body = serde_json::to_string(&job)
-        .map_err(|e| PortError::Invalid { backend: Backend::Queue, detail: e.to_string() })?;
+    let body = serde_json::to_string(&job).map_err(invalid)?;
     let message_id = queue.send(QueueRef::Main(priority), &body, None).await?;
     tracing::info!(job_id = %job.id, job_type, queue = priority.as_str(), message_id, "job dispatched");
     Ok(job)

@@ -22,15 +22,10 @@ fn payload<T: serde::de::DeserializeOwned>(job: &Job) -> Result<T, JobError> {
 /// `order.provision {order_id}`: see `services::provisioning`.
 struct ProvisionOrder;
 
-#[derive(serde::Deserialize)]
-struct OrderRef {
-    order_id: crate::domain::OrderId,
-}
-
 #[async_trait]
 impl JobHandler for ProvisionOrder {
     async fn handle(&self, ctx: &AppContext, job: &Job, attempt: u32) -> Result<(), JobError> {
-        let OrderRef { order_id } = payload(job)?;
+        let crate::services::provisioning::ProvisionJob { order_id } = payload(job)?;
         let outcome = crate::services::provisioning::provision(ctx, &order_id, attempt).await?;
         tracing::info!(order_id = %order_id, ?outcome, "order provisioned");
         Ok(())

@@ -3,7 +3,7 @@
 
 use super::keys;
 use chrono::NaiveDate;
-use proxy_core::domain::{OrderFact, PlanId, ServerId};
+use proxy_core::domain::{OrderFact, PlanId, ServerId, units_per_server};
 use proxy_core::error::{PortError, PortResult};
 use proxy_core::ports::table::{
     Condition, Index, KeyRange, Query, SK, Table, TransactOp, Update, UpdateAction, Value, string,
@@ -19,15 +19,12 @@ use std::sync::Arc;
 /// different servers never touch the same item (DynamoDB cancels one of two transactions on one item).
 fn day_updates(fact: &OrderFact, sign: Decimal) -> Vec<TransactOp> {
     let day = fact.placed_at.date_naive();
-    let mut per_server: BTreeMap<&ServerId, u32> = BTreeMap::new();
-    for line in &fact.lines {
-        *per_server.entry(&line.server_id).or_default() += line.quantity;
-    }
+    let per_server = units_per_server(&fact.lines);
     let servers: Vec<TransactOp> = per_server
         .into_iter()
         .map(|(server, clients)| {
             TransactOp::Update(Update {
-                key: keys::server_day(server, day),
+                key: keys::server_day(&server, day),
                 actions: vec![UpdateAction::Add("clients".into(), sign * Decimal::from(clients))],
                 condition: None,
             })

@@ -48,7 +48,7 @@ async fn a_paid_order_is_provisioned_once_on_both_backends() {
             &*ctx.queue,
             &*ctx.clock,
             shared::services::provisioning::PROVISION_JOB,
-            serde_json::json!({"order_id": placed.order.id}),
+            &shared::services::provisioning::ProvisionJob { order_id: placed.order.id.clone() },
             Priority::High,
         )
         .await

@@ -75,7 +75,7 @@ async fn the_worker_metrics_show_in_the_stats(app: TestApp) {
             "id": shared::domain::AlertId::generate(), "severity": "warning", "source": "test", "dedup_key": key,
             "message": "m", "details": {}, "raised_at": ctx.clock.now(),
         });
-        dispatch(&*ctx.queue, &*ctx.clock, ALERT_JOB, alert, Priority::Notifications).await.unwrap();
+        dispatch(&*ctx.queue, &*ctx.clock, ALERT_JOB, &alert, Priority::Notifications).await.unwrap();
     }
     // A job of a type nobody runs, on its last delivery: it fails for good.
     ctx.queue.send(queue, &job_body(&app, "test.unknown"), None).await.unwrap();

@@ -46,7 +46,7 @@ async fn wait_for(app: &TestApp) -> Duration {
 async fn a_redelivered_message_does_its_work_once(app: TestApp) {
     let ctx = &app.ctx;
     let registry = JobRegistry::standard();
-    dispatch(&*ctx.queue, &*ctx.clock, ALERT_JOB, alert_payload(&app, "once"), Priority::Notifications).await.unwrap();
+    dispatch(&*ctx.queue, &*ctx.clock, ALERT_JOB, &alert_payload(&app, "once"), Priority::Notifications).await.unwrap();
 
     // First delivery: the work runs, but the acknowledgement is lost (the message is not deleted).
     let first = ctx.queue.receive(QUEUE, 10, wait_for(&app).await, VISIBILITY).await.unwrap();
@@ -95,7 +95,9 @@ async fn a_batch_with_one_bad_message_reports_exactly_that_one(app: TestApp) {
     let ctx = &app.ctx;
     let registry = JobRegistry::standard();
     for key in ["a", "b"] {
-        dispatch(&*ctx.queue, &*ctx.clock, ALERT_JOB, alert_payload(&app, key), Priority::Notifications).await.unwrap();
+        dispatch(&*ctx.queue, &*ctx.clock, ALERT_JOB, &alert_payload(&app, key), Priority::Notifications)
+            .await
+            .unwrap();
     }
     let unknown = Job {
         id: shared::domain::JobId::generate(),
@@ -150,7 +152,7 @@ async fn a_failed_job_runs_again_on_its_next_delivery(app: TestApp) {
     let runs = Arc::new(AtomicUsize::new(0));
     let mut registry = JobRegistry::default();
     registry.register("test.flaky", Flaky { runs: runs.clone(), failures: 1, takes: Duration::ZERO });
-    dispatch(&*ctx.queue, &*ctx.clock, "test.flaky", serde_json::json!({}), Priority::Notifications).await.unwrap();
+    dispatch(&*ctx.queue, &*ctx.clock, "test.flaky", &serde_json::json!({}), Priority::Notifications).await.unwrap();
 
     let first = poll_once(ctx, &registry, QUEUE, wait_for(&app).await, VISIBILITY).await.unwrap();
     assert!(first.outcomes[0].1.is_failure());
@@ -196,8 +198,7 @@ async fn a_job_that_fails_its_last_attempt_is_kept_with_why(app: TestApp) {
     let ctx = &app.ctx;
     let registry = JobRegistry::standard();
     let payload = serde_json::json!({"order_id": "o-1"});
-    let id =
-        dispatch(&*ctx.queue, &*ctx.clock, "test.retired", payload.clone(), Priority::Notifications).await.unwrap().id;
+    let id = dispatch(&*ctx.queue, &*ctx.clock, "test.retired", &payload, Priority::Notifications).await.unwrap().id;
     let started = app.clock.now();
     for attempt in 1..=MAX_RECEIVE_COUNT {
         let report = poll_once(ctx, &registry, QUEUE, wait_for(&app).await, VISIBILITY).await.unwrap();

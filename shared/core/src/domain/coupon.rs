@@ -25,3 +25,28 @@ pub struct Coupon {
     pub starts_at: Option<DateTime<Utc>>,
     pub ends_at: Option<DateTime<Utc>>,
 }
+
+/// Whether a coupon can be used at a moment, before the order and the customer are looked at. Checkout's
+/// refusal and the admin's list of promotions in force both read it, so they cannot disagree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CouponState {
+    InForce,
+    /// Switched off, or its window has ended.
+    Expired,
+    NotStarted,
+    UsedUp,
+}
+
+impl Coupon {
+    pub fn state_at(&self, now: DateTime<Utc>) -> CouponState {
+        if !self.is_active || self.ends_at.is_some_and(|end| end < now) {
+            CouponState::Expired
+        } else if self.starts_at.is_some_and(|start| start > now) {
+            CouponState::NotStarted
+        } else if self.usage_limit.is_some_and(|limit| self.used_count >= limit) {
+            CouponState::UsedUp
+        } else {
+            CouponState::InForce
+        }
+    }
+}

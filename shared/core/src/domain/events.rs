@@ -125,3 +125,12 @@ pub struct OrderFactLine {
     pub quantity: u32,
     pub total_amount: Money,
 }
+
+impl super::ServerUnits for OrderFactLine {
+    fn server(&self) -> &ServerId {
+        &self.server_id
+    }
+    fn units(&self) -> u32 {
+        self.quantity
+    }
+}

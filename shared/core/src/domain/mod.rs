@@ -17,7 +17,7 @@ mod wallet;
 pub use alert::{Alert, AlertSeverity};
 pub use capacity::{CapacityBand, DriftSuspect, LocationScalingState, SlotCounters};
 pub use client::ServerClient;
-pub use coupon::{Coupon, DiscountKind};
+pub use coupon::{Coupon, CouponState, DiscountKind};
 pub use customer::{Customer, LoyaltyTier, ProfileChanges, ThemeMode};
 pub use events::{ClientStatus, DomainEvent, OrderFact, OrderFactLine};
 pub use forecast::{
@@ -26,7 +26,7 @@ pub use forecast::{
 };
 pub use ids::{AlertId, ClientId, CustomerId, JobId, OrderId, PlanId, ServerId, TransactionId};
 pub use job::{FailedJob, Job, Priority};
-pub use order::{Order, OrderItem, OrderStatus, PaymentMethod, PaymentStatus, units_per_server};
+pub use order::{Order, OrderItem, OrderStatus, PaymentMethod, PaymentStatus, ServerUnits, units_per_server};
 pub use plan::Plan;
 pub use server::{Server, ServerStatus};
 pub use wallet::{CURRENCIES, TransactionStatus, TransactionType, Wallet, WalletTransaction};

@@ -99,11 +99,39 @@ pub struct OrderItem {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
-/// How many units an order's lines take on each server.
-pub fn units_per_server(lines: &[OrderItem]) -> std::collections::BTreeMap<ServerId, u32> {
+/// A line that takes units (clients) on one server: an order's line, a quote's, an order fact's.
+pub trait ServerUnits {
+    fn server(&self) -> &ServerId;
+    fn units(&self) -> u32;
+}
+
+impl ServerUnits for OrderItem {
+    fn server(&self) -> &ServerId {
+        &self.server_id
+    }
+    fn units(&self) -> u32 {
+        self.quantity
+    }
+}
+
+/// A line known by its server and units only (a cart line once its plan is known).
+impl ServerUnits for (ServerId, u32) {
+    fn server(&self) -> &ServerId {
+        &self.0
+    }
+    fn units(&self) -> u32 {
+        self.1
+    }
+}
+
+/// How many units `lines` take on each server: what checkout holds, provisioning activates, cancellation
+/// releases, reconciliation counts as held and the sales counters add up, all from this one sum.
+pub fn units_per_server<'a, L: ServerUnits + 'a>(
+    lines: impl IntoIterator<Item = &'a L>,
+) -> std::collections::BTreeMap<ServerId, u32> {
     let mut totals = std::collections::BTreeMap::new();
     for line in lines {
-        *totals.entry(line.server_id.clone()).or_default() += line.quantity;
+        *totals.entry(line.server().clone()).or_default() += line.units();
     }
     totals
 }

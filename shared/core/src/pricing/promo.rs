@@ -3,7 +3,7 @@
 //! nothing off".
 
 use super::{cents, percent_of};
-use crate::domain::{Coupon, DiscountKind, Money};
+use crate::domain::{Coupon, CouponState, DiscountKind, Money};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
@@ -19,14 +19,11 @@ pub struct CouponUse<'a> {
 /// the customer; None when it can.
 pub fn coupon_refusal(usage: CouponUse<'_>, order_value: Money, now: DateTime<Utc>) -> Option<String> {
     let coupon = usage.coupon;
-    if !coupon.is_active || coupon.ends_at.is_some_and(|end| end < now) {
-        return Some("has expired or is not active".into());
-    }
-    if coupon.starts_at.is_some_and(|start| start > now) {
-        return Some("is not valid yet".into());
-    }
-    if coupon.usage_limit.is_some_and(|limit| coupon.used_count >= limit) {
-        return Some("has been used up".into());
+    match coupon.state_at(now) {
+        CouponState::Expired => return Some("has expired or is not active".into()),
+        CouponState::NotStarted => return Some("is not valid yet".into()),
+        CouponState::UsedUp => return Some("has been used up".into()),
+        CouponState::InForce => {}
     }
     if coupon.single_use_per_customer && usage.used_by_customer {
         return Some("has already been used by you".into());

@@ -202,3 +202,12 @@ pub fn quote(input: &QuoteInput<'_>) -> Result<Quote, QuoteRefusal> {
         quoted_at: input.now,
     })
 }
+
+impl crate::domain::ServerUnits for QuoteLine {
+    fn server(&self) -> &ServerId {
+        &self.server_id
+    }
+    fn units(&self) -> u32 {
+        self.quantity
+    }
+}

@@ -110,7 +110,7 @@ pub async fn execute_plan(
         try_join_all(batch.iter().map(|queued| async move {
             let payload = serde_json::to_value(&queued.migration)
                 .map_err(|e| PortError::Invalid { backend: crate::error::Backend::Queue, detail: e.to_string() })?;
-            dispatch_as(&*ctx.queue, &*ctx.clock, queued.job_id.clone(), MIGRATE_JOB, payload, Priority::Low).await
+            dispatch_as(&*ctx.queue, &*ctx.clock, queued.job_id.clone(), MIGRATE_JOB, &payload, Priority::Low).await
         }))
         .await?;
     }

@@ -15,7 +15,7 @@
 //! sighting is recorded as a suspect, and reported.
 
 use crate::app::AppContext;
-use crate::domain::{DriftSuspect, OrderId, OrderStatus, Server, ServerId, SlotCounters};
+use crate::domain::{DriftSuspect, OrderId, OrderStatus, Server, ServerId, SlotCounters, units_per_server};
 use crate::error::PortError;
 use chrono::{DateTime, Utc};
 use futures_util::future::try_join_all;
@@ -68,10 +68,7 @@ pub async fn reconcile(ctx: &AppContext) -> Result<Reconciliation, PortError> {
     for chunk in pending_ids.chunks(CONCURRENT_COUNTS) {
         lines.extend(try_join_all(chunk.iter().map(|order| ctx.stores.orders.lines(order))).await?);
     }
-    let mut held: BTreeMap<ServerId, u32> = BTreeMap::new();
-    for line in lines.iter().flatten() {
-        *held.entry(line.server_id.clone()).or_default() += line.quantity;
-    }
+    let held = units_per_server(lines.iter().flatten());
 
     // Used: active clients of orders no longer pending.
     let mut used: BTreeMap<ServerId, u32> = BTreeMap::new();

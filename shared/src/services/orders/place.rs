@@ -14,12 +14,11 @@ use crate::ports::table::TransactOp;
 use crate::pricing::Quote;
 use crate::services::events::{publish_once, record_fact};
 use crate::services::pricing::cart;
-use crate::services::provisioning::PROVISION_JOB;
+use crate::services::provisioning::{PROVISION_JOB, ProvisionJob};
 use crate::store::{keys, new_wallet_transaction, transact_with_retry};
 use crate::validation::add_error;
 use crate::worker::dispatch_as;
 use rust_decimal::Decimal;
-use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Placed {
@@ -126,12 +125,12 @@ pub async fn place_as(
     };
     let wallet_balance = cart.extra.first().cloned().map(crate::store::decode_wallet).transpose()?;
 
-    let mut per_server: BTreeMap<ServerId, u32> = BTreeMap::new();
-    for line in &request.lines {
-        if let Some(plan) = cart.plans.get(&line.plan_id) {
-            *per_server.entry(plan.server_id.clone()).or_default() += line.quantity;
-        }
-    }
+    let wanted: Vec<(ServerId, u32)> = request
+        .lines
+        .iter()
+        .filter_map(|line| cart.plans.get(&line.plan_id).map(|plan| (plan.server_id.clone(), line.quantity)))
+        .collect();
+    let per_server = units_per_server(&wanted);
     for (server_id, quantity) in &per_server {
         match cart.servers.get(server_id) {
             Some(server) if server.status == ServerStatus::Up => {
@@ -280,8 +279,8 @@ const DEBIT_NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x1000_7072_6f78_7900_
 /// by status) sends again; the error is logged for the alarm.
 async fn follow_up(ctx: &AppContext, order: &Order, items: &[OrderItem]) {
     let id = JobId(format!("provision:{}", order.id));
-    let payload = serde_json::json!({ "order_id": order.id });
-    if let Err(error) = dispatch_as(&*ctx.queue, &*ctx.clock, id, PROVISION_JOB, payload, Priority::High).await {
+    let payload = ProvisionJob { order_id: order.id.clone() };
+    if let Err(error) = dispatch_as(&*ctx.queue, &*ctx.clock, id, PROVISION_JOB, &payload, Priority::High).await {
         tracing::error!(order_id = %order.id, %error, "provisioning job not dispatched");
     }
     announce(ctx, order, items).await;

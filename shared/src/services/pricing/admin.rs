@@ -4,7 +4,7 @@
 
 use super::inputs;
 use crate::app::AppContext;
-use crate::domain::{Coupon, DiscountKind, Money, PlanId, ServerId};
+use crate::domain::{Coupon, CouponState, DiscountKind, Money, PlanId, ServerId};
 use crate::error::PortError;
 use crate::http::FieldErrors;
 use crate::ports::table::Cursor;
@@ -116,16 +116,7 @@ pub async fn overview(ctx: &AppContext) -> Result<PricingOverview, PortError> {
             }
         })
         .collect();
-    let promotions = coupons
-        .into_iter()
-        .filter(|c| {
-            c.is_active
-                && c.starts_at.is_none_or(|s| s <= now)
-                && c.ends_at.is_none_or(|e| e >= now)
-                && c.usage_limit.is_none_or(|l| c.used_count < l)
-        })
-        .map(promotion)
-        .collect();
+    let promotions = coupons.into_iter().filter(|c| c.state_at(now) == CouponState::InForce).map(promotion).collect();
     Ok(PricingOverview {
         dynamic_pricing_enabled: rules.dynamic.enabled,
         bulk: BulkView {

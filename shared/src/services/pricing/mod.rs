@@ -12,7 +12,7 @@ pub use cache::{DEMAND_TTL, PricingCache, RULES_TTL};
 pub use requests::{QuoteRequest, ValidQuote};
 
 use crate::app::AppContext;
-use crate::domain::{CustomerId, PlanId, ServerStatus};
+use crate::domain::{CustomerId, PlanId, ServerStatus, units_per_server};
 use crate::error::PortError;
 use crate::http::FieldErrors;
 use crate::pricing::Quote;
@@ -56,10 +56,7 @@ pub async fn quote_for(ctx: &AppContext, customer: &CustomerId, request: ValidQu
     };
     let quote = cart::price(&cart, buyer, &request.lines, request.duration_months, ctx.clock.now())
         .map_err(|refusal| QuoteError::Invalid(cart::refusal_errors(&refusal)))?;
-    let mut per_server = std::collections::BTreeMap::new();
-    for line in &quote.lines {
-        *per_server.entry(line.server_id.clone()).or_insert(0u32) += line.quantity;
-    }
+    let per_server = units_per_server(&quote.lines);
     let availability = quote
         .lines
         .iter()
