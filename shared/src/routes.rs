@@ -8,7 +8,7 @@
 
 use crate::domain::Priority;
 use crate::http::Role;
-use crate::services::rate_limit::{self, RateLimit};
+use crate::http::rate_limit::{self, RateLimit};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Trigger {

@@ -5,14 +5,15 @@ pub mod apigw;
 mod auth;
 mod envelope;
 pub mod page;
+pub mod rate_limit;
 pub mod request;
 
 pub use auth::{Identity, Role, parse_array_claim};
 pub use envelope::{ApiError, FieldErrors, json_response};
 
 use crate::app::AppContext;
+use rate_limit::Verdict;
 use crate::routes::{FunctionSpec, Trigger};
-use crate::services::rate_limit::{self, Verdict};
 use lambda_http::{Body, Request, RequestExt, Response};
 use std::future::Future;
 use std::time::Instant;

@@ -9,5 +9,4 @@ pub mod pricing;
 pub mod profile;
 pub mod provisioning;
 pub mod queues;
-pub mod rate_limit;
 pub mod wallet;

@@ -4,10 +4,10 @@
 use crate::app::AppContext;
 use crate::domain::{CURRENCIES, CustomerId, DomainEvent, Money, TransactionType, Wallet, WalletTransaction};
 use crate::error::PortError;
-use crate::http::FieldErrors;
 use crate::ports::table::Cursor;
 use crate::services::events::publish;
 use crate::store::new_wallet_transaction;
+use crate::validation::FieldErrors;
 use crate::validation::{add_error, one_of, parse_json, report_errors};
 use garde::Validate;
 use rust_decimal::Decimal;
@@ -44,7 +44,7 @@ pub async fn view(
         updated_at: wallet.map(|w| w.updated_at),
         // Which admin made a credit is for the audit trail, not for the customer.
         transactions: transactions.into_iter().map(|t| WalletTransaction { created_by: None, ..t }).collect(),
-        next_cursor: next.as_ref().map(crate::http::page::encode_cursor),
+        next_cursor: next.as_ref().map(Cursor::token),
     })
 }
 

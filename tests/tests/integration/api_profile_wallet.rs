@@ -739,9 +739,7 @@ async fn wallet_paging_rejects_bad_limits_and_foreign_or_garbage_cursors(app: Te
 
     // Forged positions: wrong attributes, or this customer's partition outside the transaction list.
     let forged = |pairs: &[(&str, String)]| {
-        shared::http::page::encode_cursor(&Cursor(
-            pairs.iter().map(|(k, v)| ((*k).to_owned(), Value::S(v.clone()))).collect(),
-        ))
+        Cursor::token(&Cursor(pairs.iter().map(|(k, v)| ((*k).to_owned(), Value::S(v.clone()))).collect()))
     };
     let partition = format!("CUSTOMER#{mine}");
     let garbage = [

@@ -143,6 +143,32 @@ pub enum KeyRange {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cursor(pub Item);
 
+impl Cursor {
+    /// The opaque token a list hands out for this position (base64url of its key attributes). Only string key
+    /// attributes are kept: every key in the design is a string.
+    pub fn token(&self) -> String {
+        use base64::Engine;
+        let attributes: std::collections::BTreeMap<&str, &str> = self
+            .0
+            .iter()
+            .filter_map(|(name, value)| match value {
+                Value::S(text) => Some((name.as_str(), text.as_str())),
+                _ => None,
+            })
+            .collect();
+        let json = serde_json::to_vec(&attributes).unwrap_or_default();
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
+    }
+
+    /// The key attributes a token names, unchecked (None when it is not a token at all): whoever accepts a
+    /// token from a caller checks that it points into that caller's own list.
+    pub fn token_attributes(token: &str) -> Option<std::collections::BTreeMap<String, String>> {
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token.trim_end_matches('=')).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Query {
     pub index: Index,

@@ -1,7 +1,7 @@
 //! Inputs of the inventory endpoints: the rebalance body and the server-status body.
 
 use crate::domain::ServerStatus;
-use crate::http::FieldErrors;
+use crate::validation::FieldErrors;
 use crate::validation::{add_error, parse_json};
 use serde::Deserialize;
 

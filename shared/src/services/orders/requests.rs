@@ -4,7 +4,7 @@
 //! (default USD); `notes` at most 500 characters; optional `coupon_code`.
 
 use crate::domain::{CURRENCIES, PaymentMethod, PlanId, ServerId};
-use crate::http::FieldErrors;
+use crate::validation::FieldErrors;
 use crate::validation::{add_error, one_of, parse_json, report_errors};
 use garde::Validate;
 use rust_decimal::Decimal;

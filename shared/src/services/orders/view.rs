@@ -40,7 +40,7 @@ pub async fn list(
     after: Option<Cursor>,
 ) -> PortResult<OrderPage> {
     let (orders, next) = ctx.stores.orders.of_customer(customer, limit, after).await?;
-    Ok(OrderPage { orders, next_cursor: next.as_ref().map(crate::http::page::encode_cursor) })
+    Ok(OrderPage { orders, next_cursor: next.as_ref().map(Cursor::token) })
 }
 
 /// The order with its lines and clients, or None when it does not exist or is not the customer's.

@@ -6,11 +6,11 @@ use super::inputs;
 use crate::app::AppContext;
 use crate::domain::{Coupon, CouponState, DiscountKind, Money, PlanId, ServerId};
 use crate::error::PortError;
-use crate::http::FieldErrors;
 use crate::ports::table::Cursor;
 use crate::pricing::rules::{BillingCycle, BulkTier, VolumeBonus};
 use crate::pricing::{Bound, Factor, PlanMarket, PricingRules, dynamic_price};
 use crate::store::RulesVersion;
+use crate::validation::FieldErrors;
 use crate::validation::{add_error, parse_json};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -253,9 +253,5 @@ pub struct VersionsPage {
 pub async fn versions(ctx: &AppContext, limit: usize, after: Option<Cursor>) -> Result<VersionsPage, PortError> {
     let (active, (versions, next)) =
         tokio::try_join!(ctx.stores.pricing.active(), ctx.stores.pricing.versions(limit, after))?;
-    Ok(VersionsPage {
-        active_version: active.version,
-        versions,
-        next_cursor: next.as_ref().map(crate::http::page::encode_cursor),
-    })
+    Ok(VersionsPage { active_version: active.version, versions, next_cursor: next.as_ref().map(Cursor::token) })
 }

@@ -14,8 +14,8 @@ pub use requests::{QuoteRequest, ValidQuote};
 use crate::app::AppContext;
 use crate::domain::{CustomerId, PlanId, ServerStatus, units_per_server};
 use crate::error::PortError;
-use crate::http::FieldErrors;
 use crate::pricing::Quote;
+use crate::validation::FieldErrors;
 use serde::Serialize;
 
 /// Whether a line could be ordered now.

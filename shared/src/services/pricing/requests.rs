@@ -3,8 +3,8 @@
 //! under the same rules as `POST /api/orders`.
 
 use crate::domain::ServerId;
-use crate::http::FieldErrors;
 use crate::services::orders::{OrderLine, RequestLine, order_lines};
+use crate::validation::FieldErrors;
 use crate::validation::{parse_json, report_errors};
 use garde::Validate;
 use serde::Deserialize;

@@ -10,8 +10,8 @@ pub use requests::{LOCALES, UpdateProfileRequest};
 use crate::app::AppContext;
 use crate::domain::{Customer, CustomerId};
 use crate::error::PortError;
-use crate::http::FieldErrors;
 use crate::store::ProfileOp;
+use crate::validation::FieldErrors;
 use crate::validation::add_error;
 
 #[derive(Debug, thiserror::Error)]

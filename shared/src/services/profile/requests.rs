@@ -3,7 +3,7 @@
 //! promote themselves. `phone: null` (or `""`) removes the phone number.
 
 use crate::domain::{ProfileChanges, ThemeMode};
-use crate::http::FieldErrors;
+use crate::validation::FieldErrors;
 use crate::validation::{parse_json, report_errors};
 use garde::Validate;
 use serde::{Deserialize, Deserializer};

@@ -40,7 +40,7 @@ pub async fn failed_jobs(
     after: Option<Cursor>,
 ) -> Result<FailedJobPage, PortError> {
     let (failed_jobs, next) = ctx.stores.failed_jobs.dead(filter, limit, after).await?;
-    Ok(FailedJobPage { failed_jobs, next_cursor: next.as_ref().map(crate::http::page::encode_cursor) })
+    Ok(FailedJobPage { failed_jobs, next_cursor: next.as_ref().map(Cursor::token) })
 }
 
 /// How long a dead letter being looked at stays hidden from another run: long enough for a send and a delete.

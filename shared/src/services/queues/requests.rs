@@ -1,8 +1,8 @@
 //! Inputs of the queue endpoints: the failed-job list's filter and the retry body.
 
 use crate::domain::Priority;
-use crate::http::FieldErrors;
 use crate::store::FailedJobFilter;
+use crate::validation::FieldErrors;
 use crate::validation::{add_error, parse_json};
 use serde::Deserialize;
 use std::collections::HashMap;
