@@ -231,17 +231,17 @@ pub async fn counted_app(backend: integration_tests::Backend) -> (integration_te
     let app = integration_tests::TestApp::new(backend).await;
     let counts = Arc::new(CallCounts::default());
     let ctx = &app.ctx;
-    let table: Arc<dyn Table> = Arc::new(CountingTable::new(ctx.stores.table.clone(), counts.clone()));
+    let table: Arc<dyn Table> = Arc::new(CountingTable::new(app.table.clone(), counts.clone()));
     let cache: Arc<dyn Cache> = Arc::new(CountingCache::new(ctx.cache.clone(), counts.clone()));
     let queue: Arc<dyn JobQueue> = Arc::new(CountingQueue::new(ctx.queue.clone(), counts.clone()));
     let counted = shared::app::AppContext::new(
         ctx.clock.clone(),
-        table,
+        table.clone(),
         cache,
         queue,
         ctx.panel.clone(),
         ctx.workers.clone(),
         ctx.backend,
     );
-    (integration_tests::TestApp { ctx: counted, ..app }, counts)
+    (integration_tests::TestApp { ctx: counted, table, ..app }, counts)
 }

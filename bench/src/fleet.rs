@@ -4,8 +4,8 @@
 //! Deterministic: numbers come from the server's and the day's index, not a random generator.
 
 use chrono::Duration;
+use integration_tests::TestApp;
 use rust_decimal::Decimal;
-use shared::app::AppContext;
 use shared::domain::{Money, Plan, PlanId, Server, ServerId, ServerStatus};
 use shared::ports::table::{Update, UpdateAction};
 use shared::store::keys;
@@ -23,7 +23,8 @@ fn spread(i: usize, modulo: u64) -> u64 {
     (i as u64).wrapping_mul(2_654_435_761) % modulo
 }
 
-pub async fn seed_fleet(ctx: &AppContext, servers: usize, days: u32) -> Fleet {
+pub async fn seed_fleet(app: &TestApp, servers: usize, days: u32) -> Fleet {
+    let ctx = &app.ctx;
     let now = ctx.clock.now();
     let mut fleet = Fleet { servers: Vec::new(), plans: Vec::new() };
     for i in 0..servers {
@@ -77,7 +78,7 @@ pub async fn seed_fleet(ctx: &AppContext, servers: usize, days: u32) -> Fleet {
             if sold > 0 {
                 let actions = vec![UpdateAction::Add("clients".into(), Decimal::from(sold))];
                 let update = Update { key: keys::server_day(&server.id, date), actions, condition: None };
-                ctx.stores.table.update(update).await.expect("sales");
+                app.table.update(update).await.expect("sales");
             }
         }
     }

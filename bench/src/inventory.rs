@@ -57,7 +57,7 @@ async fn main() {
         let ctx = &app.ctx;
         let started = Instant::now();
         let days = if backend == Backend::Memory { args.days } else { args.emulator_days };
-        let fleet = seed_fleet(ctx, args.servers, days).await;
+        let fleet = seed_fleet(&app, args.servers, days).await;
         eprintln!("[inventory] {name}: fleet seeded in {:.1} s", started.elapsed().as_secs_f64());
 
         let before = counts.snapshot();

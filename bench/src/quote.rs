@@ -176,6 +176,7 @@ fn fresh_instance(app: &TestApp) -> TestApp {
         backend: app.backend,
         clock: app.clock.clone(),
         ctx: AppContext { pricing: Arc::default(), ..app.ctx.clone() },
+        table: app.table.clone(),
     }
 }
 

@@ -10,7 +10,7 @@ use shared::services::inventory::{InventorySettings, run_check};
 
 async fn overview_calls(servers: usize) -> Snapshot {
     let (app, counts) = counted_app(Backend::Memory).await;
-    seed_fleet(&app.ctx, servers, 21).await;
+    seed_fleet(&app, servers, 21).await;
     let check = run_check(&app.ctx, &InventorySettings::default()).await.unwrap();
     assert!(check.errors.is_empty(), "{:?}", check.errors);
     let before = counts.snapshot();

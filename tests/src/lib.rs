@@ -106,24 +106,32 @@ pub struct TestApp {
     pub backend: Backend,
     pub clock: Arc<ManualClock>,
     pub ctx: AppContext,
+    /// The table under `ctx`'s repositories, for what only a harness does: seeding data at scale, counting
+    /// calls. Services reach it through the repositories only.
+    pub table: Arc<dyn Table>,
 }
 
 impl TestApp {
     pub async fn new(backend: Backend) -> Self {
         let clock = manual_clock();
-        let ctx = match backend {
-            Backend::Memory => AppContext::in_memory(clock.clone()),
-            Backend::Aws => {
-                let table: Arc<dyn Table> = Arc::new(dynamo_table(clock.clone()).await);
-                let cache: Arc<dyn Cache> = Arc::new(redis_cache().await);
-                let queue: Arc<dyn JobQueue> = Arc::new(sqs_queues().await);
-                // Panels are simulated on both backends: no real X-UI server exists here.
-                let panel = Arc::new(shared::adapters::memory::MemoryPanel::new());
-                let workers = Arc::new(shared::adapters::memory::MemoryWorkerPool::default());
-                AppContext::new(clock.clone(), table, cache, queue, panel, workers, "aws")
-            }
+        use shared::adapters::memory::{MemoryCache, MemoryPanel, MemoryQueue, MemoryTable, MemoryWorkerPool};
+        let (table, cache, queue): (Arc<dyn Table>, Arc<dyn Cache>, Arc<dyn JobQueue>) = match backend {
+            Backend::Memory => (
+                Arc::new(MemoryTable::new(clock.clone())),
+                Arc::new(MemoryCache::new(clock.clone())),
+                Arc::new(MemoryQueue::new(clock.clone())),
+            ),
+            Backend::Aws => (
+                Arc::new(dynamo_table(clock.clone()).await),
+                Arc::new(redis_cache().await),
+                Arc::new(sqs_queues().await),
+            ),
         };
-        Self { backend, clock, ctx }
+        // Panels are simulated on both backends: no real X-UI server exists here.
+        let (panel, workers) = (Arc::new(MemoryPanel::new()), Arc::new(MemoryWorkerPool::default()));
+        let name = if backend == Backend::Memory { "memory" } else { "aws" };
+        let ctx = AppContext::new(clock.clone(), table.clone(), cache, queue, panel, workers, name);
+        Self { backend, clock, ctx, table }
     }
 
     /// Lets `by` pass for everything that keeps time: the manual clock, and — on the AWS backend, whose

@@ -3,11 +3,11 @@
 
 use crate::app::AppContext;
 use crate::domain::{CustomerId, Order, OrderId, OrderItem};
-use crate::http::page::CursorScope;
 use crate::http::request::{body_text, idempotency_key, path_param, query};
 use crate::http::{ApiError, page, respond};
 use crate::routes;
 use crate::services::orders::{self, CancelError, CreateOrderRequest, PlaceError};
+use crate::store::OrderStore;
 use lambda_http::{Body, Request, Response};
 
 /// What `POST /api/orders` answers: the order and its lines, and whether an earlier request with the same
@@ -88,13 +88,7 @@ fn place_error(error: PlaceError) -> ApiError {
 pub async fn list(ctx: &AppContext, request: Request) -> Response<Body> {
     respond(ctx, request, &routes::ORDERS_LIST, |request, identity| async move {
         let customer = CustomerId(identity.subject);
-        let partition = orders::order_page_partition(&customer);
-        let scope = CursorScope {
-            keys: &orders::ORDER_PAGE_KEYS,
-            partition: (orders::ORDER_PAGE_PARTITION, &partition),
-            sort_prefix: None,
-        };
-        let page = page::parse(&query(&request), scope)?;
+        let page = page::parse(&query(&request), &OrderStore::list_scope(&customer))?;
         Ok(orders::list(ctx, &customer, page.limit, page.after).await?)
     })
     .await

@@ -3,13 +3,12 @@
 
 use crate::app::AppContext;
 use crate::domain::CustomerId;
-use crate::http::page::CursorScope;
 use crate::http::request::{body_text, query};
 use crate::http::{ApiError, FieldErrors, page, respond};
 use crate::routes;
 use crate::services::pricing::admin::{self, Rollback, RulesError, RulesUpdate};
 use crate::services::pricing::{self, QuoteError, QuoteRequest};
-use crate::store::keys;
+use crate::store::PricingRuleStore;
 use lambda_http::{Body, Request, Response};
 
 pub async fn quote(ctx: &AppContext, request: Request) -> Response<Body> {
@@ -60,17 +59,9 @@ pub async fn update_rules(ctx: &AppContext, request: Request) -> Response<Body> 
     .await
 }
 
-/// The key attributes of a position in the versions list (the table's own key).
-const VERSION_PAGE_KEYS: [&str; 2] = ["pk", "sk"];
-
 pub async fn versions(ctx: &AppContext, request: Request) -> Response<Body> {
     respond(ctx, request, &routes::PRICING_RULES_VERSIONS, |request, _| async move {
-        let scope = CursorScope {
-            keys: &VERSION_PAGE_KEYS,
-            partition: ("pk", keys::PRICING_RULES),
-            sort_prefix: Some(("sk", keys::PRICING_VERSION_PREFIX)),
-        };
-        let page = page::parse(&query(&request), scope)?;
+        let page = page::parse(&query(&request), &PricingRuleStore::version_list_scope())?;
         Ok(admin::versions(ctx, page.limit, page.after).await?)
     })
     .await

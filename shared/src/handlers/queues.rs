@@ -3,7 +3,6 @@
 //! `queue-maintenance` and `queue-autoscale`.
 
 use crate::app::AppContext;
-use crate::http::page::CursorScope;
 use crate::http::request::{body_text, path_param, query};
 use crate::http::{ApiError, page, respond};
 use crate::routes;
@@ -18,11 +17,7 @@ pub async fn failed_list(ctx: &AppContext, request: lambda_http::Request) -> lam
     respond(ctx, request, &routes::QUEUE_FAILED_LIST, |request, _| async move {
         let params = query(&request);
         let filter = queues::failed_filter(&params).map_err(ApiError::validation)?;
-        let (index, partition) = filter.partition();
-        let (pk, sk) = index.key_attributes();
-        let keys = ["pk", "sk", pk, sk];
-        let scope = CursorScope { keys: &keys, partition: (pk, &partition), sort_prefix: None };
-        let page = page::parse(&params, scope)?;
+        let page = page::parse(&params, &filter.list_scope())?;
         Ok(queues::failed_jobs(ctx, &filter, page.limit, page.after).await?)
     })
     .await

@@ -3,28 +3,17 @@
 
 use crate::app::AppContext;
 use crate::domain::CustomerId;
-use crate::http::page::CursorScope;
 use crate::http::request::{body_text, idempotency_key, path_param, query};
 use crate::http::{ApiError, page, respond};
 use crate::routes;
 use crate::services::wallet::{self, CreditError, CreditRequest};
-use crate::store::keys;
+use crate::store::WalletStore;
 use lambda_http::{Body, Request, Response};
-
-/// The key attributes of a position in a customer's transaction list (the table's own key).
-const TRANSACTION_PAGE_KEYS: [&str; 2] = ["pk", "sk"];
 
 pub async fn get(ctx: &AppContext, request: Request) -> Response<Body> {
     respond(ctx, request, &routes::WALLET_GET, |request, identity| async move {
         let customer = CustomerId(identity.subject);
-        let partition = keys::wallet_transaction_partition(&customer);
-        // A forged position outside the transaction list (sk `PROFILE`) would be refused by DynamoDB as a 500.
-        let scope = CursorScope {
-            keys: &TRANSACTION_PAGE_KEYS,
-            partition: ("pk", &partition),
-            sort_prefix: Some(("sk", keys::WALLET_TRANSACTION_PREFIX)),
-        };
-        let page = page::parse(&query(&request), scope)?;
+        let page = page::parse(&query(&request), &WalletStore::transaction_list_scope(&customer))?;
         Ok(wallet::view(ctx, &customer, page.limit, page.after).await?)
     })
     .await

@@ -12,9 +12,9 @@ pub use auth::{Identity, Role, parse_array_claim};
 pub use envelope::{ApiError, FieldErrors, json_response};
 
 use crate::app::AppContext;
-use rate_limit::Verdict;
 use crate::routes::{FunctionSpec, Trigger};
 use lambda_http::{Body, Request, RequestExt, Response};
+use rate_limit::Verdict;
 use std::future::Future;
 use std::time::Instant;
 

@@ -4,7 +4,7 @@
 //! malformed key.
 
 use super::{ApiError, FieldErrors};
-use crate::ports::table::{Cursor, Item, Value};
+use crate::ports::table::{Cursor, Item, ListScope, Value};
 use std::collections::HashMap;
 
 pub const DEFAULT_LIMIT: usize = 20;
@@ -16,20 +16,8 @@ pub struct PageRequest {
     pub after: Option<Cursor>,
 }
 
-/// Where a list's positions can lie: the cursor must carry exactly `keys` (the key attributes of the queried
-/// index), name the caller's partition, and (for a query with a sort-key condition) have a sort key inside it —
-/// DynamoDB rejects a start key outside the query's range with an error, which must not become a 500.
-#[derive(Debug, Clone, Copy)]
-pub struct CursorScope<'a> {
-    pub keys: &'a [&'a str],
-    /// (attribute, the caller's value).
-    pub partition: (&'a str, &'a str),
-    /// (sort attribute, the prefix every position's value starts with).
-    pub sort_prefix: Option<(&'a str, &'a str)>,
-}
-
 /// Parses `limit` and `cursor` from the query; a cursor outside `scope` is a 422 on `cursor`.
-pub fn parse(query: &HashMap<String, String>, scope: CursorScope<'_>) -> Result<PageRequest, ApiError> {
+pub fn parse(query: &HashMap<String, String>, scope: &ListScope) -> Result<PageRequest, ApiError> {
     let mut errors = FieldErrors::new();
     let limit = match query.get("limit").map(|l| l.trim().parse::<usize>()) {
         None => DEFAULT_LIMIT,
@@ -55,7 +43,7 @@ pub fn parse(query: &HashMap<String, String>, scope: CursorScope<'_>) -> Result<
     Ok(PageRequest { limit, after })
 }
 
-fn decode_cursor(token: &str, scope: CursorScope<'_>) -> Option<Cursor> {
+fn decode_cursor(token: &str, scope: &ListScope) -> Option<Cursor> {
     let attributes = Cursor::token_attributes(token)?;
     let names_match = attributes.len() == scope.keys.len() && scope.keys.iter().all(|a| attributes.contains_key(*a));
     // DynamoDB refuses empty key values and sort keys over 1,024 bytes (partition keys 2,048): such a start
@@ -63,7 +51,7 @@ fn decode_cursor(token: &str, scope: CursorScope<'_>) -> Option<Cursor> {
     if attributes.values().any(|value| value.is_empty() || value.len() > 1024) {
         return None;
     }
-    let (partition, caller) = scope.partition;
+    let (partition, caller) = (scope.partition.0, scope.partition.1.as_str());
     if !names_match || attributes.get(partition).map(String::as_str) != Some(caller) {
         return None;
     }
@@ -90,31 +78,31 @@ mod tests {
 
     const KEYS: [&str; 4] = ["pk", "sk", "gsi1pk", "gsi1sk"];
 
-    fn scope(partition: &str) -> CursorScope<'_> {
-        CursorScope { keys: &KEYS, partition: ("gsi1pk", partition), sort_prefix: None }
+    fn scope(partition: &str) -> ListScope {
+        ListScope { keys: KEYS.to_vec(), partition: ("gsi1pk", partition.to_owned()), sort_prefix: None }
     }
 
     #[test]
     fn a_cursor_round_trips_within_its_partition_only() {
         let position = cursor(&[("pk", "ORDER#1"), ("sk", "ORDER"), ("gsi1pk", "CUSTOMER#a"), ("gsi1sk", "t#1")]);
         let token = Cursor::token(&position);
-        let page = parse(&query(&[("cursor", &token), ("limit", "5")]), scope("CUSTOMER#a")).unwrap();
+        let page = parse(&query(&[("cursor", &token), ("limit", "5")]), &scope("CUSTOMER#a")).unwrap();
         assert_eq!(page, PageRequest { limit: 5, after: Some(position) });
 
-        let theirs = parse(&query(&[("cursor", &token)]), scope("CUSTOMER#b")).unwrap_err();
+        let theirs = parse(&query(&[("cursor", &token)]), &scope("CUSTOMER#b")).unwrap_err();
         assert_eq!(theirs.status, 422);
         assert!(theirs.errors.unwrap().contains_key("cursor"));
 
-        let in_range = CursorScope { sort_prefix: Some(("gsi1sk", "t#")), ..scope("CUSTOMER#a") };
-        assert!(parse(&query(&[("cursor", &token)]), in_range).is_ok());
-        let elsewhere = CursorScope { sort_prefix: Some(("gsi1sk", "WTX#")), ..scope("CUSTOMER#a") };
-        assert!(parse(&query(&[("cursor", &token)]), elsewhere).unwrap_err().errors.unwrap().contains_key("cursor"));
+        let in_range = ListScope { sort_prefix: Some(("gsi1sk", "t#")), ..scope("CUSTOMER#a") };
+        assert!(parse(&query(&[("cursor", &token)]), &in_range).is_ok());
+        let elsewhere = ListScope { sort_prefix: Some(("gsi1sk", "WTX#")), ..scope("CUSTOMER#a") };
+        assert!(parse(&query(&[("cursor", &token)]), &elsewhere).unwrap_err().errors.unwrap().contains_key("cursor"));
     }
 
     #[test]
     fn bad_limits_and_garbage_cursors_are_field_errors() {
         for bad in ["0", "101", "-1", "ten"] {
-            let error = parse(&query(&[("limit", bad)]), scope("x")).unwrap_err();
+            let error = parse(&query(&[("limit", bad)]), &scope("x")).unwrap_err();
             assert!(error.errors.unwrap().contains_key("limit"), "{bad}");
         }
         let extra = Cursor::token(&cursor(&[("gsi1pk", "x"), ("pk", "a"), ("sk", "b"), ("gsi1sk", "c"), ("z", "d")]));
@@ -122,9 +110,9 @@ mod tests {
         let long = "s".repeat(1025);
         let too_long = Cursor::token(&cursor(&[("gsi1pk", "x"), ("pk", "a"), ("sk", &long), ("gsi1sk", "c")]));
         for bad in ["!!", "e30", extra.as_str(), empty.as_str(), too_long.as_str()] {
-            let error = parse(&query(&[("cursor", bad)]), scope("x")).unwrap_err();
+            let error = parse(&query(&[("cursor", bad)]), &scope("x")).unwrap_err();
             assert!(error.errors.unwrap().contains_key("cursor"), "{bad}");
         }
-        assert_eq!(parse(&query(&[]), scope("x")).unwrap(), PageRequest { limit: 20, after: None });
+        assert_eq!(parse(&query(&[]), &scope("x")).unwrap(), PageRequest { limit: 20, after: None });
     }
 }

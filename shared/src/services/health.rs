@@ -116,7 +116,7 @@ pub async fn check(ctx: &AppContext, thresholds: &HealthThresholds) -> HealthRep
     let checked_at = ctx.clock.now();
     let queue_probes = join_all(QueueRef::all().map(|q| async move { (q, timed(ctx.queue.attributes(q)).await) }));
     let ((store_time, store), (cache_time, cache), queue_results) =
-        tokio::join!(timed(ctx.stores.table.ping()), timed(ctx.cache.ping()), queue_probes);
+        tokio::join!(timed(ctx.stores.ping()), timed(ctx.cache.ping()), queue_probes);
 
     let mut findings = Vec::new();
     let store = dependency(Backend::Store, store_time, store.err().map(|e| e.to_string()), thresholds.slow);

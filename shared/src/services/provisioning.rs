@@ -138,7 +138,7 @@ pub async fn provision(ctx: &AppContext, order_id: &OrderId, attempt: u32) -> Re
         OrderStatus::Completed,
         now,
     )));
-    match ctx.stores.table.transact(ops).await {
+    match ctx.stores.commit(ops).await {
         Ok(()) => {}
         Err(PortError::Conflict { .. }) => {
             let current = ctx.stores.orders.get(order_id).await?.map(|o| o.order_status);
@@ -209,7 +209,7 @@ async fn dispute(
         OrderStatus::Dispute,
         now,
     )));
-    ctx.stores.table.transact(ops).await?;
+    ctx.stores.commit(ops).await?;
     tracing::error!(order_id = %order.id, reason, "provisioning failed on its last attempt: order in dispute");
     let mut disputed = order.clone();
     disputed.order_status = OrderStatus::Dispute;

@@ -7,7 +7,9 @@ use super::{codec, keys, query_page};
 use chrono::{DateTime, Duration, Utc};
 use proxy_core::domain::{FailedJob, Priority};
 use proxy_core::error::PortResult;
-use proxy_core::ports::table::{Condition, Cursor, Index, Query, Table, Update, UpdateAction, Value, number, string};
+use proxy_core::ports::table::{
+    Condition, Cursor, Index, ListScope, PK, Query, SK, Table, Update, UpdateAction, Value, number, string,
+};
 use std::sync::Arc;
 
 /// How long a failure is kept: beyond SQS's 14-day maximum retention of the dead letter it describes.
@@ -47,6 +49,13 @@ impl FailedJobFilter {
             FailedJobFilter::Queue(queue) => (Index::Gsi2, keys::failed_jobs_of_queue(*queue)),
             FailedJobFilter::JobType(job_type) => (Index::Gsi3, keys::failed_jobs_of_type(job_type)),
         }
+    }
+
+    /// Where the positions of this filter's list lie.
+    pub fn list_scope(&self) -> ListScope {
+        let (index, partition) = self.partition();
+        let (pk, sk) = index.key_attributes();
+        ListScope { keys: vec![PK, SK, pk, sk], partition: (pk, partition), sort_prefix: None }
     }
 }
 

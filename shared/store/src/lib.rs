@@ -3,6 +3,7 @@
 //! The key design is documented in `docs/dynamodb-key-design.md`; `keys` is its single implementation.
 
 mod alerts;
+mod carts;
 mod catalog;
 mod clients;
 mod codec;
@@ -21,6 +22,7 @@ mod stats;
 mod wallets;
 
 pub use alerts::AlertStore;
+pub use carts::{CartItems, CartStore};
 pub use catalog::CatalogStore;
 pub use clients::ClientStore;
 pub use codec::{decode, encode};
@@ -42,10 +44,12 @@ use proxy_core::ports::Table;
 use proxy_core::ports::table::TransactOp;
 use std::sync::Arc;
 
-/// Every repository over one table.
+/// Every repository over one table. The table itself is private: only repositories build keys and transaction
+/// operations; a service composes the operations they give it and commits them here.
 #[derive(Clone)]
 pub struct Stores {
-    pub table: Arc<dyn Table>,
+    table: Arc<dyn Table>,
+    pub carts: CartStore,
     pub customers: CustomerStore,
     pub wallets: WalletStore,
     pub catalog: CatalogStore,
@@ -68,6 +72,7 @@ pub struct Stores {
 impl Stores {
     pub fn new(table: Arc<dyn Table>) -> Self {
         Self {
+            carts: CartStore::new(table.clone()),
             customers: CustomerStore::new(table.clone()),
             wallets: WalletStore::new(table.clone()),
             catalog: CatalogStore::new(table.clone()),
@@ -85,6 +90,22 @@ impl Stores {
             inventory: InventoryStore::new(table.clone()),
             table,
         }
+    }
+
+    /// Commits repositories' operations as one transaction: all or nothing.
+    pub async fn commit(&self, ops: Vec<TransactOp>) -> PortResult<()> {
+        self.table.transact(ops).await
+    }
+
+    /// `commit`, tried again when DynamoDB cancels it only for colliding with a concurrent transaction (see
+    /// `transact_with_retry`).
+    pub async fn commit_with_retry(&self, ops: Vec<TransactOp>) -> PortResult<()> {
+        transact_with_retry(&*self.table, ops).await
+    }
+
+    /// Whether the table answers (the health check's probe).
+    pub async fn ping(&self) -> PortResult<()> {
+        self.table.ping().await
     }
 }
 
@@ -153,7 +174,7 @@ pub(crate) async fn recent_runs<T: serde::de::DeserializeOwned>(
 /// DynamoDB cancels a transaction that collides with a concurrent one on the same item even when every
 /// condition holds (`op_index` None). Such a cancellation says nothing about the data, so try again a few
 /// times, with a short jittered pause; a failed condition is returned at once.
-pub async fn transact_with_retry(table: &dyn Table, ops: Vec<TransactOp>) -> PortResult<()> {
+async fn transact_with_retry(table: &dyn Table, ops: Vec<TransactOp>) -> PortResult<()> {
     const ATTEMPTS: u32 = 4;
     let mut attempt = 1;
     loop {

@@ -3,7 +3,8 @@ use chrono::{DateTime, Utc};
 use proxy_core::domain::{CustomerId, Order, OrderId, OrderItem, OrderStatus, PaymentStatus, ServerId};
 use proxy_core::error::PortResult;
 use proxy_core::ports::table::{
-    Condition, Cursor, Index, Item, KeyRange, Query, Table, TransactOp, Update, UpdateAction, Value, string,
+    Condition, Cursor, Index, Item, KeyRange, ListScope, PK, Query, SK, Table, TransactOp, Update, UpdateAction, Value,
+    string,
 };
 use proxy_core::pricing::Quote;
 use std::sync::Arc;
@@ -77,6 +78,12 @@ impl OrderStore {
             Query::new(Index::Primary, keys::order_partition(id)).range(KeyRange::BeginsWith("ITEM#".into())),
         )
         .await
+    }
+
+    /// Where the positions of a customer's order list lie (the customer index).
+    pub fn list_scope(customer: &CustomerId) -> ListScope {
+        let (pk, sk) = Index::Gsi1.key_attributes();
+        ListScope { keys: vec![PK, SK, pk, sk], partition: (pk, keys::orders_of_customer(customer)), sort_prefix: None }
     }
 
     /// A customer's orders, newest first, a page at a time.

@@ -6,7 +6,9 @@
 use super::{codec, keys, query_page};
 use chrono::{DateTime, Utc};
 use proxy_core::error::PortResult;
-use proxy_core::ports::table::{Condition, Cursor, Index, KeyRange, Query, Table, TransactOp, Value};
+use proxy_core::ports::table::{
+    Condition, Cursor, Index, KeyRange, ListScope, PK, Query, SK, Table, TransactOp, Value,
+};
 use proxy_core::pricing::PricingRules;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -58,6 +60,15 @@ impl PricingRuleStore {
             return Ok(Some(RulesVersion::defaults()));
         }
         self.table.get(&keys::pricing_rules_version(version)).await?.map(|i| codec::decode(i, &[])).transpose()
+    }
+
+    /// Where the positions of the versions list lie (the rules' partition also holds the active pointer).
+    pub fn version_list_scope() -> ListScope {
+        ListScope {
+            keys: vec![PK, SK],
+            partition: (PK, keys::PRICING_RULES.to_owned()),
+            sort_prefix: Some((SK, keys::PRICING_VERSION_PREFIX)),
+        }
     }
 
     /// Versions, newest first, a page at a time.

@@ -3,7 +3,7 @@ use chrono::{DateTime, Utc};
 use proxy_core::domain::{CustomerId, Money, TransactionType, Wallet, WalletTransaction};
 use proxy_core::error::PortResult;
 use proxy_core::ports::table::{
-    Condition, Cursor, Index, KeyRange, Query, Table, TransactOp, Update, UpdateAction, string,
+    Condition, Cursor, Index, KeyRange, ListScope, PK, Query, SK, Table, TransactOp, Update, UpdateAction, string,
 };
 use std::sync::Arc;
 
@@ -75,6 +75,16 @@ impl WalletStore {
     /// balance, the wallet does not exist, or the reference was used before.
     pub async fn apply(&self, transaction: &WalletTransaction, now: DateTime<Utc>) -> PortResult<()> {
         self.table.transact(self.transaction_ops(transaction, now)?).await
+    }
+
+    /// Where the positions of a customer's transaction list lie: the wallet's partition also holds the wallet
+    /// itself, whose key no position may name.
+    pub fn transaction_list_scope(customer: &CustomerId) -> ListScope {
+        ListScope {
+            keys: vec![PK, SK],
+            partition: (PK, keys::wallet_transaction_partition(customer)),
+            sort_prefix: Some((SK, keys::WALLET_TRANSACTION_PREFIX)),
+        }
     }
 
     /// A customer's transactions, newest first.

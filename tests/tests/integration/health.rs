@@ -62,7 +62,7 @@ async fn a_dead_cache_degrades_and_a_dead_store_is_critical() {
     let memory = AppContext::in_memory(clock.clone());
     let no_cache = AppContext::new(
         clock.clone(),
-        memory.stores.table.clone(),
+        Arc::new(shared::adapters::memory::MemoryTable::new(clock.clone())),
         Arc::new(DownCache),
         memory.queue.clone(),
         memory.panel.clone(),

@@ -143,6 +143,18 @@ pub enum KeyRange {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cursor(pub Item);
 
+/// Where the positions of one list can lie: the key attributes of the index it is read from, the caller's
+/// partition (attribute and value), and the prefix every item's sort key starts with (when the partition holds
+/// other items too). A cursor a caller hands back is accepted only inside it: a forged one can neither read
+/// someone else's list nor reach the store as a key it refuses (DynamoDB answers a start key outside the
+/// query's range with an error). The repositories say it; the HTTP edge checks it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListScope {
+    pub keys: Vec<&'static str>,
+    pub partition: (&'static str, String),
+    pub sort_prefix: Option<(&'static str, &'static str)>,
+}
+
 impl Cursor {
     /// The opaque token a list hands out for this position (base64url of its key attributes). Only string key
     /// attributes are kept: every key in the design is a string.

@@ -183,7 +183,7 @@ pub async fn migrate_client(ctx: &AppContext, job: &MigrateClient) -> Result<Mig
         ctx.stores.catalog.move_out_op(&job.from),
         ctx.stores.catalog.move_in_op(&job.to),
     ];
-    let outcome = match ctx.stores.table.transact(ops).await {
+    let outcome = match ctx.stores.commit(ops).await {
         Ok(()) => None,
         Err(PortError::Conflict { op_index }) => {
             let now_on = ctx.stores.clients.get(&job.client_id).await?.map(|c| c.server_id);

@@ -8,7 +8,7 @@ use crate::domain::*;
 use crate::error::PortError;
 use crate::ports::table::TransactOp;
 use crate::services::events::{publish, record_cancellation};
-use crate::store::{new_wallet_transaction, transact_with_retry};
+use crate::store::new_wallet_transaction;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CancelError {
@@ -89,7 +89,7 @@ pub async fn cancel_unprovisioned(
     {
         ops.extend(ctx.stores.coupons.release_ops(&coupon, customer));
     }
-    match transact_with_retry(&*ctx.stores.table, ops).await {
+    match ctx.stores.commit_with_retry(ops).await {
         Ok(()) => {}
         Err(PortError::Conflict { op_index: Some(0) }) => {
             let status = ctx.stores.orders.get(order_id).await?.map(|o| o.order_status).unwrap_or(OrderStatus::New);

@@ -9,4 +9,4 @@ mod view;
 pub use cancel::{CancelError, CancelReason, Cancelled, cancel, cancel_unprovisioned};
 pub use place::{PlaceError, Placed, place, place_as};
 pub use requests::{CreateOrderRequest, OrderLine, RequestLine, ValidOrder, order_lines};
-pub use view::{ORDER_PAGE_KEYS, ORDER_PAGE_PARTITION, OrderDetail, OrderPage, detail, list, order_page_partition};
+pub use view::{OrderDetail, OrderPage, detail, list};

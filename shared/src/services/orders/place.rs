@@ -14,7 +14,7 @@ use crate::pricing::Quote;
 use crate::services::events::{publish_once, record_fact};
 use crate::services::pricing::cart;
 use crate::services::provisioning::{PROVISION_JOB, ProvisionJob};
-use crate::store::{keys, new_wallet_transaction, transact_with_retry};
+use crate::store::new_wallet_transaction;
 use crate::validation::FieldErrors;
 use crate::validation::add_error;
 use crate::worker::dispatch_as;
@@ -115,7 +115,7 @@ pub async fn place_as(
     // and the wallet.
     let plan_ids: Vec<PlanId> = request.lines.iter().map(|l| l.plan_id.clone()).collect();
     let coupon_code = request.coupon_code.as_deref();
-    let cart = cart::load(ctx, customer, &plan_ids, coupon_code, vec![keys::wallet(customer)]).await?;
+    let cart = cart::load(ctx, customer, &plan_ids, coupon_code, true).await?;
     let errors = cart::cart_errors(&cart, &request.lines, request.server_id.as_ref(), coupon_code);
     if !errors.is_empty() {
         return Err(PlaceError::Invalid(errors));
@@ -123,7 +123,6 @@ pub async fn place_as(
     let Some(buyer) = &cart.customer else {
         return Err(PlaceError::UnknownCustomer(customer.clone()));
     };
-    let wallet_balance = cart.extra.first().cloned().map(crate::store::decode_wallet).transpose()?;
 
     let wanted: Vec<(ServerId, u32)> = request
         .lines
@@ -150,7 +149,7 @@ pub async fn place_as(
         return Err(PlaceError::PriceChanged { quoted: expected, current: Some(quote.total) });
     }
     let coupon = cart.coupon.clone();
-    let wallet = wallet_balance.unwrap_or_else(|| Wallet {
+    let wallet = cart.wallet.clone().unwrap_or_else(|| Wallet {
         customer_id: customer.clone(),
         balance: Decimal::ZERO,
         currency: request.currency.clone(),
@@ -235,7 +234,7 @@ pub async fn place_as(
     }
     let (causes, ops): (Vec<Cause>, Vec<TransactOp>) = ops.into_iter().unzip();
 
-    match transact_with_retry(&*ctx.stores.table, ops).await {
+    match ctx.stores.commit_with_retry(ops).await {
         Ok(()) => {}
         Err(PortError::Conflict { op_index }) => {
             // A concurrent duplicate with the same key may have won, and made an earlier condition fail first.

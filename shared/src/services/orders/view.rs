@@ -6,7 +6,6 @@ use crate::domain::*;
 use crate::error::PortResult;
 use crate::ports::table::Cursor;
 use crate::services::provisioning::client_id;
-use crate::store::keys;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct OrderDetail {
@@ -23,14 +22,6 @@ pub struct OrderPage {
     pub orders: Vec<Order>,
     /// Pass back as `cursor` for the next page; null on the last one.
     pub next_cursor: Option<String>,
-}
-
-/// The key attributes of a position in a customer's order list, and the one naming the customer.
-pub const ORDER_PAGE_KEYS: [&str; 4] = ["pk", "sk", "gsi1pk", "gsi1sk"];
-pub const ORDER_PAGE_PARTITION: &str = "gsi1pk";
-
-pub fn order_page_partition(customer: &CustomerId) -> String {
-    keys::orders_of_customer(customer)
 }
 
 pub async fn list(

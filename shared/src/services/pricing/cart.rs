@@ -1,17 +1,16 @@
-//! What pricing a cart needs from the store, in two batched reads: (1) the plans, the coupon, this customer's
-//! use of it and the customer; (2) the plans' servers, plus any keys the caller adds (checkout adds the
-//! wallet). The rules and the plans' demand (`super::inputs`, usually from the instance cache) load alongside
-//! the first read: they depend only on the plan ids asked for.
+//! What pricing a cart needs: its stored facts (`store::CartStore`, two batched reads: the plans, the coupon,
+//! this customer's use of it and the customer; then the plans' servers and, for a checkout, the wallet), with
+//! the rules and the plans' demand (`super::inputs`, usually from the instance cache) loaded alongside: they
+//! depend only on the plan ids asked for.
 
 use super::inputs;
 use crate::app::AppContext;
-use crate::domain::{Coupon, Customer, CustomerId, Plan, PlanId, Server, ServerId};
+use crate::domain::{Coupon, Customer, CustomerId, Plan, PlanId, Server, ServerId, Wallet};
 use crate::error::PortResult;
-use crate::ports::table::{Item, Key};
 use crate::pricing::Demand;
 use crate::pricing::{Buyer, CartLine, CouponUse, PlanMarket, Quote, QuoteInput, QuoteRefusal, quote};
 use crate::services::orders::OrderLine;
-use crate::store::{RulesVersion, decode, keys};
+use crate::store::{CartItems, RulesVersion};
 use crate::validation::FieldErrors;
 use crate::validation::add_error;
 use chrono::{DateTime, Utc};
@@ -26,8 +25,8 @@ pub struct Cart {
     /// This customer has used the coupon before (recorded for single-use coupons).
     pub coupon_used: bool,
     pub servers: BTreeMap<ServerId, Server>,
-    /// The items of the caller's extra keys that exist.
-    pub extra: Vec<Item>,
+    /// The customer's wallet, when the caller asked for it (checkout).
+    pub wallet: Option<Wallet>,
     pub rules: Arc<RulesVersion>,
     pub demand: HashMap<PlanId, Demand>,
 }
@@ -37,60 +36,16 @@ pub async fn load(
     customer: &CustomerId,
     plan_ids: &[PlanId],
     coupon_code: Option<&str>,
-    extra: Vec<Key>,
+    with_wallet: bool,
 ) -> PortResult<Cart> {
-    let mut wanted: Vec<Key> = plan_ids.iter().map(keys::plan).collect();
-    wanted.push(keys::customer(customer));
-    if let Some(code) = coupon_code {
-        wanted.push(keys::coupon(code));
-        wanted.push(keys::coupon_use(code, customer));
-    }
     let (items, rules, demand) = tokio::try_join!(
-        ctx.stores.table.get_many(&wanted),
+        ctx.stores.carts.read(customer, plan_ids, coupon_code, with_wallet),
         inputs::active_rules(ctx),
         inputs::demand(ctx, plan_ids),
     )?;
-    let mut cart = Cart {
-        customer: None,
-        plans: BTreeMap::new(),
-        coupon: None,
-        coupon_used: false,
-        servers: BTreeMap::new(),
-        extra: Vec::new(),
-        rules,
-        demand,
-    };
-    for item in items {
-        let Some(key) = Key::of(&item) else { continue };
-        match key.sk.as_str() {
-            "PLAN" => {
-                let plan: Plan = decode(item, &[])?;
-                cart.plans.insert(plan.id.clone(), plan);
-            }
-            "PROFILE" => cart.customer = Some(decode(item, &[])?),
-            "COUPON" => cart.coupon = Some(decode(item, &[])?),
-            sk if sk.starts_with("USEDBY#") => cart.coupon_used = true,
-            _ => {}
-        }
-    }
-    inputs::remember_demand(ctx, cart.plans.keys(), &cart.demand);
-    let server_keys: std::collections::BTreeSet<Key> =
-        cart.plans.values().map(|p| keys::server(&p.server_id)).collect();
-    let extra_keys: std::collections::BTreeSet<Key> = extra.into_iter().collect();
-    let wanted: Vec<Key> = server_keys.iter().chain(extra_keys.iter()).cloned().collect();
-    if wanted.is_empty() {
-        return Ok(cart);
-    }
-    for item in ctx.stores.table.get_many(&wanted).await? {
-        match Key::of(&item) {
-            Some(key) if server_keys.contains(&key) && !extra_keys.contains(&key) => {
-                let server: Server = decode(item, &[])?;
-                cart.servers.insert(server.id.clone(), server);
-            }
-            _ => cart.extra.push(item),
-        }
-    }
-    Ok(cart)
+    let CartItems { customer, plans, coupon, coupon_used, servers, wallet } = items;
+    inputs::remember_demand(ctx, plans.keys(), &demand);
+    Ok(Cart { customer, plans, coupon, coupon_used, servers, wallet, rules, demand })
 }
 
 /// The problems of a cart that need its data: plans not on sale, a plan that is not on the single form's

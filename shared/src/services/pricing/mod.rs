@@ -46,7 +46,7 @@ pub enum QuoteError {
 /// What `customer` would pay for the cart now, with the breakdown and whether each line can be ordered.
 pub async fn quote_for(ctx: &AppContext, customer: &CustomerId, request: ValidQuote) -> Result<QuoteView, QuoteError> {
     let plan_ids: Vec<PlanId> = request.lines.iter().map(|l| l.plan_id.clone()).collect();
-    let cart = cart::load(ctx, customer, &plan_ids, request.coupon_code.as_deref(), Vec::new()).await?;
+    let cart = cart::load(ctx, customer, &plan_ids, request.coupon_code.as_deref(), false).await?;
     let errors = cart::cart_errors(&cart, &request.lines, request.server_id.as_ref(), request.coupon_code.as_deref());
     if !errors.is_empty() {
         return Err(QuoteError::Invalid(errors));

@@ -31,7 +31,7 @@ pub enum ProfileError {
 pub async fn update(ctx: &AppContext, id: &CustomerId, changes: ProfileChanges) -> Result<Customer, ProfileError> {
     let current = ctx.stores.customers.get(id).await?.ok_or_else(|| ProfileError::NotFound(id.clone()))?;
     let (ops, roles) = ctx.stores.customers.profile_update_ops(&current, &changes, ctx.clock.now())?;
-    if let Err(error) = ctx.stores.table.transact(ops).await {
+    if let Err(error) = ctx.stores.commit(ops).await {
         return Err(match error {
             PortError::Conflict { op_index: Some(i) } => match roles.get(i) {
                 Some(ProfileOp::UsernameGuard) => taken("username"),
