@@ -8,10 +8,7 @@ use integration_tests::fixtures::{Shop, customer, dec, plan_on_a_down_server, sh
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use shared::domain::*;
-use shared::ports::QueueRef;
 use shared::routes;
-use shared::worker::{JobRegistry, poll_once};
-use std::time::Duration;
 
 integration_tests::on_both_backends!(
     every_validation_rule_is_a_422_on_its_field,
@@ -292,21 +289,9 @@ async fn the_caller_pages_through_their_own_orders_newest_first(app: TestApp) {
     assert_eq!((reply.status, reply.error_fields()), (422, vec!["cursor".to_owned()]));
 }
 
-fn wait(app: &TestApp) -> Duration {
-    if app.backend == integration_tests::Backend::Aws { Duration::from_secs(2) } else { Duration::ZERO }
-}
-
 /// Runs the provisioning worker over the `high` queue until it is empty.
 async fn provision_all(app: &TestApp) {
-    let registry = JobRegistry::standard();
-    loop {
-        let report = poll_once(&app.ctx, &registry, QueueRef::Main(Priority::High), wait(app), Duration::from_secs(1))
-            .await
-            .unwrap();
-        if report.outcomes.is_empty() {
-            return;
-        }
-    }
+    integration_tests::drain(app, Priority::High).await;
 }
 
 async fn an_order_is_shown_only_to_its_customer(app: TestApp) {
