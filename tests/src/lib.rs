@@ -58,6 +58,30 @@ async fn sdk_config() -> aws_config::SdkConfig {
         .await
 }
 
+/// An endpoint on loopback that accepts connections and never answers, as a hung backend does; it stops with
+/// the returned task.
+pub async fn silent_endpoint() -> (String, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a loopback port");
+    let endpoint = format!("http://{}", listener.local_addr().expect("its address"));
+    let task = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((connection, _)) = listener.accept().await {
+            open.push(connection);
+        }
+    });
+    (endpoint, task)
+}
+
+/// SDK configuration for any endpoint, with dummy credentials (no emulator needs to be there).
+pub async fn sdk_config_at(endpoint: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(aws_config::Region::new("eu-west-1"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("x", "x", None, None, "test"))
+        .load()
+        .await
+}
+
 /// A new DynamoDB table (with the production key design) on the emulator.
 pub async fn dynamo_table(clock: Arc<dyn Clock>) -> DynamoTable {
     let client = aws_sdk_dynamodb::Client::new(&sdk_config().await);
@@ -72,7 +96,9 @@ pub async fn dynamo_table(clock: Arc<dyn Clock>) -> DynamoTable {
 pub async fn sqs_queues() -> SqsQueue {
     let client = aws_sdk_sqs::Client::new(&sdk_config().await);
     let urls: QueueUrls = provision::create_queues(&client, &unique("q")).await.expect("create queues on the emulator");
-    SqsQueue::new(client, urls)
+    // As for the table: the emulator answers slower the more a run has put in it, and how long the other test
+    // threads keep it busy varies; production keeps the adapter's default limit.
+    SqsQueue::new(client, urls).with_timeout(Duration::from_secs(60))
 }
 
 /// The test Redis, with a key prefix of this test's own.

@@ -2,6 +2,7 @@
 
 use integration_tests::{Backend, TestApp};
 use shared::domain::Priority;
+use shared::ports::JobQueue;
 use shared::ports::queue::{MAX_RECEIVE_COUNT, QueueRef};
 use std::time::Duration;
 
@@ -91,4 +92,29 @@ async fn a_long_poll_returns_as_soon_as_a_message_arrives(app: TestApp) {
 async fn receive_eventually(app: &TestApp, queue: QueueRef) -> Vec<shared::ports::ReceivedMessage> {
     let wait = if app.backend == Backend::Aws { Duration::from_secs(2) } else { NO_WAIT };
     app.ctx.queue.receive(queue, 10, wait, VISIBILITY).await.unwrap()
+}
+
+/// The queue adapter's production time limit, on its own (the emulator's queues get a longer one): an SQS
+/// endpoint that accepts connections and never answers fails a send as a queue timeout, after the 3 s default.
+#[tokio::test]
+async fn a_queue_that_never_answers_times_out_at_the_production_limit() {
+    let (endpoint, silent) = integration_tests::silent_endpoint().await;
+    let sdk = integration_tests::sdk_config_at(&endpoint).await;
+    let urls = shared::adapters::aws::QueueUrls(
+        shared::ports::QueueRef::all()
+            .map(|queue| (queue, format!("{endpoint}/000000000000/{}", queue.name())))
+            .collect(),
+    );
+    let queue = shared::adapters::aws::SqsQueue::new(aws_sdk_sqs::Client::new(&sdk), urls);
+    let started = std::time::Instant::now();
+    let error = queue.send(HIGH, "{}", None).await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            shared::error::PortError::Timeout { backend: shared::error::Backend::Queue, operation: "send" }
+        ),
+        "{error:?}"
+    );
+    assert!(started.elapsed() >= Duration::from_secs(3), "the 3 s limit, after {:?}", started.elapsed());
+    silent.abort();
 }

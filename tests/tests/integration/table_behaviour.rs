@@ -370,20 +370,8 @@ async fn set_if_missing_keeps_the_first_value(h: Harness) {
 /// answers fails the call as a store timeout, not a hang, and not before the limit.
 #[tokio::test]
 async fn a_store_that_never_answers_times_out_at_the_production_limit() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let endpoint = format!("http://{}", listener.local_addr().unwrap());
-    let silent = tokio::spawn(async move {
-        let mut open = Vec::new();
-        while let Ok((connection, _)) = listener.accept().await {
-            open.push(connection);
-        }
-    });
-    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(endpoint)
-        .region(aws_config::Region::new("eu-west-1"))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("x", "x", None, None, "test"))
-        .load()
-        .await;
+    let (endpoint, silent) = integration_tests::silent_endpoint().await;
+    let sdk = integration_tests::sdk_config_at(&endpoint).await;
     let table = shared::adapters::aws::DynamoTable::new(aws_sdk_dynamodb::Client::new(&sdk), "t", manual_clock());
     let started = std::time::Instant::now();
     let error = table.get(&Key::new("a", "b")).await.unwrap_err();

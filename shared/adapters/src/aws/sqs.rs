@@ -60,6 +60,12 @@ impl SqsQueue {
         Self { client, urls, timeout: Duration::from_secs(3) }
     }
 
+    /// Another limit per call (on top of a receive's long-poll wait).
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
     pub fn urls(&self) -> &QueueUrls {
         &self.urls
     }
