@@ -76,3 +76,51 @@ impl AppContext {
         Self::aws(&AwsSettings::from_env()?, Arc::new(SystemClock)).await
     }
 }
+
+impl crate::deps::HasClock for AppContext {
+    fn clock(&self) -> &dyn Clock {
+        &*self.clock
+    }
+}
+
+impl crate::deps::HasStores for AppContext {
+    fn stores(&self) -> &Stores {
+        &self.stores
+    }
+}
+
+impl crate::deps::HasQueue for AppContext {
+    fn queue(&self) -> &dyn JobQueue {
+        &*self.queue
+    }
+}
+
+impl crate::deps::HasCache for AppContext {
+    fn cache(&self) -> &dyn Cache {
+        &*self.cache
+    }
+}
+
+impl crate::deps::HasPanel for AppContext {
+    fn panel(&self) -> &dyn PanelClient {
+        &*self.panel
+    }
+}
+
+impl crate::deps::HasWorkers for AppContext {
+    fn workers(&self) -> &dyn WorkerPool {
+        &*self.workers
+    }
+}
+
+impl crate::deps::HasBackendName for AppContext {
+    fn backend_name(&self) -> &'static str {
+        self.backend
+    }
+}
+
+impl crate::services::pricing::HasPricingCache for AppContext {
+    fn pricing_cache(&self) -> &PricingCache {
+        &self.pricing
+    }
+}

@@ -12,6 +12,7 @@ pub use store;
 
 pub mod app;
 pub mod config;
+pub mod deps;
 pub mod handlers;
 pub mod http;
 pub mod logging;

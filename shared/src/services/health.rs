@@ -3,13 +3,17 @@
 //! Store down → critical (nothing works without it). Cache or queue down, a slow dependency, a large backlog
 //! or dead-lettered jobs → degraded, or critical past the higher thresholds (the original's numbers).
 
-use crate::app::AppContext;
 use crate::error::{Backend, PortResult};
 use crate::ports::QueueRef;
 use chrono::{DateTime, Utc};
 use futures_util::future::join_all;
 use serde::Serialize;
 use std::time::{Duration, Instant};
+
+crate::deps::env!(
+    /// What the health check probes: the store, the cache and the queues (and which backend it reports).
+    HealthEnv: crate::deps::HasClock, crate::deps::HasStores, crate::deps::HasQueue, crate::deps::HasCache, crate::deps::HasBackendName
+);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -111,12 +115,12 @@ fn dependency(name: Backend, elapsed: Duration, error: Option<String>, slow: Dur
     DependencyHealth { name, state, latency_ms: millis(elapsed), detail }
 }
 
-pub async fn check(ctx: &AppContext, thresholds: &HealthThresholds) -> HealthReport {
+pub async fn check(ctx: &impl HealthEnv, thresholds: &HealthThresholds) -> HealthReport {
     let started = Instant::now();
-    let checked_at = ctx.clock.now();
-    let queue_probes = join_all(QueueRef::all().map(|q| async move { (q, timed(ctx.queue.attributes(q)).await) }));
+    let checked_at = ctx.clock().now();
+    let queue_probes = join_all(QueueRef::all().map(|q| async move { (q, timed(ctx.queue().attributes(q)).await) }));
     let ((store_time, store), (cache_time, cache), queue_results) =
-        tokio::join!(timed(ctx.stores.ping()), timed(ctx.cache.ping()), queue_probes);
+        tokio::join!(timed(ctx.stores().ping()), timed(ctx.cache().ping()), queue_probes);
 
     let mut findings = Vec::new();
     let store = dependency(Backend::Store, store_time, store.err().map(|e| e.to_string()), thresholds.slow);
@@ -186,7 +190,7 @@ pub async fn check(ctx: &AppContext, thresholds: &HealthThresholds) -> HealthRep
     HealthReport {
         status,
         checked_at,
-        backend: ctx.backend,
+        backend: ctx.backend_name(),
         dependencies: vec![store, cache, queue],
         queues,
         findings,

@@ -4,7 +4,6 @@
 //! derived from the order, panel creation is idempotent, client records are put-if-absent, and the order's
 //! status moves only by conditional transitions.
 
-use crate::app::AppContext;
 use crate::domain::*;
 use crate::error::PortError;
 use crate::ports::PanelClientSpec;
@@ -13,6 +12,11 @@ use crate::ports::table::TransactOp;
 use crate::services::events::publish;
 use crate::worker::JobError;
 use std::collections::BTreeMap;
+
+crate::deps::env!(
+    /// What provisioning needs: the clock, the repositories, the queues (its events) and the panels.
+    ProvisioningEnv: crate::deps::HasClock, crate::deps::HasStores, crate::deps::HasQueue, crate::deps::HasPanel
+);
 
 pub const PROVISION_JOB: &str = "order.provision";
 
@@ -38,13 +42,13 @@ pub enum Provisioned {
     Disputed,
 }
 
-pub async fn provision(ctx: &AppContext, order_id: &OrderId, attempt: u32) -> Result<Provisioned, JobError> {
-    let now = ctx.clock.now();
-    let Some(mut order) = ctx.stores.orders.get(order_id).await? else {
+pub async fn provision(ctx: &impl ProvisioningEnv, order_id: &OrderId, attempt: u32) -> Result<Provisioned, JobError> {
+    let now = ctx.clock().now();
+    let Some(mut order) = ctx.stores().orders.get(order_id).await? else {
         return Err(JobError::InvalidPayload(format!("order {order_id} does not exist")));
     };
     if order.order_status == OrderStatus::New {
-        match ctx.stores.orders.transition(order_id, OrderStatus::New, OrderStatus::Processing, now).await {
+        match ctx.stores().orders.transition(order_id, OrderStatus::New, OrderStatus::Processing, now).await {
             Ok(moved) => {
                 order = moved;
                 publish(ctx, status_event(&order, Some(OrderStatus::New), now)).await;
@@ -52,7 +56,7 @@ pub async fn provision(ctx: &AppContext, order_id: &OrderId, attempt: u32) -> Re
             // Another delivery moved it first: carry on from where it is.
             Err(PortError::Conflict { .. }) => {
                 order = ctx
-                    .stores
+                    .stores()
                     .orders
                     .get(order_id)
                     .await?
@@ -65,19 +69,19 @@ pub async fn provision(ctx: &AppContext, order_id: &OrderId, attempt: u32) -> Re
         return Ok(Provisioned::AlreadyDone);
     }
 
-    let lines = ctx.stores.orders.lines(order_id).await?;
+    let lines = ctx.stores().orders.lines(order_id).await?;
     let mut servers: BTreeMap<ServerId, Server> = BTreeMap::new();
     let mut plans: BTreeMap<PlanId, Plan> = BTreeMap::new();
     for line in &lines {
         if !servers.contains_key(&line.server_id) {
-            let server = ctx.stores.catalog.server(&line.server_id).await?;
+            let server = ctx.stores().catalog.server(&line.server_id).await?;
             servers.insert(
                 line.server_id.clone(),
                 server.ok_or_else(|| JobError::InvalidPayload("server missing".into()))?,
             );
         }
         if !plans.contains_key(&line.plan_id) {
-            let plan = ctx.stores.catalog.plan(&line.plan_id).await?;
+            let plan = ctx.stores().catalog.plan(&line.plan_id).await?;
             plans.insert(line.plan_id.clone(), plan.ok_or_else(|| JobError::InvalidPayload("plan missing".into()))?);
         }
     }
@@ -98,7 +102,7 @@ pub async fn provision(ctx: &AppContext, order_id: &OrderId, attempt: u32) -> Re
                 total_bytes: limit.unwrap_or(0),
                 expiry_time_ms: expires_at.timestamp_millis(),
             };
-            if let Err(error) = ctx.panel.add_client(server, &spec).await {
+            if let Err(error) = ctx.panel().add_client(server, &spec).await {
                 if attempt >= MAX_RECEIVE_COUNT {
                     return dispute(ctx, &order, &lines, &servers, &plans, &error.to_string()).await;
                 }
@@ -123,25 +127,25 @@ pub async fn provision(ctx: &AppContext, order_id: &OrderId, attempt: u32) -> Re
     // Record the clients (put-if-absent: a redelivery finds them there), then settle capacity and the order
     // in one transaction.
     for client in &clients {
-        match ctx.stores.clients.create(client).await {
+        match ctx.stores().clients.create(client).await {
             Ok(()) | Err(PortError::Conflict { .. }) => {}
             Err(e) => return Err(e.into()),
         }
     }
     let mut ops: Vec<TransactOp> = units_per_server(&lines)
         .into_iter()
-        .map(|(server, quantity)| ctx.stores.catalog.activate_op(&server, quantity))
+        .map(|(server, quantity)| ctx.stores().catalog.activate_op(&server, quantity))
         .collect();
-    ops.push(TransactOp::Update(ctx.stores.orders.transition_op(
+    ops.push(TransactOp::Update(ctx.stores().orders.transition_op(
         order_id,
         OrderStatus::Processing,
         OrderStatus::Completed,
         now,
     )));
-    match ctx.stores.commit(ops).await {
+    match ctx.stores().commit(ops).await {
         Ok(()) => {}
         Err(PortError::Conflict { .. }) => {
-            let current = ctx.stores.orders.get(order_id).await?.map(|o| o.order_status);
+            let current = ctx.stores().orders.get(order_id).await?.map(|o| o.order_status);
             if current == Some(OrderStatus::Completed) {
                 return Ok(Provisioned::AlreadyDone);
             }
@@ -182,34 +186,34 @@ fn status_event(order: &Order, old: Option<OrderStatus>, now: chrono::DateTime<c
 /// The last attempt failed: remove what was created on the panels (best effort), give the held capacity back
 /// and put the order in dispute for an operator (who decides on the refund).
 async fn dispute(
-    ctx: &AppContext,
+    ctx: &impl ProvisioningEnv,
     order: &Order,
     lines: &[OrderItem],
     servers: &BTreeMap<ServerId, Server>,
     plans: &BTreeMap<PlanId, Plan>,
     reason: &str,
 ) -> Result<Provisioned, JobError> {
-    let now = ctx.clock.now();
+    let now = ctx.clock().now();
     for line in lines {
         let (server, plan) = (&servers[&line.server_id], &plans[&line.plan_id]);
         for unit in 0..line.quantity {
             let id = client_id(&order.id, line.line, unit);
-            if let Err(error) = ctx.panel.remove_client(server, plan.inbound_id, &id).await {
+            if let Err(error) = ctx.panel().remove_client(server, plan.inbound_id, &id).await {
                 tracing::warn!(order_id = %order.id, client_id = %id, %error, "could not remove a client of a disputed order");
             }
         }
     }
     let mut ops: Vec<TransactOp> = units_per_server(lines)
         .into_iter()
-        .map(|(server, quantity)| ctx.stores.catalog.release_op(&server, quantity))
+        .map(|(server, quantity)| ctx.stores().catalog.release_op(&server, quantity))
         .collect();
-    ops.push(TransactOp::Update(ctx.stores.orders.transition_op(
+    ops.push(TransactOp::Update(ctx.stores().orders.transition_op(
         &order.id,
         OrderStatus::Processing,
         OrderStatus::Dispute,
         now,
     )));
-    ctx.stores.commit(ops).await?;
+    ctx.stores().commit(ops).await?;
     tracing::error!(order_id = %order.id, reason, "provisioning failed on its last attempt: order in dispute");
     let mut disputed = order.clone();
     disputed.order_status = OrderStatus::Dispute;

@@ -1,7 +1,6 @@
 //! Wallets: what a customer sees (`GET /api/wallet`) and the admin credit (`POST
 //! /admin/customers/{id}/wallet/credit`), a deposit with a reason, recorded with the admin who made it.
 
-use crate::app::AppContext;
 use crate::domain::{CURRENCIES, CustomerId, DomainEvent, Money, TransactionType, Wallet, WalletTransaction};
 use crate::error::PortError;
 use crate::ports::table::Cursor;
@@ -12,6 +11,11 @@ use crate::validation::{add_error, one_of, parse_json, report_errors};
 use garde::Validate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+
+crate::deps::env!(
+    /// What the wallet needs: the clock, the repositories and the queues (its events).
+    WalletEnv: crate::deps::HasClock, crate::deps::HasStores, crate::deps::HasQueue
+);
 
 /// The currency of a wallet opened by its first credit, when the credit names none.
 pub const DEFAULT_CURRENCY: &str = "USD";
@@ -31,13 +35,13 @@ pub struct WalletView {
 
 /// The wallet and one page of its transactions. A customer who never had money sees an empty USD wallet.
 pub async fn view(
-    ctx: &AppContext,
+    ctx: &impl WalletEnv,
     customer: &CustomerId,
     limit: usize,
     after: Option<Cursor>,
 ) -> Result<WalletView, PortError> {
-    let wallet = ctx.stores.wallets.get(customer).await?;
-    let (transactions, next) = ctx.stores.wallets.transactions_of(customer, limit, after).await?;
+    let wallet = ctx.stores().wallets.get(customer).await?;
+    let (transactions, next) = ctx.stores().wallets.transactions_of(customer, limit, after).await?;
     Ok(WalletView {
         balance: wallet.as_ref().map(|w| w.balance).unwrap_or_default(),
         currency: wallet.as_ref().map(|w| w.currency.clone()).unwrap_or_else(|| DEFAULT_CURRENCY.into()),
@@ -93,7 +97,7 @@ pub enum CreditError {
 /// Credits `request.amount` to the customer's wallet (opening it if needed), recorded as a deposit made by
 /// `admin`. With an idempotency key, a retried credit is refused instead of paid twice.
 pub async fn credit(
-    ctx: &AppContext,
+    ctx: &impl WalletEnv,
     admin: &str,
     customer: &CustomerId,
     request: CreditRequest,
@@ -102,12 +106,12 @@ pub async fn credit(
     let (Some(amount), Some(reason)) = (request.amount, request.reason) else {
         return Err(CreditError::Invalid(FieldErrors::new()));
     };
-    if ctx.stores.customers.get(customer).await?.is_none() {
+    if ctx.stores().customers.get(customer).await?.is_none() {
         return Err(CreditError::CustomerNotFound(customer.clone()));
     }
-    let now = ctx.clock.now();
+    let now = ctx.clock().now();
     let wanted_currency = request.currency.map(|c| c.trim().to_uppercase());
-    let wallet = match ctx.stores.wallets.get(customer).await? {
+    let wallet = match ctx.stores().wallets.get(customer).await? {
         Some(wallet) => wallet,
         None => {
             let wallet = Wallet {
@@ -116,10 +120,10 @@ pub async fn credit(
                 currency: wanted_currency.clone().unwrap_or_else(|| DEFAULT_CURRENCY.into()),
                 updated_at: now,
             };
-            match ctx.stores.wallets.open(&wallet).await {
+            match ctx.stores().wallets.open(&wallet).await {
                 Ok(()) => wallet,
                 // Opened concurrently by someone else: theirs stands.
-                Err(PortError::Conflict { .. }) => ctx.stores.wallets.get(customer).await?.unwrap_or(wallet),
+                Err(PortError::Conflict { .. }) => ctx.stores().wallets.get(customer).await?.unwrap_or(wallet),
                 Err(e) => return Err(e.into()),
             }
         }
@@ -137,7 +141,7 @@ pub async fn credit(
     };
     let mut transaction = new_wallet_transaction(customer, TransactionType::Deposit, amount, reference, reason, now);
     transaction.created_by = Some(admin.to_owned());
-    match ctx.stores.wallets.apply(&transaction, now).await {
+    match ctx.stores().wallets.apply(&transaction, now).await {
         Ok(()) => {}
         // The balance update (op 0) cannot fail for a positive amount on an existing wallet; the reference
         // guard can, when the key was used before.

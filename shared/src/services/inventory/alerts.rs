@@ -5,8 +5,8 @@
 //! (The original alerted above 90 / 75 % on every run, and its bands started at 90 / 75 %: here the alert
 //! follows the band, so the table and the alerts never disagree.)
 
+use super::InventoryEnv;
 use super::{CapacityBand, CapacityTable};
-use crate::app::AppContext;
 use crate::domain::{AlertSeverity, ServerId};
 use crate::error::PortError;
 use crate::services::alerts;
@@ -25,9 +25,12 @@ pub const SOURCE: &str = "inventory";
 
 /// Records every server whose band changed since the last check and alerts on upward crossings into
 /// warning or critical. Returns the changes this check recorded (not those another check won).
-pub async fn check_capacity_alerts(ctx: &AppContext, table: &CapacityTable) -> Result<Vec<BandChange>, PortError> {
-    let known = ctx.stores.inventory.bands().await?;
-    let now = ctx.clock.now();
+pub async fn check_capacity_alerts(
+    ctx: &impl InventoryEnv,
+    table: &CapacityTable,
+) -> Result<Vec<BandChange>, PortError> {
+    let known = ctx.stores().inventory.bands().await?;
+    let now = ctx.clock().now();
     let mut changes = Vec::new();
     for server in &table.servers {
         let Some(band) = server.band else { continue };
@@ -35,7 +38,7 @@ pub async fn check_capacity_alerts(ctx: &AppContext, table: &CapacityTable) -> R
         if from == Some(band) {
             continue;
         }
-        if !ctx.stores.inventory.move_band(&server.server_id, from, band, now).await? {
+        if !ctx.stores().inventory.move_band(&server.server_id, from, band, now).await? {
             continue;
         }
         let upward = from.is_none_or(|previous| band > previous);
@@ -62,7 +65,7 @@ pub async fn check_capacity_alerts(ctx: &AppContext, table: &CapacityTable) -> R
                 Ok(alert) => alert_id = Some(alert.id.to_string()),
                 Err(error) => {
                     // Not sent: take the move back so the next check raises it (or says why it cannot).
-                    if let Err(undo) = ctx.stores.inventory.undo_move(&server.server_id, from, band, now).await {
+                    if let Err(undo) = ctx.stores().inventory.undo_move(&server.server_id, from, band, now).await {
                         tracing::error!(server_id = %server.server_id, error = %undo, "capacity band move not undone");
                     }
                     return Err(error);

@@ -3,12 +3,12 @@
 //! did, with the inputs of every decision. A step that fails is reported and the others still run: an
 //! unreadable forecast input must not stop holds from expiring.
 
+use super::InventoryEnv;
 use super::forecast::{ForecastSettings, InventoryForecast};
 use super::{
     BandChange, CapacityBands, HoldExpiry, LocationScaling, RebalanceRules, Reconciliation, ScalingAction,
     ScalingThresholds,
 };
-use crate::app::AppContext;
 use crate::domain::{AlertSeverity, LocationScalingState, ServerId, ServerStatus};
 use crate::error::PortError;
 use crate::services::alerts;
@@ -126,8 +126,8 @@ fn failed<T>(errors: &mut Vec<String>, step: &str, result: Result<T, PortError>)
     result.map_err(|e| errors.push(format!("{step}: {e}"))).ok()
 }
 
-pub async fn run_check(ctx: &AppContext, settings: &InventorySettings) -> Result<InventoryCheck, PortError> {
-    let ran_at = ctx.clock.now();
+pub async fn run_check(ctx: &impl InventoryEnv, settings: &InventorySettings) -> Result<InventoryCheck, PortError> {
+    let ran_at = ctx.clock().now();
     let mut errors = Vec::new();
     let mut holds = failed(&mut errors, "hold expiry", super::expire_holds(ctx, super::HOLD_DURATION).await);
     if let Some(holds) = &mut holds {
@@ -141,7 +141,7 @@ pub async fn run_check(ctx: &AppContext, settings: &InventorySettings) -> Result
         Ok(table) => {
             band_changes = failed(&mut errors, "capacity alerts", super::check_capacity_alerts(ctx, &table).await)
                 .unwrap_or_default();
-            match ctx.stores.inventory.scaling_actions().await {
+            match ctx.stores().inventory.scaling_actions().await {
                 Ok(known) => {
                     for decision in super::scaling_decisions(&table, &settings.scaling) {
                         let applied = apply(ctx, &decision, known.get(&decision.location).copied()).await;
@@ -153,7 +153,7 @@ pub async fn run_check(ctx: &AppContext, settings: &InventorySettings) -> Result
             match super::forecast::forecast(ctx, &table, &settings.forecast).await {
                 Ok(computed) => {
                     forecast = Some(ForecastSummary::of(&computed));
-                    failed(&mut errors, "forecast store", ctx.stores.inventory.put_forecast(&computed).await);
+                    failed(&mut errors, "forecast store", ctx.stores().inventory.put_forecast(&computed).await);
                 }
                 Err(e) => errors.push(format!("forecast: {e}")),
             }
@@ -169,7 +169,7 @@ pub async fn run_check(ctx: &AppContext, settings: &InventorySettings) -> Result
         }
     }
     let check = InventoryCheck { ran_at, holds, reconciliation, band_changes, scaling, forecast, errors };
-    ctx.stores.inventory.archive_check(&check).await?;
+    ctx.stores().inventory.archive_check(&check).await?;
     Ok(check)
 }
 
@@ -184,18 +184,18 @@ fn recorded_as(action: &ScalingAction) -> LocationScalingState {
 
 /// Applies one location's decision: a status change by a conditional write from the status the decision saw;
 /// a "provision a server" alert only when the location was not already asking for one.
-async fn apply(ctx: &AppContext, decision: &LocationScaling, known: Option<LocationScalingState>) -> Applied {
-    let now = ctx.clock.now();
+async fn apply(ctx: &impl InventoryEnv, decision: &LocationScaling, known: Option<LocationScalingState>) -> Applied {
+    let now = ctx.clock().now();
     let state = recorded_as(&decision.action);
     let moved = if known == Some(state) {
         Ok(false)
     } else {
-        ctx.stores.inventory.move_scaling(&decision.location, known, state, now).await
+        ctx.stores().inventory.move_scaling(&decision.location, known, state, now).await
     };
     let status_change = |server_id: &ServerId, from: ServerStatus, to: ServerStatus| {
         let server_id = server_id.clone();
         async move {
-            match ctx.stores.catalog.set_status(&server_id, from, to).await {
+            match ctx.stores().catalog.set_status(&server_id, from, to).await {
                 Ok(_) => {
                     tracing::warn!(server_id = %server_id, from = from.as_str(), to = to.as_str(), "server status changed by scaling");
                     Applied::StatusChanged { server_id, from, to }
@@ -228,7 +228,7 @@ async fn apply(ctx: &AppContext, decision: &LocationScaling, known: Option<Locat
                     Err(e) => {
                         // Not sent: move the location off "provision_server" so the next check raises it.
                         let back = ctx
-                            .stores
+                            .stores()
                             .inventory
                             .move_scaling(&decision.location, Some(state), LocationScalingState::AlertUnsent, now)
                             .await;

@@ -9,7 +9,7 @@
 //! far its forecast of those days was from what was sold.
 
 use super::CapacityTable;
-use crate::app::AppContext;
+use super::InventoryEnv;
 pub use crate::domain::{
     Backtest, DayForecast, Expected, InventoryForecast, LocationForecast, NoForecast, SalesForecast, SeriesOutcome,
     ServerForecast,
@@ -209,13 +209,13 @@ pub fn build_forecast(
 
 /// The forecast from the store's daily sales: one query over one item per day, whatever the number of servers.
 pub async fn forecast(
-    ctx: &AppContext,
+    ctx: &impl InventoryEnv,
     table: &CapacityTable,
     settings: &ForecastSettings,
 ) -> Result<InventoryForecast, PortError> {
-    let now = ctx.clock.now();
+    let now = ctx.clock().now();
     let (from, to) = history_window(now.date_naive(), settings);
-    let sold = ctx.stores.stats.clients_sold_per_day(from, to).await?;
+    let sold = ctx.stores().stats.clients_sold_per_day(from, to).await?;
     Ok(build_forecast(table, &sold, now, settings))
 }
 

@@ -12,7 +12,7 @@
 //! the slots nor refund. The sweep finds due orders with one query on the order-status index (oldest first,
 //! created before the cut-off), run by the inventory check.
 
-use crate::app::AppContext;
+use super::InventoryEnv;
 use crate::domain::{Order, OrderId, OrderStatus};
 use crate::error::PortError;
 use crate::services::orders::{CancelError, CancelReason, cancel_unprovisioned};
@@ -43,7 +43,7 @@ pub struct FailedExpiry {
 
 /// Expires one overdue order, read as `new`: true when this call cancelled it, false when provisioning or a
 /// cancellation moved it first (nothing given back then).
-pub async fn expire_hold(ctx: &AppContext, order: Order) -> Result<bool, PortError> {
+pub async fn expire_hold(ctx: &impl InventoryEnv, order: Order) -> Result<bool, PortError> {
     let id = order.id.clone();
     match cancel_unprovisioned(ctx, order, CancelReason::HoldExpired).await {
         Ok(_) => {
@@ -56,11 +56,11 @@ pub async fn expire_hold(ctx: &AppContext, order: Order) -> Result<bool, PortErr
 }
 
 /// Expires every hold older than `hold` at `now`.
-pub async fn expire_holds(ctx: &AppContext, hold: Duration) -> Result<HoldExpiry, PortError> {
-    let now = ctx.clock.now();
+pub async fn expire_holds(ctx: &impl InventoryEnv, hold: Duration) -> Result<HoldExpiry, PortError> {
+    let now = ctx.clock().now();
     let cutoff = now - hold;
     // From the epoch: an order older than any window still holds until it is expired.
-    let due = ctx.stores.orders.by_status(OrderStatus::New, DateTime::<Utc>::UNIX_EPOCH, cutoff).await?;
+    let due = ctx.stores().orders.by_status(OrderStatus::New, DateTime::<Utc>::UNIX_EPOCH, cutoff).await?;
     let mut expiry = HoldExpiry::default();
     for order in due.into_iter().filter(|o| o.created_at <= cutoff) {
         let id = order.id.clone();

@@ -11,8 +11,8 @@
 //! moved: provisioning settles their counters first. Job ids are unique per execution, so a later execution
 //! can move a client a former one could not.
 
+use super::InventoryEnv;
 use super::Migration;
-use crate::app::AppContext;
 use crate::domain::{ClientId, JobId, OrderId, OrderStatus, Plan, PlanId, Priority, ServerId, ServerStatus};
 use crate::error::PortError;
 use crate::ports::PanelClientSpec;
@@ -48,11 +48,11 @@ pub struct QueuedMigration {
 }
 
 /// Orders provisioning has not finished: their clients are not moved.
-async fn unsettled_orders(ctx: &AppContext) -> Result<BTreeSet<OrderId>, PortError> {
-    let now = ctx.clock.now();
+async fn unsettled_orders(ctx: &impl InventoryEnv) -> Result<BTreeSet<OrderId>, PortError> {
+    let now = ctx.clock().now();
     let (new, processing) = futures_util::future::try_join(
-        ctx.stores.orders.by_status(OrderStatus::New, DateTime::<Utc>::UNIX_EPOCH, now),
-        ctx.stores.orders.by_status(OrderStatus::Processing, DateTime::<Utc>::UNIX_EPOCH, now),
+        ctx.stores().orders.by_status(OrderStatus::New, DateTime::<Utc>::UNIX_EPOCH, now),
+        ctx.stores().orders.by_status(OrderStatus::Processing, DateTime::<Utc>::UNIX_EPOCH, now),
     )
     .await?;
     Ok(new.into_iter().chain(processing).map(|o| o.id).collect())
@@ -62,7 +62,7 @@ async fn unsettled_orders(ctx: &AppContext) -> Result<BTreeSet<OrderId>, PortErr
 /// whose plan's protocol the target sells (oldest first), each to the target's first active plan of that
 /// protocol.
 pub async fn execute_plan(
-    ctx: &AppContext,
+    ctx: &impl InventoryEnv,
     plan: &[Migration],
     plans: &[Plan],
 ) -> Result<Vec<QueuedMigration>, PortError> {
@@ -79,7 +79,7 @@ pub async fn execute_plan(
                 .min_by(|a, b| a.id.as_str().cmp(b.id.as_str()))
         };
         let mut taken = 0u64;
-        for client in ctx.stores.clients.of_server(&step.from, true).await? {
+        for client in ctx.stores().clients.of_server(&step.from, true).await? {
             if taken >= step.clients {
                 break;
             }
@@ -110,7 +110,7 @@ pub async fn execute_plan(
         try_join_all(batch.iter().map(|queued| async move {
             let payload = serde_json::to_value(&queued.migration)
                 .map_err(|e| PortError::Invalid { backend: crate::error::Backend::Queue, detail: e.to_string() })?;
-            dispatch_as(&*ctx.queue, &*ctx.clock, queued.job_id.clone(), MIGRATE_JOB, &payload, Priority::Low).await
+            dispatch_as(ctx.queue(), ctx.clock(), queued.job_id.clone(), MIGRATE_JOB, &payload, Priority::Low).await
         }))
         .await?;
     }
@@ -135,17 +135,18 @@ pub enum Migrated {
 }
 
 /// Runs one migration (the `inventory.migrate_client` job).
-pub async fn migrate_client(ctx: &AppContext, job: &MigrateClient) -> Result<Migrated, JobError> {
-    let Some(client) = ctx.stores.clients.get(&job.client_id).await? else {
+pub async fn migrate_client(ctx: &impl InventoryEnv, job: &MigrateClient) -> Result<Migrated, JobError> {
+    let Some(client) = ctx.stores().clients.get(&job.client_id).await? else {
         return Ok(Migrated::ClientGone);
     };
     let missing = |what: &str| JobError::InvalidPayload(format!("{what} of migration {} missing", job.client_id));
     let (source, from_plan) =
-        futures_util::future::join(ctx.stores.catalog.server(&job.from), ctx.stores.catalog.plan(&job.from_plan)).await;
+        futures_util::future::join(ctx.stores().catalog.server(&job.from), ctx.stores().catalog.plan(&job.from_plan))
+            .await;
     let (source, from_plan) =
         (source?.ok_or_else(|| missing("source server"))?, from_plan?.ok_or_else(|| missing("source plan"))?);
     if client.server_id == job.to {
-        ctx.panel.remove_client(&source, from_plan.inbound_id, &client.id).await?;
+        ctx.panel().remove_client(&source, from_plan.inbound_id, &client.id).await?;
         return Ok(Migrated::AlreadyMoved);
     }
     if client.server_id != job.from || !client.is_active {
@@ -154,12 +155,12 @@ pub async fn migrate_client(ctx: &AppContext, job: &MigrateClient) -> Result<Mig
     if job.source_draining && source.status != ServerStatus::Draining {
         return Ok(Migrated::SourceBackInService);
     }
-    let order = ctx.stores.orders.get(&client.order_id).await?;
+    let order = ctx.stores().orders.get(&client.order_id).await?;
     if order.is_some_and(|o| matches!(o.order_status, OrderStatus::New | OrderStatus::Processing)) {
         return Ok(Migrated::NotSettled);
     }
     let (target, to_plan) =
-        futures_util::future::join(ctx.stores.catalog.server(&job.to), ctx.stores.catalog.plan(&job.to_plan)).await;
+        futures_util::future::join(ctx.stores().catalog.server(&job.to), ctx.stores().catalog.plan(&job.to_plan)).await;
     let (target, to_plan) =
         (target?.ok_or_else(|| missing("target server"))?, to_plan?.ok_or_else(|| missing("target plan"))?);
     if target.status != ServerStatus::Up {
@@ -176,20 +177,20 @@ pub async fn migrate_client(ctx: &AppContext, job: &MigrateClient) -> Result<Mig
             .unwrap_or(0),
         expiry_time_ms: client.expires_at.timestamp_millis(),
     };
-    ctx.panel.add_client(&target, &spec).await?;
+    ctx.panel().add_client(&target, &spec).await?;
 
     let ops = vec![
-        ctx.stores.clients.move_op(&client, &job.to, &job.to_plan),
-        ctx.stores.catalog.move_out_op(&job.from),
-        ctx.stores.catalog.move_in_op(&job.to),
+        ctx.stores().clients.move_op(&client, &job.to, &job.to_plan),
+        ctx.stores().catalog.move_out_op(&job.from),
+        ctx.stores().catalog.move_in_op(&job.to),
     ];
-    let outcome = match ctx.stores.commit(ops).await {
+    let outcome = match ctx.stores().commit(ops).await {
         Ok(()) => None,
         Err(PortError::Conflict { op_index }) => {
-            let now_on = ctx.stores.clients.get(&job.client_id).await?.map(|c| c.server_id);
+            let now_on = ctx.stores().clients.get(&job.client_id).await?.map(|c| c.server_id);
             if now_on.as_ref() == Some(&job.to) {
                 // Another delivery moved it between our read and our transaction.
-                ctx.panel.remove_client(&source, from_plan.inbound_id, &client.id).await?;
+                ctx.panel().remove_client(&source, from_plan.inbound_id, &client.id).await?;
                 return Ok(Migrated::AlreadyMoved);
             }
             Some(match op_index {
@@ -202,10 +203,10 @@ pub async fn migrate_client(ctx: &AppContext, job: &MigrateClient) -> Result<Mig
     };
     if let Some(not_moved) = outcome {
         // Not moved, whatever the reason: the copy on the target's panel goes (a retry adds it again).
-        ctx.panel.remove_client(&target, to_plan.inbound_id, &client.id).await?;
+        ctx.panel().remove_client(&target, to_plan.inbound_id, &client.id).await?;
         return not_moved.map_err(JobError::from);
     }
-    ctx.panel.remove_client(&source, from_plan.inbound_id, &client.id).await?;
+    ctx.panel().remove_client(&source, from_plan.inbound_id, &client.id).await?;
     tracing::info!(client_id = %client.id, from = %job.from, to = %job.to, "client migrated");
     Ok(Migrated::Moved)
 }

@@ -32,12 +32,17 @@ pub use reconcile::{Reconciliation, reconcile};
 pub use scaling::{LocationScaling, ScalingAction, ScalingThresholds, scaling_decisions};
 pub use view::{InventoryOverview, Rebalance, StatusChange, StatusError, overview, rebalance, set_server_status};
 
-use crate::app::AppContext;
 use crate::error::PortError;
+
+crate::deps::env!(
+    /// What the inventory needs: checkout's dependencies (holds expire through cancellation), the panels (migrations) and the cache (alerts).
+    InventoryEnv: crate::services::orders::OrdersEnv, crate::deps::HasPanel, crate::deps::HasCache
+);
 
 /// The capacity table from the store: every server and every plan, two index queries read concurrently
 /// (page by page), never one query per server.
-pub async fn capacity(ctx: &AppContext, bands: &CapacityBands) -> Result<CapacityTable, PortError> {
-    let (servers, plans) = futures_util::future::join(ctx.stores.catalog.servers(), ctx.stores.catalog.plans()).await;
+pub async fn capacity(ctx: &impl InventoryEnv, bands: &CapacityBands) -> Result<CapacityTable, PortError> {
+    let (servers, plans) =
+        futures_util::future::join(ctx.stores().catalog.servers(), ctx.stores().catalog.plans()).await;
     Ok(capacity_table(&servers?, &plans?, bands))
 }

@@ -14,7 +14,7 @@
 //! repaired when the next run (15 minutes later) finds the same counters and counts the same again: the first
 //! sighting is recorded as a suspect, and reported.
 
-use crate::app::AppContext;
+use super::InventoryEnv;
 use crate::domain::{DriftSuspect, OrderId, OrderStatus, Server, ServerId, SlotCounters, units_per_server};
 use crate::error::PortError;
 use chrono::{DateTime, Utc};
@@ -53,20 +53,20 @@ fn expected(server: &Server, used: u32, held: u32) -> (SlotCounters, u32) {
     (SlotCounters { used, held, free }, committed.saturating_sub(server.max_clients))
 }
 
-pub async fn reconcile(ctx: &AppContext) -> Result<Reconciliation, PortError> {
-    let suspects = ctx.stores.inventory.drift_suspects().await?;
-    let before = ctx.stores.catalog.servers().await?;
+pub async fn reconcile(ctx: &impl InventoryEnv) -> Result<Reconciliation, PortError> {
+    let suspects = ctx.stores().inventory.drift_suspects().await?;
+    let before = ctx.stores().catalog.servers().await?;
 
     // Held: the units of every order provisioning has not finished.
     let mut pending: BTreeSet<OrderId> = BTreeSet::new();
     for status in [OrderStatus::New, OrderStatus::Processing] {
-        let orders = ctx.stores.orders.by_status(status, DateTime::<Utc>::UNIX_EPOCH, ctx.clock.now()).await?;
+        let orders = ctx.stores().orders.by_status(status, DateTime::<Utc>::UNIX_EPOCH, ctx.clock().now()).await?;
         pending.extend(orders.into_iter().map(|o| o.id));
     }
     let pending_ids: Vec<&OrderId> = pending.iter().collect();
     let mut lines = Vec::new();
     for chunk in pending_ids.chunks(CONCURRENT_COUNTS) {
-        lines.extend(try_join_all(chunk.iter().map(|order| ctx.stores.orders.lines(order))).await?);
+        lines.extend(try_join_all(chunk.iter().map(|order| ctx.stores().orders.lines(order))).await?);
     }
     let held = units_per_server(lines.iter().flatten());
 
@@ -76,7 +76,7 @@ pub async fn reconcile(ctx: &AppContext) -> Result<Reconciliation, PortError> {
         let counts = try_join_all(chunk.iter().map(|server| {
             let pending = &pending;
             async move {
-                let clients = ctx.stores.clients.of_server(&server.id, true).await?;
+                let clients = ctx.stores().clients.of_server(&server.id, true).await?;
                 let used = clients.iter().filter(|c| !pending.contains(&c.order_id)).count();
                 Ok::<_, PortError>((server.id.clone(), u32::try_from(used).unwrap_or(u32::MAX)))
             }
@@ -86,7 +86,7 @@ pub async fn reconcile(ctx: &AppContext) -> Result<Reconciliation, PortError> {
     }
 
     let after: BTreeMap<ServerId, Server> =
-        ctx.stores.catalog.servers().await?.into_iter().map(|s| (s.id.clone(), s)).collect();
+        ctx.stores().catalog.servers().await?.into_iter().map(|s| (s.id.clone(), s)).collect();
     let mut report = Reconciliation { servers_checked: before.len(), ..Default::default() };
     for server in &before {
         let Some(now) = after.get(&server.id) else { continue };
@@ -100,7 +100,7 @@ pub async fn reconcile(ctx: &AppContext) -> Result<Reconciliation, PortError> {
         let suspect = suspects.get(&server.id);
         if counters == want {
             if suspect.is_some() {
-                ctx.stores.inventory.clear_drift_suspect(&server.id).await?;
+                ctx.stores().inventory.clear_drift_suspect(&server.id).await?;
             }
             continue;
         }
@@ -113,15 +113,15 @@ pub async fn reconcile(ctx: &AppContext) -> Result<Reconciliation, PortError> {
         };
         if suspect.is_none_or(|s| s.counters != counters || s.counted != want) {
             let sighting =
-                DriftSuspect { server_id: server.id.clone(), counters, counted: want, seen_at: ctx.clock.now() };
-            ctx.stores.inventory.put_drift_suspect(&sighting).await?;
+                DriftSuspect { server_id: server.id.clone(), counters, counted: want, seen_at: ctx.clock().now() };
+            ctx.stores().inventory.put_drift_suspect(&sighting).await?;
             report.suspected.push(fix);
             continue;
         }
-        match ctx.stores.catalog.repair_counters(&server.id, counters, want).await {
+        match ctx.stores().catalog.repair_counters(&server.id, counters, want).await {
             Ok(()) => {
                 tracing::warn!(server_id = %server.id, before = ?counters, after = ?want, "capacity counters repaired");
-                ctx.stores.inventory.clear_drift_suspect(&server.id).await?;
+                ctx.stores().inventory.clear_drift_suspect(&server.id).await?;
                 report.fixed.push(fix);
             }
             Err(PortError::Conflict { .. }) => report.changed_while_counting.push(server.id.clone()),

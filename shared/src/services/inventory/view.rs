@@ -5,13 +5,13 @@
 //! partitions), the band states, the stored forecast (an item per location) and the latest check. Scaling decisions are computed from
 //! the live table; the forecast is the one the last check stored.
 
+use super::InventoryEnv;
 use super::check::{ForecastSummary, InventoryCheck, InventorySettings};
 use super::forecast::LocationForecast;
 use super::migration::{QueuedMigration, execute_plan};
 use super::{
     CapacityBand, CapacityTable, LocationScaling, Migration, capacity_table, rebalance_plan, scaling_decisions,
 };
-use crate::app::AppContext;
 use crate::domain::{Server, ServerId, ServerStatus};
 use crate::error::PortError;
 use crate::store::BandState;
@@ -98,8 +98,8 @@ fn spread(table: &CapacityTable, plan: &[Migration]) -> Vec<LocationSpread> {
         .collect()
 }
 
-pub async fn overview(ctx: &AppContext, settings: &InventorySettings) -> Result<InventoryOverview, PortError> {
-    let stores = &ctx.stores;
+pub async fn overview(ctx: &impl InventoryEnv, settings: &InventorySettings) -> Result<InventoryOverview, PortError> {
+    let stores = ctx.stores();
     let (servers, plans, bands, forecast, checks) = futures_util::join!(
         stores.catalog.servers(),
         stores.catalog.plans(),
@@ -126,7 +126,7 @@ pub async fn overview(ctx: &AppContext, settings: &InventorySettings) -> Result<
         .collect();
     let plan = rebalance_plan(&table, &settings.rebalance, None, None);
     Ok(InventoryOverview {
-        generated_at: ctx.clock.now(),
+        generated_at: ctx.clock().now(),
         alerts,
         load_balancing: spread(&table, &plan),
         scaling: scaling_decisions(&table, &settings.scaling),
@@ -150,13 +150,13 @@ pub struct Rebalance {
 
 /// The rebalance plan for `location` (or all), at most `limit` clients; executed unless `dry_run`.
 pub async fn rebalance(
-    ctx: &AppContext,
+    ctx: &impl InventoryEnv,
     settings: &InventorySettings,
     dry_run: bool,
     location: Option<String>,
     limit: Option<u64>,
 ) -> Result<Rebalance, PortError> {
-    let (servers, plans) = futures_util::join!(ctx.stores.catalog.servers(), ctx.stores.catalog.plans());
+    let (servers, plans) = futures_util::join!(ctx.stores().catalog.servers(), ctx.stores().catalog.plans());
     let plans = plans?;
     let table = capacity_table(&servers?, &plans, &settings.bands);
     let plan = rebalance_plan(&table, &settings.rebalance, location.as_deref(), limit);
@@ -182,18 +182,22 @@ pub struct StatusChange {
 }
 
 /// An operator sets a server's status (up, down, paused, draining).
-pub async fn set_server_status(ctx: &AppContext, id: &ServerId, to: ServerStatus) -> Result<StatusChange, StatusError> {
-    let server = ctx.stores.catalog.server(id).await?.ok_or(StatusError::NotFound)?;
+pub async fn set_server_status(
+    ctx: &impl InventoryEnv,
+    id: &ServerId,
+    to: ServerStatus,
+) -> Result<StatusChange, StatusError> {
+    let server = ctx.stores().catalog.server(id).await?.ok_or(StatusError::NotFound)?;
     if server.status == to {
         return Ok(StatusChange { previous_status: server.status, server });
     }
-    match ctx.stores.catalog.set_status(id, server.status, to).await {
+    match ctx.stores().catalog.set_status(id, server.status, to).await {
         Ok(updated) => {
             tracing::warn!(server_id = %id, from = server.status.as_str(), to = to.as_str(), "server status set by an operator");
             Ok(StatusChange { server: updated, previous_status: server.status })
         }
         Err(PortError::Conflict { .. }) => {
-            let now = ctx.stores.catalog.server(id).await?.ok_or(StatusError::NotFound)?;
+            let now = ctx.stores().catalog.server(id).await?.ok_or(StatusError::NotFound)?;
             Err(StatusError::Changed(now.status))
         }
         Err(e) => Err(e.into()),

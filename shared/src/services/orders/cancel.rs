@@ -3,7 +3,7 @@
 //! its use. Provisioning moves the order new -> processing under the opposite condition, so exactly one of
 //! the two wins; once provisioning has started the order can no longer be cancelled.
 
-use crate::app::AppContext;
+use super::OrdersEnv;
 use crate::domain::*;
 use crate::error::PortError;
 use crate::ports::table::TransactOp;
@@ -36,8 +36,8 @@ pub enum CancelReason {
 }
 
 /// The customer's cancellation of one of their orders.
-pub async fn cancel(ctx: &AppContext, customer: &CustomerId, order_id: &OrderId) -> Result<Cancelled, CancelError> {
-    let order = match ctx.stores.orders.get(order_id).await? {
+pub async fn cancel(ctx: &impl OrdersEnv, customer: &CustomerId, order_id: &OrderId) -> Result<Cancelled, CancelError> {
+    let order = match ctx.stores().orders.get(order_id).await? {
         Some(order) if order.customer_id == *customer => order,
         _ => return Err(CancelError::NotFound),
     };
@@ -47,7 +47,7 @@ pub async fn cancel(ctx: &AppContext, customer: &CustomerId, order_id: &OrderId)
 /// Cancels an order that provisioning has not started (`new`), for `reason`: `NotCancellable` when it is no
 /// longer new, including when provisioning or another cancellation wins the race on the order's status.
 pub async fn cancel_unprovisioned(
-    ctx: &AppContext,
+    ctx: &impl OrdersEnv,
     order: Order,
     reason: CancelReason,
 ) -> Result<Cancelled, CancelError> {
@@ -55,15 +55,15 @@ pub async fn cancel_unprovisioned(
         return Err(CancelError::NotCancellable(order.order_status));
     }
     let (customer, order_id) = (&order.customer_id.clone(), &order.id.clone());
-    let now = ctx.clock.now();
-    let lines = ctx.stores.orders.lines(order_id).await?;
+    let now = ctx.clock().now();
+    let lines = ctx.stores().orders.lines(order_id).await?;
 
     // The order's transition comes first: its failure (op 0) means provisioning (or another cancel) won.
-    let mut ops = vec![TransactOp::Update(ctx.stores.orders.cancel_op(order_id, now))];
+    let mut ops = vec![TransactOp::Update(ctx.stores().orders.cancel_op(order_id, now))];
     for (server, units) in units_per_server(&lines) {
-        ops.push(ctx.stores.catalog.release_op(&server, units));
+        ops.push(ctx.stores().catalog.release_op(&server, units));
     }
-    ops.push(ctx.stores.customers.add_paid_op(customer, -order.grand_amount));
+    ops.push(ctx.stores().customers.add_paid_op(customer, -order.grand_amount));
     let refund = (order.grand_amount > Money::ZERO).then(|| {
         let mut refund = new_wallet_transaction(
             customer,
@@ -82,17 +82,17 @@ pub async fn cancel_unprovisioned(
         refund
     });
     if let Some(refund) = &refund {
-        ops.extend(ctx.stores.wallets.transaction_ops(refund, now)?);
+        ops.extend(ctx.stores().wallets.transaction_ops(refund, now)?);
     }
     if let Some(code) = &order.coupon_code
-        && let Some(coupon) = ctx.stores.coupons.get(code).await?
+        && let Some(coupon) = ctx.stores().coupons.get(code).await?
     {
-        ops.extend(ctx.stores.coupons.release_ops(&coupon, customer));
+        ops.extend(ctx.stores().coupons.release_ops(&coupon, customer));
     }
-    match ctx.stores.commit_with_retry(ops).await {
+    match ctx.stores().commit_with_retry(ops).await {
         Ok(()) => {}
         Err(PortError::Conflict { op_index: Some(0) }) => {
-            let status = ctx.stores.orders.get(order_id).await?.map(|o| o.order_status).unwrap_or(OrderStatus::New);
+            let status = ctx.stores().orders.get(order_id).await?.map(|o| o.order_status).unwrap_or(OrderStatus::New);
             return Err(CancelError::NotCancellable(status));
         }
         Err(e) => return Err(e.into()),

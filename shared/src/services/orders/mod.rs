@@ -10,3 +10,8 @@ pub use cancel::{CancelError, CancelReason, Cancelled, cancel, cancel_unprovisio
 pub use place::{PlaceError, Placed, place, place_as};
 pub use requests::{CreateOrderRequest, OrderLine, RequestLine, ValidOrder, order_lines};
 pub use view::{OrderDetail, OrderPage, detail, list};
+
+crate::deps::env!(
+    /// What checkout and cancellation need: pricing's dependencies and the queues (provisioning jobs, events, facts).
+    OrdersEnv: crate::services::pricing::PricingEnv, crate::deps::HasQueue
+);

@@ -5,8 +5,8 @@
 //! transaction, and records the idempotency key. Any failed condition aborts all of it and is reported as the
 //! 4xx it means. Then the provisioning job goes to the `high` queue.
 
+use super::OrdersEnv;
 use super::requests::ValidOrder;
-use crate::app::AppContext;
 use crate::domain::*;
 use crate::error::PortError;
 use crate::ports::table::TransactOp;
@@ -80,7 +80,7 @@ enum Cause {
 }
 
 pub async fn place(
-    ctx: &AppContext,
+    ctx: &impl OrdersEnv,
     customer: &CustomerId,
     request: ValidOrder,
     idempotency_key: Option<&str>,
@@ -91,7 +91,7 @@ pub async fn place(
 /// `place` with the new order's id chosen by the caller: the demo data set places orders with ids derived from
 /// its seed, so that two runs produce the same shop. An id already in use fails the transaction (a conflict).
 pub async fn place_as(
-    ctx: &AppContext,
+    ctx: &impl OrdersEnv,
     order_id: OrderId,
     customer: &CustomerId,
     request: ValidOrder,
@@ -109,7 +109,7 @@ pub async fn place_as(
     {
         return Ok(placed);
     }
-    let now = ctx.clock.now();
+    let now = ctx.clock().now();
 
     // Two batched reads: the plans, the coupon, its use by this customer and the customer; then the servers
     // and the wallet.
@@ -209,32 +209,32 @@ pub async fn place_as(
     // One transaction, each operation tagged with what its failure means.
     let mut ops: Vec<(Cause, TransactOp)> = Vec::new();
     for (server_id, quantity) in &per_server {
-        ops.push((Cause::Capacity(server_id.clone()), ctx.stores.catalog.hold_op(server_id, *quantity)));
+        ops.push((Cause::Capacity(server_id.clone()), ctx.stores().catalog.hold_op(server_id, *quantity)));
     }
     // The paid total that loyalty tiers derive from: kept here, once per order, in the same transaction.
     let band = quote.loyalty.paid_band(&cart.rules.rules);
-    ops.push((Cause::Customer, ctx.stores.customers.add_paid_within_op(customer, quote.total, band)));
+    ops.push((Cause::Customer, ctx.stores().customers.add_paid_within_op(customer, quote.total, band)));
     let debit = order_debit(&order);
-    for (i, op) in ctx.stores.wallets.transaction_ops(&debit, now)?.into_iter().enumerate() {
+    for (i, op) in ctx.stores().wallets.transaction_ops(&debit, now)?.into_iter().enumerate() {
         ops.push((if i == 0 { Cause::Wallet } else { Cause::Other }, op));
     }
     if let Some(coupon) = &coupon {
-        for (i, op) in ctx.stores.coupons.use_ops(coupon, customer).into_iter().enumerate() {
+        for (i, op) in ctx.stores().coupons.use_ops(coupon, customer).into_iter().enumerate() {
             ops.push((if i == 0 { Cause::Coupon } else { Cause::CouponOncePerCustomer }, op));
         }
     }
-    for op in ctx.stores.orders.create_ops(&order, &items, &quote)? {
+    for op in ctx.stores().orders.create_ops(&order, &items, &quote)? {
         ops.push((Cause::Other, op));
     }
     if let Some(key) = idempotency_key {
         ops.push((
             Cause::IdempotencyKey,
-            ctx.stores.idempotency_keys.record_op(customer, key, &order_id, &fingerprint, now),
+            ctx.stores().idempotency_keys.record_op(customer, key, &order_id, &fingerprint, now),
         ));
     }
     let (causes, ops): (Vec<Cause>, Vec<TransactOp>) = ops.into_iter().unzip();
 
-    match ctx.stores.commit_with_retry(ops).await {
+    match ctx.stores().commit_with_retry(ops).await {
         Ok(()) => {}
         Err(PortError::Conflict { op_index }) => {
             // A concurrent duplicate with the same key may have won, and made an earlier condition fail first.
@@ -276,17 +276,17 @@ const DEBIT_NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x1000_7072_6f78_7900_
 /// request got this far (it may have died right after the commit) sends them again and the worker still runs
 /// each once. A failed send leaves a paid `new` order, which a retry with the same key or the operator (orders
 /// by status) sends again; the error is logged for the alarm.
-async fn follow_up(ctx: &AppContext, order: &Order, items: &[OrderItem]) {
+async fn follow_up(ctx: &impl OrdersEnv, order: &Order, items: &[OrderItem]) {
     let id = JobId(format!("provision:{}", order.id));
     let payload = ProvisionJob { order_id: order.id.clone() };
-    if let Err(error) = dispatch_as(&*ctx.queue, &*ctx.clock, id, PROVISION_JOB, &payload, Priority::High).await {
+    if let Err(error) = dispatch_as(ctx.queue(), ctx.clock(), id, PROVISION_JOB, &payload, Priority::High).await {
         tracing::error!(order_id = %order.id, %error, "provisioning job not dispatched");
     }
     announce(ctx, order, items).await;
 }
 
 /// The events and the analytics fact of a new order.
-async fn announce(ctx: &AppContext, order: &Order, items: &[OrderItem]) {
+async fn announce(ctx: &impl OrdersEnv, order: &Order, items: &[OrderItem]) {
     let debit = order_debit(order);
     publish_once(
         ctx,
@@ -317,23 +317,23 @@ async fn announce(ctx: &AppContext, order: &Order, items: &[OrderItem]) {
 
 /// Turns a failed transaction condition into the error it means (reading what it needs to say so).
 async fn explain_conflict(
-    ctx: &AppContext,
+    ctx: &impl OrdersEnv,
     customer: &CustomerId,
     cause: Cause,
     required: Money,
 ) -> Result<PlaceError, PortError> {
     Ok(match cause {
-        Cause::Capacity(server) => match ctx.stores.catalog.server(&server).await? {
+        Cause::Capacity(server) => match ctx.stores().catalog.server(&server).await? {
             Some(s) if s.status == ServerStatus::Up => PlaceError::NoCapacity(server),
             _ => PlaceError::ServerUnavailable(server),
         },
         // The profile is gone, or its paid total left the band the order was priced for (a concurrent order).
-        Cause::Customer => match ctx.stores.customers.get(customer).await? {
+        Cause::Customer => match ctx.stores().customers.get(customer).await? {
             None => PlaceError::UnknownCustomer(customer.clone()),
             Some(_) => PlaceError::PriceChanged { quoted: required, current: None },
         },
         Cause::Wallet => {
-            let balance = ctx.stores.wallets.get(customer).await?.map(|w| w.balance).unwrap_or_default();
+            let balance = ctx.stores().wallets.get(customer).await?.map(|w| w.balance).unwrap_or_default();
             PlaceError::InsufficientFunds { required, balance }
         }
         Cause::Coupon => invalid("coupon_code", "has been used up"),
@@ -345,22 +345,22 @@ async fn explain_conflict(
 
 /// The order an idempotency key created, with its lines.
 pub async fn replay(
-    ctx: &AppContext,
+    ctx: &impl OrdersEnv,
     customer: &CustomerId,
     key: &str,
     fingerprint: &str,
 ) -> Result<Option<Placed>, PlaceError> {
-    let Some((order_id, first)) = ctx.stores.idempotency_keys.order_for(customer, key).await? else {
+    let Some((order_id, first)) = ctx.stores().idempotency_keys.order_for(customer, key).await? else {
         return Ok(None);
     };
     // Keys recorded before fingerprints existed carry none and are taken as matching.
     if !first.is_empty() && first != fingerprint {
         return Err(PlaceError::KeyReused);
     }
-    let Some(order) = ctx.stores.orders.get(&order_id).await? else {
+    let Some(order) = ctx.stores().orders.get(&order_id).await? else {
         return Ok(None);
     };
-    let items = ctx.stores.orders.lines(&order_id).await?;
+    let items = ctx.stores().orders.lines(&order_id).await?;
     // Still `new`: the first request may have died between its commit and its follow-ups.
     if order.order_status == OrderStatus::New {
         follow_up(ctx, &order, &items).await;

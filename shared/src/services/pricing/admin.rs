@@ -2,8 +2,8 @@
 //! publish a new version, list versions, roll back (a rollback publishes a copy of the old version, so the
 //! history only ever grows and says who did what).
 
+use super::PricingEnv;
 use super::inputs;
-use crate::app::AppContext;
 use crate::domain::{Coupon, CouponState, DiscountKind, Money, PlanId, ServerId};
 use crate::error::PortError;
 use crate::ports::table::Cursor;
@@ -83,13 +83,13 @@ fn promotion(coupon: Coupon) -> Promotion {
 
 /// The active rules and what they do to every plan now. Reads the rules from the store (an admin sees a change
 /// at once), the catalog and the coupons (one index query each) and the demand (cached per plan).
-pub async fn overview(ctx: &AppContext) -> Result<PricingOverview, PortError> {
-    let now = ctx.clock.now();
+pub async fn overview(ctx: &impl PricingEnv) -> Result<PricingOverview, PortError> {
+    let now = ctx.clock().now();
     let (active, plans, servers, coupons) = tokio::try_join!(
-        ctx.stores.pricing.active(),
-        ctx.stores.catalog.plans(),
-        ctx.stores.catalog.servers(),
-        ctx.stores.coupons.all(),
+        ctx.stores().pricing.active(),
+        ctx.stores().catalog.plans(),
+        ctx.stores().catalog.servers(),
+        ctx.stores().coupons.all(),
     )?;
     let servers: BTreeMap<_, _> = servers.into_iter().map(|s| (s.id.clone(), s)).collect();
     let plan_ids: Vec<PlanId> = plans.iter().map(|p| p.id.clone()).collect();
@@ -197,13 +197,13 @@ pub enum RulesError {
 
 /// Publishes `rules` as the next version and activates it.
 pub async fn publish(
-    ctx: &AppContext,
+    ctx: &impl PricingEnv,
     author: &str,
     rules: PricingRules,
     note: Option<String>,
     base_version: Option<u64>,
 ) -> Result<RulesVersion, RulesError> {
-    let active = ctx.stores.pricing.active().await?;
+    let active = ctx.stores().pricing.active().await?;
     if let Some(based_on) = base_version
         && based_on != active.version
     {
@@ -213,26 +213,26 @@ pub async fn publish(
         version: active.version + 1,
         rules,
         author: author.to_owned(),
-        created_at: ctx.clock.now(),
+        created_at: ctx.clock().now(),
         note: note.filter(|n| !n.trim().is_empty()),
     };
-    match ctx.stores.pricing.publish(&next, active.version).await {
+    match ctx.stores().pricing.publish(&next, active.version).await {
         Ok(()) => {}
         // A failed condition: another admin published between our read and our write.
         Err(PortError::Conflict { op_index: Some(_) }) => {
-            let now_active = ctx.stores.pricing.active().await?.version;
+            let now_active = ctx.stores().pricing.active().await?.version;
             return Err(RulesError::Stale { based_on: active.version, active: now_active });
         }
         Err(e) => return Err(e.into()),
     }
-    ctx.pricing.forget_rules();
+    ctx.pricing_cache().forget_rules();
     tracing::info!(version = next.version, author, "pricing rules published");
     Ok(next)
 }
 
-pub async fn rollback(ctx: &AppContext, author: &str, request: Rollback) -> Result<RulesVersion, RulesError> {
+pub async fn rollback(ctx: &impl PricingEnv, author: &str, request: Rollback) -> Result<RulesVersion, RulesError> {
     let target =
-        ctx.stores.pricing.version(request.version).await?.ok_or(RulesError::UnknownVersion(request.version))?;
+        ctx.stores().pricing.version(request.version).await?.ok_or(RulesError::UnknownVersion(request.version))?;
     // Rules valid when published may break a rule added since: they are not activated again unchecked.
     let errors = target.rules.validate();
     if !errors.is_empty() {
@@ -250,8 +250,8 @@ pub struct VersionsPage {
     pub next_cursor: Option<String>,
 }
 
-pub async fn versions(ctx: &AppContext, limit: usize, after: Option<Cursor>) -> Result<VersionsPage, PortError> {
+pub async fn versions(ctx: &impl PricingEnv, limit: usize, after: Option<Cursor>) -> Result<VersionsPage, PortError> {
     let (active, (versions, next)) =
-        tokio::try_join!(ctx.stores.pricing.active(), ctx.stores.pricing.versions(limit, after))?;
+        tokio::try_join!(ctx.stores().pricing.active(), ctx.stores().pricing.versions(limit, after))?;
     Ok(VersionsPage { active_version: active.version, versions, next_cursor: next.as_ref().map(Cursor::token) })
 }

@@ -3,8 +3,8 @@
 //! the rules and the plans' demand (`super::inputs`, usually from the instance cache) loaded alongside: they
 //! depend only on the plan ids asked for.
 
+use super::PricingEnv;
 use super::inputs;
-use crate::app::AppContext;
 use crate::domain::{Coupon, Customer, CustomerId, Plan, PlanId, Server, ServerId, Wallet};
 use crate::error::PortResult;
 use crate::pricing::Demand;
@@ -32,14 +32,14 @@ pub struct Cart {
 }
 
 pub async fn load(
-    ctx: &AppContext,
+    ctx: &impl PricingEnv,
     customer: &CustomerId,
     plan_ids: &[PlanId],
     coupon_code: Option<&str>,
     with_wallet: bool,
 ) -> PortResult<Cart> {
     let (items, rules, demand) = tokio::try_join!(
-        ctx.stores.carts.read(customer, plan_ids, coupon_code, with_wallet),
+        ctx.stores().carts.read(customer, plan_ids, coupon_code, with_wallet),
         inputs::active_rules(ctx),
         inputs::demand(ctx, plan_ids),
     )?;

@@ -1,8 +1,7 @@
 //! The slowly-changing pricing inputs, from the instance cache or the store: the active rules (one GetItem)
 //! and each plan's demand (one Query per plan over its daily counters, sent concurrently).
 
-use super::cache::PricingCache;
-use crate::app::AppContext;
+use super::PricingEnv;
 use crate::domain::PlanId;
 use crate::error::PortResult;
 use crate::pricing::Demand;
@@ -10,29 +9,25 @@ use crate::store::RulesVersion;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-fn cache(ctx: &AppContext) -> &PricingCache {
-    &ctx.pricing
-}
-
-pub async fn active_rules(ctx: &AppContext) -> PortResult<Arc<RulesVersion>> {
-    let now = ctx.clock.now();
-    if let Some(rules) = cache(ctx).rules(now) {
+pub async fn active_rules(ctx: &impl PricingEnv) -> PortResult<Arc<RulesVersion>> {
+    let now = ctx.clock().now();
+    if let Some(rules) = ctx.pricing_cache().rules(now) {
         return Ok(rules);
     }
-    let generation = cache(ctx).rules_generation();
-    let rules = Arc::new(ctx.stores.pricing.active().await?);
-    cache(ctx).keep_rules(rules.clone(), generation, now);
+    let generation = ctx.pricing_cache().rules_generation();
+    let rules = Arc::new(ctx.stores().pricing.active().await?);
+    ctx.pricing_cache().keep_rules(rules.clone(), generation, now);
     Ok(rules)
 }
 
 /// The demand of each of `plans`: cached values, and a query for the others. What was read is not kept until
 /// the caller knows the plans exist (`remember_demand`): ids from a request must not fill the cache.
-pub async fn demand(ctx: &AppContext, plans: &[PlanId]) -> PortResult<HashMap<PlanId, Demand>> {
-    let now = ctx.clock.now();
+pub async fn demand(ctx: &impl PricingEnv, plans: &[PlanId]) -> PortResult<HashMap<PlanId, Demand>> {
+    let now = ctx.clock().now();
     let mut known = HashMap::new();
     let mut missing = Vec::new();
     for plan in plans {
-        match cache(ctx).demand(plan, now) {
+        match ctx.pricing_cache().demand(plan, now) {
             Some(d) => {
                 known.insert(plan.clone(), d);
             }
@@ -41,7 +36,8 @@ pub async fn demand(ctx: &AppContext, plans: &[PlanId]) -> PortResult<HashMap<Pl
         }
     }
     let today = now.date_naive();
-    let fetched = futures_util::future::join_all(missing.iter().map(|plan| ctx.stores.stats.demand(plan, today))).await;
+    let fetched =
+        futures_util::future::join_all(missing.iter().map(|plan| ctx.stores().stats.demand(plan, today))).await;
     for (plan, demand) in missing.into_iter().zip(fetched) {
         known.insert(plan, demand?);
     }
@@ -50,16 +46,16 @@ pub async fn demand(ctx: &AppContext, plans: &[PlanId]) -> PortResult<HashMap<Pl
 
 /// Keeps the demand of `plans` (which exist) for `DEMAND_TTL`; plans already cached keep their expiry.
 pub fn remember_demand<'a>(
-    ctx: &AppContext,
+    ctx: &impl PricingEnv,
     plans: impl IntoIterator<Item = &'a PlanId>,
     demand: &HashMap<PlanId, Demand>,
 ) {
-    let now = ctx.clock.now();
+    let now = ctx.clock().now();
     for plan in plans {
         if let Some(d) = demand.get(plan)
-            && cache(ctx).demand(plan, now).is_none()
+            && ctx.pricing_cache().demand(plan, now).is_none()
         {
-            cache(ctx).keep_demand(plan.clone(), *d, now);
+            ctx.pricing_cache().keep_demand(plan.clone(), *d, now);
         }
     }
 }

@@ -11,12 +11,21 @@ mod requests;
 pub use cache::{DEMAND_TTL, PricingCache, RULES_TTL};
 pub use requests::{QuoteRequest, ValidQuote};
 
-use crate::app::AppContext;
 use crate::domain::{CustomerId, PlanId, ServerStatus, units_per_server};
 use crate::error::PortError;
 use crate::pricing::Quote;
 use crate::validation::FieldErrors;
 use serde::Serialize;
+
+/// This instance's cache of pricing rules and demand (`PricingCache`).
+pub trait HasPricingCache {
+    fn pricing_cache(&self) -> &PricingCache;
+}
+
+crate::deps::env!(
+    /// What pricing needs: the clock, the repositories and this instance's cache of rules and demand.
+    PricingEnv: crate::deps::HasClock, crate::deps::HasStores, HasPricingCache
+);
 
 /// Whether a line could be ordered now.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -44,7 +53,11 @@ pub enum QuoteError {
 }
 
 /// What `customer` would pay for the cart now, with the breakdown and whether each line can be ordered.
-pub async fn quote_for(ctx: &AppContext, customer: &CustomerId, request: ValidQuote) -> Result<QuoteView, QuoteError> {
+pub async fn quote_for(
+    ctx: &impl PricingEnv,
+    customer: &CustomerId,
+    request: ValidQuote,
+) -> Result<QuoteView, QuoteError> {
     let plan_ids: Vec<PlanId> = request.lines.iter().map(|l| l.plan_id.clone()).collect();
     let cart = cart::load(ctx, customer, &plan_ids, request.coupon_code.as_deref(), false).await?;
     let errors = cart::cart_errors(&cart, &request.lines, request.server_id.as_ref(), request.coupon_code.as_deref());
@@ -54,7 +67,7 @@ pub async fn quote_for(ctx: &AppContext, customer: &CustomerId, request: ValidQu
     let Some(buyer) = &cart.customer else {
         return Err(QuoteError::UnknownCustomer(customer.clone()));
     };
-    let quote = cart::price(&cart, buyer, &request.lines, request.duration_months, ctx.clock.now())
+    let quote = cart::price(&cart, buyer, &request.lines, request.duration_months, ctx.clock().now())
         .map_err(|refusal| QuoteError::Invalid(cart::refusal_errors(&refusal)))?;
     let per_server = units_per_server(&quote.lines);
     let availability = quote

@@ -7,12 +7,16 @@ mod requests;
 pub use crate::domain::ProfileChanges;
 pub use requests::{LOCALES, UpdateProfileRequest};
 
-use crate::app::AppContext;
 use crate::domain::{Customer, CustomerId};
 use crate::error::PortError;
 use crate::store::ProfileOp;
 use crate::validation::FieldErrors;
 use crate::validation::add_error;
+
+crate::deps::env!(
+    /// What profile updates need: the clock and the repositories.
+    ProfileEnv: crate::deps::HasClock, crate::deps::HasStores
+);
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProfileError {
@@ -28,10 +32,10 @@ pub enum ProfileError {
 }
 
 /// Applies `changes` to the customer's profile and returns it as stored.
-pub async fn update(ctx: &AppContext, id: &CustomerId, changes: ProfileChanges) -> Result<Customer, ProfileError> {
-    let current = ctx.stores.customers.get(id).await?.ok_or_else(|| ProfileError::NotFound(id.clone()))?;
-    let (ops, roles) = ctx.stores.customers.profile_update_ops(&current, &changes, ctx.clock.now())?;
-    if let Err(error) = ctx.stores.commit(ops).await {
+pub async fn update(ctx: &impl ProfileEnv, id: &CustomerId, changes: ProfileChanges) -> Result<Customer, ProfileError> {
+    let current = ctx.stores().customers.get(id).await?.ok_or_else(|| ProfileError::NotFound(id.clone()))?;
+    let (ops, roles) = ctx.stores().customers.profile_update_ops(&current, &changes, ctx.clock().now())?;
+    if let Err(error) = ctx.stores().commit(ops).await {
         return Err(match error {
             PortError::Conflict { op_index: Some(i) } => match roles.get(i) {
                 Some(ProfileOp::UsernameGuard) => taken("username"),
@@ -42,7 +46,7 @@ pub async fn update(ctx: &AppContext, id: &CustomerId, changes: ProfileChanges) 
             other => other.into(),
         });
     }
-    let updated = ctx.stores.customers.get(id).await?.ok_or_else(|| ProfileError::NotFound(id.clone()))?;
+    let updated = ctx.stores().customers.get(id).await?.ok_or_else(|| ProfileError::NotFound(id.clone()))?;
     Ok(updated)
 }
 

@@ -3,8 +3,8 @@
 //! (visible again at once) and archives a summary of what it deleted. A job's age runs from when it was
 //! dispatched (its envelope, on the injected clock); a body that is not a job is aged by SQS's send time.
 
+use super::QueuesEnv;
 use super::{LOOK_VISIBILITY, LOOK_WAIT, job_of};
-use crate::app::AppContext;
 use crate::domain::Priority;
 use crate::error::PortError;
 use crate::ports::QueueRef;
@@ -51,20 +51,20 @@ impl MaintenanceReport {
     }
 }
 
-pub async fn maintenance(ctx: &AppContext, clear_failed_days: u32) -> Result<MaintenanceReport, PortError> {
-    let now = ctx.clock.now();
+pub async fn maintenance(ctx: &impl QueuesEnv, clear_failed_days: u32) -> Result<MaintenanceReport, PortError> {
+    let now = ctx.clock().now();
     let cutoff = now - Duration::days(i64::from(clear_failed_days));
     let mut report = MaintenanceReport { ran_at: now, clear_failed_days, cutoff, queues: Vec::new() };
     for queue in Priority::ALL {
         report.queues.push(clear_queue(ctx, queue, cutoff, now).await?);
     }
-    ctx.stores.queue_runs.archive(&report).await?;
+    ctx.stores().queue_runs.archive(&report).await?;
     tracing::info!(clear_failed_days, deleted = report.deleted(), "queue maintenance done");
     Ok(report)
 }
 
 async fn clear_queue(
-    ctx: &AppContext,
+    ctx: &impl QueuesEnv,
     queue: Priority,
     cutoff: DateTime<Utc>,
     now: DateTime<Utc>,
@@ -75,7 +75,7 @@ async fn clear_queue(
     let mut kept_receipts = Vec::new();
     let mut looked_at = 0;
     while looked_at < MAX_LOOKED_AT {
-        let batch = ctx.queue.receive(dead, 10, LOOK_WAIT, LOOK_VISIBILITY).await?;
+        let batch = ctx.queue().receive(dead, 10, LOOK_WAIT, LOOK_VISIBILITY).await?;
         if batch.is_empty() {
             break;
         }
@@ -87,9 +87,9 @@ async fn clear_queue(
                 kept_receipts.push(message.receipt_handle);
                 continue;
             }
-            ctx.queue.delete(dead, &message.receipt_handle).await?;
+            ctx.queue().delete(dead, &message.receipt_handle).await?;
             if let Some(job) = &job {
-                ctx.stores.failed_jobs.delete(job.id.as_str()).await?;
+                ctx.stores().failed_jobs.delete(job.id.as_str()).await?;
             }
             result.deleted.push(DeletedMessage {
                 message_id: message.message_id,
@@ -101,7 +101,7 @@ async fn clear_queue(
     }
     result.kept = kept_receipts.len() as u32;
     for receipt in kept_receipts {
-        ctx.queue.release(dead, &receipt, std::time::Duration::ZERO).await?;
+        ctx.queue().release(dead, &receipt, std::time::Duration::ZERO).await?;
     }
     Ok(result)
 }

@@ -18,13 +18,17 @@ pub use retry::{RetryOutcome, RetryReport, RetryResult, retry_failed};
 pub use scaling::{AppliedDecision, AutoscaleRun, autoscale_workers};
 pub use stats::{QueueOverview, QueueStats, QueueStatsReport, job_types, queue_overview, queue_stats, recommendations};
 
-use crate::app::AppContext;
 use crate::domain::{FailedJob, Job};
 use crate::error::PortError;
 use crate::ports::table::Cursor;
 use crate::store::FailedJobFilter;
 use serde::Serialize;
 use std::time::Duration;
+
+crate::deps::env!(
+    /// What the queue service needs: the clock, the repositories (failed jobs, runs), the queues, the cache (job metrics) and the worker pool.
+    QueuesEnv: crate::deps::HasClock, crate::deps::HasStores, crate::deps::HasQueue, crate::deps::HasCache, crate::deps::HasWorkers
+);
 
 /// A page of jobs that failed their last attempt, newest first.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -34,12 +38,12 @@ pub struct FailedJobPage {
 }
 
 pub async fn failed_jobs(
-    ctx: &AppContext,
+    ctx: &impl QueuesEnv,
     filter: &FailedJobFilter,
     limit: usize,
     after: Option<Cursor>,
 ) -> Result<FailedJobPage, PortError> {
-    let (failed_jobs, next) = ctx.stores.failed_jobs.dead(filter, limit, after).await?;
+    let (failed_jobs, next) = ctx.stores().failed_jobs.dead(filter, limit, after).await?;
     Ok(FailedJobPage { failed_jobs, next_cursor: next.as_ref().map(Cursor::token) })
 }
 

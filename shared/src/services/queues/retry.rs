@@ -2,8 +2,8 @@
 //! receive, send the same job (it keeps its id, so the worker's idempotency still holds; `requeued_at` says
 //! when it came back), then delete the dead letter. A message whose send fails stays in the dead-letter queue, visible again at once.
 
+use super::QueuesEnv;
 use super::{LOOK_VISIBILITY, LOOK_WAIT, job_of};
-use crate::app::AppContext;
 use crate::domain::{Job, Priority};
 use crate::error::PortError;
 use crate::ports::QueueRef;
@@ -37,12 +37,12 @@ pub struct RetryReport {
     pub results: Vec<RetryResult>,
 }
 
-pub async fn retry_failed(ctx: &AppContext, queue: Priority, limit: u32) -> Result<RetryReport, PortError> {
+pub async fn retry_failed(ctx: &impl QueuesEnv, queue: Priority, limit: u32) -> Result<RetryReport, PortError> {
     let (main, dead) = (QueueRef::Main(queue), QueueRef::DeadLetter(queue));
     let mut report = RetryReport { queue, limit, requeued: 0, results: Vec::new() };
     while (report.results.len() as u32) < limit {
         let want = (limit - report.results.len() as u32).min(10);
-        let batch = ctx.queue.receive(dead, want, LOOK_WAIT, LOOK_VISIBILITY).await?;
+        let batch = ctx.queue().receive(dead, want, LOOK_WAIT, LOOK_VISIBILITY).await?;
         if batch.is_empty() {
             break;
         }
@@ -51,18 +51,18 @@ pub async fn retry_failed(ctx: &AppContext, queue: Priority, limit: u32) -> Resu
             // The same job (same id), stamped with when it was requeued so its wait is measured from now.
             let body = job
                 .clone()
-                .map(|job| Job { requeued_at: Some(ctx.clock.now()), ..job })
+                .map(|job| Job { requeued_at: Some(ctx.clock().now()), ..job })
                 .and_then(|job| serde_json::to_string(&job).ok())
                 .unwrap_or_else(|| message.body.clone());
-            let outcome = match ctx.queue.send(main, &body, None).await {
+            let outcome = match ctx.queue().send(main, &body, None).await {
                 Ok(message_id) => {
                     // Sent: the dead letter goes. Were the delete to fail, the copy left would run once anyway
                     // (same job id) and a later retry would only find it done.
-                    if let Err(error) = ctx.queue.delete(dead, &message.receipt_handle).await {
+                    if let Err(error) = ctx.queue().delete(dead, &message.receipt_handle).await {
                         tracing::warn!(message_id = message.message_id, %error, "retried dead letter not deleted");
                     }
                     if let Some(job) = &job
-                        && let Err(error) = ctx.stores.failed_jobs.delete(job.id.as_str()).await
+                        && let Err(error) = ctx.stores().failed_jobs.delete(job.id.as_str()).await
                     {
                         tracing::warn!(job_id = %job.id, %error, "failed-job record of a retried job not removed");
                     }
@@ -70,7 +70,7 @@ pub async fn retry_failed(ctx: &AppContext, queue: Priority, limit: u32) -> Resu
                     RetryOutcome::Requeued { message_id }
                 }
                 Err(error) => {
-                    if let Err(release) = ctx.queue.release(dead, &message.receipt_handle, Duration::ZERO).await {
+                    if let Err(release) = ctx.queue().release(dead, &message.receipt_handle, Duration::ZERO).await {
                         tracing::warn!(message_id = message.message_id, %release, "dead letter not released");
                     }
                     RetryOutcome::Failed { reason: error.to_string() }

@@ -2,9 +2,9 @@
 //! queue's worker limit (`autoscale::decide`), applies the changes to the worker pool and archives the run
 //! with every decision's inputs, applied or not, so an operator can see why the limit moved.
 
+use super::QueuesEnv;
 use super::autoscale::ScalingDecision;
 use super::stats::{queue_stats, recommendations};
-use crate::app::AppContext;
 use crate::domain::Priority;
 use crate::error::PortError;
 use chrono::{DateTime, Utc};
@@ -35,13 +35,13 @@ impl crate::store::RunReport for AutoscaleRun {
     }
 }
 
-pub async fn autoscale_workers(ctx: &AppContext) -> Result<AutoscaleRun, PortError> {
+pub async fn autoscale_workers(ctx: &impl QueuesEnv) -> Result<AutoscaleRun, PortError> {
     let stats = queue_stats(ctx).await?;
     let mut run = AutoscaleRun { ran_at: stats.generated_at, decisions: Vec::new(), skipped: Vec::new() };
     run.skipped = stats.queues.iter().filter(|q| q.scaling_inputs().is_none()).map(|q| q.queue).collect();
     for decision in recommendations(&stats) {
         let (applied, error) = if decision.changes() {
-            match ctx.workers.set_max_concurrency(decision.inputs.queue, decision.desired).await {
+            match ctx.workers().set_max_concurrency(decision.inputs.queue, decision.desired).await {
                 Ok(()) => (true, None),
                 Err(e) => {
                     tracing::warn!(queue = decision.inputs.queue.as_str(), error = %e, "worker limit not changed");
@@ -62,6 +62,6 @@ pub async fn autoscale_workers(ctx: &AppContext) -> Result<AutoscaleRun, PortErr
         }
         run.decisions.push(AppliedDecision { decision, applied, error });
     }
-    ctx.stores.queue_runs.archive_autoscale(&run).await?;
+    ctx.stores().queue_runs.archive_autoscale(&run).await?;
     Ok(run)
 }

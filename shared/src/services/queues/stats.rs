@@ -3,11 +3,11 @@
 //! recommendations, the latest failed jobs and autoscale runs for `GET /admin/system/queue`. One stats read is 10 queue
 //! attribute calls, 5 worker-limit reads and 1 cache read, all concurrent.
 
+use super::QueuesEnv;
 use super::autoscale::{ScalingBounds, ScalingDecision, ScalingInputs, decide};
 use super::health::{HealthReport, QueueSnapshot, QueueThresholds, health_report};
 use super::metrics::{self, JobTypeMetrics, QueueMetrics};
 use super::scaling::AutoscaleRun;
-use crate::app::AppContext;
 use crate::domain::{FailedJob, Priority};
 use crate::error::PortError;
 use crate::ports::QueueRef;
@@ -87,20 +87,21 @@ pub fn job_types() -> Vec<&'static str> {
     types
 }
 
-pub async fn queue_stats(ctx: &AppContext) -> Result<QueueStatsReport, PortError> {
-    let now = ctx.clock.now();
+pub async fn queue_stats(ctx: &impl QueuesEnv) -> Result<QueueStatsReport, PortError> {
+    let now = ctx.clock().now();
     let job_types = job_types();
     let per_queue = try_join_all(Priority::ALL.into_iter().map(|queue| async move {
         let (main, dead) =
-            join(ctx.queue.attributes(QueueRef::Main(queue)), ctx.queue.attributes(QueueRef::DeadLetter(queue))).await;
+            join(ctx.queue().attributes(QueueRef::Main(queue)), ctx.queue().attributes(QueueRef::DeadLetter(queue)))
+                .await;
         // An unreadable limit is shown as unknown (and not scaled) rather than failing the whole view.
-        let limit = ctx.workers.max_concurrency(queue).await.unwrap_or_else(|error| {
+        let limit = ctx.workers().max_concurrency(queue).await.unwrap_or_else(|error| {
             tracing::warn!(queue = queue.as_str(), %error, "worker limit not readable");
             None
         });
         Ok::<_, PortError>((queue, main?, dead?, limit))
     }));
-    let (per_queue, summary) = join(per_queue, metrics::summary(ctx.cache.as_ref(), &job_types, now)).await;
+    let (per_queue, summary) = join(per_queue, metrics::summary(ctx.cache(), &job_types, now)).await;
     let mut summary =
         summary.inspect_err(|error| tracing::warn!(%error, "job metrics unavailable; queue stats without them")).ok();
     let queues = per_queue?
@@ -147,10 +148,10 @@ const RECENT_FAILED: usize = 10;
 /// Autoscale runs shown on the overview: the last half hour.
 const RECENT_AUTOSCALE_RUNS: usize = 6;
 
-pub async fn queue_overview(ctx: &AppContext) -> Result<QueueOverview, PortError> {
+pub async fn queue_overview(ctx: &impl QueuesEnv) -> Result<QueueOverview, PortError> {
     let ((stats, failed), runs) = join(
-        join(queue_stats(ctx), ctx.stores.failed_jobs.dead(&FailedJobFilter::default(), RECENT_FAILED, None)),
-        ctx.stores.queue_runs.recent_autoscale::<AutoscaleRun>(RECENT_AUTOSCALE_RUNS),
+        join(queue_stats(ctx), ctx.stores().failed_jobs.dead(&FailedJobFilter::default(), RECENT_FAILED, None)),
+        ctx.stores().queue_runs.recent_autoscale::<AutoscaleRun>(RECENT_AUTOSCALE_RUNS),
     )
     .await;
     let stats = stats?;
