@@ -113,6 +113,14 @@ impl crate::deps::HasWorkers for AppContext {
     }
 }
 
+impl crate::deps::HasJobTypes for AppContext {
+    fn job_types(&self) -> Vec<&'static str> {
+        let mut types: Vec<&'static str> = crate::worker::JobRegistry::standard().job_types().copied().collect();
+        types.sort_unstable();
+        types
+    }
+}
+
 impl crate::deps::HasBackendName for AppContext {
     fn backend_name(&self) -> &'static str {
         self.backend

@@ -37,6 +37,12 @@ pub trait HasWorkers {
     fn workers(&self) -> &dyn WorkerPool;
 }
 
+/// Every job type the queue worker runs, sorted: the types whose metrics the queue statistics read. (The
+/// worker's registry knows them; it sits above the services, so it is asked through this.)
+pub trait HasJobTypes {
+    fn job_types(&self) -> Vec<&'static str>;
+}
+
 /// Which backend this is ("aws", "memory"), for reports.
 pub trait HasBackendName {
     fn backend_name(&self) -> &'static str;

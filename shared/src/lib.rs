@@ -15,6 +15,7 @@ pub mod config;
 pub mod deps;
 pub mod handlers;
 pub mod http;
+pub mod jobs;
 pub mod logging;
 pub mod routes;
 pub mod runtime;

@@ -4,7 +4,7 @@
 
 use crate::domain::{Alert, AlertId, AlertSeverity, Priority};
 use crate::error::PortResult;
-use crate::worker::dispatch;
+use crate::jobs::dispatch;
 use std::time::Duration;
 
 crate::deps::env!(

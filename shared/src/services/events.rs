@@ -3,7 +3,7 @@
 //! is logged loudly instead.
 
 use crate::domain::{DomainEvent, JobId, OrderFact, Priority};
-use crate::worker::dispatch_as;
+use crate::jobs::dispatch_as;
 
 crate::deps::env!(
     /// What publishing events and facts needs: the clock and the queues.

@@ -6,11 +6,11 @@
 
 use crate::domain::*;
 use crate::error::PortError;
+use crate::jobs::JobError;
 use crate::ports::PanelClientSpec;
 use crate::ports::queue::MAX_RECEIVE_COUNT;
 use crate::ports::table::TransactOp;
 use crate::services::events::publish;
-use crate::worker::JobError;
 use std::collections::BTreeMap;
 
 crate::deps::env!(

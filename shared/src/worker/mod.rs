@@ -3,12 +3,11 @@
 //! reporting only the failed messages of a batch.
 
 mod batch;
-mod dispatch;
 mod jobs;
 mod poller;
 mod registry;
 
+pub use crate::jobs::{dispatch, dispatch_as};
 pub use batch::{IncomingMessage, MessageOutcome, process_batch};
-pub use dispatch::{dispatch, dispatch_as};
 pub use poller::{PollReport, poll_once};
 pub use registry::{JobError, JobHandler, JobRegistry, RunOnce};

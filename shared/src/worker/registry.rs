@@ -1,18 +1,9 @@
 use crate::app::AppContext;
 use crate::domain::Job;
-use crate::error::PortError;
+pub use crate::jobs::JobError;
 use async_trait::async_trait;
 use std::collections::HashMap;
 use std::sync::Arc;
-
-/// Why a job failed. Every failure is retried by the queue (up to its receive limit, then dead-lettered).
-#[derive(Debug, thiserror::Error)]
-pub enum JobError {
-    #[error("invalid payload: {0}")]
-    InvalidPayload(String),
-    #[error(transparent)]
-    Backend(#[from] PortError),
-}
 
 /// How a job is kept from taking effect twice when SQS delivers it again (it delivers at least once).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -141,3 +141,45 @@ fn lambda_binaries_carry_neither_the_in_memory_backend_nor_provisioning() {
         assert!(in_normal.is_empty(), "{name} enables {in_normal:?} outside its tests");
     }
 }
+
+/// Until the contexts and the edge leave `shared` as crates of their own, the same order inside it is held by
+/// reading the source: the services, `jobs` and `deps` use nothing of the edge (`http`, `handlers`, `routes`,
+/// `runtime`), the worker, or the composition root (`app`, `config`, `AppContext`).
+#[test]
+fn inside_shared_the_services_import_nothing_above_them() {
+    const ABOVE: &[&str] = &[
+        "crate::app",
+        "crate::config",
+        "crate::handlers",
+        "crate::http",
+        "crate::routes",
+        "crate::runtime",
+        "crate::worker",
+        "AppContext",
+    ];
+    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/src");
+    let mut files = vec![src.join("jobs.rs"), src.join("deps.rs")];
+    let mut dirs = vec![src.join("services")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("shared/src/services") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    assert!(files.len() > 30, "the services were found: {}", files.len());
+    let mut upward = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).expect("a source file");
+        for (number, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or_default();
+            if let Some(name) = ABOVE.iter().find(|name| code.contains(*name)) {
+                upward.push(format!("{}:{}: {name}", file.display(), number + 1));
+            }
+        }
+    }
+    assert!(upward.is_empty(), "services reaching above their layer: {upward:#?}");
+}

@@ -9,6 +9,7 @@ use super::OrdersEnv;
 use super::requests::ValidOrder;
 use crate::domain::*;
 use crate::error::PortError;
+use crate::jobs::dispatch_as;
 use crate::ports::table::TransactOp;
 use crate::pricing::Quote;
 use crate::services::events::{publish_once, record_fact};
@@ -17,7 +18,6 @@ use crate::services::provisioning::{PROVISION_JOB, ProvisionJob};
 use crate::store::new_wallet_transaction;
 use crate::validation::FieldErrors;
 use crate::validation::add_error;
-use crate::worker::dispatch_as;
 use rust_decimal::Decimal;
 
 #[derive(Debug, Clone, PartialEq)]

@@ -16,7 +16,7 @@ pub use maintenance::{DeletedMessage, MaintenanceReport, QueueMaintenance, maint
 pub use requests::{RETRY_DEFAULT_LIMIT, RETRY_MAX_LIMIT, failed_filter, retry_request};
 pub use retry::{RetryOutcome, RetryReport, RetryResult, retry_failed};
 pub use scaling::{AppliedDecision, AutoscaleRun, autoscale_workers};
-pub use stats::{QueueOverview, QueueStats, QueueStatsReport, job_types, queue_overview, queue_stats, recommendations};
+pub use stats::{QueueOverview, QueueStats, QueueStatsReport, queue_overview, queue_stats, recommendations};
 
 use crate::domain::{FailedJob, Job};
 use crate::error::PortError;
@@ -27,7 +27,7 @@ use std::time::Duration;
 
 crate::deps::env!(
     /// What the queue service needs: the clock, the repositories (failed jobs, runs), the queues, the cache (job metrics) and the worker pool.
-    QueuesEnv: crate::deps::HasClock, crate::deps::HasStores, crate::deps::HasQueue, crate::deps::HasCache, crate::deps::HasWorkers
+    QueuesEnv: crate::deps::HasClock, crate::deps::HasStores, crate::deps::HasQueue, crate::deps::HasCache, crate::deps::HasWorkers, crate::deps::HasJobTypes
 );
 
 /// A page of jobs that failed their last attempt, newest first.

@@ -80,16 +80,9 @@ pub struct QueueStatsReport {
     pub job_types: Vec<JobTypeMetrics>,
 }
 
-/// Every job type the worker runs, sorted: the types whose metrics are read.
-pub fn job_types() -> Vec<&'static str> {
-    let mut types: Vec<&'static str> = crate::worker::JobRegistry::standard().job_types().copied().collect();
-    types.sort_unstable();
-    types
-}
-
 pub async fn queue_stats(ctx: &impl QueuesEnv) -> Result<QueueStatsReport, PortError> {
     let now = ctx.clock().now();
-    let job_types = job_types();
+    let job_types = ctx.job_types();
     let per_queue = try_join_all(Priority::ALL.into_iter().map(|queue| async move {
         let (main, dead) =
             join(ctx.queue().attributes(QueueRef::Main(queue)), ctx.queue().attributes(QueueRef::DeadLetter(queue)))

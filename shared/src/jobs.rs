@@ -1,10 +1,13 @@
+//! Sending background jobs (`dispatch`), and how a job's work says it failed (`JobError`). Services use this to
+//! hand work to the queue worker; the worker (`crate::worker`), which runs the jobs, sits above the services.
+
 use crate::clock::Clock;
 use crate::domain::{Job, JobId, Priority};
 use crate::error::{Backend, PortError, PortResult};
 use crate::ports::{JobQueue, QueueRef};
 
-/// Sends a job of `job_type` with its typed `payload` (the struct its handler reads) to the queue of `priority`; returns the job as sent (its id names it in logs and
-/// idempotency records).
+/// Sends a job of `job_type` with its typed `payload` (the struct its handler reads) to the queue of `priority`;
+/// returns the job as sent (its id names it in logs and in the worker's claims).
 pub async fn dispatch(
     queue: &dyn JobQueue,
     clock: &dyn Clock,
@@ -33,4 +36,13 @@ pub async fn dispatch_as(
     let message_id = queue.send(QueueRef::Main(priority), &body, None).await?;
     tracing::info!(job_id = %job.id, job_type, queue = priority.as_str(), message_id, "job dispatched");
     Ok(job)
+}
+
+/// Why a job failed. Every failure is retried by the queue (up to its receive limit, then dead-lettered).
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error("invalid payload: {0}")]
+    InvalidPayload(String),
+    #[error(transparent)]
+    Backend(#[from] PortError),
 }
