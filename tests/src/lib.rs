@@ -87,8 +87,9 @@ pub async fn dynamo_table(clock: Arc<dyn Clock>) -> DynamoTable {
     let client = aws_sdk_dynamodb::Client::new(&sdk_config().await);
     let name = unique("table");
     provision::create_table(&client, &name).await.expect("create table on the emulator");
-    // The emulator runs DynamoDB requests one at a time (see scripts/moto_server.py), so a 200-way race queues
-    // for seconds; production keeps the adapter's default limit.
+    // The emulator runs DynamoDB requests one at a time (see scripts/moto_server.py), and answers slower the more
+    // a run has put in it: how long a call queues depends on the other test thread. Production keeps the
+    // adapter's default limit (tested on its own in table_behaviour).
     DynamoTable::new(client, name, clock).with_timeout(Duration::from_secs(60))
 }
 

@@ -1,6 +1,7 @@
 //! One handler per function in `crate::routes::FUNCTIONS`: each turns its Lambda event into a service call.
-//! A function binary names its own handler (`runtime::serve_http(&routes::ORDERS_CREATE, orders::create)`),
-//! so it links that handler's code only; `http` and `scheduled` below find any function's handler by its row,
+//! A function binary names its own handler
+//! (`serve_http(&routes::ORDERS_CREATE, |ctx, request| Box::pin(orders::create(ctx, request)))`), so it links
+//! that handler's code only; `http` and `scheduled` below find any function's handler by its row,
 //! for the local server and the tests, which run every function in one process.
 
 pub mod inventory;

@@ -141,8 +141,8 @@ async fn run(
             Err(e) => MessageOutcome::Failed(e.to_string()),
         };
     }
-    let idempotency = &ctx.stores.job_claims;
-    match idempotency.claim(job.id.as_str(), ctx.clock.now(), LEASE, KEEP).await {
+    let claims = &ctx.stores.job_claims;
+    match claims.claim(job.id.as_str(), ctx.clock.now(), LEASE, KEEP).await {
         Ok(Claim::Acquired) => {}
         Ok(Claim::AlreadyDone) => return MessageOutcome::Duplicate,
         Ok(Claim::Busy) => {
@@ -154,7 +154,7 @@ async fn run(
     let result = handler.handle(ctx, job, message.receive_count.max(1)).await;
     let runtime_ms = started.elapsed().as_millis() as u64;
     match result {
-        Ok(()) => match idempotency.complete(job.id.as_str(), ctx.clock.now(), KEEP).await {
+        Ok(()) => match claims.complete(job.id.as_str(), ctx.clock.now(), KEEP).await {
             Ok(()) => {
                 tracing::info!(job_id = %job.id, job_type = job.job_type, runtime_ms, "job done");
                 MessageOutcome::Done
@@ -164,7 +164,7 @@ async fn run(
             Err(e) => MessageOutcome::Failed(format!("job ran but could not be marked done: {e}")),
         },
         Err(e) => {
-            if let Err(release) = idempotency.release(job.id.as_str()).await {
+            if let Err(release) = claims.release(job.id.as_str()).await {
                 tracing::warn!(job_id = %job.id, error = %release, "could not release claim; retry waits for the lease");
             }
             MessageOutcome::Failed(e.to_string())

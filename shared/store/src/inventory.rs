@@ -87,11 +87,11 @@ impl InventoryStore {
         at: DateTime<Utc>,
     ) -> PortResult<bool> {
         let mut item = keys::location_scaling(location).to_item();
-        item.insert("action".into(), string(to.as_str()));
+        item.insert("action".into(), codec::to_value(&to)?);
         item.insert("since".into(), string(at.to_rfc3339()));
         let condition = match from {
             None => Condition::NotExists,
-            Some(action) => Condition::AttributeEquals("action".into(), string(action.as_str())),
+            Some(action) => Condition::AttributeEquals("action".into(), codec::to_value(&action)?),
         };
         match self.table.put(item, Some(condition)).await {
             Ok(()) => Ok(true),

@@ -25,7 +25,7 @@ pub use alerts::AlertStore;
 pub use carts::{CartItems, CartStore};
 pub use catalog::CatalogStore;
 pub use clients::ClientStore;
-pub use codec::{decode, encode};
+pub(crate) use codec::decode;
 pub use coupons::CouponStore;
 pub use customers::{CustomerStore, ProfileOp};
 pub use failed_jobs::{FailedJobFilter, FailedJobStore, Failure};
@@ -37,7 +37,8 @@ pub use orders::OrderStore;
 pub use pricing::{PricingRuleStore, RulesVersion};
 pub use queue_runs::QueueRunStore;
 pub use stats::{PlanDay, StatsStore};
-pub use wallets::{WalletStore, decode_wallet, new_wallet_transaction};
+use wallets::decode_wallet;
+pub use wallets::{WalletStore, new_wallet_transaction};
 
 use proxy_core::error::PortResult;
 use proxy_core::ports::Table;

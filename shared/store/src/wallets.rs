@@ -11,7 +11,7 @@ use std::sync::Arc;
 const WALLET_NUMBERS: &[&str] = &["balance"];
 
 /// Decodes a wallet item read by some other query (a batched read at checkout).
-pub fn decode_wallet(item: proxy_core::ports::table::Item) -> PortResult<Wallet> {
+pub(crate) fn decode_wallet(item: proxy_core::ports::table::Item) -> PortResult<Wallet> {
     codec::decode(item, WALLET_NUMBERS)
 }
 

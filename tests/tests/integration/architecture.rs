@@ -1,6 +1,7 @@
 //! The crate graph is the layer order (docs/architecture.md): read from `cargo metadata`, every dependency
-//! between the workspace's crates must point down a layer, the bottom crates must stay free of runtimes and
-//! AWS, and the Lambda binaries must not carry the in-memory backend. A new crate must be placed here too.
+//! between the workspace's crates must point down a layer, the core stays free of a runtime and the core and
+//! the store of AWS and network clients, and the Lambda binaries must not carry the in-memory backend. A new
+//! crate must be placed here too.
 
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -107,7 +108,7 @@ fn the_core_depends_on_no_workspace_crate_and_store_and_adapters_only_on_the_cor
 }
 
 #[test]
-fn the_core_and_the_store_link_no_runtime_network_client_or_sdk() {
+fn the_core_links_no_runtime_and_neither_it_nor_the_store_a_network_client_or_sdk() {
     let crates = workspace_crates();
     for name in ["proxy-core", "store"] {
         let forbidden: Vec<&String> = crates[name]
@@ -117,8 +118,31 @@ fn the_core_and_the_store_link_no_runtime_network_client_or_sdk() {
             .collect();
         assert!(forbidden.is_empty(), "{name} depends on {forbidden:?}");
     }
+    // The store sleeps between retries of a colliding transaction (tokio's timer); the core needs nothing.
     let core_tokio = crates["proxy-core"].iter().any(|d| d.kind == "normal" && d.name == "tokio");
     assert!(!core_tokio, "proxy-core must not need a runtime");
+}
+
+/// What `sam build` resolves: it runs `cargo lambda build --bin <function>` at the workspace root, where Cargo
+/// unifies the features of every selected member. Only the default members are selected there, and they must
+/// not switch on the in-memory backend or provisioning.
+#[test]
+fn a_build_at_the_root_as_sam_runs_it_leaves_the_dev_features_off() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let output = Command::new(env!("CARGO"))
+        .args(["tree", "--offline", "--edges", "features", "--invert", "adapters", "--prefix", "none"])
+        .current_dir(&root)
+        .output()
+        .expect("run cargo tree");
+    assert!(output.status.success(), "cargo tree failed: {}", String::from_utf8_lossy(&output.stderr));
+    let tree = String::from_utf8_lossy(&output.stdout);
+    assert!(tree.contains("adapters feature \"default\""), "the functions link the adapters: {tree}");
+    for dev_only in ["memory", "provision"] {
+        assert!(
+            !tree.contains(&format!("adapters feature \"{dev_only}\"")),
+            "{dev_only} is on in a root build: {tree}"
+        );
+    }
 }
 
 #[test]

@@ -62,15 +62,3 @@ pub enum LocationScalingState {
     #[serde(rename = "unsent")]
     AlertUnsent,
 }
-
-impl LocationScalingState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LocationScalingState::ActivateStandby => "activate_standby",
-            LocationScalingState::ProvisionServer => "provision_server",
-            LocationScalingState::Drain => "drain",
-            LocationScalingState::Hold => "hold",
-            LocationScalingState::AlertUnsent => "unsent",
-        }
-    }
-}
