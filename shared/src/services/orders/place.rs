@@ -120,18 +120,18 @@ pub async fn place_as(
     if !errors.is_empty() {
         return Err(PlaceError::Invalid(errors));
     }
-    let Some(buyer) = &cart.customer else {
+    let Some(buyer) = &cart.items.customer else {
         return Err(PlaceError::UnknownCustomer(customer.clone()));
     };
 
     let wanted: Vec<(ServerId, u32)> = request
         .lines
         .iter()
-        .filter_map(|line| cart.plans.get(&line.plan_id).map(|plan| (plan.server_id.clone(), line.quantity)))
+        .filter_map(|line| cart.items.plans.get(&line.plan_id).map(|plan| (plan.server_id.clone(), line.quantity)))
         .collect();
     let per_server = units_per_server(&wanted);
     for (server_id, quantity) in &per_server {
-        match cart.servers.get(server_id) {
+        match cart.items.servers.get(server_id) {
             Some(server) if server.status == ServerStatus::Up => {
                 if server.free_slots < *quantity {
                     return Err(PlaceError::NoCapacity(server_id.clone()));
@@ -148,8 +148,8 @@ pub async fn place_as(
     {
         return Err(PlaceError::PriceChanged { quoted: expected, current: Some(quote.total) });
     }
-    let coupon = cart.coupon.clone();
-    let wallet = cart.wallet.clone().unwrap_or_else(|| Wallet {
+    let coupon = cart.items.coupon.clone();
+    let wallet = cart.items.wallet.clone().unwrap_or_else(|| Wallet {
         customer_id: customer.clone(),
         balance: Decimal::ZERO,
         currency: request.currency.clone(),
@@ -200,6 +200,7 @@ pub async fn place_as(
             total_amount: line.total_amount,
             created_at: now,
             expires_at: cart
+                .items
                 .plans
                 .get(&line.plan_id)
                 .map(|plan| now + chrono::Duration::days(i64::from(plan.days * request.duration_months))),

@@ -5,7 +5,7 @@
 
 use super::PricingEnv;
 use super::inputs;
-use crate::domain::{Coupon, Customer, CustomerId, Plan, PlanId, Server, ServerId, Wallet};
+use crate::domain::{Customer, CustomerId, PlanId, ServerId};
 use crate::error::PortResult;
 use crate::pricing::Demand;
 use crate::pricing::{Buyer, CartLine, CouponUse, PlanMarket, Quote, QuoteInput, QuoteRefusal, quote};
@@ -14,19 +14,12 @@ use crate::store::{CartItems, RulesVersion};
 use crate::validation::FieldErrors;
 use crate::validation::add_error;
 use chrono::{DateTime, Utc};
-use std::collections::BTreeMap;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// A cart's stored facts (`store::CartItems`) and the pricing inputs beside them.
 pub struct Cart {
-    pub customer: Option<Customer>,
-    pub plans: BTreeMap<PlanId, Plan>,
-    pub coupon: Option<Coupon>,
-    /// This customer has used the coupon before (recorded for single-use coupons).
-    pub coupon_used: bool,
-    pub servers: BTreeMap<ServerId, Server>,
-    /// The customer's wallet, when the caller asked for it (checkout).
-    pub wallet: Option<Wallet>,
+    pub items: CartItems,
     pub rules: Arc<RulesVersion>,
     pub demand: HashMap<PlanId, Demand>,
 }
@@ -43,9 +36,8 @@ pub async fn load(
         inputs::active_rules(ctx),
         inputs::demand(ctx, plan_ids),
     )?;
-    let CartItems { customer, plans, coupon, coupon_used, servers, wallet } = items;
-    inputs::remember_demand(ctx, plans.keys(), &demand);
-    Ok(Cart { customer, plans, coupon, coupon_used, servers, wallet, rules, demand })
+    inputs::remember_demand(ctx, items.plans.keys(), &demand);
+    Ok(Cart { items, rules, demand })
 }
 
 /// The problems of a cart that need its data: plans not on sale, a plan that is not on the single form's
@@ -60,7 +52,7 @@ pub fn cart_errors(
     for (i, line) in lines.iter().enumerate() {
         let field =
             |name: &str| if single_form_server.is_some() { name.to_owned() } else { format!("items.{i}.{name}") };
-        match cart.plans.get(&line.plan_id) {
+        match cart.items.plans.get(&line.plan_id) {
             Some(plan) if plan.is_active => {
                 if single_form_server.is_some_and(|s| *s != plan.server_id) {
                     add_error(&mut errors, "plan_id", "does not belong to the selected server");
@@ -69,7 +61,7 @@ pub fn cart_errors(
             _ => add_error(&mut errors, &field("plan_id"), "is not a plan on sale"),
         }
     }
-    if coupon_code.is_some() && cart.coupon.is_none() {
+    if coupon_code.is_some() && cart.items.coupon.is_none() {
         add_error(&mut errors, "coupon_code", "is not a valid coupon");
     }
     errors
@@ -88,10 +80,10 @@ pub fn price(
     let cart_lines: Vec<CartLine> = lines
         .iter()
         .filter_map(|line| {
-            let plan = cart.plans.get(&line.plan_id)?;
+            let plan = cart.items.plans.get(&line.plan_id)?;
             let market = PlanMarket {
                 plan,
-                server: cart.servers.get(&plan.server_id),
+                server: cart.items.servers.get(&plan.server_id),
                 demand: cart.demand.get(&plan.id).copied().unwrap_or_default(),
             };
             Some(CartLine { market, quantity: line.quantity })
@@ -107,7 +99,7 @@ pub fn price(
         },
         lines: cart_lines,
         months,
-        coupon: cart.coupon.as_ref().map(|coupon| CouponUse { coupon, used_by_customer: cart.coupon_used }),
+        coupon: cart.items.coupon.as_ref().map(|coupon| CouponUse { coupon, used_by_customer: cart.items.coupon_used }),
         now,
     };
     quote(&input)

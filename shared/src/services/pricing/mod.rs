@@ -64,7 +64,7 @@ pub async fn quote_for(
     if !errors.is_empty() {
         return Err(QuoteError::Invalid(errors));
     }
-    let Some(buyer) = &cart.customer else {
+    let Some(buyer) = &cart.items.customer else {
         return Err(QuoteError::UnknownCustomer(customer.clone()));
     };
     let quote = cart::price(&cart, buyer, &request.lines, request.duration_months, ctx.clock().now())
@@ -75,7 +75,7 @@ pub async fn quote_for(
         .iter()
         .map(|line| {
             let wanted = per_server.get(&line.server_id).copied().unwrap_or_default();
-            let reason = match cart.servers.get(&line.server_id) {
+            let reason = match cart.items.servers.get(&line.server_id) {
                 Some(s) if s.status != ServerStatus::Up => Some("the server is not available".to_owned()),
                 Some(s) if s.free_slots < wanted => Some(format!("{} free slots on the server", s.free_slots)),
                 Some(_) => None,
