@@ -6,9 +6,10 @@ mod place;
 mod requests;
 mod view;
 
+pub use crate::services::pricing::{OrderLine, RequestLine, order_lines};
 pub use cancel::{CancelError, CancelReason, Cancelled, cancel, cancel_unprovisioned};
 pub use place::{PlaceError, Placed, place, place_as};
-pub use requests::{CreateOrderRequest, OrderLine, RequestLine, ValidOrder, order_lines};
+pub use requests::{CreateOrderRequest, ValidOrder};
 pub use view::{OrderDetail, OrderPage, detail, list};
 
 crate::deps::env!(

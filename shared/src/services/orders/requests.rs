@@ -3,22 +3,13 @@
 //! 1..=12 (default 1); `payment_method` wallet|stripe|paypal|nowpayments; `currency` USD|EUR|GBP|BTC|XMR|SOL
 //! (default USD); `notes` at most 500 characters; optional `coupon_code`.
 
-use crate::domain::{CURRENCIES, PaymentMethod, PlanId, ServerId};
+use crate::domain::{CURRENCIES, PaymentMethod, ServerId};
+use crate::services::pricing::{OrderLine, RequestLine, order_lines};
 use crate::validation::FieldErrors;
-use crate::validation::{add_error, one_of, parse_json, report_errors};
+use crate::validation::{one_of, parse_json, report_errors};
 use garde::Validate;
 use rust_decimal::Decimal;
 use serde::Deserialize;
-
-#[derive(Debug, Clone, Deserialize, Validate)]
-pub struct RequestLine {
-    /// The original's form calls it `server_plan_id`; both are accepted.
-    #[serde(alias = "server_plan_id")]
-    #[garde(length(min = 1, max = 100))]
-    pub plan_id: String,
-    #[garde(range(min = 1, max = 50))]
-    pub quantity: i64,
-}
 
 /// The body as sent. Field types are what JSON carries; rules are checked by `validate`.
 #[derive(Debug, Clone, Default, Deserialize, Validate)]
@@ -54,12 +45,6 @@ fn non_negative_money(value: &Option<Decimal>, _: &()) -> garde::Result {
         }
         _ => Ok(()),
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OrderLine {
-    pub plan_id: PlanId,
-    pub quantity: u32,
 }
 
 /// A request that passed every rule that needs no data.
@@ -104,50 +89,6 @@ impl CreateOrderRequest {
             coupon_code: self.coupon_code.map(|c| c.trim().to_uppercase()),
             expected_total: self.expected_total,
         })
-    }
-}
-
-/// The lines of a cart in either form — `items`, or `server_id` + `plan_id` + `quantity` — with the rules that
-/// span fields (one form only, one line per plan). Shared by orders and quotes.
-pub fn order_lines(
-    items: &Option<Vec<RequestLine>>,
-    server_id: &Option<String>,
-    plan_id: &Option<String>,
-    quantity: Option<i64>,
-    errors: &mut FieldErrors,
-) -> Vec<OrderLine> {
-    let single = server_id.is_some() || plan_id.is_some() || quantity.is_some();
-    match (items, single) {
-        (Some(_), true) => {
-            add_error(errors, "items", "send either items or server_id with plan_id, not both");
-            Vec::new()
-        }
-        (Some(items), false) => {
-            // One line per plan: a second line of the same plan is a quantity the client meant to send.
-            for (i, line) in items.iter().enumerate() {
-                if items[..i].iter().any(|earlier| earlier.plan_id == line.plan_id) {
-                    add_error(errors, &format!("items.{i}.plan_id"), "is already in another line of this order");
-                }
-            }
-            items
-                .iter()
-                .map(|l| OrderLine { plan_id: PlanId(l.plan_id.clone()), quantity: l.quantity.clamp(0, 50) as u32 })
-                .collect()
-        }
-        (None, true) => {
-            if server_id.is_none() {
-                add_error(errors, "server_id", "is required with plan_id");
-            }
-            if plan_id.is_none() {
-                add_error(errors, "plan_id", "is required with server_id");
-            }
-            let quantity = quantity.unwrap_or(1).clamp(0, 10) as u32;
-            plan_id.iter().map(|p| OrderLine { plan_id: PlanId(p.clone()), quantity }).collect()
-        }
-        (None, false) => {
-            add_error(errors, "items", "is required (or server_id with plan_id)");
-            Vec::new()
-        }
     }
 }
 

@@ -4,12 +4,12 @@
 //! depend only on the plan ids asked for.
 
 use super::PricingEnv;
+use super::cart_lines::OrderLine;
 use super::inputs;
 use crate::domain::{Customer, CustomerId, PlanId, ServerId};
 use crate::error::PortResult;
 use crate::pricing::Demand;
 use crate::pricing::{Buyer, CartLine, CouponUse, PlanMarket, Quote, QuoteInput, QuoteRefusal, quote};
-use crate::services::orders::OrderLine;
 use crate::store::{CartItems, RulesVersion};
 use crate::validation::FieldErrors;
 use crate::validation::add_error;

@@ -5,10 +5,12 @@
 pub mod admin;
 mod cache;
 pub mod cart;
+mod cart_lines;
 pub mod inputs;
 mod requests;
 
 pub use cache::{DEMAND_TTL, PricingCache, RULES_TTL};
+pub use cart_lines::{OrderLine, RequestLine, order_lines};
 pub use requests::{QuoteRequest, ValidQuote};
 
 use crate::domain::{CustomerId, PlanId, ServerStatus, units_per_server};

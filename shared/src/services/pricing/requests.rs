@@ -2,8 +2,8 @@
 //! `server_id` + `plan_id` + `quantity`), `duration` months 1..=12 (default 1) and an optional `coupon_code`,
 //! under the same rules as `POST /api/orders`.
 
+use super::cart_lines::{OrderLine, RequestLine, order_lines};
 use crate::domain::ServerId;
-use crate::services::orders::{OrderLine, RequestLine, order_lines};
 use crate::validation::FieldErrors;
 use crate::validation::{parse_json, report_errors};
 use garde::Validate;
