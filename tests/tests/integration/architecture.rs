@@ -14,19 +14,26 @@ const LAYERS: &[(&str, u8)] = &[
     ("proxy-core", 0),
     ("store", 1),
     ("adapters", 1),
-    ("shared", 2),
-    ("functions", 3),
-    ("local-server", 3),
-    ("integration-tests", 3),
-    ("bench", 3),
+    ("platform", 2),
+    ("pricing", 3),
+    ("queues", 3),
+    ("monitoring", 3),
+    ("orders", 4),
+    ("inventory", 5),
+    ("shared", 6),
+    ("functions", 7),
+    ("local-server", 7),
+    ("integration-tests", 7),
+    ("bench", 7),
 ];
 
 /// Same-layer edges that are allowed: the benchmarks reuse the integration tests' fixtures and harness.
 const SIDEWAYS: &[(&str, &str)] = &[("bench", "integration-tests")];
 
-/// External crates a bottom crate must not depend on: the domain and the key design stay plain Rust, testable
-/// without a runtime, a network client or the SDK.
-const FORBIDDEN_BELOW_ADAPTERS: &[&str] = &[
+/// External crates the core, the store and the contexts must not depend on: the domain, the key design and the
+/// business rules stay plain Rust, testable without a network client or the SDK (the world is reached through
+/// the ports, which the adapters implement).
+const NO_SDK_OR_NETWORK_CLIENT: &[&str] = &[
     "aws-config",
     "aws-sdk-dynamodb",
     "aws-sdk-sqs",
@@ -96,6 +103,21 @@ fn every_workspace_crate_has_a_layer_and_every_edge_points_down() {
     assert!(upward.is_empty(), "dependencies that do not point down the layers: {upward:#?}");
 }
 
+/// The contexts know the platform below them and the contexts they use, never the edge (`shared`), the
+/// adapters or the composition root: a context that needs something of the world asks for a capability.
+#[test]
+fn the_contexts_depend_on_no_adapter_and_no_edge() {
+    let crates = workspace_crates();
+    for name in ["platform", "pricing", "queues", "monitoring", "orders", "inventory"] {
+        let reaching: Vec<&String> = crates[name]
+            .iter()
+            .filter(|d| d.kind == "normal" && ["shared", "adapters"].contains(&d.name.as_str()))
+            .map(|d| &d.name)
+            .collect();
+        assert!(reaching.is_empty(), "{name} depends on {reaching:?}");
+    }
+}
+
 #[test]
 fn the_core_depends_on_no_workspace_crate_and_store_and_adapters_only_on_the_core() {
     let crates = workspace_crates();
@@ -108,12 +130,12 @@ fn the_core_depends_on_no_workspace_crate_and_store_and_adapters_only_on_the_cor
 }
 
 #[test]
-fn the_core_links_no_runtime_and_neither_it_nor_the_store_a_network_client_or_sdk() {
+fn the_core_links_no_runtime_and_neither_it_nor_the_store_nor_a_context_a_network_client_or_sdk() {
     let crates = workspace_crates();
-    for name in ["proxy-core", "store"] {
+    for name in ["proxy-core", "store", "platform", "pricing", "queues", "monitoring", "orders", "inventory"] {
         let forbidden: Vec<&String> = crates[name]
             .iter()
-            .filter(|d| d.kind == "normal" && FORBIDDEN_BELOW_ADAPTERS.contains(&d.name.as_str()))
+            .filter(|d| d.kind == "normal" && NO_SDK_OR_NETWORK_CLIENT.contains(&d.name.as_str()))
             .map(|d| &d.name)
             .collect();
         assert!(forbidden.is_empty(), "{name} depends on {forbidden:?}");
@@ -155,7 +177,8 @@ fn lambda_binaries_carry_neither_the_in_memory_backend_nor_provisioning() {
         assert_ne!(dependency.name, "integration-tests", "a test harness in a Lambda binary");
     }
     // The crates below the edge enable the in-memory adapters for their own tests only.
-    for name in ["proxy-core", "store", "shared"] {
+    for name in ["proxy-core", "store", "platform", "pricing", "queues", "monitoring", "orders", "inventory", "shared"]
+    {
         let in_normal: Vec<&String> = crates[name]
             .iter()
             .filter(|d| d.kind == "normal")
@@ -164,46 +187,4 @@ fn lambda_binaries_carry_neither_the_in_memory_backend_nor_provisioning() {
             .collect();
         assert!(in_normal.is_empty(), "{name} enables {in_normal:?} outside its tests");
     }
-}
-
-/// Until the contexts and the edge leave `shared` as crates of their own, the same order inside it is held by
-/// reading the source: the services, `jobs` and `deps` use nothing of the edge (`http`, `handlers`, `routes`,
-/// `runtime`), the worker, or the composition root (`app`, `config`, `AppContext`).
-#[test]
-fn inside_shared_the_services_import_nothing_above_them() {
-    const ABOVE: &[&str] = &[
-        "crate::app",
-        "crate::config",
-        "crate::handlers",
-        "crate::http",
-        "crate::routes",
-        "crate::runtime",
-        "crate::worker",
-        "AppContext",
-    ];
-    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/src");
-    let mut files = vec![src.join("jobs.rs"), src.join("deps.rs")];
-    let mut dirs = vec![src.join("services")];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).expect("shared/src/services") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                files.push(path);
-            }
-        }
-    }
-    assert!(files.len() > 30, "the services were found: {}", files.len());
-    let mut upward = Vec::new();
-    for file in &files {
-        let text = std::fs::read_to_string(file).expect("a source file");
-        for (number, line) in text.lines().enumerate() {
-            let code = line.split("//").next().unwrap_or_default();
-            if let Some(name) = ABOVE.iter().find(|name| code.contains(*name)) {
-                upward.push(format!("{}:{}: {name}", file.display(), number + 1));
-            }
-        }
-    }
-    assert!(upward.is_empty(), "services reaching above their layer: {upward:#?}");
 }

@@ -1,0 +1,80 @@
+//! Hold expiry: capacity held by an order that provisioning never started comes back after the hold's time
+//! (24 h by default), with the order cancelled and its payment refunded.
+//!
+//! Exactly once, whatever races it: expiring an order is the customer cancellation's transaction (order
+//! `new -> cancelled`, the held slots released, the refund, the coupon use given back), conditioned on the
+//! order still being `new`. Provisioning starts with `new -> processing` under the same condition, and a
+//! second expiry or a customer's cancel needs it too, so of any two only one moves the order and only that one
+//! touches capacity or money. (Every checkout is paid when it is placed — card and crypto gateways are not
+//! connected — so the "late payment" a hold races with is provisioning finally starting.)
+//!
+//! Not DynamoDB's TTL: it deletes items up to days late and runs no transaction, so it could neither release
+//! the slots nor refund. The sweep finds due orders with one query on the order-status index (oldest first,
+//! created before the cut-off), run by the inventory check.
+
+use super::InventoryEnv;
+use chrono::{DateTime, Duration, Utc};
+use orders::{CancelError, CancelReason, cancel_unprovisioned};
+use proxy_core::domain::{Order, OrderId, OrderStatus};
+use proxy_core::error::PortError;
+use serde::{Deserialize, Serialize};
+
+/// How long checkout holds capacity for an order that is not provisioned.
+pub const HOLD_DURATION: Duration = Duration::hours(24);
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HoldExpiry {
+    /// Orders this sweep cancelled (their capacity is back); the archived run lists the first 100.
+    pub expired: Vec<OrderId>,
+    #[serde(default)]
+    pub expired_total: usize,
+    /// Due orders that provisioning (or a cancellation) moved first: nothing to give back.
+    pub moved_on: usize,
+    /// Due orders whose expiry failed (tried again next run), with why; one does not stop the others.
+    #[serde(default)]
+    pub failed: Vec<FailedExpiry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FailedExpiry {
+    pub order_id: OrderId,
+    pub error: String,
+}
+
+/// Expires one overdue order, read as `new`: true when this call cancelled it, false when provisioning or a
+/// cancellation moved it first (nothing given back then).
+pub async fn expire_hold(ctx: &impl InventoryEnv, order: Order) -> Result<bool, PortError> {
+    let id = order.id.clone();
+    match cancel_unprovisioned(ctx, order, CancelReason::HoldExpired).await {
+        Ok(_) => {
+            tracing::warn!(order_id = %id, "hold expired: order cancelled and refunded, capacity released");
+            Ok(true)
+        }
+        Err(CancelError::NotCancellable(_)) | Err(CancelError::NotFound) => Ok(false),
+        Err(CancelError::Port(e)) => Err(e),
+    }
+}
+
+/// Expires every hold older than `hold` at `now`.
+pub async fn expire_holds(ctx: &impl InventoryEnv, hold: Duration) -> Result<HoldExpiry, PortError> {
+    let now = ctx.clock().now();
+    let cutoff = now - hold;
+    // From the epoch: an order older than any window still holds until it is expired.
+    let due = ctx.stores().orders.by_status(OrderStatus::New, DateTime::<Utc>::UNIX_EPOCH, cutoff).await?;
+    let mut expiry = HoldExpiry::default();
+    for order in due.into_iter().filter(|o| o.created_at <= cutoff) {
+        let id = order.id.clone();
+        match expire_hold(ctx, order).await {
+            Ok(true) => {
+                expiry.expired.push(id);
+                expiry.expired_total += 1;
+            }
+            Ok(false) => expiry.moved_on += 1,
+            Err(e) => {
+                tracing::error!(order_id = %id, error = %e, "hold not expired");
+                expiry.failed.push(FailedExpiry { order_id: id, error: e.to_string() });
+            }
+        }
+    }
+    Ok(expiry)
+}

@@ -1,0 +1,203 @@
+//! The system health check: every figure is measured on this call — no constant stands in for a reading.
+//!
+//! Store down → critical (nothing works without it). Cache or queue down, a slow dependency, a large backlog
+//! or dead-lettered jobs → degraded, or critical past the higher thresholds (the original's numbers).
+
+use chrono::{DateTime, Utc};
+use futures_util::future::join_all;
+use proxy_core::error::{Backend, PortResult};
+use proxy_core::ports::QueueRef;
+use serde::Serialize;
+use std::time::{Duration, Instant};
+
+platform::env!(
+    /// What the health check probes: the store, the cache and the queues (and which backend it reports).
+    HealthEnv: platform::deps::HasClock, platform::deps::HasStores, platform::deps::HasQueue, platform::deps::HasCache, platform::deps::HasBackendName
+);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HealthStatus {
+    Healthy,
+    Degraded,
+    Critical,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DependencyState {
+    Up,
+    Slow,
+    Down,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DependencyHealth {
+    pub name: Backend,
+    pub state: DependencyState,
+    /// Wall time of the probe (for queues: the slowest queue's attribute read).
+    pub latency_ms: f64,
+    /// Why it is not up, in words for an operator.
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QueueDepth {
+    pub queue: String,
+    pub visible: u64,
+    pub in_flight: u64,
+    pub delayed: u64,
+    pub dead_lettered: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub status: HealthStatus,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HealthReport {
+    pub status: HealthStatus,
+    pub checked_at: DateTime<Utc>,
+    pub backend: &'static str,
+    pub dependencies: Vec<DependencyHealth>,
+    pub queues: Vec<QueueDepth>,
+    /// Every reason the status is not healthy.
+    pub findings: Vec<Finding>,
+    pub duration_ms: f64,
+}
+
+/// Thresholds of the check; defaults are the original's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HealthThresholds {
+    /// A dependency answering slower than this is `slow` (the original: database > 1 s).
+    pub slow: Duration,
+    pub backlog_warning: u64,
+    pub backlog_critical: u64,
+    /// The `high` queue hurts customers sooner.
+    pub high_backlog_warning: u64,
+    pub dead_letter_warning: u64,
+    pub dead_letter_critical: u64,
+}
+
+impl Default for HealthThresholds {
+    fn default() -> Self {
+        Self {
+            slow: Duration::from_secs(1),
+            backlog_warning: 500,
+            backlog_critical: 1000,
+            high_backlog_warning: 100,
+            dead_letter_warning: 50,
+            dead_letter_critical: 100,
+        }
+    }
+}
+
+fn millis(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1000.0 * 100.0).round() / 100.0
+}
+
+async fn timed<T>(probe: impl std::future::Future<Output = PortResult<T>>) -> (Duration, PortResult<T>) {
+    let started = Instant::now();
+    let result = probe.await;
+    (started.elapsed(), result)
+}
+
+fn dependency(name: Backend, elapsed: Duration, error: Option<String>, slow: Duration) -> DependencyHealth {
+    let state = match (&error, elapsed > slow) {
+        (Some(_), _) => DependencyState::Down,
+        (None, true) => DependencyState::Slow,
+        (None, false) => DependencyState::Up,
+    };
+    let detail =
+        error.or_else(|| (state == DependencyState::Slow).then(|| format!("answered in {} ms", millis(elapsed))));
+    DependencyHealth { name, state, latency_ms: millis(elapsed), detail }
+}
+
+pub async fn check(ctx: &impl HealthEnv, thresholds: &HealthThresholds) -> HealthReport {
+    let started = Instant::now();
+    let checked_at = ctx.clock().now();
+    let queue_probes = join_all(QueueRef::all().map(|q| async move { (q, timed(ctx.queue().attributes(q)).await) }));
+    let ((store_time, store), (cache_time, cache), queue_results) =
+        tokio::join!(timed(ctx.stores().ping()), timed(ctx.cache().ping()), queue_probes);
+
+    let mut findings = Vec::new();
+    let store = dependency(Backend::Store, store_time, store.err().map(|e| e.to_string()), thresholds.slow);
+    let cache = dependency(Backend::Cache, cache_time, cache.err().map(|e| e.to_string()), thresholds.slow);
+    let slowest_queue = queue_results.iter().map(|(_, (t, _))| *t).max().unwrap_or_default();
+    let queue_error =
+        queue_results.iter().find_map(|(q, (_, r))| r.as_ref().err().map(|e| format!("{}: {e}", q.name())));
+    let queue = dependency(Backend::Queue, slowest_queue, queue_error, thresholds.slow);
+
+    for dep in [&store, &cache, &queue] {
+        let status = match (dep.name, dep.state) {
+            (_, DependencyState::Up) => continue,
+            (Backend::Store, DependencyState::Down) => HealthStatus::Critical,
+            _ => HealthStatus::Degraded,
+        };
+        let what = if dep.state == DependencyState::Down { "is unavailable" } else { "is slow" };
+        let detail = dep.detail.clone().unwrap_or_default();
+        findings.push(Finding { status, message: format!("The {} {what}: {detail}", dep.name) });
+    }
+
+    let mut queues = Vec::new();
+    for priority in proxy_core::domain::Priority::ALL {
+        let read =
+            |q: QueueRef| queue_results.iter().find(|(r, _)| *r == q).and_then(|(_, (_, r))| r.as_ref().ok().copied());
+        let (Some(main), Some(dead)) = (read(QueueRef::Main(priority)), read(QueueRef::DeadLetter(priority))) else {
+            continue;
+        };
+        let name = priority.as_str();
+        let backlog = main.visible + main.delayed;
+        let backlog_warning = if priority == proxy_core::domain::Priority::High {
+            thresholds.high_backlog_warning
+        } else {
+            thresholds.backlog_warning
+        };
+        if backlog > thresholds.backlog_critical {
+            findings.push(Finding {
+                status: HealthStatus::Critical,
+                message: format!("Queue {name} has {backlog} waiting jobs."),
+            });
+        } else if backlog > backlog_warning {
+            findings.push(Finding {
+                status: HealthStatus::Degraded,
+                message: format!("Queue {name} has {backlog} waiting jobs."),
+            });
+        }
+        if dead.visible > thresholds.dead_letter_critical {
+            findings.push(Finding {
+                status: HealthStatus::Critical,
+                message: format!("Queue {name} has {} failed jobs.", dead.visible),
+            });
+        } else if dead.visible > thresholds.dead_letter_warning {
+            findings.push(Finding {
+                status: HealthStatus::Degraded,
+                message: format!("Queue {name} has {} failed jobs.", dead.visible),
+            });
+        }
+        queues.push(QueueDepth {
+            queue: name.to_owned(),
+            visible: main.visible,
+            in_flight: main.in_flight,
+            delayed: main.delayed,
+            dead_lettered: dead.visible + dead.in_flight + dead.delayed,
+        });
+    }
+
+    let status = findings.iter().map(|f| f.status).max().unwrap_or(HealthStatus::Healthy);
+    HealthReport {
+        status,
+        checked_at,
+        backend: ctx.backend_name(),
+        dependencies: vec![store, cache, queue],
+        queues,
+        findings,
+        duration_ms: millis(started.elapsed()),
+    }
+}
+
+/// The cache key the scheduled check writes and dashboards read.
+pub const CACHE_KEY: &str = "realtime:system_health";
+pub const CACHE_TTL: Duration = Duration::from_secs(300);

@@ -1,0 +1,58 @@
+//! Publishing domain events (to the `notifications` queue) and order facts (to the `analytics` queue).
+//! Publishing never fails the state change it reports: that change is already committed, so a failed send
+//! is logged loudly instead.
+
+use crate::jobs::dispatch_as;
+use proxy_core::domain::{DomainEvent, JobId, OrderFact, Priority};
+
+crate::env!(
+    /// What publishing events and facts needs: the clock and the queues.
+    EventsEnv: crate::deps::HasClock, crate::deps::HasQueue
+);
+
+pub const EVENT_JOB: &str = "event.publish";
+pub const ORDER_FACT_JOB: &str = "analytics.order_placed";
+pub const ORDER_CANCELLED_JOB: &str = "analytics.order_cancelled";
+
+pub async fn publish(ctx: &impl EventsEnv, event: DomainEvent) {
+    publish_as(ctx, JobId::generate(), event).await
+}
+
+/// `publish` under a job id derived from `key` (what happened, e.g. `order:<id>:placed`): sent twice — because
+/// it is unknown whether the first send happened — it is still recorded once: the feed entry is put under the
+/// job id, if absent.
+pub async fn publish_once(ctx: &impl EventsEnv, key: &str, event: DomainEvent) {
+    publish_as(ctx, JobId(format!("event:{key}")), event).await
+}
+
+async fn publish_as(ctx: &impl EventsEnv, id: JobId, event: DomainEvent) {
+    let name = event.name();
+    let payload = match serde_json::to_value(&event) {
+        Ok(payload) => payload,
+        Err(error) => return tracing::error!(event = name, %error, "event not serialisable"),
+    };
+    if let Err(error) = dispatch_as(ctx.queue(), ctx.clock(), id, EVENT_JOB, &payload, Priority::Notifications).await {
+        tracing::error!(event = name, %error, "event not published");
+    }
+}
+
+/// Sends the analytics fact of an order, once per order however often it is sent.
+pub async fn record_fact(ctx: &impl EventsEnv, fact: &OrderFact) {
+    send_fact(ctx, fact, ORDER_FACT_JOB, format!("fact:order:{}", fact.order_id)).await
+}
+
+/// Sends the fact that a counted order was cancelled (same payload as the order's fact), once per order.
+pub async fn record_cancellation(ctx: &impl EventsEnv, fact: &OrderFact) {
+    send_fact(ctx, fact, ORDER_CANCELLED_JOB, format!("fact:order:{}:cancelled", fact.order_id)).await
+}
+
+async fn send_fact(ctx: &impl EventsEnv, fact: &OrderFact, job_type: &str, id: String) {
+    let payload = match serde_json::to_value(fact) {
+        Ok(payload) => payload,
+        Err(error) => return tracing::error!(%error, "order fact not serialisable"),
+    };
+    if let Err(error) = dispatch_as(ctx.queue(), ctx.clock(), JobId(id), job_type, &payload, Priority::Analytics).await
+    {
+        tracing::error!(order_id = %fact.order_id, %error, "order fact not sent");
+    }
+}

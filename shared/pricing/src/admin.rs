@@ -1,0 +1,257 @@
+//! The admin's side of pricing: what every plan costs now and why (`overview`), and the versioned rules —
+//! publish a new version, list versions, roll back (a rollback publishes a copy of the old version, so the
+//! history only ever grows and says who did what).
+
+use super::PricingEnv;
+use super::inputs;
+use chrono::{DateTime, Utc};
+use proxy_core::domain::{Coupon, CouponState, DiscountKind, Money, PlanId, ServerId};
+use proxy_core::error::PortError;
+use proxy_core::ports::table::Cursor;
+use proxy_core::pricing::rules::{BillingCycle, BulkTier, VolumeBonus};
+use proxy_core::pricing::{Bound, Factor, PlanMarket, PricingRules, dynamic_price};
+use proxy_core::validation::FieldErrors;
+use proxy_core::validation::{add_error, parse_json};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use store::RulesVersion;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlanPricing {
+    pub plan_id: PlanId,
+    pub name: String,
+    pub server_id: ServerId,
+    pub location: Option<String>,
+    pub plan_type: String,
+    pub is_active: bool,
+    pub base_price: Money,
+    /// One client for one period, now, for a customer without loyalty or coupon.
+    pub price: Money,
+    pub bounded_by: Option<Bound>,
+    pub factors: Vec<Factor>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BulkView {
+    pub tiers: Vec<BulkTier>,
+    pub volume_bonus: Vec<VolumeBonus>,
+    pub discount_cap_percent: Decimal,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Promotion {
+    pub code: String,
+    pub kind: DiscountKind,
+    pub value: Money,
+    pub min_order: Money,
+    pub used_count: u32,
+    pub usage_limit: Option<u32>,
+    /// None when unlimited.
+    pub uses_left: Option<u32>,
+    pub single_use_per_customer: bool,
+    pub starts_at: Option<DateTime<Utc>>,
+    pub ends_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PricingOverview {
+    pub active: RulesVersion,
+    pub dynamic_pricing_enabled: bool,
+    pub plans: Vec<PlanPricing>,
+    pub bulk: BulkView,
+    pub subscription_cycles: Vec<BillingCycle>,
+    /// Coupons usable now (active, within their window, not used up), with their use so far.
+    pub promotions: Vec<Promotion>,
+    pub computed_at: DateTime<Utc>,
+}
+
+fn promotion(coupon: Coupon) -> Promotion {
+    Promotion {
+        uses_left: coupon.usage_limit.map(|l| l.saturating_sub(coupon.used_count)),
+        code: coupon.code,
+        kind: coupon.kind,
+        value: coupon.value,
+        min_order: coupon.min_order,
+        used_count: coupon.used_count,
+        usage_limit: coupon.usage_limit,
+        single_use_per_customer: coupon.single_use_per_customer,
+        starts_at: coupon.starts_at,
+        ends_at: coupon.ends_at,
+    }
+}
+
+/// The active rules and what they do to every plan now. Reads the rules from the store (an admin sees a change
+/// at once), the catalog and the coupons (one index query each) and the demand (cached per plan).
+pub async fn overview(ctx: &impl PricingEnv) -> Result<PricingOverview, PortError> {
+    let now = ctx.clock().now();
+    let (active, plans, servers, coupons) = tokio::try_join!(
+        ctx.stores().pricing.active(),
+        ctx.stores().catalog.plans(),
+        ctx.stores().catalog.servers(),
+        ctx.stores().coupons.all(),
+    )?;
+    let servers: BTreeMap<_, _> = servers.into_iter().map(|s| (s.id.clone(), s)).collect();
+    let plan_ids: Vec<PlanId> = plans.iter().map(|p| p.id.clone()).collect();
+    let demand = inputs::demand(ctx, &plan_ids).await?;
+    inputs::remember_demand(ctx, &plan_ids, &demand);
+    let rules = &active.rules;
+    let plans = plans
+        .iter()
+        .map(|plan| {
+            let server = servers.get(&plan.server_id);
+            let market = PlanMarket { plan, server, demand: demand.get(&plan.id).copied().unwrap_or_default() };
+            let price = dynamic_price(&rules.dynamic, market, None, 1, now);
+            PlanPricing {
+                plan_id: plan.id.clone(),
+                name: plan.name.clone(),
+                server_id: plan.server_id.clone(),
+                location: server.map(|s| s.location.clone()),
+                plan_type: plan.plan_type.clone(),
+                is_active: plan.is_active,
+                base_price: plan.price,
+                price: price.unit_price,
+                bounded_by: price.bounded_by,
+                factors: price.factors,
+            }
+        })
+        .collect();
+    let promotions = coupons.into_iter().filter(|c| c.state_at(now) == CouponState::InForce).map(promotion).collect();
+    Ok(PricingOverview {
+        dynamic_pricing_enabled: rules.dynamic.enabled,
+        bulk: BulkView {
+            tiers: rules.bulk.tiers.clone(),
+            volume_bonus: rules.bulk.volume_bonus.clone(),
+            discount_cap_percent: rules.discount_cap_percent,
+        },
+        subscription_cycles: rules.subscription.cycles.clone(),
+        plans,
+        promotions,
+        active,
+        computed_at: now,
+    })
+}
+
+/// `POST /admin/pricing/rules`: the whole rules document, an optional note, and the version the change was
+/// based on — required, so an admin who edited an old version is refused (409) rather than silently undoing
+/// what another admin published since.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RulesUpdate {
+    pub rules: PricingRules,
+    #[serde(default)]
+    pub note: Option<String>,
+    pub base_version: u64,
+}
+
+/// `POST /admin/pricing/rules/rollback`: the version whose rules become active again.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rollback {
+    pub version: u64,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+const NOTE_MAX_CHARS: usize = 500;
+
+fn check_note(note: &Option<String>, errors: &mut FieldErrors) {
+    if note.as_ref().is_some_and(|n| n.chars().count() > NOTE_MAX_CHARS) {
+        add_error(errors, "note", format!("may not be longer than {NOTE_MAX_CHARS} characters"));
+    }
+}
+
+impl RulesUpdate {
+    /// Parses and validates a body: every broken rule is a field error (`rules.bulk.tiers.1.percent`).
+    pub fn parse(body: &str) -> Result<RulesUpdate, FieldErrors> {
+        let update: RulesUpdate = parse_json(body)?;
+        let mut errors: FieldErrors =
+            update.rules.validate().into_iter().map(|(field, messages)| (format!("rules.{field}"), messages)).collect();
+        check_note(&update.note, &mut errors);
+        if errors.is_empty() { Ok(update) } else { Err(errors) }
+    }
+}
+
+impl Rollback {
+    pub fn parse(body: &str) -> Result<Rollback, FieldErrors> {
+        let rollback: Rollback = parse_json(body)?;
+        let mut errors = FieldErrors::new();
+        check_note(&rollback.note, &mut errors);
+        if errors.is_empty() { Ok(rollback) } else { Err(errors) }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RulesError {
+    /// The change was based on a version that is no longer active.
+    #[error("version {active} is active, not {based_on}")]
+    Stale { based_on: u64, active: u64 },
+    #[error("no version {0}")]
+    UnknownVersion(u64),
+    /// The version's rules break today's validation.
+    #[error("the version's rules are no longer valid")]
+    NoLongerValid(FieldErrors),
+    #[error(transparent)]
+    Port(#[from] PortError),
+}
+
+/// Publishes `rules` as the next version and activates it.
+pub async fn publish(
+    ctx: &impl PricingEnv,
+    author: &str,
+    rules: PricingRules,
+    note: Option<String>,
+    base_version: Option<u64>,
+) -> Result<RulesVersion, RulesError> {
+    let active = ctx.stores().pricing.active().await?;
+    if let Some(based_on) = base_version
+        && based_on != active.version
+    {
+        return Err(RulesError::Stale { based_on, active: active.version });
+    }
+    let next = RulesVersion {
+        version: active.version + 1,
+        rules,
+        author: author.to_owned(),
+        created_at: ctx.clock().now(),
+        note: note.filter(|n| !n.trim().is_empty()),
+    };
+    match ctx.stores().pricing.publish(&next, active.version).await {
+        Ok(()) => {}
+        // A failed condition: another admin published between our read and our write.
+        Err(PortError::Conflict { op_index: Some(_) }) => {
+            let now_active = ctx.stores().pricing.active().await?.version;
+            return Err(RulesError::Stale { based_on: active.version, active: now_active });
+        }
+        Err(e) => return Err(e.into()),
+    }
+    ctx.pricing_cache().forget_rules();
+    tracing::info!(version = next.version, author, "pricing rules published");
+    Ok(next)
+}
+
+pub async fn rollback(ctx: &impl PricingEnv, author: &str, request: Rollback) -> Result<RulesVersion, RulesError> {
+    let target =
+        ctx.stores().pricing.version(request.version).await?.ok_or(RulesError::UnknownVersion(request.version))?;
+    // Rules valid when published may break a rule added since: they are not activated again unchecked.
+    let errors = target.rules.validate();
+    if !errors.is_empty() {
+        return Err(RulesError::NoLongerValid(errors));
+    }
+    let note = request.note.unwrap_or_else(|| format!("rollback to version {}", request.version));
+    publish(ctx, author, target.rules, Some(note), None).await
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VersionsPage {
+    pub active_version: u64,
+    /// Newest first; the built-in defaults (version 0) are not stored and not listed.
+    pub versions: Vec<RulesVersion>,
+    pub next_cursor: Option<String>,
+}
+
+pub async fn versions(ctx: &impl PricingEnv, limit: usize, after: Option<Cursor>) -> Result<VersionsPage, PortError> {
+    let (active, (versions, next)) =
+        tokio::try_join!(ctx.stores().pricing.active(), ctx.stores().pricing.versions(limit, after))?;
+    Ok(VersionsPage { active_version: active.version, versions, next_cursor: next.as_ref().map(Cursor::token) })
+}
