@@ -108,11 +108,8 @@ pub async fn execute_plan(
     }
     for batch in chosen.chunks(CONCURRENT_SENDS) {
         try_join_all(batch.iter().map(|queued| async move {
-            let payload = serde_json::to_value(&queued.migration).map_err(|e| PortError::Invalid {
-                backend: proxy_core::error::Backend::Queue,
-                detail: e.to_string(),
-            })?;
-            dispatch_as(ctx.queue(), ctx.clock(), queued.job_id.clone(), MIGRATE_JOB, &payload, Priority::Low).await
+            let (id, migration) = (queued.job_id.clone(), &queued.migration);
+            dispatch_as(ctx.queue(), ctx.clock(), id, MIGRATE_JOB, migration, Priority::Low).await
         }))
         .await?;
     }

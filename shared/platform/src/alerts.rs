@@ -58,7 +58,6 @@ pub async fn send(
         details,
         raised_at: ctx.clock().now(),
     };
-    let payload = serde_json::to_value(&alert).unwrap_or_default();
-    dispatch(ctx.queue(), ctx.clock(), ALERT_JOB, &payload, Priority::Notifications).await?;
+    dispatch(ctx.queue(), ctx.clock(), ALERT_JOB, &alert, Priority::Notifications).await?;
     Ok(alert)
 }

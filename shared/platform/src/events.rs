@@ -27,11 +27,7 @@ pub async fn publish_once(ctx: &impl EventsEnv, key: &str, event: DomainEvent) {
 
 async fn publish_as(ctx: &impl EventsEnv, id: JobId, event: DomainEvent) {
     let name = event.name();
-    let payload = match serde_json::to_value(&event) {
-        Ok(payload) => payload,
-        Err(error) => return tracing::error!(event = name, %error, "event not serialisable"),
-    };
-    if let Err(error) = dispatch_as(ctx.queue(), ctx.clock(), id, EVENT_JOB, &payload, Priority::Notifications).await {
+    if let Err(error) = dispatch_as(ctx.queue(), ctx.clock(), id, EVENT_JOB, &event, Priority::Notifications).await {
         tracing::error!(event = name, %error, "event not published");
     }
 }
@@ -47,12 +43,7 @@ pub async fn record_cancellation(ctx: &impl EventsEnv, fact: &OrderFact) {
 }
 
 async fn send_fact(ctx: &impl EventsEnv, fact: &OrderFact, job_type: &str, id: String) {
-    let payload = match serde_json::to_value(fact) {
-        Ok(payload) => payload,
-        Err(error) => return tracing::error!(%error, "order fact not serialisable"),
-    };
-    if let Err(error) = dispatch_as(ctx.queue(), ctx.clock(), JobId(id), job_type, &payload, Priority::Analytics).await
-    {
+    if let Err(error) = dispatch_as(ctx.queue(), ctx.clock(), JobId(id), job_type, fact, Priority::Analytics).await {
         tracing::error!(order_id = %fact.order_id, %error, "order fact not sent");
     }
 }
