@@ -59,8 +59,8 @@ pub async fn serve_worker() -> Result<(), Error> {
 
 /// A binary wired to a row of the wrong kind fails its init (and its deployment) instead of every request.
 fn expect_trigger(spec: &FunctionSpec, matches: bool) -> Result<(), Error> {
-    match matches {
-        true => Ok(()),
-        false => Err(Error::from(format!("{} is served as another kind of function than its trigger", spec.name))),
+    if matches {
+        return Ok(());
     }
+    Err(Error::from(format!("{} is served as another kind of function than its trigger", spec.name)))
 }

@@ -50,12 +50,7 @@ pub fn manual_clock() -> Arc<ManualClock> {
 async fn sdk_config() -> aws_config::SdkConfig {
     let endpoint = aws_endpoint();
     require("The DynamoDB/SQS emulator (moto)", &endpoint, "TEST_AWS_ENDPOINT");
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(endpoint)
-        .region(aws_config::Region::new("eu-west-1"))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("test", "test", None, None, "tests"))
-        .load()
-        .await
+    sdk_config_at(&endpoint).await
 }
 
 /// An endpoint on loopback that accepts connections and never answers, as a hung backend does; it stops with

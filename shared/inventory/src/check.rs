@@ -4,13 +4,14 @@
 //! unreadable forecast input must not stop holds from expiring.
 
 use super::InventoryEnv;
-use super::forecast::{ForecastSettings, InventoryForecast};
+use super::forecast::ForecastSettings;
 use super::{
     BandChange, CapacityBands, HoldExpiry, LocationScaling, RebalanceRules, Reconciliation, ScalingAction,
     ScalingThresholds,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use platform::alerts;
+use proxy_core::domain::InventoryForecast;
 use proxy_core::domain::{AlertSeverity, LocationScalingState, ServerId, ServerStatus};
 use proxy_core::error::PortError;
 use serde::{Deserialize, Serialize};

@@ -13,11 +13,10 @@ use super::InventoryEnv;
 use augurs::ets::AutoETS;
 use augurs::{Fit, Predict};
 use chrono::{DateTime, NaiveDate, Utc};
-pub use proxy_core::domain::{
-    Backtest, DayForecast, Expected, InventoryForecast, LocationForecast, NoForecast, SalesForecast, SeriesOutcome,
-    ServerForecast,
+use proxy_core::domain::{
+    Backtest, DayForecast, Expected, InventoryForecast, LocationForecast, NoForecast, SalesForecast, ServerForecast,
+    ServerId, ServerStatus,
 };
-use proxy_core::domain::{ServerId, ServerStatus};
 use proxy_core::error::PortError;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

@@ -7,12 +7,12 @@
 
 use super::InventoryEnv;
 use super::check::{ForecastSummary, InventoryCheck, InventorySettings};
-use super::forecast::LocationForecast;
 use super::migration::{QueuedMigration, execute_plan};
 use super::{
     CapacityBand, CapacityTable, LocationScaling, Migration, capacity_table, rebalance_plan, scaling_decisions,
 };
 use chrono::{DateTime, Utc};
+use proxy_core::domain::LocationForecast;
 use proxy_core::domain::{Server, ServerId, ServerStatus};
 use proxy_core::error::PortError;
 use serde::Serialize;

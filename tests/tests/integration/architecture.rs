@@ -50,7 +50,13 @@ struct Dependency {
     features: Vec<String>,
 }
 
-fn workspace_crates() -> BTreeMap<String, Vec<Dependency>> {
+/// The workspace's crates and their declared dependencies, read once for all the tests here.
+fn workspace_crates() -> &'static BTreeMap<String, Vec<Dependency>> {
+    static CRATES: std::sync::OnceLock<BTreeMap<String, Vec<Dependency>>> = std::sync::OnceLock::new();
+    CRATES.get_or_init(read_workspace_crates)
+}
+
+fn read_workspace_crates() -> BTreeMap<String, Vec<Dependency>> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let output = Command::new(env!("CARGO"))
         .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
@@ -91,7 +97,7 @@ fn every_workspace_crate_has_a_layer_and_every_edge_points_down() {
     let unplaced: Vec<&String> = crates.keys().filter(|name| layer(name).is_none()).collect();
     assert!(unplaced.is_empty(), "place these crates in LAYERS (and docs/architecture.md): {unplaced:?}");
     let mut upward = Vec::new();
-    for (name, dependencies) in &crates {
+    for (name, dependencies) in crates {
         for dependency in dependencies.iter().filter(|d| crates.contains_key(&d.name)) {
             let (from, to) = (layer(name).unwrap(), layer(&dependency.name).unwrap());
             let sideways = SIDEWAYS.contains(&(name.as_str(), dependency.name.as_str()));

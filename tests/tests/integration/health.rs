@@ -74,12 +74,7 @@ async fn a_dead_cache_degrades_and_a_dead_store_is_critical() {
     assert!(report.findings[0].message.contains("cache is unavailable"), "{:?}", report.findings);
 
     // A DynamoDB endpoint where nothing listens: the store is down.
-    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url("http://127.0.0.1:9")
-        .region(aws_config::Region::new("eu-west-1"))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("x", "x", None, None, "test"))
-        .load()
-        .await;
+    let sdk = integration_tests::sdk_config_at("http://127.0.0.1:9").await;
     let dead_table = shared::adapters::aws::DynamoTable::new(aws_sdk_dynamodb::Client::new(&sdk), "t", clock.clone())
         .with_timeout(Duration::from_secs(2));
     let no_store = AppContext::new(
