@@ -55,7 +55,7 @@ async fn main() {
         let (app, counts) = counted_app(backend).await;
         place_orders(&app, orders).await;
         eprintln!("[worker-throughput] {name}: {orders} orders placed");
-        let registry = JobRegistry::standard();
+        let registry = shared::worker::standard_registry();
         for (queue, job_type) in QUEUES {
             let before = counts.snapshot();
             let run = drain(&app, &registry, queue).await;

@@ -14,7 +14,7 @@ const VISIBILITY: Duration = Duration::from_secs(10);
 
 pub fn start(ctx: Arc<AppContext>) -> Result<Vec<tokio::task::JoinHandle<()>>, String> {
     let mut tasks = Vec::new();
-    let registry = Arc::new(JobRegistry::standard());
+    let registry = Arc::new(shared::worker::standard_registry());
     for spec in FUNCTIONS {
         match spec.trigger {
             Trigger::Schedule { expression } => {
@@ -54,7 +54,7 @@ async fn run_schedule(ctx: Arc<AppContext>, spec: &'static FunctionSpec, schedul
 
 async fn run_worker(ctx: Arc<AppContext>, registry: Arc<JobRegistry>, name: &'static str, queue: QueueRef) {
     loop {
-        match poll_once(&ctx, &registry, queue, Duration::from_secs(10), VISIBILITY).await {
+        match poll_once(&*ctx, &*registry, queue, Duration::from_secs(10), VISIBILITY).await {
             Ok(report) if !report.outcomes.is_empty() => {
                 let failed = report.outcomes.iter().filter(|(_, o)| o.is_failure()).count();
                 tracing::info!(

@@ -444,7 +444,7 @@ pub async fn load(
         ctx,
         replay,
         rng,
-        registry: JobRegistry::standard(),
+        registry: shared::worker::standard_registry(),
         panel,
         servers,
         plans,

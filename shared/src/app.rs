@@ -115,9 +115,7 @@ impl crate::deps::HasWorkers for AppContext {
 
 impl crate::deps::HasJobTypes for AppContext {
     fn job_types(&self) -> Vec<&'static str> {
-        let mut types: Vec<&'static str> = crate::worker::JobRegistry::standard().job_types().copied().collect();
-        types.sort_unstable();
-        types
+        crate::worker::standard_registry().job_types()
     }
 }
 

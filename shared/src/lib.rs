@@ -1,11 +1,15 @@
-//! The edge and the composition root of the 1000proxy system services: the route table (`routes`), the handlers
-//! that turn a Lambda event into a call of a context's service, the HTTP plumbing (`http`), the queue worker,
-//! the runtime glue, and `AppContext`, which builds the adapters and gives every context the capabilities it
-//! asks for. Below it, each its own crate (docs/architecture.md): `proxy_core`, `store`, `adapters`,
-//! `platform`, and the contexts `pricing`, `queues`, `monitoring`, `orders`, `inventory`. They are re-exported
-//! under the paths they had as modules of this crate (`shared::domain`, `shared::store`, `shared::services::*`).
+//! The Lambda edge and the composition root of the 1000proxy system services: the HTTP edge (`http`: API
+//! Gateway's event in, the envelope out, the caller and rate limits checked against the route table), the
+//! runtime glue (`runtime`), the queue worker's SQS handler and job registry (`worker`), the by-name dispatch
+//! the local server and tests use (`handlers`), and `AppContext`, which builds the adapters and gives every
+//! context the capabilities it asks for. Below it, each its own crate (docs/architecture.md): `proxy_core`,
+//! `store`, `adapters`, `api` (the route table and what an endpoint reads and answers), `platform`, and the
+//! contexts `pricing`, `queues`, `monitoring`, `orders`, `inventory`, which own their services, endpoints,
+//! scheduled tasks and job handlers. They are re-exported under the paths they had as modules of this crate
+//! (`shared::domain`, `shared::routes`, `shared::services::*`).
 
 pub use adapters;
+pub use api::{routes, schedule};
 pub use platform::{deps, jobs};
 pub use proxy_core::{clock, domain, error, ports, pricing, validation};
 pub use store;
@@ -13,6 +17,7 @@ pub use store;
 /// The bounded contexts' services, each a crate of its own, under the paths they had in this crate.
 pub mod services {
     pub use ::inventory;
+    pub use ::monitoring;
     pub use ::monitoring::health;
     pub use ::orders;
     pub use ::orders::{profile, provisioning, wallet};
@@ -26,7 +31,5 @@ pub mod config;
 pub mod handlers;
 pub mod http;
 pub mod logging;
-pub mod routes;
 pub mod runtime;
-pub mod schedule;
 pub mod worker;

@@ -10,8 +10,7 @@ use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::util::SubscriberInitExt;
 
-/// The target of embedded-metric events; their field `emf` is the document.
-pub const EMF_TARGET: &str = "emf";
+pub use platform::telemetry::EMF_TARGET;
 
 /// Installs the JSON subscriber once; later calls are no-ops (tests call it from many places).
 pub fn init() {

@@ -1,58 +1,61 @@
 //! What every function binary's `main` does: set up logs, build the context once per cold start (clients
-//! only, no network), and hand every event to the handler the binary names. Naming the handler (rather than
-//! looking it up by name) is what keeps each binary to its own function's code.
+//! only, no network), and hand every event to the endpoint, task or worker the binary names. Naming it
+//! (rather than looking it up by name) is what keeps each binary to its own function's code.
 
 use crate::app::AppContext;
+use crate::http::{ApiError, ApiRequest, Identity};
 use crate::routes::{FunctionSpec, Trigger};
-use crate::worker::JobRegistry;
 use aws_lambda_events::sqs::SqsEvent;
-use lambda_http::{Body, Request, Response};
 use lambda_runtime::{LambdaEvent, service_fn};
 use std::future::Future;
-use std::pin::Pin;
 
 pub type Error = lambda_runtime::Error;
 
-/// An HTTP function's handler, as its binary names it: `|ctx, request| Box::pin(orders::create(ctx, request))`.
-/// (A boxed future, because the runtime needs it `Send` and a plain `async fn` bound cannot say so yet.)
-pub type HttpHandler = for<'a> fn(&'a AppContext, Request) -> Pin<Box<dyn Future<Output = Response<Body>> + Send + 'a>>;
-
-/// A scheduled function's handler: `|ctx, payload| Box::pin(inventory::check(ctx, payload))`.
-pub type ScheduleHandler = for<'a> fn(
-    &'a AppContext,
-    serde_json::Value,
-) -> Pin<Box<dyn Future<Output = Result<serde_json::Value, String>> + Send + 'a>>;
-
-/// Runs the HTTP function `spec` with its handler.
-pub async fn serve_http(spec: &'static FunctionSpec, handler: HttpHandler) -> Result<(), Error> {
-    expect_trigger(spec, matches!(spec.trigger, Trigger::Http { .. }))?;
+/// The context for the life of the process: built once per cold start, used by every event until the
+/// execution environment is shut down (so it is never dropped, and every endpoint can borrow it for good).
+async fn context() -> Result<&'static AppContext, Error> {
     crate::logging::init();
-    let ctx = AppContext::from_env().await?;
-    let ctx = &ctx;
-    lambda_http::run(lambda_http::service_fn(move |request| async move { Ok::<_, Error>(handler(ctx, request).await) }))
-        .await
+    Ok(Box::leak(Box::new(AppContext::from_env().await?)))
 }
 
-/// Runs the scheduled function `spec` with its handler.
-pub async fn serve_schedule(spec: &'static FunctionSpec, handler: ScheduleHandler) -> Result<(), Error> {
+/// Runs the HTTP function `spec` with its context's endpoint, e.g.
+/// `serve_http(&routes::ORDERS_CREATE, orders::endpoints::create)`.
+pub async fn serve_http<E, Fut, T>(spec: &'static FunctionSpec, endpoint: E) -> Result<(), Error>
+where
+    E: Fn(&'static AppContext, ApiRequest, Identity) -> Fut + Copy + Send + Sync + 'static,
+    Fut: Future<Output = Result<T, ApiError>> + Send,
+    T: serde::Serialize,
+{
+    expect_trigger(spec, matches!(spec.trigger, Trigger::Http { .. }))?;
+    let ctx = context().await?;
+    lambda_http::run(lambda_http::service_fn(move |request| async move {
+        Ok::<_, Error>(crate::http::respond(ctx, request, spec, |request, caller| endpoint(ctx, request, caller)).await)
+    }))
+    .await
+}
+
+/// Runs the scheduled function `spec` with its context's task, e.g.
+/// `serve_schedule(&routes::INVENTORY_CHECK, inventory::scheduled::check)`.
+pub async fn serve_schedule<S, Fut>(spec: &'static FunctionSpec, task: S) -> Result<(), Error>
+where
+    S: Fn(&'static AppContext, serde_json::Value) -> Fut + Copy + Send + Sync + 'static,
+    Fut: Future<Output = Result<serde_json::Value, String>> + Send,
+{
     expect_trigger(spec, matches!(spec.trigger, Trigger::Schedule { .. }))?;
-    crate::logging::init();
-    let ctx = AppContext::from_env().await?;
-    let ctx = &ctx;
+    let ctx = context().await?;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| async move {
-        handler(ctx, event.payload).await.map_err(Error::from)
+        task(ctx, event.payload).await.map_err(Error::from)
     }))
     .await
 }
 
 /// Runs the SQS queue worker with every registered job type.
 pub async fn serve_worker() -> Result<(), Error> {
-    crate::logging::init();
-    let ctx = AppContext::from_env().await?;
-    let registry = JobRegistry::standard();
-    let (ctx, registry) = (&ctx, &registry);
+    let ctx = context().await?;
+    let registry = crate::worker::standard_registry();
+    let registry = &registry;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
-        Ok::<_, Error>(crate::handlers::queue_worker::handle(ctx, registry, event.payload).await)
+        Ok::<_, Error>(crate::worker::handle(ctx, registry, event.payload).await)
     }))
     .await
 }

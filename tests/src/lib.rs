@@ -271,7 +271,7 @@ async fn create_role(name: &str) -> String {
 /// test counting outcomes failed by chance. (A failed job therefore comes back after the drain: tests of
 /// retries poll themselves, with a short visibility.)
 pub async fn drain(app: &TestApp, queue: shared::domain::Priority) -> Vec<shared::worker::MessageOutcome> {
-    let registry = shared::worker::JobRegistry::standard();
+    let registry = shared::worker::standard_registry();
     let wait = if app.backend == Backend::Aws { Duration::from_secs(2) } else { Duration::ZERO };
     let mut outcomes = Vec::new();
     loop {

@@ -1,9 +1,7 @@
-//! Scheduled inventory-check — `shared::handlers::inventory::check`, wired to its row of the route table.
-use shared::handlers::inventory;
-use shared::routes;
+//! Scheduled inventory-check — `inventory::scheduled::check`, wired to its row of the route table.
+use api::routes;
 
 #[tokio::main]
 async fn main() -> Result<(), shared::runtime::Error> {
-    shared::runtime::serve_schedule(&routes::INVENTORY_CHECK, |ctx, payload| Box::pin(inventory::check(ctx, payload)))
-        .await
+    shared::runtime::serve_schedule(&routes::INVENTORY_CHECK, inventory::scheduled::check).await
 }

@@ -1,11 +1,7 @@
-//! POST /admin/inventory/rebalance — `shared::handlers::inventory::rebalance`, wired to its row of the route table.
-use shared::handlers::inventory;
-use shared::routes;
+//! POST /admin/inventory/rebalance — `inventory::endpoints::rebalance`, wired to its row of the route table.
+use api::routes;
 
 #[tokio::main]
 async fn main() -> Result<(), shared::runtime::Error> {
-    shared::runtime::serve_http(&routes::INVENTORY_REBALANCE, |ctx, request| {
-        Box::pin(inventory::rebalance(ctx, request))
-    })
-    .await
+    shared::runtime::serve_http(&routes::INVENTORY_REBALANCE, inventory::endpoints::rebalance).await
 }

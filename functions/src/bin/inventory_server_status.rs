@@ -1,11 +1,7 @@
-//! POST /admin/inventory/servers/{id}/status — `shared::handlers::inventory::server_status`, wired to its row of the route table.
-use shared::handlers::inventory;
-use shared::routes;
+//! POST /admin/inventory/servers/{id}/status — `inventory::endpoints::server_status`, wired to its row of the route table.
+use api::routes;
 
 #[tokio::main]
 async fn main() -> Result<(), shared::runtime::Error> {
-    shared::runtime::serve_http(&routes::INVENTORY_SERVER_STATUS, |ctx, request| {
-        Box::pin(inventory::server_status(ctx, request))
-    })
-    .await
+    shared::runtime::serve_http(&routes::INVENTORY_SERVER_STATUS, inventory::endpoints::server_status).await
 }

@@ -1,8 +1,7 @@
-//! POST /api/orders — `shared::handlers::orders::create`, wired to its row of the route table.
-use shared::handlers::orders;
-use shared::routes;
+//! POST /api/orders — `orders::endpoints::create`, wired to its row of the route table.
+use api::routes;
 
 #[tokio::main]
 async fn main() -> Result<(), shared::runtime::Error> {
-    shared::runtime::serve_http(&routes::ORDERS_CREATE, |ctx, request| Box::pin(orders::create(ctx, request))).await
+    shared::runtime::serve_http(&routes::ORDERS_CREATE, orders::endpoints::create).await
 }

@@ -1,8 +1,7 @@
-//! GET /api/orders — `shared::handlers::orders::list`, wired to its row of the route table.
-use shared::handlers::orders;
-use shared::routes;
+//! GET /api/orders — `orders::endpoints::list`, wired to its row of the route table.
+use api::routes;
 
 #[tokio::main]
 async fn main() -> Result<(), shared::runtime::Error> {
-    shared::runtime::serve_http(&routes::ORDERS_LIST, |ctx, request| Box::pin(orders::list(ctx, request))).await
+    shared::runtime::serve_http(&routes::ORDERS_LIST, orders::endpoints::list).await
 }

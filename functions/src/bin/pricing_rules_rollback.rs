@@ -1,11 +1,7 @@
-//! POST /admin/pricing/rules/rollback — `shared::handlers::pricing::rollback`, wired to its row of the route table.
-use shared::handlers::pricing;
-use shared::routes;
+//! POST /admin/pricing/rules/rollback — `pricing::endpoints::rollback`, wired to its row of the route table.
+use api::routes;
 
 #[tokio::main]
 async fn main() -> Result<(), shared::runtime::Error> {
-    shared::runtime::serve_http(&routes::PRICING_RULES_ROLLBACK, |ctx, request| {
-        Box::pin(pricing::rollback(ctx, request))
-    })
-    .await
+    shared::runtime::serve_http(&routes::PRICING_RULES_ROLLBACK, pricing::endpoints::rollback).await
 }

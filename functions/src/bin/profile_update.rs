@@ -1,8 +1,7 @@
-//! PUT /api/profile — `shared::handlers::profile::update`, wired to its row of the route table.
-use shared::handlers::profile;
-use shared::routes;
+//! PUT /api/profile — `orders::endpoints::profile::update`, wired to its row of the route table.
+use api::routes;
 
 #[tokio::main]
 async fn main() -> Result<(), shared::runtime::Error> {
-    shared::runtime::serve_http(&routes::PROFILE_UPDATE, |ctx, request| Box::pin(profile::update(ctx, request))).await
+    shared::runtime::serve_http(&routes::PROFILE_UPDATE, orders::endpoints::profile::update).await
 }

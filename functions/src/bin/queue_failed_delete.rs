@@ -1,11 +1,7 @@
-//! DELETE /admin/system/queue/failed/{id} — `shared::handlers::queues::failed_delete`, wired to its row of the route table.
-use shared::handlers::queues;
-use shared::routes;
+//! DELETE /admin/system/queue/failed/{id} — `queues::endpoints::failed_delete`, wired to its row of the route table.
+use api::routes;
 
 #[tokio::main]
 async fn main() -> Result<(), shared::runtime::Error> {
-    shared::runtime::serve_http(&routes::QUEUE_FAILED_DELETE, |ctx, request| {
-        Box::pin(queues::failed_delete(ctx, request))
-    })
-    .await
+    shared::runtime::serve_http(&routes::QUEUE_FAILED_DELETE, queues::endpoints::failed_delete).await
 }

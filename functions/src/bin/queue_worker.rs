@@ -1,4 +1,4 @@
-//! SQS queue-worker — shared::handlers::queue_worker and the job registry in shared::worker.
+//! SQS queue-worker — `shared::worker`: every context's job handlers, run by `queues::worker`.
 #[tokio::main]
 async fn main() -> Result<(), shared::runtime::Error> {
     shared::runtime::serve_worker().await

@@ -13,13 +13,16 @@
 pub mod alerts;
 pub mod capacity;
 pub mod check;
+pub mod endpoints;
 pub mod forecast;
 pub mod holds;
+pub mod jobs;
 pub mod migration;
 pub mod rebalance;
 pub mod reconcile;
 pub mod requests;
 pub mod scaling;
+pub mod scheduled;
 pub mod view;
 
 pub use alerts::{BandChange, check_capacity_alerts};

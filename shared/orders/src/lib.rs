@@ -2,6 +2,8 @@
 //! (`pricing`) — in one conditional store transaction.
 
 mod cancel;
+pub mod endpoints;
+pub mod jobs;
 mod place;
 pub mod profile;
 pub mod provisioning;

@@ -2,9 +2,10 @@
 //! (The original e-mailed a hard-coded address every 5 minutes while critical; here one alert per condition
 //! per throttle window, whatever its severity.)
 
-use crate::jobs::dispatch;
-use proxy_core::domain::{Alert, AlertId, AlertSeverity, Priority};
-use proxy_core::error::PortResult;
+use crate::deps::HasStores;
+use crate::jobs::{JobError, JobHandler, JobRegistry, dispatch, payload};
+use proxy_core::domain::{Alert, AlertId, AlertSeverity, Job, Priority};
+use proxy_core::error::{PortError, PortResult};
 use std::time::Duration;
 
 crate::env!(
@@ -60,4 +61,36 @@ pub async fn send(
     };
     dispatch(ctx.queue(), ctx.clock(), ALERT_JOB, &alert, Priority::Notifications).await?;
     Ok(alert)
+}
+
+/// Registers the job that records what `send` sends.
+pub fn register_jobs<C: HasStores + Sync + 'static>(registry: &mut JobRegistry<C>) {
+    registry.register(ALERT_JOB, RecordAlert);
+}
+
+/// `system.alert`: records the alert for the admin dashboards and writes it to the log, where the CloudWatch
+/// alarm on `alert_severity = critical` pages the operator.
+struct RecordAlert;
+
+/// Claimed (the default), not run by its effect alone: the log line that pages the operator is a second effect,
+/// and a delivery whose put committed unseen must still log it.
+#[async_trait::async_trait]
+impl<C: HasStores + Sync> JobHandler<C> for RecordAlert {
+    async fn handle(&self, ctx: &C, job: &Job, _attempt: u32) -> Result<(), JobError> {
+        let alert: Alert = payload(job)?;
+        match ctx.stores().alerts.record(&alert).await {
+            // Already recorded by an earlier attempt that failed before it could say so: the effect holds.
+            Ok(()) | Err(PortError::Conflict { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+        tracing::warn!(
+            alert_id = %alert.id,
+            alert_severity = ?alert.severity,
+            alert_source = alert.source,
+            alert_key = alert.dedup_key,
+            message = alert.message,
+            "system alert"
+        );
+        Ok(())
+    }
 }

@@ -2,8 +2,9 @@
 //! Publishing never fails the state change it reports: that change is already committed, so a failed send
 //! is logged loudly instead.
 
-use crate::jobs::dispatch_as;
-use proxy_core::domain::{DomainEvent, JobId, OrderFact, Priority};
+use crate::deps::HasStores;
+use crate::jobs::{JobError, JobHandler, JobRegistry, RunOnce, dispatch_as, payload};
+use proxy_core::domain::{DomainEvent, Job, JobId, OrderFact, Priority};
 
 crate::env!(
     /// What publishing events and facts needs: the clock and the queues.
@@ -45,5 +46,65 @@ pub async fn record_cancellation(ctx: &impl EventsEnv, fact: &OrderFact) {
 async fn send_fact(ctx: &impl EventsEnv, fact: &OrderFact, job_type: &str, id: String) {
     if let Err(error) = dispatch_as(ctx.queue(), ctx.clock(), JobId(id), job_type, fact, Priority::Analytics).await {
         tracing::error!(order_id = %fact.order_id, %error, "order fact not sent");
+    }
+}
+
+/// Registers the jobs that record what `publish` and `record_fact` send.
+pub fn register_jobs<C: HasStores + Sync + 'static>(registry: &mut JobRegistry<C>) {
+    registry.register(EVENT_JOB, RecordEvent);
+    registry.register(ORDER_FACT_JOB, CountOrder);
+    registry.register(ORDER_CANCELLED_JOB, UncountOrder);
+}
+
+/// `event.publish`: a domain event, recorded in its customer's feed (which the real-time service pushes).
+struct RecordEvent;
+
+#[async_trait::async_trait]
+impl<C: HasStores + Sync> JobHandler<C> for RecordEvent {
+    /// One write, once: the feed entry is put under the job id, once (`FeedStore::record`).
+    fn run_once(&self) -> RunOnce {
+        RunOnce::ByItsEffect
+    }
+
+    async fn handle(&self, ctx: &C, job: &Job, _attempt: u32) -> Result<(), JobError> {
+        let event: DomainEvent = payload(job)?;
+        ctx.stores().feed.record(job.id.as_str(), &event).await?;
+        tracing::info!(event = event.name(), channels = ?event.channels(), "event recorded");
+        Ok(())
+    }
+}
+
+/// `analytics.order_placed`: an order fact, added once to the daily sales counters.
+struct CountOrder;
+
+#[async_trait::async_trait]
+impl<C: HasStores + Sync> JobHandler<C> for CountOrder {
+    /// One write, once: the counters move in one transaction with the order's counted-once guard.
+    fn run_once(&self) -> RunOnce {
+        RunOnce::ByItsEffect
+    }
+
+    async fn handle(&self, ctx: &C, job: &Job, _attempt: u32) -> Result<(), JobError> {
+        let fact: OrderFact = payload(job)?;
+        ctx.stores().stats.record_order(&fact).await?;
+        Ok(())
+    }
+}
+
+/// `analytics.order_cancelled`: a cancelled order's fact, taken back out of the daily sales counters once
+/// it has been counted (a conflict until then: the message is retried).
+struct UncountOrder;
+
+#[async_trait::async_trait]
+impl<C: HasStores + Sync> JobHandler<C> for UncountOrder {
+    /// One write, once: the counters move in one transaction with the order's withdrawn-once guard.
+    fn run_once(&self) -> RunOnce {
+        RunOnce::ByItsEffect
+    }
+
+    async fn handle(&self, ctx: &C, job: &Job, _attempt: u32) -> Result<(), JobError> {
+        let fact: OrderFact = payload(job)?;
+        ctx.stores().stats.withdraw_order(&fact).await?;
+        Ok(())
     }
 }

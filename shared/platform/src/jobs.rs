@@ -1,10 +1,13 @@
-//! Sending background jobs (`dispatch`), and how a job's work says it failed (`JobError`). Services use this to
-//! hand work to the queue worker; the worker (`shared::worker`), which runs the jobs, sits above the contexts.
+//! Background jobs: sending them (`dispatch`), and what runs them — a `JobHandler` per job type, written in the
+//! context that owns the job, and the `JobRegistry` the worker (`queues::worker`) looks them up in. `C` is
+//! whatever gives the handlers their dependencies (the application, at the top).
 
 use proxy_core::clock::Clock;
 use proxy_core::domain::{Job, JobId, Priority};
 use proxy_core::error::{Backend, PortError, PortResult};
 use proxy_core::ports::{JobQueue, QueueRef};
+use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Sends a job of `job_type` with its typed `payload` (the struct its handler reads) to the queue of `priority`;
 /// returns the job as sent (its id names it in logs and in the worker's claims).
@@ -45,4 +48,69 @@ pub enum JobError {
     InvalidPayload(String),
     #[error(transparent)]
     Backend(#[from] PortError),
+}
+
+/// A job's typed payload, read back as the struct it was dispatched as.
+pub fn payload<T: serde::de::DeserializeOwned>(job: &Job) -> Result<T, JobError> {
+    serde_json::from_value(job.payload.clone()).map_err(|e| JobError::InvalidPayload(e.to_string()))
+}
+
+/// How a job is kept from taking effect twice when SQS delivers it again (it delivers at least once).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunOnce {
+    /// The worker claims the job before running it (a lease in the store) and marks it done after: for effects
+    /// outside the store (a panel call) or spread over several writes. Two store writes besides the effect.
+    Claimed,
+    /// The job's effect is one conditional store write that does nothing the second time (keyed by the job or
+    /// by what it is about): the worker runs it without a claim, so that write is the job's only one. A
+    /// redelivery runs it again harmlessly and is reported `Done`.
+    ByItsEffect,
+}
+
+/// Runs the jobs of one type with the dependencies `C` gives it.
+#[async_trait::async_trait]
+pub trait JobHandler<C: Sync>: Send + Sync {
+    /// How redeliveries are kept from doing the work twice; claimed unless the handler says otherwise.
+    fn run_once(&self) -> RunOnce {
+        RunOnce::Claimed
+    }
+
+    /// Runs the job. `attempt` counts deliveries from 1; the queue gives up (dead-letters the message) after
+    /// `MAX_RECEIVE_COUNT`, so a handler can tell its last chance.
+    async fn handle(&self, ctx: &C, job: &Job, attempt: u32) -> Result<(), JobError>;
+}
+
+/// Job type -> handler.
+pub struct JobRegistry<C> {
+    handlers: HashMap<&'static str, Arc<dyn JobHandler<C>>>,
+}
+
+impl<C> Default for JobRegistry<C> {
+    fn default() -> Self {
+        Self { handlers: HashMap::new() }
+    }
+}
+
+impl<C> Clone for JobRegistry<C> {
+    fn clone(&self) -> Self {
+        Self { handlers: self.handlers.clone() }
+    }
+}
+
+impl<C: Sync> JobRegistry<C> {
+    pub fn register(&mut self, job_type: &'static str, handler: impl JobHandler<C> + 'static) -> &mut Self {
+        self.handlers.insert(job_type, Arc::new(handler));
+        self
+    }
+
+    pub fn get(&self, job_type: &str) -> Option<&Arc<dyn JobHandler<C>>> {
+        self.handlers.get(job_type)
+    }
+
+    /// Every registered job type, sorted.
+    pub fn job_types(&self) -> Vec<&'static str> {
+        let mut types: Vec<&'static str> = self.handlers.keys().copied().collect();
+        types.sort_unstable();
+        types
+    }
 }

@@ -1,11 +1,13 @@
 //! What every bounded context builds on, below all of them:
 //! - `deps`: the capability traits a service names to receive its dependencies, and `env!`, which declares a
 //!   context's set of them;
-//! - `jobs`: sending background jobs (`dispatch`) and how a job's work says it failed (`JobError`);
-//! - `events`: domain events and analytics facts, sent once to their queues;
-//! - `alerts`: operators' alerts, throttled, sent to the notifications queue.
+//! - `jobs`: sending background jobs (`dispatch`), and the handlers and registry that run them;
+//! - `events`: domain events and analytics facts, sent once to their queues, and the jobs that record them;
+//! - `alerts`: operators' alerts, throttled, sent to the notifications queue, and the job that records them;
+//! - `telemetry`: CloudWatch embedded metrics.
 
 pub mod alerts;
 pub mod deps;
 pub mod events;
 pub mod jobs;
+pub mod telemetry;

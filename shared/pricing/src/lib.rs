@@ -6,6 +6,7 @@ pub mod admin;
 mod cache;
 pub mod cart;
 mod cart_lines;
+pub mod endpoints;
 pub mod inputs;
 mod requests;
 

@@ -4,13 +4,16 @@
 //! delete — so they run on every SQS implementation (and in memory), not on SQS's own redrive API.
 
 pub mod autoscale;
+pub mod endpoints;
 pub mod health;
 mod maintenance;
 pub mod metrics;
 mod requests;
 mod retry;
 mod scaling;
+pub mod scheduled;
 mod stats;
+pub mod worker;
 
 pub use maintenance::{DeletedMessage, MaintenanceReport, QueueMaintenance, maintenance};
 pub use requests::{RETRY_DEFAULT_LIMIT, RETRY_MAX_LIMIT, failed_filter, retry_request};

@@ -1,18 +1,15 @@
-//! HTTP plumbing shared by every endpoint: identity from the API Gateway JWT authorizer, the one response
-//! envelope, and `respond`, which every handler goes through.
+//! The Lambda side of HTTP: API Gateway's event in, the envelope out. `respond` turns the event into the
+//! `ApiRequest` and `Identity` a context's endpoint reads (the contract in the `api` crate), checks the caller
+//! against the endpoint's row of the route table, counts its rate limits, runs the endpoint and writes its
+//! value or its error in the one envelope.
 
 pub mod apigw;
-mod auth;
-mod envelope;
-pub mod page;
-pub mod rate_limit;
-pub mod request;
 
-pub use auth::{Identity, Role, parse_array_claim};
-pub use envelope::{ApiError, FieldErrors, json_response};
+pub use api::{ApiError, ApiRequest, FieldErrors, Identity, Role, page, parse_array_claim, rate_limit, request};
 
 use crate::app::AppContext;
 use crate::routes::{FunctionSpec, Trigger};
+use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use rate_limit::Verdict;
 use std::future::Future;
@@ -42,7 +39,7 @@ pub async fn respond<T, F, Fut>(
 ) -> Response<Body>
 where
     T: serde::Serialize,
-    F: FnOnce(Request, Identity) -> Fut,
+    F: FnOnce(ApiRequest, Identity) -> Fut,
     Fut: Future<Output = Result<T, ApiError>>,
 {
     let started = Instant::now();
@@ -53,13 +50,13 @@ where
     let outcome = match admit(ctx, &request, spec).await {
         Ok((identity, status, verdict)) => {
             allowance = verdict;
-            service(request, identity).await.map(|value| (status, value))
+            service(api_request(request), identity).await.map(|value| (status, value))
         }
         Err(e) => Err(e),
     };
     let mut response = match outcome {
-        Ok((status, value)) => json_response(status, &envelope::success(&value, &request_id)),
-        Err(error) => error.into_response(&request_id, ctx.clock.now()),
+        Ok((status, value)) => json_response(status, &api::success_body(&value, &request_id)),
+        Err(error) => error_response(error, &request_id, ctx.clock.now()),
     };
     if let Some(Verdict::Allowed { limit, remaining }) = allowance {
         let headers = response.headers_mut();
@@ -93,7 +90,7 @@ async fn admit(
         tracing::error!(function = spec.name, "handler's route-table row is not an HTTP route");
         return Err(ApiError::internal());
     };
-    let identity = Identity::authorize(request, spec.role.unwrap_or(Role::Admin))?;
+    let identity = Identity::authorize(caller(request), spec.role.unwrap_or(Role::Admin))?;
     if spec.limits.is_empty() {
         return Ok((identity, status, None));
     }
@@ -105,5 +102,72 @@ async fn admit(
             tracing::warn!(%error, function = spec.name, "rate limit not checked: cache unavailable");
             Ok((identity, status, None))
         }
+    }
+}
+
+/// The caller, from the claims API Gateway's JWT authorizer verified (None without an authorizer context).
+pub fn caller(request: &Request) -> Option<Identity> {
+    match request.request_context_ref()? {
+        RequestContext::ApiGatewayV2(ctx) => Identity::from_claims(&ctx.authorizer.as_ref()?.jwt.as_ref()?.claims),
+        #[allow(unreachable_patterns)]
+        _ => None,
+    }
+}
+
+/// What an endpoint reads of the event: its path parameters, query, headers and body.
+pub fn api_request(request: Request) -> ApiRequest {
+    let path_parameters = request.path_parameters();
+    let path_parameters = path_parameters.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+    let query = request.query_string_parameters();
+    let query = query.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+    let headers = request
+        .headers()
+        .iter()
+        .map(|(name, value)| (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+        .collect();
+    let body = match request.into_body() {
+        Body::Text(text) => text.into_bytes(),
+        Body::Binary(bytes) => bytes,
+        _ => Vec::new(),
+    };
+    ApiRequest { path_parameters, query, headers, body }
+}
+
+/// The error envelope as a response, with `retry-after` for 429 and 503.
+pub fn error_response(error: ApiError, request_id: &str, now: chrono::DateTime<chrono::Utc>) -> Response<Body> {
+    let (status, retry_after) = (error.status, error.retry_after);
+    let mut response = json_response(status, &error.body(request_id, now));
+    if let Some(seconds) = retry_after {
+        response.headers_mut().insert("retry-after", seconds.into());
+    }
+    response
+}
+
+pub fn json_response(status: u16, body: &impl serde::Serialize) -> Response<Body> {
+    let text = serde_json::to_string(body).unwrap_or_else(|_| r#"{"success":false}"#.into());
+    let mut response = Response::new(Body::Text(text));
+    *response.status_mut() =
+        lambda_http::http::StatusCode::from_u16(status).unwrap_or(lambda_http::http::StatusCode::INTERNAL_SERVER_ERROR);
+    response.headers_mut().insert("content-type", lambda_http::http::HeaderValue::from_static("application/json"));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use apigw::HttpEvent;
+
+    #[test]
+    fn the_endpoint_reads_the_event_as_api_gateway_sent_it() {
+        let mut event = HttpEvent::new("POST", "/api/orders/o-1/cancel").with_body("{\"a\":1}");
+        event.raw_query = "limit=5&cursor=abc".into();
+        event.headers.insert("Idempotency-Key".into(), "k-1".into());
+        event.path_parameters.insert("id".into(), "o-1".into());
+        let request = api_request(event.to_request(chrono::Utc::now()).unwrap());
+        assert_eq!(request.path_param("id").unwrap(), "o-1");
+        assert_eq!(request.query()["limit"], "5");
+        assert_eq!(request.query()["cursor"], "abc");
+        assert_eq!(request.idempotency_key().unwrap().as_deref(), Some("k-1"));
+        assert_eq!(request.body_text().unwrap(), "{\"a\":1}");
     }
 }

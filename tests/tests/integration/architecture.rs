@@ -15,6 +15,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("store", 1),
     ("adapters", 1),
     ("platform", 2),
+    ("api", 2),
     ("pricing", 3),
     ("queues", 3),
     ("monitoring", 3),
@@ -114,7 +115,7 @@ fn every_workspace_crate_has_a_layer_and_every_edge_points_down() {
 #[test]
 fn the_contexts_depend_on_no_adapter_and_no_edge() {
     let crates = workspace_crates();
-    for name in ["platform", "pricing", "queues", "monitoring", "orders", "inventory"] {
+    for name in ["api", "platform", "pricing", "queues", "monitoring", "orders", "inventory"] {
         let reaching: Vec<&String> = crates[name]
             .iter()
             .filter(|d| d.kind == "normal" && ["shared", "adapters"].contains(&d.name.as_str()))
@@ -138,7 +139,7 @@ fn the_core_depends_on_no_workspace_crate_and_store_and_adapters_only_on_the_cor
 #[test]
 fn the_core_links_no_runtime_and_neither_it_nor_the_store_nor_a_context_a_network_client_or_sdk() {
     let crates = workspace_crates();
-    for name in ["proxy-core", "store", "platform", "pricing", "queues", "monitoring", "orders", "inventory"] {
+    for name in ["proxy-core", "store", "api", "platform", "pricing", "queues", "monitoring", "orders", "inventory"] {
         let forbidden: Vec<&String> = crates[name]
             .iter()
             .filter(|d| d.kind == "normal" && NO_SDK_OR_NETWORK_CLIENT.contains(&d.name.as_str()))
@@ -183,7 +184,8 @@ fn lambda_binaries_carry_neither_the_in_memory_backend_nor_provisioning() {
         assert_ne!(dependency.name, "integration-tests", "a test harness in a Lambda binary");
     }
     // The crates below the edge enable the in-memory adapters for their own tests only.
-    for name in ["proxy-core", "store", "platform", "pricing", "queues", "monitoring", "orders", "inventory", "shared"]
+    for name in
+        ["proxy-core", "store", "api", "platform", "pricing", "queues", "monitoring", "orders", "inventory", "shared"]
     {
         let in_normal: Vec<&String> = crates[name]
             .iter()

@@ -73,10 +73,10 @@ async fn every_function_handles_its_sample_event(app: TestApp) {
             }
             Trigger::Worker { .. } => {
                 let event: aws_lambda_events::sqs::SqsEvent = serde_json::from_str(&text).expect("an SQS event");
-                let registry = shared::worker::JobRegistry::standard();
-                let response = shared::handlers::queue_worker::handle(ctx, &registry, event.clone()).await;
+                let registry = shared::worker::standard_registry();
+                let response = shared::worker::handle(ctx, &registry, event.clone()).await;
                 assert!(response.batch_item_failures.is_empty(), "{:?}", response.batch_item_failures);
-                let again = shared::handlers::queue_worker::handle(ctx, &registry, event).await;
+                let again = shared::worker::handle(ctx, &registry, event).await;
                 assert!(again.batch_item_failures.is_empty(), "a redelivered sample is acknowledged");
                 assert_eq!(ctx.stores.alerts.recent(10).await.unwrap().len(), 1, "and did its work once");
             }

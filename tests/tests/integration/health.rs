@@ -142,7 +142,7 @@ async fn the_scheduled_check_caches_the_report_and_throttles_its_alerts() {
             "account": "123456789012", "time": "2026-11-24T12:00:00Z", "region": "eu-west-1",
             "resources": ["arn:aws:events:eu-west-1:123456789012:rule/health"], "detail": {}
         });
-        let summary = shared::handlers::system_health_check::handle(&app.ctx, rule_event).await.unwrap();
+        let summary = shared::services::monitoring::scheduled::health_check(&app.ctx, rule_event).await.unwrap();
         assert_eq!(summary["status"], "healthy");
         assert_eq!(summary["invoked_by"], "eventbridge-rule");
         let cached: serde_json::Value =
@@ -155,10 +155,12 @@ async fn the_scheduled_check_caches_the_report_and_throttles_its_alerts() {
         for _ in 0..120 {
             app.ctx.queue.send(QueueRef::Main(Priority::High), "{}", None).await.unwrap();
         }
-        let first = shared::handlers::system_health_check::handle(&app.ctx, serde_json::json!({})).await.unwrap();
+        let first =
+            shared::services::monitoring::scheduled::health_check(&app.ctx, serde_json::json!({})).await.unwrap();
         assert_eq!(first["status"], "degraded");
         assert!(first["alert_id"].is_string(), "{first}");
-        let second = shared::handlers::system_health_check::handle(&app.ctx, serde_json::Value::Null).await.unwrap();
+        let second =
+            shared::services::monitoring::scheduled::health_check(&app.ctx, serde_json::Value::Null).await.unwrap();
         assert!(second["alert_id"].is_null(), "throttled: {second}");
         let alerts = app.ctx.queue.attributes(QueueRef::Main(Priority::Notifications)).await.unwrap();
         assert_eq!(alerts.visible, 1, "{backend:?}: one alert job queued");
@@ -168,9 +170,10 @@ async fn the_scheduled_check_caches_the_report_and_throttles_its_alerts() {
 #[tokio::test]
 async fn a_payload_that_is_not_a_schedule_is_refused() {
     let app = TestApp::new(Backend::Memory).await;
-    let error = shared::handlers::system_health_check::handle(&app.ctx, serde_json::json!("run")).await.unwrap_err();
+    let error =
+        shared::services::monitoring::scheduled::health_check(&app.ctx, serde_json::json!("run")).await.unwrap_err();
     assert!(error.contains("JSON object"), "{error}");
     let other =
         serde_json::json!({"detail-type": "EC2 Instance State-change Notification", "time": "2026-11-24T12:00:00Z"});
-    assert!(shared::handlers::system_health_check::handle(&app.ctx, other).await.is_err());
+    assert!(shared::services::monitoring::scheduled::health_check(&app.ctx, other).await.is_err());
 }

@@ -322,7 +322,7 @@ async fn a_retry_after_a_lost_follow_up_gets_the_order_provisioned_once(app: Tes
             .unwrap();
     }
     // The worker runs it once: the order completes with its one client, and no copy is left over.
-    let registry = shared::worker::JobRegistry::standard();
+    let registry = shared::worker::standard_registry();
     let mut outcomes = Vec::new();
     loop {
         let report = shared::worker::poll_once(
@@ -371,7 +371,7 @@ async fn a_cancelled_order_is_taken_back_out_of_the_sales_counters_once(app: Tes
 
     // Through the worker: the order's fact, then the cancellation's.
     shared::services::orders::cancel(ctx, &buyer, &placed.order.id).await.unwrap();
-    let registry = shared::worker::JobRegistry::standard();
+    let registry = shared::worker::standard_registry();
     let wait = std::time::Duration::from_secs(if app.backend == integration_tests::Backend::Aws { 1 } else { 0 });
     let mut rounds = 0;
     loop {

@@ -8,7 +8,7 @@ use shared::adapters::memory::MemoryPanel;
 use shared::domain::*;
 use shared::ports::QueueRef;
 use shared::services::orders::place;
-use shared::worker::{JobRegistry, MessageOutcome, poll_once};
+use shared::worker::{MessageOutcome, poll_once};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -82,7 +82,7 @@ async fn a_panel_failing_to_the_last_attempt_disputes_the_order_and_frees_capaci
     let placed = place(ctx, &buyer, order_of(&shop.plan, 2, 1), None).await.unwrap();
     panel.set_reachable(&shop.server.id, false);
 
-    let registry = JobRegistry::standard();
+    let registry = shared::worker::standard_registry();
     for attempt in 1..=shared::ports::queue::MAX_RECEIVE_COUNT {
         let report =
             poll_once(ctx, &registry, QueueRef::Main(Priority::High), Duration::ZERO, VISIBILITY).await.unwrap();

@@ -25,7 +25,7 @@ integration_tests::on_both_backends!(
 struct Counting(Arc<AtomicUsize>);
 
 #[async_trait]
-impl JobHandler for Counting {
+impl JobHandler<shared::app::AppContext> for Counting {
     async fn handle(&self, _: &shared::app::AppContext, _: &Job, _: u32) -> Result<(), JobError> {
         self.0.fetch_add(1, Ordering::SeqCst);
         Ok(())

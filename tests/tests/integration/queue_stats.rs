@@ -9,7 +9,7 @@ use shared::ports::QueueRef;
 use shared::routes;
 use shared::services::alerts::ALERT_JOB;
 use shared::services::queues::{autoscale_workers, queue_overview, queue_stats, retry_failed};
-use shared::worker::{JobRegistry, MessageOutcome, dispatch, poll_once};
+use shared::worker::{MessageOutcome, dispatch, poll_once};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -68,7 +68,7 @@ async fn stats_match_what_is_on_the_queues(app: TestApp) {
 
 async fn the_worker_metrics_show_in_the_stats(app: TestApp) {
     let ctx = &app.ctx;
-    let registry = JobRegistry::standard();
+    let registry = shared::worker::standard_registry();
     let queue = QueueRef::Main(Priority::Notifications);
     for key in ["a", "b"] {
         let alert = serde_json::json!({
@@ -188,7 +188,7 @@ async fn a_requeued_dead_letter_waits_from_its_requeue(app: TestApp) {
     };
     ctx.queue.send(QueueRef::DeadLetter(queue), &serde_json::to_string(&job).unwrap(), None).await.unwrap();
     assert_eq!(retry_failed(ctx, queue, 10).await.unwrap().requeued, 1);
-    let registry = JobRegistry::standard();
+    let registry = shared::worker::standard_registry();
     let report =
         poll_once(ctx, &registry, QueueRef::Main(queue), long_poll(&app), Duration::from_secs(30)).await.unwrap();
     assert_eq!(report.outcomes.len(), 1);

@@ -155,13 +155,13 @@ fn every_function_has_a_binary_and_an_event_sample() {
     assert_eq!(samples, expected, "one sample per function in events/, and nothing else");
 }
 
-/// Each binary serves its own row with that row's handler, as the kind of function its trigger says: the
-/// handler it names is the one `handlers::http` / `handlers::scheduled` map the row to, which the tests run
-/// (a binary wired to another handler would answer for the wrong route in production while every test passed).
+/// Each binary serves its own row with that row's endpoint or task, as the kind of function its trigger says:
+/// the one it names is the one `handlers::http` / `handlers::scheduled` map the row to, which the tests run (a
+/// binary wired to another endpoint would answer for the wrong route in production while every test passed).
 #[test]
 fn every_binary_serves_its_own_row_of_the_table() {
     let manifest = repo_file("functions/Cargo.toml");
-    let dispatch = repo_file("shared/src/handlers/mod.rs");
+    let dispatch = repo_file("shared/src/handlers.rs");
     for spec in FUNCTIONS {
         let bin_entry = format!("name = \"{}\"\npath = \"", spec.name);
         let start = manifest.find(&bin_entry).map(|i| i + bin_entry.len());
@@ -181,9 +181,9 @@ fn every_binary_serves_its_own_row_of_the_table() {
         let call = dispatch
             .lines()
             .find_map(|line| line.strip_prefix(&arm))
-            .and_then(|rest| rest.split('(').next())
-            .unwrap_or_else(|| panic!("handlers/mod.rs has an arm for {row}"));
-        assert!(source.contains(&format!("Box::pin({call}(")), "functions/{path} runs {call}, the handler of {row}");
+            .and_then(|rest| rest.strip_suffix(','))
+            .unwrap_or_else(|| panic!("handlers.rs has an arm for {row}"));
+        assert!(source.contains(&format!("{serve} {call})")), "functions/{path} runs {call}, the endpoint of {row}");
     }
 }
 

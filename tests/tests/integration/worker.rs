@@ -45,7 +45,7 @@ async fn wait_for(app: &TestApp) -> Duration {
 
 async fn a_redelivered_message_does_its_work_once(app: TestApp) {
     let ctx = &app.ctx;
-    let registry = JobRegistry::standard();
+    let registry = shared::worker::standard_registry();
     dispatch(&*ctx.queue, &*ctx.clock, ALERT_JOB, &alert_payload(&app, "once"), Priority::Notifications).await.unwrap();
 
     // First delivery: the work runs, but the acknowledgement is lost (the message is not deleted).
@@ -70,7 +70,7 @@ async fn a_redelivered_message_does_its_work_once(app: TestApp) {
 
 async fn a_poison_message_ends_in_the_dead_letter_queue_after_three_receives(app: TestApp) {
     let ctx = &app.ctx;
-    let registry = JobRegistry::standard();
+    let registry = shared::worker::standard_registry();
     ctx.queue.send(QUEUE, "this is not a job", None).await.unwrap();
     for attempt in 1..=MAX_RECEIVE_COUNT {
         let report = poll_once(ctx, &registry, QUEUE, wait_for(&app).await, VISIBILITY).await.unwrap();
@@ -93,7 +93,7 @@ async fn a_poison_message_ends_in_the_dead_letter_queue_after_three_receives(app
 
 async fn a_batch_with_one_bad_message_reports_exactly_that_one(app: TestApp) {
     let ctx = &app.ctx;
-    let registry = JobRegistry::standard();
+    let registry = shared::worker::standard_registry();
     for key in ["a", "b"] {
         dispatch(&*ctx.queue, &*ctx.clock, ALERT_JOB, &alert_payload(&app, key), Priority::Notifications)
             .await
@@ -125,7 +125,7 @@ async fn a_batch_with_one_bad_message_reports_exactly_that_one(app: TestApp) {
         record.body = Some(m.body.clone());
         event.records.push(record);
     }
-    let response = shared::handlers::queue_worker::handle(ctx, &registry, event).await;
+    let response = shared::worker::handle(ctx, &registry, event).await;
     let failed: Vec<&str> = response.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();
     assert_eq!(failed, [bad_id.as_str()]);
     assert_eq!(ctx.stores.alerts.recent(10).await.unwrap().len(), 2);
@@ -139,7 +139,7 @@ struct Flaky {
 }
 
 #[async_trait]
-impl JobHandler for Flaky {
+impl JobHandler<shared::app::AppContext> for Flaky {
     async fn handle(&self, _: &shared::app::AppContext, _: &Job, _: u32) -> Result<(), JobError> {
         let run = self.runs.fetch_add(1, Ordering::SeqCst);
         tokio::time::sleep(self.takes).await;
@@ -196,7 +196,7 @@ async fn a_job_that_fails_its_last_attempt_is_kept_with_why(app: TestApp) {
     use shared::clock::Clock;
     use shared::store::FailedJobFilter;
     let ctx = &app.ctx;
-    let registry = JobRegistry::standard();
+    let registry = shared::worker::standard_registry();
     let payload = serde_json::json!({"order_id": "o-1"});
     let id = dispatch(&*ctx.queue, &*ctx.clock, "test.retired", &payload, Priority::Notifications).await.unwrap().id;
     let started = app.clock.now();

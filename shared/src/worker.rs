@@ -1,10 +1,26 @@
-//! `queue-worker`: the SQS-triggered worker. Partial batch failure: the response names only the messages
-//! that failed, so SQS redelivers those and deletes the rest.
+//! The queue worker as the application runs it: every context's job handlers in one registry, and the
+//! `queue-worker` function's handler, which feeds SQS's batches to `queues::worker`. Partial batch failure:
+//! the response names only the messages that failed, so SQS redelivers those and deletes the rest.
 
 use crate::app::AppContext;
 use crate::domain::Priority;
-use crate::worker::{IncomingMessage, JobRegistry, process_batch};
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
+
+pub use platform::jobs::{JobError, JobHandler, RunOnce, dispatch, dispatch_as};
+pub use queues::worker::{IncomingMessage, MessageOutcome, PollReport, poll_once, process_batch};
+
+/// The job handlers, by job type, with the application's dependencies.
+pub type JobRegistry = platform::jobs::JobRegistry<AppContext>;
+
+/// Every job type the system runs, each registered by the context that owns it.
+pub fn standard_registry() -> JobRegistry {
+    let mut registry = JobRegistry::default();
+    platform::alerts::register_jobs(&mut registry);
+    platform::events::register_jobs(&mut registry);
+    orders::jobs::register(&mut registry);
+    inventory::jobs::register(&mut registry);
+    registry
+}
 
 pub async fn handle(ctx: &AppContext, registry: &JobRegistry, event: SqsEvent) -> SqsBatchResponse {
     let messages: Vec<IncomingMessage> = event

@@ -1,10 +1,8 @@
 //! Who is calling. API Gateway's JWT authorizer has already verified the token; its claims arrive in the
-//! request context. An HTTP API passes array claims as one string, bracketed and space-separated:
+//! request context (the Lambda edge reads them from there). An HTTP API passes array claims as one string, bracketed and space-separated:
 //! `"cognito:groups": "[admin support]"`. A single-group token may arrive as the bare value `"admin"`.
 
-use super::ApiError;
-use lambda_http::request::RequestContext;
-use lambda_http::{Request, RequestExt};
+use crate::ApiError;
 use std::collections::HashMap;
 
 /// Who may call a route.
@@ -41,24 +39,13 @@ impl Identity {
         Some(Identity { subject, groups })
     }
 
-    pub fn from_request(request: &Request) -> Option<Identity> {
-        match request.request_context_ref()? {
-            RequestContext::ApiGatewayV2(ctx) => {
-                let jwt = ctx.authorizer.as_ref()?.jwt.as_ref()?;
-                Identity::from_claims(&jwt.claims)
-            }
-            #[allow(unreachable_patterns)]
-            _ => None,
-        }
-    }
-
     pub fn is_admin(&self) -> bool {
         self.groups.iter().any(|g| g == ADMIN_GROUP)
     }
 
     /// 401 without an identity, 403 when the route needs admin and the caller is not.
-    pub fn authorize(request: &Request, role: Role) -> Result<Identity, ApiError> {
-        let identity = Identity::from_request(request).ok_or_else(ApiError::unauthenticated)?;
+    pub fn authorize(caller: Option<Identity>, role: Role) -> Result<Identity, ApiError> {
+        let identity = caller.ok_or_else(ApiError::unauthenticated)?;
         if role == Role::Admin && !identity.is_admin() {
             return Err(ApiError::forbidden());
         }

@@ -1,14 +1,15 @@
 //! The route/function table: every Lambda function of the system, in one place. The SAM template, the local
 //! server, the OpenAPI document, `events/` and the authorization tests are all checked against it
-//! (`tests/tests/integration/route_table.rs`). Each row is a constant: the function's binary serves it by name
-//! (`serve_http(&routes::ORDERS_CREATE, ...)`), its handler answers as it (`http::respond`), and tests call it
-//! (`Call::to(&routes::ORDERS_CREATE, ...)`), so a function's name is spelled here only. To add a function: a
-//! row here and in `FUNCTIONS`, its handler in `crate::handlers` (and its arm there), its binary in
-//! `functions/`, its resource in `infra/template.yaml` and its sample in `events/` (`docs/architecture.md`).
+//! (`tests/tests/integration/route_table.rs`). Each row is a constant: the function's binary serves it with
+//! its context's endpoint (`serve_http(&routes::ORDERS_CREATE, orders::endpoints::create)`), the edge answers
+//! as it (role, rate limits, success status), and tests call it (`Call::to(&routes::ORDERS_CREATE, ...)`), so
+//! a function's name is spelled here only. To add a function: a row here and in `FUNCTIONS`, its endpoint (or
+//! task) in its context's crate and its arm in `shared/src/handlers.rs`, its binary in `functions/`, its
+//! resource in `infra/template.yaml` and its sample in `events/` (`docs/architecture.md`).
 
-use crate::domain::Priority;
-use crate::http::Role;
-use crate::http::rate_limit::{self, RateLimit};
+use crate::Role;
+use crate::rate_limit::{self, RateLimit};
+use proxy_core::domain::Priority;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Trigger {

@@ -1,11 +1,11 @@
-use super::{JobRegistry, RunOnce};
-use crate::app::AppContext;
-use crate::domain::{Job, Priority};
-use crate::ports::queue::MAX_RECEIVE_COUNT;
-use crate::services::queues::metrics::{self, JobSample, SampleOutcome};
-use crate::store::{Claim, Failure};
+use super::WorkerEnv;
+use crate::metrics::{self, JobSample, SampleOutcome};
 use futures_util::future::join_all;
+use platform::jobs::{JobRegistry, RunOnce};
+use proxy_core::domain::{Job, Priority};
+use proxy_core::ports::queue::MAX_RECEIVE_COUNT;
 use std::time::Duration;
+use store::{Claim, Failure};
 
 /// How long a claim protects a running job from a second worker: longer than the worker's timeout.
 const LEASE: Duration = Duration::from_secs(15 * 60);
@@ -39,33 +39,26 @@ impl MessageOutcome {
 
 /// Runs every message of a batch (concurrently) and says what became of each, in order. The jobs that ran
 /// are counted in the job metrics (one cache round trip for the batch) and logged as embedded metrics.
-pub async fn process_batch(
-    ctx: &AppContext,
-    registry: &JobRegistry,
+pub async fn process_batch<C: WorkerEnv + Sync>(
+    ctx: &C,
+    registry: &JobRegistry<C>,
     messages: &[IncomingMessage],
 ) -> Vec<MessageOutcome> {
     let results = join_all(messages.iter().map(|m| process_one(ctx, registry, m))).await;
     let samples: Vec<JobSample> = results.iter().filter_map(|(_, sample)| sample.clone()).collect();
-    let now = ctx.clock.now();
-    metrics::record(ctx.cache.as_ref(), &samples, now).await;
-    publish_embedded_metrics(&metrics::emf_lines(&samples, now));
+    let now = ctx.clock().now();
+    metrics::record(ctx.cache(), &samples, now).await;
+    platform::telemetry::publish_embedded_metrics(&metrics::emf_lines(&samples, now));
     results.into_iter().map(|(outcome, _)| outcome).collect()
 }
 
-/// Embedded metrics go to the log as lines of their own (`crate::logging` writes them unwrapped).
-fn publish_embedded_metrics(lines: &[String]) {
-    for line in lines {
-        tracing::info!(target: crate::logging::EMF_TARGET, emf = line.as_str());
-    }
-}
-
-async fn process_one(
-    ctx: &AppContext,
-    registry: &JobRegistry,
+async fn process_one<C: WorkerEnv + Sync>(
+    ctx: &C,
+    registry: &JobRegistry<C>,
     message: &IncomingMessage,
 ) -> (MessageOutcome, Option<JobSample>) {
     let started = std::time::Instant::now();
-    let start_time = ctx.clock.now();
+    let start_time = ctx.clock().now();
     let parsed: Result<Job, serde_json::Error> = serde_json::from_str(&message.body);
     let job = parsed.as_ref().ok();
     let outcome = run(ctx, registry, message, parsed.as_ref()).await;
@@ -99,7 +92,7 @@ async fn process_one(
 
 /// Keeps the failed attempt for the operator (`FailedJobStore`). The message is retried or dead-lettered by SQS
 /// whatever happens here, so a store error is only logged.
-async fn record_failure(ctx: &AppContext, message: &IncomingMessage, job: Option<&Job>, reason: &str) {
+async fn record_failure(ctx: &impl WorkerEnv, message: &IncomingMessage, job: Option<&Job>, reason: &str) {
     let fallback_id = format!("message:{}", message.message_id);
     let failure = Failure {
         job_id: job.map(|j| j.id.as_str()).unwrap_or(&fallback_id),
@@ -110,16 +103,16 @@ async fn record_failure(ctx: &AppContext, message: &IncomingMessage, job: Option
         attempt: message.receive_count.max(1),
         payload: job.map(|j| &j.payload).unwrap_or(&serde_json::Value::Null),
         dead: message.receive_count >= MAX_RECEIVE_COUNT,
-        at: ctx.clock.now(),
+        at: ctx.clock().now(),
     };
-    if let Err(error) = ctx.stores.failed_jobs.record(&failure).await {
+    if let Err(error) = ctx.stores().failed_jobs.record(&failure).await {
         tracing::warn!(message_id = message.message_id, %error, "failed attempt not recorded");
     }
 }
 
-async fn run(
-    ctx: &AppContext,
-    registry: &JobRegistry,
+async fn run<C: WorkerEnv + Sync>(
+    ctx: &C,
+    registry: &JobRegistry<C>,
     message: &IncomingMessage,
     job: Result<&Job, &serde_json::Error>,
 ) -> MessageOutcome {
@@ -141,8 +134,8 @@ async fn run(
             Err(e) => MessageOutcome::Failed(e.to_string()),
         };
     }
-    let claims = &ctx.stores.job_claims;
-    match claims.claim(job.id.as_str(), ctx.clock.now(), LEASE, KEEP).await {
+    let claims = &ctx.stores().job_claims;
+    match claims.claim(job.id.as_str(), ctx.clock().now(), LEASE, KEEP).await {
         Ok(Claim::Acquired) => {}
         Ok(Claim::AlreadyDone) => return MessageOutcome::Duplicate,
         Ok(Claim::Busy) => {
@@ -154,7 +147,7 @@ async fn run(
     let result = handler.handle(ctx, job, message.receive_count.max(1)).await;
     let runtime_ms = started.elapsed().as_millis() as u64;
     match result {
-        Ok(()) => match claims.complete(job.id.as_str(), ctx.clock.now(), KEEP).await {
+        Ok(()) => match claims.complete(job.id.as_str(), ctx.clock().now(), KEEP).await {
             Ok(()) => {
                 tracing::info!(job_id = %job.id, job_type = job.job_type, runtime_ms, "job done");
                 MessageOutcome::Done

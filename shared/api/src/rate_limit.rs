@@ -2,9 +2,9 @@
 //! cache: one atomic increment per request and limit, so concurrent Lambdas share one count. The window is
 //! taken from the injected clock, so a test can step into the next one.
 
-use crate::error::PortResult;
-use crate::ports::Cache;
 use chrono::{DateTime, Utc};
+use proxy_core::error::PortResult;
+use proxy_core::ports::Cache;
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -75,8 +75,8 @@ pub async fn check_all(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::adapters::memory::MemoryCache;
-    use crate::clock::{Clock, ManualClock};
+    use adapters::memory::MemoryCache;
+    use proxy_core::clock::{Clock, ManualClock};
     use std::sync::Arc;
 
     #[tokio::test]

@@ -3,8 +3,8 @@
 //! caller's own partition, so a forged one can neither read someone else's list nor reach the store as a
 //! malformed key.
 
-use super::{ApiError, FieldErrors};
-use crate::ports::table::{Cursor, Item, ListScope, Value};
+use crate::{ApiError, FieldErrors};
+use proxy_core::ports::table::{Cursor, Item, ListScope, Value};
 use std::collections::HashMap;
 
 pub const DEFAULT_LIMIT: usize = 20;

@@ -2,8 +2,7 @@
 //! `{success: false, message, error_code, request_id, timestamp, errors?}` where `errors` (422 only) maps each
 //! field to its messages. Messages are written for callers; internals go to the log, never the response.
 
-use crate::error::PortError;
-use lambda_http::{Body, Response};
+use proxy_core::error::PortError;
 pub use proxy_core::validation::FieldErrors;
 use serde::Serialize;
 
@@ -68,7 +67,9 @@ impl ApiError {
         self
     }
 
-    pub fn into_response(self, request_id: &str, now: chrono::DateTime<chrono::Utc>) -> Response<Body> {
+    /// The error envelope's body. (The status and the `retry-after` header are the response's, from the
+    /// fields above.)
+    pub fn body(self, request_id: &str, now: chrono::DateTime<chrono::Utc>) -> serde_json::Value {
         let mut body = serde_json::Map::new();
         body.insert("success".into(), false.into());
         body.insert("message".into(), self.message.into());
@@ -79,13 +80,7 @@ impl ApiError {
             body.insert("errors".into(), serde_json::to_value(errors).unwrap_or_default());
         }
         body.extend(self.extra);
-        let mut response = json_response(self.status, &serde_json::Value::Object(body));
-        if let Some(seconds) = self.retry_after
-            && let Ok(value) = seconds.to_string().parse()
-        {
-            response.headers_mut().insert("retry-after", value);
-        }
-        response
+        serde_json::Value::Object(body)
     }
 }
 
@@ -116,15 +111,7 @@ struct Success<'a, T> {
     request_id: &'a str,
 }
 
-pub(super) fn success<'a, T: Serialize>(data: &'a T, request_id: &'a str) -> impl Serialize + 'a {
+/// The success envelope around an endpoint's value.
+pub fn success_body<'a, T: Serialize>(data: &'a T, request_id: &'a str) -> impl Serialize + 'a {
     Success { success: true, data, request_id }
-}
-
-pub fn json_response(status: u16, body: &impl Serialize) -> Response<Body> {
-    let text = serde_json::to_string(body).unwrap_or_else(|_| r#"{"success":false}"#.into());
-    let mut response = Response::new(Body::Text(text));
-    *response.status_mut() =
-        lambda_http::http::StatusCode::from_u16(status).unwrap_or(lambda_http::http::StatusCode::INTERNAL_SERVER_ERROR);
-    response.headers_mut().insert("content-type", lambda_http::http::HeaderValue::from_static("application/json"));
-    response
 }

@@ -1,19 +1,22 @@
-//! Scheduled `system-health-check` (every 5 minutes): the same check as `GET /admin/system/health`, cached
+//! The scheduled `system-health-check` (every 5 minutes): the same check as `GET /admin/system/health`, cached
 //! for dashboards as `realtime:system_health` (300 s), with an alert when the system is not healthy.
 
-use crate::app::AppContext;
-use crate::domain::AlertSeverity;
-use crate::schedule::parse_invocation;
-use crate::services::alerts;
-use crate::services::health::{self, CACHE_KEY, CACHE_TTL, HealthStatus, HealthThresholds};
+use crate::health::{self, CACHE_KEY, CACHE_TTL, HealthEnv, HealthStatus, HealthThresholds};
+use api::schedule::parse_invocation;
+use platform::alerts::{self, AlertsEnv};
+use proxy_core::domain::AlertSeverity;
 
-/// Returns a summary (the Lambda's response, useful in the console and in tests). Fails when the payload is
-/// not a scheduled invocation or the result cannot be cached — the invocation then shows as an error.
-pub async fn handle(ctx: &AppContext, payload: serde_json::Value) -> Result<serde_json::Value, String> {
+/// `SYSTEM_HEALTH_CHECK`. Returns a summary (the Lambda's response, useful in the console and in tests). Fails
+/// when the payload is not a scheduled invocation or the result cannot be cached — the invocation then shows
+/// as an error.
+pub async fn health_check(
+    ctx: &(impl HealthEnv + AlertsEnv),
+    payload: serde_json::Value,
+) -> Result<serde_json::Value, String> {
     let invocation = parse_invocation(&payload)?;
     let report = health::check(ctx, &HealthThresholds::default()).await;
     let text = serde_json::to_string(&report).map_err(|e| e.to_string())?;
-    let cached = ctx.cache.set(CACHE_KEY, &text, Some(CACHE_TTL)).await;
+    let cached = ctx.cache().set(CACHE_KEY, &text, Some(CACHE_TTL)).await;
 
     let mut alert_id = None;
     if report.status != HealthStatus::Healthy {

@@ -1,0 +1,27 @@
+//! The scheduled `inventory-check` (every 15 minutes).
+
+use crate::{InventoryEnv, InventorySettings};
+use api::schedule::parse_invocation;
+
+/// `INVENTORY_CHECK`: expires holds, repairs counters, moves bands, scales and forecasts. Fails (so the run's
+/// failure shows in the function's metrics) when a step failed, after archiving what the other steps did.
+pub async fn check(ctx: &impl InventoryEnv, payload: serde_json::Value) -> Result<serde_json::Value, String> {
+    let invocation = parse_invocation(&payload)?;
+    let run = crate::run_check(ctx, &InventorySettings::default())
+        .await
+        .map_err(|e| format!("inventory check failed: {e}"))?;
+    let summary = serde_json::json!({
+        "invoked_by": invocation.source,
+        "ran_at": run.ran_at,
+        "holds_expired": run.holds.as_ref().map(|h| h.expired.len()),
+        "counters_repaired": run.reconciliation.as_ref().map(|r| r.fixed.len()),
+        "band_changes": run.band_changes.len(),
+        "scaling": run.scaling.iter().map(|s| serde_json::json!({"location": s.decision.location, "action": s.decision.action, "applied": s.applied})).collect::<Vec<_>>(),
+        "servers_running_out": run.forecast.as_ref().map(|f| f.servers_running_out),
+    });
+    if run.errors.is_empty() {
+        Ok(summary)
+    } else {
+        Err(format!("inventory check: {} (the rest ran: {summary})", run.errors.join("; ")))
+    }
+}

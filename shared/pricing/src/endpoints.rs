@@ -1,0 +1,82 @@
+//! The pricing context's HTTP endpoints: the customer's `POST /api/pricing/quote`, and the admin's
+//! `GET /admin/pricing`, `POST /admin/pricing/rules`, `GET /admin/pricing/rules/versions` and
+//! `POST /admin/pricing/rules/rollback`.
+
+use crate::admin::{self, Rollback, RulesError, RulesUpdate};
+use crate::{PricingEnv, QuoteError, QuoteRequest};
+use api::{ApiError, ApiRequest, FieldErrors, Identity, page};
+use proxy_core::domain::CustomerId;
+use serde::Serialize;
+use store::PricingRuleStore;
+
+/// `PRICING_QUOTE`: what the caller's cart would cost now, with every factor.
+pub async fn quote(ctx: &impl PricingEnv, request: ApiRequest, caller: Identity) -> Result<impl Serialize, ApiError> {
+    let cart =
+        QuoteRequest::parse(request.body_text()?).and_then(QuoteRequest::into_valid).map_err(ApiError::validation)?;
+    crate::quote_for(ctx, &CustomerId(caller.subject), cart).await.map_err(|error| match error {
+        QuoteError::Invalid(errors) => ApiError::validation(errors),
+        QuoteError::UnknownCustomer(_) => ApiError::not_found("Customer"),
+        QuoteError::Port(error) => error.into(),
+    })
+}
+
+/// `PRICING_GET`: the active rules and every plan's price.
+pub async fn overview(
+    ctx: &impl PricingEnv,
+    _request: ApiRequest,
+    _caller: Identity,
+) -> Result<impl Serialize, ApiError> {
+    Ok(admin::overview(ctx).await?)
+}
+
+/// `PRICING_RULES_UPDATE`: publishes a new version of the rules, based on the one the admin reviewed.
+pub async fn update_rules(
+    ctx: &impl PricingEnv,
+    request: ApiRequest,
+    caller: Identity,
+) -> Result<impl Serialize, ApiError> {
+    let update = RulesUpdate::parse(request.body_text()?).map_err(ApiError::validation)?;
+    admin::publish(ctx, &caller.subject, update.rules, update.note, Some(update.base_version))
+        .await
+        .map_err(rules_error)
+}
+
+/// `PRICING_RULES_VERSIONS`: the published versions, newest first.
+pub async fn versions(
+    ctx: &impl PricingEnv,
+    request: ApiRequest,
+    _caller: Identity,
+) -> Result<impl Serialize, ApiError> {
+    let page = page::parse(request.query(), &PricingRuleStore::version_list_scope())?;
+    Ok(admin::versions(ctx, page.limit, page.after).await?)
+}
+
+/// `PRICING_RULES_ROLLBACK`: publishes an earlier version again.
+pub async fn rollback(
+    ctx: &impl PricingEnv,
+    request: ApiRequest,
+    caller: Identity,
+) -> Result<impl Serialize, ApiError> {
+    let rollback = Rollback::parse(request.body_text()?).map_err(ApiError::validation)?;
+    admin::rollback(ctx, &caller.subject, rollback).await.map_err(rules_error)
+}
+
+fn rules_error(error: RulesError) -> ApiError {
+    match error {
+        RulesError::Stale { based_on, active } => ApiError::new(
+            409,
+            "rules_changed",
+            format!("Version {active} was published after version {based_on}; review it and try again."),
+        )
+        .with_field("active_version", active),
+        RulesError::UnknownVersion(version) => {
+            let mut errors = FieldErrors::new();
+            errors.insert("version".into(), vec![format!("{version} is not a published version")]);
+            ApiError::validation(errors)
+        }
+        RulesError::NoLongerValid(errors) => ApiError::validation(
+            errors.into_iter().map(|(field, messages)| (format!("rules.{field}"), messages)).collect(),
+        ),
+        RulesError::Port(error) => error.into(),
+    }
+}

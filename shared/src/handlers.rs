@@ -1,0 +1,66 @@
+//! Any function's endpoint found by its row of the route table, for the local server and the tests, which run
+//! every function in one process. (A Lambda binary names its own endpoint instead — `serve_http(&routes::
+//! ORDERS_CREATE, orders::endpoints::create)` — so it links that endpoint's code only.)
+
+use crate::app::AppContext;
+use crate::http::respond;
+use crate::routes::{self, FunctionSpec};
+use lambda_http::{Body, Request, Response};
+
+/// Runs the endpoint of the HTTP function `spec` through the edge (None when it is not an HTTP function).
+pub async fn http(spec: &FunctionSpec, ctx: &AppContext, request: Request) -> Option<Response<Body>> {
+    // `ROUTE => endpoint`: each route constant named once, each endpoint run through `respond` as its binary
+    // runs it.
+    macro_rules! endpoints {
+        ($($route:ident => $endpoint:path,)*) => {
+            $(if spec.name == routes::$route.name {
+                return Some(respond(ctx, request, &routes::$route, |request, caller| $endpoint(ctx, request, caller)).await);
+            })*
+        };
+    }
+    endpoints! {
+        SYSTEM_HEALTH => monitoring::endpoints::health,
+        ORDERS_CREATE => orders::endpoints::create,
+        ORDERS_LIST => orders::endpoints::list,
+        ORDERS_GET => orders::endpoints::get,
+        ORDERS_CANCEL => orders::endpoints::cancel,
+        PROFILE_UPDATE => orders::endpoints::profile::update,
+        WALLET_GET => orders::endpoints::wallet::get,
+        WALLET_CREDIT => orders::endpoints::wallet::credit,
+        PRICING_QUOTE => pricing::endpoints::quote,
+        PRICING_GET => pricing::endpoints::overview,
+        PRICING_RULES_UPDATE => pricing::endpoints::update_rules,
+        PRICING_RULES_VERSIONS => pricing::endpoints::versions,
+        PRICING_RULES_ROLLBACK => pricing::endpoints::rollback,
+        QUEUE_OVERVIEW => queues::endpoints::overview,
+        QUEUE_FAILED_LIST => queues::endpoints::failed_list,
+        QUEUE_FAILED_DELETE => queues::endpoints::failed_delete,
+        QUEUE_RETRY => queues::endpoints::retry,
+        INVENTORY_GET => inventory::endpoints::overview,
+        INVENTORY_REBALANCE => inventory::endpoints::rebalance,
+        INVENTORY_SERVER_STATUS => inventory::endpoints::server_status,
+    }
+    None
+}
+
+/// Runs the scheduled task of the function `spec` (None when it is not a scheduled function).
+pub async fn scheduled(
+    spec: &FunctionSpec,
+    ctx: &AppContext,
+    payload: serde_json::Value,
+) -> Option<Result<serde_json::Value, String>> {
+    macro_rules! tasks {
+        ($($route:ident => $task:path,)*) => {
+            $(if spec.name == routes::$route.name {
+                return Some($task(ctx, payload).await);
+            })*
+        };
+    }
+    tasks! {
+        SYSTEM_HEALTH_CHECK => monitoring::scheduled::health_check,
+        QUEUE_MAINTENANCE => queues::scheduled::maintenance,
+        QUEUE_AUTOSCALE => queues::scheduled::autoscale,
+        INVENTORY_CHECK => inventory::scheduled::check,
+    }
+    None
+}
