@@ -66,20 +66,21 @@ struct Args {
     list: bool,
 }
 
-/// A function under test: its binary's name, its sample event and what a sane response looks like.
+/// A function under test: its binary's name and what a sane response looks like. Its event is its sample,
+/// `events/<name>.json` (`{}` for the baseline).
+#[derive(Clone, Copy)]
 struct Function {
     name: &'static str,
-    /// `None`: the event is `{}`.
-    event_file: Option<&'static str>,
     /// Rewrites what must differ between invocations (e.g. job ids, or the worker skips duplicates).
     refresh: fn(&mut Value),
     check: fn(event: &Value, response: &Value) -> Result<(), String>,
 }
 
-static FUNCTIONS: [Function; 5] = [
+/// The functions measured with a check of their own (what their response must contain); every other function of
+/// the route table is measured too, with `any_function` (see `functions`).
+static CHECKED: [Function; 5] = [
     Function {
         name: BASELINE,
-        event_file: None,
         refresh: |_| {},
         check: |event, response| {
             if response == event { Ok(()) } else { Err("hello-world must echo its event".into()) }
@@ -87,7 +88,6 @@ static FUNCTIONS: [Function; 5] = [
     },
     Function {
         name: shared::routes::SYSTEM_HEALTH.name,
-        event_file: Some("system-health.json"),
         refresh: |_| {},
         check: |_, response| {
             if response["statusCode"] != 200 {
@@ -103,7 +103,6 @@ static FUNCTIONS: [Function; 5] = [
     Function {
         // A customer endpoint: the rate-limit increment in Redis, then a DynamoDB index query.
         name: shared::routes::ORDERS_LIST.name,
-        event_file: Some("orders-list.json"),
         // A new customer per call: one customer's 60 calls a minute would otherwise end the bench in 429s.
         refresh: |event| event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] = Value::String(uuid()),
         check: |_, response| {
@@ -119,7 +118,6 @@ static FUNCTIONS: [Function; 5] = [
     },
     Function {
         name: shared::routes::SYSTEM_HEALTH_CHECK.name,
-        event_file: Some("system-health-check.json"),
         refresh: |_| {},
         check: |_, response| {
             if response["status"].is_string() && response["cached_as"].is_string() {
@@ -131,7 +129,6 @@ static FUNCTIONS: [Function; 5] = [
     },
     Function {
         name: shared::routes::QUEUE_WORKER.name,
-        event_file: Some("queue-worker.json"),
         refresh: fresh_sqs_ids,
         check: |_, response| {
             if *response == json!({ "batchItemFailures": [] }) {
@@ -142,6 +139,54 @@ static FUNCTIONS: [Function; 5] = [
         },
     },
 ];
+
+/// Every function of the route table, hello-world first: the `CHECKED` ones with their checks, the others on
+/// their `events/` sample with the check any function of their kind must pass.
+fn functions() -> Vec<Function> {
+    let mut functions: Vec<Function> = CHECKED.to_vec();
+    for spec in shared::routes::FUNCTIONS {
+        if functions.iter().any(|f| f.name == spec.name) {
+            continue;
+        }
+        let function = match spec.trigger {
+            shared::routes::Trigger::Http { .. } => {
+                Function { name: spec.name, refresh: new_caller, check: answered_in_the_envelope }
+            }
+            shared::routes::Trigger::Schedule { .. } => Function {
+                name: spec.name,
+                refresh: |_| {},
+                check: |_, response| {
+                    if response.is_object() { Ok(()) } else { Err("expected a summary object".into()) }
+                },
+            },
+            shared::routes::Trigger::Worker { .. } => continue,
+        };
+        functions.push(function);
+    }
+    functions
+}
+
+/// A new caller per call (the same groups): one caller's 60 calls a minute would otherwise end the bench in 429s.
+fn new_caller(event: &mut Value) {
+    if let Some(claims) = event.pointer_mut("/requestContext/authorizer/jwt/claims") {
+        claims["sub"] = Value::String(uuid());
+    }
+}
+
+/// What every HTTP function must answer on its sample event against an empty table: the envelope, and no
+/// server error (a fresh caller is an unknown customer, so a 404 or a 422 is a sane answer; the path from the
+/// edge through the service to the store has run either way).
+fn answered_in_the_envelope(_: &Value, response: &Value) -> Result<(), String> {
+    let status = response["statusCode"].as_u64().ok_or("expected an API Gateway response with a statusCode")?;
+    if status >= 500 {
+        return Err(format!("a server error: {response}"));
+    }
+    let body = response["body"].as_str().unwrap_or_default();
+    match serde_json::from_str::<Value>(body) {
+        Ok(body) if body["success"].is_boolean() => Ok(()),
+        _ => Err(format!("expected the envelope as the body, got {body}")),
+    }
+}
 
 fn uuid() -> String {
     uuid::Uuid::new_v4().to_string()
@@ -172,7 +217,7 @@ fn fresh_sqs_ids(event: &mut Value) {
 
 /// A function ready to run: binary found, event loaded.
 struct Target {
-    function: &'static Function,
+    function: Function,
     binary: PathBuf,
     size: u64,
     stripped: bool,
@@ -206,7 +251,7 @@ struct Responded {
 fn main() -> ExitCode {
     let args = Args::parse();
     if args.list {
-        for function in &FUNCTIONS {
+        for function in functions() {
             println!("{}", function.name);
         }
         return ExitCode::SUCCESS;
@@ -332,13 +377,14 @@ async fn run(args: Args) -> Result<(), String> {
 }
 
 fn load_targets(args: &Args) -> Result<Vec<Target>, String> {
+    let functions = functions();
     for name in &args.functions {
-        if !FUNCTIONS.iter().any(|f| f.name == name) {
+        if !functions.iter().any(|f| f.name == name) {
             return Err(format!("unknown function `{name}`"));
         }
     }
     let mut targets = Vec::new();
-    for function in &FUNCTIONS {
+    for function in functions {
         if function.name != BASELINE && !args.functions.is_empty() && !args.functions.iter().any(|n| n == function.name)
         {
             continue;
@@ -352,10 +398,10 @@ fn load_targets(args: &Args) -> Result<Vec<Target>, String> {
             )
         })?;
         let stripped = !bytes.windows(8).any(|w| w == b".symtab\0");
-        let event = match function.event_file {
-            None => json!({}),
-            Some(file) => {
-                let path = args.events.join(file);
+        let event = match function.name {
+            BASELINE => json!({}),
+            name => {
+                let path = args.events.join(format!("{name}.json"));
                 let text =
                     std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
                 serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", path.display()))?
