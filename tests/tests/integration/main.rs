@@ -19,6 +19,7 @@ mod queue_behaviour;
 mod queue_management;
 mod queue_stats;
 mod route_table;
+mod sdk_config;
 mod table_behaviour;
 mod worker;
 mod worker_pool;

@@ -1,0 +1,101 @@
+//! The SDK configuration. In Lambda, everything the SDK's default chains would look for is in the environment
+//! Lambda sets — the region and the execution role's credentials (`AWS_REGION`, `AWS_ACCESS_KEY_ID`,
+//! `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`) — so the configuration is built from those directly: the
+//! chains' profile files, IMDS, SSO and container providers would each be set up at init to find nothing
+//! (BENCHMARKS.md, "where init goes"). Lambda's environment-variable credentials are the ones the default
+//! chain would pick first, and they are not refreshed in a running environment either. Outside Lambda (the
+//! local server against AWS, the ops CLI, the tests), or when a variable is missing, the full default chain
+//! runs.
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::SharedCredentialsProvider;
+
+/// The SDK configuration from the environment (`AWS_ENDPOINT_URL` for emulators). Reads the environment (and,
+/// outside Lambda, the profile files): no network work during a Lambda's init.
+pub async fn sdk_config() -> SdkConfig {
+    match lambda_sdk_config(|name| std::env::var(name).ok()) {
+        Some(config) => config,
+        None => aws_config::defaults(BehaviorVersion::latest()).load().await,
+    }
+}
+
+/// The configuration of a Lambda function, from its environment as `var` reads it; None outside Lambda
+/// (`AWS_LAMBDA_FUNCTION_NAME` unset) or when the region or the credentials are missing.
+pub fn lambda_sdk_config(var: impl Fn(&str) -> Option<String>) -> Option<SdkConfig> {
+    let set = |name: &str| var(name).filter(|value| !value.is_empty());
+    set("AWS_LAMBDA_FUNCTION_NAME")?;
+    let region = set("AWS_REGION").or_else(|| set("AWS_DEFAULT_REGION"))?;
+    let credentials = Credentials::new(
+        set("AWS_ACCESS_KEY_ID")?,
+        set("AWS_SECRET_ACCESS_KEY")?,
+        set("AWS_SESSION_TOKEN"),
+        None,
+        "LambdaEnvironment",
+    );
+    let mut config = SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(region))
+        .credentials_provider(SharedCredentialsProvider::new(credentials))
+        .sleep_impl(aws_smithy_async::rt::sleep::TokioSleep::new())
+        .time_source(aws_smithy_async::time::SystemTimeSource::new());
+    if let Some(endpoint) = set("AWS_ENDPOINT_URL") {
+        config = config.endpoint_url(endpoint);
+    }
+    Some(config.build())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_credential_types::provider::ProvideCredentials;
+    use std::collections::HashMap;
+
+    fn environment(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        move |name| map.get(name).cloned()
+    }
+
+    const LAMBDA: [(&str, &str); 4] = [
+        ("AWS_LAMBDA_FUNCTION_NAME", "orders-create"),
+        ("AWS_REGION", "eu-west-1"),
+        ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+        ("AWS_SECRET_ACCESS_KEY", "secret"),
+    ];
+
+    #[tokio::test]
+    async fn in_lambda_the_region_and_the_role_credentials_come_from_the_environment() {
+        let mut with_token = LAMBDA.to_vec();
+        with_token.push(("AWS_SESSION_TOKEN", "session"));
+        let config = lambda_sdk_config(environment(&with_token)).expect("a Lambda environment");
+        assert_eq!(config.region().map(|r| r.as_ref()), Some("eu-west-1"));
+        assert_eq!(config.endpoint_url(), None);
+        let credentials = config.credentials_provider().unwrap().provide_credentials().await.unwrap();
+        assert_eq!(credentials.access_key_id(), "AKIDEXAMPLE");
+        assert_eq!(credentials.secret_access_key(), "secret");
+        assert_eq!(credentials.session_token(), Some("session"));
+
+        let mut emulator = LAMBDA.to_vec();
+        emulator.push(("AWS_ENDPOINT_URL", "http://127.0.0.1:15000"));
+        let config = lambda_sdk_config(environment(&emulator)).unwrap();
+        assert_eq!(config.endpoint_url(), Some("http://127.0.0.1:15000"));
+        let credentials = config.credentials_provider().unwrap().provide_credentials().await.unwrap();
+        assert_eq!(credentials.session_token(), None, "long-term keys have no session token");
+    }
+
+    #[test]
+    fn outside_lambda_or_without_a_region_or_credentials_the_default_chain_runs() {
+        let without =
+            |name: &str| -> Vec<(&str, &str)> { LAMBDA.iter().copied().filter(|(k, _)| *k != name).collect() };
+        for missing in ["AWS_LAMBDA_FUNCTION_NAME", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] {
+            assert!(lambda_sdk_config(environment(&without(missing))).is_none(), "without {missing}");
+        }
+        let mut empty_key = without("AWS_ACCESS_KEY_ID");
+        empty_key.push(("AWS_ACCESS_KEY_ID", ""));
+        assert!(lambda_sdk_config(environment(&empty_key)).is_none());
+        let mut default_region = without("AWS_REGION");
+        default_region.push(("AWS_DEFAULT_REGION", "us-east-1"));
+        let config = lambda_sdk_config(environment(&default_region)).unwrap();
+        assert_eq!(config.region().map(|r| r.as_ref()), Some("us-east-1"));
+    }
+}
