@@ -59,6 +59,10 @@ fn main() -> ExitCode {
     if let Some(way) = args.child {
         return child(way);
     }
+    if args.runs == 0 {
+        eprintln!("init-phases: --runs must be at least 1");
+        return ExitCode::FAILURE;
+    }
     let exe = match std::env::current_exe() {
         Ok(exe) => exe,
         Err(e) => {
@@ -164,9 +168,7 @@ async fn time_steps(way: SdkConfig) -> Result<Vec<u64>, String> {
     record(&mut nanos);
     let sdk = match way {
         SdkConfig::DefaultChain => aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await,
-        SdkConfig::LambdaEnvironment => {
-            lambda_sdk_config(|name| std::env::var(name).ok()).ok_or("not a Lambda environment")?
-        }
+        SdkConfig::LambdaEnvironment => lambda_sdk_config(std::env::vars()).ok_or("not a Lambda environment")?,
     };
     record(&mut nanos);
     let table = DynamoTable::new(aws_sdk_dynamodb::Client::new(&sdk), &settings.table_name, Arc::new(SystemClock));

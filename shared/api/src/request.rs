@@ -12,9 +12,10 @@ pub const MAX_IDEMPOTENCY_KEY: usize = 255;
 pub struct ApiRequest {
     /// The matched route's path parameters (`{id}` -> `id`).
     pub path_parameters: HashMap<String, String>,
-    /// The query string parameters (the first value of each).
+    /// The query string parameters (one value per name: the last, when a name repeats).
     pub query: HashMap<String, String>,
-    /// The headers, names in lower case; a value that is not text is kept as the bytes it was, read lossily.
+    /// The headers, names in lower case, the first value of a repeated one; a value that is not text is read
+    /// lossily. The caller's credentials (`authorization`, `cookie`) are not here: the edge has read the caller.
     pub headers: HashMap<String, String>,
     /// The body as sent (API Gateway's base64 already decoded).
     pub body: Vec<u8>,

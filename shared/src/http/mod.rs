@@ -120,11 +120,14 @@ pub fn api_request(request: Request) -> ApiRequest {
     let path_parameters = path_parameters.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
     let query = request.query_string_parameters();
     let query = query.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
-    let headers = request
-        .headers()
-        .iter()
-        .map(|(name, value)| (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
-        .collect();
+    let mut headers = std::collections::HashMap::new();
+    for (name, value) in request.headers() {
+        if name != lambda_http::http::header::AUTHORIZATION && name != lambda_http::http::header::COOKIE {
+            headers
+                .entry(name.as_str().to_owned())
+                .or_insert_with(|| String::from_utf8_lossy(value.as_bytes()).into_owned());
+        }
+    }
     let body = match request.into_body() {
         Body::Text(text) => text.into_bytes(),
         Body::Binary(bytes) => bytes,
@@ -162,6 +165,7 @@ mod tests {
         let mut event = HttpEvent::new("POST", "/api/orders/o-1/cancel").with_body("{\"a\":1}");
         event.raw_query = "limit=5&cursor=abc".into();
         event.headers.insert("Idempotency-Key".into(), "k-1".into());
+        event.headers.insert("Authorization".into(), "Bearer the-token".into());
         event.path_parameters.insert("id".into(), "o-1".into());
         let request = api_request(event.to_request(chrono::Utc::now()).unwrap());
         assert_eq!(request.path_param("id").unwrap(), "o-1");
@@ -169,5 +173,6 @@ mod tests {
         assert_eq!(request.query()["cursor"], "abc");
         assert_eq!(request.idempotency_key().unwrap().as_deref(), Some("k-1"));
         assert_eq!(request.body_text().unwrap(), "{\"a\":1}");
+        assert!(!request.headers.contains_key("authorization"), "the caller's token stays at the edge");
     }
 }

@@ -6,7 +6,7 @@ use shared::adapters::aws::lambda_sdk_config;
 use std::collections::HashMap;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-fn lambda_environment(endpoint: &str, session_token: Option<&str>) -> impl Fn(&str) -> Option<String> {
+fn lambda_environment(endpoint: &str, session_token: Option<&str>) -> Vec<(String, String)> {
     let mut variables: HashMap<&str, String> = HashMap::from([
         ("AWS_LAMBDA_FUNCTION_NAME", "orders-create".to_owned()),
         ("AWS_REGION", "eu-west-1".to_owned()),
@@ -17,7 +17,7 @@ fn lambda_environment(endpoint: &str, session_token: Option<&str>) -> impl Fn(&s
     if let Some(token) = session_token {
         variables.insert("AWS_SESSION_TOKEN", token.to_owned());
     }
-    move |name| variables.get(name).cloned()
+    variables.into_iter().map(|(name, value)| (name.to_owned(), value)).collect()
 }
 
 /// One DynamoDB request's head, as it arrived at a listener that answers `ListTables` with an empty list.

@@ -4,8 +4,9 @@
 //! chains' profile files, IMDS, SSO and container providers would each be set up at init to find nothing
 //! (BENCHMARKS.md, "where init goes"). Lambda's environment-variable credentials are the ones the default
 //! chain would pick first, and they are not refreshed in a running environment either. Outside Lambda (the
-//! local server against AWS, the ops CLI, the tests), or when a variable is missing, the full default chain
-//! runs.
+//! local server against AWS, the ops CLI, the tests), when a variable is missing, or when the environment sets
+//! one of the SDK settings that only the default loader reads (`LOADER_ONLY`: retries, FIPS or dual-stack
+//! endpoints, per-service endpoint URLs, ...), the full default chain runs, so that setting is honoured.
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
@@ -14,16 +15,40 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 /// The SDK configuration from the environment (`AWS_ENDPOINT_URL` for emulators). Reads the environment (and,
 /// outside Lambda, the profile files): no network work during a Lambda's init.
 pub async fn sdk_config() -> SdkConfig {
-    match lambda_sdk_config(|name| std::env::var(name).ok()) {
+    match lambda_sdk_config(std::env::vars()) {
         Some(config) => config,
         None => aws_config::defaults(BehaviorVersion::latest()).load().await,
     }
 }
 
-/// The configuration of a Lambda function, from its environment as `var` reads it; None outside Lambda
-/// (`AWS_LAMBDA_FUNCTION_NAME` unset) or when the region or the credentials are missing.
-pub fn lambda_sdk_config(var: impl Fn(&str) -> Option<String>) -> Option<SdkConfig> {
-    let set = |name: &str| var(name).filter(|value| !value.is_empty());
+/// SDK settings the default loader reads from the environment and this configuration does not (besides
+/// `AWS_ENDPOINT_URL_<SERVICE>`): when one is set, the default chain runs instead.
+const LOADER_ONLY: &[&str] = &[
+    "AWS_MAX_ATTEMPTS",
+    "AWS_RETRY_MODE",
+    "AWS_USE_FIPS_ENDPOINT",
+    "AWS_USE_DUALSTACK_ENDPOINT",
+    "AWS_ACCOUNT_ID",
+    "AWS_ACCOUNT_ID_ENDPOINT_MODE",
+    "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+    "AWS_SDK_UA_APP_ID",
+    "AWS_REQUEST_CHECKSUM_CALCULATION",
+    "AWS_RESPONSE_CHECKSUM_VALIDATION",
+    "AWS_DISABLE_REQUEST_COMPRESSION",
+    "AWS_REQUEST_MIN_COMPRESSION_SIZE_BYTES",
+];
+
+/// The configuration of a Lambda function, from its environment (`std::env::vars()`); None outside Lambda
+/// (`AWS_LAMBDA_FUNCTION_NAME` unset), when the region or the credentials are missing, or when a setting only
+/// the default loader reads is set.
+pub fn lambda_sdk_config(environment: impl IntoIterator<Item = (String, String)>) -> Option<SdkConfig> {
+    let environment: std::collections::HashMap<String, String> =
+        environment.into_iter().filter(|(_, value)| !value.is_empty()).collect();
+    let loader_only = |name: &String| LOADER_ONLY.contains(&name.as_str()) || name.starts_with("AWS_ENDPOINT_URL_");
+    if environment.keys().any(loader_only) {
+        return None;
+    }
+    let set = |name: &str| environment.get(name).cloned();
     set("AWS_LAMBDA_FUNCTION_NAME")?;
     let region = set("AWS_REGION").or_else(|| set("AWS_DEFAULT_REGION"))?;
     let credentials = Credentials::new(
@@ -49,11 +74,9 @@ pub fn lambda_sdk_config(var: impl Fn(&str) -> Option<String>) -> Option<SdkConf
 mod tests {
     use super::*;
     use aws_credential_types::provider::ProvideCredentials;
-    use std::collections::HashMap;
 
-    fn environment(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-        move |name| map.get(name).cloned()
+    fn environment(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
     }
 
     const LAMBDA: [(&str, &str); 4] = [
@@ -97,5 +120,12 @@ mod tests {
         default_region.push(("AWS_DEFAULT_REGION", "us-east-1"));
         let config = lambda_sdk_config(environment(&default_region)).unwrap();
         assert_eq!(config.region().map(|r| r.as_ref()), Some("us-east-1"));
+        for setting in
+            [("AWS_MAX_ATTEMPTS", "5"), ("AWS_USE_FIPS_ENDPOINT", "true"), ("AWS_ENDPOINT_URL_SQS", "http://x")]
+        {
+            let mut with_setting = LAMBDA.to_vec();
+            with_setting.push(setting);
+            assert!(lambda_sdk_config(environment(&with_setting)).is_none(), "{setting:?} needs the default loader");
+        }
     }
 }
