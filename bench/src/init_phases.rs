@@ -168,7 +168,9 @@ async fn time_steps(way: SdkConfig) -> Result<Vec<u64>, String> {
     record(&mut nanos);
     let sdk = match way {
         SdkConfig::DefaultChain => aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await,
-        SdkConfig::LambdaEnvironment => lambda_sdk_config(std::env::vars()).ok_or("not a Lambda environment")?,
+        SdkConfig::LambdaEnvironment => {
+            lambda_sdk_config(shared::adapters::aws::environment_variables()).ok_or("not a Lambda environment")?
+        }
     };
     record(&mut nanos);
     let table = DynamoTable::new(aws_sdk_dynamodb::Client::new(&sdk), &settings.table_name, Arc::new(SystemClock));

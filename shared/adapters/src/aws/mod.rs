@@ -12,6 +12,6 @@ mod workers;
 
 pub use dynamo::DynamoTable;
 pub use redis::RedisCache;
-pub use sdk::{lambda_sdk_config, sdk_config};
+pub use sdk::{environment_variables, lambda_sdk_config, sdk_config};
 pub use sqs::{QueueUrls, SqsQueue};
 pub use workers::LambdaWorkerPool;

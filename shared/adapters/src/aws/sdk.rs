@@ -15,10 +15,16 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 /// The SDK configuration from the environment (`AWS_ENDPOINT_URL` for emulators). Reads the environment (and,
 /// outside Lambda, the profile files): no network work during a Lambda's init.
 pub async fn sdk_config() -> SdkConfig {
-    match lambda_sdk_config(std::env::vars()) {
+    match lambda_sdk_config(environment_variables()) {
         Some(config) => config,
         None => aws_config::defaults(BehaviorVersion::latest()).load().await,
     }
+}
+
+/// The process's environment variables whose names and values are text (`std::env::vars` would panic on
+/// one that is not).
+pub fn environment_variables() -> impl Iterator<Item = (String, String)> {
+    std::env::vars_os().filter_map(|(name, value)| Some((name.into_string().ok()?, value.into_string().ok()?)))
 }
 
 /// SDK settings the default loader reads from the environment and this configuration does not (besides
@@ -38,7 +44,7 @@ const LOADER_ONLY: &[&str] = &[
     "AWS_REQUEST_MIN_COMPRESSION_SIZE_BYTES",
 ];
 
-/// The configuration of a Lambda function, from its environment (`std::env::vars()`); None outside Lambda
+/// The configuration of a Lambda function, from its environment (`environment_variables()`); None outside Lambda
 /// (`AWS_LAMBDA_FUNCTION_NAME` unset), when the region or the credentials are missing, or when a setting only
 /// the default loader reads is set.
 pub fn lambda_sdk_config(environment: impl IntoIterator<Item = (String, String)>) -> Option<SdkConfig> {
