@@ -32,7 +32,7 @@ enum Command {
     /// (what the daily queue-maintenance schedule runs).
     #[command(name = "queue:maintenance")]
     Maintenance {
-        #[arg(long = "clear-failed", value_name = "DAYS", default_value_t = 7)]
+        #[arg(long = "clear-failed", value_name = "DAYS", default_value_t = queues::scheduled::CLEAR_FAILED_DAYS)]
         clear_failed: u32,
     },
     /// Lists jobs that failed their last attempt, newest first.

@@ -18,7 +18,7 @@ use std::time::Instant;
 /// The request id API Gateway assigned (also in its access logs), or a fresh one when there is none.
 pub fn request_id(request: &Request) -> String {
     match request.request_context_ref() {
-        Some(lambda_http::request::RequestContext::ApiGatewayV2(ctx)) => ctx.request_id.clone(),
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.request_id.clone(),
         _ => None,
     }
     .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
