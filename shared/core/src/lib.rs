@@ -15,4 +15,5 @@ pub mod domain;
 pub mod error;
 pub mod ports;
 pub mod pricing;
+pub mod time_zone;
 pub mod validation;

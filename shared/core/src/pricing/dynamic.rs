@@ -5,10 +5,10 @@
 use super::rules::{DynamicRules, weekday_name};
 use super::{Demand, cents};
 use crate::domain::{Money, Plan, Server};
-use chrono::{DateTime, Datelike, Timelike, Utc};
+use crate::time_zone::LocalTime;
+use chrono::{DateTime, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
-use std::str::FromStr;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Factor {
@@ -102,14 +102,13 @@ pub fn capacity_factor(rules: &DynamicRules, server: Option<&Server>) -> Factor 
 }
 
 /// `now` in the rules' time zone: the time and season factors read the shop's local clock and calendar.
-fn local_time(rules: &DynamicRules, now: DateTime<Utc>) -> DateTime<chrono_tz::Tz> {
-    let zone = chrono_tz::Tz::from_str(&rules.time.time_zone).unwrap_or(chrono_tz::UTC);
-    now.with_timezone(&zone)
+fn local_time(rules: &DynamicRules, now: DateTime<Utc>) -> LocalTime {
+    crate::time_zone::local_time(now, &rules.time.time_zone)
 }
 
 pub fn time_factor(rules: &DynamicRules, now: DateTime<Utc>) -> Factor {
     let local = local_time(rules, now);
-    let (day, hour) = (weekday_name(local.weekday()), local.hour());
+    let (day, hour) = (weekday_name(local.weekday), local.hour);
     let window =
         rules.time.windows.iter().find(|w| {
             (w.days.is_empty() || w.days.iter().any(|d| d == day)) && (w.from_hour..w.to_hour).contains(&hour)
@@ -131,7 +130,7 @@ pub fn time_factor(rules: &DynamicRules, now: DateTime<Utc>) -> Factor {
 }
 
 pub fn season_factor(rules: &DynamicRules, now: DateTime<Utc>) -> Factor {
-    let month = local_time(rules, now).month();
+    let month = local_time(rules, now).month;
     match rules.season.iter().find(|s| s.months.contains(&month)) {
         Some(s) => {
             Factor { name: "season".into(), multiplier: s.multiplier, reason: format!("month {month} is in season") }

@@ -398,7 +398,7 @@ impl DynamicRules {
         {
             c.fail("dynamic.capacity.low", "may not overlap the high bands");
         }
-        if chrono_tz::Tz::from_str(&self.time.time_zone).is_err() {
+        if !crate::time_zone::is_time_zone(&self.time.time_zone) {
             c.fail("dynamic.time.time_zone", "must be an IANA time zone such as Europe/Paris");
         }
         for (i, window) in self.time.windows.iter().enumerate() {

@@ -7,7 +7,6 @@ use proxy_core::domain::{ProfileChanges, ThemeMode};
 use proxy_core::validation::FieldErrors;
 use proxy_core::validation::{parse_json, report_errors};
 use serde::{Deserialize, Deserializer};
-use std::str::FromStr;
 
 pub const LOCALES: [&str; 6] = ["en", "fr", "es", "ru", "ar", "zh"];
 
@@ -85,7 +84,7 @@ fn valid_locale(value: &Option<String>, _: &()) -> garde::Result {
 
 fn valid_timezone(value: &Option<String>, _: &()) -> garde::Result {
     match value {
-        Some(zone) if chrono_tz::Tz::from_str(zone).is_err() => {
+        Some(zone) if !proxy_core::time_zone::is_time_zone(zone) => {
             Err(garde::Error::new("must be an IANA time zone such as Europe/Paris"))
         }
         _ => Ok(()),
