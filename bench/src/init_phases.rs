@@ -2,13 +2,15 @@
 //! and again as a child process; each child times, once, the steps a function's `main` takes before it asks
 //! for its first event (`shared::runtime`): the log setup, the settings from the environment, the SDK
 //! configuration, each AWS client, the Redis client and the panel client. The parent prints the median and
-//! spread of each step (BENCHMARKS.md, "Cold start / where init goes"), with the SDK configuration built both
-//! ways — the default chain (`aws_config::defaults().load()`) and from Lambda's environment
-//! (`adapters::aws::lambda_sdk_config`, what the functions do) — in alternate runs.
+//! spread of each step (BENCHMARKS.md, "Cold start / where init goes"), with the SDK configuration built three
+//! ways in alternate runs: the default chain (`aws_config::defaults().load()`), from Lambda's environment with
+//! the platform's root certificates (the SDK's default HTTPS client), and from Lambda's environment with the
+//! root certificates compiled in (`adapters::aws::lambda_sdk_config`, what the functions do).
 //!
 //! Nothing here touches the network (init makes no call; the clients connect on first use), so the child runs
 //! with placeholder settings and Lambda's environment variables.
 
+use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
 use clap::Parser;
 use shared::adapters::aws::{DynamoTable, LambdaWorkerPool, QueueUrls, RedisCache, SqsQueue, lambda_sdk_config};
 use shared::adapters::panel_http::HttpPanelClient;
@@ -36,11 +38,16 @@ struct Args {
 enum SdkConfig {
     /// `aws_config::defaults(BehaviorVersion::latest()).load()`: every provider chain.
     DefaultChain,
-    /// `adapters::aws::lambda_sdk_config`: region and credentials from the variables Lambda sets.
+    /// Region and credentials from the variables Lambda sets, with the SDK's default HTTPS client (the
+    /// platform's root certificates, read from disk).
+    LambdaEnvironmentPlatformRoots,
+    /// `adapters::aws::lambda_sdk_config`: region and credentials from the variables Lambda sets, root
+    /// certificates compiled in.
     LambdaEnvironment,
 }
 
-const WAYS: [SdkConfig; 2] = [SdkConfig::DefaultChain, SdkConfig::LambdaEnvironment];
+const WAYS: [SdkConfig; 3] =
+    [SdkConfig::DefaultChain, SdkConfig::LambdaEnvironmentPlatformRoots, SdkConfig::LambdaEnvironment];
 
 /// The steps, in the order `AppContext::aws` takes them.
 const STEPS: [&str; 8] = [
@@ -70,7 +77,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let mut runs: [Vec<Vec<Duration>>; 2] = [Vec::new(), Vec::new()];
+    let mut runs: [Vec<Vec<Duration>>; 3] = Default::default();
     for run in 0..=args.runs {
         for (way, runs) in WAYS.iter().zip(runs.iter_mut()) {
             let way = clap::ValueEnum::to_possible_value(way).map(|v| v.get_name().to_owned()).unwrap_or_default();
@@ -168,6 +175,13 @@ async fn time_steps(way: SdkConfig) -> Result<Vec<u64>, String> {
     record(&mut nanos);
     let sdk = match way {
         SdkConfig::DefaultChain => aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await,
+        SdkConfig::LambdaEnvironmentPlatformRoots => {
+            let config =
+                lambda_sdk_config(shared::adapters::aws::environment_variables()).ok_or("not a Lambda environment")?;
+            let default_https_client =
+                aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::AwsLc)).build_https();
+            config.into_builder().http_client(default_https_client).build()
+        }
         SdkConfig::LambdaEnvironment => {
             lambda_sdk_config(shared::adapters::aws::environment_variables()).ok_or("not a Lambda environment")?
         }
@@ -189,10 +203,11 @@ async fn time_steps(way: SdkConfig) -> Result<Vec<u64>, String> {
     Ok(nanos)
 }
 
-fn table(runs: &[Vec<Vec<Duration>>; 2]) -> String {
+fn table(runs: &[Vec<Vec<Duration>>; 3]) -> String {
     let mut out = format!(
-        "{} fresh processes per column after one discarded warm-up, the two columns' runs alternating; median \
-         (min–max) of each step.\n\n| Step | SDK configuration from the default chain | from Lambda's environment |\n|---|---:|---:|\n",
+        "{} fresh processes per column after one discarded warm-up, the columns' runs alternating; median \
+         (min–max) of each step.\n\n| Step | SDK configuration from the default chain | from Lambda's environment, \
+         platform's root certificates | from Lambda's environment, root certificates compiled in |\n|---|---:|---:|---:|\n",
         runs[0].len()
     );
     let cell = |times: &mut Vec<Duration>| {
@@ -202,11 +217,11 @@ fn table(runs: &[Vec<Vec<Duration>>; 2]) -> String {
     for (index, step) in STEPS.iter().enumerate() {
         let cells: Vec<String> =
             runs.iter().map(|runs| cell(&mut runs.iter().map(|run| run[index]).collect())).collect();
-        out.push_str(&format!("| {step} | {} | {} |\n", cells[0], cells[1]));
+        out.push_str(&format!("| {step} | {} | {} | {} |\n", cells[0], cells[1], cells[2]));
     }
     let totals: Vec<String> =
         runs.iter().map(|runs| cell(&mut runs.iter().map(|run| run.iter().sum()).collect())).collect();
-    out.push_str(&format!("| **all steps** | **{}** | **{}** |\n", totals[0], totals[1]));
+    out.push_str(&format!("| **all steps** | **{}** | **{}** | **{}** |\n", totals[0], totals[1], totals[2]));
     out
 }
 

@@ -7,10 +7,19 @@
 //! local server against AWS, the ops CLI, the tests), when a variable is missing, or when the environment sets
 //! one of the SDK settings that only the default loader reads (`LOADER_ONLY`: retries, FIPS or dual-stack
 //! endpoints, per-service endpoint URLs, ...), the full default chain runs, so that setting is honoured.
+//!
+//! In Lambda the HTTPS client trusts Mozilla's root certificates compiled into the binary (`https_client`)
+//! instead of the platform's, which the default client reads from disk when the first client is built: one
+//! directory listing and a file per certificate, the largest part of a function's init after the loader
+//! (BENCHMARKS.md, "where init goes"). Every AWS endpoint chains to Amazon's or Starfield's roots, which
+//! Mozilla's list holds; a test checks that they are there.
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_smithy_http_client::tls::{self, TlsContext, TrustStore, rustls_provider::CryptoMode};
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
+use base64::Engine;
 
 /// The SDK configuration from the environment (`AWS_ENDPOINT_URL` for emulators). Reads the environment (and,
 /// outside Lambda, the profile files): no network work during a Lambda's init.
@@ -68,12 +77,41 @@ pub fn lambda_sdk_config(environment: impl IntoIterator<Item = (String, String)>
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(region))
         .credentials_provider(SharedCredentialsProvider::new(credentials))
+        .http_client(https_client())
         .sleep_impl(aws_smithy_async::rt::sleep::TokioSleep::new())
         .time_source(aws_smithy_async::time::SystemTimeSource::new());
     if let Some(endpoint) = set("AWS_ENDPOINT_URL") {
         config = config.endpoint_url(endpoint);
     }
     Some(config.build())
+}
+
+/// The SDK's default HTTPS client (rustls on aws-lc), trusting only the root certificates compiled into the
+/// binary (`webpki_root_certs`): building it reads no file.
+pub fn https_client() -> SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
+        .tls_context(compiled_in_tls_context())
+        .build_https()
+}
+
+fn compiled_in_tls_context() -> TlsContext {
+    let trust_store = TrustStore::empty().with_native_roots(false).with_pem_certificate(compiled_in_roots_pem());
+    // Building cannot fail without additional server names (none here); if it ever did, the platform's roots
+    // (the default context) would be used.
+    TlsContext::builder().with_trust_store(trust_store).build().unwrap_or_default()
+}
+
+/// Mozilla's root certificates as one PEM text: the form the SDK's trust store takes. It parses them when the
+/// first connector is built.
+fn compiled_in_roots_pem() -> String {
+    let mut pem = String::with_capacity(220 * 1024);
+    for certificate in webpki_root_certs::TLS_SERVER_ROOT_CERTS {
+        pem.push_str("-----BEGIN CERTIFICATE-----\n");
+        pem.push_str(&base64::engine::general_purpose::STANDARD.encode(certificate.as_ref()));
+        pem.push_str("\n-----END CERTIFICATE-----\n");
+    }
+    pem
 }
 
 #[cfg(test)]
@@ -110,6 +148,30 @@ mod tests {
         assert_eq!(config.endpoint_url(), Some("http://127.0.0.1:15000"));
         let credentials = config.credentials_provider().unwrap().provide_credentials().await.unwrap();
         assert_eq!(credentials.session_token(), None, "long-term keys have no session token");
+    }
+
+    #[test]
+    fn the_trust_store_holds_every_compiled_in_root_and_the_roots_aws_endpoints_chain_to() {
+        use rustls_pki_types::CertificateDer;
+        use rustls_pki_types::pem::PemObject;
+        let pem = compiled_in_roots_pem();
+        // The parser the SDK's rustls provider reads the trust store with.
+        let parsed: Vec<CertificateDer<'static>> =
+            CertificateDer::pem_slice_iter(pem.as_bytes()).collect::<Result<_, _>>().expect("valid PEM");
+        assert_eq!(parsed, webpki_root_certs::TLS_SERVER_ROOT_CERTS);
+        assert!(parsed.len() > 100, "Mozilla's list, not a sample: {}", parsed.len());
+        let holds = |name: &str| parsed.iter().any(|der| der.windows(name.len()).any(|w| w == name.as_bytes()));
+        for root in [
+            "Amazon Root CA 1",
+            "Amazon Root CA 2",
+            "Amazon Root CA 3",
+            "Amazon Root CA 4",
+            "Starfield Services Root Certificate Authority - G2",
+        ] {
+            assert!(holds(root), "{root} is missing: AWS endpoints chain to it");
+        }
+        let config = lambda_sdk_config(environment(&LAMBDA)).unwrap();
+        assert!(config.http_client().is_some(), "the Lambda configuration brings its HTTPS client");
     }
 
     #[test]
