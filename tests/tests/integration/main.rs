@@ -21,5 +21,6 @@ mod queue_stats;
 mod route_table;
 mod sdk_config;
 mod table_behaviour;
+mod tagged_cache_behaviour;
 mod worker;
 mod worker_pool;

@@ -6,12 +6,14 @@ mod dynamo_expr;
 #[cfg(feature = "provision")]
 pub mod provision;
 mod redis;
+mod redis_tagged;
 mod sdk;
 mod sqs;
 mod workers;
 
 pub use dynamo::DynamoTable;
 pub use redis::RedisCache;
+pub use redis_tagged::RedisTaggedCache;
 pub use sdk::{environment_variables, lambda_sdk_config, sdk_config};
 pub use sqs::{QueueUrls, SqsQueue};
 pub use workers::LambdaWorkerPool;

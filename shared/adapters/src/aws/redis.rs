@@ -36,6 +36,18 @@ impl RedisCache {
         format!("{}{key}", self.prefix)
     }
 
+    pub(super) fn connection(&self) -> ConnectionManager {
+        self.connection.clone()
+    }
+
+    pub(super) fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    pub(super) fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
     async fn run<T: redis::FromRedisValue>(&self, operation: &'static str, cmd: redis::Cmd) -> PortResult<T> {
         let mut connection = self.connection.clone();
         with_timeout(Backend::Cache, operation, self.timeout, async move {

@@ -6,10 +6,12 @@ mod conditions;
 mod panel;
 mod queue;
 mod table;
+mod tagged_cache;
 mod workers;
 
 pub use cache::MemoryCache;
 pub use panel::MemoryPanel;
 pub use queue::MemoryQueue;
 pub use table::MemoryTable;
+pub use tagged_cache::MemoryTaggedCache;
 pub use workers::MemoryWorkerPool;

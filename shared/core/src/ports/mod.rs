@@ -5,6 +5,7 @@ pub mod cache;
 pub mod panel;
 pub mod queue;
 pub mod table;
+pub mod tagged_cache;
 pub mod workers;
 
 pub use cache::{Cache, CounterChange, CounterUpdate};
@@ -13,4 +14,5 @@ pub use queue::{JobQueue, QueueAttributes, QueueRef, ReceivedMessage};
 pub use table::{
     Condition, Cursor, Index, Item, Key, KeyRange, Page, Query, Table, TransactOp, Update, UpdateAction, Value,
 };
+pub use tagged_cache::{CacheServerInfo, TagCount, TaggedCache, TaggedRead};
 pub use workers::WorkerPool;

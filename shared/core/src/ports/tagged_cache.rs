@@ -1,0 +1,75 @@
+//! A store of cached views filed under tags (Redis in AWS): the shared tier under each function instance's own
+//! (the `cache` context). Keys and tags are given without the store's prefix; the adapter adds it, and never
+//! reads or removes a key outside it.
+//!
+//! Each tag has a generation, moved by every invalidation of the tag. A reader takes the generations of its
+//! view's tags with the value (`read`), and a value loaded from the source is stored only if none of them moved
+//! meanwhile (`write`): otherwise a load that read the source before a write, and finished after that write's
+//! invalidation, would store the old data for its whole TTL.
+
+use crate::error::PortResult;
+use async_trait::async_trait;
+use std::time::Duration;
+
+/// The longest a value is kept: a longer TTL is cut to it. A tag's generation outlives every value written
+/// under it (the adapters keep generations three times as long), so a reader never misses a move.
+pub const MAX_TTL: Duration = Duration::from_secs(24 * 3600);
+
+/// A cached value and the current generation of each tag asked for, in the order asked.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TaggedRead {
+    pub value: Option<String>,
+    pub generations: Vec<u64>,
+}
+
+/// A tag and how many live keys are filed under it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagCount {
+    pub tag: String,
+    pub keys: u64,
+}
+
+/// What the cache server says of itself (Redis `INFO`); figures it does not give are None.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CacheServerInfo {
+    /// `redis 7.2.4`, `valkey 8.0.1`, or `memory` for the in-memory twin.
+    pub version: String,
+    /// `standalone` or `cluster`.
+    pub mode: String,
+    pub used_memory_bytes: Option<u64>,
+    pub used_memory_peak_bytes: Option<u64>,
+    /// 0 when the server has no limit.
+    pub maxmemory_bytes: Option<u64>,
+    pub maxmemory_policy: Option<String>,
+    pub fragmentation_ratio: Option<f64>,
+    pub connected_clients: Option<u64>,
+    pub evicted_keys: Option<u64>,
+}
+
+#[async_trait]
+pub trait TaggedCache: Send + Sync {
+    /// The value under `key` and the current generation of each of `tags`, in one round trip.
+    async fn read(&self, key: &str, tags: &[String]) -> PortResult<TaggedRead>;
+    /// Stores `value` under `key` for `ttl` and files it under `tags`, unless a tag's generation is no longer
+    /// the one in `generations` (read with `read`): then nothing is stored and the answer is false. One round
+    /// trip.
+    async fn write(
+        &self,
+        key: &str,
+        value: &str,
+        ttl: Duration,
+        tags: &[String],
+        generations: &[u64],
+    ) -> PortResult<bool>;
+    /// Removes every key filed under each tag, and moves the tags' generations; how many keys were removed.
+    /// One round trip.
+    async fn invalidate(&self, tags: &[String]) -> PortResult<u64>;
+    /// Removes every key of this store, in batches; how many were removed.
+    async fn clear(&self) -> PortResult<u64>;
+    /// Up to `limit` tags with their live key counts, most keys first; members whose key has expired are
+    /// dropped from the tag on the way, so tags do not grow with keys that are gone.
+    async fn tags(&self, limit: usize) -> PortResult<Vec<TagCount>>;
+    /// How many values this store holds (counted by scanning its prefix: never a whole-keyspace command).
+    async fn key_count(&self) -> PortResult<u64>;
+    async fn server_info(&self) -> PortResult<CacheServerInfo>;
+}
