@@ -234,14 +234,14 @@ pub async fn counted_app(backend: integration_tests::Backend) -> (integration_te
     let table: Arc<dyn Table> = Arc::new(CountingTable::new(app.table.clone(), counts.clone()));
     let cache: Arc<dyn Cache> = Arc::new(CountingCache::new(ctx.cache.clone(), counts.clone()));
     let queue: Arc<dyn JobQueue> = Arc::new(CountingQueue::new(ctx.queue.clone(), counts.clone()));
-    let counted = shared::app::AppContext::new(
-        ctx.clock.clone(),
-        table.clone(),
+    let ports = shared::app::Ports {
+        table: table.clone(),
         cache,
         queue,
-        ctx.panel.clone(),
-        ctx.workers.clone(),
-        ctx.backend,
-    );
+        panel: ctx.panel.clone(),
+        workers: ctx.workers.clone(),
+        views: ctx.views.clone(),
+    };
+    let counted = shared::app::AppContext::new(ctx.clock.clone(), ports, ctx.backend);
     (integration_tests::TestApp { ctx: counted, table, ..app }, counts)
 }

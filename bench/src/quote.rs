@@ -170,13 +170,14 @@ async fn main() {
     }
 }
 
-/// Another function instance over the same ports and clock: its pricing cache is empty.
+/// Another function instance over the same ports and clock: its pricing cache and its cache tier are empty.
 fn fresh_instance(app: &TestApp) -> TestApp {
     TestApp {
         backend: app.backend,
         clock: app.clock.clone(),
-        ctx: AppContext { pricing: Arc::default(), ..app.ctx.clone() },
+        ctx: app.another_instance(),
         table: app.table.clone(),
+        tagged: app.tagged.clone(),
     }
 }
 

@@ -980,15 +980,17 @@ mod tests {
             placements: AtomicUsize::new(0),
             timed_out: AtomicUsize::new(0),
         });
-        let ctx = AppContext::new(
-            clock.clone(),
-            table.clone(),
-            Arc::new(shared::adapters::memory::MemoryCache::new(clock.clone())),
-            Arc::new(shared::adapters::memory::MemoryQueue::new(clock.clone())),
-            panel.clone(),
-            Arc::new(shared::adapters::memory::MemoryWorkerPool::default()),
-            "memory",
-        );
+        let cache: Arc<dyn shared::ports::Cache> = Arc::new(shared::adapters::memory::MemoryCache::new(clock.clone()));
+        let views = AppContext::views(clock.clone(), AppContext::memory_tagged_stores(clock.clone()), cache.clone());
+        let ports = shared::app::Ports {
+            table: table.clone(),
+            cache,
+            queue: Arc::new(shared::adapters::memory::MemoryQueue::new(clock.clone())),
+            panel: panel.clone(),
+            workers: Arc::new(shared::adapters::memory::MemoryWorkerPool::default()),
+            views,
+        };
+        let ctx = AppContext::new(clock.clone(), ports, "memory");
         let summary = load(&ctx, &clock, panel.clone(), 1000, crate::AWS_DEMO_DAYS).await.unwrap();
         assert!(table.timed_out.load(Ordering::SeqCst) >= 3, "{summary:?}");
         // No order left `new` for want of its provisioning job; capacity and money agree with the orders. (The

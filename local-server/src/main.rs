@@ -119,15 +119,17 @@ struct Backend {
 
 /// The embedded backend: every port in memory, on `clock`, with `panel` as the servers' panels.
 fn memory_context(clock: Arc<dyn Clock>, panel: Arc<MemoryPanel>) -> AppContext {
-    AppContext::new(
-        clock.clone(),
-        Arc::new(MemoryTable::new(clock.clone())),
-        Arc::new(MemoryCache::new(clock.clone())),
-        Arc::new(MemoryQueue::new(clock.clone())),
+    let cache: Arc<dyn shared::ports::Cache> = Arc::new(MemoryCache::new(clock.clone()));
+    let views = AppContext::views(clock.clone(), AppContext::memory_tagged_stores(clock.clone()), cache.clone());
+    let ports = shared::app::Ports {
+        table: Arc::new(MemoryTable::new(clock.clone())),
+        cache,
+        queue: Arc::new(MemoryQueue::new(clock.clone())),
         panel,
-        Arc::new(MemoryWorkerPool::default()),
-        "memory",
-    )
+        workers: Arc::new(MemoryWorkerPool::default()),
+        views,
+    };
+    AppContext::new(clock, ports, "memory")
 }
 
 async fn backend(args: &ServeArgs) -> Result<Backend, String> {
@@ -149,6 +151,7 @@ async fn backend(args: &ServeArgs) -> Result<Backend, String> {
                 table_name: args.name.clone(),
                 redis_url: args.redis_url.clone(),
                 cache_prefix: format!("{}:", args.name),
+                store_urls: Default::default(),
                 queue_urls,
                 panel_credentials: PanelCredentials { username: String::new(), password: String::new() },
                 panel_scheme: "https".into(),

@@ -3,11 +3,14 @@
 
 use crate::adapters::aws::{DynamoTable, LambdaWorkerPool, RedisCache, SqsQueue, sdk_config};
 #[cfg(feature = "memory")]
-use crate::adapters::memory::{MemoryCache, MemoryPanel, MemoryQueue, MemoryTable, MemoryWorkerPool};
+use crate::adapters::memory::{
+    MemoryCache, MemoryPanel, MemoryQueue, MemoryTable, MemoryTaggedCache, MemoryWorkerPool,
+};
 use crate::adapters::panel_http::HttpPanelClient;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{AwsSettings, ConfigError};
-use crate::ports::{Cache, JobQueue, PanelClient, Table, WorkerPool};
+use crate::ports::{Cache, JobQueue, PanelClient, Table, TaggedCache, WorkerPool};
+use crate::services::cache::{StoreName, TieredCache};
 use crate::services::pricing::PricingCache;
 use crate::store::Stores;
 use std::sync::Arc;
@@ -26,33 +29,73 @@ pub struct AppContext {
     pub backend: &'static str,
     /// Pricing rules and demand, kept for this instance (`services::pricing::PricingCache`).
     pub pricing: Arc<PricingCache>,
+    /// The two-tier cache of views: this instance's tier over the tagged stores (`services::cache`).
+    pub views: Arc<TieredCache>,
+}
+
+/// The adapters behind the ports, one of each, for `AppContext::new`.
+pub struct Ports {
+    pub table: Arc<dyn Table>,
+    pub cache: Arc<dyn Cache>,
+    pub queue: Arc<dyn JobQueue>,
+    pub panel: Arc<dyn PanelClient>,
+    pub workers: Arc<dyn WorkerPool>,
+    /// The cache of views over the tagged stores (`AppContext::views`).
+    pub views: Arc<TieredCache>,
 }
 
 impl AppContext {
-    pub fn new(
+    pub fn new(clock: Arc<dyn Clock>, ports: Ports, backend: &'static str) -> Self {
+        let Ports { table, cache, queue, panel, workers, views } = ports;
+        Self {
+            clock,
+            stores: Stores::new(table),
+            cache,
+            queue,
+            panel,
+            workers,
+            backend,
+            pricing: Arc::default(),
+            views,
+        }
+    }
+
+    /// A cache of views for a new instance over the stores `shared` (one per `StoreName`), its statistics
+    /// counted in `counters`.
+    pub fn views(
         clock: Arc<dyn Clock>,
-        table: Arc<dyn Table>,
-        cache: Arc<dyn Cache>,
-        queue: Arc<dyn JobQueue>,
-        panel: Arc<dyn PanelClient>,
-        workers: Arc<dyn WorkerPool>,
-        backend: &'static str,
-    ) -> Self {
-        Self { clock, stores: Stores::new(table), cache, queue, panel, workers, backend, pricing: Arc::default() }
+        shared: impl Fn(StoreName) -> Arc<dyn TaggedCache>,
+        counters: Arc<dyn Cache>,
+    ) -> Arc<TieredCache> {
+        Arc::new(TieredCache::new(clock, StoreName::ALL.map(|store| (store, shared(store))), counters))
+    }
+
+    /// In-memory tagged stores, one per `StoreName`, to share between the simulated instances of a run.
+    #[cfg(feature = "memory")]
+    pub fn memory_tagged_stores(clock: Arc<dyn Clock>) -> impl Fn(StoreName) -> Arc<dyn TaggedCache> + Send + Sync {
+        let stores: Vec<(StoreName, Arc<dyn TaggedCache>)> = StoreName::ALL
+            .into_iter()
+            .map(|store| (store, Arc::new(MemoryTaggedCache::new(clock.clone())) as Arc<dyn TaggedCache>))
+            .collect();
+        move |store| {
+            stores.iter().find(|(s, _)| *s == store).map(|(_, c)| c.clone()).unwrap_or_else(|| stores[0].1.clone())
+        }
     }
 
     /// The embedded default: every port in memory, time from `clock`.
     #[cfg(feature = "memory")]
     pub fn in_memory(clock: Arc<dyn Clock>) -> Self {
-        Self::new(
-            clock.clone(),
-            Arc::new(MemoryTable::new(clock.clone())),
-            Arc::new(MemoryCache::new(clock.clone())),
-            Arc::new(MemoryQueue::new(clock)),
-            Arc::new(MemoryPanel::new()),
-            Arc::new(MemoryWorkerPool::default()),
-            "memory",
-        )
+        let cache: Arc<dyn Cache> = Arc::new(MemoryCache::new(clock.clone()));
+        let views = Self::views(clock.clone(), Self::memory_tagged_stores(clock.clone()), cache.clone());
+        let ports = Ports {
+            table: Arc::new(MemoryTable::new(clock.clone())),
+            cache,
+            queue: Arc::new(MemoryQueue::new(clock.clone())),
+            panel: Arc::new(MemoryPanel::new()),
+            workers: Arc::new(MemoryWorkerPool::default()),
+            views,
+        };
+        Self::new(clock, ports, "memory")
     }
 
     /// DynamoDB, Redis, SQS and the panels' HTTP API as configured. Builds clients only: no network call
@@ -62,13 +105,40 @@ impl AppContext {
         let table = DynamoTable::new(aws_sdk_dynamodb::Client::new(&sdk), &settings.table_name, clock.clone());
         let cache = RedisCache::connect_lazily(&settings.redis_url, settings.cache_prefix.clone())
             .map_err(|e| ConfigError(e.to_string()))?;
+        // A store whose URL is REDIS_URL's shares its connection.
+        let mut redis_of_store = Vec::new();
+        for store in StoreName::ALL {
+            let url = settings.store_urls.get(&store).unwrap_or(&settings.redis_url);
+            let redis = if *url == settings.redis_url {
+                cache.clone()
+            } else {
+                RedisCache::connect_lazily(url, settings.cache_prefix.clone())
+                    .map_err(|e| ConfigError(e.to_string()))?
+            };
+            redis_of_store.push((store, Arc::new(redis.tagged(store.as_str())) as Arc<dyn TaggedCache>));
+        }
+        let shared = move |store: StoreName| {
+            redis_of_store
+                .iter()
+                .find(|(s, _)| *s == store)
+                .map(|(_, c)| c.clone())
+                .unwrap_or_else(|| redis_of_store[0].1.clone())
+        };
         let queue = SqsQueue::new(aws_sdk_sqs::Client::new(&sdk), settings.queue_urls.clone());
         let panel = HttpPanelClient::new(settings.panel_credentials.clone(), settings.panel_scheme.clone())
             .map_err(|e| ConfigError(e.to_string()))?;
         let workers = LambdaWorkerPool::new(aws_sdk_lambda::Client::new(&sdk), settings.worker_mappings.clone());
-        let (table, cache, queue, panel, workers) =
-            (Arc::new(table), Arc::new(cache), Arc::new(queue), Arc::new(panel), Arc::new(workers));
-        Ok(Self::new(clock, table, cache, queue, panel, workers, "aws"))
+        let cache: Arc<dyn Cache> = Arc::new(cache);
+        let views = Self::views(clock.clone(), shared, cache.clone());
+        let ports = Ports {
+            table: Arc::new(table),
+            cache,
+            queue: Arc::new(queue),
+            panel: Arc::new(panel),
+            workers: Arc::new(workers),
+            views,
+        };
+        Ok(Self::new(clock, ports, "aws"))
     }
 
     /// What a Lambda function uses: AWS settings from the environment and the wall clock.
@@ -122,6 +192,12 @@ impl crate::deps::HasJobTypes for AppContext {
 impl crate::deps::HasBackendName for AppContext {
     fn backend_name(&self) -> &'static str {
         self.backend
+    }
+}
+
+impl crate::services::cache::HasTieredCache for AppContext {
+    fn tiered_cache(&self) -> &TieredCache {
+        &self.views
     }
 }
 

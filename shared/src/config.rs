@@ -3,6 +3,7 @@
 use crate::adapters::aws::{LambdaWorkerPool, QueueUrls};
 use crate::adapters::panel_http::PanelCredentials;
 use crate::domain::Priority;
+use crate::services::cache::StoreName;
 use std::collections::BTreeMap;
 
 /// Where the AWS backend lives. Set by the SAM template in Lambda; by the test harness against emulators.
@@ -14,6 +15,9 @@ pub struct AwsSettings {
     pub redis_url: String,
     /// `CACHE_PREFIX` (default empty): namespaces keys when environments share a Redis.
     pub cache_prefix: String,
+    /// `REDIS_SESSIONS_URL`, `REDIS_ANALYTICS_URL`: the cache stores with a Redis of their own; a store not
+    /// here uses `redis_url`.
+    pub store_urls: BTreeMap<StoreName, String>,
     /// `QUEUE_URL_HIGH`, `QUEUE_URL_HIGH_DLQ`, ... one per queue.
     pub queue_urls: QueueUrls,
     /// `PANEL_USERNAME` / `PANEL_PASSWORD`: the X-UI panels' API account.
@@ -40,6 +44,13 @@ impl AwsSettings {
             table_name: required("TABLE_NAME")?,
             redis_url: required("REDIS_URL")?,
             cache_prefix: std::env::var("CACHE_PREFIX").unwrap_or_default(),
+            store_urls: StoreName::ALL
+                .into_iter()
+                .filter_map(|store| {
+                    let url = std::env::var(store.url_variable()).ok().filter(|url| !url.is_empty())?;
+                    Some((store, url))
+                })
+                .collect(),
             queue_urls: QueueUrls::from_env().map_err(ConfigError)?,
             panel_credentials: PanelCredentials {
                 username: std::env::var("PANEL_USERNAME").unwrap_or_default(),

@@ -3,13 +3,15 @@
 //! A missing server fails the test with the command that starts it; nothing is skipped.
 
 pub mod api;
+pub mod cuttable;
 pub mod fixtures;
 
 use chrono::{TimeZone, Utc};
 use shared::adapters::aws::{DynamoTable, QueueUrls, RedisCache, SqsQueue, provision};
 use shared::app::AppContext;
 use shared::clock::{Clock, ManualClock};
-use shared::ports::{Cache, JobQueue, Table};
+use shared::ports::{Cache, JobQueue, Table, TaggedCache};
+use shared::services::cache::StoreName;
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::Arc;
 use std::time::Duration;
@@ -104,6 +106,18 @@ pub async fn redis_cache() -> RedisCache {
     RedisCache::connect_lazily(&url, format!("{}:", unique("test"))).expect("redis client")
 }
 
+/// The test Redis behind a link this test can cut (`CuttableLink::cut`), with a key prefix of its own: Redis
+/// stopping mid-test for this test's clients only.
+pub async fn cuttable_redis_cache() -> (RedisCache, cuttable::CuttableLink) {
+    let url = redis_url();
+    require("Redis", &url, "TEST_REDIS_URL");
+    let host_port = url.split("://").nth(1).unwrap_or(&url).split('/').next().unwrap_or_default().to_owned();
+    let link = cuttable::CuttableLink::to(&host_port).await;
+    let through = url.replacen(&host_port, &link.address(), 1);
+    let cache = RedisCache::connect_lazily(&through, format!("{}:", unique("test"))).expect("redis client");
+    (cache, link)
+}
+
 /// How many attempts a race test keeps in flight at once. The emulator runs DynamoDB requests one at a time, so
 /// past a few dozen, more concurrent attempts add no contention, only queueing: 200 unbounded checkouts queued
 /// behind each other for over a minute on a loaded machine and ran into the store's time limit. Sixteen in
@@ -131,29 +145,57 @@ pub struct TestApp {
     /// The table under `ctx`'s repositories, for what only a harness does: seeding data at scale, counting
     /// calls. Services reach it through the repositories only.
     pub table: Arc<dyn Table>,
+    /// The cache's shared stores, for another instance of the same backend (`another_instance`).
+    pub tagged: TaggedStores,
+}
+
+/// The tagged stores of a backend, by store.
+pub type TaggedStores = Arc<dyn Fn(StoreName) -> Arc<dyn TaggedCache> + Send + Sync>;
+
+/// The tagged stores of the cache over a test Redis (under its prefix).
+pub fn redis_tagged_stores(redis: &RedisCache) -> impl Fn(StoreName) -> Arc<dyn TaggedCache> + Send + Sync + use<> {
+    let stores: Vec<(StoreName, Arc<dyn TaggedCache>)> =
+        StoreName::ALL.into_iter().map(|s| (s, Arc::new(redis.tagged(s.as_str())) as Arc<dyn TaggedCache>)).collect();
+    move |store| stores.iter().find(|(s, _)| *s == store).map(|(_, c)| c.clone()).expect("every store")
 }
 
 impl TestApp {
     pub async fn new(backend: Backend) -> Self {
         let clock = manual_clock();
         use shared::adapters::memory::{MemoryCache, MemoryPanel, MemoryQueue, MemoryTable, MemoryWorkerPool};
-        let (table, cache, queue): (Arc<dyn Table>, Arc<dyn Cache>, Arc<dyn JobQueue>) = match backend {
-            Backend::Memory => (
-                Arc::new(MemoryTable::new(clock.clone())),
-                Arc::new(MemoryCache::new(clock.clone())),
-                Arc::new(MemoryQueue::new(clock.clone())),
-            ),
-            Backend::Aws => (
-                Arc::new(dynamo_table(clock.clone()).await),
-                Arc::new(redis_cache().await),
-                Arc::new(sqs_queues().await),
-            ),
-        };
+        let (table, cache, queue): (Arc<dyn Table>, Arc<dyn Cache>, Arc<dyn JobQueue>);
+        let tagged: TaggedStores;
+        match backend {
+            Backend::Memory => {
+                table = Arc::new(MemoryTable::new(clock.clone()));
+                cache = Arc::new(MemoryCache::new(clock.clone()));
+                queue = Arc::new(MemoryQueue::new(clock.clone()));
+                tagged = Arc::new(AppContext::memory_tagged_stores(clock.clone()));
+            }
+            Backend::Aws => {
+                let redis = redis_cache().await;
+                tagged = Arc::new(redis_tagged_stores(&redis));
+                table = Arc::new(dynamo_table(clock.clone()).await);
+                cache = Arc::new(redis);
+                queue = Arc::new(sqs_queues().await);
+            }
+        }
         // Panels are simulated on both backends: no real X-UI server exists here.
         let (panel, workers) = (Arc::new(MemoryPanel::new()), Arc::new(MemoryWorkerPool::default()));
         let name = if backend == Backend::Memory { "memory" } else { "aws" };
-        let ctx = AppContext::new(clock.clone(), table.clone(), cache, queue, panel, workers, name);
-        Self { backend, clock, ctx, table }
+        let views = AppContext::views(clock.clone(), &*tagged, cache.clone());
+        let ports = shared::app::Ports { table: table.clone(), cache, queue, panel, workers, views };
+        let ctx = AppContext::new(clock.clone(), ports, name);
+        Self { backend, clock, ctx, table, tagged }
+    }
+
+    /// Another function instance on the same backend: the same table, queues and Redis, its own instance
+    /// tier of the cache (and its own pricing cache).
+    pub fn another_instance(&self) -> AppContext {
+        let mut ctx = self.ctx.clone();
+        ctx.views = AppContext::views(self.clock.clone(), &*self.tagged, self.ctx.cache.clone());
+        ctx.pricing = Arc::default();
+        ctx
     }
 
     /// Lets `by` pass for everything that keeps time: the manual clock, and — on the AWS backend, whose

@@ -16,16 +16,17 @@ const LAYERS: &[(&str, u8)] = &[
     ("adapters", 1),
     ("platform", 2),
     ("api", 2),
-    ("pricing", 3),
-    ("queues", 3),
-    ("monitoring", 3),
-    ("orders", 4),
-    ("inventory", 5),
-    ("shared", 6),
-    ("functions", 7),
-    ("local-server", 7),
-    ("integration-tests", 7),
-    ("bench", 7),
+    ("cache", 3),
+    ("pricing", 4),
+    ("queues", 4),
+    ("monitoring", 4),
+    ("orders", 5),
+    ("inventory", 6),
+    ("shared", 7),
+    ("functions", 8),
+    ("local-server", 8),
+    ("integration-tests", 8),
+    ("bench", 8),
 ];
 
 /// Same-layer edges that are allowed: the benchmarks reuse the integration tests' fixtures and harness.
@@ -139,7 +140,9 @@ fn the_core_depends_on_no_workspace_crate_and_store_and_adapters_only_on_the_cor
 #[test]
 fn the_core_links_no_runtime_and_neither_it_nor_the_store_nor_a_context_a_network_client_or_sdk() {
     let crates = workspace_crates();
-    for name in ["proxy-core", "store", "api", "platform", "pricing", "queues", "monitoring", "orders", "inventory"] {
+    for name in
+        ["proxy-core", "store", "api", "platform", "cache", "pricing", "queues", "monitoring", "orders", "inventory"]
+    {
         let forbidden: Vec<&String> = crates[name]
             .iter()
             .filter(|d| d.kind == "normal" && NO_SDK_OR_NETWORK_CLIENT.contains(&d.name.as_str()))
@@ -184,9 +187,19 @@ fn lambda_binaries_carry_neither_the_in_memory_backend_nor_provisioning() {
         assert_ne!(dependency.name, "integration-tests", "a test harness in a Lambda binary");
     }
     // The crates below the edge enable the in-memory adapters for their own tests only.
-    for name in
-        ["proxy-core", "store", "api", "platform", "pricing", "queues", "monitoring", "orders", "inventory", "shared"]
-    {
+    for name in [
+        "proxy-core",
+        "store",
+        "api",
+        "platform",
+        "cache",
+        "pricing",
+        "queues",
+        "monitoring",
+        "orders",
+        "inventory",
+        "shared",
+    ] {
         let in_normal: Vec<&String> = crates[name]
             .iter()
             .filter(|d| d.kind == "normal")

@@ -60,15 +60,16 @@ impl Cache for DownCache {
 async fn a_dead_cache_degrades_and_a_dead_store_is_critical() {
     let clock = manual_clock();
     let memory = AppContext::in_memory(clock.clone());
-    let no_cache = AppContext::new(
-        clock.clone(),
-        Arc::new(shared::adapters::memory::MemoryTable::new(clock.clone())),
-        Arc::new(DownCache),
-        memory.queue.clone(),
-        memory.panel.clone(),
-        memory.workers.clone(),
-        "test",
-    );
+    let ports = |table: Arc<dyn shared::ports::Table>, cache: Arc<dyn Cache>| shared::app::Ports {
+        table,
+        cache,
+        queue: memory.queue.clone(),
+        panel: memory.panel.clone(),
+        workers: memory.workers.clone(),
+        views: memory.views.clone(),
+    };
+    let memory_table = Arc::new(shared::adapters::memory::MemoryTable::new(clock.clone()));
+    let no_cache = AppContext::new(clock.clone(), ports(memory_table, Arc::new(DownCache)), "test");
     let report = health::check(&no_cache, &HealthThresholds::default()).await;
     assert_eq!(report.status, HealthStatus::Degraded);
     assert!(report.findings[0].message.contains("cache is unavailable"), "{:?}", report.findings);
@@ -77,15 +78,7 @@ async fn a_dead_cache_degrades_and_a_dead_store_is_critical() {
     let sdk = integration_tests::sdk_config_at("http://127.0.0.1:9").await;
     let dead_table = shared::adapters::aws::DynamoTable::new(aws_sdk_dynamodb::Client::new(&sdk), "t", clock.clone())
         .with_timeout(Duration::from_secs(2));
-    let no_store = AppContext::new(
-        clock,
-        Arc::new(dead_table),
-        memory.cache.clone(),
-        memory.queue.clone(),
-        memory.panel.clone(),
-        memory.workers.clone(),
-        "test",
-    );
+    let no_store = AppContext::new(clock, ports(Arc::new(dead_table), memory.cache.clone()), "test");
     let report = health::check(&no_store, &HealthThresholds::default()).await;
     assert_eq!(report.status, HealthStatus::Critical);
     assert_eq!(report.dependencies[0].state, DependencyState::Down);

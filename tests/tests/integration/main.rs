@@ -22,5 +22,6 @@ mod route_table;
 mod sdk_config;
 mod table_behaviour;
 mod tagged_cache_behaviour;
+mod tiered_cache;
 mod worker;
 mod worker_pool;
