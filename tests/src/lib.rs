@@ -189,6 +189,17 @@ impl TestApp {
         Self { backend, clock, ctx, table, tagged }
     }
 
+    /// This app as another function instance (`another_instance`), for calls through the API harness.
+    pub fn on_another_instance(&self) -> TestApp {
+        TestApp {
+            backend: self.backend,
+            clock: self.clock.clone(),
+            ctx: self.another_instance(),
+            table: self.table.clone(),
+            tagged: self.tagged.clone(),
+        }
+    }
+
     /// Another function instance on the same backend: the same table, queues and Redis, its own instance
     /// tier of the cache (and its own pricing cache).
     pub fn another_instance(&self) -> AppContext {

@@ -187,7 +187,8 @@ impl TieredCache {
                 match self.shared_tier_or_source(tiers, view, load).await {
                     Ok(json) => Ok(Arc::new(Local {
                         json,
-                        until: self.clock.now() + chrono::Duration::from_std(tiers.policy.l1_ttl).unwrap_or_default(),
+                        until: self.clock.now()
+                            + chrono::Duration::from_std(tiers.policy.l1_ttl.min(view.ttl)).unwrap_or_default(),
                         generations,
                     })),
                     Err(error) => Err(Failed(Mutex::new(Some(error)))),
@@ -302,6 +303,27 @@ impl TieredCache {
             tracing::warn!(%error, store = %store, ?tags, "cache invalidation failed; the views expire by their TTL");
             self.stats.add(store, Metric::L2Errors, 1);
         }
+    }
+
+    /// `get_or_load` for a view answered as JSON and never read back as its type (an admin overview): the
+    /// cache keeps its JSON.
+    pub async fn get_or_load_json<T, E, F, Fut>(&self, view: &View, load: F) -> Result<serde_json::Value, E>
+    where
+        T: Serialize,
+        E: Send + Sync + 'static,
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+    {
+        self.get_or_load(view, || async {
+            // Only a map with keys that are not text fails to convert; no view has one.
+            load().await.map(|value| serde_json::to_value(value).unwrap_or(serde_json::Value::Null))
+        })
+        .await
+    }
+
+    /// `invalidate` for several stores at once, concurrently (one round trip of latency).
+    pub async fn invalidate_each(&self, changes: &[(StoreName, Vec<String>)]) {
+        futures_util::future::join_all(changes.iter().map(|(store, tags)| self.invalidate(*store, tags))).await;
     }
 
     /// Drops this instance's copies of every store (a clear from this instance).

@@ -171,6 +171,8 @@ pub async fn run_check(ctx: &impl InventoryEnv, settings: &InventorySettings) ->
     }
     let check = InventoryCheck { ran_at, holds, reconciliation, band_changes, scaling, forecast, errors };
     ctx.stores().inventory.archive_check(&check).await?;
+    // Holds expired, counters repaired, servers moved by scaling, bands, forecast: the overview changed.
+    crate::cached::inventory_changed(ctx).await;
     Ok(check)
 }
 

@@ -12,7 +12,7 @@ pub async fn overview(
     _request: ApiRequest,
     _caller: Identity,
 ) -> Result<impl Serialize, ApiError> {
-    Ok(crate::overview(ctx, &InventorySettings::default()).await?)
+    Ok(crate::cached::cached_overview(ctx, &InventorySettings::default()).await?)
 }
 
 /// `INVENTORY_REBALANCE`: plans (dry run) or starts the moves of clients off overloaded servers.

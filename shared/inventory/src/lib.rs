@@ -11,6 +11,7 @@
 //!   inputs.
 
 pub mod alerts;
+pub mod cached;
 pub mod capacity;
 pub mod check;
 pub mod endpoints;

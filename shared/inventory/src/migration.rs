@@ -184,7 +184,10 @@ pub async fn migrate_client(ctx: &impl InventoryEnv, job: &MigrateClient) -> Res
         ctx.stores().catalog.move_in_op(&job.to),
     ];
     let outcome = match ctx.stores().commit(ops).await {
-        Ok(()) => None,
+        Ok(()) => {
+            crate::cached::inventory_changed(ctx).await;
+            None
+        }
         Err(PortError::Conflict { op_index }) => {
             let now_on = ctx.stores().clients.get(&job.client_id).await?.map(|c| c.server_id);
             if now_on.as_ref() == Some(&job.to) {

@@ -193,6 +193,7 @@ pub async fn set_server_status(
     }
     match ctx.stores().catalog.set_status(id, server.status, to).await {
         Ok(updated) => {
+            crate::cached::inventory_changed(ctx).await;
             tracing::warn!(server_id = %id, from = server.status.as_str(), to = to.as_str(), "server status set by an operator");
             Ok(StatusChange { server: updated, previous_status: server.status })
         }

@@ -97,6 +97,7 @@ pub async fn cancel_unprovisioned(
         }
         Err(e) => return Err(e.into()),
     }
+    crate::cached::order_changed(ctx, customer).await;
 
     let cancelled = Order {
         order_status: OrderStatus::Cancelled,

@@ -1,6 +1,7 @@
 //! Orders: validation of the customer's request, and placement — priced by the pricing engine
 //! (`pricing`) — in one conditional store transaction.
 
+mod cached;
 mod cancel;
 pub mod endpoints;
 pub mod jobs;

@@ -14,8 +14,9 @@ use proxy_core::ports::table::TransactOp;
 use std::collections::BTreeMap;
 
 platform::env!(
-    /// What provisioning needs: the clock, the repositories, the queues (its events) and the panels.
-    ProvisioningEnv: platform::deps::HasClock, platform::deps::HasStores, platform::deps::HasQueue, platform::deps::HasPanel
+    /// What provisioning needs: the clock, the repositories, the queues (its events), the panels and the cache of
+    /// views (the order moves in the customer's views and in the capacity).
+    ProvisioningEnv: platform::deps::HasClock, platform::deps::HasStores, platform::deps::HasQueue, platform::deps::HasPanel, cache::HasTieredCache
 );
 
 pub const PROVISION_JOB: &str = "order.provision";
@@ -51,6 +52,7 @@ pub async fn provision(ctx: &impl ProvisioningEnv, order_id: &OrderId, attempt: 
         match ctx.stores().orders.transition(order_id, OrderStatus::New, OrderStatus::Processing, now).await {
             Ok(moved) => {
                 order = moved;
+                crate::cached::customer_changed(ctx, &order.customer_id).await;
                 publish(ctx, status_event(&order, Some(OrderStatus::New), now)).await;
             }
             // Another delivery moved it first: carry on from where it is.
@@ -153,6 +155,7 @@ pub async fn provision(ctx: &impl ProvisioningEnv, order_id: &OrderId, attempt: 
         }
         Err(e) => return Err(e.into()),
     }
+    crate::cached::order_changed(ctx, &order.customer_id).await;
     order.order_status = OrderStatus::Completed;
     publish(ctx, status_event(&order, Some(OrderStatus::Processing), now)).await;
     for client in &clients {
@@ -214,6 +217,7 @@ async fn dispute(
         now,
     )));
     ctx.stores().commit(ops).await?;
+    crate::cached::order_changed(ctx, &order.customer_id).await;
     tracing::error!(order_id = %order.id, reason, "provisioning failed on its last attempt: order in dispute");
     let mut disputed = order.clone();
     disputed.order_status = OrderStatus::Dispute;

@@ -17,21 +17,28 @@ pub struct OrderDetail {
     pub quote: Option<proxy_core::pricing::Quote>,
 }
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OrderPage {
     pub orders: Vec<Order>,
     /// Pass back as `cursor` for the next page; null on the last one.
     pub next_cursor: Option<String>,
 }
 
+/// A page of the customer's orders, newest first; the first page through the cache of views.
 pub async fn list(
     ctx: &impl OrdersEnv,
     customer: &CustomerId,
     limit: usize,
     after: Option<Cursor>,
 ) -> PortResult<OrderPage> {
-    let (orders, next) = ctx.stores().orders.of_customer(customer, limit, after).await?;
-    Ok(OrderPage { orders, next_cursor: next.as_ref().map(Cursor::token) })
+    let read = |after: Option<Cursor>| async move {
+        let (orders, next) = ctx.stores().orders.of_customer(customer, limit, after).await?;
+        Ok(OrderPage { orders, next_cursor: next.as_ref().map(Cursor::token) })
+    };
+    match after {
+        None => ctx.tiered_cache().get_or_load(&crate::cached::orders_view(customer, limit), || read(None)).await,
+        after => read(after).await,
+    }
 }
 
 /// The order with its lines and clients, or None when it does not exist or is not the customer's.

@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 use store::new_wallet_transaction;
 
 platform::env!(
-    /// What the wallet needs: the clock, the repositories and the queues (its events).
-    WalletEnv: platform::deps::HasClock, platform::deps::HasStores, platform::deps::HasQueue
+    /// What the wallet needs: the clock, the repositories, the queues (its events) and the cache of views.
+    WalletEnv: platform::deps::HasClock, platform::deps::HasStores, platform::deps::HasQueue, cache::HasTieredCache
 );
 
 /// The currency of a wallet opened by its first credit, when the credit names none.
@@ -22,7 +22,7 @@ pub const DEFAULT_CURRENCY: &str = "USD";
 /// The largest single credit: a typo guard (an extra zero), not a business limit.
 pub const MAX_CREDIT: Decimal = Decimal::from_parts(100_000, 0, 0, false, 0);
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WalletView {
     pub balance: Money,
     pub currency: String,
@@ -33,8 +33,24 @@ pub struct WalletView {
     pub next_cursor: Option<String>,
 }
 
-/// The wallet and one page of its transactions. A customer who never had money sees an empty USD wallet.
+/// The wallet and one page of its transactions (the first through the cache of views). A customer who never
+/// had money sees an empty USD wallet.
 pub async fn view(
+    ctx: &impl WalletEnv,
+    customer: &CustomerId,
+    limit: usize,
+    after: Option<Cursor>,
+) -> Result<WalletView, PortError> {
+    match after {
+        None => {
+            let view = crate::cached::wallet_view(customer, limit);
+            ctx.tiered_cache().get_or_load(&view, || read_view(ctx, customer, limit, None)).await
+        }
+        after => read_view(ctx, customer, limit, after).await,
+    }
+}
+
+async fn read_view(
     ctx: &impl WalletEnv,
     customer: &CustomerId,
     limit: usize,
@@ -148,6 +164,7 @@ pub async fn credit(
         Err(PortError::Conflict { op_index: Some(i) }) if i > 0 => return Err(CreditError::AlreadyApplied),
         Err(e) => return Err(e.into()),
     }
+    crate::cached::customer_changed(ctx, customer).await;
     tracing::info!(
         audit = true,
         admin,

@@ -4,6 +4,7 @@
 
 use super::PricingEnv;
 use super::inputs;
+use ::cache::{StoreName, View, tags};
 use chrono::{DateTime, Utc};
 use proxy_core::domain::{Coupon, CouponState, DiscountKind, Money, PlanId, ServerId};
 use proxy_core::error::PortError;
@@ -83,6 +84,22 @@ fn promotion(coupon: Coupon) -> Promotion {
 
 /// The active rules and what they do to every plan now. Reads the rules from the store (an admin sees a change
 /// at once), the catalog and the coupons (one index query each) and the demand (cached per plan).
+/// The cached overview (`GET /admin/pricing`, read by dashboards): a new version of the rules drops it; so does
+/// a change of capacity, which moves the capacity factor. The time factor moves by the hour, so it is kept a
+/// minute at most.
+pub fn overview_view() -> View {
+    View::server_data("pricing:overview")
+        .tagged(tags::PRICING)
+        .tagged(tags::INVENTORY)
+        .tagged(tags::CATALOG)
+        .ttl(std::time::Duration::from_secs(60))
+}
+
+/// The overview through the cache of views, as the JSON the endpoint answers.
+pub async fn cached_overview(ctx: &impl PricingEnv) -> Result<serde_json::Value, PortError> {
+    ctx.tiered_cache().get_or_load_json(&overview_view(), || overview(ctx)).await
+}
+
 pub async fn overview(ctx: &impl PricingEnv) -> Result<PricingOverview, PortError> {
     let now = ctx.clock().now();
     let (active, plans, servers, coupons) = tokio::try_join!(
@@ -226,6 +243,7 @@ pub async fn publish(
         Err(e) => return Err(e.into()),
     }
     ctx.pricing_cache().forget_rules();
+    ctx.tiered_cache().invalidate(StoreName::Default, &[tags::PRICING.to_owned()]).await;
     tracing::info!(version = next.version, author, "pricing rules published");
     Ok(next)
 }

@@ -26,7 +26,7 @@ pub async fn overview(
     _request: ApiRequest,
     _caller: Identity,
 ) -> Result<impl Serialize, ApiError> {
-    Ok(admin::overview(ctx).await?)
+    Ok(admin::cached_overview(ctx).await?)
 }
 
 /// `PRICING_RULES_UPDATE`: publishes a new version of the rules, based on the one the admin reviewed.

@@ -26,8 +26,9 @@ pub trait HasPricingCache {
 }
 
 platform::env!(
-    /// What pricing needs: the clock, the repositories and this instance's cache of rules and demand.
-    PricingEnv: platform::deps::HasClock, platform::deps::HasStores, HasPricingCache
+    /// What pricing needs: the clock, the repositories, this instance's cache of rules and demand, and the cache
+    /// of views (the admin overview).
+    PricingEnv: platform::deps::HasClock, platform::deps::HasStores, HasPricingCache, ::cache::HasTieredCache
 );
 
 /// Whether a line could be ordered now.

@@ -11,7 +11,7 @@ pub async fn overview(
     _request: ApiRequest,
     _caller: Identity,
 ) -> Result<impl Serialize, ApiError> {
-    Ok(crate::queue_overview(ctx).await?)
+    Ok(crate::cached::cached_overview(ctx).await?)
 }
 
 /// `QUEUE_FAILED_LIST`: failed attempts, filtered by queue or dead letters, a page at a time.
@@ -33,6 +33,7 @@ pub async fn failed_delete(
 ) -> Result<impl Serialize, ApiError> {
     let id = request.path_param("id")?;
     if ctx.stores().failed_jobs.delete(&id).await? {
+        crate::cached::queues_changed(ctx).await;
         Ok(serde_json::json!({ "deleted": id }))
     } else {
         Err(ApiError::not_found("Failed job"))

@@ -4,6 +4,7 @@
 //! delete — so they run on every SQS implementation (and in memory), not on SQS's own redrive API.
 
 pub mod autoscale;
+pub mod cached;
 pub mod endpoints;
 pub mod health;
 mod maintenance;
@@ -29,8 +30,8 @@ use std::time::Duration;
 use store::FailedJobFilter;
 
 platform::env!(
-    /// What the queue service needs: the clock, the repositories (failed jobs, runs), the queues, the cache (job metrics) and the worker pool.
-    QueuesEnv: platform::deps::HasClock, platform::deps::HasStores, platform::deps::HasQueue, platform::deps::HasCache, platform::deps::HasWorkers, platform::deps::HasJobTypes
+    /// What the queue service needs: the clock, the repositories (failed jobs, runs), the queues, the cache (job metrics), the worker pool and the cache of views (the overview).
+    QueuesEnv: platform::deps::HasClock, platform::deps::HasStores, platform::deps::HasQueue, platform::deps::HasCache, platform::deps::HasWorkers, platform::deps::HasJobTypes, cache::HasTieredCache
 );
 
 /// A page of jobs that failed their last attempt, newest first.

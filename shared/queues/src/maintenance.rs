@@ -60,6 +60,7 @@ pub async fn maintenance(ctx: &impl QueuesEnv, clear_failed_days: u32) -> Result
     }
     ctx.stores().queue_runs.archive(&report).await?;
     tracing::info!(clear_failed_days, deleted = report.deleted(), "queue maintenance done");
+    crate::cached::queues_changed(ctx).await;
     Ok(report)
 }
 

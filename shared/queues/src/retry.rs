@@ -85,5 +85,6 @@ pub async fn retry_failed(ctx: &impl QueuesEnv, queue: Priority, limit: u32) -> 
         }
     }
     tracing::info!(queue = queue.as_str(), limit, requeued = report.requeued, "failed jobs retried");
+    crate::cached::queues_changed(ctx).await;
     Ok(report)
 }

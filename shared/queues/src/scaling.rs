@@ -63,5 +63,6 @@ pub async fn autoscale_workers(ctx: &impl QueuesEnv) -> Result<AutoscaleRun, Por
         run.decisions.push(AppliedDecision { decision, applied, error });
     }
     ctx.stores().queue_runs.archive_autoscale(&run).await?;
+    crate::cached::queues_changed(ctx).await;
     Ok(run)
 }

@@ -8,6 +8,7 @@ mod api_profile_wallet;
 mod api_queues;
 mod architecture;
 mod cache_behaviour;
+mod cached_views;
 mod events;
 mod health;
 mod inventory;
