@@ -195,6 +195,12 @@ impl crate::deps::HasBackendName for AppContext {
     }
 }
 
+impl crate::services::cache::HasCacheWarmers for AppContext {
+    fn cache_warmers(&self) -> Vec<crate::services::cache::Warmer<Self>> {
+        crate::cache_warmers()
+    }
+}
+
 impl crate::services::cache::HasTieredCache for AppContext {
     fn tiered_cache(&self) -> &TieredCache {
         &self.views

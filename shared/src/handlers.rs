@@ -39,6 +39,9 @@ pub async fn http(spec: &FunctionSpec, ctx: &AppContext, request: Request) -> Op
         INVENTORY_GET => inventory::endpoints::overview,
         INVENTORY_REBALANCE => inventory::endpoints::rebalance,
         INVENTORY_SERVER_STATUS => inventory::endpoints::server_status,
+        SYSTEM_CACHE => cache::endpoints::overview,
+        SYSTEM_CACHE_WARMUP => cache::endpoints::warmup,
+        SYSTEM_CACHE_CLEAR => cache::endpoints::clear,
     }
     None
 }
@@ -61,6 +64,7 @@ pub async fn scheduled(
         QUEUE_MAINTENANCE => queues::scheduled::maintenance,
         QUEUE_AUTOSCALE => queues::scheduled::autoscale,
         INVENTORY_CHECK => inventory::scheduled::check,
+        CACHE_WARMUP => cache::scheduled::warmup,
     }
     None
 }

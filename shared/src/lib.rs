@@ -27,6 +27,14 @@ pub mod services {
     pub use ::queues;
 }
 
+/// Every context's cache warmers (`services::cache::warmup`), in the order a warm-up runs them.
+pub fn cache_warmers() -> Vec<services::cache::Warmer<app::AppContext>> {
+    let mut warmers = services::pricing::admin::cache_warmers();
+    warmers.extend(services::inventory::cached::cache_warmers());
+    warmers.extend(services::queues::cached::cache_warmers());
+    warmers
+}
+
 pub mod app;
 pub mod config;
 pub mod handlers;

@@ -159,21 +159,76 @@ pub fn redis_tagged_stores(redis: &RedisCache) -> impl Fn(StoreName) -> Arc<dyn 
     move |store| stores.iter().find(|(s, _)| *s == store).map(|(_, c)| c.clone()).expect("every store")
 }
 
+/// Stops and restarts the cache's Redis tier of a `TestApp::with_cache_outage`: the in-memory twins of the
+/// tagged stores, or the link to the test Redis (which also carries the plain cache: rate limits, metrics).
+pub enum CacheOutage {
+    Memory(Vec<Arc<shared::adapters::memory::MemoryTaggedCache>>),
+    Redis(cuttable::CuttableLink),
+}
+
+impl CacheOutage {
+    pub fn stop(&self) {
+        match self {
+            CacheOutage::Memory(twins) => twins.iter().for_each(|t| t.set_available(false)),
+            CacheOutage::Redis(link) => link.cut(),
+        }
+    }
+
+    pub fn restart(&self) {
+        match self {
+            CacheOutage::Memory(twins) => twins.iter().for_each(|t| t.set_available(true)),
+            CacheOutage::Redis(link) => link.restore(),
+        }
+    }
+}
+
 impl TestApp {
     pub async fn new(backend: Backend) -> Self {
+        Self::build(backend, false).await.0
+    }
+
+    /// An app whose cache tier the test can stop mid-test (`CacheOutage::stop`).
+    pub async fn with_cache_outage(backend: Backend) -> (Self, CacheOutage) {
+        let (app, outage) = Self::build(backend, true).await;
+        (app, outage.expect("an outage handle"))
+    }
+
+    async fn build(backend: Backend, cuttable: bool) -> (Self, Option<CacheOutage>) {
         let clock = manual_clock();
         use shared::adapters::memory::{MemoryCache, MemoryPanel, MemoryQueue, MemoryTable, MemoryWorkerPool};
         let (table, cache, queue): (Arc<dyn Table>, Arc<dyn Cache>, Arc<dyn JobQueue>);
         let tagged: TaggedStores;
+        let mut outage = None;
         match backend {
             Backend::Memory => {
                 table = Arc::new(MemoryTable::new(clock.clone()));
                 cache = Arc::new(MemoryCache::new(clock.clone()));
                 queue = Arc::new(MemoryQueue::new(clock.clone()));
-                tagged = Arc::new(AppContext::memory_tagged_stores(clock.clone()));
+                if cuttable {
+                    let twins: Vec<Arc<shared::adapters::memory::MemoryTaggedCache>> = StoreName::ALL
+                        .iter()
+                        .map(|_| Arc::new(shared::adapters::memory::MemoryTaggedCache::new(clock.clone())))
+                        .collect();
+                    let stores: Vec<(StoreName, Arc<dyn TaggedCache>)> = StoreName::ALL
+                        .into_iter()
+                        .zip(twins.iter().map(|t| t.clone() as Arc<dyn TaggedCache>))
+                        .collect();
+                    tagged = Arc::new(move |store: StoreName| {
+                        stores.iter().find(|(s, _)| *s == store).map(|(_, c)| c.clone()).expect("every store")
+                    });
+                    outage = Some(CacheOutage::Memory(twins));
+                } else {
+                    tagged = Arc::new(AppContext::memory_tagged_stores(clock.clone()));
+                }
             }
             Backend::Aws => {
-                let redis = redis_cache().await;
+                let redis = if cuttable {
+                    let (redis, link) = cuttable_redis_cache().await;
+                    outage = Some(CacheOutage::Redis(link));
+                    redis
+                } else {
+                    redis_cache().await
+                };
                 tagged = Arc::new(redis_tagged_stores(&redis));
                 table = Arc::new(dynamo_table(clock.clone()).await);
                 cache = Arc::new(redis);
@@ -186,7 +241,7 @@ impl TestApp {
         let views = AppContext::views(clock.clone(), &*tagged, cache.clone());
         let ports = shared::app::Ports { table: table.clone(), cache, queue, panel, workers, views };
         let ctx = AppContext::new(clock.clone(), ports, name);
-        Self { backend, clock, ctx, table, tagged }
+        (Self { backend, clock, ctx, table, tagged }, outage)
     }
 
     /// This app as another function instance (`another_instance`), for calls through the API harness.

@@ -11,6 +11,8 @@
 use clap::{Parser, Subcommand};
 use shared::app::AppContext;
 use shared::domain::Priority;
+use shared::services::cache::admin::ClearTarget;
+use shared::services::cache::{self, StoreName};
 use shared::services::inventory::{self, InventorySettings};
 use shared::services::queues;
 use shared::store::FailedJobFilter;
@@ -67,6 +69,28 @@ enum Command {
         #[arg(long)]
         execute: bool,
     },
+    /// Runs the cache warmers (all, or those named with --warmer) and reports what each loaded (what the
+    /// hourly cache-warmup schedule runs).
+    #[command(name = "cache:warmup")]
+    CacheWarmup {
+        #[arg(long = "warmer", value_name = "NAME")]
+        warmers: Vec<String>,
+    },
+    /// Clears the cache: the keys filed under tags (--tag, repeatable), one store (--store), or every store
+    /// (--all) — never a key outside the cache's prefix.
+    #[command(name = "cache:clear")]
+    CacheClear {
+        #[arg(long = "tag", value_name = "TAG", conflicts_with_all = ["store", "all"], required_unless_present_any = ["store", "all"])]
+        tags: Vec<String>,
+        #[arg(long, value_parser = parse_store, conflicts_with = "all")]
+        store: Option<StoreName>,
+        #[arg(long)]
+        all: bool,
+    },
+}
+
+fn parse_store(name: &str) -> Result<StoreName, String> {
+    StoreName::parse(name).ok_or_else(|| "one of: default, sessions, analytics".to_owned())
 }
 
 fn parse_queue(name: &str) -> Result<Priority, String> {
@@ -95,6 +119,22 @@ async fn run(ctx: &AppContext, command: Command) -> Result<serde_json::Value, St
         Command::Rebalance { location, limit, execute } => {
             let limit = limit.or(execute.then_some(500));
             json(inventory::rebalance(ctx, &InventorySettings::default(), !execute, location, limit).await)
+        }
+        Command::CacheWarmup { warmers } => {
+            let report = cache::warmup::run(ctx, &warmers).await.map_err(|e| e.to_string())?;
+            serde_json::to_value(report).map_err(|e| e.to_string())
+        }
+        Command::CacheClear { tags, store, all } => {
+            let target = match (store, all) {
+                (Some(store), _) => ClearTarget::Store(store),
+                (None, true) => ClearTarget::All,
+                (None, false) => ClearTarget::Tags(tags),
+            };
+            let cleared = cache::admin::clear(ctx, &target).await;
+            if cleared.removed.is_empty() {
+                return Err(format!("the cache is unavailable: {:?}", cleared.errors));
+            }
+            serde_json::to_value(cleared).map_err(|e| e.to_string())
         }
     }
 }
@@ -152,6 +192,18 @@ mod tests {
         assert!(parse(&["queue:retry", "high", "--limit", "0"]).is_err());
         assert!(parse(&["queue:failed", "--queue", "low", "--type", "x"]).is_err(), "queue or type");
         assert!(parse(&["queue:maintenance", "--clear-failed=-1"]).is_err());
+        assert_eq!(
+            parse(&["cache:clear", "--tag", "pricing", "--tag", "customer:c-1"]).unwrap(),
+            Command::CacheClear { tags: vec!["pricing".into(), "customer:c-1".into()], store: None, all: false }
+        );
+        assert_eq!(
+            parse(&["cache:clear", "--store", "sessions"]).unwrap(),
+            Command::CacheClear { tags: vec![], store: Some(StoreName::Sessions), all: false }
+        );
+        assert!(parse(&["cache:clear"]).is_err(), "a target is required");
+        assert!(parse(&["cache:clear", "--tag", "a", "--all"]).is_err(), "one target");
+        assert!(parse(&["cache:clear", "--store", "files"]).is_err());
+        assert_eq!(parse(&["cache:warmup"]).unwrap(), Command::CacheWarmup { warmers: vec![] });
     }
 
     #[tokio::test]
@@ -167,5 +219,13 @@ mod tests {
         let stats = run(&ctx, Command::Stats).await.unwrap();
         assert_eq!(stats["stats"]["queues"].as_array().map(Vec::len), Some(5));
         assert_eq!(stats["health"]["status"], "healthy");
+        let warmed = run(&ctx, Command::CacheWarmup { warmers: vec![] }).await.unwrap();
+        let warmers: Vec<&str> =
+            warmed["runs"].as_array().unwrap().iter().map(|r| r["warmer"].as_str().unwrap()).collect();
+        assert_eq!(warmers, ["pricing-overview", "inventory-overview", "queue-overview"]);
+        assert!(warmed["runs"].as_array().unwrap().iter().all(|r| r["ok"] == true), "{warmed}");
+        let cleared = run(&ctx, Command::CacheClear { tags: vec![], store: None, all: true }).await.unwrap();
+        assert_eq!(cleared["total"], 3, "the three overviews: {cleared}");
+        assert!(run(&ctx, Command::CacheWarmup { warmers: vec!["nope".into()] }).await.is_err());
     }
 }

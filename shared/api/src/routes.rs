@@ -76,6 +76,10 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
     INVENTORY_REBALANCE,
     INVENTORY_SERVER_STATUS,
     INVENTORY_CHECK,
+    SYSTEM_CACHE,
+    SYSTEM_CACHE_WARMUP,
+    SYSTEM_CACHE_CLEAR,
+    CACHE_WARMUP,
     QUEUE_WORKER,
 ];
 
@@ -283,6 +287,43 @@ pub const INVENTORY_CHECK: FunctionSpec = FunctionSpec {
     limits: &[],
     summary: "Every 15 minutes: expires overdue holds, reconciles the capacity counters, alerts on band \
               crossings, applies scaling decisions, refreshes the capacity forecast and archives the run.",
+};
+
+pub const SYSTEM_CACHE: FunctionSpec = FunctionSpec {
+    name: "system-cache",
+    trigger: Trigger::Http { method: "GET", path: "/admin/system/cache", status: 200 },
+    role: Some(Role::Admin),
+    limits: &[],
+    summary: "The cache per store (default, sessions, analytics) and tier (instance, Redis): hits, misses, hit \
+              rate, loads and their time, evictions, early refreshes, errors over the last hour and day; Redis \
+              memory, policy, clients and key count; the busiest tags; the warmers' last runs; recommendations.",
+};
+
+pub const SYSTEM_CACHE_WARMUP: FunctionSpec = FunctionSpec {
+    name: "system-cache-warmup",
+    trigger: Trigger::Http { method: "POST", path: "/admin/system/cache/warmup", status: 200 },
+    role: Some(Role::Admin),
+    limits: &[],
+    summary: "Runs every warmer (or those named in `warmers`) and reports what each loaded and how long it took; \
+              409 while another warm-up runs.",
+};
+
+pub const SYSTEM_CACHE_CLEAR: FunctionSpec = FunctionSpec {
+    name: "system-cache-clear",
+    trigger: Trigger::Http { method: "POST", path: "/admin/system/cache/clear", status: 200 },
+    role: Some(Role::Admin),
+    limits: &[],
+    summary: "Removes one store's keys (`store`), the keys filed under `tags` in every store, or every store's \
+              keys (`all: true`) — never a key outside the cache's prefix; reports how many per store.",
+};
+
+pub const CACHE_WARMUP: FunctionSpec = FunctionSpec {
+    name: "cache-warmup",
+    trigger: Trigger::Schedule { expression: "cron(0 * * * ? *)" },
+    role: None,
+    limits: &[],
+    summary: "Every hour on the hour (UTC): runs every warmer, as `POST /admin/system/cache/warmup` does; skipped \
+              while an operator's warm-up runs.",
 };
 
 pub const QUEUE_WORKER: FunctionSpec = FunctionSpec {

@@ -292,12 +292,7 @@ impl TieredCache {
         if tags.is_empty() {
             return;
         }
-        {
-            let mut map = self.local_generations.lock().unwrap_or_else(|p| p.into_inner());
-            for tag in tags {
-                *map.entry(tag.clone()).or_default() += 1;
-            }
-        }
+        self.forget_tags(store, tags);
         let Some(tiers) = self.stores.get(&store) else { return };
         if let Err(error) = tiers.l2.invalidate(tags).await {
             tracing::warn!(%error, store = %store, ?tags, "cache invalidation failed; the views expire by their TTL");
@@ -319,6 +314,14 @@ impl TieredCache {
             load().await.map(|value| serde_json::to_value(value).unwrap_or(serde_json::Value::Null))
         })
         .await
+    }
+
+    /// Stops serving this instance's copies of the views filed under `tags` (Redis untouched).
+    pub fn forget_tags(&self, _store: StoreName, tags: &[String]) {
+        let mut map = self.local_generations.lock().unwrap_or_else(|p| p.into_inner());
+        for tag in tags {
+            *map.entry(tag.clone()).or_default() += 1;
+        }
     }
 
     /// `invalidate` for several stores at once, concurrently (one round trip of latency).

@@ -25,3 +25,20 @@ pub async fn cached_overview(
 pub(crate) async fn inventory_changed(ctx: &impl HasTieredCache) {
     ctx.tiered_cache().invalidate(StoreName::Default, &[tags::INVENTORY.to_owned()]).await;
 }
+
+/// The cache's warmers of the inventory context (`cache::warmup`).
+pub fn cache_warmers<C: InventoryEnv + Sync>() -> Vec<cache::Warmer<C>> {
+    vec![cache::Warmer {
+        name: "inventory-overview",
+        description: "Capacity by server and location, bands, alerts and the forecast (GET /admin/inventory).",
+        warm: warm_overview::<C>,
+    }]
+}
+
+fn warm_overview<C: InventoryEnv + Sync>(ctx: &C) -> cache::WarmFuture<'_> {
+    Box::pin(async move {
+        let overview = cached_overview(ctx, &InventorySettings::default()).await.map_err(|e| e.to_string())?;
+        let servers = overview["capacity"]["servers"].as_array().map_or(0, Vec::len);
+        Ok(format!("capacity of {servers} servers"))
+    })
+}

@@ -273,3 +273,20 @@ pub async fn versions(ctx: &impl PricingEnv, limit: usize, after: Option<Cursor>
         tokio::try_join!(ctx.stores().pricing.active(), ctx.stores().pricing.versions(limit, after))?;
     Ok(VersionsPage { active_version: active.version, versions, next_cursor: next.as_ref().map(Cursor::token) })
 }
+
+/// The cache's warmers of the pricing context (`cache::warmup`).
+pub fn cache_warmers<C: PricingEnv + Sync>() -> Vec<::cache::Warmer<C>> {
+    vec![::cache::Warmer {
+        name: "pricing-overview",
+        description: "The active rules and every plan's price (GET /admin/pricing).",
+        warm: warm_overview::<C>,
+    }]
+}
+
+fn warm_overview<C: PricingEnv + Sync>(ctx: &C) -> ::cache::WarmFuture<'_> {
+    Box::pin(async move {
+        let overview = cached_overview(ctx).await.map_err(|e| e.to_string())?;
+        let plans = overview["plans"].as_array().map_or(0, Vec::len);
+        Ok(format!("{plans} plans priced under rules version {}", overview["active"]["version"]))
+    })
+}

@@ -19,3 +19,20 @@ pub async fn cached_overview(ctx: &impl QueuesEnv) -> Result<serde_json::Value, 
 pub(crate) async fn queues_changed(ctx: &impl HasTieredCache) {
     ctx.tiered_cache().invalidate(StoreName::Default, &[tags::QUEUES.to_owned()]).await;
 }
+
+/// The cache's warmers of the queues context (`cache::warmup`).
+pub fn cache_warmers<C: QueuesEnv + Sync>() -> Vec<cache::Warmer<C>> {
+    vec![cache::Warmer {
+        name: "queue-overview",
+        description: "Every queue's backlog, health, failed jobs and scaling (GET /admin/system/queue).",
+        warm: warm_overview::<C>,
+    }]
+}
+
+fn warm_overview<C: QueuesEnv + Sync>(ctx: &C) -> cache::WarmFuture<'_> {
+    Box::pin(async move {
+        let overview = cached_overview(ctx).await.map_err(|e| e.to_string())?;
+        let queues = overview["stats"]["queues"].as_array().map_or(0, Vec::len);
+        Ok(format!("figures of {queues} queues"))
+    })
+}

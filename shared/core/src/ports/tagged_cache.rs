@@ -23,14 +23,14 @@ pub struct TaggedRead {
 }
 
 /// A tag and how many live keys are filed under it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct TagCount {
     pub tag: String,
     pub keys: u64,
 }
 
 /// What the cache server says of itself (Redis `INFO`); figures it does not give are None.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CacheServerInfo {
     /// `redis 7.2.4`, `valkey 8.0.1`, or `memory` for the in-memory twin.
     pub version: String,
