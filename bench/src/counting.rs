@@ -5,7 +5,9 @@ use async_trait::async_trait;
 use shared::error::PortResult;
 use shared::ports::queue::{QueueAttributes, ReceivedMessage};
 use shared::ports::table::{Item, Key, Page, Query, TransactOp, Update};
-use shared::ports::{Cache, Condition, CounterUpdate, JobQueue, QueueRef, Table};
+use shared::ports::{
+    Cache, CacheServerInfo, Condition, CounterUpdate, JobQueue, QueueRef, Table, TagCount, TaggedCache, TaggedRead,
+};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
@@ -226,7 +228,64 @@ impl JobQueue for CountingQueue {
     }
 }
 
-/// A test app on `backend` whose table, cache and queue count their calls.
+/// Counts the tagged cache's calls as cache round trips.
+pub struct CountingTaggedCache {
+    inner: Arc<dyn TaggedCache>,
+    counts: Arc<CallCounts>,
+}
+
+impl CountingTaggedCache {
+    fn hit(&self) {
+        self.counts.cache.fetch_add(1, Relaxed);
+    }
+}
+
+#[async_trait]
+impl TaggedCache for CountingTaggedCache {
+    async fn read(&self, key: &str, tags: &[String]) -> PortResult<TaggedRead> {
+        self.hit();
+        self.inner.read(key, tags).await
+    }
+
+    async fn write(
+        &self,
+        key: &str,
+        value: &str,
+        ttl: Duration,
+        tags: &[String],
+        generations: &[u64],
+    ) -> PortResult<bool> {
+        self.hit();
+        self.inner.write(key, value, ttl, tags, generations).await
+    }
+
+    async fn invalidate(&self, tags: &[String]) -> PortResult<u64> {
+        self.hit();
+        self.inner.invalidate(tags).await
+    }
+
+    async fn clear(&self) -> PortResult<u64> {
+        self.hit();
+        self.inner.clear().await
+    }
+
+    async fn tags(&self, limit: usize) -> PortResult<Vec<TagCount>> {
+        self.hit();
+        self.inner.tags(limit).await
+    }
+
+    async fn key_count(&self) -> PortResult<u64> {
+        self.hit();
+        self.inner.key_count().await
+    }
+
+    async fn server_info(&self) -> PortResult<CacheServerInfo> {
+        self.hit();
+        self.inner.server_info().await
+    }
+}
+
+/// A test app on `backend` whose table, cache (both kinds) and queue count their calls.
 pub async fn counted_app(backend: integration_tests::Backend) -> (integration_tests::TestApp, Arc<CallCounts>) {
     let app = integration_tests::TestApp::new(backend).await;
     let counts = Arc::new(CallCounts::default());
@@ -234,14 +293,18 @@ pub async fn counted_app(backend: integration_tests::Backend) -> (integration_te
     let table: Arc<dyn Table> = Arc::new(CountingTable::new(app.table.clone(), counts.clone()));
     let cache: Arc<dyn Cache> = Arc::new(CountingCache::new(ctx.cache.clone(), counts.clone()));
     let queue: Arc<dyn JobQueue> = Arc::new(CountingQueue::new(ctx.queue.clone(), counts.clone()));
+    let (uncounted, tagged_counts) = (app.tagged.clone(), counts.clone());
+    let tagged: integration_tests::TaggedStores = Arc::new(move |store| {
+        Arc::new(CountingTaggedCache { inner: uncounted(store), counts: tagged_counts.clone() }) as Arc<dyn TaggedCache>
+    });
     let ports = shared::app::Ports {
         table: table.clone(),
-        cache,
+        cache: cache.clone(),
         queue,
         panel: ctx.panel.clone(),
         workers: ctx.workers.clone(),
-        views: ctx.views.clone(),
+        views: shared::app::AppContext::views(ctx.clock.clone(), &*tagged, cache),
     };
     let counted = shared::app::AppContext::new(ctx.clock.clone(), ports, ctx.backend);
-    (integration_tests::TestApp { ctx: counted, table, ..app }, counts)
+    (integration_tests::TestApp { ctx: counted, table, tagged, ..app }, counts)
 }
