@@ -8,11 +8,14 @@
 //! one of the SDK settings that only the default loader reads (`LOADER_ONLY`: retries, FIPS or dual-stack
 //! endpoints, per-service endpoint URLs, ...), the full default chain runs, so that setting is honoured.
 //!
-//! In Lambda the HTTPS client trusts Mozilla's root certificates compiled into the binary (`https_client`)
-//! instead of the platform's, which the default client reads from disk when the first client is built: one
-//! directory listing and a file per certificate, the largest part of a function's init after the loader
-//! (BENCHMARKS.md, "where init goes"). Every AWS endpoint chains to Amazon's or Starfield's roots, which
-//! Mozilla's list holds; a test checks that they are there.
+//! In Lambda the HTTPS client trusts only the roots of Amazon Trust Services, compiled into the binary
+//! (`https_client`), instead of the platform's whole store, which the default client reads from disk when the
+//! first client is built — one directory listing and a file per certificate, the largest part of a function's
+//! init after the loader (BENCHMARKS.md, "where init goes"). A function talks to AWS endpoints only, and every
+//! AWS endpoint's certificate is issued by Amazon Trust Services (Amazon Root CA 1-4, cross-signed by Starfield
+//! Services Root G2); the trust store is parsed once per SDK client, so five roots cost a twentieth of Mozilla's
+//! 118, and trusting nothing else is a smaller surface too. Outside Lambda the default chain keeps the
+//! platform's roots (a developer's proxy CA, an emulator with its own certificate).
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
@@ -86,8 +89,8 @@ pub fn lambda_sdk_config(environment: impl IntoIterator<Item = (String, String)>
     Some(config.build())
 }
 
-/// The SDK's default HTTPS client (rustls on aws-lc), trusting only the root certificates compiled into the
-/// binary (`webpki_root_certs`): building it reads no file.
+/// The SDK's default HTTPS client (rustls on aws-lc), trusting only Amazon Trust Services' roots, compiled into
+/// the binary: building it reads no file.
 pub fn https_client() -> SharedHttpClient {
     aws_smithy_http_client::Builder::new()
         .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
@@ -102,13 +105,29 @@ fn compiled_in_tls_context() -> TlsContext {
     TlsContext::builder().with_trust_store(trust_store).build().unwrap_or_default()
 }
 
-/// Mozilla's root certificates as one PEM text: the form the SDK's trust store takes. It parses them when the
-/// first connector is built.
+/// The self-signed roots AWS endpoints chain to, by their subject's common name.
+const AWS_ROOTS: [&str; 5] = [
+    "Amazon Root CA 1",
+    "Amazon Root CA 2",
+    "Amazon Root CA 3",
+    "Amazon Root CA 4",
+    "Starfield Services Root Certificate Authority - G2",
+];
+
+/// Mozilla's root certificates (`webpki_root_certs`) that are AWS's roots. A root is self-signed, so its
+/// common name appears in its DER twice (subject and issuer) and in no other root's.
+fn aws_roots() -> impl Iterator<Item = &'static [u8]> {
+    webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter().map(|der| der.as_ref()).filter(|der| {
+        AWS_ROOTS.iter().any(|name| der.windows(name.len()).filter(|w| *w == name.as_bytes()).count() == 2)
+    })
+}
+
+/// AWS's roots as one PEM text: the form the SDK's trust store takes.
 fn compiled_in_roots_pem() -> String {
-    let mut pem = String::with_capacity(220 * 1024);
-    for certificate in webpki_root_certs::TLS_SERVER_ROOT_CERTS {
+    let mut pem = String::with_capacity(12 * 1024);
+    for certificate in aws_roots() {
         pem.push_str("-----BEGIN CERTIFICATE-----\n");
-        pem.push_str(&base64::engine::general_purpose::STANDARD.encode(certificate.as_ref()));
+        pem.push_str(&base64::engine::general_purpose::STANDARD.encode(certificate));
         pem.push_str("\n-----END CERTIFICATE-----\n");
     }
     pem
@@ -151,24 +170,21 @@ mod tests {
     }
 
     #[test]
-    fn the_trust_store_holds_every_compiled_in_root_and_the_roots_aws_endpoints_chain_to() {
+    fn the_trust_store_holds_exactly_the_roots_aws_endpoints_chain_to() {
         use rustls_pki_types::CertificateDer;
         use rustls_pki_types::pem::PemObject;
         let pem = compiled_in_roots_pem();
         // The parser the SDK's rustls provider reads the trust store with.
         let parsed: Vec<CertificateDer<'static>> =
             CertificateDer::pem_slice_iter(pem.as_bytes()).collect::<Result<_, _>>().expect("valid PEM");
-        assert_eq!(parsed, webpki_root_certs::TLS_SERVER_ROOT_CERTS);
-        assert!(parsed.len() > 100, "Mozilla's list, not a sample: {}", parsed.len());
-        let holds = |name: &str| parsed.iter().any(|der| der.windows(name.len()).any(|w| w == name.as_bytes()));
-        for root in [
-            "Amazon Root CA 1",
-            "Amazon Root CA 2",
-            "Amazon Root CA 3",
-            "Amazon Root CA 4",
-            "Starfield Services Root Certificate Authority - G2",
-        ] {
-            assert!(holds(root), "{root} is missing: AWS endpoints chain to it");
+        assert_eq!(parsed.len(), AWS_ROOTS.len(), "one certificate per root, no other");
+        for root in AWS_ROOTS {
+            let holds = |der: &CertificateDer| der.windows(root.len()).any(|w| w == root.as_bytes());
+            assert_eq!(parsed.iter().filter(|der| holds(der)).count(), 1, "{root}");
+        }
+        // Each is one of Mozilla's roots as it stands.
+        for der in &parsed {
+            assert!(webpki_root_certs::TLS_SERVER_ROOT_CERTS.contains(der));
         }
         let config = lambda_sdk_config(environment(&LAMBDA)).unwrap();
         assert!(config.http_client().is_some(), "the Lambda configuration brings its HTTPS client");
