@@ -166,6 +166,10 @@ impl Cache for CountingCache {
         self.count();
         self.inner.delete(key).await
     }
+    async fn delete_if(&self, key: &str, expected: &str) -> PortResult<bool> {
+        self.count();
+        self.inner.delete_if(key, expected).await
+    }
     async fn incr(&self, key: &str, by: i64, ttl: Option<Duration>) -> PortResult<i64> {
         self.count();
         self.inner.incr(key, by, ttl).await
@@ -245,6 +249,11 @@ impl TaggedCache for CountingTaggedCache {
     async fn read(&self, key: &str, tags: &[String]) -> PortResult<TaggedRead> {
         self.hit();
         self.inner.read(key, tags).await
+    }
+
+    async fn generations(&self, tags: &[String]) -> PortResult<Vec<u64>> {
+        self.hit();
+        self.inner.generations(tags).await
     }
 
     async fn write(

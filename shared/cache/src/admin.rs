@@ -223,14 +223,11 @@ pub async fn clear<C: HasTieredCache>(ctx: &C, target: &ClearTarget) -> Cleared 
             }
         }
     }
-    // This instance's copies go too; other instances' expire within their store's instance TTL.
-    match target {
-        ClearTarget::Tags(tags) => {
-            for store in StoreName::ALL {
-                cache.forget_tags(store, tags);
-            }
-        }
-        ClearTarget::Store(_) | ClearTarget::All => cache.forget_instance().await,
+    // Invalidated tags moved their generations, so no instance serves its copies of those views again. A
+    // cleared store's values are gone from Redis; instances' copies of them are checked against generations
+    // that a clear does not move, so this instance drops its own and others' expire within their instance TTL.
+    if !matches!(target, ClearTarget::Tags(_)) {
+        cache.forget_instance().await;
     }
     tracing::warn!(?target, total = cleared.total, errors = cleared.errors.len(), "cache cleared by an operator");
     cleared

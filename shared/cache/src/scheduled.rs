@@ -17,11 +17,13 @@ pub async fn warmup<C: CacheEnv + HasCacheWarmers + Sync>(
             if !failed.is_empty() {
                 return Err(format!("warmers failed: {}", failed.join(", ")));
             }
-            serde_json::to_value(&report).map_err(|e| e.to_string())
+            let mut summary = serde_json::to_value(&report).map_err(|e| e.to_string())?;
+            summary["invoked_by"] = invocation.source.into();
+            Ok(summary)
         }
         Err(WarmupError::AlreadyRunning) => {
             tracing::info!(source = invocation.source, "cache warm-up skipped: one is already running");
-            Ok(serde_json::json!({ "skipped": "a warm-up is already running" }))
+            Ok(serde_json::json!({ "invoked_by": invocation.source, "skipped": "a warm-up is already running" }))
         }
         Err(error) => Err(error.to_string()),
     }

@@ -5,6 +5,7 @@
 
 use crate::views::StoreName;
 use chrono::{DateTime, Duration, Utc};
+use proxy_core::error::PortError;
 use proxy_core::ports::{Cache, CounterChange, CounterUpdate};
 use serde::Serialize;
 use std::sync::Mutex;
@@ -117,15 +118,15 @@ impl InstanceStats {
     }
 
     /// Adds the counts to the hourly counters if `FLUSH_EVERY` has passed since the last flush (or `force`).
-    /// Counts taken for a flush that fails are put back.
-    pub async fn flush(&self, counters: &dyn Cache, now: DateTime<Utc>, force: bool) {
+    /// Counts taken for a flush that fails are put back, and the failure returned.
+    pub async fn flush(&self, counters: &dyn Cache, now: DateTime<Utc>, force: bool) -> Result<(), PortError> {
         {
             let mut last = self.last_flush.lock().unwrap_or_else(|p| p.into_inner());
             // An instance's first interval starts with its first count: a cold start's first request makes
             // no extra round trip.
             let started = *last.get_or_insert(now);
             if !force && now - started < FLUSH_EVERY {
-                return;
+                return Ok(());
             }
             *last = Some(now);
         }
@@ -139,7 +140,7 @@ impl InstanceStats {
             }
         }
         if taken.is_empty() {
-            return;
+            return Ok(());
         }
         let ttl = KEPT.to_std().unwrap_or_default();
         let updates: Vec<CounterUpdate> = taken
@@ -154,8 +155,8 @@ impl InstanceStats {
                 ttl,
             })
             .collect();
-        if let Err(error) = counters.update_counters(&updates).await {
-            tracing::warn!(%error, "cache statistics not flushed; kept for the next flush");
+        let flushed = counters.update_counters(&updates).await;
+        if flushed.is_err() {
             for (store, metric, value) in taken {
                 if metric.is_gauge() {
                     self.raise(store, metric, value);
@@ -164,6 +165,7 @@ impl InstanceStats {
                 }
             }
         }
+        flushed
     }
 }
 
@@ -263,16 +265,16 @@ mod tests {
         stats.add(StoreName::Default, Metric::Loads, 1);
         stats.add(StoreName::Default, Metric::LoadMicros, 4_000);
         stats.raise(StoreName::Default, Metric::L1BytesPeak, 500);
-        stats.flush(&counters, start, false).await;
+        stats.flush(&counters, start, false).await.unwrap();
         assert_eq!(stats.pending(StoreName::Default, Metric::L1Hits), 3, "the first interval starts now");
-        stats.flush(&counters, start, true).await;
+        stats.flush(&counters, start, true).await.unwrap();
         assert_eq!(stats.pending(StoreName::Default, Metric::L1Hits), 0, "forced");
         // The next hour: another instance's counts, and this one's within the interval are held back.
         stats.add(StoreName::Default, Metric::L1Hits, 1);
         stats.raise(StoreName::Default, Metric::L1BytesPeak, 300);
-        stats.flush(&counters, start + Duration::seconds(5), false).await;
+        stats.flush(&counters, start + Duration::seconds(5), false).await.unwrap();
         assert_eq!(stats.pending(StoreName::Default, Metric::L1Hits), 1, "within the interval");
-        stats.flush(&counters, start + Duration::seconds(10), false).await;
+        stats.flush(&counters, start + Duration::seconds(10), false).await.unwrap();
         assert_eq!(stats.pending(StoreName::Default, Metric::L1Hits), 0);
 
         let now = start + Duration::seconds(10);

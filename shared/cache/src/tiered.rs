@@ -1,15 +1,24 @@
 //! The two-tier cache of views: per store, an instance tier (L1, moka, bounded by bytes and entries) over the
 //! shared tier in Redis (L2, `TaggedCache`).
 //!
+//! An instance's copy is served only after one small round trip checks its tags' generations in Redis: every
+//! route is its own Lambda function, so the instance that writes is never the one that serves the view, and a
+//! copy trusted for its TTL would show an admin the old rules after publishing new ones. The check costs what
+//! reading the value would cost in round trips, but not its size nor its parsing.
+//!
 //! A read that misses both tiers loads once per key per instance, however many requests ask at once: the
 //! load runs inside moka's `try_get_with`, which makes every concurrent caller of the key wait for the first
-//! one's load. A value in Redis carries its expiry and how long it took to compute, and each reader recomputes
-//! it early with a probability that grows as the expiry nears and with the cost (XFetch, Vattani et al., PVLDB
-//! 2015): one instance refreshes a hot key before it expires while the others keep reading it, instead of all
-//! of them going to the source when it does.
+//! one's load (the local server, and a Lambda instance serving concurrent requests, benefit; joining a load
+//! that began before a write can return the older value, as any concurrent read may). A value in Redis
+//! carries its expiry and how long it took to compute, and each reader recomputes it early with a probability
+//! that grows as the expiry nears and with the cost (XFetch, Vattani et al., PVLDB 2015): one instance
+//! refreshes a hot key before it expires while the others keep reading it, instead of all of them going to
+//! the source when it does.
 //!
-//! Redis failing never fails a read: the value is loaded from the source, nothing is written, and the
-//! statistics count the error.
+//! Redis failing never fails a read: the value is loaded from the source and nothing is written. After a
+//! failure the store's Redis is left alone for `BREAK_FOR` (a Redis that hangs costs one request its timeout,
+//! not every request), and an invalidation that could not be made is kept and made before this instance next
+//! reads from Redis, so a write's invalidation is not lost to a blip.
 
 use crate::stats::{InstanceStats, Metric};
 use crate::views::{StoreName, StorePolicy, View};
@@ -18,13 +27,18 @@ use proxy_core::clock::Clock;
 use proxy_core::ports::{Cache, TaggedCache};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// XFetch's β: 1 is the paper's recommended default (larger refreshes earlier).
 const XFETCH_BETA: f64 = 1.0;
+/// How long a store's Redis is left alone after a call to it failed.
+pub const BREAK_FOR: chrono::Duration = chrono::Duration::seconds(5);
+/// Attempts of an invalidation before it is kept for later, and the pause before the second.
+const INVALIDATE_ATTEMPTS: u32 = 2;
+const INVALIDATE_BACKOFF: Duration = Duration::from_millis(50);
 
 /// What Redis holds for a view: the value's JSON, its expiry and how long it took to load (XFetch's δ).
 #[derive(Serialize, Deserialize)]
@@ -42,8 +56,9 @@ struct Stored {
 struct Local {
     json: Arc<str>,
     until: DateTime<Utc>,
-    /// The instance's generation of each of the view's tags when it was stored.
-    generations: Vec<u64>,
+    /// The generations of the view's tags in Redis when the value was read or loaded; None when Redis did not
+    /// answer then (such a copy is never served from the instance).
+    generations: Option<Vec<u64>>,
 }
 
 /// XFetch's test: refresh when `now - δ·β·ln(random) ≥ expiry`, for a draw `random` in (0, 1].
@@ -52,19 +67,20 @@ fn xfetch(now_ms: i64, expires_ms: i64, load_ms: u64, random: f64) -> bool {
     now_ms as f64 - load_ms as f64 * XFETCH_BETA * random.ln() >= expires_ms as f64
 }
 
-/// One store's two tiers.
+/// One store's two tiers, and what this instance knows of its Redis.
 struct Tiers {
     l1: moka::future::Cache<String, Arc<Local>>,
     l2: Arc<dyn TaggedCache>,
     policy: StorePolicy,
+    /// Until when Redis is left alone after a failure.
+    broken_until: Mutex<Option<DateTime<Utc>>>,
+    /// Tags whose invalidation failed, to invalidate before this instance next reads from Redis.
+    pending: Mutex<BTreeSet<String>>,
 }
 
 pub struct TieredCache {
     clock: Arc<dyn Clock>,
     stores: HashMap<StoreName, Tiers>,
-    /// The instance's own generation per tag, moved by its invalidations: its L1 copies of a tag's views stop
-    /// being served at once, without waiting for their expiry.
-    local_generations: Mutex<HashMap<String, u64>>,
     stats: Arc<InstanceStats>,
     /// Where the statistics are flushed.
     counters: Arc<dyn Cache>,
@@ -100,10 +116,12 @@ impl TieredCache {
                         }
                     })
                     .build();
-                (name, Tiers { l1, l2, policy })
+                let tiers =
+                    Tiers { l1, l2, policy, broken_until: Mutex::new(None), pending: Mutex::new(BTreeSet::new()) };
+                (name, tiers)
             })
             .collect();
-        Self { clock, stores, local_generations: Mutex::new(HashMap::new()), stats, counters, random: fastrand::f64 }
+        Self { clock, stores, stats, counters, random: fastrand::f64 }
     }
 
     /// Draws XFetch's random numbers from `random` instead (a fixed draw makes early refresh deterministic).
@@ -132,9 +150,37 @@ impl TieredCache {
         }
     }
 
-    fn local_generations(&self, tags: &[String]) -> Vec<u64> {
-        let map = self.local_generations.lock().unwrap_or_else(|p| p.into_inner());
-        tags.iter().map(|t| map.get(t).copied().unwrap_or(0)).collect()
+    /// Whether this instance calls the store's Redis now: not while it is left alone after a failure, and not
+    /// before the invalidations it owes have been made.
+    async fn redis_usable(&self, tiers: &Tiers, store: StoreName) -> bool {
+        let now = self.clock.now();
+        if tiers.broken_until.lock().unwrap_or_else(|p| p.into_inner()).is_some_and(|until| until > now) {
+            return false;
+        }
+        let owed: Vec<String> = tiers.pending.lock().unwrap_or_else(|p| p.into_inner()).iter().cloned().collect();
+        if owed.is_empty() {
+            return true;
+        }
+        match tiers.l2.invalidate(&owed).await {
+            Ok(_) => {
+                let mut pending = tiers.pending.lock().unwrap_or_else(|p| p.into_inner());
+                owed.iter().for_each(|tag| {
+                    pending.remove(tag);
+                });
+                tracing::info!(store = %store, tags = ?owed, "owed cache invalidations made");
+                true
+            }
+            Err(error) => {
+                self.redis_failed(tiers, store, &error);
+                false
+            }
+        }
+    }
+
+    fn redis_failed(&self, tiers: &Tiers, store: StoreName, error: &dyn std::fmt::Display) {
+        tracing::warn!(%error, store = %store, "cache call failed; Redis left alone for a while, reads go to the source");
+        self.stats.add(store, Metric::L2Errors, 1);
+        *tiers.broken_until.lock().unwrap_or_else(|p| p.into_inner()) = Some(self.clock.now() + BREAK_FOR);
     }
 
     /// The view, from the instance, from Redis, or loaded with `load` (and then stored in both). `load` runs at
@@ -153,7 +199,7 @@ impl TieredCache {
         let result = self.read_through(tiers, view, &load).await;
         self.stats.raise(view.store, Metric::L1EntriesPeak, tiers.l1.entry_count());
         self.stats.raise(view.store, Metric::L1BytesPeak, tiers.l1.weighted_size());
-        self.stats.flush(&*self.counters, self.clock.now(), false).await;
+        self.flush_if_due(false).await;
         result
     }
 
@@ -165,27 +211,39 @@ impl TieredCache {
         Fut: Future<Output = Result<T, E>>,
     {
         let store = view.store;
+        if !self.redis_usable(tiers, store).await {
+            return load().await;
+        }
         let serve_l1 = !tiers.policy.l1_ttl.is_zero();
         if let Some(local) = tiers.l1.get(&view.key).await {
-            let fresh = local.until > self.clock.now() && local.generations == self.local_generations(&view.tags);
             if serve_l1
-                && fresh
-                && let Ok(value) = serde_json::from_str(&local.json)
+                && local.until > self.clock.now()
+                && let Some(kept) = &local.generations
             {
-                self.stats.add(store, Metric::L1Hits, 1);
-                return Ok(value);
+                match tiers.l2.generations(&view.tags).await {
+                    Ok(current) if current == *kept => {
+                        if let Ok(value) = serde_json::from_str(&local.json) {
+                            self.stats.add(store, Metric::L1Hits, 1);
+                            return Ok(value);
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(error) => {
+                        self.redis_failed(tiers, store, &error);
+                        return load().await;
+                    }
+                }
             }
             tiers.l1.invalidate(&view.key).await;
         }
         if serve_l1 {
             self.stats.add(store, Metric::L1Misses, 1);
         }
-        let generations = self.local_generations(&view.tags);
         let outcome = tiers
             .l1
             .try_get_with(view.key.clone(), async {
                 match self.shared_tier_or_source(tiers, view, load).await {
-                    Ok(json) => Ok(Arc::new(Local {
+                    Ok((json, generations)) => Ok(Arc::new(Local {
                         json,
                         until: self.clock.now()
                             + chrono::Duration::from_std(tiers.policy.l1_ttl.min(view.ttl)).unwrap_or_default(),
@@ -214,8 +272,13 @@ impl TieredCache {
         }
     }
 
-    /// The view's JSON from Redis, or loaded and written there.
-    async fn shared_tier_or_source<T, E, F, Fut>(&self, tiers: &Tiers, view: &View, load: &F) -> Result<Arc<str>, E>
+    /// The view's JSON from Redis, or loaded and written there, with the tags' generations it was read under.
+    async fn shared_tier_or_source<T, E, F, Fut>(
+        &self,
+        tiers: &Tiers,
+        view: &View,
+        load: &F,
+    ) -> Result<(Arc<str>, Option<Vec<u64>>), E>
     where
         T: Serialize,
         F: Fn() -> Fut,
@@ -228,7 +291,7 @@ impl TieredCache {
                 match stored {
                     Some(stored) if !self.refresh_early(&stored) => {
                         self.stats.add(store, Metric::L2Hits, 1);
-                        return Ok(Arc::from(stored.value.get()));
+                        return Ok((Arc::from(stored.value.get()), Some(read.generations)));
                     }
                     Some(_) => self.stats.add(store, Metric::EarlyRefreshes, 1),
                     None => self.stats.add(store, Metric::L2Misses, 1),
@@ -236,8 +299,7 @@ impl TieredCache {
                 Some(read.generations)
             }
             Err(error) => {
-                tracing::warn!(%error, store = %store, "cache read failed; loading from the source");
-                self.stats.add(store, Metric::L2Errors, 1);
+                self.redis_failed(tiers, store, &error);
                 None
             }
         };
@@ -249,14 +311,16 @@ impl TieredCache {
         let json = match serde_json::value::to_raw_value(&value) {
             Ok(json) => json,
             // A value that cannot be written as JSON is served uncached (never happens for the views' types).
-            Err(_) => return Ok(Arc::from("null")),
+            Err(_) => return Ok((Arc::from("null"), None)),
         };
-        if let Some(generations) = generations {
-            self.write_l2(tiers, view, &json, took, &generations).await;
-        }
-        Ok(Arc::from(json.get()))
+        let kept = match generations {
+            Some(generations) if self.write_l2(tiers, view, &json, took, &generations).await => Some(generations),
+            _ => None,
+        };
+        Ok((Arc::from(json.get()), kept))
     }
 
+    /// Writes a loaded value to Redis; true when it is stored there under `generations`.
     async fn write_l2(
         &self,
         tiers: &Tiers,
@@ -264,40 +328,50 @@ impl TieredCache {
         json: &serde_json::value::RawValue,
         took: Duration,
         generations: &[u64],
-    ) {
+    ) -> bool {
         let expires = self.clock.now() + chrono::Duration::from_std(view.ttl).unwrap_or_default();
         let stored =
             Stored { value: json.to_owned(), expires_ms: expires.timestamp_millis(), load_ms: took.as_millis() as u64 };
-        let Ok(text) = serde_json::to_string(&stored) else { return };
+        let Ok(text) = serde_json::to_string(&stored) else { return false };
         match tiers.l2.write(&view.key, &text, view.ttl, &view.tags, generations).await {
-            Ok(true) => {}
-            Ok(false) => self.stats.add(view.store, Metric::WritesRefused, 1),
+            Ok(true) => true,
+            Ok(false) => {
+                self.stats.add(view.store, Metric::WritesRefused, 1);
+                false
+            }
             Err(error) => {
-                tracing::warn!(%error, store = %view.store, "cache write failed; the value is served uncached");
-                self.stats.add(view.store, Metric::L2Errors, 1);
+                self.redis_failed(tiers, view.store, &error);
+                false
             }
         }
     }
 
-    /// XFetch: recompute when `now - δ·β·ln(rand) ≥ expiry`. A value that took no measurable time is never
-    /// refreshed early (its δ is zero): it costs the source nothing to let it expire.
     fn refresh_early(&self, stored: &Stored) -> bool {
         xfetch(self.clock.now().timestamp_millis(), stored.expires_ms, stored.load_ms, (self.random)())
     }
 
-    /// Drops every view filed under `tags` in `store`: in Redis, and in this instance at once (other instances'
-    /// copies expire within the store's L1 TTL). A failure is logged and counted, never raised: the write that
-    /// calls this has already happened, and Redis's own TTL bounds how long the old view can be served.
+    /// Drops every view filed under `tags` in `store`, in Redis (which moves the tags' generations, so every
+    /// instance's copies stop being served). Tried twice; if Redis still does not answer, the tags are kept and
+    /// invalidated before this instance next reads from Redis. Never raised: the write that calls this has
+    /// already happened.
     pub async fn invalidate(&self, store: StoreName, tags: &[String]) {
+        let Some(tiers) = self.stores.get(&store) else { return };
         if tags.is_empty() {
             return;
         }
-        self.forget_tags(store, tags);
-        let Some(tiers) = self.stores.get(&store) else { return };
-        if let Err(error) = tiers.l2.invalidate(tags).await {
-            tracing::warn!(%error, store = %store, ?tags, "cache invalidation failed; the views expire by their TTL");
-            self.stats.add(store, Metric::L2Errors, 1);
+        let usable =
+            tiers.broken_until.lock().unwrap_or_else(|p| p.into_inner()).is_none_or(|until| until <= self.clock.now());
+        if usable {
+            for attempt in 1..=INVALIDATE_ATTEMPTS {
+                match tiers.l2.invalidate(tags).await {
+                    Ok(_) => return,
+                    Err(error) if attempt == INVALIDATE_ATTEMPTS => self.redis_failed(tiers, store, &error),
+                    Err(_) => tokio::time::sleep(INVALIDATE_BACKOFF).await,
+                }
+            }
         }
+        tracing::warn!(store = %store, ?tags, "cache invalidation owed until Redis answers");
+        tiers.pending.lock().unwrap_or_else(|p| p.into_inner()).extend(tags.iter().cloned());
     }
 
     /// `get_or_load` for a view answered as JSON and never read back as its type (an admin overview): the
@@ -316,14 +390,6 @@ impl TieredCache {
         .await
     }
 
-    /// Stops serving this instance's copies of the views filed under `tags` (Redis untouched).
-    pub fn forget_tags(&self, _store: StoreName, tags: &[String]) {
-        let mut map = self.local_generations.lock().unwrap_or_else(|p| p.into_inner());
-        for tag in tags {
-            *map.entry(tag.clone()).or_default() += 1;
-        }
-    }
-
     /// `invalidate` for several stores at once, concurrently (one round trip of latency).
     pub async fn invalidate_each(&self, changes: &[(StoreName, Vec<String>)]) {
         futures_util::future::join_all(changes.iter().map(|(store, tags)| self.invalidate(*store, tags))).await;
@@ -337,6 +403,18 @@ impl TieredCache {
         }
     }
 
+    /// The statistics to the hourly counters when due (or now, with `force`), unless the default store's Redis
+    /// (where the counters live by default) is being left alone.
+    async fn flush_if_due(&self, force: bool) {
+        let Some(tiers) = self.stores.get(&StoreName::Default) else { return };
+        if tiers.broken_until.lock().unwrap_or_else(|p| p.into_inner()).is_some_and(|until| until > self.clock.now()) {
+            return;
+        }
+        if let Err(error) = self.stats.flush(&*self.counters, self.clock.now(), force).await {
+            self.redis_failed(tiers, StoreName::Default, &error);
+        }
+    }
+
     /// Flushes the statistics now (the admin overview reads what this instance has counted too).
     pub async fn flush_stats(&self) {
         for (name, tiers) in &self.stores {
@@ -344,7 +422,7 @@ impl TieredCache {
             self.stats.raise(*name, Metric::L1EntriesPeak, tiers.l1.entry_count());
             self.stats.raise(*name, Metric::L1BytesPeak, tiers.l1.weighted_size());
         }
-        self.stats.flush(&*self.counters, self.clock.now(), true).await;
+        self.flush_if_due(true).await;
     }
 }
 

@@ -46,14 +46,15 @@ impl StoreName {
         match self {
             StoreName::Default => StorePolicy {
                 ttl: Duration::from_secs(300),
-                l1_ttl: Duration::from_secs(10),
+                l1_ttl: Duration::from_secs(30),
                 l1_max_bytes: 8 << 20,
                 l1_max_entries: 1_000,
             },
-            // Read-your-writes: a customer's next request may reach another instance, whose L1 would not have
-            // seen this one's invalidation. Redis has, so these views are served from L2 only.
+            // Small values, one customer's each: an instance copy would save nothing over reading Redis once,
+            // which the check of its generations costs anyway. A failed invalidation (Redis unreachable twice)
+            // is made later by the instance that owes it; the TTL bounds the rest.
             StoreName::Sessions => StorePolicy {
-                ttl: Duration::from_secs(600),
+                ttl: Duration::from_secs(120),
                 l1_ttl: Duration::ZERO,
                 l1_max_bytes: 4 << 20,
                 l1_max_entries: 1_000,
@@ -74,17 +75,14 @@ impl std::fmt::Display for StoreName {
     }
 }
 
-/// How long a store keeps its values, in each tier.
-///
-/// Invalidation reaches the L1 of other instances by expiry, not by a message: checking the tags' generations
-/// in Redis on every L1 hit would cost the round trip the L1 is there to save. So an instance may serve a view
-/// up to `l1_ttl` old after another instance's write; views that must show a write on the next read
-/// (`sessions`) have no L1. The instance that writes drops its own L1 copies at once.
+/// How long a store keeps its values, in each tier. An instance's copy is checked against its tags'
+/// generations in Redis before it is served (`tiered`), so `l1_ttl` bounds memory and the life of a copy
+/// whose view changed without a write announcing it (the clock, traffic), not the staleness after a write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StorePolicy {
     /// Default lifetime in Redis.
     pub ttl: Duration,
-    /// Lifetime in the instance; zero: not served from the instance (loads are still coalesced).
+    /// Lifetime in the instance; zero: not kept in the instance (loads are still coalesced).
     pub l1_ttl: Duration,
     pub l1_max_bytes: u64,
     pub l1_max_entries: u64,
@@ -100,8 +98,6 @@ pub mod tags {
     pub const INVENTORY: &str = "inventory";
     /// Queue figures and failed jobs.
     pub const QUEUES: &str = "queues";
-    /// Plans and servers as sold.
-    pub const CATALOG: &str = "catalog";
 
     pub fn customer(customer: &CustomerId) -> String {
         format!("customer:{customer}")

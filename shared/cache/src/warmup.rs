@@ -100,8 +100,10 @@ pub async fn run<C: HasCache + HasClock + HasCacheWarmers + Sync>(
         }
         runs.push(run);
     }
-    if let Err(error) = ctx.cache().delete(LOCK_KEY).await {
-        tracing::warn!(%error, "warm-up lock not released; it expires by itself");
+    match ctx.cache().delete_if(LOCK_KEY, &holder).await {
+        Ok(true) => {}
+        Ok(false) => tracing::warn!("warm-up outlived its lock; another may have started meanwhile"),
+        Err(error) => tracing::warn!(%error, "warm-up lock not released; it expires by itself"),
     }
     tracing::info!(warmers = runs.len(), failed = runs.iter().filter(|r| !r.ok).count(), "cache warm-up");
     Ok(WarmupReport { started_at, runs, took_ms: started.elapsed().as_millis() as u64 })

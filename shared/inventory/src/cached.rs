@@ -7,10 +7,7 @@ use proxy_core::error::PortError;
 
 /// `GET /admin/inventory`, read by dashboards; kept a minute at most, as holds expire by time.
 pub fn overview_view() -> View {
-    View::server_data("inventory:overview")
-        .tagged(tags::INVENTORY)
-        .tagged(tags::CATALOG)
-        .ttl(std::time::Duration::from_secs(60))
+    View::server_data("inventory:overview").tagged(tags::INVENTORY).ttl(std::time::Duration::from_secs(60))
 }
 
 /// The overview through the cache of views, as the JSON the endpoint answers.

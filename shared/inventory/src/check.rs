@@ -170,9 +170,11 @@ pub async fn run_check(ctx: &impl InventoryEnv, settings: &InventorySettings) ->
         }
     }
     let check = InventoryCheck { ran_at, holds, reconciliation, band_changes, scaling, forecast, errors };
-    ctx.stores().inventory.archive_check(&check).await?;
-    // Holds expired, counters repaired, servers moved by scaling, bands, forecast: the overview changed.
+    let archived = ctx.stores().inventory.archive_check(&check).await;
+    // Holds expired, counters repaired, servers moved by scaling, bands, forecast: the overview changed, even
+    // when the run's archive failed.
     crate::cached::inventory_changed(ctx).await;
+    archived?;
     Ok(check)
 }
 

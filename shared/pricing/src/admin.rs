@@ -82,16 +82,13 @@ fn promotion(coupon: Coupon) -> Promotion {
     }
 }
 
-/// The active rules and what they do to every plan now. Reads the rules from the store (an admin sees a change
-/// at once), the catalog and the coupons (one index query each) and the demand (cached per plan).
-/// The cached overview (`GET /admin/pricing`, read by dashboards): a new version of the rules drops it; so does
-/// a change of capacity, which moves the capacity factor. The time factor moves by the hour, so it is kept a
-/// minute at most.
+/// The cached overview (`GET /admin/pricing`, read by dashboards): a new version of the rules drops it (an
+/// admin sees the change on the next read); so does a change of capacity, which moves the capacity factor. The
+/// time factor moves by the hour, so it is kept a minute at most.
 pub fn overview_view() -> View {
     View::server_data("pricing:overview")
         .tagged(tags::PRICING)
         .tagged(tags::INVENTORY)
-        .tagged(tags::CATALOG)
         .ttl(std::time::Duration::from_secs(60))
 }
 
@@ -100,6 +97,8 @@ pub async fn cached_overview(ctx: &impl PricingEnv) -> Result<serde_json::Value,
     ctx.tiered_cache().get_or_load_json(&overview_view(), || overview(ctx)).await
 }
 
+/// The active rules and what they do to every plan now: the rules from the store, the catalog and the coupons
+/// (one index query each) and the demand (cached per plan).
 pub async fn overview(ctx: &impl PricingEnv) -> Result<PricingOverview, PortError> {
     let now = ctx.clock().now();
     let (active, plans, servers, coupons) = tokio::try_join!(

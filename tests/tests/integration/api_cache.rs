@@ -62,7 +62,7 @@ async fn the_overview_counts_each_tiers_hits_and_misses_and_lists_keys_tags_and_
     assert_eq!(default["last_hour"]["loads"], 1);
     assert_eq!(default["keys"], 1);
     let tags: Vec<&str> = default["tags"].as_array().unwrap().iter().map(|t| t["tag"].as_str().unwrap()).collect();
-    assert_eq!(tags, ["catalog", "inventory", "pricing"]);
+    assert_eq!(tags, ["inventory", "pricing"]);
     let sessions = store(&data, "sessions");
     assert_eq!(sessions["last_hour"]["l2"]["hits"], 1, "{sessions}");
     assert_eq!(sessions["last_hour"]["l2"]["misses"], 1);

@@ -44,6 +44,7 @@ macro_rules! on_both_backends {
 
 on_both_backends!(
     set_get_delete,
+    delete_if_deletes_only_the_expected_value,
     values_expire_after_their_ttl,
     set_if_absent_lets_one_writer_win,
     incr_is_atomic_and_starts_its_window_once,
@@ -135,4 +136,13 @@ async fn concurrent_counter_updates_are_not_lost(h: Harness) {
         task.unwrap().unwrap();
     }
     assert_eq!(values(&h, &["jobs", "slowest"]).await, [Some(40), Some(40)]);
+}
+
+async fn delete_if_deletes_only_the_expected_value(h: Harness) {
+    assert!(!h.cache.delete_if("lock", "mine").await.unwrap(), "nothing to delete");
+    assert!(h.cache.set_if_absent("lock", "theirs", Duration::from_secs(60)).await.unwrap());
+    assert!(!h.cache.delete_if("lock", "mine").await.unwrap(), "another holder's");
+    assert_eq!(h.cache.get("lock").await.unwrap().as_deref(), Some("theirs"));
+    assert!(h.cache.delete_if("lock", "theirs").await.unwrap());
+    assert_eq!(h.cache.get("lock").await.unwrap(), None);
 }

@@ -39,6 +39,9 @@ impl Cache for DownCache {
     async fn delete(&self, _: &str) -> PortResult<()> {
         Err(PortError::unavailable(Dependency::Cache, "connection refused"))
     }
+    async fn delete_if(&self, _: &str, _: &str) -> PortResult<bool> {
+        Err(PortError::unavailable(Dependency::Cache, "connection refused"))
+    }
     async fn incr(&self, _: &str, _: i64, _: Option<Duration>) -> PortResult<i64> {
         Err(PortError::unavailable(Dependency::Cache, "connection refused"))
     }

@@ -179,25 +179,37 @@ async fn the_server_describes_itself(h: Harness) {
 async fn a_load_racing_invalidations_never_leaves_a_value_older_than_the_last_one(h: Harness) {
     let source = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let view_tags = tags(&["pricing"]);
-    let loads = (0..40).map(|_| {
+    // Loads and changes take different numbers of turns between their steps, so that on the in-memory twin
+    // (whose calls never wait) changes still fall between loads' reads and writes, and some loads write after
+    // the invalidation that followed their read.
+    let turns = |n: usize| async move {
+        for _ in 0..n {
+            tokio::task::yield_now().await;
+        }
+    };
+    let loads = (0..40).map(|i| {
         let (store, source, view_tags) = (h.store.clone(), source.clone(), view_tags.clone());
         async move {
+            turns(i % 3).await;
             let read = store.read("overview", &view_tags).await.unwrap();
             let value = source.load(std::sync::atomic::Ordering::SeqCst).to_string();
-            tokio::task::yield_now().await;
+            turns(i % 7 + 1).await;
             store.write("overview", &value, MINUTE, &view_tags, &read.generations).await.unwrap();
         }
     });
-    let changes = (0..10).map(|_| {
+    let changes = (0..10).map(|i| {
         let (store, source, view_tags) = (h.store.clone(), source.clone(), view_tags.clone());
         async move {
+            turns(i % 4).await;
             source.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            turns(1).await;
             store.invalidate(&view_tags).await.unwrap();
         }
     });
-    let loads = tokio::spawn(futures_util::future::join_all(loads));
-    futures_util::future::join_all(changes).await;
+    let (loads, changes) =
+        (tokio::spawn(futures_util::future::join_all(loads)), tokio::spawn(futures_util::future::join_all(changes)));
     loads.await.unwrap();
+    changes.await.unwrap();
     let cached = h.store.read("overview", &[]).await.unwrap().value;
     assert!(cached.is_none() || cached.as_deref() == Some("10"), "a stale value survived: {cached:?}");
 }

@@ -75,6 +75,13 @@ end
 return #KEYS
 ";
 
+const DELETE_IF: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+";
+
 fn seconds(ttl: Duration) -> u64 {
     ttl.as_secs().max(1)
 }
@@ -104,6 +111,13 @@ impl Cache for RedisCache {
     async fn delete(&self, key: &str) -> PortResult<()> {
         let _: i64 = self.run("delete", redis::cmd("DEL").arg(self.key(key)).clone()).await?;
         Ok(())
+    }
+
+    async fn delete_if(&self, key: &str, expected: &str) -> PortResult<bool> {
+        let mut cmd = redis::cmd("EVAL");
+        cmd.arg(DELETE_IF).arg(1).arg(self.key(key)).arg(expected);
+        let deleted: i64 = self.run("delete_if", cmd).await?;
+        Ok(deleted == 1)
     }
 
     async fn incr(&self, key: &str, by: i64, ttl: Option<Duration>) -> PortResult<i64> {

@@ -7,7 +7,7 @@ use super::redis::RedisCache;
 use crate::timeout::with_timeout;
 use async_trait::async_trait;
 use proxy_core::error::{Backend, PortError, PortResult};
-use proxy_core::ports::tagged_cache::MAX_TTL;
+use proxy_core::ports::tagged_cache::{MAX_TTL, TAGS_SCANNED};
 use proxy_core::ports::{CacheServerInfo, TagCount, TaggedCache, TaggedRead};
 use redis::aio::ConnectionManager;
 use std::time::Duration;
@@ -136,10 +136,12 @@ impl RedisTaggedCache {
             let (next, keys): (u64, Vec<String>) = self.run("scan", cmd).await?;
             match action {
                 ScanAction::Unlink => {
-                    // Values are counted; their tag sets and generations go with them uncounted.
-                    let value_prefix = self.value_key("");
-                    let (values, others): (Vec<String>, Vec<String>) =
-                        keys.into_iter().partition(|k| k.starts_with(&value_prefix));
+                    // Values are counted; their tag sets go with them uncounted; generations stay.
+                    let (value_prefix, generation_prefix) = (self.value_key(""), self.generation(""));
+                    let (values, others): (Vec<String>, Vec<String>) = keys
+                        .into_iter()
+                        .filter(|k| !k.starts_with(&generation_prefix))
+                        .partition(|k| k.starts_with(&value_prefix));
                     for (batch, counted) in [(values, true), (others, false)] {
                         if !batch.is_empty() {
                             let removed: u64 = self.run("clear", redis::cmd("UNLINK").arg(&batch).clone()).await?;
@@ -188,6 +190,21 @@ impl TaggedCache for RedisTaggedCache {
         Ok(TaggedRead { value: values.pop().flatten(), generations: generations.collect() })
     }
 
+    async fn generations(&self, tags: &[String]) -> PortResult<Vec<u64>> {
+        if tags.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut cmd = redis::cmd("MGET");
+        for tag in tags {
+            cmd.arg(self.generation(tag));
+        }
+        let values: Vec<Option<String>> = self.run("generations", cmd).await?;
+        if values.len() != tags.len() {
+            return Err(PortError::corrupt(Backend::Cache, "MGET answered the wrong number of values"));
+        }
+        Ok(values.into_iter().map(|g| g.and_then(|g| g.parse().ok()).unwrap_or(0)).collect())
+    }
+
     async fn write(
         &self,
         key: &str,
@@ -234,13 +251,18 @@ impl TaggedCache for RedisTaggedCache {
     }
 
     async fn tags(&self, limit: usize) -> PortResult<Vec<TagCount>> {
-        let (_, sets) = self.scan(&format!("{}*", glob_escape(&self.tag_set(""))), ScanAction::Collect(limit)).await?;
-        if sets.is_empty() {
+        if limit == 0 {
             return Ok(Vec::new());
         }
-        let mut cmd = redis::cmd("EVAL");
-        cmd.arg(PRUNE_TAGS).arg(sets.len()).arg(&sets);
-        let counts: Vec<u64> = self.run("tags", cmd).await?;
+        let pattern = format!("{}*", glob_escape(&self.tag_set("")));
+        let (_, sets) = self.scan(&pattern, ScanAction::Collect(TAGS_SCANNED)).await?;
+        let mut counts: Vec<u64> = Vec::with_capacity(sets.len());
+        for batch in sets.chunks(200) {
+            let mut cmd = redis::cmd("EVAL");
+            cmd.arg(PRUNE_TAGS).arg(batch.len()).arg(batch);
+            let batch_counts: Vec<u64> = self.run("tags", cmd).await?;
+            counts.extend(batch_counts);
+        }
         let tag_prefix = self.tag_set("");
         let mut tags: Vec<TagCount> = sets
             .iter()
@@ -249,6 +271,7 @@ impl TaggedCache for RedisTaggedCache {
             .map(|(set, keys)| TagCount { tag: set.strip_prefix(&tag_prefix).unwrap_or(set).to_owned(), keys })
             .collect();
         tags.sort_by(|a, b| b.keys.cmp(&a.keys).then_with(|| a.tag.cmp(&b.tag)));
+        tags.truncate(limit);
         Ok(tags)
     }
 

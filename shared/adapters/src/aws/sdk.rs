@@ -11,11 +11,13 @@
 //! In Lambda the HTTPS client trusts only the roots of Amazon Trust Services, compiled into the binary
 //! (`https_client`), instead of the platform's whole store, which the default client reads from disk when the
 //! first client is built — one directory listing and a file per certificate, the largest part of a function's
-//! init after the loader (BENCHMARKS.md, "where init goes"). A function talks to AWS endpoints only, and every
-//! AWS endpoint's certificate is issued by Amazon Trust Services (Amazon Root CA 1-4, cross-signed by Starfield
-//! Services Root G2); the trust store is parsed once per SDK client, so five roots cost a twentieth of Mozilla's
-//! 118, and trusting nothing else is a smaller surface too. Outside Lambda the default chain keeps the
-//! platform's roots (a developer's proxy CA, an emulator with its own certificate).
+//! init after the loader (BENCHMARKS.md, "where init goes"). A function talks to AWS endpoints only, and in
+//! the commercial and GovCloud partitions every endpoint's certificate is issued by Amazon Trust Services
+//! (Amazon Root CA 1-4, cross-signed by Starfield Services Root G2); the trust store is parsed once per SDK
+//! client, so five roots cost a twentieth of Mozilla's 118, and trusting nothing else is a smaller surface
+//! too. In another partition (China, ISO) or with `AWS_ENDPOINT_URL` set, the client trusts Mozilla's whole
+//! list, compiled in as well. Outside Lambda the default chain keeps the platform's roots (a developer's proxy
+//! CA, an emulator with its own certificate).
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
@@ -76,30 +78,51 @@ pub fn lambda_sdk_config(environment: impl IntoIterator<Item = (String, String)>
         None,
         "LambdaEnvironment",
     );
+    let endpoint = set("AWS_ENDPOINT_URL");
+    let trust = if endpoint.is_none() && issued_by_amazon_trust_services(&region) {
+        TrustedRoots::AmazonTrustServices
+    } else {
+        TrustedRoots::Mozilla
+    };
     let mut config = SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(region))
         .credentials_provider(SharedCredentialsProvider::new(credentials))
-        .http_client(https_client())
+        .http_client(https_client(trust))
         .sleep_impl(aws_smithy_async::rt::sleep::TokioSleep::new())
         .time_source(aws_smithy_async::time::SystemTimeSource::new());
-    if let Some(endpoint) = set("AWS_ENDPOINT_URL") {
+    if let Some(endpoint) = endpoint {
         config = config.endpoint_url(endpoint);
     }
     Some(config.build())
 }
 
-/// The SDK's default HTTPS client (rustls on aws-lc), trusting only Amazon Trust Services' roots, compiled into
-/// the binary: building it reads no file.
-pub fn https_client() -> SharedHttpClient {
+/// Which compiled-in roots the HTTPS client trusts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrustedRoots {
+    /// Amazon Trust Services' roots: enough for every endpoint of the commercial and GovCloud partitions.
+    AmazonTrustServices,
+    /// Mozilla's whole list.
+    Mozilla,
+}
+
+/// Whether the region's endpoints are issued by Amazon Trust Services: the commercial and GovCloud partitions
+/// (China's and the ISO partitions' certificates come from elsewhere).
+fn issued_by_amazon_trust_services(region: &str) -> bool {
+    !(region.starts_with("cn-") || region.starts_with("us-iso") || region.starts_with("eu-isoe"))
+}
+
+/// The SDK's default HTTPS client (rustls on aws-lc), trusting `roots`, compiled into the binary: building it
+/// reads no file.
+pub fn https_client(roots: TrustedRoots) -> SharedHttpClient {
     aws_smithy_http_client::Builder::new()
         .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
-        .tls_context(compiled_in_tls_context())
+        .tls_context(compiled_in_tls_context(roots))
         .build_https()
 }
 
-fn compiled_in_tls_context() -> TlsContext {
-    let trust_store = TrustStore::empty().with_native_roots(false).with_pem_certificate(compiled_in_roots_pem());
+fn compiled_in_tls_context(roots: TrustedRoots) -> TlsContext {
+    let trust_store = TrustStore::empty().with_native_roots(false).with_pem_certificate(roots_pem(roots));
     // Building cannot fail without additional server names (none here); if it ever did, the platform's roots
     // (the default context) would be used.
     TlsContext::builder().with_trust_store(trust_store).build().unwrap_or_default()
@@ -122,10 +145,14 @@ fn aws_roots() -> impl Iterator<Item = &'static [u8]> {
     })
 }
 
-/// AWS's roots as one PEM text: the form the SDK's trust store takes.
-fn compiled_in_roots_pem() -> String {
-    let mut pem = String::with_capacity(12 * 1024);
-    for certificate in aws_roots() {
+/// The roots as one PEM text: the form the SDK's trust store takes.
+fn roots_pem(roots: TrustedRoots) -> String {
+    let certificates: Vec<&[u8]> = match roots {
+        TrustedRoots::AmazonTrustServices => aws_roots().collect(),
+        TrustedRoots::Mozilla => webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter().map(|der| der.as_ref()).collect(),
+    };
+    let mut pem = String::with_capacity(certificates.iter().map(|c| c.len() * 4 / 3 + 64).sum());
+    for certificate in certificates {
         pem.push_str("-----BEGIN CERTIFICATE-----\n");
         pem.push_str(&base64::engine::general_purpose::STANDARD.encode(certificate));
         pem.push_str("\n-----END CERTIFICATE-----\n");
@@ -173,10 +200,12 @@ mod tests {
     fn the_trust_store_holds_exactly_the_roots_aws_endpoints_chain_to() {
         use rustls_pki_types::CertificateDer;
         use rustls_pki_types::pem::PemObject;
-        let pem = compiled_in_roots_pem();
-        // The parser the SDK's rustls provider reads the trust store with.
-        let parsed: Vec<CertificateDer<'static>> =
-            CertificateDer::pem_slice_iter(pem.as_bytes()).collect::<Result<_, _>>().expect("valid PEM");
+        let parse = |roots| -> Vec<CertificateDer<'static>> {
+            // The parser the SDK's rustls provider reads the trust store with.
+            CertificateDer::pem_slice_iter(roots_pem(roots).as_bytes()).collect::<Result<_, _>>().expect("valid PEM")
+        };
+        assert_eq!(parse(TrustedRoots::Mozilla), webpki_root_certs::TLS_SERVER_ROOT_CERTS);
+        let parsed = parse(TrustedRoots::AmazonTrustServices);
         assert_eq!(parsed.len(), AWS_ROOTS.len(), "one certificate per root, no other");
         for root in AWS_ROOTS {
             let holds = |der: &CertificateDer| der.windows(root.len()).any(|w| w == root.as_bytes());
@@ -188,6 +217,11 @@ mod tests {
         }
         let config = lambda_sdk_config(environment(&LAMBDA)).unwrap();
         assert!(config.http_client().is_some(), "the Lambda configuration brings its HTTPS client");
+        for (region, amazon) in
+            [("eu-west-1", true), ("us-gov-west-1", true), ("cn-north-1", false), ("us-iso-east-1", false)]
+        {
+            assert_eq!(issued_by_amazon_trust_services(region), amazon, "{region}");
+        }
     }
 
     #[test]

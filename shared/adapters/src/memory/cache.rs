@@ -69,6 +69,13 @@ impl Cache for MemoryCache {
         Ok(())
     }
 
+    async fn delete_if(&self, key: &str, expected: &str) -> PortResult<bool> {
+        Ok(self.with_live(key, |e| match e.get(key) {
+            Some(entry) if entry.value == expected => e.remove(key).is_some(),
+            _ => false,
+        }))
+    }
+
     async fn incr(&self, key: &str, by: i64, ttl: Option<Duration>) -> PortResult<i64> {
         let expires_at = self.expiry(ttl);
         self.with_live(key, |e| {

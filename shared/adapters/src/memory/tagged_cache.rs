@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use proxy_core::clock::Clock;
 use proxy_core::error::{Backend, PortError, PortResult};
-use proxy_core::ports::tagged_cache::MAX_TTL;
+use proxy_core::ports::tagged_cache::{MAX_TTL, TAGS_SCANNED};
 use proxy_core::ports::{CacheServerInfo, TagCount, TaggedCache, TaggedRead};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -61,6 +61,11 @@ impl TaggedCache for MemoryTaggedCache {
         })
     }
 
+    async fn generations(&self, tags: &[String]) -> PortResult<Vec<u64>> {
+        let state = self.state()?;
+        Ok(tags.iter().map(|t| state.generations.get(t).copied().unwrap_or(0)).collect())
+    }
+
     async fn write(
         &self,
         key: &str,
@@ -105,7 +110,8 @@ impl TaggedCache for MemoryTaggedCache {
         let now = self.clock.now();
         let mut state = self.state()?;
         let removed = state.values.values().filter(|(_, until)| *until > now).count() as u64;
-        *state = State::default();
+        state.values.clear();
+        state.tags.clear();
         Ok(removed)
     }
 
@@ -117,8 +123,11 @@ impl TaggedCache for MemoryTaggedCache {
             keys.retain(|k| values.get(k).is_some_and(|(_, until)| *until > now));
         }
         tags.retain(|_, keys| !keys.is_empty());
-        let mut counts: Vec<TagCount> =
-            tags.iter().map(|(tag, keys)| TagCount { tag: tag.clone(), keys: keys.len() as u64 }).collect();
+        let mut counts: Vec<TagCount> = tags
+            .iter()
+            .take(TAGS_SCANNED)
+            .map(|(tag, keys)| TagCount { tag: tag.clone(), keys: keys.len() as u64 })
+            .collect();
         counts.sort_by(|a, b| b.keys.cmp(&a.keys).then_with(|| a.tag.cmp(&b.tag)));
         counts.truncate(limit);
         Ok(counts)

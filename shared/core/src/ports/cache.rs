@@ -29,6 +29,9 @@ pub trait Cache: Send + Sync {
     /// Stores the value only if the key is absent; true when it was stored (locks, first-writer-wins).
     async fn set_if_absent(&self, key: &str, value: &str, ttl: Duration) -> PortResult<bool>;
     async fn delete(&self, key: &str) -> PortResult<()>;
+    /// Deletes the key only if it holds `expected`, atomically; true when it did (a lock released by its holder
+    /// only, never after it expired and another took it).
+    async fn delete_if(&self, key: &str, expected: &str) -> PortResult<bool>;
     /// Atomically adds `by` and returns the new value; a new key starts at 0 and gets `ttl` (if given).
     async fn incr(&self, key: &str, by: i64, ttl: Option<Duration>) -> PortResult<i64>;
     /// Applies every update in one round trip, each atomically with respect to other writers of its key.

@@ -15,6 +15,10 @@ use std::time::Duration;
 /// under it (the adapters keep generations three times as long), so a reader never misses a move.
 pub const MAX_TTL: Duration = Duration::from_secs(24 * 3600);
 
+/// How many tags `TaggedCache::tags` looks at, at most: a bound on the admin overview's work when every
+/// customer has a tag.
+pub const TAGS_SCANNED: usize = 2_000;
+
 /// A cached value and the current generation of each tag asked for, in the order asked.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TaggedRead {
@@ -50,6 +54,9 @@ pub struct CacheServerInfo {
 pub trait TaggedCache: Send + Sync {
     /// The value under `key` and the current generation of each of `tags`, in one round trip.
     async fn read(&self, key: &str, tags: &[String]) -> PortResult<TaggedRead>;
+    /// The current generation of each of `tags`, in one round trip: what a copy kept elsewhere (an instance's
+    /// own tier) is checked against before it is served.
+    async fn generations(&self, tags: &[String]) -> PortResult<Vec<u64>>;
     /// Stores `value` under `key` for `ttl` and files it under `tags`, unless a tag's generation is no longer
     /// the one in `generations` (read with `read`): then nothing is stored and the answer is false. One round
     /// trip.
@@ -64,10 +71,12 @@ pub trait TaggedCache: Send + Sync {
     /// Removes every key filed under each tag, and moves the tags' generations; how many keys were removed.
     /// One round trip.
     async fn invalidate(&self, tags: &[String]) -> PortResult<u64>;
-    /// Removes every key of this store, in batches; how many were removed.
+    /// Removes every value of this store and its tag sets, in batches; how many values were removed. The tags'
+    /// generations stay (they expire by themselves): a load that began before the clear must still see them
+    /// move if its tags are invalidated after it.
     async fn clear(&self) -> PortResult<u64>;
-    /// Up to `limit` tags with their live key counts, most keys first; members whose key has expired are
-    /// dropped from the tag on the way, so tags do not grow with keys that are gone.
+    /// The `limit` tags with the most live keys, among the first `TAGS_SCANNED` found; members whose key has
+    /// expired are dropped from their tag on the way, so tags do not grow with keys that are gone.
     async fn tags(&self, limit: usize) -> PortResult<Vec<TagCount>>;
     /// How many values this store holds (counted by scanning its prefix: never a whole-keyspace command).
     async fn key_count(&self) -> PortResult<u64>;

@@ -105,8 +105,10 @@ async fn record_failure(ctx: &impl WorkerEnv, message: &IncomingMessage, job: Op
         dead: message.receive_count >= MAX_RECEIVE_COUNT,
         at: ctx.clock().now(),
     };
-    if let Err(error) = ctx.stores().failed_jobs.record(&failure).await {
-        tracing::warn!(message_id = message.message_id, %error, "failed attempt not recorded");
+    match ctx.stores().failed_jobs.record(&failure).await {
+        Ok(()) if failure.dead => crate::cached::queues_changed(ctx).await,
+        Ok(()) => {}
+        Err(error) => tracing::warn!(message_id = message.message_id, %error, "failed attempt not recorded"),
     }
 }
 

@@ -11,6 +11,7 @@ pub use poller::{PollReport, poll_once};
 
 platform::env!(
     /// What running jobs needs besides each handler's own: claims and failures in the store, the job metrics
-    /// in the cache, the queues (to receive and delete, when polling).
-    WorkerEnv: platform::deps::HasClock, platform::deps::HasStores, platform::deps::HasCache, platform::deps::HasQueue
+    /// in the cache, the queues (to receive and delete, when polling), the cache of views (a failure shows in
+    /// the queue overview).
+    WorkerEnv: platform::deps::HasClock, platform::deps::HasStores, platform::deps::HasCache, platform::deps::HasQueue, cache::HasTieredCache
 );
