@@ -128,33 +128,20 @@ fn compiled_in_tls_context(roots: TrustedRoots) -> TlsContext {
     TlsContext::builder().with_trust_store(trust_store).build().unwrap_or_default()
 }
 
-/// The self-signed roots AWS endpoints chain to, by their subject's common name.
-const AWS_ROOTS: [&str; 5] = [
-    "Amazon Root CA 1",
-    "Amazon Root CA 2",
-    "Amazon Root CA 3",
-    "Amazon Root CA 4",
-    "Starfield Services Root Certificate Authority - G2",
-];
-
-/// Mozilla's root certificates (`webpki_root_certs`) that are AWS's roots. A root is self-signed, so its
-/// common name appears in its DER twice (subject and issuer) and in no other root's.
-fn aws_roots() -> impl Iterator<Item = &'static [u8]> {
-    webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter().map(|der| der.as_ref()).filter(|der| {
-        AWS_ROOTS.iter().any(|name| der.windows(name.len()).filter(|w| *w == name.as_bytes()).count() == 2)
-    })
-}
+/// Amazon Trust Services' five roots, as the SDK's trust store takes them (PEM): Mozilla's copies, which a test
+/// compares byte for byte. Kept as text so that building the trust store neither searches nor encodes.
+const AMAZON_TRUST_SERVICES_PEM: &str = include_str!("amazon-trust-services.pem");
 
 /// The roots as one PEM text: the form the SDK's trust store takes.
 fn roots_pem(roots: TrustedRoots) -> String {
-    let certificates: Vec<&[u8]> = match roots {
-        TrustedRoots::AmazonTrustServices => aws_roots().collect(),
-        TrustedRoots::Mozilla => webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter().map(|der| der.as_ref()).collect(),
-    };
+    if roots == TrustedRoots::AmazonTrustServices {
+        return AMAZON_TRUST_SERVICES_PEM.to_owned();
+    }
+    let certificates = webpki_root_certs::TLS_SERVER_ROOT_CERTS;
     let mut pem = String::with_capacity(certificates.iter().map(|c| c.len() * 4 / 3 + 64).sum());
     for certificate in certificates {
         pem.push_str("-----BEGIN CERTIFICATE-----\n");
-        pem.push_str(&base64::engine::general_purpose::STANDARD.encode(certificate));
+        pem.push_str(&base64::engine::general_purpose::STANDARD.encode(certificate.as_ref()));
         pem.push_str("\n-----END CERTIFICATE-----\n");
     }
     pem
@@ -206,10 +193,18 @@ mod tests {
         };
         assert_eq!(parse(TrustedRoots::Mozilla), webpki_root_certs::TLS_SERVER_ROOT_CERTS);
         let parsed = parse(TrustedRoots::AmazonTrustServices);
-        assert_eq!(parsed.len(), AWS_ROOTS.len(), "one certificate per root, no other");
-        for root in AWS_ROOTS {
-            let holds = |der: &CertificateDer| der.windows(root.len()).any(|w| w == root.as_bytes());
-            assert_eq!(parsed.iter().filter(|der| holds(der)).count(), 1, "{root}");
+        let roots = [
+            "Amazon Root CA 1",
+            "Amazon Root CA 2",
+            "Amazon Root CA 3",
+            "Amazon Root CA 4",
+            "Starfield Services Root Certificate Authority - G2",
+        ];
+        assert_eq!(parsed.len(), roots.len(), "one certificate per root, no other");
+        for root in roots {
+            // A root is self-signed: its name is in its subject and its issuer.
+            let is = |der: &CertificateDer| der.windows(root.len()).filter(|w| *w == root.as_bytes()).count() == 2;
+            assert_eq!(parsed.iter().filter(|der| is(der)).count(), 1, "{root}");
         }
         // Each is one of Mozilla's roots as it stands.
         for der in &parsed {
