@@ -1,8 +1,7 @@
 //! The two-tier cache of views (`services::cache::TieredCache`) on both backends: instance tiers of two
 //! simulated function instances over the in-memory twin or the test Redis.
 
-use integration_tests::cuttable::CuttableLink;
-use integration_tests::{cuttable_redis_cache, manual_clock};
+use integration_tests::{CacheOutage, cuttable_redis_cache, manual_clock};
 use shared::adapters::memory::{MemoryCache, MemoryTaggedCache};
 use shared::clock::ManualClock;
 use shared::domain::CustomerId;
@@ -18,12 +17,7 @@ struct Harness {
     stores: Vec<(StoreName, Arc<dyn TaggedCache>)>,
     counters: Arc<dyn Cache>,
     /// Stops the shared tier: the in-memory twin's switch, or the link to Redis.
-    outage: Outage,
-}
-
-enum Outage {
-    Memory(Vec<Arc<MemoryTaggedCache>>),
-    Redis(CuttableLink),
+    outage: CacheOutage,
 }
 
 impl Harness {
@@ -33,17 +27,11 @@ impl Harness {
     }
 
     fn stop_shared_tier(&self) {
-        match &self.outage {
-            Outage::Memory(stores) => stores.iter().for_each(|s| s.set_available(false)),
-            Outage::Redis(link) => link.cut(),
-        }
+        self.outage.stop();
     }
 
     fn restart_shared_tier(&self) {
-        match &self.outage {
-            Outage::Memory(stores) => stores.iter().for_each(|s| s.set_available(true)),
-            Outage::Redis(link) => link.restore(),
-        }
+        self.outage.restart();
     }
 }
 
@@ -55,7 +43,7 @@ async fn memory() -> Harness {
         stores: StoreName::ALL.into_iter().zip(twins.iter().map(|t| t.clone() as Arc<dyn TaggedCache>)).collect(),
         counters: Arc::new(MemoryCache::new(clock.clone())),
         clock,
-        outage: Outage::Memory(twins),
+        outage: CacheOutage::Memory(twins),
     }
 }
 
@@ -68,7 +56,7 @@ async fn redis() -> Harness {
             .collect(),
         counters: Arc::new(redis),
         clock: manual_clock(),
-        outage: Outage::Redis(link),
+        outage: CacheOutage::Redis(link),
     }
 }
 
