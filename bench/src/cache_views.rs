@@ -186,8 +186,8 @@ async fn hit_rates(args: &Args) -> String {
             let who = Caller::customer(&customers[random.usize(..customers.len())]);
             let body =
                 json!({"server_id": plan.server_id, "plan_id": plan.id, "quantity": 1, "payment_method": "wallet"});
-            let status = Call::to(&routes::ORDERS_CREATE, &[]).by(&who).json(body).send(instance).await.status;
-            assert!(status == 201 || status == 409 || status == 422, "{status}");
+            let reply = Call::to(&routes::ORDERS_CREATE, &[]).by(&who).json(body).send(instance).await;
+            assert!(reply.status < 500 && reply.status != 429, "{}: {}", reply.status, reply.body);
             orders += 1;
         }
         if second % 5 == 0 {
