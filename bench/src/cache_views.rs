@@ -18,12 +18,14 @@ use integration_tests::fixtures::customer;
 use integration_tests::{Backend, TestApp};
 use serde_json::json;
 use shared::domain::CustomerId;
+use shared::error::PortResult;
+use shared::ports::{CacheServerInfo, TagCount, TaggedCache, TaggedRead};
 use shared::routes::{self, FunctionSpec};
 use shared::services::cache::stats::{self, Metric};
 use shared::services::cache::{StoreName, View, tags};
 use std::fmt::Write as _;
 use std::path::PathBuf;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 #[derive(Parser, Debug)]
 #[command(name = "cache-views", about = "Round trips, latency and hit rates of the cached views")]
@@ -248,14 +250,44 @@ fn resident_kib() -> u64 {
         .unwrap_or(0)
 }
 
-/// Part 3: the instance tier at its bound. Its shared tier refuses every call, so the values live in the
-/// instance tier only and the resident memory the run adds is the tier's.
+/// A shared tier that answers every call and keeps nothing: the values of part 3 live in the instance tier
+/// only, so the resident memory the run adds is the tier's.
+struct KeepsNothing;
+
+#[async_trait::async_trait]
+impl TaggedCache for KeepsNothing {
+    async fn read(&self, _: &str, tags: &[String]) -> PortResult<TaggedRead> {
+        Ok(TaggedRead { value: None, generations: vec![0; tags.len()] })
+    }
+    async fn generations(&self, tags: &[String]) -> PortResult<Vec<u64>> {
+        Ok(vec![0; tags.len()])
+    }
+    async fn write(&self, _: &str, _: &str, _: Duration, _: &[String], _: &[u64]) -> PortResult<bool> {
+        Ok(true)
+    }
+    async fn invalidate(&self, _: &[String]) -> PortResult<u64> {
+        Ok(0)
+    }
+    async fn clear(&self) -> PortResult<u64> {
+        Ok(0)
+    }
+    async fn tags(&self, _: usize) -> PortResult<Vec<TagCount>> {
+        Ok(Vec::new())
+    }
+    async fn key_count(&self) -> PortResult<u64> {
+        Ok(0)
+    }
+    async fn server_info(&self) -> PortResult<CacheServerInfo> {
+        Ok(CacheServerInfo::default())
+    }
+}
+
+/// Part 3: the instance tier at its bound.
 async fn memory_at_bound() -> String {
     let clock: std::sync::Arc<dyn shared::clock::Clock> = integration_tests::manual_clock();
-    let refusing = std::sync::Arc::new(shared::adapters::memory::MemoryTaggedCache::new(clock.clone()));
-    refusing.set_available(false);
+    let nothing: std::sync::Arc<dyn TaggedCache> = std::sync::Arc::new(KeepsNothing);
     let counters = std::sync::Arc::new(shared::adapters::memory::MemoryCache::new(clock.clone()));
-    let views = shared::app::AppContext::views(clock, |_| refusing.clone(), counters);
+    let views = shared::app::AppContext::views(clock, |_| nothing.clone(), counters);
     let policy = StoreName::Default.policy();
     let value: String = "x".repeat(8 * 1024);
     let before = resident_kib();
