@@ -8,8 +8,9 @@
 //!
 //! A read that misses both tiers loads once per key per instance, however many requests ask at once: the
 //! load runs inside moka's `try_get_with`, which makes every concurrent caller of the key wait for the first
-//! one's load (the local server, and a Lambda instance serving concurrent requests, benefit; joining a load
-//! that began before a write can return the older value, as any concurrent read may). A value in Redis
+//! one's load (what the local server and the warm-up's concurrent reads gain; a Lambda instance serves one
+//! request at a time, so there each instance loads once anyway). Joining a load that began before a write can
+//! return the older value, as any read concurrent with a write may. A value in Redis
 //! carries its expiry and how long it took to compute, and each reader recomputes it early with a probability
 //! that grows as the expiry nears and with the cost (XFetch, Vattani et al., PVLDB 2015): one instance
 //! refreshes a hot key before it expires while the others keep reading it, instead of all of them going to
