@@ -8,7 +8,7 @@
 //!
 //! A read that misses both tiers loads once per key per instance, however many requests ask at once: the
 //! load runs inside moka's `try_get_with`, which makes every concurrent caller of the key wait for the first
-//! one's load (what the local server and the warm-up's concurrent reads gain; a Lambda instance serves one
+//! one's load (what the local server, which serves every route in one process, gains; a Lambda instance serves one
 //! request at a time, so there each instance loads once anyway). Joining a load that began before a write can
 //! return the older value, as any read concurrent with a write may. A value in Redis
 //! carries its expiry and how long it took to compute, and each reader recomputes it early with a probability
