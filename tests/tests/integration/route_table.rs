@@ -11,12 +11,12 @@ use shared::routes::{FUNCTIONS, FunctionSpec, Trigger, match_http};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-fn repo_file(path: &str) -> String {
+pub(crate) fn repo_file(path: &str) -> String {
     let full = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(path);
     std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{}: {e}", full.display()))
 }
 
-fn template() -> Yaml {
+pub(crate) fn template() -> Yaml {
     serde_yaml::from_str(&repo_file("infra/template.yaml")).expect("infra/template.yaml parses")
 }
 

@@ -1,0 +1,66 @@
+//! What the SAM template promises an operator beyond the route table: a failed first deploy can be deployed
+//! again, every scheduled task says how often a failed run is retried, and browsers may call the API from the
+//! configured origins.
+
+use super::route_table::template;
+use serde_yaml::Value as Yaml;
+use shared::routes::{FUNCTIONS, Trigger};
+
+/// A `!Tag value` short form, or the `Fn::Tag` long form.
+fn tagged<'a>(value: &'a Yaml, tag: &str) -> Option<&'a Yaml> {
+    match value {
+        Yaml::Tagged(t) if t.tag == format!("!{tag}").as_str() => Some(&t.value),
+        Yaml::Mapping(m) => m.get(format!("Fn::{tag}").as_str()).or_else(|| m.get(tag)),
+        _ => None,
+    }
+}
+
+#[test]
+fn the_table_outlives_the_stack_but_not_a_failed_first_deploy_and_prod_is_protected() {
+    let table = &template()["Resources"]["Table"];
+    // Retain would keep the table of a first deploy that rolled back, and its fixed name would block the next.
+    assert_eq!(table["DeletionPolicy"].as_str(), Some("RetainExceptOnCreate"));
+    assert_eq!(table["UpdateReplacePolicy"].as_str(), Some("Retain"));
+    let protection = tagged(&table["Properties"]["DeletionProtectionEnabled"], "If").expect("conditional");
+    assert_eq!(protection[0].as_str(), Some("IsProd"), "{protection:?}");
+    assert_eq!((protection[1].as_bool(), protection[2].as_bool()), (Some(true), Some(false)));
+}
+
+#[test]
+fn every_scheduled_task_says_how_often_a_failed_run_is_retried() {
+    let template = template();
+    for spec in FUNCTIONS.iter().filter(|f| matches!(f.trigger, Trigger::Schedule { .. })) {
+        let properties = &template["Resources"][spec.logical_id().as_str()]["Properties"];
+        // Lambda retries a failed asynchronous invocation twice unless told otherwise; the scheduler's policy
+        // covers delivery only. Both are explicit, and agree.
+        let by_lambda = properties["EventInvokeConfig"]["MaximumRetryAttempts"].as_u64();
+        let by_scheduler =
+            properties["Events"]["Schedule"]["Properties"]["RetryPolicy"]["MaximumRetryAttempts"].as_u64();
+        assert!(by_lambda.is_some(), "{}: EventInvokeConfig.MaximumRetryAttempts", spec.name);
+        assert!(by_scheduler.is_some(), "{}: the schedule's RetryPolicy", spec.name);
+        assert_eq!(by_lambda, by_scheduler, "{}: Lambda's and the scheduler's retries", spec.name);
+    }
+}
+
+#[test]
+fn browsers_may_call_the_api_from_the_configured_origins_only() {
+    let template = template();
+    let origins = &template["Parameters"]["CorsAllowedOrigins"];
+    assert_eq!(origins["Type"].as_str(), Some("CommaDelimitedList"));
+    assert_eq!(origins["Default"].as_str(), Some(""), "no origin unless the deployer names one");
+    let cors = tagged(&template["Resources"]["HttpApi"]["Properties"]["CorsConfiguration"], "If").expect("conditional");
+    assert_eq!(cors[0].as_str(), Some("HasCorsOrigins"));
+    assert!(tagged(&template["Conditions"]["HasCorsOrigins"], "Not").is_some(), "HasCorsOrigins is a condition");
+    let config = &cors[1];
+    assert_eq!(tagged(&config["AllowOrigins"], "Ref").and_then(Yaml::as_str), Some("CorsAllowedOrigins"));
+    let headers: Vec<&str> = config["AllowHeaders"].as_sequence().unwrap().iter().filter_map(Yaml::as_str).collect();
+    for header in ["authorization", "content-type", "idempotency-key"] {
+        assert!(headers.contains(&header), "{header}: {headers:?}");
+    }
+    let methods: Vec<&str> = config["AllowMethods"].as_sequence().unwrap().iter().filter_map(Yaml::as_str).collect();
+    for spec in FUNCTIONS {
+        if let Trigger::Http { method, .. } = spec.trigger {
+            assert!(methods.contains(&method), "{}: {method} is not allowed from browsers", spec.name);
+        }
+    }
+}
