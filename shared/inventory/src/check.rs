@@ -6,8 +6,8 @@
 use super::InventoryEnv;
 use super::forecast::ForecastSettings;
 use super::{
-    BandChange, CapacityBands, HoldExpiry, LocationScaling, RebalanceRules, Reconciliation, ScalingAction,
-    ScalingThresholds,
+    BandChange, CapacityBands, HoldExpiry, LocationScaling, ProvisioningResent, RebalanceRules, Reconciliation,
+    ScalingAction, ScalingThresholds,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use platform::alerts;
@@ -109,6 +109,9 @@ impl ForecastSummary {
 pub struct InventoryCheck {
     pub ran_at: DateTime<Utc>,
     pub holds: Option<HoldExpiry>,
+    /// Orders whose lost provisioning job was sent again (absent from runs archived before this step).
+    #[serde(default)]
+    pub provisioning_resent: Option<ProvisioningResent>,
     pub reconciliation: Option<Reconciliation>,
     pub band_changes: Vec<BandChange>,
     pub scaling: Vec<ScalingStep>,
@@ -134,6 +137,13 @@ pub async fn run_check(ctx: &impl InventoryEnv, settings: &InventorySettings) ->
     if let Some(holds) = &mut holds {
         // The run is archived as one item: after a day-long outage thousands of holds may expire at once.
         holds.expired.truncate(EXPIRED_LISTED);
+    }
+    let resend = super::resend_provisioning(ctx, super::PROVISIONING_OVERDUE, super::HOLD_DURATION).await;
+    let mut provisioning_resent = failed(&mut errors, "provisioning re-send", resend);
+    if let Some(resent) = &mut provisioning_resent {
+        resent.resent.truncate(EXPIRED_LISTED);
+        errors
+            .extend(resent.failed.iter().map(|f| format!("provisioning re-send of order {}: {}", f.order_id, f.error)));
     }
     let reconciliation = failed(&mut errors, "reconciliation", super::reconcile(ctx).await);
     // The table after expiry and repairs: what the alerts and decisions see is what is now stored.
@@ -169,7 +179,8 @@ pub async fn run_check(ctx: &impl InventoryEnv, settings: &InventorySettings) ->
             errors.push(format!("scaling {}: {error}", step.decision.location));
         }
     }
-    let check = InventoryCheck { ran_at, holds, reconciliation, band_changes, scaling, forecast, errors };
+    let check =
+        InventoryCheck { ran_at, holds, provisioning_resent, reconciliation, band_changes, scaling, forecast, errors };
     let archived = ctx.stores().inventory.archive_check(&check).await;
     // Holds expired, counters repaired, servers moved by scaling, bands, forecast: the overview changed, even
     // when the run's archive failed.

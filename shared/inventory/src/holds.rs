@@ -14,8 +14,10 @@
 
 use super::InventoryEnv;
 use chrono::{DateTime, Duration, Utc};
+use orders::provisioning::{self, PROVISION_JOB, ProvisionJob};
 use orders::{CancelError, CancelReason, cancel_unprovisioned};
-use proxy_core::domain::{Order, OrderId, OrderStatus};
+use platform::jobs::dispatch_as;
+use proxy_core::domain::{Order, OrderId, OrderStatus, Priority};
 use proxy_core::error::PortError;
 use serde::{Deserialize, Serialize};
 
@@ -77,4 +79,47 @@ pub async fn expire_holds(ctx: &impl InventoryEnv, hold: Duration) -> Result<Hol
         }
     }
     Ok(expiry)
+}
+
+/// An order still `new` this long after checkout has lost its provisioning job: checkout sends it right after
+/// the commit, and a send that fails then is only logged (the customer has paid).
+pub const PROVISIONING_OVERDUE: Duration = Duration::minutes(5);
+/// Orders re-sent per run at most: a bound on one run's work after a long queue outage.
+pub const RESEND_MAX: usize = 500;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProvisioningResent {
+    /// Orders whose provisioning job was sent again (the archived run lists the first 100).
+    pub resent: Vec<OrderId>,
+    pub resent_total: usize,
+    /// Sends that failed (tried again next run), with why.
+    pub failed: Vec<FailedExpiry>,
+}
+
+/// Sends the provisioning job again, under the id checkout gave it, for every order still `new` more than
+/// `overdue` after checkout and still within its hold (older ones are expired first). A job that was only slow
+/// rather than lost runs once all the same: the worker claims a job id once, and provisioning a provisioned
+/// order changes nothing.
+pub async fn resend_provisioning(
+    ctx: &impl InventoryEnv,
+    overdue: Duration,
+    hold: Duration,
+) -> Result<ProvisioningResent, PortError> {
+    let now = ctx.clock().now();
+    let (from, to) = (now - hold, now - overdue);
+    let stalled = ctx.stores().orders.by_status(OrderStatus::New, from, to).await?;
+    let mut report = ProvisioningResent::default();
+    for order in stalled.into_iter().filter(|o| o.created_at > from && o.created_at <= to).take(RESEND_MAX) {
+        let payload = ProvisionJob { order_id: order.id.clone() };
+        let id = provisioning::job_id(&order.id);
+        match dispatch_as(ctx.queue(), ctx.clock(), id, PROVISION_JOB, &payload, Priority::High).await {
+            Ok(_) => {
+                tracing::warn!(order_id = %order.id, "provisioning job sent again: the order was still new");
+                report.resent.push(order.id);
+                report.resent_total += 1;
+            }
+            Err(e) => report.failed.push(FailedExpiry { order_id: order.id, error: e.to_string() }),
+        }
+    }
+    Ok(report)
 }

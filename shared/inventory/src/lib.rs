@@ -29,7 +29,9 @@ pub mod view;
 pub use alerts::{BandChange, check_capacity_alerts};
 pub use capacity::{CapacityBands, CapacityTable, GroupCapacity, ServerCapacity, Slots, capacity_table};
 pub use check::{InventoryCheck, InventorySettings, run_check};
-pub use holds::{HOLD_DURATION, HoldExpiry, expire_hold, expire_holds};
+pub use holds::{
+    HOLD_DURATION, HoldExpiry, PROVISIONING_OVERDUE, ProvisioningResent, expire_hold, expire_holds, resend_provisioning,
+};
 pub use proxy_core::domain::CapacityBand;
 pub use rebalance::{Migration, RebalanceRules, rebalance_plan};
 pub use reconcile::{Reconciliation, reconcile};

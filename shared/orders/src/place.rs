@@ -278,7 +278,7 @@ const DEBIT_NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x1000_7072_6f78_7900_
 /// each once. A failed send leaves a paid `new` order, which a retry with the same key or the operator (orders
 /// by status) sends again; the error is logged for the alarm.
 async fn follow_up(ctx: &impl OrdersEnv, order: &Order, items: &[OrderItem]) {
-    let id = JobId(format!("provision:{}", order.id));
+    let id = crate::provisioning::job_id(&order.id);
     let payload = ProvisionJob { order_id: order.id.clone() };
     if let Err(error) = dispatch_as(ctx.queue(), ctx.clock(), id, PROVISION_JOB, &payload, Priority::High).await {
         tracing::error!(order_id = %order.id, %error, "provisioning job not dispatched");

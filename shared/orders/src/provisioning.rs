@@ -21,6 +21,12 @@ platform::env!(
 
 pub const PROVISION_JOB: &str = "order.provision";
 
+/// The provisioning job's id for an order: the same whoever sends it (checkout, or the inventory check re-sending
+/// a job that was lost), so the worker's claim runs it once.
+pub fn job_id(order_id: &OrderId) -> proxy_core::domain::JobId {
+    proxy_core::domain::JobId(format!("provision:{order_id}"))
+}
+
 /// The provisioning job's payload: written by checkout, read by the worker.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ProvisionJob {

@@ -29,6 +29,7 @@ integration_tests::on_both_backends!(
     a_migration_to_a_target_that_cannot_take_it_moves_nothing,
     operators_set_a_server_status_and_a_draining_server_sells_nothing,
     the_check_applies_scaling_and_asks_for_a_server_once,
+    a_lost_provisioning_job_is_sent_again_by_the_check_and_the_order_provisioned_once,
 );
 
 fn admin() -> Caller {
@@ -374,4 +375,49 @@ async fn the_check_applies_scaling_and_asks_for_a_server_once(app: TestApp) {
     assert_eq!(archived.len(), 4);
     assert_eq!(archived[0], fourth, "newest first, as it ran");
     assert_eq!(archived[3].scaling[0].decision.slots.committed(), 9);
+}
+
+/// Checkout's send of the provisioning job failed after the order committed (here: the message is taken off
+/// the queue unrun). The check sends it again once the order has been `new` for 5 minutes, under the same job
+/// id; the order is provisioned once, and a job that was only slow would run once too.
+async fn a_lost_provisioning_job_is_sent_again_by_the_check_and_the_order_provisioned_once(app: TestApp) {
+    let ctx = &app.ctx;
+    let shop = shop_at_list_prices(ctx, 10, "2.00").await;
+    let buyer = customer(ctx, "100").await;
+    let placed = place(ctx, &buyer, order_of(&shop.plan, 2, 1), None).await.unwrap();
+    let high = shared::ports::QueueRef::Main(Priority::High);
+    let wait = std::time::Duration::from_secs(if app.backend == integration_tests::Backend::Aws { 2 } else { 0 });
+    let lost = ctx.queue.receive(high, 10, wait, std::time::Duration::from_secs(30)).await.unwrap();
+    assert_eq!(lost.len(), 1, "checkout sent the provisioning job");
+    ctx.queue.delete(high, &lost[0].receipt_handle).await.unwrap();
+
+    let settings = InventorySettings::default();
+    let early = run_check(ctx, &settings).await.unwrap();
+    assert_eq!(early.provisioning_resent.unwrap().resent_total, 0, "a fresh order is left to its own job");
+
+    app.clock.advance(chrono::Duration::minutes(6));
+    let check = run_check(ctx, &settings).await.unwrap();
+    assert_eq!(check.provisioning_resent.unwrap().resent, std::slice::from_ref(&placed.order.id));
+    assert_eq!(drain(&app, Priority::High).await, [MessageOutcome::Done]);
+    let order = ctx.stores.orders.get(&placed.order.id).await.unwrap().unwrap();
+    assert_eq!(order.order_status, OrderStatus::Completed);
+    assert_eq!(counters(&app, &shop.server.id).await, (2, 0, 8));
+
+    // Provisioned: nothing to send again; and the job sent twice (slow, not lost) still provisions once.
+    app.clock.advance(chrono::Duration::minutes(6));
+    let after = run_check(ctx, &settings).await.unwrap();
+    assert_eq!(after.provisioning_resent.unwrap().resent_total, 0);
+    shared::worker::dispatch_as(
+        &*ctx.queue,
+        &*ctx.clock,
+        shared::services::provisioning::job_id(&placed.order.id),
+        shared::services::provisioning::PROVISION_JOB,
+        &shared::services::provisioning::ProvisionJob { order_id: placed.order.id.clone() },
+        Priority::High,
+    )
+    .await
+    .unwrap();
+    drain(&app, Priority::High).await;
+    assert_eq!(counters(&app, &shop.server.id).await, (2, 0, 8), "provisioned once");
+    assert_eq!(ctx.stores.clients.of_customer(&buyer, None).await.unwrap().len(), 2);
 }
