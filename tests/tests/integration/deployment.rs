@@ -64,3 +64,51 @@ fn browsers_may_call_the_api_from_the_configured_origins_only() {
         }
     }
 }
+
+/// The alarms an operator needs to see a broken worker or function before customers do, all to one topic.
+#[test]
+fn every_function_queue_and_the_api_has_an_alarm_on_the_alarm_topic() {
+    let template = template();
+    let resources = &template["Resources"];
+    let notifies_the_topic = |alarm: &Yaml, what: &str| {
+        let actions =
+            alarm["Properties"]["AlarmActions"].as_sequence().unwrap_or_else(|| panic!("{what}: AlarmActions"));
+        let to_topic = actions.iter().any(|a| tagged(a, "Ref").and_then(Yaml::as_str) == Some("AlarmTopic"));
+        assert!(to_topic, "{what}: notifies AlarmTopic");
+    };
+    assert_eq!(resources["AlarmTopic"]["Type"].as_str(), Some("AWS::SNS::Topic"));
+    assert_eq!(resources["AlarmEmailSubscription"]["Condition"].as_str(), Some("HasAlarmEmail"));
+    for spec in FUNCTIONS {
+        let logical = spec.logical_id();
+        let base = logical.strip_suffix("Function").unwrap();
+        let alarm = &resources[format!("{base}FailureAlarm").as_str()];
+        assert_eq!(alarm["Type"].as_str(), Some("AWS::CloudWatch::Alarm"), "{}: a failure alarm", spec.name);
+        let metrics = alarm["Properties"]["Metrics"].as_sequence().expect("metric math");
+        let watched: Vec<(&str, &str)> = metrics
+            .iter()
+            .filter_map(|m| {
+                let metric = &m["MetricStat"]["Metric"];
+                let function = tagged(&metric["Dimensions"][0]["Value"], "Ref").and_then(Yaml::as_str)?;
+                Some((metric["MetricName"].as_str()?, function))
+            })
+            .collect();
+        assert_eq!(watched, [("Errors", logical.as_str()), ("Throttles", logical.as_str())], "{}", spec.name);
+        notifies_the_topic(alarm, spec.name);
+    }
+    for queue in ["High", "Default", "Low", "Analytics", "Notifications"] {
+        for (alarm, metric) in [
+            (format!("{queue}DeadLetterQueueAlarm"), "ApproximateNumberOfMessagesVisible"),
+            (format!("{queue}QueueAgeAlarm"), "ApproximateAgeOfOldestMessage"),
+        ] {
+            let alarm_resource = &resources[alarm.as_str()];
+            assert_eq!(alarm_resource["Properties"]["MetricName"].as_str(), Some(metric), "{alarm}");
+            notifies_the_topic(alarm_resource, &alarm);
+        }
+        assert_eq!(
+            resources[format!("{queue}DeadLetterQueueAlarm").as_str()]["Properties"]["Threshold"].as_u64(),
+            Some(0)
+        );
+    }
+    notifies_the_topic(&resources["ApiServerErrorAlarm"], "the API's 5xx");
+    assert_eq!(template["Globals"]["Function"]["Tracing"].as_str(), Some("Active"), "X-Ray on every function");
+}
