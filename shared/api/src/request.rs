@@ -21,6 +21,14 @@ pub struct ApiRequest {
     pub body: Vec<u8>,
 }
 
+/// The longest id a path may name: every id the system makes (UUIDs, `provision:<uuid>`, SQS message ids) is
+/// far shorter.
+pub const MAX_ID_LENGTH: usize = 128;
+
+fn is_plausible_id(id: &str) -> bool {
+    id.len() <= MAX_ID_LENGTH && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:@+".contains(&b))
+}
+
 impl ApiRequest {
     /// The body as UTF-8 text; an absent or blank body reads as `{}` so that "nothing sent" gets per-field
     /// errors.
@@ -31,9 +39,13 @@ impl ApiRequest {
 
     /// A path parameter of the matched route. API Gateway only routes a request when every parameter is
     /// present, so a missing one means the route table and the template disagree: answered as not found, logged.
+    /// An id no record can have — longer than `MAX_ID_LENGTH`, or with characters outside letters, digits and
+    /// `-_.:@+` — is not found either, without reaching the store (DynamoDB refuses a key over 2 KB with an
+    /// error, not an empty answer).
     pub fn path_param(&self, name: &str) -> Result<String, ApiError> {
         match self.path_parameters.get(name).filter(|v| !v.is_empty()) {
-            Some(value) => Ok(value.to_owned()),
+            Some(value) if is_plausible_id(value) => Ok(value.to_owned()),
+            Some(_) => Err(ApiError::not_found("Resource")),
             None => {
                 tracing::error!(parameter = name, "path parameter missing from the event");
                 Err(ApiError::not_found("Resource"))
@@ -99,5 +111,18 @@ mod tests {
             ApiRequest { path_parameters: HashMap::from([("id".into(), "o-1".into())]), ..Default::default() };
         assert_eq!(request.path_param("id").unwrap(), "o-1");
         assert_eq!(request.path_param("other").unwrap_err().status, 404);
+        for (id, plausible) in [
+            ("7d6b1a52-2f7e-4c4e-9a55-3c1f0e2b9a10", true),
+            ("provision:o-1", true),
+            ("message:3f1c.a_b+c@d", true),
+            (&*"x".repeat(MAX_ID_LENGTH), true),
+            (&*"x".repeat(MAX_ID_LENGTH + 1), false),
+            ("a/b", false),
+            ("a b", false),
+            ("<script>", false),
+            ("é", false),
+        ] {
+            assert_eq!(is_plausible_id(id), plausible, "{id}");
+        }
     }
 }

@@ -294,3 +294,44 @@ fn the_readme_lists_every_http_route() {
         }
     }
 }
+
+/// Every route that names a record in its path answers 404 in the envelope for an id no record can have — far
+/// too long, or with characters ids never contain — on both backends, without asking the store (which refuses
+/// a key over 2 KB with an error: a 500 before).
+#[tokio::test]
+async fn ids_no_record_can_have_are_not_found_on_every_route_that_names_one() {
+    for backend in [Backend::Memory, Backend::Aws] {
+        let app = TestApp::new(backend).await;
+        for spec in FUNCTIONS {
+            let Trigger::Http { method, path, .. } = spec.trigger else {
+                continue;
+            };
+            if !path.contains('{') {
+                continue;
+            }
+            let caller = match spec.role {
+                Some(shared::http::Role::Admin) => claims("a-1", Some("[admin]")),
+                _ => claims("c-1", Some("[customers]")),
+            };
+            for bad in ["x".repeat(3000), "a b".to_owned(), "<script>".to_owned()] {
+                let concrete = path
+                    .split('/')
+                    .map(|s| if s.starts_with('{') { bad.as_str() } else { s })
+                    .collect::<Vec<_>>()
+                    .join("/");
+                let mut event = HttpEvent::new(method, &concrete).with_claims(caller.clone());
+                event.path_parameters = path
+                    .split('/')
+                    .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+                    .map(|name| (name.to_owned(), bad.clone()))
+                    .collect();
+                if method != "GET" && method != "DELETE" {
+                    event = event.with_body("{}");
+                }
+                let (status, body) = status_and_body(&app, spec, event).await;
+                assert_eq!(status, 404, "{backend:?} {}: {} chars: {body}", spec.name, bad.len());
+                assert_eq!((body["success"].as_bool(), body["error_code"].as_str()), (Some(false), Some("not_found")));
+            }
+        }
+    }
+}
