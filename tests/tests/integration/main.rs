@@ -25,6 +25,7 @@ mod route_table;
 mod sdk_config;
 mod table_behaviour;
 mod tagged_cache_behaviour;
+mod throttling;
 mod tiered_cache;
 mod worker;
 mod worker_pool;

@@ -174,6 +174,8 @@ impl Table for DynamoTable {
     }
 
     async fn get_many(&self, keys: &[Key]) -> PortResult<Vec<Item>> {
+        /// Batch reads of one chunk at most: the first and five retries, about 1.6 s of pauses at worst.
+        const UNPROCESSED_ATTEMPTS: u32 = 6;
         let mut found = Vec::with_capacity(keys.len());
         for chunk in keys.chunks(100) {
             let mut pending = Some(
@@ -183,8 +185,21 @@ impl Table for DynamoTable {
                     .build()
                     .map_err(|e| PortError::Invalid { backend: Backend::Store, detail: e.to_string() })?,
             );
-            // BatchGetItem may return some keys unprocessed under throttling: ask again for those.
+            // BatchGetItem may return some keys unprocessed under throttling: ask again for those, after a
+            // growing, jittered pause, a bounded number of times (a hot loop would throttle the table more).
+            let mut attempt = 0;
             while let Some(request) = pending.take() {
+                if attempt > 0 {
+                    if attempt >= UNPROCESSED_ATTEMPTS {
+                        let left = request.keys().len();
+                        return Err(PortError::unavailable(
+                            Backend::Store,
+                            format!("throttled: {left} keys still unprocessed after {attempt} batch reads"),
+                        ));
+                    }
+                    tokio::time::sleep(crate::timeout::backoff(attempt)).await;
+                }
+                attempt += 1;
                 let call = async {
                     self.client.batch_get_item().request_items(&self.table, request).send().await.map_err(map_err)
                 };
