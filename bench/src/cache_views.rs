@@ -287,7 +287,7 @@ async fn memory_at_bound() -> String {
     let clock: std::sync::Arc<dyn shared::clock::Clock> = integration_tests::manual_clock();
     let nothing: std::sync::Arc<dyn TaggedCache> = std::sync::Arc::new(KeepsNothing);
     let counters = std::sync::Arc::new(shared::adapters::memory::MemoryCache::new(clock.clone()));
-    let views = shared::app::AppContext::views(clock, |_| nothing.clone(), counters);
+    let views = shared::app::AppContext::views(clock, StoreName::ALL.map(|s| (s, nothing.clone())).to_vec(), counters);
     let policy = StoreName::Default.policy();
     let value: String = "x".repeat(8 * 1024);
     let before = resident_kib();

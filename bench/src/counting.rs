@@ -302,17 +302,21 @@ pub async fn counted_app(backend: integration_tests::Backend) -> (integration_te
     let table: Arc<dyn Table> = Arc::new(CountingTable::new(app.table.clone(), counts.clone()));
     let cache: Arc<dyn Cache> = Arc::new(CountingCache::new(ctx.cache.clone(), counts.clone()));
     let queue: Arc<dyn JobQueue> = Arc::new(CountingQueue::new(ctx.queue.clone(), counts.clone()));
-    let (uncounted, tagged_counts) = (app.tagged.clone(), counts.clone());
-    let tagged: integration_tests::TaggedStores = Arc::new(move |store| {
-        Arc::new(CountingTaggedCache { inner: uncounted(store), counts: tagged_counts.clone() }) as Arc<dyn TaggedCache>
-    });
+    let tagged: integration_tests::TaggedStores = app
+        .tagged
+        .iter()
+        .map(|(store, inner)| {
+            let counted = CountingTaggedCache { inner: inner.clone(), counts: counts.clone() };
+            (*store, Arc::new(counted) as Arc<dyn TaggedCache>)
+        })
+        .collect();
     let ports = shared::app::Ports {
         table: table.clone(),
         cache: cache.clone(),
         queue,
         panel: ctx.panel.clone(),
         workers: ctx.workers.clone(),
-        views: shared::app::AppContext::views(ctx.clock.clone(), &*tagged, cache),
+        views: shared::app::AppContext::views(ctx.clock.clone(), tagged.clone(), cache),
     };
     let counted = shared::app::AppContext::new(ctx.clock.clone(), ports, ctx.backend);
     (integration_tests::TestApp { ctx: counted, table, tagged, ..app }, counts)

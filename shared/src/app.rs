@@ -33,6 +33,9 @@ pub struct AppContext {
     pub views: Arc<TieredCache>,
 }
 
+/// The cache's shared tier of each store (`StoreName::ALL`): a new instance's cache of views is built over them.
+pub type TaggedStores = Vec<(StoreName, Arc<dyn TaggedCache>)>;
+
 /// The adapters behind the ports, one of each, for `AppContext::new`.
 pub struct Ports {
     pub table: Arc<dyn Table>,
@@ -62,24 +65,17 @@ impl AppContext {
 
     /// A cache of views for a new instance over the stores `shared` (one per `StoreName`), its statistics
     /// counted in `counters`.
-    pub fn views(
-        clock: Arc<dyn Clock>,
-        shared: impl Fn(StoreName) -> Arc<dyn TaggedCache>,
-        counters: Arc<dyn Cache>,
-    ) -> Arc<TieredCache> {
-        Arc::new(TieredCache::new(clock, StoreName::ALL.map(|store| (store, shared(store))), counters))
+    pub fn views(clock: Arc<dyn Clock>, shared: TaggedStores, counters: Arc<dyn Cache>) -> Arc<TieredCache> {
+        Arc::new(TieredCache::new(clock, shared, counters))
     }
 
     /// In-memory tagged stores, one per `StoreName`, to share between the simulated instances of a run.
     #[cfg(feature = "memory")]
-    pub fn memory_tagged_stores(clock: Arc<dyn Clock>) -> impl Fn(StoreName) -> Arc<dyn TaggedCache> + Send + Sync {
-        let stores: Vec<(StoreName, Arc<dyn TaggedCache>)> = StoreName::ALL
+    pub fn memory_tagged_stores(clock: Arc<dyn Clock>) -> TaggedStores {
+        StoreName::ALL
             .into_iter()
             .map(|store| (store, Arc::new(MemoryTaggedCache::new(clock.clone())) as Arc<dyn TaggedCache>))
-            .collect();
-        move |store| {
-            stores.iter().find(|(s, _)| *s == store).map(|(_, c)| c.clone()).unwrap_or_else(|| stores[0].1.clone())
-        }
+            .collect()
     }
 
     /// The embedded default: every port in memory, time from `clock`.
@@ -117,19 +113,12 @@ impl AppContext {
             };
             redis_of_store.push((store, Arc::new(redis.tagged(store.as_str())) as Arc<dyn TaggedCache>));
         }
-        let shared = move |store: StoreName| {
-            redis_of_store
-                .iter()
-                .find(|(s, _)| *s == store)
-                .map(|(_, c)| c.clone())
-                .unwrap_or_else(|| redis_of_store[0].1.clone())
-        };
         let queue = SqsQueue::new(aws_sdk_sqs::Client::new(&sdk), settings.queue_urls.clone());
         let panel = HttpPanelClient::new(settings.panel_credentials.clone(), settings.panel_scheme.clone())
             .map_err(|e| ConfigError(e.to_string()))?;
         let workers = LambdaWorkerPool::new(aws_sdk_lambda::Client::new(&sdk), settings.worker_mappings.clone());
         let cache: Arc<dyn Cache> = Arc::new(cache);
-        let views = Self::views(clock.clone(), shared, cache.clone());
+        let views = Self::views(clock.clone(), redis_of_store, cache.clone());
         let ports = Ports {
             table: Arc::new(table),
             cache,

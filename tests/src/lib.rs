@@ -149,14 +149,11 @@ pub struct TestApp {
     pub tagged: TaggedStores,
 }
 
-/// The tagged stores of a backend, by store.
-pub type TaggedStores = Arc<dyn Fn(StoreName) -> Arc<dyn TaggedCache> + Send + Sync>;
+pub use shared::app::TaggedStores;
 
 /// The tagged stores of the cache over a test Redis (under its prefix).
-pub fn redis_tagged_stores(redis: &RedisCache) -> impl Fn(StoreName) -> Arc<dyn TaggedCache> + Send + Sync + use<> {
-    let stores: Vec<(StoreName, Arc<dyn TaggedCache>)> =
-        StoreName::ALL.into_iter().map(|s| (s, Arc::new(redis.tagged(s.as_str())) as Arc<dyn TaggedCache>)).collect();
-    move |store| stores.iter().find(|(s, _)| *s == store).map(|(_, c)| c.clone()).expect("every store")
+pub fn redis_tagged_stores(redis: &RedisCache) -> TaggedStores {
+    StoreName::ALL.into_iter().map(|s| (s, Arc::new(redis.tagged(s.as_str())) as Arc<dyn TaggedCache>)).collect()
 }
 
 /// Stops and restarts the cache's Redis tier of a `TestApp::with_cache_outage`: the in-memory twins of the
@@ -209,16 +206,13 @@ impl TestApp {
                         .iter()
                         .map(|_| Arc::new(shared::adapters::memory::MemoryTaggedCache::new(clock.clone())))
                         .collect();
-                    let stores: Vec<(StoreName, Arc<dyn TaggedCache>)> = StoreName::ALL
+                    tagged = StoreName::ALL
                         .into_iter()
                         .zip(twins.iter().map(|t| t.clone() as Arc<dyn TaggedCache>))
                         .collect();
-                    tagged = Arc::new(move |store: StoreName| {
-                        stores.iter().find(|(s, _)| *s == store).map(|(_, c)| c.clone()).expect("every store")
-                    });
                     outage = Some(CacheOutage::Memory(twins));
                 } else {
-                    tagged = Arc::new(AppContext::memory_tagged_stores(clock.clone()));
+                    tagged = AppContext::memory_tagged_stores(clock.clone());
                 }
             }
             Backend::Aws => {
@@ -229,7 +223,7 @@ impl TestApp {
                 } else {
                     redis_cache().await
                 };
-                tagged = Arc::new(redis_tagged_stores(&redis));
+                tagged = redis_tagged_stores(&redis);
                 table = Arc::new(dynamo_table(clock.clone()).await);
                 cache = Arc::new(redis);
                 queue = Arc::new(sqs_queues().await);
@@ -238,7 +232,7 @@ impl TestApp {
         // Panels are simulated on both backends: no real X-UI server exists here.
         let (panel, workers) = (Arc::new(MemoryPanel::new()), Arc::new(MemoryWorkerPool::default()));
         let name = if backend == Backend::Memory { "memory" } else { "aws" };
-        let views = AppContext::views(clock.clone(), &*tagged, cache.clone());
+        let views = AppContext::views(clock.clone(), tagged.clone(), cache.clone());
         let ports = shared::app::Ports { table: table.clone(), cache, queue, panel, workers, views };
         let ctx = AppContext::new(clock.clone(), ports, name);
         (Self { backend, clock, ctx, table, tagged }, outage)
@@ -259,7 +253,7 @@ impl TestApp {
     /// tier of the cache (and its own pricing cache).
     pub fn another_instance(&self) -> AppContext {
         let mut ctx = self.ctx.clone();
-        ctx.views = AppContext::views(self.clock.clone(), &*self.tagged, self.ctx.cache.clone());
+        ctx.views = AppContext::views(self.clock.clone(), self.tagged.clone(), self.ctx.cache.clone());
         ctx.pricing = Arc::default();
         ctx
     }

@@ -154,8 +154,7 @@ impl TieredCache {
     /// Whether this instance calls the store's Redis now: not while it is left alone after a failure, and not
     /// before the invalidations it owes have been made.
     async fn redis_usable(&self, tiers: &Tiers, store: StoreName) -> bool {
-        let now = self.clock.now();
-        if tiers.broken_until.lock().unwrap_or_else(|p| p.into_inner()).is_some_and(|until| until > now) {
+        if self.left_alone(tiers) {
             return false;
         }
         let owed: Vec<String> = tiers.pending.lock().unwrap_or_else(|p| p.into_inner()).iter().cloned().collect();
@@ -176,6 +175,12 @@ impl TieredCache {
                 false
             }
         }
+    }
+
+    /// Whether the store's Redis is being left alone after a failure.
+    fn left_alone(&self, tiers: &Tiers) -> bool {
+        let now = self.clock.now();
+        tiers.broken_until.lock().unwrap_or_else(|p| p.into_inner()).is_some_and(|until| until > now)
     }
 
     fn redis_failed(&self, tiers: &Tiers, store: StoreName, error: &dyn std::fmt::Display) {
@@ -360,9 +365,7 @@ impl TieredCache {
         if tags.is_empty() {
             return;
         }
-        let usable =
-            tiers.broken_until.lock().unwrap_or_else(|p| p.into_inner()).is_none_or(|until| until <= self.clock.now());
-        if usable {
+        if !self.left_alone(tiers) {
             for attempt in 1..=INVALIDATE_ATTEMPTS {
                 match tiers.l2.invalidate(tags).await {
                     Ok(_) => return,
@@ -408,7 +411,7 @@ impl TieredCache {
     /// (where the counters live by default) is being left alone.
     async fn flush_if_due(&self, force: bool) {
         let Some(tiers) = self.stores.get(&StoreName::Default) else { return };
-        if tiers.broken_until.lock().unwrap_or_else(|p| p.into_inner()).is_some_and(|until| until > self.clock.now()) {
+        if self.left_alone(tiers) {
             return;
         }
         if let Err(error) = self.stats.flush(&*self.counters, self.clock.now(), force).await {

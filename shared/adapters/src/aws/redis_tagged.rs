@@ -126,6 +126,27 @@ impl RedisTaggedCache {
         .await
     }
 
+    /// The value under `key` (when given) and the generations of `tags`, in one `MGET`, in that order.
+    async fn mget(
+        &self,
+        operation: &'static str,
+        key: Option<&str>,
+        tags: &[String],
+    ) -> PortResult<Vec<Option<String>>> {
+        let mut cmd = redis::cmd("MGET");
+        if let Some(key) = key {
+            cmd.arg(self.value_key(key));
+        }
+        for tag in tags {
+            cmd.arg(self.generation(tag));
+        }
+        let values: Vec<Option<String>> = self.run(operation, cmd).await?;
+        if values.len() != tags.len() + usize::from(key.is_some()) {
+            return Err(PortError::corrupt(Backend::Cache, "MGET answered the wrong number of values"));
+        }
+        Ok(values)
+    }
+
     /// Goes through the keys under `pattern` (already prefixed) a `SCAN` page at a time, doing `action` with
     /// each page: what was removed or counted, and what was collected.
     async fn scan(&self, pattern: &str, action: ScanAction) -> PortResult<(u64, Vec<String>)> {
@@ -166,6 +187,11 @@ impl RedisTaggedCache {
     }
 }
 
+/// A generation as stored; a tag never invalidated (or whose generation expired) is at 0.
+fn generation(value: Option<String>) -> u64 {
+    value.and_then(|g| g.parse().ok()).unwrap_or(0)
+}
+
 #[derive(Debug, Clone, Copy)]
 enum ScanAction {
     Unlink,
@@ -177,32 +203,16 @@ enum ScanAction {
 #[async_trait]
 impl TaggedCache for RedisTaggedCache {
     async fn read(&self, key: &str, tags: &[String]) -> PortResult<TaggedRead> {
-        let mut cmd = redis::cmd("MGET");
-        cmd.arg(self.value_key(key));
-        for tag in tags {
-            cmd.arg(self.generation(tag));
-        }
-        let mut values: Vec<Option<String>> = self.run("read", cmd).await?;
-        if values.len() != tags.len() + 1 {
-            return Err(PortError::corrupt(Backend::Cache, "MGET answered the wrong number of values"));
-        }
-        let generations = values.split_off(1).into_iter().map(|g| g.and_then(|g| g.parse().ok()).unwrap_or(0));
-        Ok(TaggedRead { value: values.pop().flatten(), generations: generations.collect() })
+        let mut values = self.mget("read", Some(key), tags).await?;
+        let generations = values.split_off(1).into_iter().map(generation).collect();
+        Ok(TaggedRead { value: values.pop().flatten(), generations })
     }
 
     async fn generations(&self, tags: &[String]) -> PortResult<Vec<u64>> {
         if tags.is_empty() {
             return Ok(Vec::new());
         }
-        let mut cmd = redis::cmd("MGET");
-        for tag in tags {
-            cmd.arg(self.generation(tag));
-        }
-        let values: Vec<Option<String>> = self.run("generations", cmd).await?;
-        if values.len() != tags.len() {
-            return Err(PortError::corrupt(Backend::Cache, "MGET answered the wrong number of values"));
-        }
-        Ok(values.into_iter().map(|g| g.and_then(|g| g.parse().ok()).unwrap_or(0)).collect())
+        Ok(self.mget("generations", None, tags).await?.into_iter().map(generation).collect())
     }
 
     async fn write(
