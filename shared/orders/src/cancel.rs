@@ -69,7 +69,7 @@ pub async fn cancel_unprovisioned(
             customer,
             TransactionType::Refund,
             order.grand_amount,
-            format!("refund:{}", order.order_number),
+            format!("refund:{order_id}"),
             match reason {
                 CancelReason::Customer => format!("Refund of cancelled order {}", order.order_number),
                 CancelReason::HoldExpired => {

@@ -8,6 +8,7 @@
 use super::OrdersEnv;
 use super::requests::ValidOrder;
 use crate::provisioning::{PROVISION_JOB, ProvisionJob};
+use chrono::{DateTime, Utc};
 use platform::events::{publish_once, record_fact};
 use platform::jobs::dispatch_as;
 use pricing::cart;
@@ -164,11 +165,7 @@ pub async fn place_as(
 
     // The order as it will be written.
     let order = Order {
-        order_number: format!(
-            "ORD-{}-{}",
-            now.format("%Y%m%d"),
-            order_id.as_str().chars().take(8).collect::<String>().to_uppercase()
-        ),
+        order_number: order_number(&order_id, now),
         id: order_id.clone(),
         customer_id: customer.clone(),
         subtotal: quote.subtotal,
@@ -261,13 +258,26 @@ fn order_debit(order: &Order) -> WalletTransaction {
         &order.customer_id,
         TransactionType::Debit,
         order.grand_amount,
-        order.order_number.clone(),
+        payment_reference(&order.id),
         format!("Order {}", order.order_number),
         order.created_at,
     );
     debit.id = TransactionId(uuid::Uuid::new_v5(&DEBIT_NAMESPACE, order.id.as_str().as_bytes()).to_string());
     debit.order_id = Some(order.id.clone());
     debit
+}
+
+/// The number customers and support quote. It carries the whole order id, which the order's conditional put
+/// makes unique, so two orders of a day never share a number (a prefix of the id would, by the birthday bound,
+/// once a day's orders reach tens of thousands).
+pub fn order_number(order: &OrderId, placed_at: DateTime<Utc>) -> String {
+    format!("ORD-{}-{}", placed_at.format("%Y%m%d"), order.as_str().to_uppercase())
+}
+
+/// The wallet reference of an order's payment: one per order id, which the wallet's reference guard holds to
+/// one debit however often the checkout is retried.
+pub fn payment_reference(order: &OrderId) -> String {
+    format!("order:{order}")
 }
 
 const DEBIT_NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x1000_7072_6f78_7900_8000_0000_0000_0002);

@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use shared::app::AppContext;
 use shared::domain::*;
 use shared::ports::QueueRef;
-use shared::services::orders::{OrderLine, PlaceError, place};
+use shared::services::orders::{OrderLine, PlaceError, place, place_as};
 
 integration_tests::on_both_backends!(
     a_wallet_order_is_priced_charged_held_and_queued_for_provisioning,
@@ -21,6 +21,7 @@ integration_tests::on_both_backends!(
     two_hundred_buyers_race_for_fifty_slots,
     a_wallet_that_affords_ten_orders_places_exactly_ten,
     a_coupon_limited_to_five_uses_is_used_exactly_five_times,
+    orders_of_a_day_whose_ids_share_a_prefix_are_both_placed,
 );
 
 async fn a_wallet_order_is_priced_charged_held_and_queued_for_provisioning(app: TestApp) {
@@ -61,6 +62,29 @@ async fn a_wallet_order_is_priced_charged_held_and_queued_for_provisioning(app: 
     let job: Job = serde_json::from_str(&jobs[0].body).unwrap();
     assert_eq!(job.job_type, "order.provision");
     assert_eq!(job.payload["order_id"], placed.order.id.as_str());
+}
+
+/// Order numbers and payment references once took the date and the id's first 8 hex characters: two orders of
+/// a day sharing them (likely at tens of thousands a day) refused the second as a reused wallet reference.
+async fn orders_of_a_day_whose_ids_share_a_prefix_are_both_placed(app: TestApp) {
+    let ctx = &app.ctx;
+    let shop = shop_at_list_prices(ctx, 50, "10.00").await;
+    let buyer = customer(ctx, "100").await;
+    let ids = ["5b0e6c1e-0000-4c39-9d7e-2a4f6b8c1d3e", "5b0e6c1e-1111-4c39-9d7e-2a4f6b8c1d3e"];
+    let mut numbers = Vec::new();
+    for id in ids {
+        let placed = place_as(ctx, OrderId(id.into()), &buyer, order_of(&shop.plan, 1, 1), None)
+            .await
+            .expect("an order whose id shares a prefix with the day's other order");
+        numbers.push(placed.order.order_number);
+    }
+    assert_ne!(numbers[0], numbers[1]);
+    assert_eq!(ctx.stores.wallets.get(&buyer).await.unwrap().unwrap().balance, dec("80"));
+    let (transactions, _) = ctx.stores.wallets.transactions_of(&buyer, 10, None).await.unwrap();
+    let mut references: Vec<_> =
+        transactions.iter().filter(|t| t.kind == TransactionType::Debit).map(|t| t.reference.clone()).collect();
+    references.sort();
+    assert_eq!(references, ids.map(|id| format!("order:{id}")));
 }
 
 async fn every_failed_condition_is_the_right_refusal(app: TestApp) {
