@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Starts / stops the real servers the integration tests talk to, on loopback and non-default ports:
-#   redis-server on 127.0.0.1:$TEST_REDIS_PORT (16379), moto (DynamoDB + SQS) on 127.0.0.1:$TEST_MOTO_PORT (15000).
+#   redis-server on 127.0.0.1:$TEST_REDIS_PORT (16379), moto (DynamoDB, SQS, Secrets Manager...) on
+#   127.0.0.1:$TEST_MOTO_PORT (15000), and a second redis-server as ElastiCache runs it with in-transit
+#   encryption and an AUTH token: TLS only, on localhost:$TEST_REDIS_TLS_PORT (16380), its certificate from a
+#   CA made here (.test-services/tls/), a password required.
 # Usage: scripts/test-services.sh start | stop | env
 #   start  installs what is missing (scripts/install-test-services.sh), starts both, waits until they answer
 #   stop   stops what `start` started (pid files in .test-services/)
@@ -12,10 +15,17 @@ STATE=$ROOT/.test-services
 VENV=${TEST_VENV:-$ROOT/.venv-test}
 REDIS_PORT=${TEST_REDIS_PORT:-16379}
 MOTO_PORT=${TEST_MOTO_PORT:-15000}
+REDIS_TLS_PORT=${TEST_REDIS_TLS_PORT:-16380}
+TLS=$STATE/tls
+# Not a secret: the test Redis's AUTH token, which the tests put in the emulator's Secrets Manager.
+REDIS_TLS_PASSWORD=test-auth-token-0123456789
 
 print_env() {
   cat <<ENV
 export TEST_REDIS_URL=redis://127.0.0.1:$REDIS_PORT/0
+export TEST_REDIS_TLS_URL=rediss://localhost:$REDIS_TLS_PORT/0
+export TEST_REDIS_TLS_CA=$TLS/ca.pem
+export TEST_REDIS_TLS_PASSWORD=$REDIS_TLS_PASSWORD
 export TEST_AWS_ENDPOINT=http://127.0.0.1:$MOTO_PORT
 export AWS_ENDPOINT_URL=http://127.0.0.1:$MOTO_PORT
 export AWS_REGION=eu-west-1
@@ -36,6 +46,23 @@ wait_for() { # name, command...
 }
 
 redis_answers() { redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; }
+redis_tls_answers() {
+  REDISCLI_AUTH=$REDIS_TLS_PASSWORD redis-cli --tls --cacert "$TLS/ca.pem" -h localhost -p "$REDIS_TLS_PORT" ping \
+    2>/dev/null | grep -q PONG
+}
+
+# A CA and a certificate for localhost signed by it, made once per checkout.
+make_certificates() {
+  [ -f "$TLS/server.pem" ] && return 0
+  mkdir -p "$TLS"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=1000proxy test CA" \
+    -keyout "$TLS/ca.key" -out "$TLS/ca.pem" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout "$TLS/server.key" -out "$TLS/server.csr" \
+    2>/dev/null
+  printf 'subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$TLS/ext.cnf"
+  openssl x509 -req -in "$TLS/server.csr" -CA "$TLS/ca.pem" -CAkey "$TLS/ca.key" -CAcreateserial -days 3650 \
+    -extfile "$TLS/ext.cnf" -out "$TLS/server.pem" 2>/dev/null
+}
 moto_answers() { "$VENV/bin/python" -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:$MOTO_PORT/moto-api/')" 2>/dev/null; }
 
 start() {
@@ -49,6 +76,17 @@ start() {
     wait_for redis redis_answers
     echo "[services] redis on 127.0.0.1:$REDIS_PORT"
   fi
+  if redis_tls_answers; then
+    echo "[services] TLS redis already answering on $REDIS_TLS_PORT"
+  else
+    make_certificates
+    redis-server --port 0 --tls-port "$REDIS_TLS_PORT" --bind 127.0.0.1 --tls-cert-file "$TLS/server.pem" \
+      --tls-key-file "$TLS/server.key" --tls-ca-cert-file "$TLS/ca.pem" --tls-auth-clients no \
+      --requirepass "$REDIS_TLS_PASSWORD" --save '' --appendonly no --daemonize yes \
+      --pidfile "$STATE/redis-tls.pid" --logfile "$STATE/redis-tls.log"
+    wait_for redis-tls redis_tls_answers
+    echo "[services] TLS redis (AUTH required) on localhost:$REDIS_TLS_PORT"
+  fi
   if moto_answers; then
     echo "[services] moto already answering on $MOTO_PORT"
   else
@@ -60,7 +98,7 @@ start() {
 }
 
 stop() {
-  for name in moto redis; do
+  for name in moto redis redis-tls; do
     if [ -f "$STATE/$name.pid" ]; then
       local pid
       pid=$(cat "$STATE/$name.pid")

@@ -12,10 +12,12 @@
 
 use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
 use clap::Parser;
-use shared::adapters::aws::{DynamoTable, LambdaWorkerPool, QueueUrls, RedisCache, SqsQueue, lambda_sdk_config};
-use shared::adapters::panel_http::HttpPanelClient;
+use shared::adapters::aws::{
+    DynamoTable, LambdaWorkerPool, QueueUrls, RedisCache, RedisEndpoint, Secret, SqsQueue, lambda_sdk_config,
+};
+use shared::adapters::panel_http::{HttpPanelClient, PanelCredentials};
 use shared::clock::SystemClock;
-use shared::config::AwsSettings;
+use shared::config::{AwsSettings, SecretSetting};
 use shared::ports::QueueRef;
 use std::process::{Command, ExitCode};
 use std::sync::Arc;
@@ -193,11 +195,16 @@ async fn time_steps(way: SdkConfig) -> Result<Vec<u64>, String> {
     record(&mut nanos);
     let workers = LambdaWorkerPool::new(aws_sdk_lambda::Client::new(&sdk), settings.worker_mappings.clone());
     record(&mut nanos);
-    let cache =
-        RedisCache::connect_lazily(&settings.redis_url, settings.cache_prefix.clone()).map_err(|e| e.to_string())?;
-    record(&mut nanos);
-    let panel = HttpPanelClient::new(settings.panel_credentials.clone(), settings.panel_scheme.clone())
+    let endpoint = RedisEndpoint::url(settings.redis_url.as_str());
+    let cache = RedisCache::connect_lazily(endpoint, settings.cache_prefix.clone(), Arc::new(SystemClock))
         .map_err(|e| e.to_string())?;
+    record(&mut nanos);
+    let password = match &settings.panel_password {
+        SecretSetting::Value(value) => Secret::value(value.as_str()),
+        SecretSetting::SecretsManager(_) => return Err("the bench sets PANEL_PASSWORD, not a secret".into()),
+    };
+    let credentials = PanelCredentials { username: settings.panel_username.clone(), password };
+    let panel = HttpPanelClient::new(credentials, settings.panel_scheme.clone()).map_err(|e| e.to_string())?;
     record(&mut nanos);
     drop((table, queue, workers, cache, panel));
     Ok(nanos)

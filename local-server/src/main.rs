@@ -13,7 +13,6 @@ use clap::{Parser, Subcommand, ValueEnum};
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
 use shared::adapters::memory::{MemoryCache, MemoryPanel, MemoryQueue, MemoryTable, MemoryWorkerPool};
-use shared::adapters::panel_http::PanelCredentials;
 use shared::app::AppContext;
 use shared::clock::{Clock, SystemClock};
 use shared::config::AwsSettings;
@@ -150,10 +149,13 @@ async fn backend(args: &ServeArgs) -> Result<Backend, String> {
             let settings = AwsSettings {
                 table_name: args.name.clone(),
                 redis_url: args.redis_url.clone(),
+                redis_auth: None,
+                redis_ca_file: None,
                 cache_prefix: format!("{}:", args.name),
                 store_urls: Default::default(),
                 queue_urls,
-                panel_credentials: PanelCredentials { username: String::new(), password: String::new() },
+                panel_username: String::new(),
+                panel_password: shared::config::SecretSetting::Value(String::new()),
                 panel_scheme: "https".into(),
                 worker_mappings: Default::default(),
             };

@@ -1,14 +1,14 @@
 //! The application context: the adapters behind every port, built once per cold start (or once per local
 //! run) and shared by every handler.
 
-use crate::adapters::aws::{DynamoTable, LambdaWorkerPool, RedisCache, SqsQueue, sdk_config};
+use crate::adapters::aws::{DynamoTable, LambdaWorkerPool, RedisCache, RedisEndpoint, Secret, SqsQueue, sdk_config};
 #[cfg(feature = "memory")]
 use crate::adapters::memory::{
     MemoryCache, MemoryPanel, MemoryQueue, MemoryTable, MemoryTaggedCache, MemoryWorkerPool,
 };
-use crate::adapters::panel_http::HttpPanelClient;
+use crate::adapters::panel_http::{HttpPanelClient, PanelCredentials};
 use crate::clock::{Clock, SystemClock};
-use crate::config::{AwsSettings, ConfigError};
+use crate::config::{AwsSettings, ConfigError, SecretSetting};
 use crate::ports::{Cache, JobQueue, PanelClient, Table, TaggedCache, WorkerPool};
 use crate::services::cache::{StoreName, TieredCache};
 use crate::services::pricing::PricingCache;
@@ -99,23 +99,38 @@ impl AppContext {
     pub async fn aws(settings: &AwsSettings, clock: Arc<dyn Clock>) -> Result<Self, ConfigError> {
         let sdk = sdk_config().await;
         let table = DynamoTable::new(aws_sdk_dynamodb::Client::new(&sdk), &settings.table_name, clock.clone());
-        let cache = RedisCache::connect_lazily(&settings.redis_url, settings.cache_prefix.clone())
-            .map_err(|e| ConfigError(e.to_string()))?;
+        // A secret's client is built only when a secret is configured; its first read is on first use.
+        let secrets_manager = std::sync::OnceLock::new();
+        let secret = |setting: &SecretSetting| match setting {
+            SecretSetting::Value(value) => Secret::value(value.as_str()),
+            SecretSetting::SecretsManager(id) => Secret::secrets_manager(
+                secrets_manager.get_or_init(|| aws_sdk_secretsmanager::Client::new(&sdk)).clone(),
+                id,
+            ),
+        };
+        let ca_pem = match &settings.redis_ca_file {
+            Some(path) => Some(std::fs::read(path).map_err(|e| ConfigError(format!("REDIS_TLS_CA_FILE {path}: {e}")))?),
+            None => None,
+        };
+        let auth = settings.redis_auth.as_ref().map(secret);
+        let redis_at = |url: &str| {
+            let endpoint = RedisEndpoint { url: url.to_owned(), ca_pem: ca_pem.clone(), auth: auth.clone() };
+            RedisCache::connect_lazily(endpoint, settings.cache_prefix.clone(), clock.clone())
+                .map_err(|e| ConfigError(format!("Redis {url}: {e}")))
+        };
+        let cache = redis_at(&settings.redis_url)?;
         // A store whose URL is REDIS_URL's shares its connection.
         let mut redis_of_store = Vec::new();
         for store in StoreName::ALL {
             let url = settings.store_urls.get(&store).unwrap_or(&settings.redis_url);
-            let redis = if *url == settings.redis_url {
-                cache.clone()
-            } else {
-                RedisCache::connect_lazily(url, settings.cache_prefix.clone())
-                    .map_err(|e| ConfigError(e.to_string()))?
-            };
+            let redis = if *url == settings.redis_url { cache.clone() } else { redis_at(url)? };
             redis_of_store.push((store, Arc::new(redis.tagged(store.as_str())) as Arc<dyn TaggedCache>));
         }
         let queue = SqsQueue::new(aws_sdk_sqs::Client::new(&sdk), settings.queue_urls.clone());
-        let panel = HttpPanelClient::new(settings.panel_credentials.clone(), settings.panel_scheme.clone())
-            .map_err(|e| ConfigError(e.to_string()))?;
+        let credentials =
+            PanelCredentials { username: settings.panel_username.clone(), password: secret(&settings.panel_password) };
+        let panel =
+            HttpPanelClient::new(credentials, settings.panel_scheme.clone()).map_err(|e| ConfigError(e.to_string()))?;
         let workers = LambdaWorkerPool::new(aws_sdk_lambda::Client::new(&sdk), settings.worker_mappings.clone());
         let cache: Arc<dyn Cache> = Arc::new(cache);
         let views = Self::views(clock.clone(), redis_of_store, cache.clone());

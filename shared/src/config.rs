@@ -1,7 +1,6 @@
 //! Configuration from the environment, read once per cold start.
 
 use crate::adapters::aws::{LambdaWorkerPool, QueueUrls};
-use crate::adapters::panel_http::PanelCredentials;
 use crate::domain::Priority;
 use crate::services::cache::StoreName;
 use std::collections::BTreeMap;
@@ -13,6 +12,12 @@ pub struct AwsSettings {
     pub table_name: String,
     /// `REDIS_URL`, e.g. `redis://host:6379/0` (`rediss://` for ElastiCache in-transit encryption).
     pub redis_url: String,
+    /// `REDIS_AUTH_SECRET`: the Secrets Manager secret (ARN or name) holding the AUTH token of every Redis
+    /// here; unset: none (or the one a URL carries).
+    pub redis_auth: Option<SecretSetting>,
+    /// `REDIS_TLS_CA_FILE`: a PEM file of the certificate authorities a `rediss://` server's certificate must
+    /// chain to, for a self-managed Redis with its own CA; unset: Amazon Trust Services' (ElastiCache's).
+    pub redis_ca_file: Option<String>,
     /// `CACHE_PREFIX` (default empty): namespaces keys when environments share a Redis.
     pub cache_prefix: String,
     /// `REDIS_SESSIONS_URL`, `REDIS_ANALYTICS_URL`: the cache stores with a Redis of their own; a store not
@@ -20,8 +25,10 @@ pub struct AwsSettings {
     pub store_urls: BTreeMap<StoreName, String>,
     /// `QUEUE_URL_HIGH`, `QUEUE_URL_HIGH_DLQ`, ... one per queue.
     pub queue_urls: QueueUrls,
-    /// `PANEL_USERNAME` / `PANEL_PASSWORD`: the X-UI panels' API account.
-    pub panel_credentials: PanelCredentials,
+    /// `PANEL_USERNAME`: the X-UI panels' API account.
+    pub panel_username: String,
+    /// `PANEL_PASSWORD_SECRET` (the Secrets Manager secret holding it) or, in a local run, `PANEL_PASSWORD`.
+    pub panel_password: SecretSetting,
     /// `PANEL_SCHEME` (default `https`).
     pub panel_scheme: String,
     /// `WORKER_MAPPING_HIGH`, ...: the queue worker's event source mapping per queue (UUIDs), for the functions
@@ -29,10 +36,33 @@ pub struct AwsSettings {
     pub worker_mappings: BTreeMap<Priority, String>,
 }
 
+/// Where a secret's value is found.
+#[derive(Clone, PartialEq, Eq)]
+pub enum SecretSetting {
+    /// The value itself (a local run's environment).
+    Value(String),
+    /// A Secrets Manager secret's ARN or name, read on first use.
+    SecretsManager(String),
+}
+
+impl std::fmt::Debug for SecretSetting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Value(_) => f.write_str("Value(<redacted>)"),
+            Self::SecretsManager(id) => f.debug_tuple("SecretsManager").field(id).finish(),
+        }
+    }
+}
+
 /// A required environment variable was missing.
 #[derive(Debug, thiserror::Error)]
 #[error("configuration: {0}")]
 pub struct ConfigError(pub String);
+
+/// A variable that is set and not empty (the template sets optional ones to "" when not given).
+fn optional(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|value| !value.is_empty())
+}
 
 fn required(name: &str) -> Result<String, ConfigError> {
     std::env::var(name).map_err(|_| ConfigError(format!("environment variable {name} is not set")))
@@ -43,18 +73,18 @@ impl AwsSettings {
         Ok(Self {
             table_name: required("TABLE_NAME")?,
             redis_url: required("REDIS_URL")?,
+            redis_auth: optional("REDIS_AUTH_SECRET").map(SecretSetting::SecretsManager),
+            redis_ca_file: optional("REDIS_TLS_CA_FILE"),
             cache_prefix: std::env::var("CACHE_PREFIX").unwrap_or_default(),
             store_urls: StoreName::ALL
                 .into_iter()
-                .filter_map(|store| {
-                    let url = std::env::var(store.url_variable()).ok().filter(|url| !url.is_empty())?;
-                    Some((store, url))
-                })
+                .filter_map(|store| Some((store, optional(store.url_variable())?)))
                 .collect(),
             queue_urls: QueueUrls::from_env().map_err(ConfigError)?,
-            panel_credentials: PanelCredentials {
-                username: std::env::var("PANEL_USERNAME").unwrap_or_default(),
-                password: std::env::var("PANEL_PASSWORD").unwrap_or_default(),
+            panel_username: std::env::var("PANEL_USERNAME").unwrap_or_default(),
+            panel_password: match optional("PANEL_PASSWORD_SECRET") {
+                Some(id) => SecretSetting::SecretsManager(id),
+                None => SecretSetting::Value(std::env::var("PANEL_PASSWORD").unwrap_or_default()),
             },
             panel_scheme: std::env::var("PANEL_SCHEME").unwrap_or_else(|_| "https".into()),
             worker_mappings: LambdaWorkerPool::mappings_from_env(),

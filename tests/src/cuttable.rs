@@ -1,17 +1,42 @@
-//! A TCP forwarder on loopback that a test can cut and restore: a backend (the test Redis) stopping mid-test
-//! and coming back, for this test's clients only — the shared service keeps running for the tests beside it.
+//! A TCP forwarder on loopback that a test can cut and restore, or freeze and thaw: a backend (the test Redis)
+//! stopping mid-test, or hanging, and coming back, for this test's clients only — the shared service keeps
+//! running for the tests beside it.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub struct CuttableLink {
     address: SocketAddr,
     open: Arc<AtomicBool>,
+    /// While true, bytes are held in both directions (connections stay open): a server that hangs.
+    frozen: watch::Sender<bool>,
+    accepted: Arc<AtomicU64>,
     connections: Arc<Mutex<Vec<JoinHandle<()>>>>,
     accept: JoinHandle<()>,
+}
+
+/// Copies `from` to `to`, holding what it read while the link is frozen.
+async fn pump(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    frozen: watch::Receiver<bool>,
+) {
+    let mut buffer = vec![0u8; 16 * 1024];
+    loop {
+        let read = match from.read(&mut buffer).await {
+            Ok(0) | Err(_) => break,
+            Ok(read) => read,
+        };
+        if frozen.clone().wait_for(|frozen| !*frozen).await.is_err() || to.write_all(&buffer[..read]).await.is_err() {
+            break;
+        }
+    }
+    let _ = to.shutdown().await;
 }
 
 impl CuttableLink {
@@ -20,27 +45,52 @@ impl CuttableLink {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind a loopback port");
         let address = listener.local_addr().expect("its address");
         let open = Arc::new(AtomicBool::new(true));
+        let (frozen, _) = watch::channel(false);
+        let accepted = Arc::new(AtomicU64::new(0));
         let connections: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
         let upstream = upstream.to_owned();
         let accept = tokio::spawn({
-            let (open, connections) = (open.clone(), connections.clone());
+            let (open, connections, accepted, frozen) =
+                (open.clone(), connections.clone(), accepted.clone(), frozen.clone());
             async move {
-                while let Ok((mut client, _)) = listener.accept().await {
+                while let Ok((client, _)) = listener.accept().await {
                     if !open.load(Ordering::SeqCst) {
                         // Cut: the connection is closed at once, as by a server that is gone.
                         continue;
                     }
+                    accepted.fetch_add(1, Ordering::SeqCst);
                     let upstream = upstream.clone();
+                    let frozen = frozen.subscribe();
                     let forward = tokio::spawn(async move {
-                        if let Ok(mut server) = TcpStream::connect(&upstream).await {
-                            let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                        if let Ok(server) = TcpStream::connect(&upstream).await {
+                            let (client_read, client_write) = client.into_split();
+                            let (server_read, server_write) = server.into_split();
+                            tokio::join!(
+                                pump(client_read, server_write, frozen.clone()),
+                                pump(server_read, client_write, frozen)
+                            );
                         }
                     });
                     connections.lock().unwrap_or_else(|p| p.into_inner()).push(forward);
                 }
             }
         });
-        Self { address, open, connections, accept }
+        Self { address, open, frozen, accepted, connections, accept }
+    }
+
+    /// How many connections the link has forwarded (a client that reconnects makes one more).
+    pub fn connections_accepted(&self) -> u64 {
+        self.accepted.load(Ordering::SeqCst)
+    }
+
+    /// Holds every byte, both ways, on the open connections and the new ones: the server hangs.
+    pub fn freeze(&self) {
+        self.frozen.send_replace(true);
+    }
+
+    /// Lets the held bytes and the new ones through again.
+    pub fn thaw(&self) {
+        self.frozen.send_replace(false);
     }
 
     /// The forwarder's `host:port`.

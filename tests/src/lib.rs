@@ -7,7 +7,7 @@ pub mod cuttable;
 pub mod fixtures;
 
 use chrono::{TimeZone, Utc};
-use shared::adapters::aws::{DynamoTable, QueueUrls, RedisCache, SqsQueue, provision};
+use shared::adapters::aws::{DynamoTable, QueueUrls, RedisCache, RedisEndpoint, SqsQueue, provision};
 use shared::app::AppContext;
 use shared::clock::{Clock, ManualClock};
 use shared::ports::{Cache, JobQueue, Table, TaggedCache};
@@ -100,21 +100,51 @@ pub async fn sqs_queues() -> SqsQueue {
 }
 
 /// The test Redis, with a key prefix of this test's own.
-pub async fn redis_cache() -> RedisCache {
+pub async fn redis_cache(clock: Arc<dyn Clock>) -> RedisCache {
     let url = redis_url();
     require("Redis", &url, "TEST_REDIS_URL");
-    RedisCache::connect_lazily(&url, format!("{}:", unique("test"))).expect("redis client")
+    RedisCache::connect_lazily(RedisEndpoint::url(url), format!("{}:", unique("test")), clock).expect("redis client")
+}
+
+/// The emulator's Secrets Manager.
+pub async fn secrets_manager() -> aws_sdk_secretsmanager::Client {
+    require("moto", &aws_endpoint(), "TEST_AWS_ENDPOINT");
+    aws_sdk_secretsmanager::Client::new(&sdk_config().await)
+}
+
+/// A new secret in the emulator's Secrets Manager holding `value`; its ARN.
+pub async fn stored_secret(value: &str) -> String {
+    let created = secrets_manager()
+        .await
+        .create_secret()
+        .name(unique("secret"))
+        .secret_string(value)
+        .send()
+        .await
+        .expect("a secret in the emulator");
+    created.arn.expect("its ARN")
+}
+
+/// The TLS-only Redis that requires an AUTH token (`scripts/test-services.sh`): its URL, its CA's PEM and its
+/// token.
+pub fn tls_redis() -> (String, Vec<u8>, String) {
+    let url = env_or("TEST_REDIS_TLS_URL", "rediss://localhost:16380/0");
+    require("the TLS Redis", &url, "TEST_REDIS_TLS_URL");
+    let ca_file = env_or("TEST_REDIS_TLS_CA", ".test-services/tls/ca.pem");
+    let ca = std::fs::read(&ca_file).unwrap_or_else(|e| panic!("the TLS Redis's CA {ca_file} ({e}): {START_HINT}"));
+    (url, ca, env_or("TEST_REDIS_TLS_PASSWORD", "test-auth-token-0123456789"))
 }
 
 /// The test Redis behind a link this test can cut (`CuttableLink::cut`), with a key prefix of its own: Redis
 /// stopping mid-test for this test's clients only.
-pub async fn cuttable_redis_cache() -> (RedisCache, cuttable::CuttableLink) {
+pub async fn cuttable_redis_cache(clock: Arc<dyn Clock>) -> (RedisCache, cuttable::CuttableLink) {
     let url = redis_url();
     require("Redis", &url, "TEST_REDIS_URL");
     let host_port = url.split("://").nth(1).unwrap_or(&url).split('/').next().unwrap_or_default().to_owned();
     let link = cuttable::CuttableLink::to(&host_port).await;
     let through = url.replacen(&host_port, &link.address(), 1);
-    let cache = RedisCache::connect_lazily(&through, format!("{}:", unique("test"))).expect("redis client");
+    let cache = RedisCache::connect_lazily(RedisEndpoint::url(through), format!("{}:", unique("test")), clock)
+        .expect("redis client");
     (cache, link)
 }
 
@@ -171,6 +201,15 @@ impl CacheOutage {
         }
     }
 
+    /// The cache hangs: connections stay open and nothing is answered (Redis only; the memory twin cannot
+    /// hang).
+    pub fn freeze(&self) {
+        match self {
+            CacheOutage::Memory(_) => panic!("only a Redis can hang"),
+            CacheOutage::Redis(link) => link.freeze(),
+        }
+    }
+
     pub fn restart(&self) {
         match self {
             CacheOutage::Memory(twins) => twins.iter().for_each(|t| t.set_available(true)),
@@ -217,11 +256,11 @@ impl TestApp {
             }
             Backend::Aws => {
                 let redis = if cuttable {
-                    let (redis, link) = cuttable_redis_cache().await;
+                    let (redis, link) = cuttable_redis_cache(clock.clone()).await;
                     outage = Some(CacheOutage::Redis(link));
                     redis
                 } else {
-                    redis_cache().await
+                    redis_cache(clock.clone()).await
                 };
                 tagged = redis_tagged_stores(&redis);
                 table = Arc::new(dynamo_table(clock.clone()).await);

@@ -2,6 +2,7 @@
 //! `POST /panel/api/inbounds/addClient` and `POST /panel/api/inbounds/{inbound}/delClient/{uuid}`, each
 //! answering `{"success": bool, "msg": "..."}`. Sessions are kept per panel and renewed when they expire.
 
+use crate::aws::Secret;
 use crate::timeout::with_timeout;
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -17,10 +18,11 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct PanelCredentials {
     pub username: String,
-    pub password: String,
+    /// Read on the first login.
+    pub password: Secret,
 }
 
 impl std::fmt::Debug for PanelCredentials {
@@ -93,11 +95,8 @@ impl HttpPanelClient {
     }
 
     async fn login(&self, base: &str) -> PortResult<String> {
-        let form = format!(
-            "username={}&password={}",
-            form_encode(&self.credentials.username),
-            form_encode(&self.credentials.password)
-        );
+        let password = self.credentials.password.get().await.map_err(unavailable)?;
+        let form = format!("username={}&password={}", form_encode(&self.credentials.username), form_encode(&password));
         let request = Request::post(format!("{base}/login"))
             .header("content-type", "application/x-www-form-urlencoded")
             .body(Full::new(Bytes::from(form)))

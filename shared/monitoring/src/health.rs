@@ -3,6 +3,7 @@
 //! Store down → critical (nothing works without it). Cache or queue down, a slow dependency, a large backlog
 //! or dead-lettered jobs → degraded, or critical past the higher thresholds (the original's numbers).
 
+use cache::StoreName;
 use chrono::{DateTime, Utc};
 use futures_util::future::join_all;
 use proxy_core::error::{Backend, PortResult};
@@ -12,7 +13,7 @@ use std::time::{Duration, Instant};
 
 platform::env!(
     /// What the health check probes: the store, the cache and the queues (and which backend it reports).
-    HealthEnv: platform::deps::HasClock, platform::deps::HasStores, platform::deps::HasQueue, platform::deps::HasCache, platform::deps::HasBackendName
+    HealthEnv: platform::deps::HasClock, platform::deps::HasStores, platform::deps::HasQueue, platform::deps::HasCache, platform::deps::HasBackendName, cache::HasTieredCache
 );
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -39,6 +40,9 @@ pub struct DependencyHealth {
     pub latency_ms: f64,
     /// Why it is not up, in words for an operator.
     pub detail: Option<String>,
+    /// The server and its version and mode, when it says (the cache: `redis 7.2.4, standalone`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -112,19 +116,35 @@ fn dependency(name: Backend, elapsed: Duration, error: Option<String>, slow: Dur
     };
     let detail =
         error.or_else(|| (state == DependencyState::Slow).then(|| format!("answered in {} ms", millis(elapsed))));
-    DependencyHealth { name, state, latency_ms: millis(elapsed), detail }
+    DependencyHealth { name, state, latency_ms: millis(elapsed), detail, server: None }
 }
 
 pub async fn check(ctx: &impl HealthEnv, thresholds: &HealthThresholds) -> HealthReport {
     let started = Instant::now();
     let checked_at = ctx.clock().now();
     let queue_probes = join_all(QueueRef::all().map(|q| async move { (q, timed(ctx.queue().attributes(q)).await) }));
-    let ((store_time, store), (cache_time, cache), queue_results) =
-        tokio::join!(timed(ctx.stores().ping()), timed(ctx.cache().ping()), queue_probes);
+    // The cache's server says what it is (one INFO, beside the ping that times it).
+    let cache_server = async {
+        match ctx.tiered_cache().shared(StoreName::Default) {
+            Some(store) => store.server_info().await.ok(),
+            None => None,
+        }
+    };
+    let ((store_time, store), (cache_time, cache), cache_server, queue_results) =
+        tokio::join!(timed(ctx.stores().ping()), timed(ctx.cache().ping()), cache_server, queue_probes);
 
     let mut findings = Vec::new();
     let store = dependency(Backend::Store, store_time, store.err().map(|e| e.to_string()), thresholds.slow);
-    let cache = dependency(Backend::Cache, cache_time, cache.err().map(|e| e.to_string()), thresholds.slow);
+    let mut cache = dependency(Backend::Cache, cache_time, cache.err().map(|e| e.to_string()), thresholds.slow);
+    if let Some(server) = cache_server {
+        cache.server = Some(format!("{}, {}", server.version, server.mode));
+        if let Some(reason) = server.unsupported_because() {
+            findings.push(Finding {
+                status: HealthStatus::Degraded,
+                message: format!("The cache's server is not supported: {reason}."),
+            });
+        }
+    }
     let slowest_queue = queue_results.iter().map(|(_, (t, _))| *t).max().unwrap_or_default();
     let queue_error =
         queue_results.iter().find_map(|(q, (_, r))| r.as_ref().err().map(|e| format!("{}: {e}", q.name())));

@@ -32,7 +32,8 @@ async fn memory() -> Harness {
 }
 
 async fn redis() -> Harness {
-    Harness { cache: Arc::new(redis_cache().await), clock: manual_clock(), backend: Backend::Aws }
+    let clock = manual_clock();
+    Harness { cache: Arc::new(redis_cache(clock.clone()).await), clock, backend: Backend::Aws }
 }
 
 macro_rules! on_both_backends {

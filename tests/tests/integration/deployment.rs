@@ -112,3 +112,53 @@ fn every_function_queue_and_the_api_has_an_alarm_on_the_alarm_topic() {
     notifies_the_topic(&resources["ApiServerErrorAlarm"], "the API's 5xx");
     assert_eq!(template["Globals"]["Function"]["Tracing"].as_str(), Some("Active"), "X-Ray on every function");
 }
+
+/// The items of a function's `Policies` that are `!If [condition, !Ref policy, ...]`: (condition, policy).
+fn conditional_policies(properties: &Yaml) -> Vec<(String, String)> {
+    let items = properties["Policies"].as_sequence().cloned().unwrap_or_default();
+    items
+        .iter()
+        .filter_map(|item| {
+            let branches = tagged(item, "If")?.as_sequence()?;
+            let policy = tagged(&branches[1], "Ref")?.as_str()?;
+            Some((branches[0].as_str()?.to_owned(), policy.to_owned()))
+        })
+        .collect()
+}
+
+#[test]
+fn secrets_are_secrets_manager_arns_read_only_by_the_functions_that_use_them() {
+    let template = template();
+    // No secret travels as a parameter value or an environment variable.
+    for (name, parameter) in template["Parameters"].as_mapping().unwrap() {
+        assert!(parameter["NoEcho"].is_null(), "{name:?}: a secret as a parameter");
+    }
+    for name in ["RedisAuthTokenSecretArn", "PanelPasswordSecretArn"] {
+        let parameter = &template["Parameters"][name];
+        assert_eq!(parameter["Default"].as_str(), Some(""), "{name}: optional");
+        assert!(parameter["AllowedPattern"].as_str().unwrap().contains("secretsmanager"), "{name}");
+    }
+    let globals = &template["Globals"]["Function"]["Environment"]["Variables"];
+    assert_eq!(tagged(&globals["REDIS_AUTH_SECRET"], "Ref").and_then(Yaml::as_str), Some("RedisAuthTokenSecretArn"));
+    for spec in FUNCTIONS {
+        let properties = &template["Resources"][spec.logical_id().as_str()]["Properties"];
+        let policies = conditional_policies(properties);
+        // Every function may call Redis, so every one may read its token; only the worker logs in to panels.
+        assert!(
+            policies.contains(&("HasRedisAuthSecret".into(), "RedisAuthSecretRead".into())),
+            "{}: may not read Redis's AUTH token",
+            spec.name
+        );
+        let reads_panel_password = policies.iter().any(|(_, policy)| policy == "PanelPasswordSecretRead");
+        assert_eq!(reads_panel_password, spec.name == "queue-worker", "{}: the panels' password", spec.name);
+        let variables = &properties["Environment"]["Variables"];
+        assert!(variables["PANEL_PASSWORD"].is_null(), "{}: a password in the environment", spec.name);
+    }
+    for (policy, secret) in
+        [("RedisAuthSecretRead", "RedisAuthTokenSecretArn"), ("PanelPasswordSecretRead", "PanelPasswordSecretArn")]
+    {
+        let statement = &template["Resources"][policy]["Properties"]["PolicyDocument"]["Statement"][0];
+        assert_eq!(statement["Action"].as_str(), Some("secretsmanager:GetSecretValue"), "{policy}");
+        assert_eq!(tagged(&statement["Resource"], "Ref").and_then(Yaml::as_str), Some(secret), "{policy}");
+    }
+}

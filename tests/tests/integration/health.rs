@@ -5,7 +5,8 @@ use integration_tests::{Backend, TestApp, manual_clock};
 use shared::app::AppContext;
 use shared::domain::Priority;
 use shared::error::{Backend as Dependency, PortError, PortResult};
-use shared::ports::{Cache, CounterUpdate, QueueRef};
+use shared::ports::{Cache, CacheServerInfo, CounterUpdate, QueueRef, TagCount, TaggedCache, TaggedRead};
+use shared::services::cache::StoreName;
 use shared::services::health::{self, CACHE_KEY, DependencyState, HealthStatus, HealthThresholds};
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,6 +20,70 @@ async fn all_dependencies_up_is_healthy_on_both_backends() {
         assert_eq!(report.dependencies.len(), 3);
         assert!(report.dependencies.iter().all(|d| d.state == DependencyState::Up && d.latency_ms >= 0.0));
         assert_eq!(report.queues.len(), 5);
+        let server = report.dependencies[1].server.as_deref().unwrap_or_default();
+        let expected = if backend == Backend::Aws { "redis 7." } else { "memory, standalone" };
+        assert!(server.starts_with(expected), "{backend:?}: the cache's server says {server}");
+    }
+}
+
+/// The cache's store on a server that says it is `version` in `mode`; otherwise the in-memory twin.
+struct ServerSaying {
+    version: &'static str,
+    mode: &'static str,
+    store: shared::adapters::memory::MemoryTaggedCache,
+}
+
+#[async_trait]
+impl TaggedCache for ServerSaying {
+    async fn read(&self, key: &str, tags: &[String]) -> PortResult<TaggedRead> {
+        self.store.read(key, tags).await
+    }
+    async fn generations(&self, tags: &[String]) -> PortResult<Vec<u64>> {
+        self.store.generations(tags).await
+    }
+    async fn write(&self, key: &str, value: &str, ttl: Duration, tags: &[String], seen: &[u64]) -> PortResult<bool> {
+        self.store.write(key, value, ttl, tags, seen).await
+    }
+    async fn invalidate(&self, tags: &[String]) -> PortResult<u64> {
+        self.store.invalidate(tags).await
+    }
+    async fn clear(&self) -> PortResult<u64> {
+        self.store.clear().await
+    }
+    async fn tags(&self, limit: usize) -> PortResult<Vec<TagCount>> {
+        self.store.tags(limit).await
+    }
+    async fn key_count(&self) -> PortResult<u64> {
+        self.store.key_count().await
+    }
+    async fn server_info(&self) -> PortResult<CacheServerInfo> {
+        Ok(CacheServerInfo { version: self.version.into(), mode: self.mode.into(), ..CacheServerInfo::default() })
+    }
+}
+
+#[tokio::test]
+async fn a_cache_server_older_than_7_or_in_cluster_mode_degrades_and_says_why() {
+    for (version, mode, why) in
+        [("redis 6.2.14", "standalone", "older than 7.0"), ("valkey 8.0.1", "cluster", "cluster mode disabled")]
+    {
+        let clock = manual_clock();
+        let memory = AppContext::in_memory(clock.clone());
+        let store = shared::adapters::memory::MemoryTaggedCache::new(clock.clone());
+        let stores: shared::app::TaggedStores =
+            vec![(StoreName::Default, Arc::new(ServerSaying { version, mode, store }))];
+        let ports = shared::app::Ports {
+            table: Arc::new(shared::adapters::memory::MemoryTable::new(clock.clone())),
+            cache: memory.cache.clone(),
+            queue: memory.queue.clone(),
+            panel: memory.panel.clone(),
+            workers: memory.workers.clone(),
+            views: AppContext::views(clock.clone(), stores, memory.cache.clone()),
+        };
+        let ctx = AppContext::new(clock, ports, "test");
+        let report = health::check(&ctx, &HealthThresholds::default()).await;
+        assert_eq!(report.status, HealthStatus::Degraded, "{version} {mode}");
+        assert_eq!(report.dependencies[1].server.as_deref(), Some(format!("{version}, {mode}").as_str()));
+        assert!(report.findings.iter().any(|f| f.message.contains(why)), "{:?}", report.findings);
     }
 }
 

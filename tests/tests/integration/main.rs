@@ -21,6 +21,7 @@ mod provisioning;
 mod queue_behaviour;
 mod queue_management;
 mod queue_stats;
+mod redis_link;
 mod route_table;
 mod sdk_config;
 mod table_behaviour;

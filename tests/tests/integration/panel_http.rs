@@ -4,6 +4,7 @@
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::{Request, Response, StatusCode};
+use shared::adapters::aws::Secret;
 use shared::adapters::panel_http::{HttpPanelClient, PanelCredentials};
 use shared::domain::{ClientId, Server, ServerId, ServerStatus};
 use shared::ports::{PanelClient, PanelClientSpec};
@@ -121,7 +122,8 @@ fn spec(email: &str) -> PanelClientSpec {
 }
 
 fn client(password: &str) -> HttpPanelClient {
-    HttpPanelClient::new(PanelCredentials { username: "admin".into(), password: password.into() }, "http").unwrap()
+    HttpPanelClient::new(PanelCredentials { username: "admin".into(), password: Secret::value(password) }, "http")
+        .unwrap()
 }
 
 #[tokio::test]
@@ -162,4 +164,15 @@ async fn wrong_credentials_and_an_absent_panel_are_backend_errors() {
     assert!(refused.to_string().contains("login refused"), "{refused}");
     let nobody = client("s=cr&t pw").add_client(&server(9), &spec("x")).await.unwrap_err();
     assert!(matches!(nobody, shared::error::PortError::Unavailable { .. } | shared::error::PortError::Timeout { .. }));
+}
+
+#[tokio::test]
+async fn the_password_kept_in_secrets_manager_is_read_on_the_first_login() {
+    let (state, port) = start().await;
+    let secret = integration_tests::stored_secret("s=cr&t pw").await;
+    let password = Secret::secrets_manager(integration_tests::secrets_manager().await, secret);
+    let client = HttpPanelClient::new(PanelCredentials { username: "admin".into(), password }, "http").unwrap();
+    client.add_client(&server(port), &spec("from-secret")).await.unwrap();
+    assert_eq!(state.lock().unwrap().logins, 1);
+    assert_eq!(state.lock().unwrap().clients.values().map(BTreeMap::len).sum::<usize>(), 1);
 }

@@ -39,12 +39,13 @@ async fn memory() -> Harness {
 }
 
 async fn redis() -> Harness {
-    let cache = redis_cache().await;
+    let clock = manual_clock();
+    let cache = redis_cache(clock.clone()).await;
     Harness {
         store: Arc::new(cache.tagged("default")),
         neighbour: Arc::new(cache.tagged("analytics")),
         plain: Arc::new(cache),
-        clock: manual_clock(),
+        clock,
         backend: Backend::Aws,
     }
 }

@@ -48,14 +48,15 @@ async fn memory() -> Harness {
 }
 
 async fn redis() -> Harness {
-    let (redis, link) = cuttable_redis_cache().await;
+    let clock = manual_clock();
+    let (redis, link) = cuttable_redis_cache(clock.clone()).await;
     Harness {
         stores: StoreName::ALL
             .into_iter()
             .map(|s| (s, Arc::new(redis.tagged(s.as_str())) as Arc<dyn TaggedCache>))
             .collect(),
         counters: Arc::new(redis),
-        clock: manual_clock(),
+        clock,
         outage: CacheOutage::Redis(link),
     }
 }

@@ -6,14 +6,18 @@ mod dynamo_expr;
 #[cfg(feature = "provision")]
 pub mod provision;
 mod redis;
+mod redis_link;
 mod redis_tagged;
 mod sdk;
+mod secrets;
 mod sqs;
 mod workers;
 
 pub use dynamo::DynamoTable;
-pub use redis::RedisCache;
+pub use redis::{COMMAND_LIMIT as REDIS_COMMAND_LIMIT, RedisCache};
+pub use redis_link::{BREAK_FOR as REDIS_BREAK_FOR, RedisEndpoint};
 pub use redis_tagged::RedisTaggedCache;
 pub use sdk::{environment_variables, lambda_sdk_config, sdk_config};
+pub use secrets::{Secret, SecretSource};
 pub use sqs::{QueueUrls, SqsQueue};
 pub use workers::LambdaWorkerPool;

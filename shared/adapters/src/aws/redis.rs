@@ -1,59 +1,52 @@
-use crate::timeout::with_timeout;
+use super::redis_link::{RedisEndpoint, RedisLink};
 use async_trait::async_trait;
+use proxy_core::clock::Clock;
 use proxy_core::error::{Backend, PortError, PortResult};
 use proxy_core::ports::{Cache, CounterChange, CounterUpdate};
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use std::sync::Arc;
 use std::time::Duration;
 
+/// How long a single command may take: the rate limit and the cache reads on every request wait no longer
+/// (Redis answers them in well under a millisecond; a Redis that does not is treated as down).
+pub const COMMAND_LIMIT: Duration = Duration::from_millis(300);
+/// How long a script or a key scan may take (writes of tagged values, invalidations, clearing, statistics).
+pub const SCRIPT_LIMIT: Duration = Duration::from_secs(2);
+
 /// The Redis (ElastiCache) cache adapter. The connection is made on first use, not at construction, so a
-/// Lambda's init does no network work; the manager reconnects by itself after a failure.
+/// Lambda's init does no network work; `RedisLink` reconnects after failures and stops calling a Redis that
+/// just failed for a few seconds.
 #[derive(Clone)]
 pub struct RedisCache {
-    connection: ConnectionManager,
+    link: Arc<RedisLink>,
     /// Every key gets this prefix, so tests (and environments sharing a server) do not see each other.
     prefix: String,
-    timeout: Duration,
-}
-
-fn map_err(error: redis::RedisError) -> PortError {
-    PortError::unavailable(Backend::Cache, error)
 }
 
 impl RedisCache {
-    /// `url` like `redis://127.0.0.1:6379/0`. Must be called inside a Tokio runtime.
-    pub fn connect_lazily(url: &str, prefix: impl Into<String>) -> PortResult<Self> {
-        let timeout = Duration::from_secs(2);
-        let client = redis::Client::open(url).map_err(map_err)?;
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(timeout))
-            .set_response_timeout(Some(timeout))
-            .set_number_of_retries(1);
-        let connection = ConnectionManager::new_lazy_with_config(client, config).map_err(map_err)?;
-        Ok(Self { connection, prefix: prefix.into(), timeout })
+    /// The Redis at `endpoint` (its URL checked now, connected on first use), its keys under `prefix`. Must be
+    /// called inside a Tokio runtime.
+    pub fn connect_lazily(
+        endpoint: RedisEndpoint,
+        prefix: impl Into<String>,
+        clock: Arc<dyn Clock>,
+    ) -> PortResult<Self> {
+        Ok(Self { link: Arc::new(RedisLink::new(endpoint, clock)?), prefix: prefix.into() })
     }
 
     fn key(&self, key: &str) -> String {
         format!("{}{key}", self.prefix)
     }
 
-    pub(super) fn connection(&self) -> ConnectionManager {
-        self.connection.clone()
+    pub(super) fn link(&self) -> Arc<RedisLink> {
+        self.link.clone()
     }
 
     pub(super) fn prefix(&self) -> &str {
         &self.prefix
     }
 
-    pub(super) fn timeout(&self) -> Duration {
-        self.timeout
-    }
-
     async fn run<T: redis::FromRedisValue>(&self, operation: &'static str, cmd: redis::Cmd) -> PortResult<T> {
-        let mut connection = self.connection.clone();
-        with_timeout(Backend::Cache, operation, self.timeout, async move {
-            cmd.query_async(&mut connection).await.map_err(map_err)
-        })
-        .await
+        self.link.query(operation, COMMAND_LIMIT, cmd).await
     }
 }
 
@@ -128,11 +121,10 @@ impl Cache for RedisCache {
             // NX: only a key without an expiry gets one, so the window is set once, when the counter starts.
             pipe.cmd("EXPIRE").arg(&key).arg(seconds(ttl)).arg("NX").ignore();
         }
-        let mut connection = self.connection.clone();
-        let (value,): (i64,) = with_timeout(Backend::Cache, "incr", self.timeout, async move {
-            pipe.query_async(&mut connection).await.map_err(map_err)
-        })
-        .await?;
+        let (value,): (i64,) = self
+            .link
+            .run("incr", COMMAND_LIMIT, async move |mut connection| pipe.query_async(&mut connection).await)
+            .await?;
         Ok(value)
     }
 
@@ -152,7 +144,7 @@ impl Cache for RedisCache {
             };
             cmd.arg(change).arg(value).arg(seconds(update.ttl));
         }
-        let _: i64 = self.run("update_counters", cmd).await?;
+        let _: i64 = self.link.query("update_counters", SCRIPT_LIMIT, cmd).await?;
         Ok(())
     }
 

@@ -3,13 +3,13 @@
 //! tags and the generation check are never split. Supported: Redis or Valkey 7+ with cluster mode disabled (the
 //! scripts touch the keys a tag lists, which a cluster cannot route, and use `EXPIRE .. NX|GT`).
 
-use super::redis::RedisCache;
-use crate::timeout::with_timeout;
+use super::redis::{COMMAND_LIMIT, RedisCache, SCRIPT_LIMIT};
+use super::redis_link::RedisLink;
 use async_trait::async_trait;
 use proxy_core::error::{Backend, PortError, PortResult};
 use proxy_core::ports::tagged_cache::{MAX_TTL, TAGS_SCANNED};
 use proxy_core::ports::{CacheServerInfo, TagCount, TaggedCache, TaggedRead};
-use redis::aio::ConnectionManager;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// A generation outlives every value written under it (`MAX_TTL`), so a generation that expired had no value
@@ -20,14 +20,9 @@ const BATCH: usize = 500;
 
 #[derive(Clone)]
 pub struct RedisTaggedCache {
-    connection: ConnectionManager,
+    link: Arc<RedisLink>,
     /// `<CACHE_PREFIX>cache:<store>:`.
     prefix: String,
-    timeout: Duration,
-}
-
-fn map_err(error: redis::RedisError) -> PortError {
-    PortError::unavailable(Backend::Cache, error)
 }
 
 /// `KEYS[1]` the value, then a generation and a tag set per tag; `ARGV`: the value, its TTL, the generations
@@ -97,11 +92,7 @@ fn info_field<'a>(info: &'a str, name: &str) -> Option<&'a str> {
 impl RedisCache {
     /// The tagged store `store` on this cache's connection, under `<this cache's prefix>cache:<store>:`.
     pub fn tagged(&self, store: &str) -> RedisTaggedCache {
-        RedisTaggedCache {
-            connection: self.connection(),
-            prefix: format!("{}cache:{store}:", self.prefix()),
-            timeout: self.timeout(),
-        }
+        RedisTaggedCache { link: self.link(), prefix: format!("{}cache:{store}:", self.prefix()) }
     }
 }
 
@@ -118,12 +109,9 @@ impl RedisTaggedCache {
         format!("{}g:{tag}", self.prefix)
     }
 
+    /// A script, a scan page or an admin command.
     async fn run<T: redis::FromRedisValue>(&self, operation: &'static str, cmd: redis::Cmd) -> PortResult<T> {
-        let mut connection = self.connection.clone();
-        with_timeout(Backend::Cache, operation, self.timeout, async move {
-            cmd.query_async(&mut connection).await.map_err(map_err)
-        })
-        .await
+        self.link.query(operation, SCRIPT_LIMIT, cmd).await
     }
 
     /// The value under `key` (when given) and the generations of `tags`, in one `MGET`, in that order.
@@ -140,7 +128,8 @@ impl RedisTaggedCache {
         for tag in tags {
             cmd.arg(self.generation(tag));
         }
-        let values: Vec<Option<String>> = self.run(operation, cmd).await?;
+        // On every read of a view: the short limit.
+        let values: Vec<Option<String>> = self.link.query(operation, COMMAND_LIMIT, cmd).await?;
         if values.len() != tags.len() + usize::from(key.is_some()) {
             return Err(PortError::corrupt(Backend::Cache, "MGET answered the wrong number of values"));
         }

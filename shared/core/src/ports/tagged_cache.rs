@@ -50,6 +50,27 @@ pub struct CacheServerInfo {
     pub evicted_keys: Option<u64>,
 }
 
+impl CacheServerInfo {
+    /// Why this server cannot run the cache, if it cannot: older than Redis/Valkey 7 (`EXPIRE .. NX|GT`, which
+    /// the rate limiter and the tagged cache use, came with 7.0), or in cluster mode (the tagged cache's
+    /// scripts touch keys a cluster could not route to one node).
+    pub fn unsupported_because(&self) -> Option<String> {
+        let mut words = self.version.split_whitespace();
+        let (server, release) = (words.next().unwrap_or_default(), words.next().unwrap_or_default());
+        if matches!(server, "redis" | "valkey") {
+            let major: Option<u32> = release.split('.').next().and_then(|major| major.parse().ok());
+            if major.is_some_and(|major| major < 7) {
+                return Some(format!(
+                    "{server} {release} is older than 7.0, which the rate limiter and the cache need (EXPIRE NX/GT)"
+                ));
+            }
+        }
+        (self.mode == "cluster").then(|| {
+            format!("{server} runs in cluster mode; the cache needs cluster mode disabled (one shard with replicas)")
+        })
+    }
+}
+
 #[async_trait]
 pub trait TaggedCache: Send + Sync {
     /// The value under `key` and the current generation of each of `tags`, in one round trip.
@@ -81,4 +102,24 @@ pub trait TaggedCache: Send + Sync {
     /// How many values this store holds (counted by scanning its prefix: never a whole-keyspace command).
     async fn key_count(&self) -> PortResult<u64>;
     async fn server_info(&self) -> PortResult<CacheServerInfo>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CacheServerInfo;
+
+    fn server(version: &str, mode: &str) -> CacheServerInfo {
+        CacheServerInfo { version: version.into(), mode: mode.into(), ..CacheServerInfo::default() }
+    }
+
+    #[test]
+    fn redis_or_valkey_7_and_newer_without_cluster_mode_is_supported() {
+        for version in ["redis 7.0.0", "redis 7.4.1", "valkey 7.2.4", "valkey 8.0.1", "memory"] {
+            assert_eq!(server(version, "standalone").unsupported_because(), None, "{version}");
+        }
+        let old = server("redis 6.2.14", "standalone").unsupported_because().unwrap();
+        assert!(old.contains("older than 7.0"), "{old}");
+        let cluster = server("valkey 8.0.1", "cluster").unsupported_because().unwrap();
+        assert!(cluster.contains("cluster mode"), "{cluster}");
+    }
 }
