@@ -15,24 +15,31 @@ pub struct CuttableLink {
     open: Arc<AtomicBool>,
     /// While true, bytes are held in both directions (connections stay open): a server that hangs.
     frozen: watch::Sender<bool>,
+    /// While true, the server's bytes are held: requests arrive and are acted on, their answers are late.
+    answers_held: watch::Sender<bool>,
     accepted: Arc<AtomicU64>,
     connections: Arc<Mutex<Vec<JoinHandle<()>>>>,
     accept: JoinHandle<()>,
 }
 
-/// Copies `from` to `to`, holding what it read while the link is frozen.
+/// Copies `from` to `to`, holding what it read while any of `gates` is closed (true).
 async fn pump(
     mut from: tokio::net::tcp::OwnedReadHalf,
     mut to: tokio::net::tcp::OwnedWriteHalf,
-    frozen: watch::Receiver<bool>,
+    gates: Vec<watch::Receiver<bool>>,
 ) {
     let mut buffer = vec![0u8; 16 * 1024];
-    loop {
+    'copy: loop {
         let read = match from.read(&mut buffer).await {
             Ok(0) | Err(_) => break,
             Ok(read) => read,
         };
-        if frozen.clone().wait_for(|frozen| !*frozen).await.is_err() || to.write_all(&buffer[..read]).await.is_err() {
+        for gate in &gates {
+            if gate.clone().wait_for(|closed| !*closed).await.is_err() {
+                break 'copy;
+            }
+        }
+        if to.write_all(&buffer[..read]).await.is_err() {
             break;
         }
     }
@@ -46,12 +53,13 @@ impl CuttableLink {
         let address = listener.local_addr().expect("its address");
         let open = Arc::new(AtomicBool::new(true));
         let (frozen, _) = watch::channel(false);
+        let (answers_held, _) = watch::channel(false);
         let accepted = Arc::new(AtomicU64::new(0));
         let connections: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
         let upstream = upstream.to_owned();
         let accept = tokio::spawn({
-            let (open, connections, accepted, frozen) =
-                (open.clone(), connections.clone(), accepted.clone(), frozen.clone());
+            let (open, connections, accepted) = (open.clone(), connections.clone(), accepted.clone());
+            let (frozen, answers_held) = (frozen.clone(), answers_held.clone());
             async move {
                 while let Ok((client, _)) = listener.accept().await {
                     if !open.load(Ordering::SeqCst) {
@@ -60,14 +68,14 @@ impl CuttableLink {
                     }
                     accepted.fetch_add(1, Ordering::SeqCst);
                     let upstream = upstream.clone();
-                    let frozen = frozen.subscribe();
+                    let (frozen, held) = (frozen.subscribe(), answers_held.subscribe());
                     let forward = tokio::spawn(async move {
                         if let Ok(server) = TcpStream::connect(&upstream).await {
                             let (client_read, client_write) = client.into_split();
                             let (server_read, server_write) = server.into_split();
                             tokio::join!(
-                                pump(client_read, server_write, frozen.clone()),
-                                pump(server_read, client_write, frozen)
+                                pump(client_read, server_write, vec![frozen.clone()]),
+                                pump(server_read, client_write, vec![frozen, held])
                             );
                         }
                     });
@@ -75,7 +83,7 @@ impl CuttableLink {
                 }
             }
         });
-        Self { address, open, frozen, accepted, connections, accept }
+        Self { address, open, frozen, answers_held, accepted, connections, accept }
     }
 
     /// How many connections the link has forwarded (a client that reconnects makes one more).
@@ -91,6 +99,16 @@ impl CuttableLink {
     /// Lets the held bytes and the new ones through again.
     pub fn thaw(&self) {
         self.frozen.send_replace(false);
+    }
+
+    /// Holds the server's answers (requests still arrive): a reply lost or late on the way back.
+    pub fn hold_answers(&self) {
+        self.answers_held.send_replace(true);
+    }
+
+    /// Lets the held answers through.
+    pub fn release_answers(&self) {
+        self.answers_held.send_replace(false);
     }
 
     /// The forwarder's `host:port`.

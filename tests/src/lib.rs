@@ -90,6 +90,22 @@ pub async fn dynamo_table(clock: Arc<dyn Clock>) -> DynamoTable {
     DynamoTable::new(client, name, clock).with_timeout(Duration::from_secs(60))
 }
 
+/// A new DynamoDB table on the emulator, reached through a link the test can cut, freeze or make hold its
+/// answers, with the adapter's time limit at `limit`.
+pub async fn dynamo_table_through_link(
+    clock: Arc<dyn Clock>,
+    limit: Duration,
+) -> (DynamoTable, cuttable::CuttableLink) {
+    let direct = aws_sdk_dynamodb::Client::new(&sdk_config().await);
+    let name = unique("table");
+    provision::create_table(&direct, &name).await.expect("create table on the emulator");
+    let endpoint = aws_endpoint();
+    let host_port = endpoint.split("://").nth(1).unwrap_or(&endpoint).trim_end_matches('/').to_owned();
+    let link = cuttable::CuttableLink::to(&host_port).await;
+    let client = aws_sdk_dynamodb::Client::new(&sdk_config_at(&format!("http://{}", link.address())).await);
+    (DynamoTable::new(client, name, clock).with_timeout(limit), link)
+}
+
 /// Ten new SQS queues (five priorities with DLQs) on the emulator.
 pub async fn sqs_queues() -> SqsQueue {
     let client = aws_sdk_sqs::Client::new(&sdk_config().await);

@@ -387,3 +387,34 @@ async fn a_store_that_never_answers_times_out_at_the_production_limit() {
     );
     silent.abort();
 }
+
+/// DynamoDB commits a transaction and its answer is late (held past the adapter's limit): the adapter sends the
+/// same transaction again with its token and answers what happened — committed, once — not a timeout (a 503
+/// for an order that was placed) nor a conflict with its own first attempt.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_transaction_whose_answer_is_late_is_sent_again_and_answers_its_real_outcome() {
+    let limit = std::time::Duration::from_secs(2);
+    let (table, link) = integration_tests::dynamo_table_through_link(manual_clock(), limit).await;
+    let ops = vec![
+        TransactOp::Put { item: item("ORDER#1", "A", &[]), condition: Some(Condition::NotExists) },
+        TransactOp::Update(Update {
+            key: Key::new("COUNTER#1", "A"),
+            actions: vec![UpdateAction::Add("placed".into(), Decimal::ONE)],
+            condition: None,
+        }),
+    ];
+    link.hold_answers();
+    let link = Arc::new(link);
+    let release = tokio::spawn({
+        let link = link.clone();
+        async move {
+            tokio::time::sleep(limit + std::time::Duration::from_millis(500)).await;
+            link.release_answers();
+        }
+    });
+    table.transact(ops).await.expect("committed: the outcome of the first attempt");
+    release.await.unwrap();
+    assert!(link.connections_accepted() >= 2, "sent again");
+    let counter = table.get(&Key::new("COUNTER#1", "A")).await.unwrap().unwrap();
+    assert_eq!(counter["placed"], number(Decimal::ONE), "applied once");
+}

@@ -64,6 +64,30 @@ where
     unavailable(error)
 }
 
+/// How many times a transaction whose outcome is unknown is sent (with its token) before the caller is told
+/// the store is unavailable. With the 3 s limit each, within a 30 s function.
+const TRANSACT_ATTEMPTS: u32 = 3;
+
+/// What a cancelled transaction means to the caller: the first operation whose condition failed; a malformed
+/// operation; or a conflict with another transaction on the same item, which the caller may retry.
+fn cancellation(error: &aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError) -> PortError {
+    use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+    let reasons = match error {
+        TransactWriteItemsError::TransactionCanceledException(e) => e.cancellation_reasons().to_vec(),
+        _ => Vec::new(),
+    };
+    let failed = reasons.iter().position(|r| r.code() == Some("ConditionalCheckFailed"));
+    if failed.is_some() {
+        return PortError::Conflict { op_index: failed };
+    }
+    // A malformed operation (e.g. adding to a string) fails the same way every time: not retried.
+    if let Some(reason) = reasons.iter().find(|r| r.code() == Some("ValidationError")) {
+        let detail = reason.message().unwrap_or("validation error").to_owned();
+        return PortError::Invalid { backend: Backend::Store, detail };
+    }
+    PortError::Conflict { op_index: None }
+}
+
 impl DynamoTable {
     pub fn new(client: Client, table: impl Into<String>, clock: Arc<dyn Clock>) -> Self {
         Self { client, table: table.into(), clock, timeout: Duration::from_secs(3) }
@@ -283,34 +307,43 @@ impl Table for DynamoTable {
             });
         }
         let items = ops.into_iter().map(|op| self.transact_item(op)).collect::<PortResult<Vec<_>>>()?;
-        let call = async {
-            let result = self.client.transact_write_items().set_transact_items(Some(items)).send().await;
-            match result {
-                Ok(_) => Ok(()),
-                Err(SdkError::ServiceError(service)) if service.err().is_transaction_canceled_exception() => {
-                    let reasons = match service.err() {
-                        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(e) => {
-                            e.cancellation_reasons().to_vec()
-                        }
-                        _ => Vec::new(),
-                    };
-                    let failed = reasons.iter().position(|r| r.code() == Some("ConditionalCheckFailed"));
-                    if failed.is_some() {
-                        return Err(PortError::Conflict { op_index: failed });
-                    }
-                    // A malformed operation (e.g. adding to a string) fails the same way every time: not retried.
-                    if let Some(reason) = reasons.iter().find(|r| r.code() == Some("ValidationError")) {
-                        let detail = reason.message().unwrap_or("validation error").to_owned();
-                        return Err(PortError::Invalid { backend: Backend::Store, detail });
-                    }
-                    // Cancelled for another reason (a concurrent transaction on the same item): a conflict
-                    // too, but with no condition to blame; the caller may retry.
-                    Err(PortError::Conflict { op_index: None })
+        // One token for every attempt of this transaction: DynamoDB treats a request with a token it committed
+        // in the last 10 minutes as that request, answering success without writing again. So when an answer is
+        // lost or late (the commit may have happened), the same transaction is sent again and its answer is the
+        // real outcome — not a 503 for an order that was placed, nor a conflict with its own first attempt.
+        // (Random, not derived from the operations: two deliberate, identical transactions must both apply.)
+        let token = uuid::Uuid::new_v4().to_string();
+        let mut attempt = 1;
+        loop {
+            let call = self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(items.clone()))
+                .client_request_token(&token)
+                .send();
+            let unsure = match tokio::time::timeout(self.timeout, call).await {
+                Ok(Ok(_)) => return Ok(()),
+                Ok(Err(SdkError::ServiceError(service))) if service.err().is_transaction_canceled_exception() => {
+                    return Err(cancellation(service.err()));
                 }
-                Err(e) => Err(map_err(e)),
+                // The first attempt is still being applied: its outcome will be this one's.
+                Ok(Err(SdkError::ServiceError(service))) if service.err().is_transaction_in_progress_exception() => {
+                    PortError::unavailable(Backend::Store, "the transaction was still in progress")
+                }
+                // No answer, or one that did not arrive whole: the transaction may have committed.
+                Ok(Err(
+                    e @ (SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_)),
+                )) => unavailable(e),
+                Ok(Err(other)) => return Err(map_err(other)),
+                Err(_) => PortError::Timeout { backend: Backend::Store, operation: "transact" },
+            };
+            if attempt >= TRANSACT_ATTEMPTS {
+                return Err(unsure);
             }
-        };
-        with_timeout(Backend::Store, "transact", self.timeout, call).await
+            tracing::warn!(attempt, error = %unsure, "transaction's outcome unknown; sending it again with its token");
+            tokio::time::sleep(crate::timeout::backoff(attempt)).await;
+            attempt += 1;
+        }
     }
 
     async fn query(&self, query: Query) -> PortResult<Page> {
