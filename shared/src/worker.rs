@@ -7,7 +7,7 @@ use crate::domain::Priority;
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 
 pub use platform::jobs::{JobError, JobHandler, RunOnce, dispatch, dispatch_as};
-pub use queues::worker::{IncomingMessage, MessageOutcome, PollReport, poll_once, process_batch};
+pub use queues::worker::{IncomingMessage, LEASE, MessageOutcome, PollReport, poll_once, process_batch};
 
 /// The job handlers, by job type, with the application's dependencies.
 pub type JobRegistry = platform::jobs::JobRegistry<AppContext>;

@@ -32,7 +32,7 @@ pub use failed_jobs::{FailedJobFilter, FailedJobStore, Failure};
 pub use feed::FeedStore;
 pub use idempotency_keys::IdempotencyKeyStore;
 pub use inventory::{BandState, InventoryStore};
-pub use job_claims::{Claim, JobClaimStore};
+pub use job_claims::{Claim, ClaimOwner, JobClaimStore};
 pub use orders::OrderStore;
 pub use pricing::{PricingRuleStore, RulesVersion};
 pub use queue_runs::QueueRunStore;

@@ -162,3 +162,23 @@ fn secrets_are_secrets_manager_arns_read_only_by_the_functions_that_use_them() {
         assert_eq!(tagged(&statement["Resource"], "Ref").and_then(Yaml::as_str), Some(secret), "{policy}");
     }
 }
+
+#[test]
+fn a_claimed_jobs_lease_outlives_the_worker_and_ends_before_the_next_delivery() {
+    let template = template();
+    let lease = shared::worker::LEASE.as_secs();
+    let worker = template["Resources"]["QueueWorkerFunction"]["Properties"]["Timeout"].as_u64().unwrap();
+    assert!(worker < lease, "a job still running ({worker} s at most) must not be taken over (lease {lease} s)");
+    let queues: Vec<(&Yaml, &Yaml)> = template["Resources"]
+        .as_mapping()
+        .unwrap()
+        .iter()
+        .filter(|(_, resource)| resource["Type"].as_str() == Some("AWS::SQS::Queue"))
+        .filter(|(_, resource)| !resource["Properties"]["RedrivePolicy"].is_null())
+        .collect();
+    assert_eq!(queues.len(), 5, "the five worker queues");
+    for (name, queue) in queues {
+        let visibility = queue["Properties"]["VisibilityTimeout"].as_u64().unwrap();
+        assert!(lease < visibility, "{name:?}: the delivery after a dead worker ({visibility} s) finds the lease over");
+    }
+}

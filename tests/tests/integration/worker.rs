@@ -23,6 +23,7 @@ integration_tests::on_both_backends!(
     a_failed_job_runs_again_on_its_next_delivery,
     a_job_running_elsewhere_is_left_for_later,
     a_job_that_fails_its_last_attempt_is_kept_with_why,
+    a_job_whose_worker_died_after_claiming_it_runs_on_the_next_delivery_once,
 );
 
 fn alert_payload(app: &TestApp, key: &str) -> serde_json::Value {
@@ -160,6 +161,51 @@ async fn a_failed_job_runs_again_on_its_next_delivery(app: TestApp) {
     let second = poll_once(ctx, &registry, QUEUE, wait_for(&app).await, VISIBILITY).await.unwrap();
     assert_eq!(second.outcomes[0].1, MessageOutcome::Done, "the failed attempt released its claim");
     assert_eq!(runs.load(Ordering::SeqCst), 2);
+}
+
+/// The queues' visibility timeout in the template: when SQS delivers a message again after a worker that took
+/// it stopped answering.
+const REDELIVERED_AFTER: Duration = Duration::from_secs(180);
+
+async fn a_job_whose_worker_died_after_claiming_it_runs_on_the_next_delivery_once(app: TestApp) {
+    let ctx = &app.ctx;
+    let runs = Arc::new(AtomicUsize::new(0));
+    let mut registry = JobRegistry::default();
+    registry.register("test.counted", Flaky { runs: runs.clone(), failures: 0, takes: Duration::ZERO });
+    let job = Job {
+        id: shared::domain::JobId::generate(),
+        job_type: "test.counted".into(),
+        payload: serde_json::json!({}),
+        dispatched_at: chrono::Utc::now(),
+        requeued_at: None,
+    };
+    let delivery = |receive_count| shared::worker::IncomingMessage {
+        message_id: "m".into(),
+        body: serde_json::to_string(&job).unwrap(),
+        receive_count,
+        queue: None,
+    };
+    // The first delivery's worker claimed the job and died (its function timed out, or its instance went).
+    let claims = &ctx.stores.job_claims;
+    let keep = Duration::from_secs(15 * 24 * 3600);
+    let Ok(shared::store::Claim::Acquired(dead)) =
+        claims.claim(job.id.as_str(), shared::clock::Clock::now(&*app.clock), shared::worker::LEASE, keep).await
+    else {
+        panic!("the first delivery's claim");
+    };
+    // SQS delivers the message again after its visibility timeout: the lease has run out, the job runs.
+    app.clock.advance(chrono::Duration::from_std(REDELIVERED_AFTER).unwrap());
+    let second = shared::worker::process_batch(ctx, &registry, &[delivery(2)]).await;
+    assert_eq!(second, [MessageOutcome::Done]);
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+    // Had the first worker been only slow, its late release or completion would not touch the new owner's
+    // record: the job stays done, and a third delivery does nothing.
+    claims.release(job.id.as_str(), &dead).await.unwrap();
+    let late = claims.complete(job.id.as_str(), &dead, shared::clock::Clock::now(&*app.clock), keep).await;
+    assert!(matches!(late, Err(shared::error::PortError::Conflict { .. })), "{late:?}");
+    let third = shared::worker::process_batch(ctx, &registry, &[delivery(3)]).await;
+    assert_eq!(third, [MessageOutcome::Duplicate]);
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
 }
 
 async fn a_job_running_elsewhere_is_left_for_later(app: TestApp) {

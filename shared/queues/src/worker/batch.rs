@@ -7,8 +7,12 @@ use proxy_core::ports::queue::MAX_RECEIVE_COUNT;
 use std::time::Duration;
 use store::{Claim, Failure};
 
-/// How long a claim protects a running job from a second worker: longer than the worker's timeout.
-const LEASE: Duration = Duration::from_secs(15 * 60);
+/// How long a claim protects a running job from a second delivery. Longer than the worker function's timeout
+/// (30 s), so a job still running is never taken over; shorter than the queues' visibility timeout (180 s), so
+/// the delivery that follows a worker that died mid-job takes the job over and runs it — a longer lease would
+/// meet that delivery, and the ones after it, still held, and send the job to the dead-letter queue unrun.
+/// (`deployment.rs` holds the template to both.)
+pub const LEASE: Duration = Duration::from_secs(60);
 /// How long a finished job's record is kept: longer than SQS can hold or redrive a message (14 days).
 const KEEP: Duration = Duration::from_secs(15 * 24 * 3600);
 
@@ -137,21 +141,27 @@ async fn run<C: WorkerEnv + Sync>(
         };
     }
     let claims = &ctx.stores().job_claims;
-    match claims.claim(job.id.as_str(), ctx.clock().now(), LEASE, KEEP).await {
-        Ok(Claim::Acquired) => {}
+    let owner = match claims.claim(job.id.as_str(), ctx.clock().now(), LEASE, KEEP).await {
+        Ok(Claim::Acquired(owner)) => owner,
         Ok(Claim::AlreadyDone) => return MessageOutcome::Duplicate,
         Ok(Claim::Busy) => {
             return MessageOutcome::Failed("another worker is running this job".into());
         }
         Err(e) => return MessageOutcome::Failed(format!("cannot claim job: {e}")),
-    }
+    };
     let started = std::time::Instant::now();
     let result = handler.handle(ctx, job, message.receive_count.max(1)).await;
     let runtime_ms = started.elapsed().as_millis() as u64;
     match result {
-        Ok(()) => match claims.complete(job.id.as_str(), ctx.clock().now(), KEEP).await {
+        Ok(()) => match claims.complete(job.id.as_str(), &owner, ctx.clock().now(), KEEP).await {
             Ok(()) => {
                 tracing::info!(job_id = %job.id, job_type = job.job_type, runtime_ms, "job done");
+                MessageOutcome::Done
+            }
+            // This run outlived its lease and another delivery took the job over: the work is done (handlers
+            // tolerate running twice), and the claim is the other delivery's to settle.
+            Err(proxy_core::error::PortError::Conflict { .. }) => {
+                tracing::warn!(job_id = %job.id, job_type = job.job_type, runtime_ms, "job done after its lease ran out");
                 MessageOutcome::Done
             }
             // The work is done but not marked: the lease still guards it, and a retry after the lease finds
@@ -159,7 +169,7 @@ async fn run<C: WorkerEnv + Sync>(
             Err(e) => MessageOutcome::Failed(format!("job ran but could not be marked done: {e}")),
         },
         Err(e) => {
-            if let Err(release) = claims.release(job.id.as_str()).await {
+            if let Err(release) = claims.release(job.id.as_str(), &owner).await {
                 tracing::warn!(job_id = %job.id, error = %release, "could not release claim; retry waits for the lease");
             }
             MessageOutcome::Failed(e.to_string())

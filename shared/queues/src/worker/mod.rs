@@ -6,7 +6,7 @@
 mod batch;
 mod poller;
 
-pub use batch::{IncomingMessage, MessageOutcome, process_batch};
+pub use batch::{IncomingMessage, LEASE, MessageOutcome, process_batch};
 pub use poller::{PollReport, poll_once};
 
 platform::env!(
