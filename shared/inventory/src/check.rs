@@ -138,7 +138,9 @@ pub async fn run_check(ctx: &impl InventoryEnv, settings: &InventorySettings) ->
         // The run is archived as one item: after a day-long outage thousands of holds may expire at once.
         holds.expired.truncate(EXPIRED_LISTED);
     }
-    let resend = super::resend_provisioning(ctx, super::PROVISIONING_OVERDUE, super::HOLD_DURATION).await;
+    let resend =
+        super::resend_provisioning(ctx, super::PROVISIONING_OVERDUE, super::PROCESSING_STUCK, super::HOLD_DURATION)
+            .await;
     let mut provisioning_resent = failed(&mut errors, "provisioning re-send", resend);
     if let Some(resent) = &mut provisioning_resent {
         resent.resent.truncate(EXPIRED_LISTED);

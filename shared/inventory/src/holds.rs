@@ -84,6 +84,10 @@ pub async fn expire_holds(ctx: &impl InventoryEnv, hold: Duration) -> Result<Hol
 /// An order still `new` this long after checkout has lost its provisioning job: checkout sends it right after
 /// the commit, and a send that fails then is only logged (the customer has paid).
 pub const PROVISIONING_OVERDUE: Duration = Duration::minutes(5);
+/// An order still `processing` this long after checkout lost its provisioning run: one takes seconds, and its
+/// job's three deliveries end within 9 minutes (visibility 180 s each) — in the dead-letter queue, when its
+/// worker died mid-run or the panels stayed too slow for every delivery.
+pub const PROCESSING_STUCK: Duration = Duration::minutes(15);
 /// Orders re-sent per run at most: a bound on one run's work after a long queue outage.
 pub const RESEND_MAX: usize = 500;
 
@@ -97,24 +101,32 @@ pub struct ProvisioningResent {
 }
 
 /// Sends the provisioning job again, under the id checkout gave it, for every order still `new` more than
-/// `overdue` after checkout and still within its hold (older ones are expired first). A job that was only slow
-/// rather than lost runs once all the same: the worker claims a job id once, and provisioning a provisioned
-/// order changes nothing.
+/// `overdue` after checkout and still within its hold (older ones are expired first), and for every order
+/// still `processing` more than `stuck` after checkout (paid, part provisioned: it is carried on, whatever its
+/// age, and ends completed or, when the panels keep failing, in dispute). A job that was only slow rather than
+/// lost runs once all the same: the worker claims a job id once (a dead worker's claim lapses before the
+/// next delivery), and provisioning a provisioned order changes nothing.
 pub async fn resend_provisioning(
     ctx: &impl InventoryEnv,
     overdue: Duration,
+    stuck: Duration,
     hold: Duration,
 ) -> Result<ProvisioningResent, PortError> {
     let now = ctx.clock().now();
     let (from, to) = (now - hold, now - overdue);
     let stalled = ctx.stores().orders.by_status(OrderStatus::New, from, to).await?;
+    let stalled = stalled.into_iter().filter(|o| o.created_at > from && o.created_at <= to);
+    let cutoff = now - stuck;
+    let processing =
+        ctx.stores().orders.by_status(OrderStatus::Processing, DateTime::<Utc>::UNIX_EPOCH, cutoff).await?;
+    let processing = processing.into_iter().filter(|o| o.created_at <= cutoff);
     let mut report = ProvisioningResent::default();
-    for order in stalled.into_iter().filter(|o| o.created_at > from && o.created_at <= to).take(RESEND_MAX) {
+    for order in stalled.chain(processing).take(RESEND_MAX) {
         let payload = ProvisionJob { order_id: order.id.clone() };
         let id = provisioning::job_id(&order.id);
         match dispatch_as(ctx.queue(), ctx.clock(), id, PROVISION_JOB, &payload, Priority::High).await {
             Ok(_) => {
-                tracing::warn!(order_id = %order.id, "provisioning job sent again: the order was still new");
+                tracing::warn!(order_id = %order.id, status = ?order.order_status, "provisioning job sent again");
                 report.resent.push(order.id);
                 report.resent_total += 1;
             }

@@ -4,6 +4,7 @@
 //! derived from the order, panel creation is idempotent, client records are put-if-absent, and the order's
 //! status moves only by conditional transitions.
 
+use futures_util::StreamExt;
 use platform::events::publish;
 use platform::jobs::JobError;
 use proxy_core::domain::*;
@@ -20,6 +21,12 @@ platform::env!(
 );
 
 pub const PROVISION_JOB: &str = "order.provision";
+
+/// Panel calls in flight at once for one order.
+const PANEL_FAN_OUT: usize = 4;
+/// How long one delivery spends creating an order's clients on the panels: inside the worker's 30 s timeout,
+/// with room for the reads before and the writes after. What is left, the next delivery does.
+const PANEL_BUDGET: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// The provisioning job's id for an order: the same whoever sends it (checkout, or the inventory check re-sending
 /// a job that was lost), so the worker's claim runs it once.
@@ -94,10 +101,10 @@ pub async fn provision(ctx: &impl ProvisioningEnv, order_id: &OrderId, attempt: 
         }
     }
 
-    // Create every client on its panel.
-    let mut clients = Vec::new();
+    // Every client as it will be recorded, and as its panel is asked to create it.
+    let mut planned: Vec<(ServerClient, PanelClientSpec)> = Vec::new();
     for line in &lines {
-        let (server, plan) = (&servers[&line.server_id], &plans[&line.plan_id]);
+        let plan = &plans[&line.plan_id];
         let expires_at =
             line.expires_at.unwrap_or(now + chrono::Duration::days(i64::from(plan.days * order.duration_months)));
         let limit = plan.data_limit_gb.map(|gb| u64::from(gb) * 1_000_000_000);
@@ -110,13 +117,7 @@ pub async fn provision(ctx: &impl ProvisioningEnv, order_id: &OrderId, attempt: 
                 total_bytes: limit.unwrap_or(0),
                 expiry_time_ms: expires_at.timestamp_millis(),
             };
-            if let Err(error) = ctx.panel().add_client(server, &spec).await {
-                if attempt >= MAX_RECEIVE_COUNT {
-                    return dispute(ctx, &order, &lines, &servers, &plans, &error.to_string()).await;
-                }
-                return Err(error.into());
-            }
-            clients.push(ServerClient {
+            let client = ServerClient {
                 id,
                 server_id: line.server_id.clone(),
                 plan_id: line.plan_id.clone(),
@@ -128,9 +129,34 @@ pub async fn provision(ctx: &impl ProvisioningEnv, order_id: &OrderId, attempt: 
                 traffic_limit_bytes: limit,
                 created_at: now,
                 panel_email: Some(spec.email.clone()),
-            });
+            };
+            planned.push((client, spec));
         }
     }
+
+    // Create them on their panels, a few at once and within a budget. A panel that already has a client (an
+    // earlier delivery created it) answers success, so a delivery that ran out of time is resumed by the next.
+    let calls: Vec<_> =
+        planned.iter().map(|(client, spec)| ctx.panel().add_client(&servers[&client.server_id], spec)).collect();
+    let creations = futures_util::stream::iter(calls).buffer_unordered(PANEL_FAN_OUT).collect::<Vec<_>>();
+    match tokio::time::timeout(PANEL_BUDGET, creations).await {
+        Err(_) => {
+            // Slow, not failing: never a dispute; the next delivery (or the inventory check's re-drive) carries on.
+            tracing::warn!(order_id = %order_id, clients = planned.len(), "panels too slow: provisioning resumes on the next delivery");
+            return Err(
+                PortError::Timeout { backend: proxy_core::error::Backend::Panel, operation: "add_client" }.into()
+            );
+        }
+        Ok(results) => {
+            if let Some(error) = results.into_iter().find_map(Result::err) {
+                if attempt >= MAX_RECEIVE_COUNT {
+                    return dispute(ctx, &order, &lines, &servers, &plans, &error.to_string()).await;
+                }
+                return Err(error.into());
+            }
+        }
+    }
+    let clients: Vec<ServerClient> = planned.into_iter().map(|(client, _)| client).collect();
 
     // Record the clients (put-if-absent: a redelivery finds them there), then settle capacity and the order
     // in one transaction.

@@ -104,3 +104,61 @@ async fn a_panel_failing_to_the_last_attempt_disputes_the_order_and_frees_capaci
     assert_eq!((server.free_slots, server.held_clients, server.active_clients), (5, 0, 0));
     assert!(ctx.stores.clients.of_customer(&buyer, None).await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn an_orders_clients_are_created_a_few_at_a_time() {
+    let (app, panel) = app_with_panel(integration_tests::Backend::Memory).await;
+    let ctx = &app.ctx;
+    let shop = shop(ctx, 20, "1.00").await;
+    let buyer = customer(ctx, "100").await;
+    place(ctx, &buyer, order_of(&shop.plan, 10, 1), None).await.unwrap();
+    panel.set_latency(Duration::from_millis(20));
+    assert_eq!(drain(&app, Priority::High).await, [MessageOutcome::Done]);
+    assert_eq!(panel.clients_on(&shop.server.id).len(), 10);
+    // Not one call per client in sequence (ten latencies in a row), nor all at once on one panel.
+    assert_eq!(panel.most_in_flight(), 4);
+}
+
+/// Panels so slow that no delivery finishes within its budget: each delivery gives up in time (the worker's
+/// function would otherwise be killed mid-run), none disputes a paid order for slowness, and once the job's
+/// deliveries are spent the inventory check's re-drive carries the order on when the panels are quick again.
+/// (Tokio's clock is paused: the budget passes without the test waiting for it.)
+#[tokio::test(start_paused = true)]
+async fn panels_too_slow_for_every_delivery_leave_the_order_to_the_re_drive_not_to_a_dispute() {
+    let (app, panel) = app_with_panel(integration_tests::Backend::Memory).await;
+    let ctx = &app.ctx;
+    let shop = shop(ctx, 5, "10.00").await;
+    let buyer = customer(ctx, "100").await;
+    let placed = place(ctx, &buyer, order_of(&shop.plan, 2, 1), None).await.unwrap();
+    panel.set_latency(Duration::from_secs(60));
+    let registry = shared::worker::standard_registry();
+    for attempt in 1..=shared::ports::queue::MAX_RECEIVE_COUNT {
+        let report =
+            poll_once(ctx, &registry, QueueRef::Main(Priority::High), Duration::ZERO, VISIBILITY).await.unwrap();
+        assert!(report.outcomes[0].1.is_failure(), "attempt {attempt}: {:?}", report.outcomes);
+        app.pass(VISIBILITY + Duration::from_millis(100)).await;
+    }
+    let status = |app: &TestApp| {
+        let id = placed.order.id.clone();
+        let orders = app.ctx.stores.orders.clone();
+        async move { orders.get(&id).await.unwrap().unwrap().order_status }
+    };
+    assert_eq!(status(&app).await, OrderStatus::Processing, "slow panels are not a dispute");
+    let spent = poll_once(ctx, &registry, QueueRef::Main(Priority::High), Duration::ZERO, VISIBILITY).await.unwrap();
+    assert!(spent.outcomes.is_empty(), "the job's deliveries are spent: {:?}", spent.outcomes);
+
+    panel.set_latency(Duration::ZERO);
+    app.clock.advance(shared::services::inventory::PROCESSING_STUCK + chrono::Duration::minutes(1));
+    let resent = shared::services::inventory::resend_provisioning(
+        ctx,
+        shared::services::inventory::PROVISIONING_OVERDUE,
+        shared::services::inventory::PROCESSING_STUCK,
+        shared::services::inventory::HOLD_DURATION,
+    )
+    .await
+    .unwrap();
+    assert_eq!(resent.resent, std::slice::from_ref(&placed.order.id));
+    assert_eq!(drain(&app, Priority::High).await, [MessageOutcome::Done]);
+    assert_eq!(status(&app).await, OrderStatus::Completed);
+    assert_eq!(panel.clients_on(&shop.server.id).len(), 2);
+}

@@ -4,13 +4,19 @@ use proxy_core::error::{Backend, PortError, PortResult};
 use proxy_core::ports::{PanelClient, PanelClientSpec};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 /// The panels of the embedded backend: remembers which clients exist on which server. A server that is
-/// `down` refuses, as its panel would be unreachable.
+/// `down` refuses, as its panel would be unreachable; every call can be made to take a while, as a distant
+/// panel's would, and the most calls ever in flight at once are counted.
 #[derive(Default)]
 pub struct MemoryPanel {
     clients: Mutex<BTreeMap<ServerId, BTreeMap<ClientId, PanelClientSpec>>>,
     unreachable: Mutex<BTreeSet<ServerId>>,
+    latency: Mutex<Duration>,
+    in_flight: AtomicUsize,
+    most_in_flight: AtomicUsize,
 }
 
 impl MemoryPanel {
@@ -34,6 +40,27 @@ impl MemoryPanel {
         }
     }
 
+    /// How long each call takes from now on.
+    pub fn set_latency(&self, latency: Duration) {
+        *self.latency.lock().unwrap_or_else(|p| p.into_inner()) = latency;
+    }
+
+    /// The most calls that were in flight at once.
+    pub fn most_in_flight(&self) -> usize {
+        self.most_in_flight.load(Ordering::SeqCst)
+    }
+
+    /// Waits the panel's latency, counted as a call in flight.
+    async fn answer_after_latency(&self) {
+        let latency = *self.latency.lock().unwrap_or_else(|p| p.into_inner());
+        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.most_in_flight.fetch_max(now, Ordering::SeqCst);
+        if !latency.is_zero() {
+            tokio::time::sleep(latency).await;
+        }
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+
     fn check(&self, server: &Server) -> PortResult<()> {
         let unreachable = self.unreachable.lock().unwrap_or_else(|p| p.into_inner()).contains(&server.id);
         if unreachable || server.status == proxy_core::domain::ServerStatus::Down {
@@ -46,6 +73,7 @@ impl MemoryPanel {
 #[async_trait]
 impl PanelClient for MemoryPanel {
     async fn add_client(&self, server: &Server, client: &PanelClientSpec) -> PortResult<()> {
+        self.answer_after_latency().await;
         self.check(server)?;
         let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
         clients.entry(server.id.clone()).or_default().insert(client.id.clone(), client.clone());
