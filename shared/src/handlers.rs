@@ -64,6 +64,7 @@ pub async fn scheduled(
         QUEUE_MAINTENANCE => queues::scheduled::maintenance,
         QUEUE_AUTOSCALE => queues::scheduled::autoscale,
         INVENTORY_CHECK => inventory::scheduled::check,
+        CLIENT_EXPIRY => inventory::scheduled::client_expiry,
         CACHE_WARMUP => cache::scheduled::warmup,
     }
     None

@@ -76,6 +76,7 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
     INVENTORY_REBALANCE,
     INVENTORY_SERVER_STATUS,
     INVENTORY_CHECK,
+    CLIENT_EXPIRY,
     SYSTEM_CACHE,
     SYSTEM_CACHE_WARMUP,
     SYSTEM_CACHE_CLEAR,
@@ -287,6 +288,15 @@ pub const INVENTORY_CHECK: FunctionSpec = FunctionSpec {
     limits: &[],
     summary: "Every 15 minutes: expires overdue holds, reconciles the capacity counters, alerts on band \
               crossings, applies scaling decisions, refreshes the capacity forecast and archives the run.",
+};
+
+pub const CLIENT_EXPIRY: FunctionSpec = FunctionSpec {
+    name: "client-expiry",
+    trigger: Trigger::Schedule { expression: "cron(30 * * * ? *)" },
+    role: None,
+    limits: &[],
+    summary: "Every hour at half past (UTC): queues the expiry of every client past its subscription (off its \
+              panel, inactive, slot freed, customer told) and tells customers of clients expiring within 3 days.",
 };
 
 pub const SYSTEM_CACHE: FunctionSpec = FunctionSpec {

@@ -7,6 +7,8 @@
 //! - `scaling`: per location, put a standby back, ask for a server or drain one;
 //! - `rebalance` (the plan) and `migration` (its execution: one job per client, run by the queue worker);
 //! - `forecast`: sales per day forecast with intervals, and the day free slots run out;
+//! - `expiry`: clients past their subscription taken off their panel and their slots freed, customers told
+//!   three days before (the hourly `client-expiry` sweep, one worker job per client);
 //! - `check`: the scheduled run of all of the above; `view`: what the admin endpoints answer; `requests`: their
 //!   inputs.
 
@@ -15,6 +17,7 @@ pub mod cached;
 pub mod capacity;
 pub mod check;
 pub mod endpoints;
+pub mod expiry;
 pub mod forecast;
 pub mod holds;
 pub mod jobs;

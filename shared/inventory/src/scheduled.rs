@@ -25,3 +25,21 @@ pub async fn check(ctx: &impl InventoryEnv, payload: serde_json::Value) -> Resul
         Err(format!("inventory check: {} (the rest ran: {summary})", run.errors.join("; ")))
     }
 }
+
+/// `CLIENT_EXPIRY`: queues the expiry of every client past its subscription and tells the customers of those
+/// expiring within three days. Fails (so it shows in the function's metrics) when a step failed, after doing
+/// the rest.
+pub async fn client_expiry(ctx: &impl InventoryEnv, payload: serde_json::Value) -> Result<serde_json::Value, String> {
+    let invocation = parse_invocation(&payload)?;
+    let sweep = crate::expiry::sweep(ctx).await.map_err(|e| format!("client expiry failed: {e}"))?;
+    let summary = serde_json::json!({
+        "invoked_by": invocation.source,
+        "queued": sweep.queued,
+        "noticed": sweep.noticed,
+    });
+    if sweep.failed.is_empty() {
+        Ok(summary)
+    } else {
+        Err(format!("client expiry: {} (the rest ran: {summary})", sweep.failed.join("; ")))
+    }
+}

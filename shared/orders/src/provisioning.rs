@@ -129,6 +129,7 @@ pub async fn provision(ctx: &impl ProvisioningEnv, order_id: &OrderId, attempt: 
                 traffic_limit_bytes: limit,
                 created_at: now,
                 panel_email: Some(spec.email.clone()),
+                expiry_notice_at: None,
             };
             planned.push((client, spec));
         }

@@ -122,7 +122,7 @@ impl CatalogStore {
         })
     }
 
-    /// A provisioned client leaves the server (a migration's source).
+    /// A provisioned client leaves the server (migrated away, or expired): its slot is free again.
     pub fn move_out_op(&self, server: &ServerId) -> TransactOp {
         TransactOp::Update(Update {
             key: keys::server(server),

@@ -55,6 +55,45 @@ impl ClientStore {
         })
     }
 
+    /// The update ending an expired client: inactive on its server, out of the expiry index (what the sweep
+    /// reads is only what is still to expire), on condition that it is still active on the server it was read
+    /// on (a migration may have moved it, a second expiry may have ended it).
+    pub fn expire_op(&self, client: &ServerClient) -> TransactOp {
+        TransactOp::Update(Update {
+            key: keys::client(&client.id),
+            actions: vec![
+                UpdateAction::Set("is_active".into(), Value::Bool(false)),
+                UpdateAction::Set("gsi2pk".into(), string(keys::clients_of_server(&client.server_id, false))),
+                UpdateAction::Remove("gsi3pk".into()),
+                UpdateAction::Remove("gsi3sk".into()),
+            ],
+            condition: Some(Condition::And(vec![
+                Condition::AttributeEquals("server_id".into(), string(client.server_id.as_str())),
+                Condition::AttributeEquals("is_active".into(), Value::Bool(true)),
+            ])),
+        })
+    }
+
+    /// Records that the customer was told of the client's expiry: true for the one call that records it.
+    pub async fn mark_expiry_notice(&self, id: &ClientId, now: DateTime<Utc>) -> PortResult<bool> {
+        let update = Update {
+            key: keys::client(id),
+            actions: vec![UpdateAction::Set(
+                "expiry_notice_at".into(),
+                string(now.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
+            )],
+            condition: Some(Condition::And(vec![
+                Condition::Exists,
+                Condition::AttributeMissing("expiry_notice_at".into()),
+            ])),
+        };
+        match self.table.update(update).await {
+            Ok(_) => Ok(true),
+            Err(proxy_core::error::PortError::Conflict { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     pub async fn create(&self, client: &ServerClient) -> PortResult<()> {
         self.table.put(self.item(client)?, Some(Condition::NotExists)).await
     }

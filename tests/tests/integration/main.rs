@@ -10,6 +10,7 @@ mod api_queues;
 mod architecture;
 mod cache_behaviour;
 mod cached_views;
+mod client_expiry;
 mod deployment;
 mod events;
 mod health;

@@ -21,4 +21,7 @@ pub struct ServerClient {
     /// the same name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub panel_email: Option<String>,
+    /// When the customer was told the client is about to expire (once per client).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiry_notice_at: Option<DateTime<Utc>>,
 }

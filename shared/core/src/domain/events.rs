@@ -36,6 +36,16 @@ pub enum DomainEvent {
         new_status: ClientStatus,
         timestamp: DateTime<Utc>,
     },
+    /// A client's subscription ends soon: the customer may renew before it is disabled.
+    #[serde(rename = "client.expiring")]
+    ClientExpiring {
+        client_id: ClientId,
+        customer_id: CustomerId,
+        server_id: ServerId,
+        order_id: OrderId,
+        expires_at: DateTime<Utc>,
+        timestamp: DateTime<Utc>,
+    },
     #[serde(rename = "wallet.balance.changed")]
     WalletBalanceChanged {
         customer_id: CustomerId,
@@ -52,6 +62,7 @@ impl DomainEvent {
         match self {
             DomainEvent::OrderStatusChanged { .. } => "order.status.changed",
             DomainEvent::ClientStatusChanged { .. } => "client.status.changed",
+            DomainEvent::ClientExpiring { .. } => "client.expiring",
             DomainEvent::WalletBalanceChanged { .. } => "wallet.balance.changed",
         }
     }
@@ -60,6 +71,7 @@ impl DomainEvent {
         match self {
             DomainEvent::OrderStatusChanged { customer_id, .. }
             | DomainEvent::ClientStatusChanged { customer_id, .. }
+            | DomainEvent::ClientExpiring { customer_id, .. }
             | DomainEvent::WalletBalanceChanged { customer_id, .. } => customer_id,
         }
     }
@@ -68,6 +80,7 @@ impl DomainEvent {
         match self {
             DomainEvent::OrderStatusChanged { timestamp, .. }
             | DomainEvent::ClientStatusChanged { timestamp, .. }
+            | DomainEvent::ClientExpiring { timestamp, .. }
             | DomainEvent::WalletBalanceChanged { timestamp, .. } => *timestamp,
         }
     }
@@ -76,7 +89,9 @@ impl DomainEvent {
     pub fn channels(&self) -> Vec<String> {
         let mut channels = vec![format!("customer.{}", self.customer())];
         match self {
-            DomainEvent::OrderStatusChanged { order_id, .. } | DomainEvent::ClientStatusChanged { order_id, .. } => {
+            DomainEvent::OrderStatusChanged { order_id, .. }
+            | DomainEvent::ClientStatusChanged { order_id, .. }
+            | DomainEvent::ClientExpiring { order_id, .. } => {
                 channels.push(format!("order.{order_id}"));
             }
             DomainEvent::WalletBalanceChanged { .. } => {}
