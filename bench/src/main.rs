@@ -160,6 +160,19 @@ fn functions() -> Vec<Function> {
                 },
             },
             shared::routes::Trigger::Worker { .. } => continue,
+            // A new user per call: the same one would be registered once and found registered after.
+            shared::routes::Trigger::UserPool { .. } => Function {
+                name: spec.name,
+                refresh: |event| {
+                    let user = uuid();
+                    event["userName"] = Value::String(user.clone());
+                    event["request"]["userAttributes"]["sub"] = Value::String(user.clone());
+                    event["request"]["userAttributes"]["email"] = Value::String(format!("{user}@example.com"));
+                },
+                check: |_, response| {
+                    if response["request"].is_object() { Ok(()) } else { Err("expected the event back".into()) }
+                },
+            },
         };
         functions.push(function);
     }

@@ -28,7 +28,8 @@ pub fn start(ctx: Arc<AppContext>) -> Result<Vec<tokio::task::JoinHandle<()>>, S
                     tasks.push(tokio::spawn(run_worker(ctx, registry, spec.name, QueueRef::Main(*priority))));
                 }
             }
-            Trigger::Http { .. } => {}
+            // The identity provider calls these; the gateway runs sign-up for a dev token's new subject.
+            Trigger::Http { .. } | Trigger::UserPool { .. } => {}
         }
     }
     Ok(tasks)

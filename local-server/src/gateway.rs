@@ -19,6 +19,34 @@ fn reply(status: StatusCode, body: &serde_json::Value) -> Reply {
     response
 }
 
+/// The subjects this run has signed up.
+static SIGNED_UP: std::sync::LazyLock<std::sync::Mutex<std::collections::HashSet<String>>> =
+    std::sync::LazyLock::new(Default::default);
+
+/// A dev token's customer gets a profile as a Cognito user does: the post-confirmation trigger runs, with the
+/// attributes a dev token has (its subject, and an e-mail made of it), the first time this run sees it.
+async fn confirm_sign_up(ctx: &AppContext, subject: &str) {
+    if SIGNED_UP.lock().unwrap_or_else(|p| p.into_inner()).contains(subject) {
+        return;
+    }
+    let event = serde_json::json!({
+        "version": "1",
+        "region": "local",
+        "userPoolId": "local",
+        "userName": subject,
+        "callerContext": {"awsSdkVersion": "local-server", "clientId": "local"},
+        "triggerSource": "PostConfirmation_ConfirmSignUp",
+        "request": {"userAttributes": {"sub": subject, "email": format!("{subject}@local.test")}},
+        "response": {}
+    });
+    match shared::user_pool::signup_confirmed(ctx, event).await {
+        Ok(_) => {
+            SIGNED_UP.lock().unwrap_or_else(|p| p.into_inner()).insert(subject.to_owned());
+        }
+        Err(message) => tracing::warn!(subject, message, "dev token's sign-up not confirmed"),
+    }
+}
+
 pub async fn handle(ctx: &AppContext, secret: &str, request: Request<hyper::body::Incoming>) -> Reply {
     let (parts, body) = request.into_parts();
     let method = parts.method.as_str().to_owned();
@@ -43,7 +71,14 @@ pub async fn handle(ctx: &AppContext, secret: &str, request: Request<hyper::body
     if spec.role.is_some() {
         let token = event.headers.get("authorization").and_then(|h| h.strip_prefix("Bearer ")).unwrap_or_default();
         match dev_token::verify(token, secret) {
-            Ok(claims) => event.claims = Some(api_gateway_claims(&claims)),
+            Ok(claims) => {
+                if spec.role == Some(shared::http::Role::Customer)
+                    && let Some(subject) = claims.get("sub").and_then(|s| s.as_str())
+                {
+                    confirm_sign_up(ctx, subject).await;
+                }
+                event.claims = Some(api_gateway_claims(&claims));
+            }
             Err(_) => {
                 let mut response = reply(StatusCode::UNAUTHORIZED, &serde_json::json!({"message": "Unauthorized"}));
                 response.headers_mut().insert("www-authenticate", "Bearer".parse().expect("static header"));

@@ -290,6 +290,9 @@ fn print_banner(args: &ServeArgs, demo: Option<&(u32, demo::DemoSummary)>, admin
                 let names: Vec<&str> = queues.iter().map(|q| q.as_str()).collect();
                 println!("  worker     {}  ({})", names.join(", "), spec.name);
             }
+            Trigger::UserPool { trigger } => {
+                println!("  user pool  {trigger}  ({}, run for a dev token's new customer)", spec.name)
+            }
         }
     }
     println!("  openapi    http://{}/openapi.json", args.addr);

@@ -5,6 +5,7 @@
 use crate::app::AppContext;
 use crate::http::respond;
 use crate::routes::{self, FunctionSpec};
+use crate::user_pool;
 use lambda_http::{Body, Request, Response};
 
 /// Runs the endpoint of the HTTP function `spec` through the edge (None when it is not an HTTP function).
@@ -66,6 +67,25 @@ pub async fn scheduled(
         INVENTORY_CHECK => inventory::scheduled::check,
         CLIENT_EXPIRY => inventory::scheduled::client_expiry,
         CACHE_WARMUP => cache::scheduled::warmup,
+    }
+    None
+}
+
+/// Runs the user pool trigger of the function `spec` (None when it is not one).
+pub async fn user_pool(
+    spec: &FunctionSpec,
+    ctx: &AppContext,
+    event: serde_json::Value,
+) -> Option<Result<serde_json::Value, String>> {
+    macro_rules! triggers {
+        ($($route:ident => $handler:path,)*) => {
+            $(if spec.name == routes::$route.name {
+                return Some($handler(ctx, event).await);
+            })*
+        };
+    }
+    triggers! {
+        SIGNUP_CONFIRMED => user_pool::signup_confirmed,
     }
     None
 }

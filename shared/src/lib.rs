@@ -41,4 +41,5 @@ pub mod handlers;
 pub mod http;
 pub mod logging;
 pub mod runtime;
+pub mod user_pool;
 pub mod worker;

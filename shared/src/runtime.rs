@@ -49,6 +49,21 @@ where
     .await
 }
 
+/// Runs the user pool trigger `spec` with its handler, e.g.
+/// `serve_user_pool(&routes::SIGNUP_CONFIRMED, shared::user_pool::signup_confirmed)`.
+pub async fn serve_user_pool<H, Fut>(spec: &'static FunctionSpec, handler: H) -> Result<(), Error>
+where
+    H: Fn(&'static AppContext, serde_json::Value) -> Fut + Copy + Send + Sync + 'static,
+    Fut: Future<Output = Result<serde_json::Value, String>> + Send,
+{
+    expect_trigger(spec, matches!(spec.trigger, Trigger::UserPool { .. }))?;
+    let ctx = context().await?;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| async move {
+        handler(ctx, event.payload).await.map_err(Error::from)
+    }))
+    .await
+}
+
 /// Runs the SQS queue worker with every registered job type.
 pub async fn serve_worker() -> Result<(), Error> {
     let ctx = context().await?;

@@ -35,6 +35,16 @@ impl ApiError {
         Self::new(403, "forbidden", "You do not have permission to do this.")
     }
 
+    /// The caller is signed in but has no customer profile: it is made when the sign-up is confirmed.
+    pub fn profile_missing() -> Self {
+        Self::new(
+            403,
+            "profile_missing",
+            "This account has no customer profile yet: it is created when the sign-up is confirmed. Confirm your \
+             sign-up (the code sent by e-mail), then try again.",
+        )
+    }
+
     pub fn not_found(what: &str) -> Self {
         Self::new(404, "not_found", format!("{what} not found."))
     }

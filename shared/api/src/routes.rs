@@ -20,6 +20,9 @@ pub enum Trigger {
     Schedule { expression: &'static str },
     /// An SQS event source on these queues.
     Worker { queues: &'static [Priority] },
+    /// A Cognito user pool's Lambda trigger (`PostConfirmation`, ...): the pool calls the function with the
+    /// user's attributes and waits for the event back.
+    UserPool { trigger: &'static str },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,6 +85,7 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
     SYSTEM_CACHE_CLEAR,
     CACHE_WARMUP,
     QUEUE_WORKER,
+    SIGNUP_CONFIRMED,
 ];
 
 pub const SYSTEM_HEALTH: FunctionSpec = FunctionSpec {
@@ -342,6 +346,15 @@ pub const QUEUE_WORKER: FunctionSpec = FunctionSpec {
     role: None,
     limits: &[],
     summary: "Runs queued jobs from the five priority queues, once each, reporting only failed messages.",
+};
+
+pub const SIGNUP_CONFIRMED: FunctionSpec = FunctionSpec {
+    name: "signup-confirmed",
+    trigger: Trigger::UserPool { trigger: "PostConfirmation" },
+    role: None,
+    limits: &[],
+    summary: "Cognito's post-confirmation trigger: makes the new user's customer profile and empty wallet from \
+              their attributes, once however often Cognito retries; refuses a username or e-mail already taken.",
 };
 
 /// Matches a request against the HTTP routes. Path parameters are `{name}` segments.

@@ -15,7 +15,7 @@ pub async fn quote(ctx: &impl PricingEnv, request: ApiRequest, caller: Identity)
         QuoteRequest::parse(request.body_text()?).and_then(QuoteRequest::into_valid).map_err(ApiError::validation)?;
     crate::quote_for(ctx, &CustomerId(caller.subject), cart).await.map_err(|error| match error {
         QuoteError::Invalid(errors) => ApiError::validation(errors),
-        QuoteError::UnknownCustomer(_) => ApiError::not_found("Customer"),
+        QuoteError::UnknownCustomer(_) => ApiError::profile_missing(),
         QuoteError::Port(error) => error.into(),
     })
 }

@@ -22,6 +22,12 @@ impl CustomerStore {
     /// Creates the customer; fails with a conflict when the id, username or e-mail is taken. The guards are
     /// written in the same transaction, so uniqueness holds under concurrency.
     pub async fn create(&self, customer: &Customer) -> PortResult<()> {
+        self.table.transact(self.create_ops(customer)?).await
+    }
+
+    /// `create`'s operations, for a larger transaction: the profile (op 0), the username's guard (op 1), the
+    /// e-mail's guard (op 2), each on condition that it does not exist yet.
+    pub fn create_ops(&self, customer: &Customer) -> PortResult<Vec<TransactOp>> {
         let mut item = codec::encode(customer, NUMERIC)?;
         item.extend(keys::customer(&customer.id).to_item());
         let guard = |key: proxy_core::ports::table::Key| {
@@ -29,13 +35,11 @@ impl CustomerStore {
             item.insert("customer_id".into(), proxy_core::ports::table::string(customer.id.as_str()));
             TransactOp::Put { item, condition: Some(Condition::NotExists) }
         };
-        self.table
-            .transact(vec![
-                TransactOp::Put { item, condition: Some(Condition::NotExists) },
-                guard(keys::username_guard(&customer.username)),
-                guard(keys::email_guard(&customer.email)),
-            ])
-            .await
+        Ok(vec![
+            TransactOp::Put { item, condition: Some(Condition::NotExists) },
+            guard(keys::username_guard(&customer.username)),
+            guard(keys::email_guard(&customer.email)),
+        ])
     }
 
     pub async fn get(&self, id: &CustomerId) -> PortResult<Option<Customer>> {

@@ -3,7 +3,7 @@ use chrono::{DateTime, Utc};
 use proxy_core::domain::{CustomerId, Money, TransactionType, Wallet, WalletTransaction};
 use proxy_core::error::PortResult;
 use proxy_core::ports::table::{
-    Condition, Cursor, Index, KeyRange, ListScope, PK, Query, SK, Table, TransactOp, Update, UpdateAction, string,
+    Condition, Cursor, Index, Item, KeyRange, ListScope, PK, Query, SK, Table, TransactOp, Update, UpdateAction, string,
 };
 use std::sync::Arc;
 
@@ -27,9 +27,18 @@ impl WalletStore {
 
     /// Opens an empty wallet; a conflict if the customer already has one.
     pub async fn open(&self, wallet: &Wallet) -> PortResult<()> {
+        self.table.put(Self::wallet_item(wallet)?, Some(Condition::NotExists)).await
+    }
+
+    /// `open`'s write, for a larger transaction (sign-up opens the wallet with the profile).
+    pub fn open_op(&self, wallet: &Wallet) -> PortResult<TransactOp> {
+        Ok(TransactOp::Put { item: Self::wallet_item(wallet)?, condition: Some(Condition::NotExists) })
+    }
+
+    fn wallet_item(wallet: &Wallet) -> PortResult<Item> {
         let mut item = codec::encode(wallet, WALLET_NUMBERS)?;
         item.extend(keys::wallet(&wallet.customer_id).to_item());
-        self.table.put(item, Some(Condition::NotExists)).await
+        Ok(item)
     }
 
     pub async fn get(&self, customer: &CustomerId) -> PortResult<Option<Wallet>> {

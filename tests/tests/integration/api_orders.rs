@@ -169,7 +169,8 @@ async fn orders_are_placed_for_the_caller_with_the_right_status_for_each_refusal
     assert_eq!((reply.status, &reply.body["error_code"]), (400, &json!("server_unavailable")), "{}", reply.body);
     assert_eq!(reply.body["message"], "Server is not available");
 
-    // A token whose customer has no profile (but, say, a wallet) buys nothing: 404, nothing held or charged.
+    // A token whose customer has no profile (but, say, a wallet) buys nothing: 403 saying to complete sign-up,
+    // nothing held or charged.
     let ghost = CustomerId::generate();
     let now = ctx.clock.now();
     let wallet = Wallet { customer_id: ghost.clone(), balance: Decimal::ZERO, currency: "USD".into(), updated_at: now };
@@ -178,7 +179,8 @@ async fn orders_are_placed_for_the_caller_with_the_right_status_for_each_refusal
         shared::store::new_wallet_transaction(&ghost, TransactionType::Deposit, dec("50"), "dep-ghost", "t", now);
     ctx.stores.wallets.apply(&deposit, now).await.unwrap();
     let reply = create(&app, &Caller::customer(&ghost), single(&shop, 1)).await;
-    assert_eq!((reply.status, &reply.body["message"]), (404, &json!("Customer not found.")), "{}", reply.body);
+    assert_eq!((reply.status, &reply.body["error_code"]), (403, &json!("profile_missing")), "{}", reply.body);
+    assert!(reply.body["message"].as_str().unwrap().contains("sign-up"), "{}", reply.body);
     assert_eq!(ctx.stores.wallets.get(&ghost).await.unwrap().unwrap().balance, dec("50"));
     assert!(ctx.stores.customers.get(&ghost).await.unwrap().is_none(), "no partial profile is created");
 

@@ -408,8 +408,8 @@ async fn profile_update_needs_an_identity_and_an_existing_customer(app: TestApp)
 
     let ghost = CustomerId::generate();
     let reply = put_profile(&app, &ghost, json!({"name": "Ghost", "username": "ghost"})).await;
-    assert_error(&reply, 404, "not_found", "a token without a customer");
-    assert_eq!(reply.body["message"], json!("Customer not found."));
+    assert_error(&reply, 403, "profile_missing", "a token without a customer");
+    assert!(reply.body["message"].as_str().unwrap().contains("sign-up is confirmed"), "{}", reply.body);
     assert_eq!(app.ctx.stores.customers.get(&ghost).await.unwrap(), None, "the update creates nobody");
     // The ghost's attempt did not reserve the username.
     let reply = put_profile(&app, &id, json!({"username": "ghost"})).await;

@@ -71,6 +71,17 @@ async fn every_function_handles_its_sample_event(app: TestApp) {
                     .unwrap_or_else(|e| panic!("{} failed: {e}", spec.name));
                 assert_eq!(summary["invoked_by"], "eventbridge-scheduler");
             }
+            Trigger::UserPool { .. } => {
+                let event: serde_json::Value = serde_json::from_str(&text).unwrap();
+                for attempt in ["first", "retried by the pool"] {
+                    let answer = shared::handlers::user_pool(spec, ctx, event.clone())
+                        .await
+                        .expect("a user pool handler")
+                        .unwrap_or_else(|e| panic!("{} ({attempt}) failed: {e}", spec.name));
+                    assert_eq!(answer["userName"], event["userName"], "{}: the event is handed back", spec.name);
+                    assert_eq!(answer["request"], event["request"], "{}", spec.name);
+                }
+            }
             Trigger::Worker { .. } => {
                 let event: aws_lambda_events::sqs::SqsEvent = serde_json::from_str(&text).expect("an SQS event");
                 let registry = shared::worker::standard_registry();

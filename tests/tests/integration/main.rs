@@ -25,6 +25,7 @@ mod queue_stats;
 mod redis_link;
 mod route_table;
 mod sdk_config;
+mod signup;
 mod table_behaviour;
 mod tagged_cache_behaviour;
 mod throttling;

@@ -108,6 +108,24 @@ fn the_template_declares_exactly_the_functions_of_the_table() {
                 wanted.sort();
                 assert_eq!(subscribed, wanted, "{}: queues", spec.name);
             }
+            Trigger::UserPool { .. } => {
+                // The pool calls it (attached to the pool, which lives outside the stack): no event source, and
+                // a permission for Cognito to invoke it from the issuer's pool.
+                assert!(events.is_empty(), "{}: no event source", spec.name);
+                let permission = template["Resources"]
+                    .as_mapping()
+                    .unwrap()
+                    .values()
+                    .find(|r| {
+                        r["Type"].as_str() == Some("AWS::Lambda::Permission")
+                            && get_att_target(&r["Properties"]["FunctionName"]).as_deref()
+                                == Some(spec.logical_id().as_str())
+                    })
+                    .unwrap_or_else(|| panic!("{}: a permission for the user pool", spec.name));
+                let properties = &permission["Properties"];
+                assert_eq!(properties["Principal"].as_str(), Some("cognito-idp.amazonaws.com"), "{}", spec.name);
+                assert!(!properties["SourceArn"].is_null(), "{}: only its own pool may invoke it", spec.name);
+            }
         }
     }
 }
@@ -172,6 +190,7 @@ fn every_binary_serves_its_own_row_of_the_table() {
             Trigger::Http { .. } => format!("serve_http(&routes::{row},"),
             Trigger::Schedule { .. } => format!("serve_schedule(&routes::{row},"),
             Trigger::Worker { .. } => "serve_worker()".to_owned(),
+            Trigger::UserPool { .. } => format!("serve_user_pool(&routes::{row},"),
         };
         assert!(source.contains(&serve), "functions/{path} calls {serve}");
         if let Trigger::Worker { .. } = spec.trigger {
@@ -208,6 +227,10 @@ async fn the_local_server_serves_every_route_and_schedule_of_the_table() {
                 assert!(ran.is_some(), "{} has a scheduled handler", spec.name);
             }
             Trigger::Worker { queues } => assert!(!queues.is_empty()),
+            Trigger::UserPool { .. } => {
+                let ran = shared::handlers::user_pool(spec, &app.ctx, serde_json::json!({})).await;
+                assert!(ran.is_some(), "{} has a user pool handler", spec.name);
+            }
         }
     }
 }
@@ -271,12 +294,15 @@ async fn every_route_enforces_its_role() {
             assert_eq!(status, 403, "{}: not an admin", spec.name);
             assert_eq!(body["error_code"], "forbidden");
         } else {
-            assert!(status != 401 && status != 403, "{}: a customer may call it", spec.name);
+            // (A 403 for a caller without a profile is `profile_missing`, not a role's refusal.)
+            let refused = status == 401 || body["error_code"] == "forbidden";
+            assert!(!refused, "{}: a customer may call it ({status} {body})", spec.name);
         }
 
         for groups in ["[support admin]", "admin", "[admin]"] {
-            let (status, _) = status_and_body(&app, spec, event().with_claims(claims("a-1", Some(groups)))).await;
-            assert!(status != 401 && status != 403, "{}: admin via {groups} got {status}", spec.name);
+            let (status, body) = status_and_body(&app, spec, event().with_claims(claims("a-1", Some(groups)))).await;
+            let refused = status == 401 || body["error_code"] == "forbidden";
+            assert!(!refused, "{}: admin via {groups} got {status} {body}", spec.name);
         }
         let (status, _) = status_and_body(&app, spec, event().with_claims(claims("x", Some("[administrators]")))).await;
         if role == shared::http::Role::Admin {

@@ -47,7 +47,7 @@ fn place_error(error: PlaceError) -> ApiError {
                 .with_field("required_amount", required)
                 .with_field("current_balance", balance)
         }
-        PlaceError::UnknownCustomer(_) => ApiError::not_found("Customer"),
+        PlaceError::UnknownCustomer(_) => ApiError::profile_missing(),
         PlaceError::PriceChanged { quoted, current } => {
             let error = ApiError::new(
                 409,

@@ -10,7 +10,7 @@ pub async fn update(ctx: &impl ProfileEnv, request: ApiRequest, caller: Identity
         .map_err(ApiError::validation)?;
     profile::update(ctx, &CustomerId(caller.subject), changes).await.map_err(|error| match error {
         // A token for a customer the store does not know: their account is gone.
-        ProfileError::NotFound(_) => ApiError::not_found("Customer"),
+        ProfileError::NotFound(_) => ApiError::profile_missing(),
         ProfileError::Invalid(errors) => ApiError::validation(errors),
         ProfileError::Concurrent => {
             ApiError::conflict("Your profile was changed by another request at the same time; try again.")

@@ -3,9 +3,11 @@
 //! cannot both get it.
 
 mod requests;
+pub mod signup;
 
 pub use proxy_core::domain::ProfileChanges;
 pub use requests::{LOCALES, UpdateProfileRequest};
+pub use signup::{RegisterError, Registered, Registration, register};
 
 use proxy_core::domain::{Customer, CustomerId};
 use proxy_core::error::PortError;

@@ -1,0 +1,109 @@
+//! A customer comes into existence: when Cognito confirms a sign-up, the profile and an empty wallet are made
+//! from the user's attributes, in one transaction with the username's and e-mail's uniqueness guards.
+//!
+//! Cognito retries a trigger that fails or is slow, so registering twice is answered as registered once: the
+//! profile's put is conditioned on its absence, and a conflict on it (op 0) with the profile there means an
+//! earlier attempt made it. A username or e-mail another customer holds is refused, and the sign-up with it.
+
+use super::ProfileEnv;
+use super::requests::LOCALES;
+use proxy_core::domain::{Customer, CustomerId, ThemeMode, Wallet};
+use proxy_core::error::PortError;
+use rust_decimal::Decimal;
+
+/// The currency a new wallet holds (checkout charges in the wallet's currency).
+pub const WALLET_CURRENCY: &str = "USD";
+
+/// What the identity provider says of a new user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registration {
+    /// The user's subject (`sub`): the id every token of theirs carries.
+    pub customer_id: CustomerId,
+    pub username: String,
+    pub email: String,
+    pub name: Option<String>,
+    pub locale: Option<String>,
+    /// `zoneinfo`: kept when it is an IANA zone name, otherwise UTC.
+    pub time_zone: Option<String>,
+    pub phone: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Registered {
+    Created,
+    /// An earlier attempt (a retried trigger) made it.
+    AlreadyRegistered,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RegisterError {
+    #[error("the {0} is already another customer's")]
+    Taken(&'static str),
+    #[error("the user has no {0}")]
+    Missing(&'static str),
+    #[error(transparent)]
+    Port(#[from] PortError),
+}
+
+/// Makes the profile and the empty wallet of a newly confirmed user, once.
+pub async fn register(ctx: &impl ProfileEnv, registration: &Registration) -> Result<Registered, RegisterError> {
+    if registration.email.trim().is_empty() {
+        return Err(RegisterError::Missing("e-mail"));
+    }
+    if registration.username.trim().is_empty() {
+        return Err(RegisterError::Missing("username"));
+    }
+    let now = ctx.clock().now();
+    let email = registration.email.trim().to_lowercase();
+    let locale = registration.locale.as_deref().map(|l| l.split(['-', '_']).next().unwrap_or(l).to_lowercase());
+    let customer = Customer {
+        id: registration.customer_id.clone(),
+        name: registration
+            .name
+            .clone()
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| email.split('@').next().unwrap_or(&email).to_owned()),
+        username: registration.username.trim().to_owned(),
+        email,
+        phone: registration.phone.clone().filter(|p| !p.is_empty()),
+        locale: locale.filter(|l| LOCALES.contains(&l.as_str())).unwrap_or_else(|| "en".into()),
+        timezone: registration
+            .time_zone
+            .clone()
+            .filter(|zone| proxy_core::time_zone::is_time_zone(zone))
+            .unwrap_or_else(|| "UTC".into()),
+        country: None,
+        theme_mode: ThemeMode::default(),
+        email_notifications: true,
+        total_paid: Decimal::ZERO,
+        created_at: now,
+        last_login_at: None,
+        suspended_at: None,
+    };
+    let wallet = Wallet {
+        customer_id: customer.id.clone(),
+        balance: Decimal::ZERO,
+        currency: WALLET_CURRENCY.into(),
+        updated_at: now,
+    };
+    let mut ops = ctx.stores().customers.create_ops(&customer)?;
+    ops.push(ctx.stores().wallets.open_op(&wallet)?);
+    match ctx.stores().commit(ops).await {
+        Ok(()) => {
+            tracing::info!(customer_id = %customer.id, "customer registered: profile and wallet");
+            Ok(Registered::Created)
+        }
+        Err(PortError::Conflict { op_index }) => {
+            if ctx.stores().customers.get(&customer.id).await?.is_some() {
+                return Ok(Registered::AlreadyRegistered);
+            }
+            Err(match op_index {
+                Some(1) => RegisterError::Taken("username"),
+                Some(2) => RegisterError::Taken("e-mail"),
+                // A wallet without a profile (a customer deleted by hand): not this sign-up's to overwrite.
+                _ => RegisterError::Taken("wallet"),
+            })
+        }
+        Err(e) => Err(e.into()),
+    }
+}
