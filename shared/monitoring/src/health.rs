@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 platform::env!(
     /// What the health check probes: the store, the cache and the queues (and which backend it reports).
-    HealthEnv: platform::deps::HasClock, platform::deps::HasStores, platform::deps::HasQueue, platform::deps::HasCache, platform::deps::HasBackendName, cache::HasTieredCache
+    HealthEnv: platform::deps::HasClock, platform::deps::HasStores, platform::deps::HasQueue, platform::deps::HasCache, platform::deps::HasWorkers, platform::deps::HasBackendName, cache::HasTieredCache
 );
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -98,6 +98,17 @@ impl Default for HealthThresholds {
     }
 }
 
+/// A dependency as a finding names it.
+fn finding_name(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Store => "store",
+        Backend::Cache => "cache",
+        Backend::Queue => "queues",
+        Backend::Panel => "panel",
+        Backend::Workers => "worker pool",
+    }
+}
+
 fn millis(d: Duration) -> f64 {
     (d.as_secs_f64() * 1000.0 * 100.0).round() / 100.0
 }
@@ -130,8 +141,11 @@ pub async fn check(ctx: &impl HealthEnv, thresholds: &HealthThresholds) -> Healt
             None => None,
         }
     };
-    let ((store_time, store), (cache_time, cache), cache_server, queue_results) =
-        tokio::join!(timed(ctx.stores().ping()), timed(ctx.cache().ping()), cache_server, queue_probes);
+    // The worker pool's API (Lambda's, for the queues' event source mappings): unreachable from the functions'
+    // subnets, autoscaling could not move a limit; that shows here rather than as a skipped queue.
+    let workers_probe = timed(ctx.workers().max_concurrency(proxy_core::domain::Priority::High));
+    let ((store_time, store), (cache_time, cache), cache_server, queue_results, (workers_time, workers)) =
+        tokio::join!(timed(ctx.stores().ping()), timed(ctx.cache().ping()), cache_server, queue_probes, workers_probe);
 
     let mut findings = Vec::new();
     let store = dependency(Backend::Store, store_time, store.err().map(|e| e.to_string()), thresholds.slow);
@@ -149,8 +163,9 @@ pub async fn check(ctx: &impl HealthEnv, thresholds: &HealthThresholds) -> Healt
     let queue_error =
         queue_results.iter().find_map(|(q, (_, r))| r.as_ref().err().map(|e| format!("{}: {e}", q.name())));
     let queue = dependency(Backend::Queue, slowest_queue, queue_error, thresholds.slow);
+    let workers = dependency(Backend::Workers, workers_time, workers.err().map(|e| e.to_string()), thresholds.slow);
 
-    for dep in [&store, &cache, &queue] {
+    for dep in [&store, &cache, &queue, &workers] {
         let status = match (dep.name, dep.state) {
             (_, DependencyState::Up) => continue,
             (Backend::Store, DependencyState::Down) => HealthStatus::Critical,
@@ -158,7 +173,7 @@ pub async fn check(ctx: &impl HealthEnv, thresholds: &HealthThresholds) -> Healt
         };
         let what = if dep.state == DependencyState::Down { "is unavailable" } else { "is slow" };
         let detail = dep.detail.clone().unwrap_or_default();
-        findings.push(Finding { status, message: format!("The {} {what}: {detail}", dep.name) });
+        findings.push(Finding { status, message: format!("The {} {what}: {detail}", finding_name(dep.name)) });
     }
 
     let mut queues = Vec::new();
@@ -211,7 +226,7 @@ pub async fn check(ctx: &impl HealthEnv, thresholds: &HealthThresholds) -> Healt
         status,
         checked_at,
         backend: ctx.backend_name(),
-        dependencies: vec![store, cache, queue],
+        dependencies: vec![store, cache, queue, workers],
         queues,
         findings,
         duration_ms: millis(started.elapsed()),

@@ -24,9 +24,11 @@ pub struct AppliedDecision {
 pub struct AutoscaleRun {
     pub ran_at: DateTime<Utc>,
     pub decisions: Vec<AppliedDecision>,
-    /// Queues without a worker limit to move: no event source mapping configured, its limit unreadable, or
-    /// the mapping disabled.
+    /// Queues without a worker limit to move: no event source mapping configured, or the mapping disabled.
     pub skipped: Vec<Priority>,
+    /// Queues whose limit could not be read, with why: a failure of the run, not a skip.
+    #[serde(default)]
+    pub unreadable: Vec<(Priority, String)>,
 }
 
 impl store::RunReport for AutoscaleRun {
@@ -37,8 +39,15 @@ impl store::RunReport for AutoscaleRun {
 
 pub async fn autoscale_workers(ctx: &impl QueuesEnv) -> Result<AutoscaleRun, PortError> {
     let stats = queue_stats(ctx).await?;
-    let mut run = AutoscaleRun { ran_at: stats.generated_at, decisions: Vec::new(), skipped: Vec::new() };
-    run.skipped = stats.queues.iter().filter(|q| q.scaling_inputs().is_none()).map(|q| q.queue).collect();
+    let mut run =
+        AutoscaleRun { ran_at: stats.generated_at, decisions: Vec::new(), skipped: Vec::new(), unreadable: Vec::new() };
+    run.unreadable = stats.queues.iter().filter_map(|q| Some((q.queue, q.max_concurrency_error.clone()?))).collect();
+    run.skipped = stats
+        .queues
+        .iter()
+        .filter(|q| q.scaling_inputs().is_none() && q.max_concurrency_error.is_none())
+        .map(|q| q.queue)
+        .collect();
     for decision in recommendations(&stats) {
         let (applied, error) = if decision.changes() {
             match ctx.workers().set_max_concurrency(decision.inputs.queue, decision.desired).await {

@@ -38,11 +38,19 @@ pub async fn autoscale(ctx: &impl QueuesEnv, payload: serde_json::Value) -> Resu
         .filter(|d| d.applied)
         .map(|d| serde_json::json!({"queue": d.decision.inputs.queue, "from": d.decision.inputs.current, "to": d.decision.desired}))
         .collect();
-    Ok(serde_json::json!({
+    let summary = serde_json::json!({
         "invoked_by": invocation.source,
         "ran_at": run.ran_at,
         "changed": changed,
         "failed": run.decisions.iter().filter(|d| d.error.is_some()).count(),
         "skipped": run.skipped,
-    }))
+    });
+    if !run.unreadable.is_empty() {
+        // The worker pool's API unreachable (no route from the subnets, no permission): the function fails, so
+        // its alarm fires, instead of every run skipping the queues.
+        let why: Vec<String> =
+            run.unreadable.iter().map(|(queue, error)| format!("{}: {error}", queue.as_str())).collect();
+        return Err(format!("worker limits not readable ({}); the rest ran: {summary}", why.join("; ")));
+    }
+    Ok(summary)
 }

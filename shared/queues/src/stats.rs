@@ -27,6 +27,10 @@ pub struct QueueStats {
     /// The most workers allowed at once (the event source mapping's limit, 0 when it is disabled); None when
     /// unknown, unreadable or unlimited.
     pub max_concurrency: Option<u32>,
+    /// Why the limit could not be read (the worker pool's API unreachable or refusing): not the same as having
+    /// none, and autoscaling reports it as a failure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_concurrency_error: Option<String>,
     /// The worker's job metrics; None when the cache could not be read.
     pub metrics: Option<QueueMetrics>,
     /// Horizon's wait: jobs ready x average runtime / workers; None without a runtime or a limit.
@@ -87,10 +91,10 @@ pub async fn queue_stats(ctx: &impl QueuesEnv) -> Result<QueueStatsReport, PortE
         let (main, dead) =
             join(ctx.queue().attributes(QueueRef::Main(queue)), ctx.queue().attributes(QueueRef::DeadLetter(queue)))
                 .await;
-        // An unreadable limit is shown as unknown (and not scaled) rather than failing the whole view.
-        let limit = ctx.workers().max_concurrency(queue).await.unwrap_or_else(|error| {
+        // An unreadable limit is shown as unknown, with why, rather than failing the whole view.
+        let limit = ctx.workers().max_concurrency(queue).await.map_err(|error| {
             tracing::warn!(queue = queue.as_str(), %error, "worker limit not readable");
-            None
+            error.to_string()
         });
         Ok::<_, PortError>((queue, main?, dead?, limit))
     }));
@@ -99,7 +103,11 @@ pub async fn queue_stats(ctx: &impl QueuesEnv) -> Result<QueueStatsReport, PortE
         summary.inspect_err(|error| tracing::warn!(%error, "job metrics unavailable; queue stats without them")).ok();
     let queues = per_queue?
         .into_iter()
-        .map(|(queue, main, dead, max_concurrency)| {
+        .map(|(queue, main, dead, limit)| {
+            let (max_concurrency, max_concurrency_error) = match limit {
+                Ok(limit) => (limit, None),
+                Err(error) => (None, Some(error)),
+            };
             let metrics = summary.as_mut().and_then(|s| s.queues.remove(&queue));
             let runtime = metrics.as_ref().and_then(|m| m.average_runtime_ms);
             let wait_seconds = match (runtime, max_concurrency) {
@@ -115,6 +123,7 @@ pub async fn queue_stats(ctx: &impl QueuesEnv) -> Result<QueueStatsReport, PortE
                 delayed: main.delayed,
                 dead_letters: dead.visible + dead.in_flight + dead.delayed,
                 max_concurrency,
+                max_concurrency_error,
                 metrics,
                 wait_seconds,
             }

@@ -182,3 +182,49 @@ fn a_claimed_jobs_lease_outlives_the_worker_and_ends_before_the_next_delivery() 
         assert!(lease < visibility, "{name:?}: the delivery after a dead worker ({visibility} s) finds the lease over");
     }
 }
+
+#[test]
+fn the_vpc_endpoints_the_functions_need_are_one_parameter_away_and_the_health_check_probes_the_worker_pool() {
+    let template = template();
+    let resources = &template["Resources"];
+    assert_eq!(template["Parameters"]["CreateVpcEndpoints"]["Default"].as_str(), Some("false"));
+    // Every AWS service a function calls from the VPC: DynamoDB (gateway), SQS, Lambda (worker limits) and
+    // Secrets Manager (interface, private DNS so the SDK's default endpoints resolve to them).
+    let mut services: Vec<(String, &str)> = resources
+        .as_mapping()
+        .unwrap()
+        .values()
+        .filter(|r| r["Type"].as_str() == Some("AWS::EC2::VPCEndpoint"))
+        .map(|r| {
+            assert_eq!(r["Condition"].as_str(), Some("CreatesVpcEndpoints"));
+            let properties = &r["Properties"];
+            let name = tagged(&properties["ServiceName"], "Sub").and_then(Yaml::as_str).unwrap_or_default();
+            let kind = properties["VpcEndpointType"].as_str().unwrap_or_default();
+            if kind == "Interface" {
+                assert_eq!(properties["PrivateDnsEnabled"].as_bool(), Some(true), "{name}");
+            }
+            (name.rsplit('.').next().unwrap_or_default().to_owned(), kind)
+        })
+        .collect();
+    services.sort();
+    assert_eq!(
+        services,
+        [
+            ("dynamodb".to_owned(), "Gateway"),
+            ("lambda".to_owned(), "Interface"),
+            ("secretsmanager".to_owned(), "Interface"),
+            ("sqs".to_owned(), "Interface"),
+        ]
+    );
+    assert!(!template["Rules"]["VpcEndpointsNeedTheirNetwork"].is_null(), "their parameters are required then");
+    // A missing route to the Lambda API shows in the health check: both health functions read a worker limit.
+    for function in ["SystemHealthFunction", "SystemHealthCheckFunction"] {
+        let properties = &resources[function]["Properties"];
+        let mapping = &properties["Environment"]["Variables"]["WORKER_MAPPING_HIGH"];
+        assert_eq!(tagged(mapping, "Ref").and_then(Yaml::as_str), Some("QueueWorkerFunctionHighQueue"), "{function}");
+        let statements =
+            properties["Policies"].as_sequence().unwrap().iter().filter_map(|p| p["Statement"].as_sequence());
+        let may_read = statements.flatten().any(|s| s["Action"].as_str() == Some("lambda:GetEventSourceMapping"));
+        assert!(may_read, "{function}: lambda:GetEventSourceMapping");
+    }
+}

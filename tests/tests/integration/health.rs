@@ -17,7 +17,7 @@ async fn all_dependencies_up_is_healthy_on_both_backends() {
         let app = TestApp::new(backend).await;
         let report = health::check(&app.ctx, &HealthThresholds::default()).await;
         assert_eq!(report.status, HealthStatus::Healthy, "{backend:?}: {:?}", report.findings);
-        assert_eq!(report.dependencies.len(), 3);
+        assert_eq!(report.dependencies.len(), 4);
         assert!(report.dependencies.iter().all(|d| d.state == DependencyState::Up && d.latency_ms >= 0.0));
         assert_eq!(report.queues.len(), 5);
         let server = report.dependencies[1].server.as_deref().unwrap_or_default();
@@ -237,4 +237,47 @@ async fn a_payload_that_is_not_a_schedule_is_refused() {
     let other =
         serde_json::json!({"detail-type": "EC2 Instance State-change Notification", "time": "2026-11-24T12:00:00Z"});
     assert!(shared::services::monitoring::scheduled::health_check(&app.ctx, other).await.is_err());
+}
+
+/// A worker pool whose API cannot be reached (no route from the functions' subnets to Lambda's endpoint).
+struct NoRouteToWorkers;
+
+#[async_trait]
+impl shared::ports::WorkerPool for NoRouteToWorkers {
+    async fn max_concurrency(&self, _: Priority) -> PortResult<Option<u32>> {
+        Err(PortError::Timeout { backend: Dependency::Workers, operation: "get_event_source_mapping" })
+    }
+    async fn set_max_concurrency(&self, _: Priority, _: u32) -> PortResult<()> {
+        Err(PortError::Timeout { backend: Dependency::Workers, operation: "update_event_source_mapping" })
+    }
+}
+
+#[tokio::test]
+async fn a_worker_pool_out_of_reach_degrades_the_health_and_fails_the_autoscale_run() {
+    let clock = manual_clock();
+    let memory = AppContext::in_memory(clock.clone());
+    let ports = shared::app::Ports {
+        table: Arc::new(shared::adapters::memory::MemoryTable::new(clock.clone())),
+        cache: memory.cache.clone(),
+        queue: memory.queue.clone(),
+        panel: memory.panel.clone(),
+        workers: Arc::new(NoRouteToWorkers),
+        views: memory.views.clone(),
+    };
+    let ctx = AppContext::new(clock, ports, "test");
+    let report = health::check(&ctx, &HealthThresholds::default()).await;
+    assert_eq!(report.status, HealthStatus::Degraded);
+    let workers = report.dependencies.iter().find(|d| d.name == Dependency::Workers).expect("probed");
+    assert_eq!(workers.state, DependencyState::Down);
+    assert!(
+        report.findings.iter().any(|f| f.message.starts_with("The worker pool is unavailable")),
+        "{:?}",
+        report.findings
+    );
+
+    // Not a silently skipped autoscale: the run fails (and the function's alarm with it), saying why.
+    let payload = serde_json::json!({"scheduled_time": "2026-11-25T13:05:00Z"});
+    let run = shared::handlers::scheduled(&shared::routes::QUEUE_AUTOSCALE, &ctx, payload).await.unwrap();
+    let error = run.unwrap_err();
+    assert!(error.contains("worker limits not readable") && error.contains("high:"), "{error}");
 }

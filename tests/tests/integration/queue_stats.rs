@@ -219,8 +219,11 @@ async fn unreadable_worker_limits_leave_the_rest_of_the_view_and_nothing_is_scal
     let overview = queue_overview(&app.ctx).await.unwrap();
     let low = overview.stats.queues.iter().find(|q| q.queue == Priority::Low).unwrap();
     assert_eq!((low.visible, low.max_concurrency), (3, None));
+    assert!(low.max_concurrency_error.as_deref().is_some_and(|e| e.contains("throttled")), "unknown, and why");
     assert!(overview.scaling.is_empty(), "no limit known, no recommendation");
     let run = autoscale_workers(&app.ctx).await.unwrap();
     assert!(run.decisions.is_empty());
-    assert_eq!(run.skipped, Priority::ALL, "every queue is reported as skipped");
+    assert!(run.skipped.is_empty(), "not skipped as if there were no mapping");
+    let unreadable: Vec<Priority> = run.unreadable.iter().map(|(queue, _)| *queue).collect();
+    assert_eq!(unreadable, Priority::ALL, "every queue is reported unreadable");
 }
