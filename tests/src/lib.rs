@@ -115,6 +115,18 @@ pub async fn sqs_queues() -> SqsQueue {
     SqsQueue::new(client, urls).with_timeout(Duration::from_secs(60))
 }
 
+/// Ten new SQS queues on the emulator, reached through a link the test can cut, with the adapter's default
+/// time limit.
+pub async fn sqs_queues_through_link() -> (SqsQueue, cuttable::CuttableLink) {
+    let direct = aws_sdk_sqs::Client::new(&sdk_config().await);
+    let urls: QueueUrls = provision::create_queues(&direct, &unique("q")).await.expect("create queues on the emulator");
+    let endpoint = aws_endpoint();
+    let host_port = endpoint.split("://").nth(1).unwrap_or(&endpoint).trim_end_matches('/').to_owned();
+    let link = cuttable::CuttableLink::to(&host_port).await;
+    let client = aws_sdk_sqs::Client::new(&sdk_config_at(&format!("http://{}", link.address())).await);
+    (SqsQueue::new(client, urls), link)
+}
+
 /// The test Redis, with a key prefix of this test's own.
 pub async fn redis_cache(clock: Arc<dyn Clock>) -> RedisCache {
     let url = redis_url();

@@ -13,6 +13,7 @@ mod cached_views;
 mod client_expiry;
 mod deployment;
 mod events;
+mod faults;
 mod health;
 mod inventory;
 mod inventory_operations;
