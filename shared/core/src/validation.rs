@@ -1,8 +1,11 @@
 //! Request bodies into typed requests, with every problem reported per field (the 422 envelope's `errors`)
 //! and never as a 500: a body of the wrong JSON shape is a field error too.
 
+use garde::i18n::{DefaultI18n, InvalidCreditCard, InvalidEmail, InvalidPhoneNumber, InvalidUrl, IpKind, with_i18n};
 use serde::de::DeserializeOwned;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::fmt::Display;
 
 /// Each invalid field with its messages: the 422 envelope's `errors`.
 pub type FieldErrors = BTreeMap<String, Vec<String>>;
@@ -14,6 +17,69 @@ pub fn add_error(errors: &mut FieldErrors, field: &str, message: impl Into<Strin
 /// garde's `items[0].quantity` -> the original's `items.0.quantity`.
 pub fn field_name(path: &str) -> String {
     path.replace('[', ".").replace(']', "")
+}
+
+/// garde's rule messages as the sentences the 422 envelope carries: "must be at most 10", not "greater than
+/// 10" (garde's English names the comparison, not the rule). The rules garde words well enough are its own.
+struct Sentences;
+
+impl garde::i18n::I18n for Sentences {
+    fn length_lower_than(&self, min: usize) -> Cow<'static, str> {
+        format!("must have a length of at least {min}").into()
+    }
+    fn length_greater_than(&self, max: usize) -> Cow<'static, str> {
+        format!("must have a length of at most {max}").into()
+    }
+    fn range_lower_than(&self, min: &dyn Display) -> Cow<'static, str> {
+        format!("must be at least {min}").into()
+    }
+    fn range_greater_than(&self, max: &dyn Display) -> Cow<'static, str> {
+        format!("must be at most {max}").into()
+    }
+    fn required_not_set(&self) -> Cow<'static, str> {
+        Cow::Borrowed("is required")
+    }
+    fn credit_card_invalid(&self, reason: InvalidCreditCard) -> Cow<'static, str> {
+        DefaultI18n.credit_card_invalid(reason)
+    }
+    fn pattern_no_match(&self, pattern: &dyn Display) -> Cow<'static, str> {
+        DefaultI18n.pattern_no_match(pattern)
+    }
+    fn contains_missing(&self, pattern: &dyn Display) -> Cow<'static, str> {
+        DefaultI18n.contains_missing(pattern)
+    }
+    fn url_invalid(&self, reason: InvalidUrl) -> Cow<'static, str> {
+        DefaultI18n.url_invalid(reason)
+    }
+    fn prefix_missing(&self, pattern: &dyn Display) -> Cow<'static, str> {
+        DefaultI18n.prefix_missing(pattern)
+    }
+    fn suffix_missing(&self, pattern: &dyn Display) -> Cow<'static, str> {
+        DefaultI18n.suffix_missing(pattern)
+    }
+    fn phone_number_invalid(&self, reason: InvalidPhoneNumber) -> Cow<'static, str> {
+        DefaultI18n.phone_number_invalid(reason)
+    }
+    fn ip_invalid(&self, kind: IpKind) -> Cow<'static, str> {
+        DefaultI18n.ip_invalid(kind)
+    }
+    fn matches_field_mismatch(&self, field: &dyn Display) -> Cow<'static, str> {
+        DefaultI18n.matches_field_mismatch(field)
+    }
+    fn email_invalid(&self, reason: InvalidEmail) -> Cow<'static, str> {
+        format!("must be an e-mail address ({})", DefaultI18n.email_invalid(reason)).into()
+    }
+    fn ascii_invalid(&self) -> Cow<'static, str> {
+        Cow::Borrowed("must be ASCII")
+    }
+    fn alphanumeric_invalid(&self) -> Cow<'static, str> {
+        Cow::Borrowed("must be letters and digits only")
+    }
+}
+
+/// Checks every garde rule of `value`: Ok, or each failed rule's sentence by field.
+pub fn check<T: garde::Validate<Context = ()>>(value: &T) -> Result<(), FieldErrors> {
+    with_i18n(Sentences, || value.validate()).map_err(|report| report_errors(&report))
 }
 
 /// Every failed rule of a garde report, by field.

@@ -7,7 +7,7 @@ use garde::Validate;
 use pricing::{OrderLine, RequestLine, order_lines};
 use proxy_core::domain::{CURRENCIES, PaymentMethod, ServerId};
 use proxy_core::validation::FieldErrors;
-use proxy_core::validation::{one_of, parse_json, report_errors};
+use proxy_core::validation::{one_of, parse_json};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
@@ -68,7 +68,7 @@ impl CreateOrderRequest {
     }
 
     pub fn into_valid(self) -> Result<ValidOrder, FieldErrors> {
-        let mut errors = self.validate().map_err(|r| report_errors(&r)).err().unwrap_or_default();
+        let mut errors = proxy_core::validation::check(&self).err().unwrap_or_default();
         let lines = order_lines(&self.items, &self.server_id, &self.plan_id, self.quantity, &mut errors);
         if !errors.is_empty() {
             return Err(errors);

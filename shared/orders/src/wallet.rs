@@ -7,7 +7,7 @@ use proxy_core::domain::{CURRENCIES, CustomerId, DomainEvent, Money, Transaction
 use proxy_core::error::PortError;
 use proxy_core::ports::table::Cursor;
 use proxy_core::validation::FieldErrors;
-use proxy_core::validation::{add_error, one_of, parse_json, report_errors};
+use proxy_core::validation::{add_error, one_of, parse_json};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use store::new_wallet_transaction;
@@ -92,7 +92,7 @@ impl CreditRequest {
         let mut request: CreditRequest = parse_json(body)?;
         request.reason = request.reason.map(|r| r.trim().to_owned());
         request.currency = request.currency.map(|c| c.trim().to_uppercase());
-        request.validate().map_err(|r| report_errors(&r))?;
+        proxy_core::validation::check(&request)?;
         Ok(request)
     }
 }

@@ -6,7 +6,7 @@ use super::cart_lines::{OrderLine, RequestLine, order_lines};
 use garde::Validate;
 use proxy_core::domain::ServerId;
 use proxy_core::validation::FieldErrors;
-use proxy_core::validation::{parse_json, report_errors};
+use proxy_core::validation::parse_json;
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Default, Deserialize, Validate)]
@@ -39,7 +39,7 @@ impl QuoteRequest {
     }
 
     pub fn into_valid(self) -> Result<ValidQuote, FieldErrors> {
-        let mut errors = self.validate().map_err(|r| report_errors(&r)).err().unwrap_or_default();
+        let mut errors = proxy_core::validation::check(&self).err().unwrap_or_default();
         let lines = order_lines(&self.items, &self.server_id, &self.plan_id, self.quantity, &mut errors);
         if !errors.is_empty() {
             return Err(errors);

@@ -293,7 +293,8 @@ async fn demand_is_read_from_the_daily_counters(app: TestApp) {
 async fn a_quote_needs_a_profile_and_a_valid_cart(app: TestApp) {
     let shop = shop(&app.ctx, 50, "10.00").await;
     let stranger = Caller::customer(&CustomerId::generate());
-    assert_eq!(quote(&app, &stranger, cart(&shop, 1, 1)).await.status, 404);
+    let reply = quote(&app, &stranger, cart(&shop, 1, 1)).await;
+    assert_eq!((reply.status, reply.body["error_code"].as_str()), (403, Some("profile_missing")), "{}", reply.body);
     let buyer = Caller::customer(&customer(&app.ctx, "0").await);
     let cases = [
         (json!({}), "items"),

@@ -5,7 +5,7 @@
 use garde::Validate;
 use proxy_core::domain::{ProfileChanges, ThemeMode};
 use proxy_core::validation::FieldErrors;
-use proxy_core::validation::{parse_json, report_errors};
+use proxy_core::validation::parse_json;
 use serde::{Deserialize, Deserializer};
 
 pub const LOCALES: [&str; 6] = ["en", "fr", "es", "ru", "ar", "zh"];
@@ -107,7 +107,7 @@ impl UpdateProfileRequest {
             phone: self.phone.map(|p| trimmed(p).filter(|p| !p.is_empty())),
             ..self
         };
-        request.validate().map_err(|r| report_errors(&r))?;
+        proxy_core::validation::check(&request)?;
         Ok(ProfileChanges {
             name: request.name,
             username: request.username,
