@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs (only what is missing) the real servers and tools the test suite talks to:
-#   redis-server (Debian), moto[server] as the DynamoDB + SQS endpoint, cfn-lint and aws-sam-cli (PyPI).
+#   redis-server (Debian), moto[server] as the AWS endpoint, cfn-lint, aws-sam-cli and cargo-lambda (with zig,
+#   for the arm64 build of scripts/build-functions.sh) from PyPI.
 # The Python tools live in a virtual environment the project owns (.venv-test), so nothing global is touched.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +20,7 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 # The marker records what was installed so a changed list re-installs.
 # Pinned to the minor versions CI was green with: a new linter release may add rules that fail the template.
-WANT="moto[server]==5.2.* cfn-lint==1.58.* aws-sam-cli==1.170.*"
+WANT="moto[server]==5.2.* cfn-lint==1.58.* aws-sam-cli==1.170.* cargo-lambda==1.9.*"
 if [ "$(cat "$VENV/.installed" 2>/dev/null)" != "$WANT" ]; then
   echo "[install] $WANT"
   "$VENV/bin/pip" install -q --disable-pip-version-check $WANT

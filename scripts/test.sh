@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Every test, from a clean clone: installs and starts the test services (Redis, moto as DynamoDB + SQS),
-# checks formatting and lints, runs the whole workspace's tests against them, lints the SAM template, and
-# stops the services it started — also when something fails. Ends with one summary line of all test counts.
+# checks formatting and lints, runs the whole workspace's tests against them, lints the SAM template, proves
+# the deployable build (`sam build` of one function of each kind, HTTP, scheduled and worker, cross-built for
+# arm64: scripts/build-functions.sh; the template lint covers the rest), and stops the services it started —
+# also when something fails. Ends with one summary line of all test counts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +22,8 @@ echo "== SAM template lint"
 scripts/lint-template.sh
 
 scripts/test-services.sh stop
+echo "== sam build (arm64) of one function of each kind"
+scripts/build-functions.sh SystemHealthFunction SystemHealthCheckFunction QueueWorkerFunction
 # The sum over every test binary (cargo prints one "test result" line per binary).
 awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d failed\n", p, f }' "$results"
 rm -f "$results"
