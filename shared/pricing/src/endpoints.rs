@@ -66,7 +66,13 @@ fn rules_error(error: RulesError) -> ApiError {
         RulesError::Stale { based_on, active } => ApiError::new(
             409,
             "rules_changed",
-            format!("Version {active} was published after version {based_on}; review it and try again."),
+            if based_on > active {
+                format!(
+                    "Version {based_on} was never published: version {active} is the latest; base the change on it."
+                )
+            } else {
+                format!("Version {active} was published after version {based_on}; review it and try again.")
+            },
         )
         .with_field("active_version", active),
         RulesError::UnknownVersion(version) => {

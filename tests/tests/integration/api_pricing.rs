@@ -195,6 +195,13 @@ async fn rules_are_validated_versioned_guarded_and_rolled_back(app: TestApp) {
     let stale = publish(json!({"rules": rules_json(&PricingRules::default()), "base_version": 0})).send(&app).await;
     assert_eq!((stale.status, stale.body["error_code"].as_str()), (409, Some("rules_changed")));
     assert_eq!(stale.body["active_version"], 1);
+    assert_eq!(stale.body["message"], "Version 1 was published after version 0; review it and try again.");
+    let ahead = publish(json!({"rules": rules_json(&PricingRules::default()), "base_version": 99})).send(&app).await;
+    assert_eq!((ahead.status, ahead.body["error_code"].as_str()), (409, Some("rules_changed")));
+    assert_eq!(
+        ahead.body["message"], "Version 99 was never published: version 1 is the latest; base the change on it.",
+        "says what is wrong, not that 1 came after 99"
+    );
 
     app.clock.advance(Duration::minutes(1));
     let rollback =
