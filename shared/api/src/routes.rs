@@ -405,7 +405,7 @@ pub fn openapi() -> serde_json::Value {
             .collect();
         let mut responses = serde_json::json!({
             status.to_string(): {"description": "Success envelope", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Success"}}}},
-            "401": {"$ref": "#/components/responses/Error"},
+            "401": {"$ref": "#/components/responses/Unauthorized"},
             "403": {"$ref": "#/components/responses/Error"},
             "500": {"$ref": "#/components/responses/Error"},
             "503": {"$ref": "#/components/responses/Error"}
@@ -456,7 +456,16 @@ pub fn openapi() -> serde_json::Value {
                     "request_id": {"type": "string"}, "timestamp": {"type": "string"},
                     "errors": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}}}}
             },
-            "responses": {"Error": {"description": "Error envelope", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}
+            "responses": {
+                "Error": {"description": "Error envelope", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                // API Gateway's JWT authorizer refuses a missing or invalid token before any function runs, with its
+                // own body (and `WWW-Authenticate: Bearer`); the edge's envelope is the answer when a request
+                // reaches a function without an identity.
+                "Unauthorized": {"description": "No valid token: API Gateway's `{\"message\":\"Unauthorized\"}`, or the error envelope", "content": {"application/json": {"schema": {"anyOf": [
+                    {"$ref": "#/components/schemas/Error"},
+                    {"type": "object", "required": ["message"], "properties": {"message": {"const": "Unauthorized"}}}
+                ]}}}}
+            }
         }
     })
 }

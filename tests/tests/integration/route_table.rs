@@ -252,6 +252,16 @@ fn the_openapi_document_lists_exactly_the_http_routes() {
         })
         .collect();
     assert_eq!(listed, expected);
+    // A 401 is what API Gateway's authorizer answers (its own body), or the envelope: documented as either.
+    for operations in document["paths"].as_object().unwrap().values() {
+        for operation in operations.as_object().unwrap().values() {
+            assert_eq!(operation["responses"]["401"]["$ref"], "#/components/responses/Unauthorized");
+        }
+    }
+    let unauthorized = &document["components"]["responses"]["Unauthorized"]["content"]["application/json"]["schema"];
+    let shapes = unauthorized["anyOf"].as_array().unwrap();
+    assert!(shapes.iter().any(|s| s["$ref"] == "#/components/schemas/Error"));
+    assert!(shapes.iter().any(|s| s["properties"]["message"]["const"] == "Unauthorized"), "{unauthorized}");
 }
 
 fn claims(subject: &str, groups: Option<&str>) -> std::collections::BTreeMap<String, String> {
