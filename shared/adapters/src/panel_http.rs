@@ -118,7 +118,11 @@ impl HttpPanelClient {
                 self.sessions.lock().unwrap_or_else(|p| p.into_inner()).insert(base.to_owned(), cookie.clone());
                 Ok(cookie)
             }
-            _ => Err(unavailable(format!("panel login refused: {}", answer.msg))),
+            _ => {
+                // The password may have been rotated since this instance read it: the next login reads it again.
+                self.credentials.password.forget();
+                Err(unavailable(format!("panel login refused: {}", answer.msg)))
+            }
         }
     }
 

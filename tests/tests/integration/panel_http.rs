@@ -176,3 +176,17 @@ async fn the_password_kept_in_secrets_manager_is_read_on_the_first_login() {
     assert_eq!(state.lock().unwrap().logins, 1);
     assert_eq!(state.lock().unwrap().clients.values().map(BTreeMap::len).sum::<usize>(), 1);
 }
+
+#[tokio::test]
+async fn a_rotated_password_is_read_again_when_the_panel_refuses_the_old_one() {
+    let (state, port) = start().await;
+    let client = integration_tests::secrets_manager().await;
+    let secret = integration_tests::stored_secret("the-password-before-rotation").await;
+    let password = Secret::secrets_manager(client.clone(), &secret);
+    let panel = HttpPanelClient::new(PanelCredentials { username: "admin".into(), password }, "http").unwrap();
+    let refused = panel.add_client(&server(port), &spec("rotated")).await.unwrap_err();
+    assert!(refused.to_string().contains("login refused"), "{refused}");
+    client.put_secret_value().secret_id(&secret).secret_string("s=cr&t pw").send().await.unwrap();
+    panel.add_client(&server(port), &spec("rotated")).await.expect("the rotated password, read again");
+    assert_eq!(state.lock().unwrap().clients.values().map(BTreeMap::len).sum::<usize>(), 1);
+}

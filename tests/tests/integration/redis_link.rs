@@ -124,6 +124,7 @@ async fn a_certificate_from_an_authority_not_trusted_is_refused() {
     let cache = RedisCache::connect_lazily(endpoint, unique("tls"), manual_clock()).unwrap();
     let error = cache.ping().await.unwrap_err();
     assert!(matches!(error, PortError::Unavailable { .. }), "{error}");
+    assert!(error.to_string().to_lowercase().contains("certificate"), "refused for its certificate: {error}");
 }
 
 #[tokio::test]
@@ -152,4 +153,19 @@ async fn a_secret_that_could_not_be_read_is_read_again_later() {
     client.create_secret().name(&name).secret_string(&token).send().await.unwrap();
     clock.advance(past_the_break());
     cache.ping().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_rotated_auth_token_is_read_again_when_redis_refuses_the_old_one() {
+    let (url, ca, token) = tls_redis();
+    let client = integration_tests::secrets_manager().await;
+    let secret = stored_secret("the-token-before-rotation").await;
+    let clock = manual_clock();
+    let endpoint =
+        RedisEndpoint { url, ca_pem: Some(ca), auth: Some(Secret::secrets_manager(client.clone(), &secret)) };
+    let cache = RedisCache::connect_lazily(endpoint, unique("tls"), clock.clone()).unwrap();
+    assert!(matches!(cache.ping().await.unwrap_err(), PortError::Unavailable { .. }), "the old token is refused");
+    client.put_secret_value().secret_id(&secret).secret_string(&token).send().await.unwrap();
+    clock.advance(past_the_break());
+    cache.ping().await.expect("the rotated token, read again");
 }

@@ -126,17 +126,28 @@ impl RedisLink {
             Ok(Ok(connection)) => connection,
         };
         match tokio::time::timeout_at(deadline, call(connection)).await {
-            Err(_) => {
+            // A single command that outlives its short limit means the server or the path to it hangs; a script
+            // or a scan past its longer one may only be large work (clearing a store), which must not take the
+            // cache away from every request for the break.
+            Err(_) if limit < super::redis::SCRIPT_LIMIT => {
                 self.broken();
                 self.drop_connection(number);
                 Err(PortError::Timeout { backend: Backend::Cache, operation })
             }
+            Err(_) => Err(PortError::Timeout { backend: Backend::Cache, operation }),
             Ok(Err(error)) => {
                 if is_link_failure(&error) {
                     self.broken();
                     if error.is_timeout() {
                         self.drop_connection(number);
                     }
+                }
+                if error.kind() == redis::ErrorKind::AuthenticationFailed {
+                    // The token may have been rotated since this instance read it: read it again, and connect anew.
+                    if let Some(secret) = &self.endpoint.auth {
+                        secret.forget();
+                    }
+                    self.drop_connection(number);
                 }
                 Err(unavailable(error))
             }

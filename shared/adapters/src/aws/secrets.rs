@@ -76,6 +76,14 @@ impl Secret {
     }
 }
 
+impl Secret {
+    /// Forgets the value read: the server refused it (the secret was rotated since), so the next `get` reads the
+    /// secret again. A value given as such has nothing to read again.
+    pub fn forget(&self) {
+        *self.read.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = None;
+    }
+}
+
 async fn read_secret(client: aws_sdk_secretsmanager::Client, id: String) -> Read {
     let call = client.get_secret_value().secret_id(&id).send();
     let answer = match tokio::time::timeout(READ_LIMIT, call).await {
