@@ -31,7 +31,13 @@ pub async fn signup_confirmed(ctx: &AppContext, event: serde_json::Value) -> Res
             Ok(event)
         }
         // What Cognito shows the user: the reason in words, nothing internal.
-        Err(RegisterError::Taken(what)) => Err(format!("This {what} is already registered to another account.")),
+        Err(RegisterError::EmailTaken) => {
+            // The user is confirmed all the same (Cognito confirmed before calling): they are told on every call
+            // that their profile is missing, and support resolves it.
+            tracing::error!(customer_id = %registration.customer_id, "sign-up without a profile: the e-mail is another customer's");
+            Err("This e-mail is already registered to another account; contact support to link it.".into())
+        }
+        Err(RegisterError::UsernameTaken) => Err("This username is already registered to another account.".into()),
         Err(RegisterError::Missing(what)) => Err(format!("Sign-up needs an {what}.")),
         Err(RegisterError::Port(error)) => {
             tracing::error!(customer_id = %registration.customer_id, %error, "sign-up not recorded");

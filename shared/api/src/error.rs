@@ -41,7 +41,7 @@ impl ApiError {
             403,
             "profile_missing",
             "This account has no customer profile yet: it is created when the sign-up is confirmed. Confirm your \
-             sign-up (the code sent by e-mail), then try again.",
+             sign-up (the code sent by e-mail) and try again; if you have, contact support.",
         )
     }
 

@@ -354,7 +354,8 @@ pub const SIGNUP_CONFIRMED: FunctionSpec = FunctionSpec {
     role: None,
     limits: &[],
     summary: "Cognito's post-confirmation trigger: makes the new user's customer profile and empty wallet from \
-              their attributes, once however often Cognito retries; refuses a username or e-mail already taken.",
+              their attributes, once however often Cognito retries; a taken username gets a suffix, a taken e-mail \
+              writes nothing (support links it).",
 };
 
 /// Matches a request against the HTTP routes. Path parameters are `{name}` segments.

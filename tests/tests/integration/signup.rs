@@ -1,8 +1,8 @@
 //! Customers coming into existence, on both backends: Cognito's post-confirmation trigger (its documented event,
 //! `events/signup-confirmed.json`) makes the profile and an empty wallet once, however often or concurrently the
-//! pool retries it; a username or e-mail another customer holds refuses the sign-up with a sentence and leaves
-//! nothing behind; the new customer can use the front door at once; a store that is down is a message, not a
-//! panic; and a signed-in user without a profile is told to complete sign-up.
+//! pool retries it; a taken username gets a suffix (the user is already confirmed), a taken e-mail writes nothing
+//! and says to contact support; the new customer can use the front door at once; a store that is down is a
+//! message, not a panic; and a signed-in user without a profile is told to complete sign-up.
 
 use integration_tests::api::{Call, Caller};
 use integration_tests::{TestApp, manual_clock, race};
@@ -14,7 +14,7 @@ use shared::routes;
 integration_tests::on_both_backends!(
     a_confirmed_sign_up_makes_the_profile_and_an_empty_wallet,
     a_retried_or_concurrent_trigger_registers_once,
-    a_taken_email_or_username_refuses_the_sign_up_and_leaves_nothing,
+    a_taken_username_gets_a_suffix_and_a_taken_email_leaves_no_profile,
     the_new_customer_can_use_the_front_door_at_once,
 );
 
@@ -62,17 +62,21 @@ async fn a_retried_or_concurrent_trigger_registers_once(app: TestApp) {
     }
 }
 
-async fn a_taken_email_or_username_refuses_the_sign_up_and_leaves_nothing(app: TestApp) {
+async fn a_taken_username_gets_a_suffix_and_a_taken_email_leaves_no_profile(app: TestApp) {
     trigger(&app, confirmed(CustomerId::generate().as_str(), "first", "first@example.com")).await.unwrap();
-    for (user_name, email, what) in
-        [("second", "FIRST@example.com", "e-mail"), ("First", "second@example.com", "username")]
-    {
-        let other = CustomerId::generate();
-        let refused = trigger(&app, confirmed(other.as_str(), user_name, email)).await.unwrap_err();
-        assert_eq!(refused, format!("This {what} is already registered to another account."));
-        assert!(app.ctx.stores.customers.get(&other).await.unwrap().is_none(), "{what}: no profile");
-        assert!(app.ctx.stores.wallets.get(&other).await.unwrap().is_none(), "{what}: no wallet");
-    }
+    // Cognito confirmed the user before calling: the sign-up gives way on the name rather than leave them without
+    // a profile.
+    let second = CustomerId::generate();
+    trigger(&app, confirmed(second.as_str(), "First", "second@example.com")).await.expect("registered");
+    let profile = app.ctx.stores.customers.get(&second).await.unwrap().expect("a profile");
+    assert_eq!(profile.username, format!("First-{}", &second.as_str()[..8]));
+    assert!(app.ctx.stores.wallets.get(&second).await.unwrap().is_some());
+    // Someone else's e-mail cannot be given way on: nothing is written, and support is the way out.
+    let third = CustomerId::generate();
+    let refused = trigger(&app, confirmed(third.as_str(), "third", "FIRST@example.com")).await.unwrap_err();
+    assert_eq!(refused, "This e-mail is already registered to another account; contact support to link it.");
+    assert!(app.ctx.stores.customers.get(&third).await.unwrap().is_none(), "no profile");
+    assert!(app.ctx.stores.wallets.get(&third).await.unwrap().is_none(), "no wallet");
     let mut no_email = confirmed(CustomerId::generate().as_str(), "no-email", "");
     no_email["request"]["userAttributes"].as_object_mut().unwrap().remove("email");
     assert_eq!(trigger(&app, no_email).await.unwrap_err(), "Sign-up needs an e-mail.");

@@ -1,9 +1,12 @@
 //! A customer comes into existence: when Cognito confirms a sign-up, the profile and an empty wallet are made
 //! from the user's attributes, in one transaction with the username's and e-mail's uniqueness guards.
 //!
-//! Cognito retries a trigger that fails or is slow, so registering twice is answered as registered once: the
-//! profile's put is conditioned on its absence, and a conflict on it (op 0) with the profile there means an
-//! earlier attempt made it. A username or e-mail another customer holds is refused, and the sign-up with it.
+//! Cognito runs the post-confirmation trigger after it has confirmed the user, and retries it when it fails or is
+//! slow: registering twice is answered as registered once (the profile's put is conditioned on its absence, and a
+//! conflict with the profile there means an earlier attempt made it). An error cannot undo the confirmation, so
+//! registering gives way where it can: a username another customer holds gets the subject's first characters
+//! appended. An e-mail another customer holds cannot be given way on (it is their address): that user is left
+//! without a profile, told so on every call (`profile_missing`), for support to resolve.
 
 use super::ProfileEnv;
 use super::requests::LOCALES;
@@ -37,8 +40,10 @@ pub enum Registered {
 
 #[derive(Debug, thiserror::Error)]
 pub enum RegisterError {
-    #[error("the {0} is already another customer's")]
-    Taken(&'static str),
+    #[error("the e-mail is already another customer's")]
+    EmailTaken,
+    #[error("the username and its suffixed form are other customers'")]
+    UsernameTaken,
     #[error("the user has no {0}")]
     Missing(&'static str),
     #[error(transparent)]
@@ -86,24 +91,32 @@ pub async fn register(ctx: &impl ProfileEnv, registration: &Registration) -> Res
         currency: WALLET_CURRENCY.into(),
         updated_at: now,
     };
-    let mut ops = ctx.stores().customers.create_ops(&customer)?;
-    ops.push(ctx.stores().wallets.open_op(&wallet)?);
-    match ctx.stores().commit(ops).await {
-        Ok(()) => {
-            tracing::info!(customer_id = %customer.id, "customer registered: profile and wallet");
-            Ok(Registered::Created)
-        }
-        Err(PortError::Conflict { op_index }) => {
-            if ctx.stores().customers.get(&customer.id).await?.is_some() {
-                return Ok(Registered::AlreadyRegistered);
+    let suffixed = format!("{}-{}", customer.username, customer.id.as_str().chars().take(8).collect::<String>());
+    for username in [customer.username.clone(), suffixed] {
+        let customer = Customer { username, ..customer.clone() };
+        let mut ops = ctx.stores().customers.create_ops(&customer)?;
+        ops.push(ctx.stores().wallets.open_op(&wallet)?);
+        match ctx.stores().commit(ops).await {
+            Ok(()) => {
+                tracing::info!(customer_id = %customer.id, username = customer.username, "customer registered: profile and wallet");
+                return Ok(Registered::Created);
             }
-            Err(match op_index {
-                Some(1) => RegisterError::Taken("username"),
-                Some(2) => RegisterError::Taken("e-mail"),
-                // A wallet without a profile (a customer deleted by hand): not this sign-up's to overwrite.
-                _ => RegisterError::Taken("wallet"),
-            })
+            Err(PortError::Conflict { op_index }) => {
+                if ctx.stores().customers.get(&customer.id).await?.is_some() {
+                    return Ok(Registered::AlreadyRegistered);
+                }
+                match op_index {
+                    // The username is another customer's: try the suffixed one.
+                    Some(1) => continue,
+                    Some(2) => return Err(RegisterError::EmailTaken),
+                    // Cancelled by a concurrent transaction on the same items (another attempt of this sign-up,
+                    // or someone else's for the same name): the retry decides.
+                    _ => return Err(PortError::Conflict { op_index: None }.into()),
+                }
+            }
+            Err(e) => return Err(e.into()),
         }
-        Err(e) => Err(e.into()),
     }
+    // The suffixed username taken too (only by someone choosing it on purpose): a retry cannot do better.
+    Err(RegisterError::UsernameTaken)
 }
