@@ -84,10 +84,14 @@ pub async fn expire_holds(ctx: &impl InventoryEnv, hold: Duration) -> Result<Hol
 /// An order still `new` this long after checkout has lost its provisioning job: checkout sends it right after
 /// the commit, and a send that fails then is only logged (the customer has paid).
 pub const PROVISIONING_OVERDUE: Duration = Duration::minutes(5);
-/// An order still `processing` this long after checkout lost its provisioning run: one takes seconds, and its
-/// job's three deliveries end within 9 minutes (visibility 180 s each) — in the dead-letter queue, when its
+/// An order `processing` this long since it entered that state lost its provisioning run: one takes seconds, and
+/// its job's three deliveries end within 9 minutes (visibility 180 s each) — in the dead-letter queue, when its
 /// worker died mid-run or the panels stayed too slow for every delivery.
 pub const PROCESSING_STUCK: Duration = Duration::minutes(15);
+/// How long an order stuck in `processing` is re-driven: past this, what keeps it there (a server or plan gone,
+/// panels that never answer) is not passing, and re-sending its job every run would only fill the dead-letter
+/// queue. It waits there for an operator (`GET /admin/system/queue/failed`, its dead-lettered job).
+pub const PROCESSING_REDRIVE_FOR: Duration = Duration::hours(24);
 /// Orders re-sent per run at most: a bound on one run's work after a long queue outage.
 pub const RESEND_MAX: usize = 500;
 
@@ -101,11 +105,12 @@ pub struct ProvisioningResent {
 }
 
 /// Sends the provisioning job again, under the id checkout gave it, for every order still `new` more than
-/// `overdue` after checkout and still within its hold (older ones are expired first), and for every order
-/// still `processing` more than `stuck` after checkout (paid, part provisioned: it is carried on, whatever its
-/// age, and ends completed or, when the panels keep failing, in dispute). A job that was only slow rather than
-/// lost runs once all the same: the worker claims a job id once (a dead worker's claim lapses before the
-/// next delivery), and provisioning a provisioned order changes nothing.
+/// `overdue` after checkout and still within its hold (older ones are expired first), and for every order that
+/// entered `processing` (its `updated_at`: only transitions move it) more than `stuck` ago and less than
+/// `PROCESSING_REDRIVE_FOR` ago — paid, part provisioned: carried on, to completed or, when the panels keep
+/// failing, dispute. A job that was only slow rather than lost runs once all the same: the worker claims a job
+/// id once (a dead worker's claim lapses before the next delivery), and provisioning a provisioned order
+/// changes nothing.
 pub async fn resend_provisioning(
     ctx: &impl InventoryEnv,
     overdue: Duration,
@@ -119,7 +124,8 @@ pub async fn resend_provisioning(
     let cutoff = now - stuck;
     let processing =
         ctx.stores().orders.by_status(OrderStatus::Processing, DateTime::<Utc>::UNIX_EPOCH, cutoff).await?;
-    let processing = processing.into_iter().filter(|o| o.created_at <= cutoff);
+    let given_up = now - PROCESSING_REDRIVE_FOR;
+    let processing = processing.into_iter().filter(|o| o.updated_at <= cutoff && o.updated_at > given_up);
     let mut report = ProvisioningResent::default();
     for order in stalled.chain(processing).take(RESEND_MAX) {
         let payload = ProvisionJob { order_id: order.id.clone() };

@@ -33,8 +33,8 @@ pub use alerts::{BandChange, check_capacity_alerts};
 pub use capacity::{CapacityBands, CapacityTable, GroupCapacity, ServerCapacity, Slots, capacity_table};
 pub use check::{InventoryCheck, InventorySettings, run_check};
 pub use holds::{
-    HOLD_DURATION, HoldExpiry, PROCESSING_STUCK, PROVISIONING_OVERDUE, ProvisioningResent, expire_hold, expire_holds,
-    resend_provisioning,
+    HOLD_DURATION, HoldExpiry, PROCESSING_REDRIVE_FOR, PROCESSING_STUCK, PROVISIONING_OVERDUE, ProvisioningResent,
+    expire_hold, expire_holds, resend_provisioning,
 };
 pub use proxy_core::domain::CapacityBand;
 pub use rebalance::{Migration, RebalanceRules, rebalance_plan};

@@ -162,3 +162,33 @@ async fn panels_too_slow_for_every_delivery_leave_the_order_to_the_re_drive_not_
     assert_eq!(status(&app).await, OrderStatus::Completed);
     assert_eq!(panel.clients_on(&shop.server.id).len(), 2);
 }
+
+/// "Stuck" counts from when the order entered `processing`, not from checkout (a job delivered late is not
+/// stuck), and an order stuck for a day is left to an operator rather than re-sent every run.
+#[tokio::test]
+async fn processing_is_re_driven_from_when_it_started_and_for_a_day_at_most() {
+    use shared::services::inventory::{
+        HOLD_DURATION, PROCESSING_REDRIVE_FOR, PROCESSING_STUCK, PROVISIONING_OVERDUE, resend_provisioning,
+    };
+    let (app, panel) = app_with_panel(integration_tests::Backend::Memory).await;
+    let ctx = &app.ctx;
+    let shop = shop(ctx, 5, "10.00").await;
+    let buyer = customer(ctx, "100").await;
+    let placed = place(ctx, &buyer, order_of(&shop.plan, 1, 1), None).await.unwrap();
+    // Its job is delivered two hours late, to a panel that is down: the order enters processing then.
+    app.clock.advance(chrono::Duration::hours(2));
+    panel.set_reachable(&shop.server.id, false);
+    let registry = shared::worker::standard_registry();
+    let first = poll_once(ctx, &registry, QueueRef::Main(Priority::High), Duration::ZERO, VISIBILITY).await.unwrap();
+    assert!(first.outcomes[0].1.is_failure());
+    let redriven = |app: &TestApp| {
+        let ctx = app.ctx.clone();
+        async move { resend_provisioning(&ctx, PROVISIONING_OVERDUE, PROCESSING_STUCK, HOLD_DURATION).await.unwrap().resent }
+    };
+    app.clock.advance(chrono::Duration::minutes(1));
+    assert!(redriven(&app).await.is_empty(), "processing for a minute, though placed two hours ago");
+    app.clock.advance(PROCESSING_STUCK);
+    assert_eq!(redriven(&app).await, std::slice::from_ref(&placed.order.id));
+    app.clock.advance(PROCESSING_REDRIVE_FOR);
+    assert!(redriven(&app).await.is_empty(), "a day stuck: left to an operator");
+}
