@@ -12,7 +12,7 @@
 
 use super::InventoryEnv;
 use chrono::{DateTime, Duration, Utc};
-use platform::events::publish_once;
+use platform::events::{publish_once, try_publish_once};
 use platform::jobs::{JobError, dispatch_as};
 use proxy_core::domain::{ClientId, ClientStatus, DomainEvent, JobId, Priority, ServerClient};
 use proxy_core::error::PortError;
@@ -21,8 +21,11 @@ use serde::{Deserialize, Serialize};
 pub const EXPIRE_CLIENT_JOB: &str = "inventory.expire_client";
 /// How long before its expiry a customer is told.
 pub const EXPIRY_NOTICE: Duration = Duration::days(3);
-/// How far back a sweep looks for clients still active past their expiry (the sweeps that were missed).
+/// How far back the hourly sweep looks for clients still active past their expiry (the sweeps that were missed):
+/// one index query per day. An operator backfills further once (`{"lookback_days": N}` in the invocation, up to
+/// `MAX_LOOKBACK_DAYS`), e.g. after the first deploy, when clients may have expired long before.
 pub const EXPIRY_LOOKBACK: Duration = Duration::days(30);
+pub const MAX_LOOKBACK_DAYS: i64 = 3650;
 /// Clients queued (and noticed) per sweep at most: the rest are the next sweep's.
 pub const SWEEP_MAX: usize = 1000;
 
@@ -47,11 +50,12 @@ fn job_id(client: &ServerClient) -> JobId {
     JobId(format!("expire:{}:{}", client.id, client.expires_at.timestamp()))
 }
 
-/// Queues the expiry of every active client past its expiry and tells the customers of clients expiring soon.
-pub async fn sweep(ctx: &impl InventoryEnv) -> Result<ExpirySweep, PortError> {
+/// Queues the expiry of every active client past its expiry (within `lookback`: `EXPIRY_LOOKBACK` hourly, longer
+/// for a backfill) and tells the customers of clients expiring soon.
+pub async fn sweep(ctx: &impl InventoryEnv, lookback: Duration) -> Result<ExpirySweep, PortError> {
     let now = ctx.clock().now();
     let (due, soon) = futures_util::future::try_join(
-        ctx.stores().clients.expiring_between(now - EXPIRY_LOOKBACK, now),
+        ctx.stores().clients.expiring_between(now - lookback, now),
         ctx.stores().clients.expiring_between(now, now + EXPIRY_NOTICE),
     )
     .await?;
@@ -74,11 +78,10 @@ pub async fn sweep(ctx: &impl InventoryEnv) -> Result<ExpirySweep, PortError> {
     Ok(report)
 }
 
-/// Tells the customer, if no one has yet: the mark is written first, so two sweeps tell once.
+/// Tells the customer, then marks the client told. The event is sent first so that a failed send leaves the
+/// client unmarked (the next sweep tells again); two sweeps telling at once send one event under one key, which
+/// the feed records once.
 async fn notice(ctx: &impl InventoryEnv, client: &ServerClient, now: DateTime<Utc>) -> Result<bool, PortError> {
-    if !ctx.stores().clients.mark_expiry_notice(&client.id, now).await? {
-        return Ok(false);
-    }
     let event = DomainEvent::ClientExpiring {
         client_id: client.id.clone(),
         customer_id: client.customer_id.clone(),
@@ -87,8 +90,8 @@ async fn notice(ctx: &impl InventoryEnv, client: &ServerClient, now: DateTime<Ut
         expires_at: client.expires_at,
         timestamp: now,
     };
-    publish_once(ctx, &format!("client:{}:expiring:{}", client.id, client.expires_at.timestamp()), event).await;
-    Ok(true)
+    try_publish_once(ctx, &format!("client:{}:expiring:{}", client.id, client.expires_at.timestamp()), event).await?;
+    ctx.stores().clients.mark_expiry_notice(&client.id, now).await
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

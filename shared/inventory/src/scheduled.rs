@@ -31,9 +31,22 @@ pub async fn check(ctx: &impl InventoryEnv, payload: serde_json::Value) -> Resul
 /// the rest.
 pub async fn client_expiry(ctx: &impl InventoryEnv, payload: serde_json::Value) -> Result<serde_json::Value, String> {
     let invocation = parse_invocation(&payload)?;
-    let sweep = crate::expiry::sweep(ctx).await.map_err(|e| format!("client expiry failed: {e}"))?;
+    let lookback = match payload.get("lookback_days") {
+        None => crate::expiry::EXPIRY_LOOKBACK,
+        Some(days) => match days.as_i64() {
+            Some(days) if (1..=crate::expiry::MAX_LOOKBACK_DAYS).contains(&days) => chrono::Duration::days(days),
+            _ => {
+                return Err(format!(
+                    "lookback_days must be a whole number of days from 1 to {}",
+                    crate::expiry::MAX_LOOKBACK_DAYS
+                ));
+            }
+        },
+    };
+    let sweep = crate::expiry::sweep(ctx, lookback).await.map_err(|e| format!("client expiry failed: {e}"))?;
     let summary = serde_json::json!({
         "invoked_by": invocation.source,
+        "lookback_days": lookback.num_days(),
         "queued": sweep.queued,
         "noticed": sweep.noticed,
     });

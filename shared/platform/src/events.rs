@@ -5,6 +5,7 @@
 use crate::deps::HasStores;
 use crate::jobs::{JobError, JobHandler, JobRegistry, RunOnce, dispatch_as, payload};
 use proxy_core::domain::{DomainEvent, Job, JobId, OrderFact, Priority};
+use proxy_core::error::PortError;
 
 crate::env!(
     /// What publishing events and facts needs: the clock and the queues.
@@ -24,6 +25,13 @@ pub async fn publish(ctx: &impl EventsEnv, event: DomainEvent) {
 /// job id, if absent.
 pub async fn publish_once(ctx: &impl EventsEnv, key: &str, event: DomainEvent) {
     publish_as(ctx, JobId(format!("event:{key}")), event).await
+}
+
+/// `publish_once` that says whether the event was sent, for a caller that records having sent it (and must not
+/// when it was not).
+pub async fn try_publish_once(ctx: &impl EventsEnv, key: &str, event: DomainEvent) -> Result<(), PortError> {
+    let id = JobId(format!("event:{key}"));
+    dispatch_as(ctx.queue(), ctx.clock(), id, EVENT_JOB, &event, Priority::Notifications).await.map(|_| ())
 }
 
 async fn publish_as(ctx: &impl EventsEnv, id: JobId, event: DomainEvent) {

@@ -19,6 +19,7 @@ integration_tests::on_both_backends!(
     a_client_past_its_expiry_leaves_its_panel_and_frees_its_slot_once,
     a_panel_that_is_down_keeps_the_client_until_its_expiry_job_succeeds,
     customers_are_told_three_days_before_once,
+    clients_expired_before_the_hourly_lookback_are_found_by_a_backfill,
 );
 
 /// A provisioned order of `quantity` one-month clients on a 10-slot server, with a panel the test can see.
@@ -137,4 +138,23 @@ async fn customers_are_told_three_days_before_once(app: TestApp) {
         )
     );
     assert_eq!(counters(&app, &server).await, (8, 0, 2), "still theirs until it expires");
+}
+
+async fn clients_expired_before_the_hourly_lookback_are_found_by_a_backfill(app: TestApp) {
+    let (app, panel, server, clients) = provisioned(app, 1).await;
+    // Expired 40 days ago (say, before the first deploy of the sweep): the hourly look back of 30 days misses it.
+    at(&app, clients[0].expires_at + chrono::Duration::days(40));
+    assert_eq!(sweep(&app).await["queued"], 0);
+    let payload = json!({"scheduled_time": "2026-11-25T13:30:00Z", "lookback_days": 45});
+    let backfill =
+        shared::services::inventory::scheduled::client_expiry(&app.ctx, payload).await.expect("the backfill");
+    assert_eq!((backfill["queued"].as_u64(), backfill["lookback_days"].as_u64()), (Some(1), Some(45)), "{backfill}");
+    assert_eq!(drain(&app, Priority::Low).await, vec![MessageOutcome::Done]);
+    assert!(panel.clients_on(&server).is_empty());
+    for bad in [json!(0), json!(3651), json!("ninety")] {
+        let refused = shared::services::inventory::scheduled::client_expiry(&app.ctx, json!({"lookback_days": bad}))
+            .await
+            .unwrap_err();
+        assert!(refused.contains("lookback_days must be"), "{refused}");
+    }
 }
