@@ -24,6 +24,7 @@ integration_tests::on_both_backends!(
     a_job_running_elsewhere_is_left_for_later,
     a_job_that_fails_its_last_attempt_is_kept_with_why,
     a_job_whose_worker_died_after_claiming_it_runs_on_the_next_delivery_once,
+    a_late_owner_cannot_release_or_complete_the_claim_that_took_over,
 );
 
 fn alert_payload(app: &TestApp, key: &str) -> serde_json::Value {
@@ -270,4 +271,32 @@ async fn a_job_that_fails_its_last_attempt_is_kept_with_why(app: TestApp) {
     assert!(ctx.stores.failed_jobs.delete(id.as_str()).await.unwrap());
     assert!(!ctx.stores.failed_jobs.delete(id.as_str()).await.unwrap(), "gone");
     assert!(ctx.stores.failed_jobs.dead(&FailedJobFilter::All, 10, None).await.unwrap().0.is_empty());
+}
+
+/// While the delivery that took a job over is still running it, the first owner (slow, not dead) finishing late
+/// neither releases its claim (which would let a third delivery run the job alongside) nor marks it done.
+async fn a_late_owner_cannot_release_or_complete_the_claim_that_took_over(app: TestApp) {
+    use shared::clock::Clock;
+    use shared::store::Claim;
+    let claims = &app.ctx.stores.job_claims;
+    let keep = Duration::from_secs(15 * 24 * 3600);
+    let job = "job-taken-over";
+    let Ok(Claim::Acquired(first)) = claims.claim(job, app.clock.now(), shared::worker::LEASE, keep).await else {
+        panic!("the first claim");
+    };
+    app.clock.advance(chrono::Duration::from_std(REDELIVERED_AFTER).unwrap());
+    let Ok(Claim::Acquired(second)) = claims.claim(job, app.clock.now(), shared::worker::LEASE, keep).await else {
+        panic!("the take-over");
+    };
+    claims.release(job, &first).await.unwrap();
+    assert_eq!(
+        claims.claim(job, app.clock.now(), shared::worker::LEASE, keep).await.unwrap(),
+        Claim::Busy,
+        "still held"
+    );
+    let late = claims.complete(job, &first, app.clock.now(), keep).await;
+    assert!(matches!(late, Err(shared::error::PortError::Conflict { .. })), "{late:?}");
+    assert_eq!(claims.claim(job, app.clock.now(), shared::worker::LEASE, keep).await.unwrap(), Claim::Busy, "not done");
+    claims.complete(job, &second, app.clock.now(), keep).await.unwrap();
+    assert_eq!(claims.claim(job, app.clock.now(), shared::worker::LEASE, keep).await.unwrap(), Claim::AlreadyDone);
 }
