@@ -322,12 +322,7 @@ async fn main() {
     report.push_str(&hit_rates(&args).await);
     let _ = writeln!(report, "\n### The instance tier at its bound\n");
     report.push_str(&at_bound);
-    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    let _ = writeln!(
-        report,
-        "\nLoad average (1, 5, 15 min) at the end: {}",
-        load.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
-    );
+    let _ = writeln!(report, "\nLoad average (1, 5, 15 min) at the end: {}", bench::load_average());
     print!("{report}");
     if let Some(path) = args.output {
         std::fs::write(&path, &report).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));

@@ -121,7 +121,6 @@ async fn main() {
             size / 1000,
         );
     }
-    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     let mut report = String::new();
     let _ = writeln!(report, "### `GET /admin/inventory` (measured {})\n", chrono::Utc::now().format("%Y-%m-%d"));
     let _ =
@@ -135,11 +134,7 @@ async fn main() {
     );
     let _ = writeln!(report, "|---|---|---|---|---|---|---|");
     report.push_str(&check_rows);
-    let _ = writeln!(
-        report,
-        "\nLoad average (1, 5, 15 min) at the end: {}",
-        load.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
-    );
+    let _ = writeln!(report, "\nLoad average (1, 5, 15 min) at the end: {}", bench::load_average());
     print!("{report}");
     if let Some(path) = args.output {
         std::fs::write(&path, &report).expect("write the report");

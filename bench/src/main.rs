@@ -711,8 +711,7 @@ fn report(args: &Args, targets: &[Target], samples: &[Vec<Sample>]) -> String {
     let ratio = |value: f64, baseline: f64| format!("{:.2}×", value / baseline);
     let cores = std::thread::available_parallelism().map_or(0, usize::from);
     let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
-    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    let load: Vec<&str> = load.split_whitespace().take(3).collect();
+    let load = bench::load_average();
 
     let mut out = String::new();
     let _ = writeln!(out, "### {}\n", args.title);
@@ -728,7 +727,7 @@ fn report(args: &Args, targets: &[Target], samples: &[Vec<Sample>]) -> String {
         cores,
         std::env::consts::ARCH,
         kernel.trim(),
-        load.join(" "),
+        load,
         args.runs,
         args.warm,
         args.runs * args.warm,

@@ -157,9 +157,7 @@ async fn main() {
         );
     }
     let _ = writeln!(report, "\nThe handler's answer for this cart is {reply_bytes} bytes of JSON.");
-    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    let load: Vec<&str> = load.split_whitespace().take(3).collect();
-    let _ = writeln!(report, "\nLoad average (1, 5, 15 min) at the end: {}.", load.join(" "));
+    let _ = writeln!(report, "\nLoad average (1, 5, 15 min) at the end: {}.", bench::load_average());
     for warning in &warnings {
         let _ = writeln!(report, "\n**Warning:** {warning}");
         eprintln!("[quote] WARNING: {warning}");

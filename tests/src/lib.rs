@@ -31,9 +31,22 @@ pub fn redis_url() -> String {
     env_or("TEST_REDIS_URL", "redis://127.0.0.1:16379/0")
 }
 
+/// The `host:port` of a URL such as `redis://127.0.0.1:16379/0` or `http://127.0.0.1:15000`.
+fn host_port(url: &str) -> &str {
+    url.split("://").nth(1).unwrap_or(url).split('/').next().unwrap_or_default()
+}
+
+/// A cuttable link to the server of `url`, and `url` rewritten to go through it.
+async fn link_to(url: &str) -> (cuttable::CuttableLink, String) {
+    let server = host_port(url);
+    let link = cuttable::CuttableLink::to(server).await;
+    let through = url.replacen(server, &link.address(), 1);
+    (link, through)
+}
+
 /// Panics (failing the test) with a clear message when nothing listens at `url`.
 fn require(service: &str, url: &str, variable: &str) {
-    let host_port = url.split("://").nth(1).unwrap_or(url).split('/').next().unwrap_or_default().to_owned();
+    let host_port = host_port(url);
     let addr: Option<SocketAddr> = host_port.to_socket_addrs().ok().and_then(|mut a| a.next());
     let reachable = addr.is_some_and(|a| TcpStream::connect_timeout(&a, Duration::from_secs(1)).is_ok());
     assert!(reachable, "{service} is not reachable at {url} ({variable}): {START_HINT}");
@@ -99,10 +112,8 @@ pub async fn dynamo_table_through_link(
     let direct = aws_sdk_dynamodb::Client::new(&sdk_config().await);
     let name = unique("table");
     provision::create_table(&direct, &name).await.expect("create table on the emulator");
-    let endpoint = aws_endpoint();
-    let host_port = endpoint.split("://").nth(1).unwrap_or(&endpoint).trim_end_matches('/').to_owned();
-    let link = cuttable::CuttableLink::to(&host_port).await;
-    let client = aws_sdk_dynamodb::Client::new(&sdk_config_at(&format!("http://{}", link.address())).await);
+    let (link, through) = link_to(&aws_endpoint()).await;
+    let client = aws_sdk_dynamodb::Client::new(&sdk_config_at(&through).await);
     (DynamoTable::new(client, name, clock).with_timeout(limit), link)
 }
 
@@ -120,10 +131,8 @@ pub async fn sqs_queues() -> SqsQueue {
 pub async fn sqs_queues_through_link() -> (SqsQueue, cuttable::CuttableLink) {
     let direct = aws_sdk_sqs::Client::new(&sdk_config().await);
     let urls: QueueUrls = provision::create_queues(&direct, &unique("q")).await.expect("create queues on the emulator");
-    let endpoint = aws_endpoint();
-    let host_port = endpoint.split("://").nth(1).unwrap_or(&endpoint).trim_end_matches('/').to_owned();
-    let link = cuttable::CuttableLink::to(&host_port).await;
-    let client = aws_sdk_sqs::Client::new(&sdk_config_at(&format!("http://{}", link.address())).await);
+    let (link, through) = link_to(&aws_endpoint()).await;
+    let client = aws_sdk_sqs::Client::new(&sdk_config_at(&through).await);
     (SqsQueue::new(client, urls), link)
 }
 
@@ -168,9 +177,7 @@ pub fn tls_redis() -> (String, Vec<u8>, String) {
 pub async fn cuttable_redis_cache(clock: Arc<dyn Clock>) -> (RedisCache, cuttable::CuttableLink) {
     let url = redis_url();
     require("Redis", &url, "TEST_REDIS_URL");
-    let host_port = url.split("://").nth(1).unwrap_or(&url).split('/').next().unwrap_or_default().to_owned();
-    let link = cuttable::CuttableLink::to(&host_port).await;
-    let through = url.replacen(&host_port, &link.address(), 1);
+    let (link, through) = link_to(&url).await;
     let cache = RedisCache::connect_lazily(RedisEndpoint::url(through), format!("{}:", unique("test")), clock)
         .expect("redis client");
     (cache, link)

@@ -74,9 +74,7 @@ impl Secret {
         };
         read.await.map_err(|reason| reason.to_string())
     }
-}
 
-impl Secret {
     /// Forgets the value read: the server refused it (the secret was rotated since), so the next `get` reads the
     /// secret again. A value given as such has nothing to read again.
     pub fn forget(&self) {
