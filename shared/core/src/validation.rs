@@ -92,6 +92,24 @@ pub fn report_errors(report: &garde::Report) -> FieldErrors {
 }
 
 /// Parses a JSON body into `T`; the error names the field whose value had the wrong type.
+/// JSON has one kind of number: `51.0` is the integer 51 to a client (and to JSON Schema), but serde refuses it
+/// for an integer field. Whole numbers within i64 become integers before the body is read.
+fn whole_numbers_as_integers(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64()
+                && f.fract() == 0.0
+                && f.abs() < 9.0e15
+            {
+                *value = serde_json::Value::from(f as i64);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
+        serde_json::Value::Object(fields) => fields.values_mut().for_each(whole_numbers_as_integers),
+        _ => {}
+    }
+}
+
 pub fn parse_json<T: DeserializeOwned>(body: &str) -> Result<T, FieldErrors> {
     // Every request body is a JSON object. serde's derived structs would also read an array positionally
     // (`["Zoe"]` as a name), which no client means.
@@ -100,17 +118,29 @@ pub fn parse_json<T: DeserializeOwned>(body: &str) -> Result<T, FieldErrors> {
         add_error(&mut errors, "body", "must be a JSON object");
         return Err(errors);
     }
+    let Ok(mut value) = serde_json::from_str::<serde_json::Value>(body) else {
+        // Not JSON: read it as the type, so the error names the field it broke in (`{"name":` -> `name`).
+        return read_typed(body);
+    };
+    whole_numbers_as_integers(&mut value);
+    serde_path_to_error::deserialize(value).map_err(|e| path_error(e.path(), e.inner()))
+}
+
+fn path_error(path: &serde_path_to_error::Path, error: &impl Display) -> FieldErrors {
+    let field = match path.to_string().as_str() {
+        // "?" is serde_path_to_error's position inside a body that is not JSON at all.
+        "." | "" | "?" => "body".to_owned(),
+        path => field_name(path),
+    };
+    let mut errors = FieldErrors::new();
+    add_error(&mut errors, &field, format!("is not valid: {error}"));
+    errors
+}
+
+/// Reads `body` as `T` straight from the text, for the error of a body that is not JSON.
+fn read_typed<T: DeserializeOwned>(body: &str) -> Result<T, FieldErrors> {
     let mut deserializer = serde_json::Deserializer::from_str(body);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
-        let field = match e.path().to_string().as_str() {
-            // "?" is serde_path_to_error's position inside a body that is not JSON at all.
-            "." | "" | "?" => "body".to_owned(),
-            path => field_name(path),
-        };
-        let mut errors = FieldErrors::new();
-        add_error(&mut errors, &field, format!("is not valid: {}", e.inner()));
-        errors
-    })?;
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| path_error(e.path(), e.inner()))?;
     // Text after the value (`{..} trailing`, or a second object) makes the body not JSON: refused, not half-read.
     deserializer.end().map_err(|e| {
         let mut errors = FieldErrors::new();
@@ -121,11 +151,41 @@ pub fn parse_json<T: DeserializeOwned>(body: &str) -> Result<T, FieldErrors> {
 }
 
 /// A garde rule for an optional field that, when present, must be one of `allowed`.
+/// The `enum` of an optional field's schema that must be one of `allowed` when given: `allowed` and null.
+#[cfg(feature = "openapi")]
+pub fn optional_one_of<S: AsRef<str>>(allowed: &[S]) -> serde_json::Value {
+    let mut values: Vec<serde_json::Value> = allowed.iter().map(|a| serde_json::Value::from(a.as_ref())).collect();
+    values.push(serde_json::Value::Null);
+    serde_json::Value::Array(values)
+}
+
 pub fn one_of(allowed: &'static [&'static str]) -> impl FnOnce(&Option<String>, &()) -> garde::Result {
     move |value, _| match value {
         Some(v) if !allowed.contains(&v.as_str()) => {
             Err(garde::Error::new(format!("must be one of: {}", allowed.join(", "))))
         }
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Body {
+        limit: Option<i64>,
+        items: Option<Vec<u32>>,
+    }
+
+    #[test]
+    fn a_whole_number_written_with_a_fraction_is_an_integer_and_a_fraction_is_refused() {
+        let body: Body = parse_json(r#"{"limit": 51.0, "items": [1.0, 2]}"#).unwrap();
+        assert_eq!((body.limit, body.items), (Some(51), Some(vec![1, 2])));
+        assert!(parse_json::<Body>(r#"{"limit": 51.5}"#).unwrap_err().contains_key("limit"));
+        assert!(parse_json::<Body>(r#"{"limit": 1e300}"#).unwrap_err().contains_key("limit"));
+        assert!(parse_json::<Body>(r#"{"limit": 1} trailing"#).unwrap_err().contains_key("body"));
+        assert!(parse_json::<Body>(r#"[1]"#).unwrap_err().contains_key("body"));
+        assert!(parse_json::<Body>(r#"{"items": ["x"]}"#).unwrap_err().contains_key("items.0"));
     }
 }
