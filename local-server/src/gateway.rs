@@ -52,7 +52,7 @@ pub async fn handle(ctx: &AppContext, secret: &str, request: Request<hyper::body
     let method = parts.method.as_str().to_owned();
     let path = parts.uri.path().to_owned();
     if method == "GET" && path == "/openapi.json" {
-        return reply(StatusCode::OK, &routes::openapi());
+        return reply(StatusCode::OK, &shared::openapi::document());
     }
     let Some((spec, params)) = routes::match_http(&method, &path) else {
         return reply(StatusCode::NOT_FOUND, &serde_json::json!({"message": "Not Found"}));

@@ -40,6 +40,8 @@ pub mod config;
 pub mod handlers;
 pub mod http;
 pub mod logging;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod runtime;
 pub mod user_pool;
 pub mod worker;

@@ -3,6 +3,7 @@
 //! - `ApiRequest` (`request`): what an endpoint reads of a request, each part checked the same way everywhere;
 //! - `Identity` and `Role` (`identity`): who is calling, from the verified token's claims;
 //! - `ApiError` (`error`): the one error envelope, and the success envelope;
+//! - `openapi`: the OpenAPI document of the routes, with each operation's input as its context documents it;
 //! - `page`: list paging (limit, cursor within the caller's own partition);
 //! - `rate_limit`: per-caller fixed windows counted in the cache;
 //! - `schedule`: schedule expressions and the payload a scheduled invocation arrives with.
@@ -13,6 +14,7 @@
 
 pub mod error;
 pub mod identity;
+pub mod openapi;
 pub mod page;
 pub mod rate_limit;
 pub mod request;

@@ -3,6 +3,7 @@
 //! caller's own partition, so a forged one can neither read someone else's list nor reach the store as a
 //! malformed key.
 
+use crate::openapi::QueryParameter;
 use crate::{ApiError, FieldErrors};
 use proxy_core::ports::table::{Cursor, Item, ListScope, Value};
 use std::collections::HashMap;
@@ -41,6 +42,23 @@ pub fn parse(query: &HashMap<String, String>, scope: &ListScope) -> Result<PageR
         return Err(ApiError::validation(errors));
     }
     Ok(PageRequest { limit, after })
+}
+
+/// `limit` and `cursor` as the OpenAPI document describes them.
+pub fn query_parameters() -> Vec<QueryParameter> {
+    vec![
+        QueryParameter {
+            name: "limit",
+            description: "How many items (default 20).",
+            schema: serde_json::json!({"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}),
+        },
+        QueryParameter {
+            name: "cursor",
+            description: "The `next_cursor` of the previous page, as given: an opaque token that is valid for this \
+                          list only (422 otherwise).",
+            schema: serde_json::json!({"type": "string"}),
+        },
+    ]
 }
 
 fn decode_cursor(token: &str, scope: &ListScope) -> Option<Cursor> {

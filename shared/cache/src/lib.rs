@@ -8,6 +8,8 @@
 
 pub mod admin;
 pub mod endpoints;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod requests;
 pub mod scheduled;
 pub mod stats;

@@ -7,10 +7,14 @@ use serde::Deserialize;
 
 /// Tags a clear may name at once.
 pub const MAX_TAGS: usize = 50;
+/// The longest tag a clear may name.
+pub const MAX_TAG_LENGTH: usize = 200;
 
 #[derive(Debug, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
-struct WarmupBody {
+pub(crate) struct WarmupBody {
+    /// Only these warmers (every one when absent or empty).
     warmers: Option<Vec<String>>,
 }
 
@@ -24,11 +28,28 @@ pub fn warmup_request(body: &str) -> Result<Vec<String>, FieldErrors> {
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "openapi", schemars(extend("oneOf" = clear_forms())))]
 #[serde(deny_unknown_fields)]
-struct ClearBody {
+pub(crate) struct ClearBody {
+    #[cfg_attr(feature = "openapi", schemars(extend("enum" = proxy_core::validation::optional_one_of(&StoreName::ALL.map(|s| s.as_str())))))]
     store: Option<String>,
+    #[cfg_attr(feature = "openapi", schemars(length(min = 1, max = MAX_TAGS), inner(length(min = 1, max = MAX_TAG_LENGTH), pattern("^[!-~]+$"))))]
     tags: Option<Vec<String>>,
+    /// Must be true: clearing every store is never a default.
+    #[cfg_attr(feature = "openapi", schemars(extend("enum" = [true, null])))]
     all: Option<bool>,
+}
+
+/// Exactly one of `store`, `tags` or `all`, as the schema's `oneOf`.
+#[cfg(feature = "openapi")]
+fn clear_forms() -> serde_json::Value {
+    use api::openapi::{not_sent, sent};
+    serde_json::json!([
+        {"allOf": [sent("store"), not_sent("tags"), not_sent("all")]},
+        {"allOf": [sent("tags"), not_sent("store"), not_sent("all")]},
+        {"allOf": [sent("all"), not_sent("store"), not_sent("tags")]}
+    ])
 }
 
 /// Exactly one of `store`, `tags` or `all: true`.
@@ -55,7 +76,7 @@ pub fn clear_request(body: &str) -> Result<ClearTarget, FieldErrors> {
             add_error(&mut errors, "tags", format!("must name 1 to {MAX_TAGS} tags"));
         }
         for (i, tag) in tags.iter().enumerate() {
-            let valid = !tag.is_empty() && tag.len() <= 200 && tag.chars().all(|c| c.is_ascii_graphic());
+            let valid = !tag.is_empty() && tag.len() <= MAX_TAG_LENGTH && tag.chars().all(|c| c.is_ascii_graphic());
             if !valid {
                 add_error(&mut errors, &format!("tags.{i}"), "must be 1 to 200 printable characters without spaces");
             }

@@ -19,6 +19,11 @@ pub fn is_time_zone(name: &str) -> bool {
     jiff::tz::TimeZone::get(name).is_ok_and(|zone| zone.iana_name() == Some(name))
 }
 
+/// Every name `is_time_zone` accepts, as the database spells it: the list the OpenAPI document gives.
+pub fn names() -> Vec<String> {
+    jiff::tz::db().available().map(|name| name.to_string()).filter(|name| is_time_zone(name)).collect()
+}
+
 /// `now` on the wall clock of the zone `name`, or of UTC when `name` is not a zone (the rules' validation
 /// refuses such a name before it is saved).
 pub fn local_time(now: DateTime<Utc>, name: &str) -> LocalTime {
@@ -42,6 +47,16 @@ pub fn local_time(now: DateTime<Utc>, name: &str) -> LocalTime {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn the_listed_names_are_the_database_s_zones() {
+        let names = names();
+        assert!(names.len() > 300, "{}", names.len());
+        for zone in ["Europe/Paris", "America/New_York", "UTC", "Etc/GMT+5"] {
+            assert!(names.iter().any(|n| n == zone), "{zone}");
+        }
+        assert!(!names.iter().any(|n| n == "europe/paris"));
+    }
 
     #[test]
     fn names_of_the_iana_database_are_zones_and_others_are_not() {

@@ -22,6 +22,8 @@ pub mod forecast;
 pub mod holds;
 pub mod jobs;
 pub mod migration;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod rebalance;
 pub mod reconcile;
 pub mod requests;

@@ -18,10 +18,14 @@ pub struct RebalanceRequest {
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
-struct RebalanceBody {
+pub(crate) struct RebalanceBody {
+    /// A dry run unless false.
     dry_run: Option<bool>,
+    #[cfg_attr(feature = "openapi", schemars(length(min = 1, max = 100), pattern(r"\S")))]
     location: Option<String>,
+    #[cfg_attr(feature = "openapi", schemars(range(min = 1, max = REBALANCE_MAX_LIMIT)))]
     limit: Option<i64>,
 }
 
@@ -34,7 +38,7 @@ pub fn rebalance_request(body: &str) -> Result<RebalanceRequest, FieldErrors> {
     };
     let mut errors = FieldErrors::new();
     if let Some(location) = &body.location
-        && (location.trim().is_empty() || location.len() > 100)
+        && (location.trim().is_empty() || location.chars().count() > 100)
     {
         add_error(&mut errors, "location", "must be a location name of 1 to 100 characters");
     }
@@ -57,8 +61,10 @@ pub fn rebalance_request(body: &str) -> Result<RebalanceRequest, FieldErrors> {
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
-struct StatusBody {
+pub(crate) struct StatusBody {
+    #[cfg_attr(feature = "openapi", schemars(required, extend("enum" = ServerStatus::ALL.map(|s| s.as_str()))))]
     status: Option<String>,
 }
 

@@ -5,6 +5,8 @@ mod cached;
 mod cancel;
 pub mod endpoints;
 pub mod jobs;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 mod place;
 pub mod profile;
 pub mod provisioning;
@@ -15,7 +17,7 @@ pub mod wallet;
 pub use cancel::{CancelError, CancelReason, Cancelled, cancel, cancel_unprovisioned};
 pub use place::{PlaceError, Placed, place, place_as};
 pub use pricing::{OrderLine, RequestLine, order_lines};
-pub use requests::{CreateOrderRequest, ValidOrder};
+pub use requests::{AVAILABLE_PAYMENT_METHODS, CreateOrderRequest, PAYMENT_METHODS, ValidOrder};
 pub use view::{OrderDetail, OrderPage, detail, list};
 
 platform::env!(

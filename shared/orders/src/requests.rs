@@ -11,32 +11,45 @@ use proxy_core::validation::{one_of, parse_json};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
-/// The body as sent. Field types are what JSON carries; rules are checked by `validate`.
+/// An order: its cart (`items`, or `server_id` with `plan_id` and `quantity`) and how it is paid. Field types are
+/// what JSON carries; `into_valid` checks the rules.
 #[derive(Debug, Clone, Default, Deserialize, Validate)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "openapi", schemars(extend("oneOf" = pricing::cart_forms())))]
 pub struct CreateOrderRequest {
     #[garde(length(min = 1, max = 10), dive)]
     pub items: Option<Vec<RequestLine>>,
-    #[garde(length(min = 1, max = 100))]
+    #[garde(length(chars, min = 1, max = 100))]
     pub server_id: Option<String>,
-    #[garde(length(min = 1, max = 100))]
+    #[garde(length(chars, min = 1, max = 100))]
     pub plan_id: Option<String>,
     #[garde(range(min = 1, max = 10))]
     pub quantity: Option<i64>,
     #[garde(range(min = 1, max = 12))]
     pub duration: Option<i64>,
-    #[garde(required, custom(one_of(&["wallet", "stripe", "paypal", "nowpayments"])))]
+    #[garde(required, custom(one_of(&PAYMENT_METHODS)))]
+    #[cfg_attr(feature = "openapi", schemars(extend("enum" = AVAILABLE_PAYMENT_METHODS)))]
     pub payment_method: Option<String>,
     #[garde(custom(one_of(&CURRENCIES)))]
+    #[cfg_attr(feature = "openapi", schemars(extend("enum" = proxy_core::validation::optional_one_of(&CURRENCIES))))]
     pub currency: Option<String>,
     #[garde(length(chars, max = 500))]
     pub notes: Option<String>,
-    #[garde(length(min = 1, max = 50))]
+    #[garde(length(chars, min = 1, max = 50))]
     pub coupon_code: Option<String>,
     /// The total the customer was quoted (`POST /api/pricing/quote`): when given, an order whose price has
     /// changed since is refused (409 `price_changed`) instead of charged.
+    #[serde(default)]
     #[garde(custom(non_negative_money))]
+    #[cfg_attr(feature = "openapi", schemars(schema_with = "non_negative_money_schema"))]
     pub expected_total: Option<Decimal>,
 }
+
+/// Every `payment_method` the API knows (the original's list).
+pub const PAYMENT_METHODS: [&str; 4] = ["wallet", "stripe", "paypal", "nowpayments"];
+/// The ones an order can be paid with today, as the document lists them: placing refuses the card and crypto
+/// gateways with a 422 until they are connected (`PlaceError::PaymentMethodUnavailable`).
+pub const AVAILABLE_PAYMENT_METHODS: [&str; 1] = ["wallet"];
 
 fn non_negative_money(value: &Option<Decimal>, _: &()) -> garde::Result {
     match value {
@@ -45,6 +58,16 @@ fn non_negative_money(value: &Option<Decimal>, _: &()) -> garde::Result {
         }
         _ => Ok(()),
     }
+}
+
+/// `non_negative_money` as a schema: a number of at least 0 or decimal text with at most 2 decimal places.
+#[cfg(feature = "openapi")]
+fn non_negative_money_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({"anyOf": [
+        {"type": "null"},
+        {"type": "integer", "minimum": 0, "maximum": 1_000_000_000_000_i64},
+        {"type": "string", "pattern": "^[0-9]{1,12}(\\.[0-9]{1,2})?$"}
+    ]})
 }
 
 /// A request that passed every rule that needs no data.

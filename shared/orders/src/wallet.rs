@@ -69,12 +69,17 @@ async fn read_view(
 }
 
 #[derive(Debug, Clone, Deserialize, Validate)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct CreditRequest {
     #[garde(required, custom(valid_amount))]
+    #[cfg_attr(feature = "openapi", schemars(schema_with = "amount_schema"))]
     pub amount: Option<Decimal>,
     #[garde(required, length(chars, min = 3, max = 500))]
+    // Trimmed before the rule: at least 3 characters from the first to the last that is not a space.
+    #[cfg_attr(feature = "openapi", schemars(pattern(r"\S[\s\S]+\S")))]
     pub reason: Option<String>,
     #[garde(custom(one_of(&CURRENCIES)))]
+    #[cfg_attr(feature = "openapi", schemars(extend("enum" = proxy_core::validation::optional_one_of(&CURRENCIES))))]
     pub currency: Option<String>,
 }
 
@@ -85,6 +90,15 @@ fn valid_amount(value: &Option<Decimal>, _: &()) -> garde::Result {
         Some(a) if a.normalize().scale() > 8 => Err(garde::Error::new("may have at most 8 decimal places")),
         _ => Ok(()),
     }
+}
+
+/// `valid_amount` as a schema: above 0, at most `MAX_CREDIT`, at most 8 decimal places.
+#[cfg(feature = "openapi")]
+fn amount_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({"anyOf": [
+        {"type": "integer", "minimum": 1, "maximum": rust_decimal::prelude::ToPrimitive::to_i64(&MAX_CREDIT)},
+        {"type": "string", "pattern": "^([1-9][0-9]{0,4}(\\.[0-9]{1,8})?|0\\.[0-9]{0,7}[1-9]|100000(\\.0{1,8})?)$"}
+    ]})
 }
 
 impl CreditRequest {

@@ -153,9 +153,11 @@ pub async fn overview(ctx: &impl PricingEnv) -> Result<PricingOverview, PortErro
 /// what another admin published since.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct RulesUpdate {
     pub rules: PricingRules,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schemars(length(max = NOTE_MAX_CHARS)))]
     pub note: Option<String>,
     pub base_version: u64,
 }
@@ -163,9 +165,11 @@ pub struct RulesUpdate {
 /// `POST /admin/pricing/rules/rollback`: the version whose rules become active again.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Rollback {
     pub version: u64,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schemars(length(max = NOTE_MAX_CHARS)))]
     pub note: Option<String>,
 }
 

@@ -7,13 +7,25 @@ use proxy_core::validation::{FieldErrors, add_error};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize, Validate)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct RequestLine {
     /// The original's form calls it `server_plan_id`; both are accepted.
     #[serde(alias = "server_plan_id")]
-    #[garde(length(min = 1, max = 100))]
+    #[garde(length(chars, min = 1, max = 100))]
     pub plan_id: String,
     #[garde(range(min = 1, max = 50))]
     pub quantity: i64,
+}
+
+/// `order_lines`' rule on the two forms, as the schema's `oneOf`: `items` alone, or `server_id` with `plan_id`
+/// (and `quantity`) without `items`. A field sent as null counts as not sent.
+#[cfg(feature = "openapi")]
+pub fn cart_forms() -> serde_json::Value {
+    use api::openapi::{not_sent, sent};
+    serde_json::json!([
+        {"allOf": [sent("items"), not_sent("server_id"), not_sent("plan_id"), not_sent("quantity")]},
+        {"allOf": [sent("server_id"), sent("plan_id"), not_sent("items")]}
+    ])
 }
 
 /// One line of a cart once its form is checked: a plan and how many clients of it.

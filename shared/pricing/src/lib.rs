@@ -6,8 +6,12 @@ pub mod admin;
 mod cache;
 pub mod cart;
 mod cart_lines;
+#[cfg(feature = "openapi")]
+pub use cart_lines::cart_forms;
 pub mod endpoints;
 pub mod inputs;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 mod requests;
 
 pub use cache::{DEMAND_TTL, PricingCache, RULES_TTL};

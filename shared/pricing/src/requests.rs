@@ -10,18 +10,20 @@ use proxy_core::validation::parse_json;
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Default, Deserialize, Validate)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "openapi", schemars(extend("oneOf" = crate::cart_lines::cart_forms())))]
 pub struct QuoteRequest {
     #[garde(length(min = 1, max = 10), dive)]
     pub items: Option<Vec<RequestLine>>,
-    #[garde(length(min = 1, max = 100))]
+    #[garde(length(chars, min = 1, max = 100))]
     pub server_id: Option<String>,
-    #[garde(length(min = 1, max = 100))]
+    #[garde(length(chars, min = 1, max = 100))]
     pub plan_id: Option<String>,
     #[garde(range(min = 1, max = 10))]
     pub quantity: Option<i64>,
     #[garde(range(min = 1, max = 12))]
     pub duration: Option<i64>,
-    #[garde(length(min = 1, max = 50))]
+    #[garde(length(chars, min = 1, max = 50))]
     pub coupon_code: Option<String>,
 }
 

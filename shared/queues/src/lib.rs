@@ -9,6 +9,8 @@ pub mod endpoints;
 pub mod health;
 mod maintenance;
 pub mod metrics;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 mod requests;
 mod retry;
 mod scaling;

@@ -7,11 +7,17 @@ use serde::Deserialize;
 use std::collections::HashMap;
 use store::FailedJobFilter;
 
+/// The longest job type a filter may name.
+pub(crate) const MAX_JOB_TYPE: usize = 100;
+
+pub(crate) fn queue_names() -> Vec<&'static str> {
+    Priority::ALL.iter().map(|p| p.as_str()).collect()
+}
+
 fn queue_named(name: &str, field: &str, errors: &mut FieldErrors) -> Option<Priority> {
     let queue = Priority::parse(name);
     if queue.is_none() {
-        let names: Vec<&str> = Priority::ALL.iter().map(|p| p.as_str()).collect();
-        add_error(errors, field, format!("must be one of: {}", names.join(", ")));
+        add_error(errors, field, format!("must be one of: {}", queue_names().join(", ")));
     }
     queue
 }
@@ -25,7 +31,7 @@ pub fn failed_filter(query: &HashMap<String, String>) -> Result<FailedJobFilter,
             FailedJobFilter::All
         }
         (Some(queue), None) => queue_named(queue, "queue", &mut errors).map(FailedJobFilter::Queue).unwrap_or_default(),
-        (None, Some(job_type)) if job_type.is_empty() || job_type.len() > 100 => {
+        (None, Some(job_type)) if job_type.is_empty() || job_type.chars().count() > MAX_JOB_TYPE => {
             add_error(&mut errors, "type", "must be a job type of 1 to 100 characters");
             FailedJobFilter::All
         }
@@ -37,9 +43,13 @@ pub fn failed_filter(query: &HashMap<String, String>) -> Result<FailedJobFilter,
 
 /// `POST /admin/system/queue/retry`: `{queue, limit}` (limit 1..=100, default 10).
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
-struct RetryBody {
+pub(crate) struct RetryBody {
+    #[cfg_attr(feature = "openapi", schemars(required, extend("enum" = queue_names())))]
     queue: Option<String>,
+    /// How many dead letters to move back (default 10).
+    #[cfg_attr(feature = "openapi", schemars(range(min = 1, max = RETRY_MAX_LIMIT)))]
     limit: Option<i64>,
 }
 

@@ -237,7 +237,7 @@ async fn the_local_server_serves_every_route_and_schedule_of_the_table() {
 
 #[test]
 fn the_openapi_document_lists_exactly_the_http_routes() {
-    let document = shared::routes::openapi();
+    let document = shared::openapi::document();
     let mut listed = BTreeSet::new();
     for (path, operations) in document["paths"].as_object().unwrap() {
         for method in operations.as_object().unwrap().keys() {
@@ -262,6 +262,62 @@ fn the_openapi_document_lists_exactly_the_http_routes() {
     let shapes = unauthorized["anyOf"].as_array().unwrap();
     assert!(shapes.iter().any(|s| s["$ref"] == "#/components/schemas/Error"));
     assert!(shapes.iter().any(|s| s["properties"]["message"]["const"] == "Unauthorized"), "{unauthorized}");
+}
+
+#[test]
+fn the_openapi_document_describes_every_input_with_the_rules_that_validate_it() {
+    let document = shared::openapi::document();
+    let schemas = &document["components"]["schemas"];
+    let resolve = |schema: &serde_json::Value| -> serde_json::Value {
+        match schema["$ref"].as_str() {
+            Some(reference) => schemas[reference.trim_start_matches("#/components/schemas/")].clone(),
+            None => schema.clone(),
+        }
+    };
+    let mut optional = BTreeSet::new();
+    for spec in FUNCTIONS {
+        let Trigger::Http { method, path, .. } = spec.trigger else { continue };
+        let operation = &document["paths"][path][method.to_lowercase()];
+        let body = &operation["requestBody"];
+        // Cancelling an order reads nothing but its path.
+        if (method == "POST" || method == "PUT") && spec.name != "orders-cancel" {
+            let schema = resolve(&body["content"]["application/json"]["schema"]);
+            assert_eq!(schema["type"], "object", "{}: a body schema", spec.name);
+            if body["required"] == false {
+                optional.insert(spec.name);
+            }
+        } else {
+            assert!(body.is_null(), "{}: no body", spec.name);
+        }
+        // Every reference resolves.
+        for reference in operation.to_string().split("\"$ref\":\"").skip(1) {
+            let name = reference.split('"').next().unwrap().trim_start_matches("#/components/");
+            let (kind, name) = name.split_once('/').unwrap();
+            assert!(!document["components"][kind][name].is_null(), "{}: {name}", spec.name);
+        }
+    }
+    // An empty body means: a dry run, every warmer, no change.
+    assert_eq!(optional, BTreeSet::from(["inventory-rebalance", "system-cache-warmup", "profile-update"]));
+
+    // The limits the validation enforces are the document's (a quantity of 11 is refused: the schema says so).
+    let order = &schemas["CreateOrderRequest"];
+    assert_eq!(order["properties"]["quantity"]["maximum"], 10);
+    assert_eq!(order["properties"]["notes"]["maxLength"], 500);
+    assert_eq!(order["properties"]["payment_method"]["enum"], serde_json::json!(["wallet"]));
+    assert_eq!(order["required"], serde_json::json!(["payment_method"]));
+    assert_eq!(order["oneOf"].as_array().map(Vec::len), Some(2), "items, or server_id with plan_id");
+    assert_eq!(schemas["RequestLine"]["properties"]["quantity"]["maximum"], 50);
+    assert_eq!(schemas["RetryBody"]["properties"]["limit"]["maximum"], 100);
+    assert_eq!(schemas["RebalanceBody"]["properties"]["limit"]["maximum"], 500);
+    assert_eq!(schemas["RebalanceBody"]["additionalProperties"], false);
+    let zones = &schemas["UpdateProfileRequest"]["properties"]["timezone"]["enum"];
+    assert!(zones.as_array().unwrap().contains(&serde_json::json!("Europe/Paris")));
+    let warmup = &document["paths"]["/admin/system/cache/warmup"]["post"]["requestBody"]["content"]["application/json"];
+    let warmers: Vec<&str> = shared::cache_warmers().iter().map(|w| w.name).collect();
+    assert_eq!(warmup["schema"]["properties"]["warmers"]["items"]["enum"], serde_json::json!(warmers));
+    let versions = &document["paths"]["/admin/pricing/rules/versions"]["get"]["parameters"];
+    let limit = versions.as_array().unwrap().iter().find(|p| p["name"] == "limit").unwrap();
+    assert_eq!((limit["in"].as_str(), &limit["schema"]["maximum"]), (Some("query"), &serde_json::json!(100)));
 }
 
 fn claims(subject: &str, groups: Option<&str>) -> std::collections::BTreeMap<String, String> {

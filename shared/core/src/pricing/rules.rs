@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::str::FromStr;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PricingRules {
     pub dynamic: DynamicRules,
@@ -27,6 +28,7 @@ pub struct PricingRules {
 /// (`base * (1 + sum(m - 1))`, the original's way, so no factor amplifies another) and kept within
 /// `[floor, ceiling] * base`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DynamicRules {
     /// When false every plan sells at its base price (the factors are still reported).
@@ -45,6 +47,7 @@ pub struct DynamicRules {
 /// against its average week over the last 30 days (`orders_30d * 7 / 30`; the original divided by 4, which
 /// made a steady seller look 7 % slack).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DemandRule {
     pub sensitivity: Decimal,
@@ -55,6 +58,7 @@ pub struct DemandRule {
 /// Utilisation of the plan's server ((active + held) / max clients): the first `high` band whose threshold it
 /// exceeds, else the first `low` band it is below, else 1.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CapacityRule {
     pub high: Vec<AboveBand>,
@@ -62,6 +66,7 @@ pub struct CapacityRule {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AboveBand {
     pub above: Decimal,
@@ -69,6 +74,7 @@ pub struct AboveBand {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BelowBand {
     pub below: Decimal,
@@ -77,14 +83,17 @@ pub struct BelowBand {
 
 /// Time of day and week, in `time_zone`: the first window containing the moment of the quote.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TimeRule {
     /// IANA zone the windows are written in.
+    #[cfg_attr(feature = "openapi", schemars(extend("enum" = crate::time_zone::names())))]
     pub time_zone: String,
     pub windows: Vec<TimeWindow>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TimeWindow {
     /// `mon`..`sun`; empty means every day.
@@ -96,6 +105,7 @@ pub struct TimeWindow {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SeasonWindow {
     /// Months 1..=12.
@@ -106,6 +116,7 @@ pub struct SeasonWindow {
 /// Location premiums by the server's country, and an adjustment when the customer's country (when known) is
 /// the server's.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct GeographyRule {
     /// ISO 3166-1 alpha-2 code of the server's country -> multiplier.
@@ -116,6 +127,7 @@ pub struct GeographyRule {
 /// Moves the price toward the market: `clamp(1 + (reference / base - 1) * weight, min, max)` with the
 /// reference price configured for the plan's type (and, more specifically, its server's location).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CompetitionRule {
     pub weight: Decimal,
@@ -125,10 +137,11 @@ pub struct CompetitionRule {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ReferencePrice {
     pub plan_type: String,
-    /// A server location; None applies to every location without a more specific reference.
+    /// A server location; absent (or null), it applies to every location without a more specific reference.
     #[serde(default)]
     pub location: Option<String>,
     /// The market's price for the plan's period.
@@ -136,6 +149,7 @@ pub struct ReferencePrice {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LoyaltyRules {
     /// From the lowest paid threshold to the highest; a customer is in the last tier whose `min_paid` their
@@ -145,6 +159,7 @@ pub struct LoyaltyRules {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LoyaltyTierRule {
     pub tier: LoyaltyTier,
@@ -156,6 +171,7 @@ pub struct LoyaltyTierRule {
 /// A customer who has paid nothing yet and whose account is at most `max_account_age_days` old gets this
 /// instead of a tier discount (never both).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewCustomerOffer {
     pub discount_percent: Decimal,
@@ -163,6 +179,7 @@ pub struct NewCustomerOffer {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BulkRules {
     /// Ascending; the highest tier reached by quantity *or* order value applies.
@@ -172,6 +189,7 @@ pub struct BulkRules {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BulkTier {
     pub min_quantity: u32,
@@ -180,6 +198,7 @@ pub struct BulkTier {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct VolumeBonus {
     pub min_quantity: u32,
@@ -187,6 +206,7 @@ pub struct VolumeBonus {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SubscriptionRules {
     /// Ascending by months; a duration gets the discount of the longest cycle it covers.
@@ -194,6 +214,7 @@ pub struct SubscriptionRules {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BillingCycle {
     /// monthly, quarterly, semi_annual, annual, ...

@@ -16,22 +16,31 @@ fn explicit_null<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Validate)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct UpdateProfileRequest {
-    #[garde(length(chars, min = 1, max = 255), custom(each_char("may only contain letters and spaces", |c| c.is_alphabetic() || c == ' ')))]
+    // The rules hold for the trimmed text (`into_changes`); the schema says the same of the text as sent:
+    // surrounding spaces, then 1 to 255 letters and spaces starting and ending with a letter.
+    #[garde(custom(text_rule(1, 255, "may only contain letters and spaces", |c| c.is_alphabetic() || c == ' ')))]
+    #[cfg_attr(feature = "openapi", schemars(pattern(r"^\s*\p{L}([\p{L} ]{0,253}\p{L})?\s*$")))]
     pub name: Option<String>,
-    #[garde(length(chars, min = 1, max = 50), custom(each_char("may only contain letters, numbers, dashes and underscores", |c| c.is_alphanumeric() || c == '-' || c == '_')))]
+    #[garde(custom(text_rule(1, 50, "may only contain letters, numbers, dashes and underscores", |c| c.is_alphanumeric() || c == '-' || c == '_')))]
+    #[cfg_attr(feature = "openapi", schemars(pattern(r"^\s*[\p{L}\p{N}_-]{1,50}\s*$")))]
     pub username: Option<String>,
-    #[garde(length(max = 255), email)]
+    #[garde(length(chars, max = 255), email)]
     pub email: Option<String>,
     #[serde(default, deserialize_with = "explicit_null")]
     #[garde(custom(valid_phone))]
+    #[cfg_attr(feature = "openapi", schemars(schema_with = "phone_schema"))]
     pub phone: Option<Option<String>>,
     #[garde(custom(valid_locale))]
+    #[cfg_attr(feature = "openapi", schemars(extend("enum" = proxy_core::validation::optional_one_of(&LOCALES))))]
     pub locale: Option<String>,
-    #[garde(length(max = 50), custom(valid_timezone))]
+    #[garde(length(chars, max = 50), custom(valid_timezone))]
+    #[cfg_attr(feature = "openapi", schemars(extend("enum" = proxy_core::validation::optional_one_of(&proxy_core::time_zone::names()))))]
     pub timezone: Option<String>,
     /// ISO 3166-1 alpha-2 (any case; stored upper-case): the geography factor of pricing uses it.
     #[garde(custom(valid_country))]
+    #[cfg_attr(feature = "openapi", schemars(pattern("^[A-Za-z]{2}$")))]
     pub country: Option<String>,
     #[garde(skip)]
     pub theme_mode: Option<ThemeMode>,
@@ -39,11 +48,26 @@ pub struct UpdateProfileRequest {
     pub email_notifications: Option<bool>,
 }
 
-/// A rule on every character of an optional text.
-fn each_char(message: &'static str, allowed: fn(char) -> bool) -> impl FnOnce(&Option<String>, &()) -> garde::Result {
-    move |value, _| match value {
-        Some(text) if !text.chars().all(allowed) => Err(garde::Error::new(message)),
-        _ => Ok(()),
+/// An optional text of `min..=max` characters, each `allowed`.
+fn text_rule(
+    min: usize,
+    max: usize,
+    message: &'static str,
+    allowed: fn(char) -> bool,
+) -> impl FnOnce(&Option<String>, &()) -> garde::Result {
+    move |value, _| {
+        let Some(text) = value else { return Ok(()) };
+        let length = text.chars().count();
+        if length < min {
+            return Err(garde::Error::new(format!("must have a length of at least {min}")));
+        }
+        if length > max {
+            return Err(garde::Error::new(format!("must have a length of at most {max}")));
+        }
+        if !text.chars().all(allowed) {
+            return Err(garde::Error::new(message));
+        }
+        Ok(())
     }
 }
 
@@ -62,6 +86,17 @@ fn valid_phone(value: &Option<Option<String>>, _: &()) -> garde::Result {
         return Err(garde::Error::new("may not be longer than 20 characters"));
     }
     Ok(())
+}
+
+/// `valid_phone` as a schema, of the text as sent (the rule holds once it is trimmed): null or blank removes the
+/// number; else an optional +, then up to 20 characters in all of digits, spaces, dashes and parentheses, not
+/// ending in a space.
+#[cfg(feature = "openapi")]
+fn phone_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({"anyOf": [
+        {"type": "null"},
+        {"type": "string", "pattern": "^\\s*(\\+[0-9 ()-]{0,18}[0-9()-]|[0-9()-]([0-9 ()-]{0,18}[0-9()-])?)?\\s*$"}
+    ]})
 }
 
 fn valid_country(value: &Option<String>, _: &()) -> garde::Result {
