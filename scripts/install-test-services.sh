@@ -26,3 +26,17 @@ if [ "$(cat "$VENV/.installed" 2>/dev/null)" != "$WANT" ]; then
   "$VENV/bin/pip" install -q --disable-pip-version-check $WANT
   echo "$WANT" > "$VENV/.installed"
 fi
+
+# The OpenAPI fuzzer (scripts/fuzz-api.sh) in a venv of its own: its pins (hypothesis, jsonschema) are not
+# aws-sam-cli's.
+FUZZ_VENV=${FUZZ_VENV:-.venv-fuzz}
+if [ ! -x "$FUZZ_VENV/bin/python" ]; then
+  echo "[install] python venv $FUZZ_VENV"
+  python3 -m venv "$FUZZ_VENV"
+fi
+FUZZ_WANT="schemathesis==4.32.*"
+if [ "$(cat "$FUZZ_VENV/.installed" 2>/dev/null)" != "$FUZZ_WANT" ]; then
+  echo "[install] $FUZZ_WANT"
+  "$FUZZ_VENV/bin/pip" install -q --disable-pip-version-check $FUZZ_WANT
+  echo "$FUZZ_WANT" > "$FUZZ_VENV/.installed"
+fi

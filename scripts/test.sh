@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test, from a clean clone: installs and starts the test services (Redis, moto as DynamoDB + SQS),
-# checks formatting and lints, runs the whole workspace's tests against them, lints the SAM template, proves
+# checks formatting and lints, runs the whole workspace's tests against them, fuzzes the HTTP API from its
+# OpenAPI document (scripts/fuzz-api.sh: schemathesis against the local server), lints the SAM template, proves
 # the deployable build (`sam build` of one function of each kind, HTTP, scheduled and worker, cross-built for
 # arm64: scripts/build-functions.sh; the template lint covers the rest), and stops the services it started —
 # also when something fails. Ends with one summary line of all test counts.
@@ -18,6 +19,8 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 echo "== cargo test --workspace"
 results=$(mktemp)
 cargo test --workspace --no-fail-fast 2>&1 | tee "$results"
+echo "== OpenAPI fuzzer (schemathesis) against the local server"
+scripts/fuzz-api.sh
 echo "== SAM template lint"
 scripts/lint-template.sh
 
