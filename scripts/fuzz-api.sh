@@ -18,14 +18,26 @@ EXAMPLES=${FUZZ_EXAMPLES:-25}
 if [ -n "${FUZZ_SEED:-}" ]; then generation=(--seed "$FUZZ_SEED"); else generation=(--generation-deterministic); fi
 
 cargo build -q -p local-server
-SERVER=target/debug/local-server
+SERVER=${CARGO_TARGET_DIR:-target}/debug/local-server
+if curl -s -o /dev/null "http://$ADDR/"; then
+  echo "something already answers on $ADDR: stop it or set FUZZ_ADDR" >&2
+  exit 1
+fi
 work=$(mktemp -d)
 "$SERVER" serve --addr "$ADDR" > "$work/server.log" 2>&1 &
 server_pid=$!
-trap 'kill $server_pid 2>/dev/null || true; wait $server_pid 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 1 100); do
+stop() {
+  local status=$?
+  kill $server_pid 2>/dev/null || true
+  wait $server_pid 2>/dev/null || true
+  if [ $status -ne 0 ]; then echo "-- the local server's log (last lines):" >&2; tail -n 40 "$work/server.log" >&2; fi
+  rm -rf "$work"
+  exit $status
+}
+trap stop EXIT
+for _ in $(seq 1 300); do
+  kill -0 $server_pid 2>/dev/null || { echo "the local server exited" >&2; exit 1; }
   curl -sf "http://$ADDR/openapi.json" -o /dev/null && break
-  kill -0 $server_pid 2>/dev/null || { cat "$work/server.log" >&2; echo "the local server did not start" >&2; exit 1; }
   sleep 0.2
 done
 curl -sf "http://$ADDR/openapi.json" -o /dev/null || { echo "the local server does not answer on $ADDR" >&2; exit 1; }

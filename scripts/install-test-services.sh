@@ -14,6 +14,14 @@ if ! command -v redis-server >/dev/null 2>&1; then
   apt-get install -y -qq redis-server >/dev/null
 fi
 
+# curl: scripts/fuzz-api.sh waits for the local server with it.
+if ! command -v curl >/dev/null 2>&1; then
+  echo "[install] curl (Debian package)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq curl >/dev/null
+fi
+
 if [ ! -x "$VENV/bin/python" ]; then
   echo "[install] python venv $VENV"
   python3 -m venv "$VENV"

@@ -91,25 +91,29 @@ pub fn report_errors(report: &garde::Report) -> FieldErrors {
     errors
 }
 
-/// Parses a JSON body into `T`; the error names the field whose value had the wrong type.
 /// JSON has one kind of number: `51.0` is the integer 51 to a client (and to JSON Schema), but serde refuses it
-/// for an integer field. Whole numbers within i64 become integers before the body is read.
-fn whole_numbers_as_integers(value: &mut serde_json::Value) {
+/// for an integer field. Turns whole numbers within i64 into integers; says whether it changed any.
+fn whole_numbers_as_integers(value: &mut serde_json::Value) -> bool {
     match value {
-        serde_json::Value::Number(n) if n.is_f64() => {
-            if let Some(f) = n.as_f64()
-                && f.fract() == 0.0
-                && f.abs() < 9.0e15
-            {
+        serde_json::Value::Number(n) if n.is_f64() => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => {
                 *value = serde_json::Value::from(f as i64);
+                true
             }
+            _ => false,
+        },
+        serde_json::Value::Array(items) => {
+            items.iter_mut().fold(false, |changed, v| whole_numbers_as_integers(v) | changed)
         }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
-        serde_json::Value::Object(fields) => fields.values_mut().for_each(whole_numbers_as_integers),
-        _ => {}
+        serde_json::Value::Object(fields) => {
+            fields.values_mut().fold(false, |changed, v| whole_numbers_as_integers(v) | changed)
+        }
+        _ => false,
     }
 }
 
+/// Parses a JSON body into `T`; the error names the field whose value had the wrong type, or where the text
+/// stopped being JSON. A repeated field and text after the object are refused.
 pub fn parse_json<T: DeserializeOwned>(body: &str) -> Result<T, FieldErrors> {
     // Every request body is a JSON object. serde's derived structs would also read an array positionally
     // (`["Zoe"]` as a name), which no client means.
@@ -118,11 +122,20 @@ pub fn parse_json<T: DeserializeOwned>(body: &str) -> Result<T, FieldErrors> {
         add_error(&mut errors, "body", "must be a JSON object");
         return Err(errors);
     }
-    let Ok(mut value) = serde_json::from_str::<serde_json::Value>(body) else {
-        // Not JSON: read it as the type, so the error names the field it broke in (`{"name":` -> `name`).
-        return read_typed(body);
+    let typed = read_typed(body);
+    // Refused for a number with a fraction where an integer goes (serde's "invalid type: floating point `51.0`,
+    // expected i64"), and for nothing else (a repeated field stays refused): read again with whole numbers as
+    // integers.
+    let only_a_float = |errors: &FieldErrors| {
+        errors.values().flatten().all(|message| message.contains("invalid type: floating point"))
     };
-    whole_numbers_as_integers(&mut value);
+    if !typed.as_ref().err().is_some_and(only_a_float) {
+        return typed;
+    }
+    let Ok(mut value) = serde_json::from_str::<serde_json::Value>(body) else { return typed };
+    if !whole_numbers_as_integers(&mut value) {
+        return typed;
+    }
     serde_path_to_error::deserialize(value).map_err(|e| path_error(e.path(), e.inner()))
 }
 
@@ -137,7 +150,7 @@ fn path_error(path: &serde_path_to_error::Path, error: &impl Display) -> FieldEr
     errors
 }
 
-/// Reads `body` as `T` straight from the text, for the error of a body that is not JSON.
+/// Reads `body` as `T` straight from the text.
 fn read_typed<T: DeserializeOwned>(body: &str) -> Result<T, FieldErrors> {
     let mut deserializer = serde_json::Deserializer::from_str(body);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| path_error(e.path(), e.inner()))?;
@@ -150,7 +163,26 @@ fn read_typed<T: DeserializeOwned>(body: &str) -> Result<T, FieldErrors> {
     Ok(value)
 }
 
-/// A garde rule for an optional field that, when present, must be one of `allowed`.
+/// The characters `str::trim` removes (Unicode's White_Space), as a regex class: a schema's `\s` is not that
+/// set (ECMA-262 adds U+FEFF, Python the separators U+001C..U+001F).
+#[cfg(feature = "openapi")]
+const TRIMMED: &str = "\t\n\u{b}\u{c}\r \u{85}\u{a0}\u{1680}\u{2000}-\u{200a}\u{2028}\u{2029}\u{202f}\u{205f}\u{3000}";
+
+/// The pattern of a text whose rule holds once trimmed: `core` (a regex) between any spaces `trim` removes.
+#[cfg(feature = "openapi")]
+pub fn trimmed_pattern(core: &str) -> String {
+    format!("^[{TRIMMED}]*{core}[{TRIMMED}]*$")
+}
+
+/// The pattern of a text that is still at least `min` (>= 2) characters long once trimmed.
+#[cfg(feature = "openapi")]
+pub fn not_blank_pattern(min: usize) -> String {
+    match min {
+        0 | 1 => format!("[^{TRIMMED}]"),
+        _ => format!("[^{TRIMMED}][\\s\\S]{{{}}}[\\s\\S]*[^{TRIMMED}]", min - 2),
+    }
+}
+
 /// The `enum` of an optional field's schema that must be one of `allowed` when given: `allowed` and null.
 #[cfg(feature = "openapi")]
 pub fn optional_one_of<S: AsRef<str>>(allowed: &[S]) -> serde_json::Value {
@@ -159,6 +191,7 @@ pub fn optional_one_of<S: AsRef<str>>(allowed: &[S]) -> serde_json::Value {
     serde_json::Value::Array(values)
 }
 
+/// A garde rule for an optional field that, when present, must be one of `allowed`.
 pub fn one_of(allowed: &'static [&'static str]) -> impl FnOnce(&Option<String>, &()) -> garde::Result {
     move |value, _| match value {
         Some(v) if !allowed.contains(&v.as_str()) => {
@@ -187,5 +220,7 @@ mod tests {
         assert!(parse_json::<Body>(r#"{"limit": 1} trailing"#).unwrap_err().contains_key("body"));
         assert!(parse_json::<Body>(r#"[1]"#).unwrap_err().contains_key("body"));
         assert!(parse_json::<Body>(r#"{"items": ["x"]}"#).unwrap_err().contains_key("items.0"));
+        assert!(parse_json::<Body>(r#"{"limit": 1, "limit": 2.0}"#).is_err(), "a repeated field");
+        assert!(parse_json::<Body>(r#"{"limit":"#).unwrap_err().contains_key("limit"), "cut off in limit");
     }
 }

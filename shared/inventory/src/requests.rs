@@ -23,7 +23,10 @@ pub struct RebalanceRequest {
 pub(crate) struct RebalanceBody {
     /// A dry run unless false.
     dry_run: Option<bool>,
-    #[cfg_attr(feature = "openapi", schemars(length(min = 1, max = 100), pattern(r"\S")))]
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(length(min = 1, max = 100), pattern(proxy_core::validation::not_blank_pattern(1)))
+    )]
     location: Option<String>,
     #[cfg_attr(feature = "openapi", schemars(range(min = 1, max = REBALANCE_MAX_LIMIT)))]
     limit: Option<i64>,

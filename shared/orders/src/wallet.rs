@@ -76,10 +76,10 @@ pub struct CreditRequest {
     pub amount: Option<Decimal>,
     #[garde(required, length(chars, min = 3, max = 500))]
     // Trimmed before the rule: at least 3 characters from the first to the last that is not a space.
-    #[cfg_attr(feature = "openapi", schemars(pattern(r"\S[\s\S]+\S")))]
+    #[cfg_attr(feature = "openapi", schemars(pattern(proxy_core::validation::not_blank_pattern(3))))]
     pub reason: Option<String>,
     #[garde(custom(one_of(&CURRENCIES)))]
-    #[cfg_attr(feature = "openapi", schemars(extend("enum" = proxy_core::validation::optional_one_of(&CURRENCIES))))]
+    #[cfg_attr(feature = "openapi", schemars(pattern(currency_pattern())))]
     pub currency: Option<String>,
 }
 
@@ -90,6 +90,14 @@ fn valid_amount(value: &Option<Decimal>, _: &()) -> garde::Result {
         Some(a) if a.normalize().scale() > 8 => Err(garde::Error::new("may have at most 8 decimal places")),
         _ => Ok(()),
     }
+}
+
+/// `currency` as sent: trimmed and upper-cased before the rule, so any case of a currency, between spaces.
+#[cfg(feature = "openapi")]
+fn currency_pattern() -> String {
+    let any_case = |code: &str| code.chars().map(|c| format!("[{}{}]", c, c.to_ascii_lowercase())).collect::<String>();
+    let codes: Vec<String> = CURRENCIES.iter().map(|c| any_case(c)).collect();
+    proxy_core::validation::trimmed_pattern(&format!("(?:{})", codes.join("|")))
 }
 
 /// `valid_amount` as a schema: above 0, at most `MAX_CREDIT`, at most 8 decimal places.

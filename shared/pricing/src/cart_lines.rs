@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize, Validate)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "openapi", schemars(transform = plan_id_or_its_alias))]
 pub struct RequestLine {
     /// The original's form calls it `server_plan_id`; both are accepted.
     #[serde(alias = "server_plan_id")]
@@ -26,6 +27,21 @@ pub fn cart_forms() -> serde_json::Value {
         {"allOf": [sent("items"), not_sent("server_id"), not_sent("plan_id"), not_sent("quantity")]},
         {"allOf": [sent("server_id"), sent("plan_id"), not_sent("items")]}
     ])
+}
+
+/// serde's alias in the schema: `plan_id` or `server_plan_id`, one of the two (both is a repeated field).
+#[cfg(feature = "openapi")]
+fn plan_id_or_its_alias(schema: &mut schemars::Schema) {
+    let plan_id = schema.get("properties").and_then(|p| p.get("plan_id")).cloned();
+    if let (Some(plan_id), Some(properties)) =
+        (plan_id, schema.get_mut("properties").and_then(serde_json::Value::as_object_mut))
+    {
+        properties.insert("server_plan_id".into(), plan_id);
+    }
+    if let Some(required) = schema.get_mut("required").and_then(serde_json::Value::as_array_mut) {
+        required.retain(|field| field != "plan_id");
+    }
+    schema.insert("oneOf".into(), serde_json::json!([{"required": ["plan_id"]}, {"required": ["server_plan_id"]}]));
 }
 
 /// One line of a cart once its form is checked: a plan and how many clients of it.

@@ -175,14 +175,27 @@ fn a_build_at_the_root_as_sam_runs_it_leaves_the_dev_features_off() {
             "{dev_only} is on in a root build: {tree}"
         );
     }
+    // Nor the OpenAPI document's schemas (the `openapi` features): schemars is not in the functions' tree.
+    let output = Command::new(env!("CARGO"))
+        .args(["tree", "--offline", "--edges", "normal", "--prefix", "none"])
+        .current_dir(&root)
+        .output()
+        .expect("run cargo tree");
+    assert!(output.status.success(), "cargo tree failed: {}", String::from_utf8_lossy(&output.stderr));
+    let tree = String::from_utf8_lossy(&output.stdout);
+    assert!(tree.lines().any(|l| l.starts_with("serde_json ")), "the functions' tree is listed: {tree}");
+    assert!(!tree.lines().any(|l| l.starts_with("schemars")), "schemars is in a root build: {tree}");
 }
 
 #[test]
 fn lambda_binaries_carry_neither_the_in_memory_backend_nor_provisioning() {
     let crates = workspace_crates();
     for dependency in crates["functions"].iter().filter(|d| d.kind == "normal") {
-        let dev_only: Vec<&String> =
-            dependency.features.iter().filter(|f| f.contains("memory") || f.contains("provision")).collect();
+        let dev_only: Vec<&String> = dependency
+            .features
+            .iter()
+            .filter(|f| ["memory", "provision", "openapi"].iter().any(|d| f.contains(d)))
+            .collect();
         assert!(dev_only.is_empty(), "functions enables {dev_only:?} of {}", dependency.name);
         assert_ne!(dependency.name, "integration-tests", "a test harness in a Lambda binary");
     }

@@ -21,10 +21,16 @@ pub struct UpdateProfileRequest {
     // The rules hold for the trimmed text (`into_changes`); the schema says the same of the text as sent:
     // surrounding spaces, then 1 to 255 letters and spaces starting and ending with a letter.
     #[garde(custom(text_rule(1, 255, "may only contain letters and spaces", |c| c.is_alphabetic() || c == ' ')))]
-    #[cfg_attr(feature = "openapi", schemars(pattern(r"^\s*\p{L}([\p{L} ]{0,253}\p{L})?\s*$")))]
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(pattern(proxy_core::validation::trimmed_pattern(r"\p{Alpha}([\p{Alpha} ]{0,253}\p{Alpha})?")))
+    )]
     pub name: Option<String>,
     #[garde(custom(text_rule(1, 50, "may only contain letters, numbers, dashes and underscores", |c| c.is_alphanumeric() || c == '-' || c == '_')))]
-    #[cfg_attr(feature = "openapi", schemars(pattern(r"^\s*[\p{L}\p{N}_-]{1,50}\s*$")))]
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(pattern(proxy_core::validation::trimmed_pattern(r"[\p{Alpha}\p{N}_-]{1,50}")))
+    )]
     pub username: Option<String>,
     #[garde(length(chars, max = 255), email)]
     pub email: Option<String>,
@@ -93,10 +99,9 @@ fn valid_phone(value: &Option<Option<String>>, _: &()) -> garde::Result {
 /// ending in a space.
 #[cfg(feature = "openapi")]
 fn phone_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-    schemars::json_schema!({"anyOf": [
-        {"type": "null"},
-        {"type": "string", "pattern": "^\\s*(\\+[0-9 ()-]{0,18}[0-9()-]|[0-9()-]([0-9 ()-]{0,18}[0-9()-])?)?\\s*$"}
-    ]})
+    let pattern =
+        proxy_core::validation::trimmed_pattern(r"(\+[0-9 ()-]{0,18}[0-9()-]|[0-9()-]([0-9 ()-]{0,18}[0-9()-])?)?");
+    schemars::json_schema!({"anyOf": [{"type": "null"}, {"type": "string", "pattern": pattern}]})
 }
 
 fn valid_country(value: &Option<String>, _: &()) -> garde::Result {
