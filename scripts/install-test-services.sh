@@ -22,29 +22,22 @@ if ! command -v curl >/dev/null 2>&1; then
   apt-get install -y -qq curl >/dev/null
 fi
 
-if [ ! -x "$VENV/bin/python" ]; then
-  echo "[install] python venv $VENV"
-  python3 -m venv "$VENV"
-fi
-# The marker records what was installed so a changed list re-installs.
-# Pinned to the minor versions CI was green with: a new linter release may add rules that fail the template.
-WANT="moto[server]==5.2.* cfn-lint==1.58.* aws-sam-cli==1.170.* cargo-lambda==1.9.*"
-if [ "$(cat "$VENV/.installed" 2>/dev/null)" != "$WANT" ]; then
-  echo "[install] $WANT"
-  "$VENV/bin/pip" install -q --disable-pip-version-check $WANT
-  echo "$WANT" > "$VENV/.installed"
-fi
+# A venv with exactly `want` installed; a marker records what was, so a changed list re-installs.
+venv_with() {
+  local venv=$1 want=$2
+  if [ ! -x "$venv/bin/python" ]; then
+    echo "[install] python venv $venv"
+    python3 -m venv "$venv"
+  fi
+  if [ "$(cat "$venv/.installed" 2>/dev/null)" != "$want" ]; then
+    echo "[install] $want"
+    "$venv/bin/pip" install -q --disable-pip-version-check $want
+    echo "$want" > "$venv/.installed"
+  fi
+}
 
+# Pinned to the minor versions CI was green with: a new linter release may add rules that fail the template.
+venv_with "$VENV" "moto[server]==5.2.* cfn-lint==1.58.* aws-sam-cli==1.170.* cargo-lambda==1.9.*"
 # The OpenAPI fuzzer (scripts/fuzz-api.sh) in a venv of its own: its pins (hypothesis, jsonschema) are not
 # aws-sam-cli's.
-FUZZ_VENV=${FUZZ_VENV:-.venv-fuzz}
-if [ ! -x "$FUZZ_VENV/bin/python" ]; then
-  echo "[install] python venv $FUZZ_VENV"
-  python3 -m venv "$FUZZ_VENV"
-fi
-FUZZ_WANT="schemathesis==4.32.*"
-if [ "$(cat "$FUZZ_VENV/.installed" 2>/dev/null)" != "$FUZZ_WANT" ]; then
-  echo "[install] $FUZZ_WANT"
-  "$FUZZ_VENV/bin/pip" install -q --disable-pip-version-check $FUZZ_WANT
-  echo "$FUZZ_WANT" > "$FUZZ_VENV/.installed"
-fi
+venv_with "${FUZZ_VENV:-.venv-fuzz}" "schemathesis==4.32.*"
