@@ -163,6 +163,45 @@ fn read_typed<T: DeserializeOwned>(body: &str) -> Result<T, FieldErrors> {
     Ok(value)
 }
 
+/// The longest money text a request may send: rust_decimal holds 28 significant digits.
+pub const MONEY_TEXT_MAX: usize = 28;
+
+/// Reads an optional money amount as a request sends it: decimal text (`"12.50"`: digits, no sign, exponent or
+/// leading zero, at most `MONEY_TEXT_MAX` characters) or a JSON integer. A JSON number with a fraction is
+/// refused (`parse_json` reads a whole one, `12.0`, as the integer): JSON numbers are binary, so `0.1` is not
+/// a tenth. Null is not sent.
+pub fn optional_money<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<rust_decimal::Decimal>, D::Error> {
+    struct Money;
+    impl<'de> serde::de::Visitor<'de> for Money {
+        type Value = Option<rust_decimal::Decimal>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an amount as decimal text, such as \"12.50\"")
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(v.into()))
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v.into()))
+        }
+        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Self::Value, E> {
+            let (whole, fraction) = text.split_once('.').map_or((text, None), |(w, f)| (w, Some(f)));
+            let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+            let plain = text.len() <= MONEY_TEXT_MAX
+                && digits(whole)
+                && (whole == "0" || !whole.starts_with('0'))
+                && fraction.is_none_or(digits);
+            let amount = plain.then(|| text.parse::<rust_decimal::Decimal>().ok()).flatten();
+            amount.map(Some).ok_or_else(|| E::invalid_value(serde::de::Unexpected::Str(text), &self))
+        }
+    }
+    deserializer.deserialize_any(Money)
+}
+
 /// The characters `str::trim` removes (Unicode's White_Space), as a regex class: a schema's `\s` is not that
 /// set (ECMA-262 adds U+FEFF, Python the separators U+001C..U+001F).
 #[cfg(feature = "openapi")]
@@ -209,6 +248,43 @@ mod tests {
     struct Body {
         limit: Option<i64>,
         items: Option<Vec<u32>>,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Payment {
+        #[serde(default, deserialize_with = "optional_money")]
+        amount: Option<rust_decimal::Decimal>,
+    }
+
+    #[test]
+    fn money_is_decimal_text_or_an_integer_and_never_a_binary_fraction() {
+        let amount = |body: &str| parse_json::<Payment>(body).map(|p| p.amount.map(|a| a.to_string()));
+        for (body, want) in [
+            (r#"{"amount": "12.50"}"#, Some("12.50")),
+            (r#"{"amount": "0.1"}"#, Some("0.1")),
+            (r#"{"amount": "0"}"#, Some("0")),
+            (r#"{"amount": 12}"#, Some("12")),
+            (r#"{"amount": 12.0}"#, Some("12")),
+            (r#"{"amount": null}"#, None),
+            (r#"{}"#, None),
+        ] {
+            assert_eq!(amount(body).unwrap().as_deref(), want, "{body}");
+        }
+        for body in [
+            r#"{"amount": 0.1}"#,
+            r#"{"amount": "1e3"}"#,
+            r#"{"amount": "01"}"#,
+            r#"{"amount": "-1"}"#,
+            r#"{"amount": "+1"}"#,
+            r#"{"amount": " 1"}"#,
+            r#"{"amount": "1."}"#,
+            r#"{"amount": ".5"}"#,
+            r#"{"amount": "1_000"}"#,
+            r#"{"amount": "1.00000000000000000000000000000"}"#,
+            r#"{"amount": true}"#,
+        ] {
+            assert!(amount(body).unwrap_err().contains_key("amount"), "{body}");
+        }
     }
 
     #[test]

@@ -39,7 +39,7 @@ pub struct CreateOrderRequest {
     pub coupon_code: Option<String>,
     /// The total the customer was quoted (`POST /api/pricing/quote`): when given, an order whose price has
     /// changed since is refused (409 `price_changed`) instead of charged.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "proxy_core::validation::optional_money")]
     #[garde(custom(non_negative_money))]
     #[cfg_attr(feature = "openapi", schemars(schema_with = "non_negative_money_schema"))]
     pub expected_total: Option<Decimal>,
@@ -60,13 +60,16 @@ fn non_negative_money(value: &Option<Decimal>, _: &()) -> garde::Result {
     }
 }
 
-/// `non_negative_money` as a schema: a number of at least 0 or decimal text with at most 2 decimal places.
+/// `non_negative_money` as a schema: an integer of at least 0 or decimal text with at most 2 decimal places
+/// (`validation::optional_money` reads either).
 #[cfg(feature = "openapi")]
 fn non_negative_money_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
     schemars::json_schema!({"anyOf": [
         {"type": "null"},
-        {"type": "integer", "minimum": 0, "maximum": 1_000_000_000_000_i64},
-        {"type": "string", "pattern": "^[0-9]{1,12}(\\.[0-9]{1,2})?$"}
+        {"type": "integer", "minimum": 0, "maximum": u64::MAX},
+        // At most 2 decimal places that are not 0.
+        {"type": "string", "maxLength": proxy_core::validation::MONEY_TEXT_MAX,
+         "pattern": "^(0|[1-9][0-9]*)(\\.[0-9]{1,2}0*)?$"}
     ]})
 }
 

@@ -70,7 +70,9 @@ async fn read_view(
 
 #[derive(Debug, Clone, Deserialize, Validate)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "openapi", schemars(transform = amount_is_required))]
 pub struct CreditRequest {
+    #[serde(default, deserialize_with = "proxy_core::validation::optional_money")]
     #[garde(required, custom(valid_amount))]
     #[cfg_attr(feature = "openapi", schemars(schema_with = "amount_schema"))]
     pub amount: Option<Decimal>,
@@ -92,6 +94,19 @@ fn valid_amount(value: &Option<Decimal>, _: &()) -> garde::Result {
     }
 }
 
+/// `amount` is read with a default (a missing one gets garde's "is required", like every other field), which
+/// schemars takes for optional: the schema says what the rule does.
+#[cfg(feature = "openapi")]
+fn amount_is_required(schema: &mut schemars::Schema) {
+    if let Some(amount) = schema.get_mut("properties").and_then(|p| p.get_mut("amount")).and_then(|a| a.as_object_mut())
+    {
+        amount.remove("default");
+    }
+    if let Some(required) = schema.get_mut("required").and_then(serde_json::Value::as_array_mut) {
+        required.insert(0, "amount".into());
+    }
+}
+
 /// `currency` as sent: trimmed and upper-cased before the rule, so any case of a currency, between spaces.
 #[cfg(feature = "openapi")]
 fn currency_pattern() -> String {
@@ -100,12 +115,15 @@ fn currency_pattern() -> String {
     proxy_core::validation::trimmed_pattern(&format!("(?:{})", codes.join("|")))
 }
 
-/// `valid_amount` as a schema: above 0, at most `MAX_CREDIT`, at most 8 decimal places.
+/// `valid_amount` as a schema: above 0, at most `MAX_CREDIT`, at most 8 decimal places, as an integer or decimal
+/// text (`validation::optional_money` reads either).
 #[cfg(feature = "openapi")]
 fn amount_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
     schemars::json_schema!({"anyOf": [
         {"type": "integer", "minimum": 1, "maximum": rust_decimal::prelude::ToPrimitive::to_i64(&MAX_CREDIT)},
-        {"type": "string", "pattern": "^([1-9][0-9]{0,4}(\\.[0-9]{1,8})?|0\\.[0-9]{0,7}[1-9]|100000(\\.0{1,8})?)$"}
+        // 1..99999 or 0.x with at most 8 decimal places that are not 0, or 100000.
+        {"type": "string", "maxLength": proxy_core::validation::MONEY_TEXT_MAX,
+         "pattern": "^([1-9][0-9]{0,4}(\\.([0-9]{0,7}[1-9]0*|0+))?|0\\.[0-9]{0,7}[1-9]0*|100000(\\.0+)?)$"}
     ]})
 }
 
@@ -218,7 +236,9 @@ mod tests {
     fn credit_rules() {
         let field_of = |body: &str| CreditRequest::parse(body).err().map(|e| e.into_keys().collect::<Vec<_>>());
         assert_eq!(field_of(r#"{"amount":"10.5","reason":"bank transfer 42"}"#), None);
-        assert_eq!(field_of(r#"{"amount":10.5,"reason":"bank transfer 42"}"#), None);
+        assert_eq!(field_of(r#"{"amount":"10.5","reason":"bank transfer 42"}"#), None);
+        assert_eq!(field_of(r#"{"amount":10,"reason":"bank transfer 42"}"#), None);
+        assert_eq!(field_of(r#"{"amount":10.5,"reason":"a binary fraction"}"#), Some(vec!["amount".into()]));
         assert_eq!(field_of(r#"{"reason":"bank transfer"}"#), Some(vec!["amount".into()]));
         assert_eq!(field_of(r#"{"amount":"0","reason":"bank transfer"}"#), Some(vec!["amount".into()]));
         assert_eq!(field_of(r#"{"amount":"-5","reason":"bank transfer"}"#), Some(vec!["amount".into()]));

@@ -307,6 +307,7 @@ fn the_openapi_document_describes_every_input_with_the_rules_that_validate_it() 
     assert_eq!(order["required"], serde_json::json!(["payment_method"]));
     assert_eq!(order["oneOf"].as_array().map(Vec::len), Some(2), "items, or server_id with plan_id");
     assert_eq!(schemas["RequestLine"]["properties"]["quantity"]["maximum"], 50);
+    assert_eq!(schemas["CreditRequest"]["required"], serde_json::json!(["amount", "reason"]));
     assert_eq!(schemas["RetryBody"]["properties"]["limit"]["maximum"], 100);
     assert_eq!(schemas["RebalanceBody"]["properties"]["limit"]["maximum"], 500);
     assert_eq!(schemas["RebalanceBody"]["additionalProperties"], false);

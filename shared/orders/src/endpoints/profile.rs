@@ -11,7 +11,10 @@ pub async fn update(ctx: &impl ProfileEnv, request: ApiRequest, caller: Identity
     profile::update(ctx, &CustomerId(caller.subject), changes).await.map_err(|error| match error {
         // A token for a customer the store does not know: their account is gone.
         ProfileError::NotFound(_) => ApiError::profile_missing(),
-        ProfileError::Invalid(errors) => ApiError::validation(errors),
+        ProfileError::Taken(errors) => ApiError {
+            errors: Some(errors),
+            ..ApiError::new(409, "already_taken", "That username or e-mail belongs to another customer.")
+        },
         ProfileError::Concurrent => {
             ApiError::conflict("Your profile was changed by another request at the same time; try again.")
         }

@@ -24,8 +24,10 @@ platform::env!(
 pub enum ProfileError {
     #[error("no customer {0}")]
     NotFound(CustomerId),
-    #[error("the profile is invalid")]
-    Invalid(FieldErrors),
+    /// The username or e-mail belongs to another customer (by field): a conflict with stored data, not a
+    /// malformed request.
+    #[error("the username or e-mail is taken")]
+    Taken(FieldErrors),
     /// Another update of the same profile won; nothing was written.
     #[error("the profile changed while it was being updated")]
     Concurrent,
@@ -55,5 +57,5 @@ pub async fn update(ctx: &impl ProfileEnv, id: &CustomerId, changes: ProfileChan
 fn taken(field: &str) -> ProfileError {
     let mut errors = FieldErrors::new();
     add_error(&mut errors, field, "has already been taken");
-    ProfileError::Invalid(errors)
+    ProfileError::Taken(errors)
 }
