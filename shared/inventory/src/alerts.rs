@@ -1,13 +1,14 @@
-//! Capacity alerts: a server alerts when it crosses into the warning or critical band (upwards), not on every
-//! check while it stays there. The band each server was last seen in is stored (`InventoryStore`) and moved
-//! by a conditional write from the band this check saw, so concurrent checks over one crossing raise one
-//! alert. A server that falls back to a lower band is recorded silently; crossing up again alerts again.
+//! Capacity alerts: a server's alert opens when it crosses into the warning or critical band, follows it between
+//! the two (going up to critical is announced again) and resolves when it falls below warning — on band changes,
+//! not on every check while it stays. The band each server was last seen in is stored (`InventoryStore`) and
+//! moved by a conditional write from the band this check saw, so concurrent checks over one crossing act once.
+//! A server that crosses up again within the alerts' quiet period is flapping: its alert opens unannounced.
 //! (The original alerted above 90 / 75 % on every run, and its bands started at 90 / 75 %: here the alert
 //! follows the band, so the table and the alerts never disagree.)
 
 use super::InventoryEnv;
 use super::{CapacityBand, CapacityTable};
-use platform::alerts;
+use platform::alerts::{self, Sighting};
 use proxy_core::domain::{AlertSeverity, ServerId};
 use proxy_core::error::PortError;
 use serde::{Deserialize, Serialize};
@@ -17,7 +18,7 @@ pub struct BandChange {
     pub server_id: ServerId,
     pub from: Option<CapacityBand>,
     pub to: CapacityBand,
-    /// The alert raised for it (crossings into warning or critical).
+    /// The server's alert, when it is in the warning or critical band.
     pub alert_id: Option<String>,
 }
 
@@ -41,37 +42,42 @@ pub async fn check_capacity_alerts(
         if !ctx.stores().inventory.move_band(&server.server_id, from, band, now).await? {
             continue;
         }
-        let upward = from.is_none_or(|previous| band > previous);
+        // One condition per server, `capacity:<server>`: open while it is in the warning or critical band (its
+        // severity following the band: going up to critical is announced again), resolved when it falls below.
+        let key = format!("capacity:{}", server.server_id);
         let severity = match band {
             CapacityBand::Critical => Some(AlertSeverity::Critical),
             CapacityBand::Warning => Some(AlertSeverity::Warning),
             CapacityBand::Low | CapacityBand::Normal => None,
         };
-        let mut alert_id = None;
-        if let (true, Some(severity)) = (upward, severity) {
-            let message = format!(
-                "server {} ({}) is at {}% of its capacity: {} used, {} held, {} free",
-                server.name,
-                server.location,
-                server.utilisation_percent.unwrap_or_default(),
-                server.slots.used,
-                server.slots.held,
-                server.slots.free
-            );
-            let details =
-                serde_json::json!({"server_id": server.server_id, "from": from, "to": band, "slots": server.slots});
-            let key = format!("capacity:{}:{}", server.server_id, band.as_str());
-            match alerts::send(ctx, severity, SOURCE, &key, message, details).await {
-                Ok(alert) => alert_id = Some(alert.id.to_string()),
-                Err(error) => {
-                    // Not sent: take the move back so the next check raises it (or says why it cannot).
-                    if let Err(undo) = ctx.stores().inventory.undo_move(&server.server_id, from, band, now).await {
-                        tracing::error!(server_id = %server.server_id, error = %undo, "capacity band move not undone");
-                    }
-                    return Err(error);
-                }
+        let raised = match severity {
+            Some(severity) => {
+                let message = format!(
+                    "server {} ({}) is at {}% of its capacity: {} used, {} held, {} free",
+                    server.name,
+                    server.location,
+                    server.utilisation_percent.unwrap_or_default(),
+                    server.slots.used,
+                    server.slots.held,
+                    server.slots.free
+                );
+                let details =
+                    serde_json::json!({"server_id": server.server_id, "from": from, "to": band, "slots": server.slots});
+                let sighting = Sighting { severity, source: SOURCE, key: &key, message, details };
+                alerts::observe(ctx, sighting).await.map(|observed| Some(observed.alert().id.to_string()))
             }
-        }
+            None => alerts::clear(ctx, &key).await.map(|_| None),
+        };
+        let alert_id = match raised {
+            Ok(alert_id) => alert_id,
+            Err(error) => {
+                // Not raised (or not resolved): take the move back so the next check does it (or says why not).
+                if let Err(undo) = ctx.stores().inventory.undo_move(&server.server_id, from, band, now).await {
+                    tracing::error!(server_id = %server.server_id, error = %undo, "capacity band move not undone");
+                }
+                return Err(error);
+            }
+        };
         changes.push(BandChange { server_id: server.server_id.clone(), from, to: band, alert_id });
     }
     Ok(changes)

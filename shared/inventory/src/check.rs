@@ -232,17 +232,15 @@ async fn apply(ctx: &impl InventoryEnv, decision: &LocationScaling, known: Optio
             Ok(true) => {
                 let details = serde_json::json!({"location": decision.location, "slots": decision.slots});
                 let key = format!("capacity:provision:{}", decision.location);
-                match alerts::send(
-                    ctx,
-                    AlertSeverity::Warning,
-                    super::alerts::SOURCE,
-                    &key,
-                    decision.reason.clone(),
+                let sighting = alerts::Sighting {
+                    severity: AlertSeverity::Warning,
+                    source: super::alerts::SOURCE,
+                    key: &key,
+                    message: decision.reason.clone(),
                     details,
-                )
-                .await
-                {
-                    Ok(alert) => Applied::AlertRaised { alert_id: alert.id.to_string() },
+                };
+                match alerts::observe(ctx, sighting).await {
+                    Ok(observed) => Applied::AlertRaised { alert_id: observed.alert().id.to_string() },
                     Err(e) => {
                         // Not sent: move the location off "provision_server" so the next check raises it.
                         let back = ctx

@@ -1,93 +1,205 @@
-//! Raising alerts: throttled per condition, delivered through the `notifications` queue, recorded by the worker.
-//! (The original e-mailed a hard-coded address every 5 minutes while critical; here one alert per condition
-//! per throttle window, whatever its severity.)
+//! Alerts with a lifecycle (Alertmanager's): a condition opens an alert when it starts, is deduplicated while
+//! it lasts (one open alert per condition, counting its sightings), can be acknowledged, and resolves when the
+//! condition clears. The channels hear of an opening, an escalation and a resolution through the
+//! `notifications` queue (`system.alert`), so a slow or failing channel holds up no check. A condition that
+//! comes back within `QUIET_PERIOD` of resolving (flapping) opens an alert the channels are not told of — nor
+//! of its resolution. (The original e-mailed a hard-coded address every 5 minutes while critical.)
 
 use crate::deps::HasStores;
 use crate::jobs::{JobError, JobHandler, JobRegistry, dispatch, payload};
-use proxy_core::domain::{Alert, AlertId, AlertSeverity, Job, Priority};
+use proxy_core::domain::{Alert, AlertId, AlertSeverity, AlertState, Job, Priority};
 use proxy_core::error::{PortError, PortResult};
+use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 crate::env!(
-    /// What raising alerts needs: the clock, the queues and the cache (throttling).
-    AlertsEnv: crate::deps::HasClock, crate::deps::HasQueue, crate::deps::HasCache
+    /// What raising alerts needs: the clock, the queues and the alert store.
+    AlertsEnv: crate::deps::HasClock, crate::deps::HasQueue, crate::deps::HasStores
 );
 
 pub const ALERT_JOB: &str = "system.alert";
-pub const THROTTLE: Duration = Duration::from_secs(30 * 60);
+/// A condition that returns within this long after its alert resolved is flapping: not announced again.
+pub const QUIET_PERIOD: Duration = Duration::from_secs(30 * 60);
+/// Tries of an observation or a resolution that lost a race to another check before it gives up.
+const TRIES: usize = 3;
 
-/// Raises an alert unless the same condition (`dedup_key`) was raised within the throttle window.
-/// Returns the alert when it was sent.
-pub async fn raise(
-    ctx: &impl AlertsEnv,
-    severity: AlertSeverity,
-    source: &str,
-    dedup_key: &str,
-    message: String,
-    details: serde_json::Value,
-) -> PortResult<Option<Alert>> {
-    let throttle_key = format!("alert:throttle:{dedup_key}");
-    if !ctx.cache().set_if_absent(&throttle_key, "1", THROTTLE).await? {
-        return Ok(None);
-    }
-    match send(ctx, severity, source, dedup_key, message, details).await {
-        Ok(alert) => Ok(Some(alert)),
-        Err(e) => {
-            // Not sent: lift the throttle so the next check tries again.
-            let _ = ctx.cache().delete(&throttle_key).await;
-            Err(e)
+/// What the channels are told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Notice {
+    #[default]
+    Opened,
+    /// Seen again at a higher severity while open.
+    Escalated,
+    Resolved,
+}
+
+/// The `system.alert` job's payload. (A plain alert, as queued before notices existed, reads as opened.)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertNotice {
+    #[serde(default)]
+    pub notice: Notice,
+    #[serde(flatten)]
+    pub alert: Alert,
+}
+
+/// A condition as a check sees it now.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sighting<'a> {
+    pub severity: AlertSeverity,
+    /// Where it comes from, e.g. `system-health`.
+    pub source: &'a str,
+    /// Which condition: the same key is the same condition.
+    pub key: &'a str,
+    pub message: String,
+    pub details: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Observed {
+    /// A new alert (announced unless the condition is flapping: `alert.notified`).
+    Opened(Alert),
+    /// The condition's open alert, seen once more.
+    Repeated(Alert),
+}
+
+impl Observed {
+    pub fn alert(&self) -> &Alert {
+        match self {
+            Observed::Opened(alert) | Observed::Repeated(alert) => alert,
         }
     }
 }
 
-/// Sends an alert without the throttle, for callers whose own state already says it is new (e.g. a server
-/// crossing into a capacity band, recorded by a conditional write).
-pub async fn send(
-    ctx: &impl AlertsEnv,
-    severity: AlertSeverity,
-    source: &str,
-    dedup_key: &str,
-    message: String,
-    details: serde_json::Value,
-) -> PortResult<Alert> {
-    let alert = Alert {
-        id: AlertId::generate(),
-        severity,
-        source: source.to_owned(),
-        dedup_key: dedup_key.to_owned(),
-        message,
-        details,
-        raised_at: ctx.clock().now(),
+fn lost_race(error: &PortError) -> bool {
+    matches!(error, PortError::Conflict { .. })
+}
+
+/// The condition holds now: opens its alert, or counts one more sighting of the open one (announcing it when
+/// its severity went up). Two checks seeing the same condition at once open one alert.
+pub async fn observe(ctx: &impl AlertsEnv, sighting: Sighting<'_>) -> PortResult<Observed> {
+    let now = ctx.clock().now();
+    let alerts = &ctx.stores().alerts;
+    for _ in 0..TRIES {
+        let condition = alerts.condition(sighting.key).await?;
+        if let Some(open) = condition.open {
+            let escalated = sighting.severity > open.severity;
+            let seen = Alert { severity: sighting.severity, message: sighting.message.clone(), ..open };
+            match alerts.seen_again(&seen, now).await {
+                Ok(alert) => {
+                    if escalated && alert.notified {
+                        notify(ctx, Notice::Escalated, &alert).await?;
+                    }
+                    return Ok(Observed::Repeated(alert));
+                }
+                // Resolved meanwhile: the condition is back, so it opens again.
+                Err(error) if lost_race(&error) => continue,
+                Err(error) => return Err(error),
+            }
+        }
+        let mut alert = Alert::open(
+            sighting.severity,
+            sighting.source,
+            sighting.key,
+            sighting.message.clone(),
+            sighting.details.clone(),
+            now,
+        );
+        let flapping = condition.last_resolved_at.is_some_and(|at| (now - at).to_std().is_ok_and(|d| d < QUIET_PERIOD));
+        alert.notified = !flapping;
+        match alerts.open(&alert).await {
+            Ok(()) => {
+                if alert.notified {
+                    notify(ctx, Notice::Opened, &alert).await?;
+                }
+                return Ok(Observed::Opened(alert));
+            }
+            // Another check opened it first: count this sighting on theirs.
+            Err(error) if lost_race(&error) => continue,
+            Err(error) => return Err(error),
+        }
+    }
+    Err(PortError::Conflict { op_index: None })
+}
+
+/// The condition no longer holds: resolves its open alert (announcing it when its opening was), or does
+/// nothing when it has none. One read when there is nothing to resolve.
+pub async fn clear(ctx: &impl AlertsEnv, key: &str) -> PortResult<Option<Alert>> {
+    let now = ctx.clock().now();
+    let alerts = &ctx.stores().alerts;
+    let Some(open) = alerts.condition(key).await?.open else {
+        return Ok(None);
     };
-    dispatch(ctx.queue(), ctx.clock(), ALERT_JOB, &alert, Priority::Notifications).await?;
-    Ok(alert)
+    match alerts.resolve(&open, now).await {
+        Ok(()) => {
+            let resolved = Alert { state: AlertState::Resolved, resolved_at: Some(now), ..open };
+            if resolved.notified {
+                notify(ctx, Notice::Resolved, &resolved).await?;
+            }
+            Ok(Some(resolved))
+        }
+        // Another check resolved it first (and announced it).
+        Err(error) if lost_race(&error) => Ok(None),
+        Err(error) => Err(error),
+    }
 }
 
-/// Registers the job that records what `send` sends.
+#[derive(Debug, thiserror::Error)]
+pub enum AcknowledgeError {
+    #[error("no alert {0}")]
+    NotFound(AlertId),
+    /// Already acknowledged, or resolved.
+    #[error("the alert is {0:?}")]
+    NotOpen(AlertState),
+    #[error(transparent)]
+    Port(#[from] PortError),
+}
+
+/// An admin has seen an open alert: it stays open until its condition clears, and says who saw it.
+pub async fn acknowledge(ctx: &impl AlertsEnv, id: &AlertId, by: &str) -> Result<Alert, AcknowledgeError> {
+    match ctx.stores().alerts.acknowledge(id, by, ctx.clock().now()).await {
+        Ok(alert) => Ok(alert),
+        Err(error) if lost_race(&error) => match ctx.stores().alerts.get(id).await? {
+            Some(alert) => Err(AcknowledgeError::NotOpen(alert.state)),
+            None => Err(AcknowledgeError::NotFound(id.clone())),
+        },
+        Err(error) => Err(error.into()),
+    }
+}
+
+async fn notify(ctx: &impl AlertsEnv, notice: Notice, alert: &Alert) -> PortResult<()> {
+    let message = AlertNotice { notice, alert: alert.clone() };
+    dispatch(ctx.queue(), ctx.clock(), ALERT_JOB, &message, Priority::Notifications).await.map(|_| ())
+}
+
+/// Registers the job that delivers what the alerts announce.
 pub fn register_jobs<C: HasStores + Sync + 'static>(registry: &mut JobRegistry<C>) {
-    registry.register(ALERT_JOB, RecordAlert);
+    registry.register(ALERT_JOB, DeliverAlert);
 }
 
-/// `system.alert`: records the alert for the admin dashboards and writes it to the log, where the CloudWatch
-/// alarm on `alert_severity = critical` pages the operator.
-struct RecordAlert;
+/// `system.alert`: writes the notice to the log, where the CloudWatch alarm on `alert_severity = critical` pages
+/// the operator. (A notice queued before alerts were stored when raised records its alert.)
+struct DeliverAlert;
 
-/// Claimed (the default), not run by its effect alone: the log line that pages the operator is a second effect,
-/// and a delivery whose put committed unseen must still log it.
+/// Claimed (the default), not run by its effect alone: the log line that pages the operator is the effect.
 #[async_trait::async_trait]
-impl<C: HasStores + Sync> JobHandler<C> for RecordAlert {
+impl<C: HasStores + Sync> JobHandler<C> for DeliverAlert {
     async fn handle(&self, ctx: &C, job: &Job, _attempt: u32) -> Result<(), JobError> {
-        let alert: Alert = payload(job)?;
-        match ctx.stores().alerts.record(&alert).await {
-            // Already recorded by an earlier attempt that failed before it could say so: the effect holds.
-            Ok(()) | Err(PortError::Conflict { .. }) => {}
-            Err(e) => return Err(e.into()),
+        let AlertNotice { notice, alert } = payload(job)?;
+        if notice == Notice::Opened {
+            match ctx.stores().alerts.record(&alert).await {
+                // Stored when it opened (or by an earlier attempt): the effect holds.
+                Ok(()) | Err(PortError::Conflict { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
         }
         tracing::warn!(
             alert_id = %alert.id,
+            alert_notice = ?notice,
             alert_severity = ?alert.severity,
             alert_source = alert.source,
             alert_key = alert.dedup_key,
+            occurrences = alert.occurrences,
             message = alert.message,
             "system alert"
         );

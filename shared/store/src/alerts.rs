@@ -1,12 +1,31 @@
+//! Alerts and their conditions. An alert item (`ALERT#<id>`) is listed newest first among all alerts (gsi1) and,
+//! while it is not resolved, among the open ones (gsi2, sparse). A condition item (`ALERT_CONDITION#<key>`)
+//! names the condition's open alert, so two checks that see the same condition at once open one alert: opening
+//! is a transaction conditional on the condition having none, resolving one conditional on it being that one.
+
 use super::{codec, keys};
-use proxy_core::domain::Alert;
+use chrono::{DateTime, Utc};
+use proxy_core::domain::{Alert, AlertId, AlertState};
 use proxy_core::error::PortResult;
-use proxy_core::ports::table::{Condition, Index, Query, Table, string};
+use proxy_core::ports::table::{
+    Condition, Cursor, Index, ListScope, PK, Query, SK, Table, TransactOp, Update, UpdateAction, Value, string,
+};
+use rust_decimal::Decimal;
 use std::sync::Arc;
+
+const OPEN_ALERT: &str = "open_alert";
+const LAST_RESOLVED_AT: &str = "last_resolved_at";
 
 #[derive(Clone)]
 pub struct AlertStore {
     table: Arc<dyn Table>,
+}
+
+/// What is stored of a condition: its open alert, when its last alert resolved.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConditionState {
+    pub open: Option<Alert>,
+    pub last_resolved_at: Option<DateTime<Utc>>,
 }
 
 impl AlertStore {
@@ -14,18 +33,151 @@ impl AlertStore {
         Self { table }
     }
 
-    /// Records an alert once: recording the same alert id again is a conflict (a redelivered job).
-    pub async fn record(&self, alert: &Alert) -> PortResult<()> {
+    fn item_of(alert: &Alert) -> PortResult<proxy_core::ports::table::Item> {
         let mut item = codec::encode(alert, &[])?;
         item.extend(keys::alert(&alert.id).to_item());
+        let sort = string(format!("{}#{}", keys::sortable_time(alert.raised_at), alert.id));
         item.insert("gsi1pk".into(), string(keys::ALL_ALERTS));
-        item.insert("gsi1sk".into(), string(format!("{}#{}", keys::sortable_time(alert.raised_at), alert.id)));
-        self.table.put(item, Some(Condition::NotExists)).await
+        item.insert("gsi1sk".into(), sort.clone());
+        if alert.state != AlertState::Resolved {
+            item.insert("gsi2pk".into(), string(keys::OPEN_ALERTS));
+            item.insert("gsi2sk".into(), sort);
+        }
+        Ok(item)
+    }
+
+    /// Records an alert once: recording the same alert id again is a conflict (a redelivered job).
+    pub async fn record(&self, alert: &Alert) -> PortResult<()> {
+        self.table.put(Self::item_of(alert)?, Some(Condition::NotExists)).await
+    }
+
+    pub async fn get(&self, id: &AlertId) -> PortResult<Option<Alert>> {
+        self.table.get(&keys::alert(id)).await?.map(|item| codec::decode(item, &[])).transpose()
+    }
+
+    /// The condition's open alert (if any) and when its last alert resolved: two reads.
+    pub async fn condition(&self, dedup_key: &str) -> PortResult<ConditionState> {
+        let Some(item) = self.table.get(&keys::alert_condition(dedup_key)).await? else {
+            return Ok(ConditionState::default());
+        };
+        let text = |name: &str| match item.get(name) {
+            Some(Value::S(text)) => Some(text.clone()),
+            _ => None,
+        };
+        let last_resolved_at = text(LAST_RESOLVED_AT).and_then(|t| DateTime::parse_from_rfc3339(&t).ok());
+        let open = match text(OPEN_ALERT) {
+            Some(id) => self.get(&AlertId(id)).await?,
+            None => None,
+        };
+        Ok(ConditionState { open, last_resolved_at: last_resolved_at.map(|t| t.with_timezone(&Utc)) })
+    }
+
+    /// Opens `alert` for its condition: a conflict when the condition already has an open alert (another check
+    /// opened it first), and nothing is written then.
+    pub async fn open(&self, alert: &Alert) -> PortResult<()> {
+        let condition = Update {
+            key: keys::alert_condition(&alert.dedup_key),
+            actions: vec![UpdateAction::Set(OPEN_ALERT.into(), string(alert.id.to_string()))],
+            condition: Some(Condition::AttributeMissing(OPEN_ALERT.into())),
+        };
+        let put = TransactOp::Put { item: Self::item_of(alert)?, condition: Some(Condition::NotExists) };
+        self.table.transact(vec![TransactOp::Update(condition), put]).await
+    }
+
+    /// The condition was seen again while `id` is open: one more occurrence, and the severity and message of
+    /// this sighting. A conflict when the alert resolved meanwhile.
+    pub async fn seen_again(&self, alert: &Alert, now: DateTime<Utc>) -> PortResult<Alert> {
+        let severity = serde_json::to_value(alert.severity).ok().and_then(|v| v.as_str().map(str::to_owned));
+        let mut actions = vec![
+            UpdateAction::Add("occurrences".into(), Decimal::ONE),
+            UpdateAction::Set("last_seen_at".into(), string(now.to_rfc3339())),
+            UpdateAction::Set("message".into(), string(alert.message.clone())),
+        ];
+        if let Some(severity) = severity {
+            actions.push(UpdateAction::Set("severity".into(), string(severity)));
+        }
+        let item = self
+            .table
+            .update(Update {
+                key: keys::alert(&alert.id),
+                actions,
+                condition: Some(Condition::And(vec![
+                    Condition::Exists,
+                    Condition::AttributeNotEquals("state".into(), string(AlertState::Resolved.as_str())),
+                ])),
+            })
+            .await?;
+        codec::decode(item, &[])
+    }
+
+    /// Resolves the condition's open alert `id`: it leaves the open list and the condition has none. A conflict
+    /// when it is no longer the condition's open alert (resolved by another check).
+    pub async fn resolve(&self, alert: &Alert, now: DateTime<Utc>) -> PortResult<()> {
+        let at = string(now.to_rfc3339());
+        let condition = Update {
+            key: keys::alert_condition(&alert.dedup_key),
+            actions: vec![
+                UpdateAction::Remove(OPEN_ALERT.into()),
+                UpdateAction::Set(LAST_RESOLVED_AT.into(), at.clone()),
+            ],
+            condition: Some(Condition::AttributeEquals(OPEN_ALERT.into(), string(alert.id.to_string()))),
+        };
+        let resolved = Update {
+            key: keys::alert(&alert.id),
+            actions: vec![
+                UpdateAction::Set("state".into(), string(AlertState::Resolved.as_str())),
+                UpdateAction::Set("resolved_at".into(), at),
+                UpdateAction::Remove("gsi2pk".into()),
+                UpdateAction::Remove("gsi2sk".into()),
+            ],
+            condition: Some(Condition::Exists),
+        };
+        self.table.transact(vec![TransactOp::Update(condition), TransactOp::Update(resolved)]).await
+    }
+
+    /// An admin has seen the open alert `id`. A conflict when it is not open (acknowledged or resolved); not
+    /// found when there is no such alert.
+    pub async fn acknowledge(&self, id: &AlertId, by: &str, now: DateTime<Utc>) -> PortResult<Alert> {
+        let item = self
+            .table
+            .update(Update {
+                key: keys::alert(id),
+                actions: vec![
+                    UpdateAction::Set("state".into(), string(AlertState::Acknowledged.as_str())),
+                    UpdateAction::Set("acknowledged_by".into(), string(by)),
+                    UpdateAction::Set("acknowledged_at".into(), string(now.to_rfc3339())),
+                ],
+                condition: Some(Condition::AttributeEquals("state".into(), string(AlertState::Open.as_str()))),
+            })
+            .await?;
+        codec::decode(item, &[])
     }
 
     /// The most recent alerts, newest first.
     pub async fn recent(&self, limit: usize) -> PortResult<Vec<Alert>> {
         let page = self.table.query(Query::new(Index::Gsi1, keys::ALL_ALERTS).descending().limit(limit)).await?;
         page.items.into_iter().map(|i| codec::decode(i, &[])).collect()
+    }
+
+    /// A page of the alerts that are not resolved (`open_only`) or of every alert, newest first.
+    pub async fn list(
+        &self,
+        open_only: bool,
+        limit: usize,
+        after: Option<Cursor>,
+    ) -> PortResult<(Vec<Alert>, Option<Cursor>)> {
+        let (index, partition) =
+            if open_only { (Index::Gsi2, keys::OPEN_ALERTS) } else { (Index::Gsi1, keys::ALL_ALERTS) };
+        let page = self.table.query(Query::new(index, partition).descending().limit(limit).start_after(after)).await?;
+        let alerts = page.items.into_iter().map(|i| codec::decode(i, &[])).collect::<PortResult<Vec<Alert>>>()?;
+        Ok((alerts, page.next))
+    }
+
+    /// Where a page of `list` may start.
+    pub fn list_scope(open_only: bool) -> ListScope {
+        let (index, partition) =
+            if open_only { (Index::Gsi2, keys::OPEN_ALERTS) } else { (Index::Gsi1, keys::ALL_ALERTS) };
+        let (pk, sk) = index.key_attributes();
+        ListScope { keys: vec![PK, SK, pk, sk], partition: (pk, partition.to_owned()), sort_prefix: None }
     }
 }

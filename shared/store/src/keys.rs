@@ -116,6 +116,14 @@ pub fn alert(id: &proxy_core::domain::AlertId) -> Key {
 
 pub const ALL_ALERTS: &str = "ALERTS";
 
+/// The alerts that are not resolved (a sparse index: an alert leaves it when it resolves).
+pub const OPEN_ALERTS: &str = "ALERTS#OPEN";
+
+/// A condition's one item: which alert is open for it, and when its last one resolved.
+pub fn alert_condition(dedup_key: &str) -> Key {
+    Key::new(format!("ALERT_CONDITION#{dedup_key}"), "CONDITION")
+}
+
 pub fn processed_job(id: &str) -> Key {
     Key::new(format!("JOB#{id}"), "PROCESSED")
 }

@@ -21,7 +21,7 @@ mod queue_runs;
 mod stats;
 mod wallets;
 
-pub use alerts::AlertStore;
+pub use alerts::{AlertStore, ConditionState};
 pub use carts::{CartItems, CartStore};
 pub use catalog::CatalogStore;
 pub use clients::ClientStore;

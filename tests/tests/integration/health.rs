@@ -195,7 +195,7 @@ async fn backlogs_and_dead_letters_move_the_status_at_their_thresholds() {
 }
 
 #[tokio::test]
-async fn the_scheduled_check_caches_the_report_and_throttles_its_alerts() {
+async fn the_scheduled_check_caches_the_report() {
     for backend in [Backend::Memory, Backend::Aws] {
         let app = TestApp::new(backend).await;
         let rule_event = serde_json::json!({
@@ -212,19 +212,7 @@ async fn the_scheduled_check_caches_the_report_and_throttles_its_alerts() {
         let ttl = app.ctx.cache.ttl(CACHE_KEY).await.unwrap().expect("expires");
         assert!(ttl <= Duration::from_secs(300) && ttl > Duration::from_secs(290), "{ttl:?}");
 
-        // 120 jobs waiting on `high` (warning above 100): one alert, not one per run.
-        for _ in 0..120 {
-            app.ctx.queue.send(QueueRef::Main(Priority::High), "{}", None).await.unwrap();
-        }
-        let first =
-            shared::services::monitoring::scheduled::health_check(&app.ctx, serde_json::json!({})).await.unwrap();
-        assert_eq!(first["status"], "degraded");
-        assert!(first["alert_id"].is_string(), "{first}");
-        let second =
-            shared::services::monitoring::scheduled::health_check(&app.ctx, serde_json::Value::Null).await.unwrap();
-        assert!(second["alert_id"].is_null(), "throttled: {second}");
-        let alerts = app.ctx.queue.attributes(QueueRef::Main(Priority::Notifications)).await.unwrap();
-        assert_eq!(alerts.visible, 1, "{backend:?}: one alert job queued");
+        // The alert it raises while unhealthy: `alerts.rs`.
     }
 }
 

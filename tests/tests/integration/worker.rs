@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use aws_lambda_events::sqs::{SqsEvent, SqsMessage};
 use integration_tests::{Backend, TestApp};
-use shared::domain::{Alert, AlertId, AlertSeverity, Job, Priority};
+use shared::domain::{Alert, AlertSeverity, Job, Priority};
 use shared::ports::QueueRef;
 use shared::ports::queue::MAX_RECEIVE_COUNT;
 use shared::services::alerts::ALERT_JOB;
@@ -29,16 +29,16 @@ integration_tests::on_both_backends!(
 
 fn alert_payload(app: &TestApp, key: &str) -> serde_json::Value {
     use shared::clock::Clock;
-    serde_json::to_value(Alert {
-        id: AlertId::generate(),
-        severity: AlertSeverity::Warning,
-        source: "test".into(),
-        dedup_key: key.into(),
-        message: format!("alert {key}"),
-        details: serde_json::json!({}),
-        raised_at: app.clock.now(),
-    })
-    .unwrap()
+    // A plain alert, as notices were queued before the lifecycle: it reads as an opening and is recorded.
+    let alert = Alert::open(
+        AlertSeverity::Warning,
+        "test",
+        key,
+        format!("alert {key}"),
+        serde_json::json!({}),
+        app.clock.now(),
+    );
+    serde_json::to_value(alert).unwrap()
 }
 
 async fn wait_for(app: &TestApp) -> Duration {

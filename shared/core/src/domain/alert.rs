@@ -10,16 +10,92 @@ pub enum AlertSeverity {
     Critical,
 }
 
-/// Something an operator should see: raised by health checks and (later) capacity and queue monitors.
+/// Where an alert is in its life: open while its condition lasts (acknowledged once an admin has seen it),
+/// resolved when the condition clears. A condition has at most one alert that is not resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertState {
+    #[default]
+    Open,
+    Acknowledged,
+    Resolved,
+}
+
+impl AlertState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertState::Open => "open",
+            AlertState::Acknowledged => "acknowledged",
+            AlertState::Resolved => "resolved",
+        }
+    }
+}
+
+/// Something an operator should see: raised by health checks, capacity and queue monitors. Records written
+/// before the lifecycle existed read as open, seen once, notified.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Alert {
     pub id: AlertId,
     pub severity: AlertSeverity,
     /// Where it comes from, e.g. `system-health`.
     pub source: String,
-    /// Alerts with the same key are the same condition; used for deduplication and throttling.
+    /// The condition: alerts with the same key are the same condition (one open at a time).
     pub dedup_key: String,
     pub message: String,
     pub details: serde_json::Value,
     pub raised_at: DateTime<Utc>,
+    #[serde(default)]
+    pub state: AlertState,
+    /// How many times the condition was seen while this alert was open.
+    #[serde(default = "one")]
+    pub occurrences: u64,
+    #[serde(default)]
+    pub last_seen_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub acknowledged_by: Option<String>,
+    #[serde(default)]
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// Whether the channels were told it opened. A condition that comes back within the quiet period after it
+    /// resolved (flapping) opens a new alert without telling them, and then its resolution is not told either.
+    #[serde(default = "yes")]
+    pub notified: bool,
+}
+
+fn one() -> u64 {
+    1
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Alert {
+    /// A new open alert of a condition, seen once.
+    pub fn open(
+        severity: AlertSeverity,
+        source: &str,
+        dedup_key: &str,
+        message: String,
+        details: serde_json::Value,
+        now: DateTime<Utc>,
+    ) -> Alert {
+        Alert {
+            id: AlertId::generate(),
+            severity,
+            source: source.to_owned(),
+            dedup_key: dedup_key.to_owned(),
+            message,
+            details,
+            raised_at: now,
+            state: AlertState::Open,
+            occurrences: 1,
+            last_seen_at: Some(now),
+            acknowledged_by: None,
+            acknowledged_at: None,
+            resolved_at: None,
+            notified: true,
+        }
+    }
 }

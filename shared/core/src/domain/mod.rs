@@ -14,7 +14,7 @@ mod plan;
 mod server;
 mod wallet;
 
-pub use alert::{Alert, AlertSeverity};
+pub use alert::{Alert, AlertSeverity, AlertState};
 pub use capacity::{CapacityBand, DriftSuspect, LocationScalingState, SlotCounters};
 pub use client::ServerClient;
 pub use coupon::{Coupon, CouponState, DiscountKind};

@@ -1,0 +1,200 @@
+//! Alerts' lifecycle (`platform::alerts`) on both backends: a condition opens one alert, is counted while it
+//! lasts, escalates, is acknowledged, resolves when it clears (announced), and a flapping condition is not
+//! announced again within the quiet period; two checks at once open one alert. Announcements are the
+//! `system.alert` jobs on the notifications queue.
+
+use futures_util::future::join_all;
+use integration_tests::TestApp;
+use shared::clock::Clock;
+use shared::domain::*;
+use shared::ports::QueueRef;
+use shared::services::alerts::{self, AcknowledgeError, AlertNotice, Notice, Observed, QUIET_PERIOD, Sighting};
+use std::time::Duration;
+
+integration_tests::on_both_backends!(
+    a_condition_opens_one_alert_counts_its_sightings_and_resolves_when_it_clears,
+    a_higher_severity_is_announced_and_a_lower_one_is_not,
+    an_admin_acknowledges_an_open_alert_once,
+    a_flapping_condition_is_not_announced_again_within_the_quiet_period,
+    checks_that_see_one_condition_at_once_open_one_alert,
+    the_scheduled_health_check_keeps_one_alert_open_while_unhealthy_and_resolves_it,
+);
+
+fn sighting(key: &str, severity: AlertSeverity) -> Sighting<'_> {
+    Sighting {
+        severity,
+        source: "test",
+        key,
+        message: format!("{key} is {severity:?}"),
+        details: serde_json::json!({}),
+    }
+}
+
+/// The announcements queued since the last call (taken off the queue).
+async fn notices(app: &TestApp) -> Vec<AlertNotice> {
+    let queue = QueueRef::Main(Priority::Notifications);
+    let mut notices = Vec::new();
+    loop {
+        let batch = app.ctx.queue.receive(queue, 10, Duration::from_secs(1), Duration::from_secs(600)).await.unwrap();
+        for message in &batch {
+            let job: Job = serde_json::from_str(&message.body).expect("a job");
+            assert_eq!(job.job_type, alerts::ALERT_JOB);
+            notices.push(serde_json::from_value(job.payload).expect("an alert notice"));
+            app.ctx.queue.delete(queue, &message.receipt_handle).await.unwrap();
+        }
+        if app.ctx.queue.attributes(queue).await.unwrap().visible == 0 {
+            return notices;
+        }
+    }
+}
+
+fn kinds(notices: &[AlertNotice]) -> Vec<Notice> {
+    notices.iter().map(|n| n.notice).collect()
+}
+
+async fn a_condition_opens_one_alert_counts_its_sightings_and_resolves_when_it_clears(app: TestApp) {
+    let opened = alerts::observe(&app.ctx, sighting("disk", AlertSeverity::Warning)).await.unwrap();
+    let Observed::Opened(alert) = opened else { panic!("opened: {opened:?}") };
+    app.clock.advance(chrono::Duration::minutes(5));
+    for n in 2..=3 {
+        let again = alerts::observe(&app.ctx, sighting("disk", AlertSeverity::Warning)).await.unwrap();
+        let Observed::Repeated(open) = again else { panic!("repeated: {again:?}") };
+        assert_eq!((open.id.clone(), open.occurrences, open.state), (alert.id.clone(), n, AlertState::Open));
+        assert_eq!(open.last_seen_at, Some(app.clock.now()));
+    }
+    let announced = notices(&app).await;
+    assert_eq!(kinds(&announced), [Notice::Opened], "one announcement while it lasts");
+    assert_eq!(announced[0].alert.id, alert.id);
+    let (open, _) = app.ctx.stores.alerts.list(true, 10, None).await.unwrap();
+    assert_eq!(open.iter().map(|a| &a.id).collect::<Vec<_>>(), [&alert.id]);
+
+    app.clock.advance(chrono::Duration::minutes(5));
+    let resolved = alerts::clear(&app.ctx, "disk").await.unwrap().expect("resolved");
+    assert_eq!((resolved.id.clone(), resolved.state), (alert.id.clone(), AlertState::Resolved));
+    assert_eq!(alerts::clear(&app.ctx, "disk").await.unwrap(), None, "nothing left to resolve");
+    assert_eq!(alerts::clear(&app.ctx, "never-seen").await.unwrap(), None);
+    assert_eq!(kinds(&notices(&app).await), [Notice::Resolved], "the resolution is announced");
+    let stored = app.ctx.stores.alerts.get(&alert.id).await.unwrap().expect("kept");
+    assert_eq!(
+        (stored.state, stored.occurrences, stored.resolved_at),
+        (AlertState::Resolved, 3, Some(app.clock.now()))
+    );
+    let (open, _) = app.ctx.stores.alerts.list(true, 10, None).await.unwrap();
+    assert!(open.is_empty(), "no longer open: {open:?}");
+    let (all, _) = app.ctx.stores.alerts.list(false, 10, None).await.unwrap();
+    assert_eq!(all.len(), 1);
+
+    // Once it is quiet long enough, the condition coming back is a new alert, announced.
+    app.clock.advance(chrono::Duration::from_std(QUIET_PERIOD).unwrap() + chrono::Duration::minutes(1));
+    let back = alerts::observe(&app.ctx, sighting("disk", AlertSeverity::Warning)).await.unwrap();
+    let Observed::Opened(second) = back else { panic!("opened again: {back:?}") };
+    assert_ne!(second.id, alert.id);
+    assert!(second.notified);
+    assert_eq!(kinds(&notices(&app).await), [Notice::Opened]);
+}
+
+async fn a_higher_severity_is_announced_and_a_lower_one_is_not(app: TestApp) {
+    alerts::observe(&app.ctx, sighting("queue", AlertSeverity::Warning)).await.unwrap();
+    let worse = alerts::observe(&app.ctx, sighting("queue", AlertSeverity::Critical)).await.unwrap();
+    assert_eq!(worse.alert().severity, AlertSeverity::Critical);
+    let better = alerts::observe(&app.ctx, sighting("queue", AlertSeverity::Warning)).await.unwrap();
+    assert_eq!((better.alert().severity, better.alert().occurrences), (AlertSeverity::Warning, 3));
+    assert_eq!(kinds(&notices(&app).await), [Notice::Opened, Notice::Escalated]);
+}
+
+async fn an_admin_acknowledges_an_open_alert_once(app: TestApp) {
+    let opened = alerts::observe(&app.ctx, sighting("cache", AlertSeverity::Critical)).await.unwrap();
+    let id = opened.alert().id.clone();
+    let acked = alerts::acknowledge(&app.ctx, &id, "ops@example.org").await.unwrap();
+    assert_eq!((acked.state, acked.acknowledged_by.as_deref()), (AlertState::Acknowledged, Some("ops@example.org")));
+    assert_eq!(acked.acknowledged_at, Some(app.clock.now()));
+    let twice = alerts::acknowledge(&app.ctx, &id, "someone-else").await.unwrap_err();
+    assert!(matches!(twice, AcknowledgeError::NotOpen(AlertState::Acknowledged)), "{twice:?}");
+    let missing = alerts::acknowledge(&app.ctx, &AlertId("no-such-alert".into()), "ops").await.unwrap_err();
+    assert!(matches!(missing, AcknowledgeError::NotFound(_)), "{missing:?}");
+
+    // Acknowledged, it is still open: seen again it counts, and it resolves when the condition clears.
+    let again = alerts::observe(&app.ctx, sighting("cache", AlertSeverity::Critical)).await.unwrap();
+    assert_eq!((again.alert().id.clone(), again.alert().state), (id.clone(), AlertState::Acknowledged));
+    let (open, _) = app.ctx.stores.alerts.list(true, 10, None).await.unwrap();
+    assert_eq!(open.len(), 1);
+    alerts::clear(&app.ctx, "cache").await.unwrap().expect("resolved");
+    let late = alerts::acknowledge(&app.ctx, &id, "ops").await.unwrap_err();
+    assert!(matches!(late, AcknowledgeError::NotOpen(AlertState::Resolved)), "{late:?}");
+}
+
+async fn a_flapping_condition_is_not_announced_again_within_the_quiet_period(app: TestApp) {
+    alerts::observe(&app.ctx, sighting("panel", AlertSeverity::Warning)).await.unwrap();
+    alerts::clear(&app.ctx, "panel").await.unwrap();
+    assert_eq!(kinds(&notices(&app).await), [Notice::Opened, Notice::Resolved]);
+
+    // Back five minutes later, gone again, back again: recorded, never announced.
+    for _ in 0..2 {
+        app.clock.advance(chrono::Duration::minutes(5));
+        let back = alerts::observe(&app.ctx, sighting("panel", AlertSeverity::Critical)).await.unwrap();
+        let Observed::Opened(alert) = back else { panic!("opened: {back:?}") };
+        assert!(!alert.notified, "flapping");
+        alerts::observe(&app.ctx, sighting("panel", AlertSeverity::Critical)).await.unwrap();
+        app.clock.advance(chrono::Duration::minutes(5));
+        alerts::clear(&app.ctx, "panel").await.unwrap().expect("resolved");
+    }
+    assert!(notices(&app).await.is_empty(), "a flapping condition is quiet");
+    let (all, _) = app.ctx.stores.alerts.list(false, 10, None).await.unwrap();
+    assert_eq!(all.len(), 3, "every opening is on record");
+}
+
+async fn checks_that_see_one_condition_at_once_open_one_alert(app: TestApp) {
+    let seen = join_all((0..6).map(|_| alerts::observe(&app.ctx, sighting("store", AlertSeverity::Critical)))).await;
+    let seen: Vec<Observed> = seen.into_iter().map(Result::unwrap).collect();
+    let opened = seen.iter().filter(|o| matches!(o, Observed::Opened(_))).count();
+    assert_eq!(opened, 1, "{seen:?}");
+    let ids: std::collections::BTreeSet<&AlertId> = seen.iter().map(|o| &o.alert().id).collect();
+    assert_eq!(ids.len(), 1, "every check counted on the same alert");
+    let stored = app.ctx.stores.alerts.get(ids.first().unwrap()).await.unwrap().unwrap();
+    assert_eq!(stored.occurrences, 6, "no sighting lost");
+    assert_eq!(kinds(&notices(&app).await), [Notice::Opened]);
+
+    let cleared = join_all((0..4).map(|_| alerts::clear(&app.ctx, "store"))).await;
+    let resolved = cleared.into_iter().map(Result::unwrap).filter(Option::is_some).count();
+    assert_eq!(resolved, 1);
+    assert_eq!(kinds(&notices(&app).await), [Notice::Resolved]);
+}
+
+async fn the_scheduled_health_check_keeps_one_alert_open_while_unhealthy_and_resolves_it(app: TestApp) {
+    use shared::services::monitoring::scheduled::health_check;
+    let healthy = health_check(&app.ctx, serde_json::json!({})).await.unwrap();
+    assert_eq!((healthy["status"].as_str(), &healthy["alert"]), (Some("healthy"), &serde_json::Value::Null));
+
+    // 120 jobs waiting on `high` (warning above 100): one alert, seen on every run while it lasts.
+    let high = QueueRef::Main(Priority::High);
+    for _ in 0..120 {
+        app.ctx.queue.send(high, "{}", None).await.unwrap();
+    }
+    let first = health_check(&app.ctx, serde_json::json!({})).await.unwrap();
+    assert_eq!(first["status"], "degraded");
+    assert!(first["alert"]["opened"].is_string(), "{first}");
+    let second = health_check(&app.ctx, serde_json::json!({})).await.unwrap();
+    assert_eq!(second["alert"]["open"], first["alert"]["opened"], "{second}");
+    assert_eq!(second["alert"]["occurrences"], 2);
+    let announced = notices(&app).await;
+    assert_eq!(kinds(&announced), [Notice::Opened]);
+    assert_eq!(
+        (announced[0].alert.severity, announced[0].alert.source.as_str()),
+        (AlertSeverity::Warning, "system-health")
+    );
+
+    // The backlog drains: the alert resolves, and says so.
+    loop {
+        let batch = app.ctx.queue.receive(high, 10, Duration::from_secs(1), Duration::from_secs(600)).await.unwrap();
+        for message in &batch {
+            app.ctx.queue.delete(high, &message.receipt_handle).await.unwrap();
+        }
+        if batch.is_empty() {
+            break;
+        }
+    }
+    let recovered = health_check(&app.ctx, serde_json::json!({})).await.unwrap();
+    assert_eq!(recovered["status"], "healthy", "{recovered}");
+    assert_eq!(recovered["alert"]["resolved"], first["alert"]["opened"]);
+    assert_eq!(kinds(&notices(&app).await), [Notice::Resolved]);
+}
