@@ -21,6 +21,8 @@ pub async fn http(spec: &FunctionSpec, ctx: &AppContext, request: Request) -> Op
     }
     endpoints! {
         SYSTEM_HEALTH => monitoring::endpoints::health,
+        SYSTEM_ALERTS => monitoring::endpoints::alerts,
+        SYSTEM_ALERT_ACK => monitoring::endpoints::acknowledge,
         ORDERS_CREATE => orders::endpoints::create,
         ORDERS_LIST => orders::endpoints::list,
         ORDERS_GET => orders::endpoints::get,

@@ -13,6 +13,7 @@ pub fn document() -> serde_json::Value {
     crate::services::pricing::openapi::add_inputs(&mut generator, &mut inputs);
     crate::services::inventory::openapi::add_inputs(&mut generator, &mut inputs);
     crate::services::queues::openapi::add_inputs(&mut generator, &mut inputs);
+    crate::services::monitoring::alerts::add_inputs(&mut inputs);
     let warmers: Vec<&str> = crate::cache_warmers().iter().map(|w| w.name).collect();
     crate::services::cache::openapi::add_inputs(&mut generator, &mut inputs, &warmers);
     inputs.schemas = generator.take_definitions(true);

@@ -73,6 +73,8 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
     QUEUE_FAILED_DELETE,
     QUEUE_RETRY,
     SYSTEM_HEALTH_CHECK,
+    SYSTEM_ALERTS,
+    SYSTEM_ALERT_ACK,
     QUEUE_MAINTENANCE,
     QUEUE_AUTOSCALE,
     INVENTORY_GET,
@@ -236,7 +238,26 @@ pub const SYSTEM_HEALTH_CHECK: FunctionSpec = FunctionSpec {
     trigger: Trigger::Schedule { expression: "rate(5 minutes)" },
     role: None,
     limits: &[],
-    summary: "Runs the health check, caches it as realtime:system_health for 300 s and raises throttled alerts.",
+    summary: "Runs the health check, caches it as realtime:system_health for 300 s and keeps its alert open while \
+              the system is not healthy, resolved when it is.",
+};
+
+pub const SYSTEM_ALERTS: FunctionSpec = FunctionSpec {
+    name: "system-alerts",
+    trigger: Trigger::Http { method: "GET", path: "/admin/system/alerts", status: 200 },
+    role: Some(Role::Admin),
+    limits: &[],
+    summary: "The open alerts (status=open, the default) or all of them (status=all), newest first, with their \
+              sightings, acknowledgement and resolution (limit, cursor).",
+};
+
+pub const SYSTEM_ALERT_ACK: FunctionSpec = FunctionSpec {
+    name: "system-alert-ack",
+    trigger: Trigger::Http { method: "POST", path: "/admin/system/alerts/{id}/ack", status: 200 },
+    role: Some(Role::Admin),
+    limits: &[],
+    summary: "Acknowledges an open alert as the caller; it stays open until its condition clears (409 when it is \
+              already acknowledged or resolved).",
 };
 
 pub const QUEUE_MAINTENANCE: FunctionSpec = FunctionSpec {

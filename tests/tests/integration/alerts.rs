@@ -5,9 +5,11 @@
 
 use futures_util::future::join_all;
 use integration_tests::TestApp;
+use integration_tests::api::{Call, Caller};
 use shared::clock::Clock;
 use shared::domain::*;
 use shared::ports::QueueRef;
+use shared::routes;
 use shared::services::alerts::{self, AcknowledgeError, AlertNotice, Notice, Observed, QUIET_PERIOD, Sighting};
 use std::time::Duration;
 
@@ -18,6 +20,7 @@ integration_tests::on_both_backends!(
     a_flapping_condition_is_not_announced_again_within_the_quiet_period,
     checks_that_see_one_condition_at_once_open_one_alert,
     the_scheduled_health_check_keeps_one_alert_open_while_unhealthy_and_resolves_it,
+    admins_list_open_or_all_alerts_a_page_at_a_time_and_acknowledge_one,
 );
 
 fn sighting(key: &str, severity: AlertSeverity) -> Sighting<'_> {
@@ -197,4 +200,58 @@ async fn the_scheduled_health_check_keeps_one_alert_open_while_unhealthy_and_res
     assert_eq!(recovered["status"], "healthy", "{recovered}");
     assert_eq!(recovered["alert"]["resolved"], first["alert"]["opened"]);
     assert_eq!(kinds(&notices(&app).await), [Notice::Resolved]);
+}
+
+async fn admins_list_open_or_all_alerts_a_page_at_a_time_and_acknowledge_one(app: TestApp) {
+    let admin = Caller::Admin("ops-admin".into());
+    for key in ["a", "b", "c"] {
+        alerts::observe(&app.ctx, sighting(key, AlertSeverity::Warning)).await.unwrap();
+        app.clock.advance(chrono::Duration::minutes(1));
+    }
+    alerts::clear(&app.ctx, "a").await.unwrap().expect("resolved");
+    let list = |query: &str| Call::to(&routes::SYSTEM_ALERTS, &[]).by(&admin).query(query);
+    let keys = |reply: &integration_tests::api::Reply| -> Vec<String> {
+        reply.body["data"]["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["dedup_key"].as_str().unwrap().to_owned())
+            .collect()
+    };
+
+    let open = list("").send(&app).await;
+    assert_eq!(open.status, 200, "{}", open.body);
+    assert_eq!(keys(&open), ["c", "b"], "open ones, newest first");
+    let all = list("status=all").send(&app).await;
+    assert_eq!(keys(&all), ["c", "b", "a"]);
+    assert_eq!(all.body["data"]["alerts"][2]["state"], "resolved");
+
+    // A page at a time, and a cursor of one list is not one of the other.
+    let first = list("status=all&limit=2").send(&app).await;
+    assert_eq!(keys(&first), ["c", "b"]);
+    let cursor = first.body["data"]["next_cursor"].as_str().expect("more").to_owned();
+    let second = list(&format!("status=all&limit=2&cursor={cursor}")).send(&app).await;
+    assert_eq!(keys(&second), ["a"]);
+    let wrong_list = list(&format!("status=open&cursor={cursor}")).send(&app).await;
+    assert_eq!((wrong_list.status, wrong_list.error_fields()), (422, vec!["cursor".to_owned()]));
+    let bad = list("status=closed").send(&app).await;
+    assert_eq!((bad.status, bad.error_fields()), (422, vec!["status".to_owned()]), "{}", bad.body);
+
+    let b = open.body["data"]["alerts"][1]["id"].as_str().unwrap().to_owned();
+    let ack = || Call::to(&routes::SYSTEM_ALERT_ACK, &[&b]).by(&admin);
+    let acked = ack().send(&app).await;
+    assert_eq!(acked.status, 200, "{}", acked.body);
+    assert_eq!(
+        (acked.body["data"]["state"].as_str(), acked.body["data"]["acknowledged_by"].as_str()),
+        (Some("acknowledged"), Some("ops-admin"))
+    );
+    let again = ack().send(&app).await;
+    assert_eq!(
+        (again.status, again.body["error_code"].as_str(), again.body["alert_state"].as_str()),
+        (409, Some("not_open"), Some("acknowledged"))
+    );
+    let missing = Call::to(&routes::SYSTEM_ALERT_ACK, &["no-such-alert"]).by(&admin).send(&app).await;
+    assert_eq!(missing.status, 404);
+    let still_open = list("").send(&app).await;
+    assert_eq!(keys(&still_open), ["c", "b"], "acknowledged is still open");
 }
