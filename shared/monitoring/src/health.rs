@@ -67,6 +67,8 @@ pub struct HealthReport {
     pub backend: &'static str,
     pub dependencies: Vec<DependencyHealth>,
     pub queues: Vec<QueueDepth>,
+    /// The data checks (servers, orders), each with its figures and finding.
+    pub checks: Vec<crate::checks::CheckResult>,
     /// Every reason the status is not healthy.
     pub findings: Vec<Finding>,
     pub duration_ms: f64,
@@ -83,6 +85,16 @@ pub struct HealthThresholds {
     pub high_backlog_warning: u64,
     pub dead_letter_warning: u64,
     pub dead_letter_critical: u64,
+    /// More than this share of servers not `up` is degraded (none up is critical).
+    pub servers_down_warning_percent: u64,
+    /// This many servers in the critical capacity band is degraded.
+    pub critical_band_servers_warning: u64,
+    /// A paid order still `new` after this long was not dispatched to provisioning.
+    pub new_order_stuck_after: Duration,
+    /// An order `processing` for longer than this has a provisioning that stalled.
+    pub processing_stuck_after: Duration,
+    /// This many orders of the last hour in dispute is degraded.
+    pub disputes_per_hour_warning: u64,
 }
 
 impl Default for HealthThresholds {
@@ -94,6 +106,11 @@ impl Default for HealthThresholds {
             high_backlog_warning: 100,
             dead_letter_warning: 50,
             dead_letter_critical: 100,
+            servers_down_warning_percent: 25,
+            critical_band_servers_warning: 1,
+            new_order_stuck_after: Duration::from_secs(10 * 60),
+            processing_stuck_after: Duration::from_secs(15 * 60),
+            disputes_per_hour_warning: 3,
         }
     }
 }
@@ -144,8 +161,20 @@ pub async fn check(ctx: &impl HealthEnv, thresholds: &HealthThresholds) -> Healt
     // The worker pool's API (Lambda's, for the queues' event source mappings): unreachable from the functions'
     // subnets, autoscaling could not move a limit; that shows here rather than as a skipped queue.
     let workers_probe = timed(ctx.workers().max_concurrency(proxy_core::domain::Priority::High));
-    let ((store_time, store), (cache_time, cache), cache_server, queue_results, (workers_time, workers)) =
-        tokio::join!(timed(ctx.stores().ping()), timed(ctx.cache().ping()), cache_server, queue_probes, workers_probe);
+    let (probes, servers, orders) = tokio::join!(
+        async {
+            tokio::join!(
+                timed(ctx.stores().ping()),
+                timed(ctx.cache().ping()),
+                cache_server,
+                queue_probes,
+                workers_probe
+            )
+        },
+        crate::checks::servers(ctx, thresholds),
+        crate::checks::orders(ctx, thresholds, checked_at),
+    );
+    let ((store_time, store), (cache_time, cache), cache_server, queue_results, (workers_time, workers)) = probes;
 
     let mut findings = Vec::new();
     let store = dependency(Backend::Store, store_time, store.err().map(|e| e.to_string()), thresholds.slow);
@@ -221,6 +250,8 @@ pub async fn check(ctx: &impl HealthEnv, thresholds: &HealthThresholds) -> Healt
         });
     }
 
+    let checks = vec![servers, orders];
+    findings.extend(checks.iter().filter_map(crate::checks::CheckResult::finding));
     let status = findings.iter().map(|f| f.status).max().unwrap_or(HealthStatus::Healthy);
     HealthReport {
         status,
@@ -228,6 +259,7 @@ pub async fn check(ctx: &impl HealthEnv, thresholds: &HealthThresholds) -> Healt
         backend: ctx.backend_name(),
         dependencies: vec![store, cache, queue, workers],
         queues,
+        checks,
         findings,
         duration_ms: millis(started.elapsed()),
     }

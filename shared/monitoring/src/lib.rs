@@ -3,6 +3,7 @@
 //! list of alerts and their acknowledgement (`alerts`).
 
 pub mod alerts;
+pub mod checks;
 pub mod endpoints;
 pub mod health;
 pub mod scheduled;

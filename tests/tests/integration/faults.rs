@@ -89,3 +89,34 @@ async fn with_sqs_gone_at_checkout_the_order_commits_and_the_re_drive_provisions
     let server = app.ctx.stores.catalog.server(&shop.server.id).await.unwrap().unwrap();
     assert_eq!((server.free_slots, server.held_clients, server.active_clients), (9, 0, 1));
 }
+
+/// The health check's data checks when the store fails or hangs: each says so in its finding (degraded), within
+/// its deadline, instead of failing the report or waiting on the store.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_data_check_that_fails_or_runs_out_of_time_says_so() {
+    use shared::services::health::{HealthStatus, HealthThresholds};
+    use shared::services::monitoring::checks::{self, CHECK_DEADLINE};
+    let mut app = TestApp::new(Backend::Aws).await;
+    let (table, link) = integration_tests::dynamo_table_through_link(app.clock.clone(), Duration::from_secs(30)).await;
+    let table: Arc<dyn Table> = Arc::new(table);
+    app.ctx.stores = shared::store::Stores::new(table.clone());
+    app.table = table;
+    let thresholds = HealthThresholds::default();
+    assert_eq!(checks::servers(&app.ctx, &thresholds).await.status, HealthStatus::Healthy);
+
+    link.cut();
+    let failed = checks::servers(&app.ctx, &thresholds).await;
+    assert_eq!(failed.status, HealthStatus::Degraded);
+    assert!(failed.finding.starts_with("The servers check failed: "), "{failed:?}");
+    assert!(failed.figures.is_empty());
+    link.restore();
+
+    link.freeze();
+    let started = std::time::Instant::now();
+    let late = checks::orders(&app.ctx, &thresholds, chrono::Utc::now()).await;
+    let waited = started.elapsed();
+    link.thaw();
+    assert_eq!(late.status, HealthStatus::Degraded);
+    assert_eq!(late.finding, "The orders check did not finish within 3 s.");
+    assert!(waited >= CHECK_DEADLINE && waited < CHECK_DEADLINE * 3, "{waited:?}");
+}

@@ -269,3 +269,97 @@ async fn a_worker_pool_out_of_reach_degrades_the_health_and_fails_the_autoscale_
     let error = run.unwrap_err();
     assert!(error.contains("worker limits not readable") && error.contains("high:"), "{error}");
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// The data checks: servers and orders, at their thresholds
+// ---------------------------------------------------------------------------------------------------------
+
+integration_tests::on_both_backends!(
+    the_servers_check_counts_servers_up_and_in_the_critical_band_and_none_up_is_critical,
+    the_orders_check_finds_orders_stuck_before_provisioning,
+);
+
+fn check_named<'a>(
+    report: &'a health::HealthReport,
+    name: &str,
+) -> &'a shared::services::monitoring::checks::CheckResult {
+    report.checks.iter().find(|c| c.name == name).unwrap_or_else(|| panic!("a {name} check: {report:?}"))
+}
+
+async fn the_servers_check_counts_servers_up_and_in_the_critical_band_and_none_up_is_critical(app: TestApp) {
+    use integration_tests::fixtures::shop;
+    use shared::domain::{CapacityBand, ServerStatus};
+    let thresholds = HealthThresholds::default();
+    let empty = health::check(&app.ctx, &thresholds).await;
+    let servers = check_named(&empty, "servers");
+    assert_eq!((servers.status, servers.figures["total"]), (HealthStatus::Healthy, 0), "no servers is not an outage");
+
+    let mut shops = Vec::new();
+    for _ in 0..4 {
+        shops.push(shop(&app.ctx, 10, "5.00").await);
+    }
+    let report = health::check(&app.ctx, &thresholds).await;
+    let servers = check_named(&report, "servers");
+    assert_eq!((servers.status, servers.figures["up"], servers.figures["total"]), (HealthStatus::Healthy, 4, 4));
+    assert!(servers.latency_ms >= 0.0);
+
+    // One of four down is 25 %: at the threshold, not past it.
+    let catalog = &app.ctx.stores.catalog;
+    catalog.set_status(&shops[0].server.id, ServerStatus::Up, ServerStatus::Down).await.unwrap();
+    let at_threshold = health::check(&app.ctx, &thresholds).await;
+    assert_eq!(check_named(&at_threshold, "servers").status, HealthStatus::Healthy, "{at_threshold:?}");
+    catalog.set_status(&shops[1].server.id, ServerStatus::Up, ServerStatus::Paused).await.unwrap();
+    let past = health::check(&app.ctx, &thresholds).await;
+    let servers = check_named(&past, "servers");
+    assert_eq!(servers.status, HealthStatus::Degraded);
+    assert_eq!(servers.finding, "2 of 4 servers are up (50% are not).");
+    assert_eq!(past.status, HealthStatus::Degraded);
+    assert!(past.findings.iter().any(|f| f.message == servers.finding), "{past:?}");
+
+    // A server in the critical band.
+    catalog.set_status(&shops[1].server.id, ServerStatus::Paused, ServerStatus::Up).await.unwrap();
+    let now = shared::clock::Clock::now(&*app.clock);
+    app.ctx.stores.inventory.move_band(&shops[2].server.id, None, CapacityBand::Critical, now).await.unwrap();
+    let crowded = health::check(&app.ctx, &thresholds).await;
+    let servers = check_named(&crowded, "servers");
+    assert_eq!((servers.status, servers.figures["critical_band"]), (HealthStatus::Degraded, 1));
+    assert_eq!(servers.finding, "1 of 4 servers are in the critical capacity band.");
+
+    // None up: critical, as the original said.
+    for s in &shops[1..] {
+        catalog.set_status(&s.server.id, ServerStatus::Up, ServerStatus::Down).await.unwrap();
+    }
+    let outage = health::check(&app.ctx, &thresholds).await;
+    let servers = check_named(&outage, "servers");
+    assert_eq!(
+        (servers.status, servers.finding.as_str()),
+        (HealthStatus::Critical, "No active servers: nothing can be sold.")
+    );
+    assert_eq!(outage.status, HealthStatus::Critical);
+}
+
+async fn the_orders_check_finds_orders_stuck_before_provisioning(app: TestApp) {
+    use integration_tests::fixtures::{customer, order_of, shop_at_list_prices};
+    let thresholds = HealthThresholds::default();
+    let shop = shop_at_list_prices(&app.ctx, 10, "5.00").await;
+    let buyer = customer(&app.ctx, "100").await;
+    shared::services::orders::place(&app.ctx, &buyer, order_of(&shop.plan, 1, 1), None).await.unwrap();
+
+    // Paid and waiting for provisioning: fine under 10 minutes, stuck from then on.
+    let fresh = health::check(&app.ctx, &thresholds).await;
+    let orders = check_named(&fresh, "orders");
+    assert_eq!((orders.status, orders.figures["stuck_new"]), (HealthStatus::Healthy, 0), "{orders:?}");
+    app.clock.advance(chrono::Duration::minutes(9));
+    assert_eq!(check_named(&health::check(&app.ctx, &thresholds).await, "orders").figures["stuck_new"], 0);
+    app.clock.advance(chrono::Duration::minutes(1));
+    let stuck = health::check(&app.ctx, &thresholds).await;
+    let orders = check_named(&stuck, "orders");
+    assert_eq!((orders.status, orders.figures["stuck_new"]), (HealthStatus::Degraded, 1));
+    assert_eq!(orders.finding, "1 paid orders have waited in new for 10 minutes or more.");
+    assert_eq!(stuck.status, HealthStatus::Degraded);
+
+    // Past the lookback it is a dispute's business (the inventory check disputes it), not this check's.
+    app.clock.advance(chrono::Duration::hours(25));
+    let old = health::check(&app.ctx, &thresholds).await;
+    assert_eq!(check_named(&old, "orders").figures["stuck_new"], 0);
+}
