@@ -1,19 +1,26 @@
 //! `ops`: the operators' commands, named after the original's artisan commands, run against the configured
 //! backend — the functions' own environment (`TABLE_NAME`, `REDIS_URL`, `QUEUE_URL_*`, AWS credentials, or
 //! `AWS_ENDPOINT_URL` for the emulators). Each command calls the shared service its function calls and prints
-//! the result as JSON; a failure exits with status 1.
+//! the result as JSON; a failure exits with status 1. `system:health-check` exits with the system's status:
+//! 0 healthy, 1 degraded, 2 critical (and prints its findings, or the whole report with `--json`).
 //!
 //! ```sh
 //! cargo run -q -p local-server --bin ops -- queue:stats
 //! cargo run -q -p local-server --bin ops -- queue:maintenance --clear-failed=7
+//! cargo run -q -p local-server --bin ops -- system:health-check --json
+//! cargo run -q -p local-server --bin ops -- system:alerts --all
 //! ```
 
 use clap::{Parser, Subcommand};
 use shared::app::AppContext;
+use shared::domain::AlertId;
 use shared::domain::Priority;
+use shared::services::alerts as platform_alerts;
 use shared::services::cache::admin::ClearTarget;
 use shared::services::cache::{self, StoreName};
+use shared::services::health::{self, HealthThresholds};
 use shared::services::inventory::{self, InventorySettings};
+use shared::services::monitoring::alerts;
 use shared::services::queues;
 use shared::store::FailedJobFilter;
 
@@ -87,6 +94,23 @@ enum Command {
         #[arg(long)]
         all: bool,
     },
+    /// The health check, now: the dependencies, the queues, the servers and the orders. Prints the status and
+    /// every finding (the report with --json); exits 0 healthy, 1 degraded, 2 critical.
+    #[command(name = "system:health-check")]
+    HealthCheck {
+        #[arg(long)]
+        json: bool,
+    },
+    /// The open alerts (every alert with --all), newest first; --ack ID acknowledges one as the operator.
+    #[command(name = "system:alerts")]
+    Alerts {
+        #[arg(long, conflicts_with = "ack")]
+        all: bool,
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u16).range(1..=100))]
+        limit: u16,
+        #[arg(long, value_name = "ID")]
+        ack: Option<String>,
+    },
 }
 
 fn parse_store(name: &str) -> Result<StoreName, String> {
@@ -124,6 +148,16 @@ async fn run(ctx: &AppContext, command: Command) -> Result<serde_json::Value, St
             let report = cache::warmup::run(ctx, &warmers).await.map_err(|e| e.to_string())?;
             serde_json::to_value(report).map_err(|e| e.to_string())
         }
+        Command::HealthCheck { .. } => json(Ok(health::check(ctx, &HealthThresholds::default()).await)),
+        Command::Alerts { ack: Some(id), .. } => {
+            let operator = std::env::var("USER").unwrap_or_else(|_| "ops".into());
+            let acked = platform_alerts::acknowledge(ctx, &AlertId(id), &format!("ops:{operator}")).await;
+            acked.map_err(|e| e.to_string()).and_then(|a| serde_json::to_value(a).map_err(|e| e.to_string()))
+        }
+        Command::Alerts { all, limit, ack: None } => {
+            let listing = if all { alerts::Listing::All } else { alerts::Listing::Open };
+            json(alerts::list(ctx, listing, usize::from(limit), None).await)
+        }
         Command::CacheClear { tags, store, all } => {
             let target = match (store, all) {
                 (Some(store), _) => ClearTarget::Store(store),
@@ -139,6 +173,28 @@ async fn run(ctx: &AppContext, command: Command) -> Result<serde_json::Value, St
     }
 }
 
+/// The health report as an operator reads it: the status, then each finding.
+fn health_summary(report: &serde_json::Value) -> String {
+    let mut lines = vec![format!("status: {}", report["status"].as_str().unwrap_or("unknown"))];
+    for finding in report["findings"].as_array().into_iter().flatten() {
+        lines.push(format!(
+            "- [{}] {}",
+            finding["status"].as_str().unwrap_or("?"),
+            finding["message"].as_str().unwrap_or("")
+        ));
+    }
+    lines.join("\n")
+}
+
+/// 0 healthy, 1 degraded, 2 critical (monitoring tools' convention: a check's exit status is its state).
+fn health_exit_code(report: &serde_json::Value) -> u8 {
+    match report["status"].as_str() {
+        Some("healthy") => 0,
+        Some("degraded") => 1,
+        _ => 2,
+    }
+}
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let ops = Ops::parse();
@@ -149,7 +205,19 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
+    let health_check = match ops.command {
+        Command::HealthCheck { json } => Some(json),
+        _ => None,
+    };
     match run(&ctx, ops.command).await {
+        Ok(report) if health_check.is_some() => {
+            if health_check == Some(true) {
+                println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+            } else {
+                println!("{}", health_summary(&report));
+            }
+            std::process::ExitCode::from(health_exit_code(&report))
+        }
         Ok(value) => {
             println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
             std::process::ExitCode::SUCCESS
@@ -227,5 +295,46 @@ mod tests {
         let cleared = run(&ctx, Command::CacheClear { tags: vec![], store: None, all: true }).await.unwrap();
         assert_eq!(cleared["total"], 3, "the three overviews: {cleared}");
         assert!(run(&ctx, Command::CacheWarmup { warmers: vec!["nope".into()] }).await.is_err());
+    }
+
+    #[test]
+    fn the_monitoring_commands_parse() {
+        assert_eq!(parse(&["system:health-check"]).unwrap(), Command::HealthCheck { json: false });
+        assert_eq!(parse(&["system:health-check", "--json"]).unwrap(), Command::HealthCheck { json: true });
+        assert_eq!(parse(&["system:alerts"]).unwrap(), Command::Alerts { all: false, limit: 20, ack: None });
+        assert_eq!(
+            parse(&["system:alerts", "--ack", "a-1"]).unwrap(),
+            Command::Alerts { all: false, limit: 20, ack: Some("a-1".into()) }
+        );
+        assert!(parse(&["system:alerts", "--all", "--ack", "a-1"]).is_err());
+        assert!(parse(&["system:alerts", "--limit", "0"]).is_err());
+    }
+
+    #[tokio::test]
+    async fn the_health_check_exits_with_the_system_s_status_and_alerts_list_and_acknowledge() {
+        let ctx = AppContext::in_memory(Arc::new(shared::clock::SystemClock));
+        let report = run(&ctx, Command::HealthCheck { json: true }).await.unwrap();
+        assert_eq!((report["status"].as_str(), health_exit_code(&report)), (Some("healthy"), 0));
+        assert_eq!(health_summary(&report), "status: healthy");
+        let degraded = serde_json::json!({"status": "degraded", "findings": [{"status": "degraded", "message": "Queue high has 120 waiting jobs."}]});
+        assert_eq!(health_exit_code(&degraded), 1);
+        assert_eq!(health_summary(&degraded), "status: degraded\n- [degraded] Queue high has 120 waiting jobs.");
+        assert_eq!(health_exit_code(&serde_json::json!({"status": "critical"})), 2);
+
+        let sighting = platform_alerts::Sighting {
+            severity: shared::domain::AlertSeverity::Warning,
+            source: "ops-test",
+            key: "ops-test",
+            message: "something".into(),
+            details: serde_json::json!({}),
+        };
+        let opened = platform_alerts::observe(&ctx, sighting).await.unwrap();
+        let open = run(&ctx, Command::Alerts { all: false, limit: 20, ack: None }).await.unwrap();
+        assert_eq!(open["alerts"][0]["id"], serde_json::json!(opened.alert().id));
+        let id = opened.alert().id.to_string();
+        let acked = run(&ctx, Command::Alerts { all: false, limit: 20, ack: Some(id.clone()) }).await.unwrap();
+        assert_eq!(acked["state"], "acknowledged");
+        assert!(acked["acknowledged_by"].as_str().unwrap().starts_with("ops:"));
+        assert!(run(&ctx, Command::Alerts { all: false, limit: 20, ack: Some(id) }).await.is_err(), "once");
     }
 }
