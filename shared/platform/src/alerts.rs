@@ -7,7 +7,7 @@
 
 use crate::deps::HasStores;
 use crate::jobs::{JobError, JobHandler, JobRegistry, dispatch, payload};
-use proxy_core::domain::{Alert, AlertId, AlertSeverity, AlertState, Job, Priority};
+use proxy_core::domain::{Alert, AlertChange, AlertId, AlertSeverity, AlertState, DomainEvent, Job, Priority};
 use proxy_core::error::{PortError, PortResult};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -23,22 +23,11 @@ pub const QUIET_PERIOD: Duration = Duration::from_secs(30 * 60);
 /// Tries of an observation or a resolution that lost a race to another check before it gives up.
 const TRIES: usize = 3;
 
-/// What the channels are told.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Notice {
-    #[default]
-    Opened,
-    /// Seen again at a higher severity while open.
-    Escalated,
-    Resolved,
-}
-
 /// The `system.alert` job's payload. (A plain alert, as queued before notices existed, reads as opened.)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AlertNotice {
     #[serde(default)]
-    pub notice: Notice,
+    pub change: AlertChange,
     #[serde(flatten)]
     pub alert: Alert,
 }
@@ -88,7 +77,7 @@ pub async fn observe(ctx: &impl AlertsEnv, sighting: Sighting<'_>) -> PortResult
             match alerts.seen_again(&seen, now).await {
                 Ok(alert) => {
                     if escalated && alert.notified {
-                        notify(ctx, Notice::Escalated, &alert).await?;
+                        notify(ctx, AlertChange::Escalated, &alert).await?;
                     }
                     return Ok(Observed::Repeated(alert));
                 }
@@ -110,7 +99,7 @@ pub async fn observe(ctx: &impl AlertsEnv, sighting: Sighting<'_>) -> PortResult
         match alerts.open(&alert).await {
             Ok(()) => {
                 if alert.notified {
-                    notify(ctx, Notice::Opened, &alert).await?;
+                    notify(ctx, AlertChange::Opened, &alert).await?;
                 }
                 return Ok(Observed::Opened(alert));
             }
@@ -134,7 +123,7 @@ pub async fn clear(ctx: &impl AlertsEnv, key: &str) -> PortResult<Option<Alert>>
         Ok(()) => {
             let resolved = Alert { state: AlertState::Resolved, resolved_at: Some(now), ..open };
             if resolved.notified {
-                notify(ctx, Notice::Resolved, &resolved).await?;
+                notify(ctx, AlertChange::Resolved, &resolved).await?;
             }
             Ok(Some(resolved))
         }
@@ -167,35 +156,55 @@ pub async fn acknowledge(ctx: &impl AlertsEnv, id: &AlertId, by: &str) -> Result
     }
 }
 
-async fn notify(ctx: &impl AlertsEnv, notice: Notice, alert: &Alert) -> PortResult<()> {
-    let message = AlertNotice { notice, alert: alert.clone() };
+async fn notify(ctx: &impl AlertsEnv, change: AlertChange, alert: &Alert) -> PortResult<()> {
+    let message = AlertNotice { change, alert: alert.clone() };
     dispatch(ctx.queue(), ctx.clock(), ALERT_JOB, &message, Priority::Notifications).await.map(|_| ())
 }
 
 /// Registers the job that delivers what the alerts announce.
-pub fn register_jobs<C: HasStores + Sync + 'static>(registry: &mut JobRegistry<C>) {
+pub fn register_jobs<C: HasStores + crate::deps::HasQueue + crate::deps::HasClock + Sync + 'static>(
+    registry: &mut JobRegistry<C>,
+) {
     registry.register(ALERT_JOB, DeliverAlert);
 }
 
-/// `system.alert`: writes the notice to the log, where the CloudWatch alarm on `alert_severity = critical` pages
-/// the operator. (A notice queued before alerts were stored when raised records its alert.)
+/// `system.alert`: hands the change to each channel and writes it to the log, where the CloudWatch alarm on
+/// `alert_severity = critical` pages the operator. The admins' real-time channel is a `SystemAlert` domain
+/// event (`event.publish`, a job of its own, so a failing channel holds up no other), sent once per change
+/// however often this runs. (A notice queued before alerts were stored when raised records its alert.)
 struct DeliverAlert;
 
-/// Claimed (the default), not run by its effect alone: the log line that pages the operator is the effect.
+/// Claimed (the default), not run by its effect alone: the log line that pages the operator is the effect, and
+/// it is written last, once the channels have their jobs.
 #[async_trait::async_trait]
-impl<C: HasStores + Sync> JobHandler<C> for DeliverAlert {
+impl<C: HasStores + crate::deps::HasQueue + crate::deps::HasClock + Sync> JobHandler<C> for DeliverAlert {
     async fn handle(&self, ctx: &C, job: &Job, _attempt: u32) -> Result<(), JobError> {
-        let AlertNotice { notice, alert } = payload(job)?;
-        if notice == Notice::Opened {
+        let AlertNotice { change, alert } = payload(job)?;
+        if change == AlertChange::Opened {
             match ctx.stores().alerts.record(&alert).await {
                 // Stored when it opened (or by an earlier attempt): the effect holds.
                 Ok(()) | Err(PortError::Conflict { .. }) => {}
                 Err(e) => return Err(e.into()),
             }
         }
+        let event = DomainEvent::SystemAlert {
+            alert_id: alert.id.clone(),
+            change,
+            severity: alert.severity,
+            source: alert.source.clone(),
+            message: alert.message.clone(),
+            // When the change happened, not when this ran: a retry publishes the same event.
+            timestamp: match change {
+                AlertChange::Opened => Some(alert.raised_at),
+                AlertChange::Escalated => alert.last_seen_at,
+                AlertChange::Resolved => alert.resolved_at,
+            }
+            .unwrap_or(alert.raised_at),
+        };
+        crate::events::try_publish_once(ctx, &format!("alert:{}:{}", alert.id, change.as_str()), event).await?;
         tracing::warn!(
             alert_id = %alert.id,
-            alert_notice = ?notice,
+            alert_change = change.as_str(),
             alert_severity = ?alert.severity,
             alert_source = alert.source,
             alert_key = alert.dedup_key,

@@ -1,8 +1,9 @@
-//! Each customer's event feed: the domain events about them, newest first, kept 30 days. The real-time
-//! service reads it for "what happened while I was away" and pushes new entries over WebSocket.
+//! Each customer's event feed: the domain events about them, newest first, kept 30 days; and the admins' feed
+//! of system alerts. The real-time service reads them for "what happened while I was away" and pushes new
+//! entries over WebSocket.
 
 use super::{codec, keys, query_page};
-use proxy_core::domain::{CustomerId, DomainEvent};
+use proxy_core::domain::{Audience, CustomerId, DomainEvent};
 use proxy_core::error::PortResult;
 use proxy_core::ports::table::{Condition, Cursor, Index, KeyRange, Query, Table, number};
 use std::sync::Arc;
@@ -22,7 +23,11 @@ impl FeedStore {
     /// Records `event` under `event_id`; recording the same id again is a no-op.
     pub async fn record(&self, event_id: &str, event: &DomainEvent) -> PortResult<()> {
         let mut item = codec::encode(event, &[])?;
-        item.extend(keys::feed_entry(event.customer(), event.timestamp(), event_id).to_item());
+        let key = match event.audience() {
+            Audience::Customer(customer) => keys::feed_entry(customer, event.timestamp(), event_id),
+            Audience::Admins => keys::admin_feed_entry(event.timestamp(), event_id),
+        };
+        item.extend(key.to_item());
         item.insert("ttl".into(), number(event.timestamp().timestamp() + KEEP_DAYS * 86_400));
         match self.table.put(item, Some(Condition::NotExists)).await {
             Err(proxy_core::error::PortError::Conflict { .. }) | Ok(()) => Ok(()),
@@ -36,7 +41,25 @@ impl FeedStore {
         limit: usize,
         after: Option<Cursor>,
     ) -> PortResult<(Vec<DomainEvent>, Option<Cursor>)> {
-        let query = Query::new(Index::Primary, keys::feed_partition(customer))
+        self.page(keys::feed_partition(customer), limit, after).await
+    }
+
+    /// The admins' feed (system alerts), newest first.
+    pub async fn recent_for_admins(
+        &self,
+        limit: usize,
+        after: Option<Cursor>,
+    ) -> PortResult<(Vec<DomainEvent>, Option<Cursor>)> {
+        self.page(keys::ADMIN_FEED.to_owned(), limit, after).await
+    }
+
+    async fn page(
+        &self,
+        partition: String,
+        limit: usize,
+        after: Option<Cursor>,
+    ) -> PortResult<(Vec<DomainEvent>, Option<Cursor>)> {
+        let query = Query::new(Index::Primary, partition)
             .range(KeyRange::BeginsWith(keys::FEED_PREFIX.into()))
             .descending()
             .limit(limit)

@@ -152,6 +152,13 @@ pub fn feed_entry(customer: &CustomerId, at: DateTime<Utc>, event_id: &str) -> K
     Key::new(feed_partition(customer), format!("{FEED_PREFIX}{}#{event_id}", sortable_time(at)))
 }
 
+/// The admins' feed: the system alerts' events.
+pub const ADMIN_FEED: &str = "ADMINS";
+
+pub fn admin_feed_entry(at: DateTime<Utc>, event_id: &str) -> Key {
+    Key::new(ADMIN_FEED, format!("{FEED_PREFIX}{}#{event_id}", sortable_time(at)))
+}
+
 /// A plan's sales on one day.
 pub fn plan_day(plan: &PlanId, day: chrono::NaiveDate) -> Key {
     Key::new(plan_days(plan), plan_day_sort(day))

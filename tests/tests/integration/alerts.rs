@@ -10,7 +10,7 @@ use shared::clock::Clock;
 use shared::domain::*;
 use shared::ports::QueueRef;
 use shared::routes;
-use shared::services::alerts::{self, AcknowledgeError, AlertNotice, Notice, Observed, QUIET_PERIOD, Sighting};
+use shared::services::alerts::{self, AcknowledgeError, AlertNotice, Observed, QUIET_PERIOD, Sighting};
 use std::time::Duration;
 
 integration_tests::on_both_backends!(
@@ -21,6 +21,7 @@ integration_tests::on_both_backends!(
     checks_that_see_one_condition_at_once_open_one_alert,
     the_scheduled_health_check_keeps_one_alert_open_while_unhealthy_and_resolves_it,
     admins_list_open_or_all_alerts_a_page_at_a_time_and_acknowledge_one,
+    the_worker_hands_each_change_to_the_admins_feed_once_however_often_it_runs,
 );
 
 fn sighting(key: &str, severity: AlertSeverity) -> Sighting<'_> {
@@ -51,8 +52,8 @@ async fn notices(app: &TestApp) -> Vec<AlertNotice> {
     }
 }
 
-fn kinds(notices: &[AlertNotice]) -> Vec<Notice> {
-    notices.iter().map(|n| n.notice).collect()
+fn kinds(notices: &[AlertNotice]) -> Vec<AlertChange> {
+    notices.iter().map(|n| n.change).collect()
 }
 
 async fn a_condition_opens_one_alert_counts_its_sightings_and_resolves_when_it_clears(app: TestApp) {
@@ -66,7 +67,7 @@ async fn a_condition_opens_one_alert_counts_its_sightings_and_resolves_when_it_c
         assert_eq!(open.last_seen_at, Some(app.clock.now()));
     }
     let announced = notices(&app).await;
-    assert_eq!(kinds(&announced), [Notice::Opened], "one announcement while it lasts");
+    assert_eq!(kinds(&announced), [AlertChange::Opened], "one announcement while it lasts");
     assert_eq!(announced[0].alert.id, alert.id);
     let (open, _) = app.ctx.stores.alerts.list(true, 10, None).await.unwrap();
     assert_eq!(open.iter().map(|a| &a.id).collect::<Vec<_>>(), [&alert.id]);
@@ -76,7 +77,7 @@ async fn a_condition_opens_one_alert_counts_its_sightings_and_resolves_when_it_c
     assert_eq!((resolved.id.clone(), resolved.state), (alert.id.clone(), AlertState::Resolved));
     assert_eq!(alerts::clear(&app.ctx, "disk").await.unwrap(), None, "nothing left to resolve");
     assert_eq!(alerts::clear(&app.ctx, "never-seen").await.unwrap(), None);
-    assert_eq!(kinds(&notices(&app).await), [Notice::Resolved], "the resolution is announced");
+    assert_eq!(kinds(&notices(&app).await), [AlertChange::Resolved], "the resolution is announced");
     let stored = app.ctx.stores.alerts.get(&alert.id).await.unwrap().expect("kept");
     assert_eq!(
         (stored.state, stored.occurrences, stored.resolved_at),
@@ -93,7 +94,7 @@ async fn a_condition_opens_one_alert_counts_its_sightings_and_resolves_when_it_c
     let Observed::Opened(second) = back else { panic!("opened again: {back:?}") };
     assert_ne!(second.id, alert.id);
     assert!(second.notified);
-    assert_eq!(kinds(&notices(&app).await), [Notice::Opened]);
+    assert_eq!(kinds(&notices(&app).await), [AlertChange::Opened]);
 }
 
 async fn a_higher_severity_is_announced_and_a_lower_one_is_not(app: TestApp) {
@@ -102,7 +103,7 @@ async fn a_higher_severity_is_announced_and_a_lower_one_is_not(app: TestApp) {
     assert_eq!(worse.alert().severity, AlertSeverity::Critical);
     let better = alerts::observe(&app.ctx, sighting("queue", AlertSeverity::Warning)).await.unwrap();
     assert_eq!((better.alert().severity, better.alert().occurrences), (AlertSeverity::Warning, 3));
-    assert_eq!(kinds(&notices(&app).await), [Notice::Opened, Notice::Escalated]);
+    assert_eq!(kinds(&notices(&app).await), [AlertChange::Opened, AlertChange::Escalated]);
 }
 
 async fn an_admin_acknowledges_an_open_alert_once(app: TestApp) {
@@ -129,7 +130,7 @@ async fn an_admin_acknowledges_an_open_alert_once(app: TestApp) {
 async fn a_flapping_condition_is_not_announced_again_within_the_quiet_period(app: TestApp) {
     alerts::observe(&app.ctx, sighting("panel", AlertSeverity::Warning)).await.unwrap();
     alerts::clear(&app.ctx, "panel").await.unwrap();
-    assert_eq!(kinds(&notices(&app).await), [Notice::Opened, Notice::Resolved]);
+    assert_eq!(kinds(&notices(&app).await), [AlertChange::Opened, AlertChange::Resolved]);
 
     // Back five minutes later, gone again, back again: recorded, never announced.
     for _ in 0..2 {
@@ -155,12 +156,12 @@ async fn checks_that_see_one_condition_at_once_open_one_alert(app: TestApp) {
     assert_eq!(ids.len(), 1, "every check counted on the same alert");
     let stored = app.ctx.stores.alerts.get(ids.first().unwrap()).await.unwrap().unwrap();
     assert_eq!(stored.occurrences, 6, "no sighting lost");
-    assert_eq!(kinds(&notices(&app).await), [Notice::Opened]);
+    assert_eq!(kinds(&notices(&app).await), [AlertChange::Opened]);
 
     let cleared = join_all((0..4).map(|_| alerts::clear(&app.ctx, "store"))).await;
     let resolved = cleared.into_iter().map(Result::unwrap).filter(Option::is_some).count();
     assert_eq!(resolved, 1);
-    assert_eq!(kinds(&notices(&app).await), [Notice::Resolved]);
+    assert_eq!(kinds(&notices(&app).await), [AlertChange::Resolved]);
 }
 
 async fn the_scheduled_health_check_keeps_one_alert_open_while_unhealthy_and_resolves_it(app: TestApp) {
@@ -180,7 +181,7 @@ async fn the_scheduled_health_check_keeps_one_alert_open_while_unhealthy_and_res
     assert_eq!(second["alert"]["open"], first["alert"]["opened"], "{second}");
     assert_eq!(second["alert"]["occurrences"], 2);
     let announced = notices(&app).await;
-    assert_eq!(kinds(&announced), [Notice::Opened]);
+    assert_eq!(kinds(&announced), [AlertChange::Opened]);
     assert_eq!(
         (announced[0].alert.severity, announced[0].alert.source.as_str()),
         (AlertSeverity::Warning, "system-health")
@@ -199,7 +200,7 @@ async fn the_scheduled_health_check_keeps_one_alert_open_while_unhealthy_and_res
     let recovered = health_check(&app.ctx, serde_json::json!({})).await.unwrap();
     assert_eq!(recovered["status"], "healthy", "{recovered}");
     assert_eq!(recovered["alert"]["resolved"], first["alert"]["opened"]);
-    assert_eq!(kinds(&notices(&app).await), [Notice::Resolved]);
+    assert_eq!(kinds(&notices(&app).await), [AlertChange::Resolved]);
 }
 
 async fn admins_list_open_or_all_alerts_a_page_at_a_time_and_acknowledge_one(app: TestApp) {
@@ -254,4 +255,53 @@ async fn admins_list_open_or_all_alerts_a_page_at_a_time_and_acknowledge_one(app
     assert_eq!(missing.status, 404);
     let still_open = list("").send(&app).await;
     assert_eq!(keys(&still_open), ["c", "b"], "acknowledged is still open");
+}
+
+async fn the_worker_hands_each_change_to_the_admins_feed_once_however_often_it_runs(app: TestApp) {
+    use integration_tests::drain;
+    let opened = alerts::observe(&app.ctx, sighting("feed", AlertSeverity::Warning)).await.unwrap();
+    app.clock.advance(chrono::Duration::minutes(5));
+    alerts::observe(&app.ctx, sighting("feed", AlertSeverity::Critical)).await.unwrap();
+    app.clock.advance(chrono::Duration::minutes(5));
+    alerts::clear(&app.ctx, "feed").await.unwrap().expect("resolved");
+    // Each notice delivered twice (a redelivery): the second run is the same job, done once.
+    let queue = QueueRef::Main(Priority::Notifications);
+    let mut bodies = Vec::new();
+    loop {
+        let batch = app.ctx.queue.receive(queue, 10, Duration::from_secs(1), Duration::from_secs(600)).await.unwrap();
+        for message in &batch {
+            bodies.push(message.body.clone());
+            app.ctx.queue.delete(queue, &message.receipt_handle).await.unwrap();
+        }
+        if app.ctx.queue.attributes(queue).await.unwrap().visible == 0 {
+            break;
+        }
+    }
+    assert_eq!(bodies.len(), 3);
+    for body in bodies.iter().chain(&bodies) {
+        app.ctx.queue.send(queue, body, None).await.unwrap();
+    }
+    drain(&app, Priority::Notifications).await;
+
+    let (events, _) = app.ctx.stores.feed.recent_for_admins(10, None).await.unwrap();
+    let changes: Vec<(AlertChange, AlertSeverity)> = events
+        .iter()
+        .map(|e| match e {
+            DomainEvent::SystemAlert { alert_id, change, severity, .. } => {
+                assert_eq!(alert_id, &opened.alert().id);
+                assert_eq!(e.channels(), ["admin"]);
+                (*change, *severity)
+            }
+            other => panic!("not an alert: {other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            (AlertChange::Resolved, AlertSeverity::Critical),
+            (AlertChange::Escalated, AlertSeverity::Critical),
+            (AlertChange::Opened, AlertSeverity::Warning),
+        ],
+        "newest first, once each"
+    );
 }

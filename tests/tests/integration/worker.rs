@@ -63,8 +63,10 @@ async fn a_redelivered_message_does_its_work_once(app: TestApp) {
 
     app.pass(VISIBILITY + Duration::from_millis(200)).await;
     let report = poll_once(ctx, &registry, QUEUE, wait_for(&app).await, VISIBILITY).await.unwrap();
-    assert_eq!(report.outcomes.len(), 1, "redelivered");
-    assert_eq!(report.outcomes[0].1, MessageOutcome::Duplicate);
+    // Beside it, the admins' event the first run handed on.
+    let again: Vec<&MessageOutcome> =
+        report.outcomes.iter().filter(|(id, _)| *id == first[0].message_id).map(|(_, o)| o).collect();
+    assert_eq!(again, [&MessageOutcome::Duplicate], "redelivered: {:?}", report.outcomes);
     assert_eq!(ctx.stores.alerts.recent(10).await.unwrap().len(), 1, "the alert was recorded once");
     app.pass(VISIBILITY + Duration::from_millis(200)).await;
     assert!(ctx.queue.receive(QUEUE, 10, Duration::ZERO, VISIBILITY).await.unwrap().is_empty(), "and then deleted");

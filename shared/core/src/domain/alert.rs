@@ -31,6 +31,27 @@ impl AlertState {
     }
 }
 
+/// What happened to an alert, as its channels are told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertChange {
+    #[default]
+    Opened,
+    /// Seen again at a higher severity while open.
+    Escalated,
+    Resolved,
+}
+
+impl AlertChange {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertChange::Opened => "opened",
+            AlertChange::Escalated => "escalated",
+            AlertChange::Resolved => "resolved",
+        }
+    }
+}
+
 /// Something an operator should see: raised by health checks, capacity and queue monitors. Records written
 /// before the lifecycle existed read as open, seen once, notified.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,8 +1,10 @@
 //! Domain events: every state change a customer or a dashboard may care about, defined once. They travel on
-//! the `notifications` queue (to the customer's feed and, later, WebSocket push) with the original's payloads
-//! and channels (`customer.{id}`, `order.{id}`).
+//! the `notifications` queue (to the customer's feed, or the admins' for system alerts, and, later, WebSocket
+//! push) with the original's payloads and channels (`customer.{id}`, `order.{id}`, `admin`).
 
-use super::{ClientId, CustomerId, Money, OrderId, OrderStatus, ServerId, TransactionId};
+use super::{
+    AlertChange, AlertId, AlertSeverity, ClientId, CustomerId, Money, OrderId, OrderStatus, ServerId, TransactionId,
+};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -55,6 +57,23 @@ pub enum DomainEvent {
         reason: String,
         timestamp: DateTime<Utc>,
     },
+    /// An alert opened, escalated or resolved (`platform::alerts`): for the admins.
+    #[serde(rename = "system.alert")]
+    SystemAlert {
+        alert_id: AlertId,
+        change: AlertChange,
+        severity: AlertSeverity,
+        source: String,
+        message: String,
+        timestamp: DateTime<Utc>,
+    },
+}
+
+/// Whom an event is for: one customer, or the admins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience<'a> {
+    Customer(&'a CustomerId),
+    Admins,
 }
 
 impl DomainEvent {
@@ -64,15 +83,17 @@ impl DomainEvent {
             DomainEvent::ClientStatusChanged { .. } => "client.status.changed",
             DomainEvent::ClientExpiring { .. } => "client.expiring",
             DomainEvent::WalletBalanceChanged { .. } => "wallet.balance.changed",
+            DomainEvent::SystemAlert { .. } => "system.alert",
         }
     }
 
-    pub fn customer(&self) -> &CustomerId {
+    pub fn audience(&self) -> Audience<'_> {
         match self {
             DomainEvent::OrderStatusChanged { customer_id, .. }
             | DomainEvent::ClientStatusChanged { customer_id, .. }
             | DomainEvent::ClientExpiring { customer_id, .. }
-            | DomainEvent::WalletBalanceChanged { customer_id, .. } => customer_id,
+            | DomainEvent::WalletBalanceChanged { customer_id, .. } => Audience::Customer(customer_id),
+            DomainEvent::SystemAlert { .. } => Audience::Admins,
         }
     }
 
@@ -81,20 +102,24 @@ impl DomainEvent {
             DomainEvent::OrderStatusChanged { timestamp, .. }
             | DomainEvent::ClientStatusChanged { timestamp, .. }
             | DomainEvent::ClientExpiring { timestamp, .. }
-            | DomainEvent::WalletBalanceChanged { timestamp, .. } => *timestamp,
+            | DomainEvent::WalletBalanceChanged { timestamp, .. }
+            | DomainEvent::SystemAlert { timestamp, .. } => *timestamp,
         }
     }
 
     /// The broadcast channels (the original's names).
     pub fn channels(&self) -> Vec<String> {
-        let mut channels = vec![format!("customer.{}", self.customer())];
+        let mut channels = match self.audience() {
+            Audience::Customer(customer) => vec![format!("customer.{customer}")],
+            Audience::Admins => vec!["admin".to_owned()],
+        };
         match self {
             DomainEvent::OrderStatusChanged { order_id, .. }
             | DomainEvent::ClientStatusChanged { order_id, .. }
             | DomainEvent::ClientExpiring { order_id, .. } => {
                 channels.push(format!("order.{order_id}"));
             }
-            DomainEvent::WalletBalanceChanged { .. } => {}
+            DomainEvent::WalletBalanceChanged { .. } | DomainEvent::SystemAlert { .. } => {}
         }
         channels
     }

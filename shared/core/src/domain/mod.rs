@@ -14,12 +14,12 @@ mod plan;
 mod server;
 mod wallet;
 
-pub use alert::{Alert, AlertSeverity, AlertState};
+pub use alert::{Alert, AlertChange, AlertSeverity, AlertState};
 pub use capacity::{CapacityBand, DriftSuspect, LocationScalingState, SlotCounters};
 pub use client::ServerClient;
 pub use coupon::{Coupon, CouponState, DiscountKind};
 pub use customer::{Customer, LoyaltyTier, ProfileChanges, ThemeMode};
-pub use events::{ClientStatus, DomainEvent, OrderFact, OrderFactLine};
+pub use events::{Audience, ClientStatus, DomainEvent, OrderFact, OrderFactLine};
 pub use forecast::{
     Backtest, DayForecast, Expected, InventoryForecast, LocationForecast, NoForecast, SalesForecast, SeriesOutcome,
     ServerForecast,
