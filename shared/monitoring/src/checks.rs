@@ -1,12 +1,14 @@
 //! The health check's data checks, beside its probes of the dependencies (`health`): the servers (up vs total,
-//! in the critical capacity band; none up is critical, as the original said) and the orders (stuck in `new` or
-//! `processing`, disputed within the hour). Each reads what it needs with a query or two, is measured, has a
+//! in the critical capacity band; none up is critical, fewer than 3 degraded, as the original said), the orders
+//! (stuck in `new` or `processing`, disputed within the hour) and the cache (each store's hit rate over the last
+//! hour, Redis's memory against its limit, evictions). Each reads what it needs with a query or two, is measured, has a
 //! deadline, and reports its figures and a finding in words; one that fails or runs out of time says so.
 
 use crate::health::{Finding, HealthEnv, HealthStatus, HealthThresholds};
 use chrono::{DateTime, Utc};
 use proxy_core::domain::{CapacityBand, OrderStatus, ServerStatus};
 use proxy_core::error::PortResult;
+use proxy_core::ports::CacheServerInfo;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -22,7 +24,7 @@ pub struct CheckResult {
     pub status: HealthStatus,
     pub latency_ms: f64,
     /// What it counted (numbers by name).
-    pub figures: BTreeMap<&'static str, u64>,
+    pub figures: BTreeMap<String, u64>,
     /// In words: why it is not healthy, or what it saw.
     pub finding: String,
 }
@@ -34,10 +36,16 @@ impl CheckResult {
     }
 }
 
+type Figures = BTreeMap<String, u64>;
+
+fn figures<const N: usize>(named: [(&str, u64); N]) -> Figures {
+    named.into_iter().map(|(name, value)| (name.to_owned(), value)).collect()
+}
+
 /// Runs a check with its deadline, measuring it; a failed or late check is degraded, and says which.
 async fn run(
     name: &'static str,
-    check: impl std::future::Future<Output = PortResult<(HealthStatus, BTreeMap<&'static str, u64>, String)>>,
+    check: impl std::future::Future<Output = PortResult<(HealthStatus, Figures, String)>>,
 ) -> CheckResult {
     let started = Instant::now();
     let outcome = tokio::time::timeout(CHECK_DEADLINE, check).await;
@@ -63,12 +71,11 @@ pub async fn servers(ctx: &impl HealthEnv, thresholds: &HealthThresholds) -> Che
         let critical =
             servers.iter().filter(|s| bands.get(&s.id).is_some_and(|b| b.band == CapacityBand::Critical)).count()
                 as u64;
-        let figures = BTreeMap::from([("total", total), ("up", up), ("critical_band", critical)]);
-        let down_percent = ((total - up) * 100).checked_div(total).unwrap_or(0);
+        let figures = figures([("total", total), ("up", up), ("critical_band", critical)]);
         let (status, finding) = if total > 0 && up == 0 {
             (HealthStatus::Critical, "No active servers: nothing can be sold.".to_owned())
-        } else if down_percent > thresholds.servers_down_warning_percent {
-            (HealthStatus::Degraded, format!("{up} of {total} servers are up ({down_percent}% are not)."))
+        } else if up < total && up < thresholds.servers_up_warning {
+            (HealthStatus::Degraded, format!("Only {up} of {total} servers are up."))
         } else if critical >= thresholds.critical_band_servers_warning {
             (HealthStatus::Degraded, format!("{critical} of {total} servers are in the critical capacity band."))
         } else {
@@ -92,8 +99,7 @@ pub async fn orders(ctx: &impl HealthEnv, thresholds: &HealthThresholds, now: Da
             store.by_status(OrderStatus::Dispute, now - chrono::Duration::hours(1), now),
         )?;
         let (new, processing, disputed) = (new.len() as u64, processing.len() as u64, disputed.len() as u64);
-        let figures =
-            BTreeMap::from([("stuck_new", new), ("stuck_processing", processing), ("disputed_last_hour", disputed)]);
+        let figures = figures([("stuck_new", new), ("stuck_processing", processing), ("disputed_last_hour", disputed)]);
         let mut problems = Vec::new();
         if new > 0 {
             let minutes = thresholds.new_order_stuck_after.as_secs() / 60;
@@ -103,15 +109,81 @@ pub async fn orders(ctx: &impl HealthEnv, thresholds: &HealthThresholds, now: Da
             let minutes = thresholds.processing_stuck_after.as_secs() / 60;
             problems.push(format!("{processing} orders have been processing for {minutes} minutes or more"));
         }
-        if disputed >= thresholds.disputes_per_hour_warning {
+        if disputed > 0 {
             problems.push(format!("{disputed} orders placed in the last hour are in dispute"));
         }
         let (status, finding) = if problems.is_empty() {
             (HealthStatus::Healthy, "No order is stuck; no dispute in the last hour.".to_owned())
+        } else if disputed > thresholds.disputes_per_hour_critical {
+            (HealthStatus::Critical, format!("{}.", problems.join("; ")))
         } else {
             (HealthStatus::Degraded, format!("{}.", problems.join("; ")))
         };
         Ok((status, figures, finding))
+    })
+    .await
+}
+
+/// Each cache store's hit rate over the last hour (a read is a hit when this instance's tier or Redis had the
+/// value, a miss when it was loaded), from the counters the cache keeps (one read of them), and Redis's memory
+/// against `maxmemory` from the server's own report (`server`, read by the health check's probe).
+pub async fn cache(
+    ctx: &impl HealthEnv,
+    thresholds: &HealthThresholds,
+    server: Option<&CacheServerInfo>,
+    now: DateTime<Utc>,
+) -> CheckResult {
+    run("cache", async {
+        let counters = ctx.cache().get_many(&cache::stats::window_keys(now, 1)).await?;
+        let mut named = Figures::new();
+        let mut problems = Vec::new();
+        let mut status = HealthStatus::Healthy;
+        for (store, store_figures) in cache::stats::figures(&counters, 1) {
+            // Every read is served by this instance's tier, or goes to Redis, which has it, has not, or fails.
+            let hits = store_figures.l1.hits + store_figures.l2.hits;
+            let reads = hits + store_figures.l2.misses + store_figures.l2_errors;
+            named.insert(format!("{}_reads", store.as_str()), reads);
+            if reads == 0 {
+                continue;
+            }
+            let percent = hits * 100 / reads;
+            named.insert(format!("{}_hit_rate_percent", store.as_str()), percent);
+            if reads >= thresholds.cache_reads_judged
+                && (hits as f64) < thresholds.cache_hit_rate_warning * reads as f64
+            {
+                status = HealthStatus::Degraded;
+                let floor = (thresholds.cache_hit_rate_warning * 100.0).round();
+                problems.push(format!(
+                    "the {} store served {percent}% of {reads} reads from the cache in the last hour (below {floor}%)",
+                    store.as_str()
+                ));
+            }
+        }
+        if let Some(server) = server {
+            let used = server.used_memory_bytes.unwrap_or(0);
+            named.insert("memory_used_bytes".into(), used);
+            if let Some(evicted) = server.evicted_keys {
+                named.insert("evicted_keys".into(), evicted);
+            }
+            if let Some(limit) = server.maxmemory_bytes.filter(|limit| *limit > 0) {
+                named.insert("memory_limit_bytes".into(), limit);
+                let percent = used.saturating_mul(100) / limit;
+                named.insert("memory_used_percent".into(), percent);
+                if percent > thresholds.cache_memory_warning_percent {
+                    let critical = percent > thresholds.cache_memory_critical_percent;
+                    status = status.max(if critical { HealthStatus::Critical } else { HealthStatus::Degraded });
+                    problems.push(format!("Redis uses {percent}% of its memory limit"));
+                }
+            }
+        }
+        let finding = if problems.is_empty() {
+            "The cache serves its reads and has room.".to_owned()
+        } else {
+            let text = problems.join("; ");
+            let mut chars = text.chars();
+            chars.next().map(|first| first.to_uppercase().chain(chars).collect::<String>() + ".").unwrap_or_default()
+        };
+        Ok((status, named, finding))
     })
     .await
 }

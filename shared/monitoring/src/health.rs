@@ -85,16 +85,24 @@ pub struct HealthThresholds {
     pub high_backlog_warning: u64,
     pub dead_letter_warning: u64,
     pub dead_letter_critical: u64,
-    /// More than this share of servers not `up` is degraded (none up is critical).
-    pub servers_down_warning_percent: u64,
+    /// Fewer servers than this `up` (when some are not) is degraded; none up is critical (the original's).
+    pub servers_up_warning: u64,
     /// This many servers in the critical capacity band is degraded.
     pub critical_band_servers_warning: u64,
     /// A paid order still `new` after this long was not dispatched to provisioning.
     pub new_order_stuck_after: Duration,
     /// An order `processing` for longer than this has a provisioning that stalled.
     pub processing_stuck_after: Duration,
-    /// This many orders of the last hour in dispute is degraded.
-    pub disputes_per_hour_warning: u64,
+    /// Orders of the last hour in dispute (failed): any is degraded, more than the critical number critical
+    /// (the original's > 0 and > 10).
+    pub disputes_per_hour_critical: u64,
+    /// A cache store read from less often than this in an hour has no hit rate worth judging.
+    pub cache_reads_judged: u64,
+    /// A store's hit rate over the last hour below this is degraded (the original's 70 %).
+    pub cache_hit_rate_warning: f64,
+    /// Redis's memory used over `maxmemory`: degraded above the first, critical above the second (percent).
+    pub cache_memory_warning_percent: u64,
+    pub cache_memory_critical_percent: u64,
 }
 
 impl Default for HealthThresholds {
@@ -106,11 +114,15 @@ impl Default for HealthThresholds {
             high_backlog_warning: 100,
             dead_letter_warning: 50,
             dead_letter_critical: 100,
-            servers_down_warning_percent: 25,
+            servers_up_warning: 3,
             critical_band_servers_warning: 1,
             new_order_stuck_after: Duration::from_secs(10 * 60),
             processing_stuck_after: Duration::from_secs(15 * 60),
-            disputes_per_hour_warning: 3,
+            disputes_per_hour_critical: 10,
+            cache_reads_judged: 100,
+            cache_hit_rate_warning: 0.7,
+            cache_memory_warning_percent: 80,
+            cache_memory_critical_percent: 95,
         }
     }
 }
@@ -179,7 +191,7 @@ pub async fn check(ctx: &impl HealthEnv, thresholds: &HealthThresholds) -> Healt
     let mut findings = Vec::new();
     let store = dependency(Backend::Store, store_time, store.err().map(|e| e.to_string()), thresholds.slow);
     let mut cache = dependency(Backend::Cache, cache_time, cache.err().map(|e| e.to_string()), thresholds.slow);
-    if let Some(server) = cache_server {
+    if let Some(server) = &cache_server {
         cache.server = Some(format!("{}, {}", server.version, server.mode));
         if let Some(reason) = server.unsupported_because() {
             findings.push(Finding {
@@ -250,7 +262,8 @@ pub async fn check(ctx: &impl HealthEnv, thresholds: &HealthThresholds) -> Healt
         });
     }
 
-    let checks = vec![servers, orders];
+    let cache_check = crate::checks::cache(ctx, thresholds, cache_server.as_ref(), checked_at).await;
+    let checks = vec![servers, orders, cache_check];
     findings.extend(checks.iter().filter_map(crate::checks::CheckResult::finding));
     let status = findings.iter().map(|f| f.status).max().unwrap_or(HealthStatus::Healthy);
     HealthReport {

@@ -277,6 +277,7 @@ async fn a_worker_pool_out_of_reach_degrades_the_health_and_fails_the_autoscale_
 integration_tests::on_both_backends!(
     the_servers_check_counts_servers_up_and_in_the_critical_band_and_none_up_is_critical,
     the_orders_check_finds_orders_stuck_before_provisioning,
+    the_cache_check_judges_each_store_s_hit_rate_and_redis_s_memory,
 );
 
 fn check_named<'a>(
@@ -303,7 +304,7 @@ async fn the_servers_check_counts_servers_up_and_in_the_critical_band_and_none_u
     assert_eq!((servers.status, servers.figures["up"], servers.figures["total"]), (HealthStatus::Healthy, 4, 4));
     assert!(servers.latency_ms >= 0.0);
 
-    // One of four down is 25 %: at the threshold, not past it.
+    // One of four down leaves three up: the original's threshold, still healthy; two down is degraded.
     let catalog = &app.ctx.stores.catalog;
     catalog.set_status(&shops[0].server.id, ServerStatus::Up, ServerStatus::Down).await.unwrap();
     let at_threshold = health::check(&app.ctx, &thresholds).await;
@@ -312,7 +313,7 @@ async fn the_servers_check_counts_servers_up_and_in_the_critical_band_and_none_u
     let past = health::check(&app.ctx, &thresholds).await;
     let servers = check_named(&past, "servers");
     assert_eq!(servers.status, HealthStatus::Degraded);
-    assert_eq!(servers.finding, "2 of 4 servers are up (50% are not).");
+    assert_eq!(servers.finding, "Only 2 of 4 servers are up.");
     assert_eq!(past.status, HealthStatus::Degraded);
     assert!(past.findings.iter().any(|f| f.message == servers.finding), "{past:?}");
 
@@ -362,4 +363,68 @@ async fn the_orders_check_finds_orders_stuck_before_provisioning(app: TestApp) {
     app.clock.advance(chrono::Duration::hours(25));
     let old = health::check(&app.ctx, &thresholds).await;
     assert_eq!(check_named(&old, "orders").figures["stuck_new"], 0);
+}
+
+async fn the_cache_check_judges_each_store_s_hit_rate_and_redis_s_memory(app: TestApp) {
+    use shared::ports::CacheServerInfo;
+    use shared::services::cache::stats::{Metric, counter_key};
+    use shared::services::monitoring::checks;
+    let thresholds = HealthThresholds::default();
+    let now = shared::clock::Clock::now(&*app.clock);
+    let count = |store: StoreName, metric: Metric, value: u64| {
+        let ctx = &app.ctx;
+        async move { ctx.cache.set(&counter_key(store, metric, now), &value.to_string(), None).await.unwrap() }
+    };
+    let quiet = checks::cache(&app.ctx, &thresholds, None, now).await;
+    assert_eq!(
+        (quiet.status, quiet.finding.as_str()),
+        (HealthStatus::Healthy, "The cache serves its reads and has room.")
+    );
+
+    // 100 reads of the default store, 69 served from a tier: below the original's 70 %.
+    count(StoreName::Default, Metric::L1Hits, 40).await;
+    count(StoreName::Default, Metric::L2Hits, 29).await;
+    count(StoreName::Default, Metric::L2Misses, 30).await;
+    count(StoreName::Default, Metric::L2Errors, 1).await;
+    // Few reads of the sessions store: no rate worth judging, however low.
+    count(StoreName::Sessions, Metric::L2Misses, 99).await;
+    let low = checks::cache(&app.ctx, &thresholds, None, now).await;
+    assert_eq!(
+        (low.status, low.figures["default_reads"], low.figures["default_hit_rate_percent"]),
+        (HealthStatus::Degraded, 100, 69)
+    );
+    assert_eq!(low.finding, "The default store served 69% of 100 reads from the cache in the last hour (below 70%).");
+    assert_eq!(low.figures["sessions_hit_rate_percent"], 0);
+    count(StoreName::Default, Metric::L2Hits, 30).await;
+    count(StoreName::Default, Metric::L2Misses, 29).await;
+    let at = checks::cache(&app.ctx, &thresholds, None, now).await;
+    assert_eq!((at.status, at.figures["default_hit_rate_percent"]), (HealthStatus::Healthy, 70), "{at:?}");
+
+    // Redis's memory against its limit: 80 % is fine, above is degraded, above 95 % critical; no limit, no judgement.
+    let server = |used: u64, limit: u64| CacheServerInfo {
+        version: "redis 7.2.4".into(),
+        mode: "standalone".into(),
+        used_memory_bytes: Some(used),
+        maxmemory_bytes: Some(limit),
+        evicted_keys: Some(3),
+        ..CacheServerInfo::default()
+    };
+    for (used, status) in [
+        (800, HealthStatus::Healthy),
+        (810, HealthStatus::Degraded),
+        (960, HealthStatus::Critical),
+        (5_000, HealthStatus::Healthy),
+    ] {
+        let limit = if used == 5_000 { 0 } else { 1_000 };
+        let check = checks::cache(&app.ctx, &thresholds, Some(&server(used, limit)), now).await;
+        assert_eq!(check.status, status, "{used} of {limit}: {check:?}");
+        assert_eq!((check.figures["memory_used_bytes"], check.figures["evicted_keys"]), (used, 3));
+        if status != HealthStatus::Healthy {
+            assert_eq!(check.finding, format!("Redis uses {}% of its memory limit.", used / 10));
+        }
+    }
+
+    // The real server's report, through the health check: its figures are there.
+    let report = health::check(&app.ctx, &thresholds).await;
+    assert!(check_named(&report, "cache").figures.contains_key("default_reads"), "{report:?}");
 }
