@@ -131,6 +131,10 @@ impl Table for CountingTable {
     async fn ping(&self) -> PortResult<()> {
         self.inner.ping().await
     }
+    async fn describe(&self) -> PortResult<shared::ports::table::TableFigures> {
+        self.counts.gets.fetch_add(1, Relaxed);
+        self.inner.describe().await
+    }
 }
 
 pub struct CountingCache {

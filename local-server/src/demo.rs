@@ -968,6 +968,12 @@ mod tests {
         {
             self.inner.ping()
         }
+        fn describe<'a, 'c>(&'a self) -> Answer<'c, shared::ports::table::TableFigures>
+        where
+            'a: 'c,
+        {
+            self.inner.describe()
+        }
     }
 
     #[tokio::test]

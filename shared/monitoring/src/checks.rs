@@ -1,7 +1,8 @@
 //! The health check's data checks, beside its probes of the dependencies (`health`): the servers (up vs total,
 //! in the critical capacity band; none up is critical, fewer than 3 degraded, as the original said), the orders
 //! (stuck in `new` or `processing`, disputed within the hour) and the cache (each store's hit rate over the last
-//! hour, Redis's memory against its limit, evictions). Each reads what it needs with a query or two, is measured, has a
+//! hour, Redis's memory against its limit, evictions) and storage (the table's size, the dead letters, this
+//! function's `/tmp`). Each reads what it needs with a query or two, is measured, has a
 //! deadline, and reports its figures and a finding in words; one that fails or runs out of time says so.
 
 use crate::health::{Finding, HealthEnv, HealthStatus, HealthThresholds};
@@ -37,6 +38,19 @@ impl CheckResult {
 }
 
 type Figures = BTreeMap<String, u64>;
+
+/// A size as an operator reads it: "12 MB", "640 KB".
+fn size_in_words(bytes: u64) -> String {
+    const MB: u64 = 1024 * 1024;
+    if bytes >= MB { format!("{} MB", bytes / MB) } else { format!("{} KB", bytes.div_ceil(1024)) }
+}
+
+/// Problems as one sentence: "the table holds 12 MB; /tmp is 90% full" -> "The table holds 12 MB; /tmp is 90% full."
+fn sentence(problems: &[String]) -> String {
+    let text = problems.join("; ");
+    let mut chars = text.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect::<String>() + ".").unwrap_or_default()
+}
 
 fn figures<const N: usize>(named: [(&str, u64); N]) -> Figures {
     named.into_iter().map(|(name, value)| (name.to_owned(), value)).collect()
@@ -179,10 +193,83 @@ pub async fn cache(
         let finding = if problems.is_empty() {
             "The cache serves its reads and has room.".to_owned()
         } else {
-            let text = problems.join("; ");
-            let mut chars = text.chars();
-            chars.next().map(|first| first.to_uppercase().chain(chars).collect::<String>() + ".").unwrap_or_default()
+            sentence(&problems)
         };
+        Ok((status, named, finding))
+    })
+    .await
+}
+
+/// `/tmp` when this runs in Lambda (whose `/tmp` is the function's own ephemeral storage); elsewhere `/tmp` is
+/// the machine's, and not this process's to judge.
+pub fn lambda_tmp() -> Option<std::path::PathBuf> {
+    std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").map(|_| std::path::PathBuf::from("/tmp"))
+}
+
+/// The most entries the `/tmp` walk reads: a bound on the check's time, not a limit anyone should reach.
+const TMP_ENTRIES: usize = 10_000;
+
+/// The bytes of the files under `dir`, reading at most `TMP_ENTRIES` entries (a lower bound past that).
+fn directory_bytes(dir: &std::path::Path) -> std::io::Result<u64> {
+    let (mut total, mut seen, mut pending) = (0, 0, vec![dir.to_path_buf()]);
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            seen += 1;
+            if seen > TMP_ENTRIES {
+                return Ok(total);
+            }
+            let entry = entry?;
+            let kind = entry.file_type()?;
+            if kind.is_dir() {
+                pending.push(entry.path());
+            } else if kind.is_file() {
+                total += entry.metadata()?.len();
+            }
+        }
+    }
+    Ok(total)
+}
+
+/// What "disk" means here: the table's items and size (one DescribeTable), the dead letters waiting (from the
+/// queue probes) and, in Lambda, the function's `/tmp` (`tmp`) against its limit.
+pub async fn storage(
+    ctx: &impl HealthEnv,
+    thresholds: &HealthThresholds,
+    dead_letters: u64,
+    tmp: Option<&std::path::Path>,
+) -> CheckResult {
+    let tmp = tmp.map(std::path::Path::to_path_buf);
+    run("storage", async move {
+        let table = ctx.stores().describe().await?;
+        let mut named = figures([
+            ("table_items", table.item_count),
+            ("table_bytes", table.size_bytes),
+            ("dead_letters", dead_letters),
+        ]);
+        let mut problems = Vec::new();
+        if table.size_bytes > thresholds.table_size_warning_bytes {
+            problems.push(format!("the table holds {}", size_in_words(table.size_bytes)));
+        }
+        if let Some(dir) = tmp {
+            match tokio::task::spawn_blocking(move || directory_bytes(&dir)).await {
+                Ok(Ok(used)) => {
+                    let percent = used.saturating_mul(100) / thresholds.tmp_limit_bytes.max(1);
+                    named.insert("tmp_bytes".into(), used);
+                    named.insert("tmp_used_percent".into(), percent);
+                    if percent > thresholds.tmp_used_warning_percent {
+                        problems.push(format!("/tmp is {percent}% full"));
+                    }
+                }
+                Ok(Err(error)) => problems.push(format!("/tmp could not be read: {error}")),
+                Err(error) => problems.push(format!("/tmp could not be measured: {error}")),
+            }
+        }
+        let finding = if problems.is_empty() {
+            format!("The table holds {} items; {dead_letters} dead letters wait.", table.item_count)
+        } else {
+            sentence(&problems)
+        };
+        let status = if problems.is_empty() { HealthStatus::Healthy } else { HealthStatus::Degraded };
         Ok((status, named, finding))
     })
     .await

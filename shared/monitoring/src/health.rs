@@ -103,6 +103,12 @@ pub struct HealthThresholds {
     /// Redis's memory used over `maxmemory`: degraded above the first, critical above the second (percent).
     pub cache_memory_warning_percent: u64,
     pub cache_memory_critical_percent: u64,
+    /// The table past this size is degraded: a cost to look at, not an outage (DynamoDB has no limit).
+    pub table_size_warning_bytes: u64,
+    /// A function's `/tmp` (Lambda's ephemeral storage, 512 MB unless the template says otherwise) and the
+    /// share of it in use that is degraded.
+    pub tmp_limit_bytes: u64,
+    pub tmp_used_warning_percent: u64,
 }
 
 impl Default for HealthThresholds {
@@ -123,6 +129,9 @@ impl Default for HealthThresholds {
             cache_hit_rate_warning: 0.7,
             cache_memory_warning_percent: 80,
             cache_memory_critical_percent: 95,
+            table_size_warning_bytes: 10 * 1024 * 1024 * 1024,
+            tmp_limit_bytes: 512 * 1024 * 1024,
+            tmp_used_warning_percent: 80,
         }
     }
 }
@@ -263,7 +272,9 @@ pub async fn check(ctx: &impl HealthEnv, thresholds: &HealthThresholds) -> Healt
     }
 
     let cache_check = crate::checks::cache(ctx, thresholds, cache_server.as_ref(), checked_at).await;
-    let checks = vec![servers, orders, cache_check];
+    let dead_letters = queues.iter().map(|q| q.dead_lettered).sum();
+    let storage = crate::checks::storage(ctx, thresholds, dead_letters, crate::checks::lambda_tmp().as_deref()).await;
+    let checks = vec![servers, orders, cache_check, storage];
     findings.extend(checks.iter().filter_map(crate::checks::CheckResult::finding));
     let status = findings.iter().map(|f| f.status).max().unwrap_or(HealthStatus::Healthy);
     HealthReport {

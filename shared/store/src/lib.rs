@@ -108,6 +108,11 @@ impl Stores {
     pub async fn ping(&self) -> PortResult<()> {
         self.table.ping().await
     }
+
+    /// The table's item count and size, as the store reports them.
+    pub async fn describe(&self) -> PortResult<proxy_core::ports::table::TableFigures> {
+        self.table.describe().await
+    }
 }
 
 /// Reads every page of a query (for small partitions: the server list, a day's expiries).

@@ -278,6 +278,7 @@ integration_tests::on_both_backends!(
     the_servers_check_counts_servers_up_and_in_the_critical_band_and_none_up_is_critical,
     the_orders_check_finds_orders_stuck_before_provisioning,
     the_cache_check_judges_each_store_s_hit_rate_and_redis_s_memory,
+    the_storage_check_reports_the_table_the_dead_letters_and_a_function_s_tmp,
 );
 
 fn check_named<'a>(
@@ -427,4 +428,38 @@ async fn the_cache_check_judges_each_store_s_hit_rate_and_redis_s_memory(app: Te
     // The real server's report, through the health check: its figures are there.
     let report = health::check(&app.ctx, &thresholds).await;
     assert!(check_named(&report, "cache").figures.contains_key("default_reads"), "{report:?}");
+}
+
+async fn the_storage_check_reports_the_table_the_dead_letters_and_a_function_s_tmp(app: TestApp) {
+    use shared::services::monitoring::checks;
+    integration_tests::fixtures::shop(&app.ctx, 10, "5.00").await;
+    let thresholds = HealthThresholds::default();
+    let plain = checks::storage(&app.ctx, &thresholds, 7, None).await;
+    assert_eq!((plain.status, plain.figures["dead_letters"]), (HealthStatus::Healthy, 7), "{plain:?}");
+    assert!(!plain.figures.contains_key("tmp_bytes"), "outside Lambda, /tmp is not this function's");
+    if app.backend == Backend::Memory {
+        // The in-memory twin counts exactly (DynamoDB's figures lag by hours).
+        assert!(plain.figures["table_items"] >= 2 && plain.figures["table_bytes"] > 0, "{plain:?}");
+    }
+
+    // A function's /tmp: 900 of 1000 bytes is past 80 %.
+    let dir = std::env::temp_dir().join(format!("storage-check-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(dir.join("nested")).unwrap();
+    std::fs::write(dir.join("a"), vec![0u8; 500]).unwrap();
+    std::fs::write(dir.join("nested").join("b"), vec![0u8; 300]).unwrap();
+    let small = HealthThresholds { tmp_limit_bytes: 1000, ..HealthThresholds::default() };
+    let at = checks::storage(&app.ctx, &small, 0, Some(&dir)).await;
+    assert_eq!((at.status, at.figures["tmp_bytes"], at.figures["tmp_used_percent"]), (HealthStatus::Healthy, 800, 80));
+    std::fs::write(dir.join("nested").join("c"), vec![0u8; 100]).unwrap();
+    let full = checks::storage(&app.ctx, &small, 0, Some(&dir)).await;
+    assert_eq!((full.status, full.finding.as_str()), (HealthStatus::Degraded, "/tmp is 90% full."));
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    // A table past its size budget (here: any size) is a cost to look at.
+    if app.backend == Backend::Memory {
+        let tiny = HealthThresholds { table_size_warning_bytes: 0, ..HealthThresholds::default() };
+        let big = checks::storage(&app.ctx, &tiny, 0, None).await;
+        assert_eq!(big.status, HealthStatus::Degraded);
+        assert!(big.finding.starts_with("The table holds ") && big.finding.ends_with(" KB."), "{big:?}");
+    }
 }

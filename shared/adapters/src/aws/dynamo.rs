@@ -9,7 +9,8 @@ use aws_sdk_dynamodb::types::{
 use proxy_core::clock::Clock;
 use proxy_core::error::{Backend, PortError, PortResult, describe};
 use proxy_core::ports::table::{
-    Condition, Cursor, Item, Key, KeyRange, MAX_TRANSACT_ITEMS, Page, Query, Table, TransactOp, Update, is_expired,
+    Condition, Cursor, Item, Key, KeyRange, MAX_TRANSACT_ITEMS, Page, Query, Table, TableFigures, TransactOp, Update,
+    is_expired,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -405,5 +406,15 @@ impl Table for DynamoTable {
         // A GetItem on a key nothing uses: one cheap read, and the only permission it needs is the one
         // every function has anyway.
         self.get(&Key::new("HEALTH#PING", "HEALTH#PING")).await.map(|_| ())
+    }
+
+    async fn describe(&self) -> PortResult<TableFigures> {
+        let call = async {
+            let out = self.client.describe_table().table_name(&self.table).send().await.map_err(map_err)?;
+            let table = out.table.unwrap_or_else(|| aws_sdk_dynamodb::types::TableDescription::builder().build());
+            let count = |n: Option<i64>| n.and_then(|n| u64::try_from(n).ok()).unwrap_or(0);
+            Ok(TableFigures { item_count: count(table.item_count), size_bytes: count(table.table_size_bytes) })
+        };
+        with_timeout(Backend::Store, "describe", self.timeout, call).await
     }
 }

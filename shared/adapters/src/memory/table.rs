@@ -3,8 +3,8 @@ use async_trait::async_trait;
 use proxy_core::clock::Clock;
 use proxy_core::error::{Backend, PortError, PortResult};
 use proxy_core::ports::table::{
-    Condition, Cursor, Index, Item, Key, KeyRange, MAX_TRANSACT_ITEMS, Page, Query, Table, TransactOp, Update, Value,
-    is_expired,
+    Condition, Cursor, Index, Item, Key, KeyRange, MAX_TRANSACT_ITEMS, Page, Query, Table, TableFigures, TransactOp,
+    Update, Value, is_expired, item_size,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -256,6 +256,14 @@ impl Table for MemoryTable {
     async fn ping(&self) -> PortResult<()> {
         drop(self.state());
         Ok(())
+    }
+
+    async fn describe(&self) -> PortResult<TableFigures> {
+        let now = self.now();
+        let state = self.state();
+        let live = state.items.values().filter(|item| !is_expired(item, now));
+        let (item_count, size_bytes) = live.fold((0, 0), |(count, size), item| (count + 1, size + item_size(item)));
+        Ok(TableFigures { item_count, size_bytes })
     }
 }
 

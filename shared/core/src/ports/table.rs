@@ -245,6 +245,33 @@ pub trait Table: Send + Sync {
     async fn query(&self, query: Query) -> PortResult<Page>;
     /// A cheap round trip proving the table answers.
     async fn ping(&self) -> PortResult<()>;
+    /// The table's item count and size as the store reports them (DynamoDB's DescribeTable, updated about every
+    /// six hours; never a Scan).
+    async fn describe(&self) -> PortResult<TableFigures>;
+}
+
+/// What the store says of a table's size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TableFigures {
+    pub item_count: u64,
+    pub size_bytes: u64,
+}
+
+/// An item's size as DynamoDB counts it, near enough: attribute names and values, in bytes.
+pub fn item_size(item: &Item) -> u64 {
+    fn value_size(value: &Value) -> u64 {
+        let len = |s: &str| s.len() as u64;
+        match value {
+            Value::S(s) | Value::N(s) => len(s),
+            Value::B(b) => b.len() as u64,
+            Value::Bool(_) | Value::Null(_) => 1,
+            Value::M(map) => 3 + map.iter().map(|(k, v)| len(k) + value_size(v)).sum::<u64>(),
+            Value::L(list) => 3 + list.iter().map(value_size).sum::<u64>(),
+            Value::Ss(set) | Value::Ns(set) => set.iter().map(|s| len(s)).sum(),
+            Value::Bs(set) => set.iter().map(|b| b.len() as u64).sum(),
+        }
+    }
+    item.iter().map(|(name, value)| name.len() as u64 + value_size(value)).sum()
 }
 
 /// Is this item expired at `now_epoch` by its `ttl` attribute?
