@@ -135,6 +135,8 @@ impl Table for CountingTable {
         self.inner.query(query).await
     }
     async fn ping(&self) -> PortResult<()> {
+        // A GetItem on DynamoDB.
+        self.counts.gets.fetch_add(1, Relaxed);
         self.inner.ping().await
     }
     async fn describe(&self) -> PortResult<shared::ports::table::TableFigures> {
@@ -197,6 +199,8 @@ impl Cache for CountingCache {
         self.inner.ttl(key).await
     }
     async fn ping(&self) -> PortResult<()> {
+        // A Redis PING.
+        self.counts.cache.fetch_add(1, Relaxed);
         self.inner.ping().await
     }
 }
