@@ -67,7 +67,7 @@ pub struct HealthReport {
     pub backend: &'static str,
     pub dependencies: Vec<DependencyHealth>,
     pub queues: Vec<QueueDepth>,
-    /// The data checks (servers, orders), each with its figures and finding.
+    /// The data checks (servers, application, cache, storage), each with its figures and finding.
     pub checks: Vec<crate::checks::CheckResult>,
     /// Every reason the status is not healthy.
     pub findings: Vec<Finding>,
@@ -182,7 +182,7 @@ pub async fn check(ctx: &impl HealthEnv, thresholds: &HealthThresholds) -> Healt
     // The worker pool's API (Lambda's, for the queues' event source mappings): unreachable from the functions'
     // subnets, autoscaling could not move a limit; that shows here rather than as a skipped queue.
     let workers_probe = timed(ctx.workers().max_concurrency(proxy_core::domain::Priority::High));
-    let (probes, servers, orders) = tokio::join!(
+    let (probes, servers, application) = tokio::join!(
         async {
             tokio::join!(
                 timed(ctx.stores().ping()),
@@ -193,7 +193,7 @@ pub async fn check(ctx: &impl HealthEnv, thresholds: &HealthThresholds) -> Healt
             )
         },
         crate::checks::servers(ctx, thresholds),
-        crate::checks::orders(ctx, thresholds, checked_at),
+        crate::checks::application(ctx, thresholds, checked_at),
     );
     let ((store_time, store), (cache_time, cache), cache_server, queue_results, (workers_time, workers)) = probes;
 
@@ -274,7 +274,7 @@ pub async fn check(ctx: &impl HealthEnv, thresholds: &HealthThresholds) -> Healt
     let cache_check = crate::checks::cache(ctx, thresholds, cache_server.as_ref(), checked_at).await;
     let dead_letters = queues.iter().map(|q| q.dead_lettered).sum();
     let storage = crate::checks::storage(ctx, thresholds, dead_letters, crate::checks::lambda_tmp().as_deref()).await;
-    let checks = vec![servers, orders, cache_check, storage];
+    let checks = vec![servers, application, cache_check, storage];
     findings.extend(checks.iter().filter_map(crate::checks::CheckResult::finding));
     let status = findings.iter().map(|f| f.status).max().unwrap_or(HealthStatus::Healthy);
     HealthReport {

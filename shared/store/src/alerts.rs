@@ -2,18 +2,22 @@
 //! while it is not resolved, among the open ones (gsi2, sparse). A condition item (`ALERT_CONDITION#<key>`)
 //! names the condition's open alert, so two checks that see the same condition at once open one alert: opening
 //! is a transaction conditional on the condition having none, resolving one conditional on it being that one.
+//! A resolved alert expires after `KEEP_RESOLVED_DAYS` (DynamoDB's TTL), so the history needs no clean-up run.
 
 use super::{codec, keys};
 use chrono::{DateTime, Utc};
 use proxy_core::domain::{Alert, AlertId, AlertState};
 use proxy_core::error::PortResult;
 use proxy_core::ports::table::{
-    Condition, Cursor, Index, ListScope, PK, Query, SK, Table, TransactOp, Update, UpdateAction, Value, string,
+    Condition, Cursor, Index, ListScope, PK, Query, SK, TTL, Table, TransactOp, Update, UpdateAction, Value, number,
+    string,
 };
 use rust_decimal::Decimal;
 use std::sync::Arc;
 
 const OPEN_ALERT: &str = "open_alert";
+/// A resolved alert is kept this long for the history (`status=all`), then DynamoDB's TTL removes it.
+pub const KEEP_RESOLVED_DAYS: i64 = 90;
 const LAST_RESOLVED_AT: &str = "last_resolved_at";
 
 #[derive(Clone)]
@@ -129,6 +133,7 @@ impl AlertStore {
                 UpdateAction::Set("resolved_at".into(), at),
                 UpdateAction::Remove("gsi2pk".into()),
                 UpdateAction::Remove("gsi2sk".into()),
+                UpdateAction::Set(TTL.into(), number(now.timestamp() + KEEP_RESOLVED_DAYS * 86_400)),
             ],
             condition: Some(Condition::Exists),
         };

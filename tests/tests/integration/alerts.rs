@@ -87,6 +87,11 @@ async fn a_condition_opens_one_alert_counts_its_sightings_and_resolves_when_it_c
     assert!(open.is_empty(), "no longer open: {open:?}");
     let (all, _) = app.ctx.stores.alerts.list(false, 10, None).await.unwrap();
     assert_eq!(all.len(), 1);
+    // The history keeps it 90 days, then the table's TTL removes it.
+    app.clock.advance(chrono::Duration::days(91));
+    assert_eq!(app.ctx.stores.alerts.get(&alert.id).await.unwrap(), None, "expired");
+    let (all, _) = app.ctx.stores.alerts.list(false, 10, None).await.unwrap();
+    assert!(all.is_empty(), "{all:?}");
 
     // Once it is quiet long enough, the condition coming back is a new alert, announced.
     app.clock.advance(chrono::Duration::from_std(QUIET_PERIOD).unwrap() + chrono::Duration::minutes(1));

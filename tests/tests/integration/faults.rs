@@ -113,10 +113,10 @@ async fn a_data_check_that_fails_or_runs_out_of_time_says_so() {
 
     link.freeze();
     let started = std::time::Instant::now();
-    let late = checks::orders(&app.ctx, &thresholds, chrono::Utc::now()).await;
+    let late = checks::application(&app.ctx, &thresholds, chrono::Utc::now()).await;
     let waited = started.elapsed();
     link.thaw();
     assert_eq!(late.status, HealthStatus::Degraded);
-    assert_eq!(late.finding, "The orders check did not finish within 3 s.");
+    assert_eq!(late.finding, "The application check did not finish within 3 s.");
     assert!(waited >= CHECK_DEADLINE && waited < CHECK_DEADLINE * 3, "{waited:?}");
 }

@@ -276,7 +276,7 @@ async fn a_worker_pool_out_of_reach_degrades_the_health_and_fails_the_autoscale_
 
 integration_tests::on_both_backends!(
     the_servers_check_counts_servers_up_and_in_the_critical_band_and_none_up_is_critical,
-    the_orders_check_finds_orders_stuck_before_provisioning,
+    the_application_check_finds_orders_stuck_before_provisioning,
     the_cache_check_judges_each_store_s_hit_rate_and_redis_s_memory,
     the_storage_check_reports_the_table_the_dead_letters_and_a_function_s_tmp,
 );
@@ -340,7 +340,7 @@ async fn the_servers_check_counts_servers_up_and_in_the_critical_band_and_none_u
     assert_eq!(outage.status, HealthStatus::Critical);
 }
 
-async fn the_orders_check_finds_orders_stuck_before_provisioning(app: TestApp) {
+async fn the_application_check_finds_orders_stuck_before_provisioning(app: TestApp) {
     use integration_tests::fixtures::{customer, order_of, shop_at_list_prices};
     let thresholds = HealthThresholds::default();
     let shop = shop_at_list_prices(&app.ctx, 10, "5.00").await;
@@ -349,13 +349,13 @@ async fn the_orders_check_finds_orders_stuck_before_provisioning(app: TestApp) {
 
     // Paid and waiting for provisioning: fine under 10 minutes, stuck from then on.
     let fresh = health::check(&app.ctx, &thresholds).await;
-    let orders = check_named(&fresh, "orders");
+    let orders = check_named(&fresh, "application");
     assert_eq!((orders.status, orders.figures["stuck_new"]), (HealthStatus::Healthy, 0), "{orders:?}");
     app.clock.advance(chrono::Duration::minutes(9));
-    assert_eq!(check_named(&health::check(&app.ctx, &thresholds).await, "orders").figures["stuck_new"], 0);
+    assert_eq!(check_named(&health::check(&app.ctx, &thresholds).await, "application").figures["stuck_new"], 0);
     app.clock.advance(chrono::Duration::minutes(1));
     let stuck = health::check(&app.ctx, &thresholds).await;
-    let orders = check_named(&stuck, "orders");
+    let orders = check_named(&stuck, "application");
     assert_eq!((orders.status, orders.figures["stuck_new"]), (HealthStatus::Degraded, 1));
     assert_eq!(orders.finding, "1 paid orders have waited in new for 10 minutes or more.");
     assert_eq!(stuck.status, HealthStatus::Degraded);
@@ -363,7 +363,7 @@ async fn the_orders_check_finds_orders_stuck_before_provisioning(app: TestApp) {
     // Past the lookback it is a dispute's business (the inventory check disputes it), not this check's.
     app.clock.advance(chrono::Duration::hours(25));
     let old = health::check(&app.ctx, &thresholds).await;
-    assert_eq!(check_named(&old, "orders").figures["stuck_new"], 0);
+    assert_eq!(check_named(&old, "application").figures["stuck_new"], 0);
 }
 
 async fn the_cache_check_judges_each_store_s_hit_rate_and_redis_s_memory(app: TestApp) {
