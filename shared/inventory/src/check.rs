@@ -191,6 +191,11 @@ pub async fn run_check(ctx: &impl InventoryEnv, settings: &InventorySettings) ->
     Ok(check)
 }
 
+/// The condition of a location's "provision a server" alert.
+fn provision_alert_key(location: &str) -> String {
+    format!("capacity:provision:{location}")
+}
+
 fn recorded_as(action: &ScalingAction) -> LocationScalingState {
     match action {
         ScalingAction::ActivateStandby { .. } => LocationScalingState::ActivateStandby,
@@ -223,6 +228,14 @@ async fn apply(ctx: &impl InventoryEnv, decision: &LocationScaling, known: Optio
             }
         }
     };
+    // A location that moved off "provision a server" no longer needs one: its alert resolves.
+    if known == Some(LocationScalingState::ProvisionServer)
+        && state != LocationScalingState::ProvisionServer
+        && matches!(moved, Ok(true))
+        && let Err(error) = alerts::clear(ctx, &provision_alert_key(&decision.location)).await
+    {
+        tracing::error!(location = decision.location, %error, "provision alert not resolved");
+    }
     match &decision.action {
         ScalingAction::Hold => Applied::Nothing,
         ScalingAction::ActivateStandby { server_id, from } => status_change(server_id, *from, ServerStatus::Up).await,
@@ -231,7 +244,7 @@ async fn apply(ctx: &impl InventoryEnv, decision: &LocationScaling, known: Optio
             Ok(false) => Applied::AlreadyRaised,
             Ok(true) => {
                 let details = serde_json::json!({"location": decision.location, "slots": decision.slots});
-                let key = format!("capacity:provision:{}", decision.location);
+                let key = provision_alert_key(&decision.location);
                 let sighting = alerts::Sighting {
                     severity: AlertSeverity::Warning,
                     source: super::alerts::SOURCE,

@@ -36,7 +36,11 @@ pub struct CheckResult {
 impl CheckResult {
     /// The findings it adds to the report (none when healthy).
     pub fn finding(&self) -> Option<Finding> {
-        (self.status != HealthStatus::Healthy).then(|| Finding { status: self.status, message: self.finding.clone() })
+        (self.status != HealthStatus::Healthy).then(|| Finding {
+            status: self.status,
+            message: self.finding.clone(),
+            condition: format!("check:{}", self.name),
+        })
     }
 }
 

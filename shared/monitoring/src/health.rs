@@ -58,6 +58,9 @@ pub struct QueueDepth {
 pub struct Finding {
     pub status: HealthStatus,
     pub message: String,
+    /// Which condition it is (`store`, `queue:high:backlog`, `check:servers`): each has an alert of its own while
+    /// it lasts (`scheduled`).
+    pub condition: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -206,6 +209,7 @@ pub async fn check(ctx: &impl HealthEnv, thresholds: &HealthThresholds) -> Healt
             findings.push(Finding {
                 status: HealthStatus::Degraded,
                 message: format!("The cache's server is not supported: {reason}."),
+                condition: "cache:server".into(),
             });
         }
     }
@@ -223,7 +227,12 @@ pub async fn check(ctx: &impl HealthEnv, thresholds: &HealthThresholds) -> Healt
         };
         let what = if dep.state == DependencyState::Down { "is unavailable" } else { "is slow" };
         let detail = dep.detail.clone().unwrap_or_default();
-        findings.push(Finding { status, message: format!("The {} {what}: {detail}", finding_name(dep.name)) });
+        let name = finding_name(dep.name);
+        findings.push(Finding {
+            status,
+            message: format!("The {name} {what}: {detail}"),
+            condition: name.replace(' ', "-"),
+        });
     }
 
     let mut queues = Vec::new();
@@ -240,26 +249,28 @@ pub async fn check(ctx: &impl HealthEnv, thresholds: &HealthThresholds) -> Healt
         } else {
             thresholds.backlog_warning
         };
-        if backlog > thresholds.backlog_critical {
+        let backlog_status = if backlog > thresholds.backlog_critical {
+            Some(HealthStatus::Critical)
+        } else {
+            (backlog > backlog_warning).then_some(HealthStatus::Degraded)
+        };
+        if let Some(status) = backlog_status {
             findings.push(Finding {
-                status: HealthStatus::Critical,
+                status,
                 message: format!("Queue {name} has {backlog} waiting jobs."),
-            });
-        } else if backlog > backlog_warning {
-            findings.push(Finding {
-                status: HealthStatus::Degraded,
-                message: format!("Queue {name} has {backlog} waiting jobs."),
+                condition: format!("queue:{name}:backlog"),
             });
         }
-        if dead.visible > thresholds.dead_letter_critical {
+        let failed_status = if dead.visible > thresholds.dead_letter_critical {
+            Some(HealthStatus::Critical)
+        } else {
+            (dead.visible > thresholds.dead_letter_warning).then_some(HealthStatus::Degraded)
+        };
+        if let Some(status) = failed_status {
             findings.push(Finding {
-                status: HealthStatus::Critical,
+                status,
                 message: format!("Queue {name} has {} failed jobs.", dead.visible),
-            });
-        } else if dead.visible > thresholds.dead_letter_warning {
-            findings.push(Finding {
-                status: HealthStatus::Degraded,
-                message: format!("Queue {name} has {} failed jobs.", dead.visible),
+                condition: format!("queue:{name}:failed"),
             });
         }
         queues.push(QueueDepth {

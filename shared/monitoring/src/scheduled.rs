@@ -1,12 +1,59 @@
 //! The scheduled `system-health-check` (every 5 minutes): the same check as `GET /admin/system/health`, cached
-//! for dashboards as `realtime:system_health` (300 s), with an alert open while the system is not healthy.
+//! for dashboards as `realtime:system_health` (300 s), with an alert open for each condition it finds while it
+//! lasts.
 
 use crate::health::{self, CACHE_KEY, CACHE_TTL, HealthEnv, HealthStatus, HealthThresholds};
 use api::schedule::parse_invocation;
 use platform::alerts::{self, AlertsEnv, Observed, Sighting};
 
-/// The health check's alert condition (and its source).
+/// The health check's alerts' source; each condition's key is `system-health:<finding's condition>`.
 const ALERT_SOURCE: &str = "system-health";
+
+/// One alert per condition the check finds (`store`, `queue:high:backlog`, `check:servers`, ...), its severity
+/// following the finding's, open while it lasts and resolved when the check no longer finds it: a new problem
+/// while another lasts is announced, and one that lasts does not hold the others' open. The open ones are read
+/// with one query, to resolve those gone. Says what it did, for the run's summary.
+async fn alert_on(ctx: &(impl HealthEnv + AlertsEnv), findings: &[crate::health::Finding]) -> serde_json::Value {
+    let mut conditions: std::collections::BTreeMap<&str, (HealthStatus, Vec<&str>)> = Default::default();
+    for finding in findings {
+        let entry = conditions.entry(finding.condition.as_str()).or_insert((finding.status, Vec::new()));
+        entry.0 = entry.0.max(finding.status);
+        entry.1.push(finding.message.as_str());
+    }
+    let (mut opened, mut open, mut resolved) = (Vec::new(), Vec::new(), Vec::new());
+    for (condition, (status, messages)) in &conditions {
+        let severity = if *status == HealthStatus::Critical { AlertSeverity::Critical } else { AlertSeverity::Warning };
+        let key = format!("{ALERT_SOURCE}:{condition}");
+        let details = serde_json::json!({"condition": condition});
+        let sighting = Sighting { severity, source: ALERT_SOURCE, key: &key, message: messages.join(" "), details };
+        match alerts::observe(ctx, sighting).await {
+            Ok(Observed::Opened(alert)) => opened.push(alert.id),
+            Ok(Observed::Repeated(alert)) => open.push(alert.id),
+            Err(e) => tracing::error!(error = %e, condition, "could not raise health alert"),
+        }
+    }
+    // The conditions that had an alert and are not found now.
+    match ctx.stores().alerts.list(true, 100, None).await {
+        Ok((alerts_open, _)) => {
+            let gone = alerts_open.iter().filter(|a| {
+                a.source == ALERT_SOURCE
+                    && a.dedup_key
+                        .strip_prefix(ALERT_SOURCE)
+                        .and_then(|k| k.strip_prefix(':'))
+                        .is_some_and(|c| !conditions.contains_key(c))
+            });
+            for alert in gone {
+                match alerts::clear(ctx, &alert.dedup_key).await {
+                    Ok(Some(cleared)) => resolved.push(cleared.id),
+                    Ok(None) => {}
+                    Err(e) => tracing::error!(error = %e, key = alert.dedup_key, "could not resolve health alert"),
+                }
+            }
+        }
+        Err(e) => tracing::error!(error = %e, "could not read the open alerts"),
+    }
+    serde_json::json!({"opened": opened, "open": open, "resolved": resolved})
+}
 use proxy_core::domain::AlertSeverity;
 
 /// `SYSTEM_HEALTH_CHECK`. Returns a summary (the Lambda's response, useful in the console and in tests). Fails
@@ -21,35 +68,7 @@ pub async fn health_check(
     let text = serde_json::to_string(&report).map_err(|e| e.to_string())?;
     let cached = ctx.cache().set(CACHE_KEY, &text, Some(CACHE_TTL)).await;
 
-    // One condition, `system-health`: open while the system is not healthy (its severity following the
-    // status), resolved when it is healthy again.
-    let mut alert = serde_json::Value::Null;
-    if report.status != HealthStatus::Healthy {
-        let severity =
-            if report.status == HealthStatus::Critical { AlertSeverity::Critical } else { AlertSeverity::Warning };
-        let sighting = Sighting {
-            severity,
-            source: ALERT_SOURCE,
-            key: ALERT_SOURCE,
-            message: report.findings.iter().map(|f| f.message.as_str()).collect::<Vec<_>>().join(" "),
-            details: serde_json::to_value(&report.findings).unwrap_or_default(),
-        };
-        match alerts::observe(ctx, sighting).await {
-            Ok(Observed::Opened(opened)) => {
-                alert = serde_json::json!({"opened": opened.id, "announced": opened.notified})
-            }
-            Ok(Observed::Repeated(open)) => {
-                alert = serde_json::json!({"open": open.id, "occurrences": open.occurrences})
-            }
-            Err(e) => tracing::error!(error = %e, "could not raise health alert"),
-        }
-    } else {
-        match alerts::clear(ctx, ALERT_SOURCE).await {
-            Ok(Some(resolved)) => alert = serde_json::json!({"resolved": resolved.id}),
-            Ok(None) => {}
-            Err(e) => tracing::error!(error = %e, "could not resolve health alert"),
-        }
-    }
+    let alert = alert_on(ctx, &report.findings).await;
     tracing::info!(
         source = invocation.source,
         status = ?report.status,

@@ -1,13 +1,16 @@
 //! Alerts with a lifecycle (Alertmanager's): a condition opens an alert when it starts, is deduplicated while
 //! it lasts (one open alert per condition, counting its sightings), can be acknowledged, and resolves when the
 //! condition clears. The channels hear of an opening, an escalation and a resolution through the
-//! `notifications` queue (`system.alert`), so a slow or failing channel holds up no check. A condition that
-//! comes back within `QUIET_PERIOD` of resolving (flapping) opens an alert the channels are not told of — nor
-//! of its resolution. (The original e-mailed a hard-coded address every 5 minutes while critical.)
+//! `notifications` queue (`system.alert`), so a slow or failing channel holds up no check; a notice goes under
+//! a job id of the alert and the change, and is sent again by later sightings (or clears) until its delivery
+//! is recorded, so a send that failed after the change was stored is not lost and none is delivered twice. A
+//! condition that comes back within `QUIET_PERIOD` of resolving (flapping) opens an alert the channels are told
+//! of only once it has lasted the quiet period or got worse. (The original e-mailed a hard-coded address every
+//! 5 minutes while critical.)
 
 use crate::deps::HasStores;
-use crate::jobs::{JobError, JobHandler, JobRegistry, dispatch, payload};
-use proxy_core::domain::{Alert, AlertChange, AlertId, AlertSeverity, AlertState, DomainEvent, Job, Priority};
+use crate::jobs::{JobError, JobHandler, JobRegistry, dispatch_as, payload};
+use proxy_core::domain::{Alert, AlertChange, AlertId, AlertSeverity, AlertState, DomainEvent, Job, JobId, Priority};
 use proxy_core::error::{PortError, PortResult};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -22,6 +25,9 @@ pub const ALERT_JOB: &str = "system.alert";
 pub const QUIET_PERIOD: Duration = Duration::from_secs(30 * 60);
 /// Tries of an observation or a resolution that lost a race to another check before it gives up.
 const TRIES: usize = 3;
+/// An opening not delivered this long after it opened is sent again at the next sighting (the first send may
+/// have failed after the alert was stored).
+pub const RESEND_AFTER: Duration = Duration::from_secs(60);
 
 /// The `system.alert` job's payload. (A plain alert, as queued before notices existed, reads as opened.)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -73,15 +79,29 @@ pub async fn observe(ctx: &impl AlertsEnv, sighting: Sighting<'_>) -> PortResult
         let condition = alerts.condition(sighting.key).await?;
         if let Some(open) = condition.open {
             let escalated = sighting.severity > open.severity;
-            let seen = Alert { severity: sighting.severity, message: sighting.message.clone(), ..open };
-            match alerts.seen_again(&seen, now).await {
+            // A flapping alert is announced once it has lasted the quiet period, or when it gets worse.
+            let announce_now = !open.notified && (lasted(open.raised_at, now, QUIET_PERIOD) || escalated);
+            let read_severity = open.severity;
+            let seen = Alert {
+                severity: sighting.severity,
+                message: sighting.message.clone(),
+                notified: open.notified || announce_now,
+                ..open
+            };
+            match alerts.seen_again(&seen, read_severity, now).await {
                 Ok(alert) => {
-                    if escalated && alert.notified {
+                    if announce_now {
+                        notify(ctx, AlertChange::Opened, &alert).await?;
+                    } else if escalated && alert.notified {
                         notify(ctx, AlertChange::Escalated, &alert).await?;
+                    } else if alert.notified && !alert.announced && lasted(alert.raised_at, now, RESEND_AFTER) {
+                        // Its opening was not delivered (the send failed, or the job has not run yet): again, under
+                        // the same job id, so it is delivered once.
+                        notify(ctx, AlertChange::Opened, &alert).await?;
                     }
                     return Ok(Observed::Repeated(alert));
                 }
-                // Resolved meanwhile: the condition is back, so it opens again.
+                // Resolved, or its severity changed, meanwhile: read it again.
                 Err(error) if lost_race(&error) => continue,
                 Err(error) => return Err(error),
             }
@@ -94,8 +114,7 @@ pub async fn observe(ctx: &impl AlertsEnv, sighting: Sighting<'_>) -> PortResult
             sighting.details.clone(),
             now,
         );
-        let flapping = condition.last_resolved_at.is_some_and(|at| (now - at).to_std().is_ok_and(|d| d < QUIET_PERIOD));
-        alert.notified = !flapping;
+        alert.notified = condition.last_resolved_at.is_none_or(|at| lasted(at, now, QUIET_PERIOD));
         match alerts.open(&alert).await {
             Ok(()) => {
                 if alert.notified {
@@ -111,12 +130,24 @@ pub async fn observe(ctx: &impl AlertsEnv, sighting: Sighting<'_>) -> PortResult
     Err(PortError::Conflict { op_index: None })
 }
 
+/// Whether `since` is at least `long` before `now`.
+fn lasted(since: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono::Utc>, long: Duration) -> bool {
+    (now - since).to_std().is_ok_and(|age| age >= long)
+}
+
 /// The condition no longer holds: resolves its open alert (announcing it when its opening was), or does
-/// nothing when it has none. One read when there is nothing to resolve.
+/// nothing when it has none — but sends again a resolution that was not delivered. One read when there is
+/// nothing to resolve.
 pub async fn clear(ctx: &impl AlertsEnv, key: &str) -> PortResult<Option<Alert>> {
     let now = ctx.clock().now();
     let alerts = &ctx.stores().alerts;
-    let Some(open) = alerts.condition(key).await?.open else {
+    let condition = alerts.condition(key).await?;
+    let Some(open) = condition.open else {
+        if let Some(pending) = condition.resolution_pending
+            && let Some(resolved) = alerts.get(&pending).await?
+        {
+            notify(ctx, AlertChange::Resolved, &resolved).await?;
+        }
         return Ok(None);
     };
     match alerts.resolve(&open, now).await {
@@ -156,9 +187,15 @@ pub async fn acknowledge(ctx: &impl AlertsEnv, id: &AlertId, by: &str) -> Result
     }
 }
 
+/// Queues a change for the channels under a job id of the alert and the change (an escalation: and when), so a
+/// notice sent again is delivered once.
 async fn notify(ctx: &impl AlertsEnv, change: AlertChange, alert: &Alert) -> PortResult<()> {
+    let mut id = format!("alert:{}:{}", alert.id, change.as_str());
+    if change == AlertChange::Escalated {
+        id.push_str(&format!(":{}", alert.last_seen_at.unwrap_or(alert.raised_at).timestamp_millis()));
+    }
     let message = AlertNotice { change, alert: alert.clone() };
-    dispatch(ctx.queue(), ctx.clock(), ALERT_JOB, &message, Priority::Notifications).await.map(|_| ())
+    dispatch_as(ctx.queue(), ctx.clock(), JobId(id), ALERT_JOB, &message, Priority::Notifications).await.map(|_| ())
 }
 
 /// Registers the job that delivers what the alerts announce.
@@ -181,8 +218,9 @@ impl<C: HasStores + crate::deps::HasQueue + crate::deps::HasClock + Sync> JobHan
     async fn handle(&self, ctx: &C, job: &Job, _attempt: u32) -> Result<(), JobError> {
         let AlertNotice { change, alert } = payload(job)?;
         if change == AlertChange::Opened {
-            match ctx.stores().alerts.record(&alert).await {
-                // Stored when it opened (or by an earlier attempt): the effect holds.
+            // A lifecycle alert was stored when it opened (the put is refused); a notice queued before alerts had a
+            // lifecycle goes into the history.
+            match ctx.stores().alerts.record_legacy(&alert).await {
                 Ok(()) | Err(PortError::Conflict { .. }) => {}
                 Err(e) => return Err(e.into()),
             }
@@ -202,6 +240,12 @@ impl<C: HasStores + crate::deps::HasQueue + crate::deps::HasClock + Sync> JobHan
             .unwrap_or(alert.raised_at),
         };
         crate::events::try_publish_once(ctx, &format!("alert:{}:{}", alert.id, change.as_str()), event).await?;
+        // Delivered: the sightings and clears stop sending it again.
+        match change {
+            AlertChange::Opened => ctx.stores().alerts.opening_announced(&alert.id).await?,
+            AlertChange::Resolved => ctx.stores().alerts.resolution_announced(&alert.dedup_key, &alert.id).await?,
+            AlertChange::Escalated => {}
+        }
         tracing::warn!(
             alert_id = %alert.id,
             alert_change = change.as_str(),

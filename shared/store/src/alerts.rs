@@ -6,7 +6,7 @@
 
 use super::{codec, keys};
 use chrono::{DateTime, Utc};
-use proxy_core::domain::{Alert, AlertId, AlertState};
+use proxy_core::domain::{Alert, AlertId, AlertSeverity, AlertState};
 use proxy_core::error::PortResult;
 use proxy_core::ports::table::{
     Condition, Cursor, Index, ListScope, PK, Query, SK, TTL, Table, TransactOp, Update, UpdateAction, Value, number,
@@ -19,6 +19,8 @@ const OPEN_ALERT: &str = "open_alert";
 /// A resolved alert is kept this long for the history (`status=all`), then DynamoDB's TTL removes it.
 pub const KEEP_RESOLVED_DAYS: i64 = 90;
 const LAST_RESOLVED_AT: &str = "last_resolved_at";
+/// The condition's last alert, resolved but its resolution not yet delivered.
+const RESOLUTION_PENDING: &str = "resolution_pending";
 
 #[derive(Clone)]
 pub struct AlertStore {
@@ -30,6 +32,8 @@ pub struct AlertStore {
 pub struct ConditionState {
     pub open: Option<Alert>,
     pub last_resolved_at: Option<DateTime<Utc>>,
+    /// An alert whose resolution is to be announced and was not delivered yet.
+    pub resolution_pending: Option<AlertId>,
 }
 
 impl AlertStore {
@@ -50,9 +54,13 @@ impl AlertStore {
         Ok(item)
     }
 
-    /// Records an alert once: recording the same alert id again is a conflict (a redelivered job).
-    pub async fn record(&self, alert: &Alert) -> PortResult<()> {
-        self.table.put(Self::item_of(alert)?, Some(Condition::NotExists)).await
+    /// Records, once, an alert raised before alerts had a lifecycle (a notice queued then): into the history as
+    /// resolved when it was raised, since no condition will ever resolve it. Recording it again is a conflict.
+    pub async fn record_legacy(&self, alert: &Alert) -> PortResult<()> {
+        let resolved = Alert { state: AlertState::Resolved, resolved_at: Some(alert.raised_at), ..alert.clone() };
+        let mut item = Self::item_of(&resolved)?;
+        item.insert(TTL.into(), number(alert.raised_at.timestamp() + KEEP_RESOLVED_DAYS * 86_400));
+        self.table.put(item, Some(Condition::NotExists)).await
     }
 
     pub async fn get(&self, id: &AlertId) -> PortResult<Option<Alert>> {
@@ -73,7 +81,11 @@ impl AlertStore {
             Some(id) => self.get(&AlertId(id)).await?,
             None => None,
         };
-        Ok(ConditionState { open, last_resolved_at: last_resolved_at.map(|t| t.with_timezone(&Utc)) })
+        Ok(ConditionState {
+            open,
+            last_resolved_at: last_resolved_at.map(|t| t.with_timezone(&Utc)),
+            resolution_pending: text(RESOLUTION_PENDING).map(AlertId),
+        })
     }
 
     /// Opens `alert` for its condition: a conflict when the condition already has an open alert (another check
@@ -88,18 +100,23 @@ impl AlertStore {
         self.table.transact(vec![TransactOp::Update(condition), put]).await
     }
 
-    /// The condition was seen again while `id` is open: one more occurrence, and the severity and message of
-    /// this sighting. A conflict when the alert resolved meanwhile.
-    pub async fn seen_again(&self, alert: &Alert, now: DateTime<Utc>) -> PortResult<Alert> {
-        let severity = serde_json::to_value(alert.severity).ok().and_then(|v| v.as_str().map(str::to_owned));
-        let mut actions = vec![
+    /// The condition was seen again while `alert` is open: one more occurrence, and the severity, message and
+    /// announcement intent of this sighting. A conflict when the alert resolved meanwhile or its severity is no
+    /// longer `read_severity` (another sighting changed it: the caller reads again, so one escalation is
+    /// announced once).
+    pub async fn seen_again(
+        &self,
+        alert: &Alert,
+        read_severity: AlertSeverity,
+        now: DateTime<Utc>,
+    ) -> PortResult<Alert> {
+        let actions = vec![
             UpdateAction::Add("occurrences".into(), Decimal::ONE),
             UpdateAction::Set("last_seen_at".into(), string(now.to_rfc3339())),
             UpdateAction::Set("message".into(), string(alert.message.clone())),
+            UpdateAction::Set("notified".into(), Value::Bool(alert.notified)),
+            UpdateAction::Set("severity".into(), string(severity_text(alert.severity))),
         ];
-        if let Some(severity) = severity {
-            actions.push(UpdateAction::Set("severity".into(), string(severity)));
-        }
         let item = self
             .table
             .update(Update {
@@ -108,6 +125,7 @@ impl AlertStore {
                 condition: Some(Condition::And(vec![
                     Condition::Exists,
                     Condition::AttributeNotEquals("state".into(), string(AlertState::Resolved.as_str())),
+                    Condition::AttributeEquals("severity".into(), string(severity_text(read_severity))),
                 ])),
             })
             .await?;
@@ -120,10 +138,16 @@ impl AlertStore {
         let at = string(now.to_rfc3339());
         let condition = Update {
             key: keys::alert_condition(&alert.dedup_key),
-            actions: vec![
-                UpdateAction::Remove(OPEN_ALERT.into()),
-                UpdateAction::Set(LAST_RESOLVED_AT.into(), at.clone()),
-            ],
+            actions: {
+                let mut actions = vec![
+                    UpdateAction::Remove(OPEN_ALERT.into()),
+                    UpdateAction::Set(LAST_RESOLVED_AT.into(), at.clone()),
+                ];
+                if alert.notified {
+                    actions.push(UpdateAction::Set(RESOLUTION_PENDING.into(), string(alert.id.to_string())));
+                }
+                actions
+            },
             condition: Some(Condition::AttributeEquals(OPEN_ALERT.into(), string(alert.id.to_string()))),
         };
         let resolved = Update {
@@ -140,6 +164,30 @@ impl AlertStore {
         self.table.transact(vec![TransactOp::Update(condition), TransactOp::Update(resolved)]).await
     }
 
+    /// The alert's opening was delivered: sightings stop sending it again.
+    pub async fn opening_announced(&self, id: &AlertId) -> PortResult<()> {
+        let update = Update {
+            key: keys::alert(id),
+            actions: vec![UpdateAction::Set("announced".into(), Value::Bool(true))],
+            condition: Some(Condition::Exists),
+        };
+        self.table.update(update).await.map(|_| ())
+    }
+
+    /// The resolution of `id` was delivered: the condition stops asking for it (a later resolution's request,
+    /// if one came since, stays).
+    pub async fn resolution_announced(&self, dedup_key: &str, id: &AlertId) -> PortResult<()> {
+        let update = Update {
+            key: keys::alert_condition(dedup_key),
+            actions: vec![UpdateAction::Remove(RESOLUTION_PENDING.into())],
+            condition: Some(Condition::AttributeEquals(RESOLUTION_PENDING.into(), string(id.to_string()))),
+        };
+        match self.table.update(update).await {
+            Ok(_) | Err(proxy_core::error::PortError::Conflict { .. }) => Ok(()),
+            Err(error) => Err(error),
+        }
+    }
+
     /// An admin has seen the open alert `id`. A conflict when it is not open (acknowledged or resolved); not
     /// found when there is no such alert.
     pub async fn acknowledge(&self, id: &AlertId, by: &str, now: DateTime<Utc>) -> PortResult<Alert> {
@@ -152,7 +200,14 @@ impl AlertStore {
                     UpdateAction::Set("acknowledged_by".into(), string(by)),
                     UpdateAction::Set("acknowledged_at".into(), string(now.to_rfc3339())),
                 ],
-                condition: Some(Condition::AttributeEquals("state".into(), string(AlertState::Open.as_str()))),
+                // Open, or stored before alerts had a state (which reads as open).
+                condition: Some(Condition::And(vec![
+                    Condition::Exists,
+                    Condition::Or(vec![
+                        Condition::AttributeMissing("state".into()),
+                        Condition::AttributeEquals("state".into(), string(AlertState::Open.as_str())),
+                    ]),
+                ])),
             })
             .await?;
         codec::decode(item, &[])
@@ -185,4 +240,9 @@ impl AlertStore {
         let (pk, sk) = index.key_attributes();
         ListScope { keys: vec![PK, SK, pk, sk], partition: (pk, partition.to_owned()), sort_prefix: None }
     }
+}
+
+/// A severity as stored (`warning`).
+fn severity_text(severity: AlertSeverity) -> String {
+    serde_json::to_value(severity).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
 }

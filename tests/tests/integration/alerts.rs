@@ -19,7 +19,9 @@ integration_tests::on_both_backends!(
     an_admin_acknowledges_an_open_alert_once,
     a_flapping_condition_is_not_announced_again_within_the_quiet_period,
     checks_that_see_one_condition_at_once_open_one_alert,
-    the_scheduled_health_check_keeps_one_alert_open_while_unhealthy_and_resolves_it,
+    the_scheduled_health_check_keeps_one_alert_per_condition_while_it_lasts,
+    an_opening_or_resolution_not_delivered_is_sent_again_and_delivered_once,
+    a_flapping_alert_that_lasts_or_gets_worse_is_announced,
     admins_list_open_or_all_alerts_a_page_at_a_time_and_acknowledge_one,
     the_worker_hands_each_change_to_the_admins_feed_once_however_often_it_runs,
 );
@@ -34,22 +36,39 @@ fn sighting(key: &str, severity: AlertSeverity) -> Sighting<'_> {
     }
 }
 
-/// The announcements queued since the last call (taken off the queue).
+/// The announcements queued since the last call (taken off the queue, undelivered).
 async fn notices(app: &TestApp) -> Vec<AlertNotice> {
+    taken(app).await.into_iter().map(|(notice, _)| notice).collect()
+}
+
+/// The announcements queued since the last call, with their messages (taken off the queue, undelivered), each
+/// job once: a notice sent again under its job id is the same delivery.
+async fn taken(app: &TestApp) -> Vec<(AlertNotice, String)> {
     let queue = QueueRef::Main(Priority::Notifications);
     let mut notices = Vec::new();
+    let mut ids = std::collections::BTreeSet::new();
     loop {
         let batch = app.ctx.queue.receive(queue, 10, Duration::from_secs(1), Duration::from_secs(600)).await.unwrap();
         for message in &batch {
             let job: Job = serde_json::from_str(&message.body).expect("a job");
             assert_eq!(job.job_type, alerts::ALERT_JOB);
-            notices.push(serde_json::from_value(job.payload).expect("an alert notice"));
+            if ids.insert(job.id.as_str().to_owned()) {
+                notices.push((serde_json::from_value(job.payload).expect("an alert notice"), message.body.clone()));
+            }
             app.ctx.queue.delete(queue, &message.receipt_handle).await.unwrap();
         }
         if app.ctx.queue.attributes(queue).await.unwrap().visible == 0 {
             return notices;
         }
     }
+}
+
+/// Delivers these messages: back on the queue, and the worker runs them (and what they hand on).
+async fn deliver(app: &TestApp, messages: &[(AlertNotice, String)]) {
+    for (_, body) in messages {
+        app.ctx.queue.send(QueueRef::Main(Priority::Notifications), body, None).await.unwrap();
+    }
+    integration_tests::drain(app, Priority::Notifications).await;
 }
 
 fn kinds(notices: &[AlertNotice]) -> Vec<AlertChange> {
@@ -169,30 +188,43 @@ async fn checks_that_see_one_condition_at_once_open_one_alert(app: TestApp) {
     assert_eq!(kinds(&notices(&app).await), [AlertChange::Resolved]);
 }
 
-async fn the_scheduled_health_check_keeps_one_alert_open_while_unhealthy_and_resolves_it(app: TestApp) {
+async fn the_scheduled_health_check_keeps_one_alert_per_condition_while_it_lasts(app: TestApp) {
     use shared::services::monitoring::scheduled::health_check;
     let healthy = health_check(&app.ctx, serde_json::json!({})).await.unwrap();
-    assert_eq!((healthy["status"].as_str(), &healthy["alert"]), (Some("healthy"), &serde_json::Value::Null));
+    assert_eq!(healthy["status"], "healthy");
+    assert_eq!(healthy["alert"], serde_json::json!({"opened": [], "open": [], "resolved": []}));
 
-    // 120 jobs waiting on `high` (warning above 100): one alert, seen on every run while it lasts.
+    // 120 jobs waiting on `high` (warning above 100): its alert, seen on every run while it lasts.
     let high = QueueRef::Main(Priority::High);
     for _ in 0..120 {
         app.ctx.queue.send(high, "{}", None).await.unwrap();
     }
     let first = health_check(&app.ctx, serde_json::json!({})).await.unwrap();
     assert_eq!(first["status"], "degraded");
-    assert!(first["alert"]["opened"].is_string(), "{first}");
+    let backlog = first["alert"]["opened"][0].clone();
+    assert!(backlog.is_string(), "{first}");
     let second = health_check(&app.ctx, serde_json::json!({})).await.unwrap();
-    assert_eq!(second["alert"]["open"], first["alert"]["opened"], "{second}");
-    assert_eq!(second["alert"]["occurrences"], 2);
+    assert_eq!(second["alert"]["open"], serde_json::json!([backlog]), "{second}");
     let announced = notices(&app).await;
     assert_eq!(kinds(&announced), [AlertChange::Opened]);
     assert_eq!(
-        (announced[0].alert.severity, announced[0].alert.source.as_str()),
-        (AlertSeverity::Warning, "system-health")
+        (announced[0].alert.severity, announced[0].alert.dedup_key.as_str()),
+        (AlertSeverity::Warning, "system-health:queue:high:backlog")
     );
 
-    // The backlog drains: the alert resolves, and says so.
+    // A second problem while the first lasts is an alert of its own, announced.
+    for _ in 0..60 {
+        app.ctx.queue.send(QueueRef::DeadLetter(Priority::Low), "{}", None).await.unwrap();
+    }
+    let both = health_check(&app.ctx, serde_json::json!({})).await.unwrap();
+    assert_eq!(both["alert"]["open"], serde_json::json!([backlog]), "{both}");
+    let failed = both["alert"]["opened"][0].clone();
+    assert!(failed.is_string() && failed != backlog, "{both}");
+    let announced = notices(&app).await;
+    assert_eq!(kinds(&announced), [AlertChange::Opened]);
+    assert_eq!(announced[0].alert.dedup_key, "system-health:queue:low:failed");
+
+    // The backlog drains: its alert resolves, and says so; the dead letters' stays open.
     loop {
         let batch = app.ctx.queue.receive(high, 10, Duration::from_secs(1), Duration::from_secs(600)).await.unwrap();
         for message in &batch {
@@ -203,9 +235,67 @@ async fn the_scheduled_health_check_keeps_one_alert_open_while_unhealthy_and_res
         }
     }
     let recovered = health_check(&app.ctx, serde_json::json!({})).await.unwrap();
-    assert_eq!(recovered["status"], "healthy", "{recovered}");
-    assert_eq!(recovered["alert"]["resolved"], first["alert"]["opened"]);
+    assert_eq!(recovered["status"], "degraded", "{recovered}");
+    assert_eq!(recovered["alert"]["resolved"], serde_json::json!([backlog]));
+    assert_eq!(recovered["alert"]["open"], serde_json::json!([failed]));
     assert_eq!(kinds(&notices(&app).await), [AlertChange::Resolved]);
+}
+
+async fn an_opening_or_resolution_not_delivered_is_sent_again_and_delivered_once(app: TestApp) {
+    let opened = alerts::observe(&app.ctx, sighting("lost", AlertSeverity::Critical)).await.unwrap();
+    let id = opened.alert().id.clone();
+    // The notice is lost (taken off the queue, never delivered): the next sighting within a minute waits, the one
+    // after sends it again.
+    assert_eq!(kinds(&notices(&app).await), [AlertChange::Opened]);
+    alerts::observe(&app.ctx, sighting("lost", AlertSeverity::Critical)).await.unwrap();
+    assert!(notices(&app).await.is_empty(), "its first delivery may still be on its way");
+    app.clock.advance(chrono::Duration::minutes(5));
+    alerts::observe(&app.ctx, sighting("lost", AlertSeverity::Critical)).await.unwrap();
+    let again = taken(&app).await;
+    assert_eq!(again.iter().map(|(n, _)| n.change).collect::<Vec<_>>(), [AlertChange::Opened]);
+    // Delivered now: sightings stop sending it.
+    deliver(&app, &again).await;
+    assert!(app.ctx.stores.alerts.get(&id).await.unwrap().unwrap().announced);
+    app.clock.advance(chrono::Duration::minutes(5));
+    alerts::observe(&app.ctx, sighting("lost", AlertSeverity::Critical)).await.unwrap();
+    assert!(notices(&app).await.is_empty(), "delivered once");
+
+    // The resolution is lost too: the next clear sends it again, and once delivered, no more.
+    alerts::clear(&app.ctx, "lost").await.unwrap().expect("resolved");
+    let resolution = notices(&app).await;
+    assert_eq!(kinds(&resolution), [AlertChange::Resolved]);
+    assert_eq!(alerts::clear(&app.ctx, "lost").await.unwrap(), None);
+    let resent = taken(&app).await;
+    assert_eq!(resent.iter().map(|(n, _)| n.change).collect::<Vec<_>>(), [AlertChange::Resolved], "sent again");
+    deliver(&app, &resent).await;
+    assert_eq!(alerts::clear(&app.ctx, "lost").await.unwrap(), None);
+    assert!(notices(&app).await.is_empty(), "delivered: not sent again");
+}
+
+async fn a_flapping_alert_that_lasts_or_gets_worse_is_announced(app: TestApp) {
+    alerts::observe(&app.ctx, sighting("flaps", AlertSeverity::Warning)).await.unwrap();
+    alerts::clear(&app.ctx, "flaps").await.unwrap();
+    notices(&app).await;
+    app.clock.advance(chrono::Duration::minutes(5));
+    let back = alerts::observe(&app.ctx, sighting("flaps", AlertSeverity::Warning)).await.unwrap();
+    assert!(!back.alert().notified);
+    app.clock.advance(chrono::Duration::minutes(10));
+    alerts::observe(&app.ctx, sighting("flaps", AlertSeverity::Warning)).await.unwrap();
+    assert!(notices(&app).await.is_empty(), "still within the quiet period");
+    // It has now lasted the quiet period: no longer a flap, announced.
+    app.clock.advance(chrono::Duration::from_std(QUIET_PERIOD).unwrap());
+    let lasting = alerts::observe(&app.ctx, sighting("flaps", AlertSeverity::Warning)).await.unwrap();
+    assert!(lasting.alert().notified);
+    assert_eq!(kinds(&notices(&app).await), [AlertChange::Opened]);
+
+    // Another flap that gets worse is announced at once.
+    alerts::clear(&app.ctx, "flaps").await.unwrap();
+    notices(&app).await;
+    app.clock.advance(chrono::Duration::minutes(1));
+    alerts::observe(&app.ctx, sighting("flaps", AlertSeverity::Warning)).await.unwrap();
+    let worse = alerts::observe(&app.ctx, sighting("flaps", AlertSeverity::Critical)).await.unwrap();
+    assert!(worse.alert().notified);
+    assert_eq!(kinds(&notices(&app).await), [AlertChange::Opened]);
 }
 
 async fn admins_list_open_or_all_alerts_a_page_at_a_time_and_acknowledge_one(app: TestApp) {

@@ -78,10 +78,15 @@ pub struct Alert {
     pub acknowledged_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub resolved_at: Option<DateTime<Utc>>,
-    /// Whether the channels were told it opened. A condition that comes back within the quiet period after it
-    /// resolved (flapping) opens a new alert without telling them, and then its resolution is not told either.
+    /// Whether the channels are to hear of it. A condition that comes back within the quiet period after it
+    /// resolved (flapping) opens an alert the channels are not told of — until it lasts the quiet period or
+    /// escalates — nor, then, of its resolution.
     #[serde(default = "yes")]
     pub notified: bool,
+    /// Whether its opening was delivered (the delivery job says so): until then every sighting sends the notice
+    /// again, under the same job id, so a send that failed after the alert opened is not the end of it.
+    #[serde(default = "yes")]
+    pub announced: bool,
 }
 
 fn one() -> u64 {
@@ -117,6 +122,7 @@ impl Alert {
             acknowledged_at: None,
             resolved_at: None,
             notified: true,
+            announced: false,
         }
     }
 }
