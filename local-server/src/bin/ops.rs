@@ -2,7 +2,8 @@
 //! backend — the functions' own environment (`TABLE_NAME`, `REDIS_URL`, `QUEUE_URL_*`, AWS credentials, or
 //! `AWS_ENDPOINT_URL` for the emulators). Each command calls the shared service its function calls and prints
 //! the result as JSON; a failure exits with status 1. `system:health-check` exits with the system's status:
-//! 0 healthy, 1 degraded, 2 critical (and prints its findings, or the whole report with `--json`).
+//! 0 healthy, 1 degraded, 2 critical, 3 when it could not run (and prints its findings, or the whole report
+//! with `--json`).
 //!
 //! ```sh
 //! cargo run -q -p local-server --bin ops -- queue:stats
@@ -186,6 +187,9 @@ fn health_summary(report: &serde_json::Value) -> String {
     lines.join("\n")
 }
 
+/// The exit status of a health check that could not run (monitoring tools' "unknown").
+const UNKNOWN: u8 = 3;
+
 /// 0 healthy, 1 degraded, 2 critical (monitoring tools' convention: a check's exit status is its state).
 fn health_exit_code(report: &serde_json::Value) -> u8 {
     match report["status"].as_str() {
@@ -198,16 +202,18 @@ fn health_exit_code(report: &serde_json::Value) -> u8 {
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let ops = Ops::parse();
+    let health_check = match ops.command {
+        Command::HealthCheck { json } => Some(json),
+        _ => None,
+    };
+    // The health check's failure to run is its "unknown" (3), not "degraded" (1).
+    let failure = || std::process::ExitCode::from(if health_check.is_some() { UNKNOWN } else { 1 });
     let ctx = match AppContext::from_env().await {
         Ok(ctx) => ctx,
         Err(e) => {
             eprintln!("ops: the backend is not configured: {e}");
-            return std::process::ExitCode::FAILURE;
+            return failure();
         }
-    };
-    let health_check = match ops.command {
-        Command::HealthCheck { json } => Some(json),
-        _ => None,
     };
     match run(&ctx, ops.command).await {
         Ok(report) if health_check.is_some() => {
@@ -224,7 +230,7 @@ async fn main() -> std::process::ExitCode {
         }
         Err(e) => {
             eprintln!("ops: {e}");
-            std::process::ExitCode::FAILURE
+            failure()
         }
     }
 }
