@@ -5,7 +5,7 @@
 //! The fleet (`bench::fleet`): 1,000 servers over 8 locations, a few paused or down, no sales history (the
 //! check reads none). Writes a markdown report (BENCHMARKS.md).
 
-use bench::counting::{Snapshot, counted_app};
+use bench::counting::{CallCounts, Snapshot, counted_app};
 use bench::fleet::seed_fleet;
 use clap::Parser;
 use integration_tests::Backend;
@@ -48,6 +48,24 @@ fn trips(used: &Snapshot) -> String {
     )
 }
 
+/// Runs `run` `runs` times, each costing the same calls: its round trips, p50 and p95 as table cells.
+async fn measure(counts: &CallCounts, runs: usize, mut run: impl AsyncFnMut()) -> String {
+    let mut latencies = Vec::new();
+    let mut per_run: Option<Snapshot> = None;
+    for _ in 0..runs {
+        let before = counts.snapshot();
+        let started = Instant::now();
+        run().await;
+        latencies.push(started.elapsed().as_secs_f64() * 1000.0);
+        let used = counts.snapshot().since(&before);
+        assert!(per_run.is_none_or(|p| p == used), "every run costs the same calls");
+        per_run = Some(used);
+    }
+    latencies.sort_by(f64::total_cmp);
+    let used = per_run.expect("a run");
+    format!("{} | {:.1} ms | {:.1} ms", trips(&used), percentile(&latencies, 0.5), percentile(&latencies, 0.95))
+}
+
 #[tokio::main]
 async fn main() {
     let args = Args::parse();
@@ -61,58 +79,26 @@ async fn main() {
         let runs = if backend == Backend::Memory { args.memory_runs } else { args.emulator_runs };
 
         // GET /admin/system/health: the probes and the four data checks.
-        let mut latencies = Vec::new();
-        let mut per_run: Option<Snapshot> = None;
-        for _ in 0..runs {
-            let before = counts.snapshot();
-            let started = Instant::now();
+        let row = measure(&counts, runs, async || {
             let reply = Call::to(&routes::SYSTEM_HEALTH, &[]).by(&Caller::Admin("bench".into())).send(&app).await;
-            latencies.push(started.elapsed().as_secs_f64() * 1000.0);
             assert_eq!(reply.status, 200, "{}", reply.body);
-            let used = counts.snapshot().since(&before);
-            assert!(per_run.is_none_or(|p| p == used), "every check costs the same calls");
-            per_run = Some(used);
-        }
-        latencies.sort_by(f64::total_cmp);
-        let used = per_run.expect("a run");
-        let _ = writeln!(
-            rows,
-            "| {name} | `GET /admin/system/health` | {} | {} | {:.1} ms | {:.1} ms |",
-            args.servers,
-            trips(&used),
-            percentile(&latencies, 0.5),
-            percentile(&latencies, 0.95)
-        );
+        })
+        .await;
+        let _ = writeln!(rows, "| {name} | `GET /admin/system/health` | {} | {row} |", args.servers);
 
         // The scheduled check while unhealthy (a backlog on `high`): its alert is open and counted each run.
         for _ in 0..101 {
             app.ctx.queue.send(QueueRef::Main(Priority::High), "{}", None).await.expect("backlog");
         }
         shared::services::monitoring::scheduled::health_check(&app.ctx, serde_json::json!({})).await.expect("opens");
-        let mut latencies = Vec::new();
-        let mut per_run: Option<Snapshot> = None;
-        for _ in 0..runs {
-            let before = counts.snapshot();
-            let started = Instant::now();
+        let row = measure(&counts, runs, async || {
             let summary = shared::services::monitoring::scheduled::health_check(&app.ctx, serde_json::json!({}))
                 .await
                 .expect("a run");
-            latencies.push(started.elapsed().as_secs_f64() * 1000.0);
             assert_eq!(summary["alert"]["open"].as_array().map(Vec::len), Some(1), "{summary}");
-            let used = counts.snapshot().since(&before);
-            assert!(per_run.is_none_or(|p| p == used), "every run costs the same calls");
-            per_run = Some(used);
-        }
-        latencies.sort_by(f64::total_cmp);
-        let used = per_run.expect("a run");
-        let _ = writeln!(
-            rows,
-            "| {name} | `system-health-check`, alert open | {} | {} | {:.1} ms | {:.1} ms |",
-            args.servers,
-            trips(&used),
-            percentile(&latencies, 0.5),
-            percentile(&latencies, 0.95)
-        );
+        })
+        .await;
+        let _ = writeln!(rows, "| {name} | `system-health-check`, alert open | {} | {row} |", args.servers);
     }
     let mut report = String::new();
     let _ = writeln!(
