@@ -8,11 +8,13 @@ use platform::alerts::{self, AlertsEnv, Observed, Sighting};
 
 /// The health check's alerts' source; each condition's key is `system-health:<finding's condition>`.
 const ALERT_SOURCE: &str = "system-health";
+/// Pages of 100 open alerts read to find the conditions gone (a bound on the run, far above any real count).
+const OPEN_ALERT_PAGES: usize = 10;
 
 /// One alert per condition the check finds (`store`, `queue:high:backlog`, `check:servers`, ...), its severity
 /// following the finding's, open while it lasts and resolved when the check no longer finds it: a new problem
 /// while another lasts is announced, and one that lasts does not hold the others' open. The open ones are read
-/// with one query, to resolve those gone. Says what it did, for the run's summary.
+/// (one query a hundred), to resolve those gone. Says what it did, for the run's summary.
 async fn alert_on(ctx: &(impl HealthEnv + AlertsEnv), findings: &[crate::health::Finding]) -> serde_json::Value {
     let mut conditions: std::collections::BTreeMap<&str, (HealthStatus, Vec<&str>)> = Default::default();
     for finding in findings {
@@ -32,25 +34,35 @@ async fn alert_on(ctx: &(impl HealthEnv + AlertsEnv), findings: &[crate::health:
             Err(e) => tracing::error!(error = %e, condition, "could not raise health alert"),
         }
     }
-    // The conditions that had an alert and are not found now.
-    match ctx.stores().alerts.list(true, 100, None).await {
-        Ok((alerts_open, _)) => {
-            let gone = alerts_open.iter().filter(|a| {
-                a.source == ALERT_SOURCE
-                    && a.dedup_key
-                        .strip_prefix(ALERT_SOURCE)
-                        .and_then(|k| k.strip_prefix(':'))
-                        .is_some_and(|c| !conditions.contains_key(c))
-            });
-            for alert in gone {
-                match alerts::clear(ctx, &alert.dedup_key).await {
-                    Ok(Some(cleared)) => resolved.push(cleared.id),
-                    Ok(None) => {}
-                    Err(e) => tracing::error!(error = %e, key = alert.dedup_key, "could not resolve health alert"),
-                }
+    // The conditions that had an alert and are not found now (every page of the open alerts: capacity alerts
+    // share the list).
+    let mut after = None;
+    for _ in 0..OPEN_ALERT_PAGES {
+        let (page, next) = match ctx.stores().alerts.list(true, 100, after).await {
+            Ok(page) => page,
+            Err(e) => {
+                tracing::error!(error = %e, "could not read the open alerts");
+                break;
+            }
+        };
+        let gone = page.iter().filter(|a| {
+            a.source == ALERT_SOURCE
+                && a.dedup_key
+                    .strip_prefix(ALERT_SOURCE)
+                    .and_then(|k| k.strip_prefix(':'))
+                    .is_some_and(|c| !conditions.contains_key(c))
+        });
+        for alert in gone {
+            match alerts::clear(ctx, &alert.dedup_key).await {
+                Ok(Some(cleared)) => resolved.push(cleared.id),
+                Ok(None) => {}
+                Err(e) => tracing::error!(error = %e, key = alert.dedup_key, "could not resolve health alert"),
             }
         }
-        Err(e) => tracing::error!(error = %e, "could not read the open alerts"),
+        match next {
+            Some(cursor) => after = Some(cursor),
+            None => break,
+        }
     }
     serde_json::json!({"opened": opened, "open": open, "resolved": resolved})
 }
