@@ -21,7 +21,8 @@ crate::env!(
 );
 
 pub const ALERT_JOB: &str = "system.alert";
-/// A condition that returns within this long after its alert resolved is flapping: not announced again.
+/// A condition that returns within this long after its alert resolved is flapping: its new alert is announced
+/// only once it has lasted this long, or got worse.
 pub const QUIET_PERIOD: Duration = Duration::from_secs(30 * 60);
 /// Tries of an observation or a resolution that lost a race to another check before it gives up.
 const TRIES: usize = 3;
@@ -52,7 +53,7 @@ pub struct Sighting<'a> {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Observed {
-    /// A new alert (announced unless the condition is flapping: `alert.notified`).
+    /// A new alert (announced unless the condition is flapping: `alert.notified`; see `QUIET_PERIOD`).
     Opened(Alert),
     /// The condition's open alert, seen once more.
     Repeated(Alert),
