@@ -115,7 +115,7 @@ impl AlertStore {
             UpdateAction::Set("last_seen_at".into(), string(now.to_rfc3339())),
             UpdateAction::Set("message".into(), string(alert.message.clone())),
             UpdateAction::Set("notified".into(), Value::Bool(alert.notified)),
-            UpdateAction::Set("severity".into(), string(severity_text(alert.severity))),
+            UpdateAction::Set("severity".into(), string(alert.severity.as_str())),
         ];
         let item = self
             .table
@@ -125,7 +125,7 @@ impl AlertStore {
                 condition: Some(Condition::And(vec![
                     Condition::Exists,
                     Condition::AttributeNotEquals("state".into(), string(AlertState::Resolved.as_str())),
-                    Condition::AttributeEquals("severity".into(), string(severity_text(read_severity))),
+                    Condition::AttributeEquals("severity".into(), string(read_severity.as_str())),
                 ])),
             })
             .await?;
@@ -213,12 +213,6 @@ impl AlertStore {
         codec::decode(item, &[])
     }
 
-    /// The most recent alerts, newest first.
-    pub async fn recent(&self, limit: usize) -> PortResult<Vec<Alert>> {
-        let page = self.table.query(Query::new(Index::Gsi1, keys::ALL_ALERTS).descending().limit(limit)).await?;
-        page.items.into_iter().map(|i| codec::decode(i, &[])).collect()
-    }
-
     /// A page of the alerts that are not resolved (`open_only`) or of every alert, newest first.
     pub async fn list(
         &self,
@@ -240,9 +234,4 @@ impl AlertStore {
         let (pk, sk) = index.key_attributes();
         ListScope { keys: vec![PK, SK, pk, sk], partition: (pk, partition.to_owned()), sort_prefix: None }
     }
-}
-
-/// A severity as stored (`warning`).
-fn severity_text(severity: AlertSeverity) -> String {
-    serde_json::to_value(severity).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
 }

@@ -102,7 +102,7 @@ async fn every_function_handles_its_sample_event(app: TestApp) {
                 let again = shared::worker::handle(ctx, &registry, event).await;
                 assert!(again.batch_item_failures.is_empty(), "a redelivered sample is acknowledged");
                 let sample = shared::domain::AlertId("a1f0c2d4-5b6e-4f70-8a91-b2c3d4e5f601".into());
-                let recorded = ctx.stores.alerts.recent(10).await.unwrap();
+                let (recorded, _) = ctx.stores.alerts.list(false, 10, None).await.unwrap();
                 assert_eq!(recorded.iter().filter(|a| a.id == sample).count(), 1, "and did its work once");
             }
         }

@@ -63,7 +63,7 @@ async fn a_redelivered_message_does_its_work_once(app: TestApp) {
     let again: Vec<&MessageOutcome> =
         report.outcomes.iter().filter(|(id, _)| *id == first[0].message_id).map(|(_, o)| o).collect();
     assert_eq!(again, [&MessageOutcome::Duplicate], "redelivered: {:?}", report.outcomes);
-    assert_eq!(ctx.stores.alerts.recent(10).await.unwrap().len(), 1, "the alert was recorded once");
+    assert_eq!(ctx.stores.alerts.list(false, 10, None).await.unwrap().0.len(), 1, "the alert was recorded once");
     app.pass(VISIBILITY + Duration::from_millis(200)).await;
     assert!(ctx.queue.receive(QUEUE, 10, Duration::ZERO, VISIBILITY).await.unwrap().is_empty(), "and then deleted");
 }
@@ -128,7 +128,7 @@ async fn a_batch_with_one_bad_message_reports_exactly_that_one(app: TestApp) {
     let response = shared::worker::handle(ctx, &registry, event).await;
     let failed: Vec<&str> = response.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();
     assert_eq!(failed, [bad_id.as_str()]);
-    assert_eq!(ctx.stores.alerts.recent(10).await.unwrap().len(), 2);
+    assert_eq!(ctx.stores.alerts.list(false, 10, None).await.unwrap().0.len(), 2);
 }
 
 /// A job type that fails its first `failures` attempts, counting every run.

@@ -10,6 +10,16 @@ pub enum AlertSeverity {
     Critical,
 }
 
+impl AlertSeverity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertSeverity::Info => "info",
+            AlertSeverity::Warning => "warning",
+            AlertSeverity::Critical => "critical",
+        }
+    }
+}
+
 /// Where an alert is in its life: open while its condition lasts (acknowledged once an admin has seen it),
 /// resolved when the condition clears. A condition has at most one alert that is not resolved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
