@@ -50,14 +50,18 @@ pub struct AlertPage {
     pub next_cursor: Option<String>,
 }
 
-/// One page of the list: one query.
+/// One page of the list: one query. (The open list leaves out the resolved alerts the store keeps in it until
+/// their resolution is delivered, so a page may hold fewer than `limit`.)
 pub async fn list(
     ctx: &impl AlertsEnv,
     listing: Listing,
     limit: usize,
     after: Option<Cursor>,
 ) -> PortResult<AlertPage> {
-    let (alerts, next) = ctx.stores().alerts.list(listing.open_only(), limit, after).await?;
+    let (mut alerts, next) = ctx.stores().alerts.list(listing.open_only(), limit, after).await?;
+    if listing.open_only() {
+        alerts.retain(|alert| alert.state != proxy_core::domain::AlertState::Resolved);
+    }
     Ok(AlertPage { alerts, next_cursor: next.as_ref().map(Cursor::token) })
 }
 

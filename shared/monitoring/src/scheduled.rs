@@ -14,7 +14,7 @@ const OPEN_ALERT_PAGES: usize = 10;
 /// One alert per condition the check finds (`store`, `queue:high:backlog`, `check:servers`, ...), its severity
 /// following the finding's, open while it lasts and resolved when the check no longer finds it: a new problem
 /// while another lasts is announced, and one that lasts does not hold the others' open. The open ones are read
-/// (one query a hundred), to resolve those gone. Says what it did, for the run's summary.
+/// (one query a hundred), to resolve those gone and to send again the resolutions not delivered. Says what it did, for the run's summary.
 async fn alert_on(ctx: &(impl HealthEnv + AlertsEnv), findings: &[crate::health::Finding]) -> serde_json::Value {
     let mut conditions: std::collections::BTreeMap<&str, (HealthStatus, Vec<&str>)> = Default::default();
     for finding in findings {
@@ -22,7 +22,7 @@ async fn alert_on(ctx: &(impl HealthEnv + AlertsEnv), findings: &[crate::health:
         entry.0 = entry.0.max(finding.status);
         entry.1.push(finding.message.as_str());
     }
-    let (mut opened, mut open, mut resolved) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut opened, mut open, mut resolved, mut resent) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (condition, (status, messages)) in &conditions {
         let severity = if *status == HealthStatus::Critical { AlertSeverity::Critical } else { AlertSeverity::Warning };
         let key = format!("{ALERT_SOURCE}:{condition}");
@@ -45,8 +45,17 @@ async fn alert_on(ctx: &(impl HealthEnv + AlertsEnv), findings: &[crate::health:
                 break;
             }
         };
+        // Any context's resolution still undelivered goes out again (the list holds them until it is delivered).
+        for alert in page.iter().filter(|a| a.state == AlertState::Resolved) {
+            match alerts::resend_resolution(ctx, alert).await {
+                Ok(true) => resent.push(alert.id.clone()),
+                Ok(false) => {}
+                Err(e) => tracing::error!(error = %e, key = alert.dedup_key, "could not resend a resolution"),
+            }
+        }
         let gone = page.iter().filter(|a| {
             a.source == ALERT_SOURCE
+                && a.state != AlertState::Resolved
                 && a.dedup_key
                     .strip_prefix(ALERT_SOURCE)
                     .and_then(|k| k.strip_prefix(':'))
@@ -64,9 +73,9 @@ async fn alert_on(ctx: &(impl HealthEnv + AlertsEnv), findings: &[crate::health:
             None => break,
         }
     }
-    serde_json::json!({"opened": opened, "open": open, "resolved": resolved})
+    serde_json::json!({"opened": opened, "open": open, "resolved": resolved, "resolution_resent": resent})
 }
-use proxy_core::domain::AlertSeverity;
+use proxy_core::domain::{AlertSeverity, AlertState};
 
 /// `SYSTEM_HEALTH_CHECK`. Returns a summary (the Lambda's response, useful in the console and in tests). Fails
 /// when the payload is not a scheduled invocation or the result cannot be cached — the invocation then shows

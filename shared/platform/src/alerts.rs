@@ -165,6 +165,16 @@ pub async fn clear(ctx: &impl AlertsEnv, key: &str) -> PortResult<Option<Alert>>
     }
 }
 
+/// `alert` resolved and its resolution has not been delivered (it is still in the open list): sends it again once
+/// it is `RESEND_AFTER` old (the first send may have failed after the resolution was stored). Whether it did.
+pub async fn resend_resolution(ctx: &impl AlertsEnv, alert: &Alert) -> PortResult<bool> {
+    let overdue = alert.resolved_at.is_some_and(|at| lasted(at, ctx.clock().now(), RESEND_AFTER));
+    if alert.state != AlertState::Resolved || !alert.notified || !overdue {
+        return Ok(false);
+    }
+    notify(ctx, AlertChange::Resolved, alert).await.map(|()| true)
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum AcknowledgeError {
     #[error("no alert {0}")]

@@ -1,5 +1,6 @@
 //! Alerts and their conditions. An alert item (`ALERT#<id>`) is listed newest first among all alerts (gsi1) and,
-//! while it is not resolved, among the open ones (gsi2, sparse). A condition item (`ALERT_CONDITION#<key>`)
+//! while it is not resolved or its resolution is still to be announced, among the open ones (gsi2, sparse): so
+//! the check that reads the open list finds a resolution whose send failed, and sends it again. A condition item (`ALERT_CONDITION#<key>`)
 //! names the condition's open alert, so two checks that see the same condition at once open one alert: opening
 //! is a transaction conditional on the condition having none, resolving one conditional on it being that one.
 //! A resolved alert expires after `KEEP_RESOLVED_DAYS` (DynamoDB's TTL), so the history needs no clean-up run.
@@ -150,17 +151,16 @@ impl AlertStore {
             },
             condition: Some(Condition::AttributeEquals(OPEN_ALERT.into(), string(alert.id.to_string()))),
         };
-        let resolved = Update {
-            key: keys::alert(&alert.id),
-            actions: vec![
-                UpdateAction::Set("state".into(), string(AlertState::Resolved.as_str())),
-                UpdateAction::Set("resolved_at".into(), at),
-                UpdateAction::Remove("gsi2pk".into()),
-                UpdateAction::Remove("gsi2sk".into()),
-                UpdateAction::Set(TTL.into(), number(now.timestamp() + KEEP_RESOLVED_DAYS * 86_400)),
-            ],
-            condition: Some(Condition::Exists),
-        };
+        let mut actions = vec![
+            UpdateAction::Set("state".into(), string(AlertState::Resolved.as_str())),
+            UpdateAction::Set("resolved_at".into(), at),
+            UpdateAction::Set(TTL.into(), number(now.timestamp() + KEEP_RESOLVED_DAYS * 86_400)),
+        ];
+        // An announced alert stays in the open list until its resolution is delivered (`resolution_announced`).
+        if !alert.notified {
+            actions.extend([UpdateAction::Remove("gsi2pk".into()), UpdateAction::Remove("gsi2sk".into())]);
+        }
+        let resolved = Update { key: keys::alert(&alert.id), actions, condition: Some(Condition::Exists) };
         self.table.transact(vec![TransactOp::Update(condition), TransactOp::Update(resolved)]).await
     }
 
@@ -174,9 +174,18 @@ impl AlertStore {
         self.table.update(update).await.map(|_| ())
     }
 
-    /// The resolution of `id` was delivered: the condition stops asking for it (a later resolution's request,
-    /// if one came since, stays).
+    /// The resolution of `id` was delivered: the alert leaves the open list and the condition stops asking for it
+    /// (a later resolution's request, if one came since, stays).
     pub async fn resolution_announced(&self, dedup_key: &str, id: &AlertId) -> PortResult<()> {
+        let leave_open_list = Update {
+            key: keys::alert(id),
+            actions: vec![UpdateAction::Remove("gsi2pk".into()), UpdateAction::Remove("gsi2sk".into())],
+            condition: Some(Condition::Exists),
+        };
+        match self.table.update(leave_open_list).await {
+            Ok(_) | Err(proxy_core::error::PortError::Conflict { .. }) => {}
+            Err(error) => return Err(error),
+        }
         let update = Update {
             key: keys::alert_condition(dedup_key),
             actions: vec![UpdateAction::Remove(RESOLUTION_PENDING.into())],
@@ -213,7 +222,8 @@ impl AlertStore {
         codec::decode(item, &[])
     }
 
-    /// A page of the alerts that are not resolved (`open_only`) or of every alert, newest first.
+    /// A page of the alerts that are not resolved, with the resolved ones whose resolution is not delivered yet
+    /// (`open_only`; their state says which), or of every alert, newest first.
     pub async fn list(
         &self,
         open_only: bool,

@@ -11,6 +11,7 @@ use shared::domain::*;
 use shared::ports::QueueRef;
 use shared::routes;
 use shared::services::alerts::{self, AcknowledgeError, AlertNotice, Observed, QUIET_PERIOD, Sighting};
+use shared::services::monitoring::alerts::Listing;
 use std::time::Duration;
 
 integration_tests::on_both_backends!(
@@ -21,6 +22,7 @@ integration_tests::on_both_backends!(
     checks_that_see_one_condition_at_once_open_one_alert,
     the_scheduled_health_check_keeps_one_alert_per_condition_while_it_lasts,
     an_opening_or_resolution_not_delivered_is_sent_again_and_delivered_once,
+    a_resolution_not_delivered_is_sent_again_by_the_next_health_check,
     a_flapping_alert_that_lasts_or_gets_worse_is_announced,
     admins_list_open_or_all_alerts_a_page_at_a_time_and_acknowledge_one,
     the_worker_hands_each_change_to_the_admins_feed_once_however_often_it_runs,
@@ -96,7 +98,13 @@ async fn a_condition_opens_one_alert_counts_its_sightings_and_resolves_when_it_c
     assert_eq!((resolved.id.clone(), resolved.state), (alert.id.clone(), AlertState::Resolved));
     assert_eq!(alerts::clear(&app.ctx, "disk").await.unwrap(), None, "nothing left to resolve");
     assert_eq!(alerts::clear(&app.ctx, "never-seen").await.unwrap(), None);
-    assert_eq!(kinds(&notices(&app).await), [AlertChange::Resolved], "the resolution is announced");
+    let resolution = taken(&app).await;
+    assert_eq!(resolution.iter().map(|(n, _)| n.change).collect::<Vec<_>>(), [AlertChange::Resolved], "announced");
+    let listed = shared::services::monitoring::alerts::list(&app.ctx, Listing::Open, 10, None).await.unwrap();
+    assert!(listed.alerts.is_empty(), "no longer open for the admins: {listed:?}");
+    // The store lists it among the open ones until its resolution is delivered.
+    assert_eq!(app.ctx.stores.alerts.list(true, 10, None).await.unwrap().0.len(), 1);
+    deliver(&app, &resolution).await;
     let stored = app.ctx.stores.alerts.get(&alert.id).await.unwrap().expect("kept");
     assert_eq!(
         (stored.state, stored.occurrences, stored.resolved_at),
@@ -192,7 +200,10 @@ async fn the_scheduled_health_check_keeps_one_alert_per_condition_while_it_lasts
     use shared::services::monitoring::scheduled::health_check;
     let healthy = health_check(&app.ctx, serde_json::json!({})).await.unwrap();
     assert_eq!(healthy["status"], "healthy");
-    assert_eq!(healthy["alert"], serde_json::json!({"opened": [], "open": [], "resolved": []}));
+    assert_eq!(
+        healthy["alert"],
+        serde_json::json!({"opened": [], "open": [], "resolved": [], "resolution_resent": []})
+    );
 
     // 120 jobs waiting on `high` (warning above 100): its alert, seen on every run while it lasts.
     let high = QueueRef::Main(Priority::High);
@@ -270,6 +281,34 @@ async fn an_opening_or_resolution_not_delivered_is_sent_again_and_delivered_once
     deliver(&app, &resent).await;
     assert_eq!(alerts::clear(&app.ctx, "lost").await.unwrap(), None);
     assert!(notices(&app).await.is_empty(), "delivered: not sent again");
+}
+
+async fn a_resolution_not_delivered_is_sent_again_by_the_next_health_check(app: TestApp) {
+    use shared::services::monitoring::alerts::list;
+    use shared::services::monitoring::scheduled::health_check;
+    // A condition no check reads back (a panel that came back, say) resolves, and both notices are lost.
+    alerts::observe(&app.ctx, sighting("panel:7", AlertSeverity::Warning)).await.unwrap();
+    let resolved = alerts::clear(&app.ctx, "panel:7").await.unwrap().expect("resolved");
+    assert_eq!(kinds(&notices(&app).await), [AlertChange::Opened, AlertChange::Resolved]);
+    // The admins' open list does not show it; the store keeps it there for the check until it is delivered.
+    assert!(list(&app.ctx, Listing::Open, 10, None).await.unwrap().alerts.is_empty());
+
+    let soon = health_check(&app.ctx, serde_json::json!({})).await.unwrap();
+    assert_eq!(soon["alert"]["resolution_resent"], serde_json::json!([]), "its first send may be on its way");
+    app.clock.advance(chrono::Duration::minutes(5));
+    let later = health_check(&app.ctx, serde_json::json!({})).await.unwrap();
+    assert_eq!(later["alert"]["resolution_resent"], serde_json::json!([resolved.id]), "{later}");
+    let resent = taken(&app).await;
+    assert_eq!(resent.iter().map(|(n, _)| n.change).collect::<Vec<_>>(), [AlertChange::Resolved]);
+
+    // Delivered (twice over: the queue redelivers): out of the open list for good, and sent no more.
+    deliver(&app, &resent).await;
+    deliver(&app, &resent).await;
+    assert!(app.ctx.stores.alerts.list(true, 10, None).await.unwrap().0.is_empty());
+    app.clock.advance(chrono::Duration::minutes(5));
+    let after = health_check(&app.ctx, serde_json::json!({})).await.unwrap();
+    assert_eq!(after["alert"]["resolution_resent"], serde_json::json!([]));
+    assert!(notices(&app).await.is_empty());
 }
 
 async fn a_flapping_alert_that_lasts_or_gets_worse_is_announced(app: TestApp) {
