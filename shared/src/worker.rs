@@ -17,6 +17,7 @@ pub fn standard_registry() -> JobRegistry {
     let mut registry = JobRegistry::default();
     platform::alerts::register_jobs(&mut registry);
     platform::events::register_jobs(&mut registry);
+    platform::notifications::register_jobs(&mut registry);
     orders::jobs::register(&mut registry);
     inventory::jobs::register(&mut registry);
     registry

@@ -75,6 +75,9 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
     SYSTEM_HEALTH_CHECK,
     SYSTEM_ALERTS,
     SYSTEM_ALERT_ACK,
+    ADMIN_NOTIFICATIONS,
+    ADMIN_NOTIFICATION_READ,
+    ADMIN_NOTIFICATIONS_READ,
     QUEUE_MAINTENANCE,
     QUEUE_AUTOSCALE,
     INVENTORY_GET,
@@ -258,6 +261,31 @@ pub const SYSTEM_ALERT_ACK: FunctionSpec = FunctionSpec {
     limits: &[],
     summary: "Acknowledges an open alert as the caller; it stays open until its condition clears (409 when it is \
               already acknowledged or resolved).",
+};
+
+pub const ADMIN_NOTIFICATIONS: FunctionSpec = FunctionSpec {
+    name: "admin-notifications",
+    trigger: Trigger::Http { method: "GET", path: "/admin/notifications", status: 200 },
+    role: Some(Role::Admin),
+    limits: &[],
+    summary: "The dashboard's notifications (alerts opened, escalated, resolved), newest first, each read or not \
+              by the caller, with the caller's unread count (limit, cursor).",
+};
+
+pub const ADMIN_NOTIFICATION_READ: FunctionSpec = FunctionSpec {
+    name: "admin-notification-read",
+    trigger: Trigger::Http { method: "POST", path: "/admin/notifications/{id}/read", status: 200 },
+    role: Some(Role::Admin),
+    limits: &[],
+    summary: "Marks one notification read by the caller (again is fine; 404 when there is none).",
+};
+
+pub const ADMIN_NOTIFICATIONS_READ: FunctionSpec = FunctionSpec {
+    name: "admin-notifications-read",
+    trigger: Trigger::Http { method: "POST", path: "/admin/notifications/read", status: 200 },
+    role: Some(Role::Admin),
+    limits: &[],
+    summary: "Marks every notification made until now read by the caller.",
 };
 
 pub const QUEUE_MAINTENANCE: FunctionSpec = FunctionSpec {

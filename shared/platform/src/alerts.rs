@@ -10,7 +10,10 @@
 
 use crate::deps::HasStores;
 use crate::jobs::{JobError, JobHandler, JobRegistry, dispatch_as, payload};
-use proxy_core::domain::{Alert, AlertChange, AlertId, AlertSeverity, AlertState, DomainEvent, Job, JobId, Priority};
+use proxy_core::domain::{
+    Alert, AlertChange, AlertId, AlertSeverity, AlertState, DomainEvent, Inbox, Job, JobId, Notification,
+    NotificationId, Priority,
+};
 use proxy_core::error::{PortError, PortResult};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -209,6 +212,35 @@ async fn notify(ctx: &impl AlertsEnv, change: AlertChange, alert: &Alert) -> Por
     dispatch_as(ctx.queue(), ctx.clock(), JobId(id), ALERT_JOB, &message, Priority::Notifications).await.map(|_| ())
 }
 
+/// What the admins' dashboard is told of a change (`change_key` names it), made when it happened.
+fn dashboard_notification(
+    change: AlertChange,
+    alert: &Alert,
+    change_key: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Notification {
+    let severity = alert.severity.as_str();
+    let (title, severity) = match change {
+        AlertChange::Opened => (format!("{} alert: {}", capitalised(severity), alert.source), alert.severity),
+        AlertChange::Escalated => (format!("Alert escalated to {severity}: {}", alert.source), alert.severity),
+        AlertChange::Resolved => (format!("Resolved ({severity}): {}", alert.source), AlertSeverity::Info),
+    };
+    Notification {
+        id: NotificationId::of(at, change_key),
+        kind: "system_alert".into(),
+        severity,
+        title,
+        body: alert.message.clone(),
+        about: Some(format!("alert:{}", alert.id)),
+        created_at: at,
+    }
+}
+
+fn capitalised(word: &str) -> String {
+    let mut chars = word.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
 /// Registers the job that delivers what the alerts announce.
 pub fn register_jobs<C: HasStores + crate::deps::HasQueue + crate::deps::HasClock + Sync + 'static>(
     registry: &mut JobRegistry<C>,
@@ -217,9 +249,10 @@ pub fn register_jobs<C: HasStores + crate::deps::HasQueue + crate::deps::HasCloc
 }
 
 /// `system.alert`: hands the change to each channel and writes it to the log, where the CloudWatch alarm on
-/// `alert_severity = critical` pages the operator. The admins' real-time channel is a `SystemAlert` domain
-/// event (`event.publish`, a job of its own, so a failing channel holds up no other), sent once per change
-/// however often this runs. (A notice queued before alerts were stored when raised records its alert.)
+/// `alert_severity = critical` pages the operator. Each channel is a job of its own, so a failing channel holds
+/// up no other and is retried by itself, sent once per change however often this runs: the admins' real-time
+/// channel is a `SystemAlert` domain event (`event.publish`), the dashboard's a notification in the admins'
+/// inbox (`notification.deliver`). (A notice queued before alerts were stored when raised records its alert.)
 struct DeliverAlert;
 
 /// Claimed (the default), not run by its effect alone: the log line that pages the operator is the effect, and
@@ -236,21 +269,28 @@ impl<C: HasStores + crate::deps::HasQueue + crate::deps::HasClock + Sync> JobHan
                 Err(e) => return Err(e.into()),
             }
         }
+        // When the change happened, not when this ran: a retry publishes the same event and notification.
+        let at = match change {
+            AlertChange::Opened => Some(alert.raised_at),
+            AlertChange::Escalated => alert.last_seen_at,
+            AlertChange::Resolved => alert.resolved_at,
+        }
+        .unwrap_or(alert.raised_at);
+        // Each change once (an alert may escalate twice: info, warning, critical).
+        let mut about = format!("alert:{}:{}", alert.id, change.as_str());
+        if change == AlertChange::Escalated {
+            about.push_str(&format!(":{}", at.timestamp_millis()));
+        }
         let event = DomainEvent::SystemAlert {
             alert_id: alert.id.clone(),
             change,
             severity: alert.severity,
             source: alert.source.clone(),
             message: alert.message.clone(),
-            // When the change happened, not when this ran: a retry publishes the same event.
-            timestamp: match change {
-                AlertChange::Opened => Some(alert.raised_at),
-                AlertChange::Escalated => alert.last_seen_at,
-                AlertChange::Resolved => alert.resolved_at,
-            }
-            .unwrap_or(alert.raised_at),
+            timestamp: at,
         };
-        crate::events::try_publish_once(ctx, &format!("alert:{}:{}", alert.id, change.as_str()), event).await?;
+        crate::events::try_publish_once(ctx, &about, event).await?;
+        crate::notifications::notify(ctx, Inbox::Admins, dashboard_notification(change, &alert, &about, at)).await?;
         // Delivered: the sightings and clears stop sending it again.
         match change {
             AlertChange::Opened => ctx.stores().alerts.opening_announced(&alert.id).await?,

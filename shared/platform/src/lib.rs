@@ -4,10 +4,12 @@
 //! - `jobs`: sending background jobs (`dispatch`), and the handlers and registry that run them;
 //! - `events`: domain events and analytics facts, sent once to their queues, and the jobs that record them;
 //! - `alerts`: operators' alerts, throttled, sent to the notifications queue, and the job that records them;
+//! - `notifications`: inboxes of notifications (the admins' dashboard, customers'), read per reader;
 //! - `telemetry`: CloudWatch embedded metrics.
 
 pub mod alerts;
 pub mod deps;
 pub mod events;
 pub mod jobs;
+pub mod notifications;
 pub mod telemetry;

@@ -159,6 +159,31 @@ pub fn admin_feed_entry(at: DateTime<Utc>, event_id: &str) -> Key {
     Key::new(ADMIN_FEED, format!("{FEED_PREFIX}{}#{event_id}", sortable_time(at)))
 }
 
+/// An inbox of notifications: its notifications, its readers' marks and what each has read.
+pub fn inbox_partition(inbox: &proxy_core::domain::Inbox) -> String {
+    format!("INBOX#{}", inbox.name())
+}
+
+pub const NOTIFICATION_PREFIX: &str = "NOTE#";
+
+pub fn notification(inbox: &proxy_core::domain::Inbox, id: &proxy_core::domain::NotificationId) -> Key {
+    Key::new(inbox_partition(inbox), format!("{NOTIFICATION_PREFIX}{id}"))
+}
+
+/// A reader's "read up to here" in an inbox.
+pub fn inbox_reader(inbox: &proxy_core::domain::Inbox, reader: &str) -> Key {
+    Key::new(inbox_partition(inbox), format!("READER#{reader}"))
+}
+
+/// The sort-key prefix of the notifications `reader` has read one by one.
+pub fn read_mark_prefix(reader: &str) -> String {
+    format!("READ#{reader}#")
+}
+
+pub fn read_mark(inbox: &proxy_core::domain::Inbox, reader: &str, id: &proxy_core::domain::NotificationId) -> Key {
+    Key::new(inbox_partition(inbox), format!("{}{id}", read_mark_prefix(reader)))
+}
+
 /// A plan's sales on one day.
 pub fn plan_day(plan: &PlanId, day: chrono::NaiveDate) -> Key {
     Key::new(plan_days(plan), plan_day_sort(day))

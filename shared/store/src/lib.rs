@@ -15,6 +15,7 @@ mod idempotency_keys;
 mod inventory;
 mod job_claims;
 pub mod keys;
+mod notifications;
 mod orders;
 mod pricing;
 mod queue_runs;
@@ -33,6 +34,7 @@ pub use feed::FeedStore;
 pub use idempotency_keys::IdempotencyKeyStore;
 pub use inventory::{BandState, InventoryStore};
 pub use job_claims::{Claim, ClaimOwner, JobClaimStore};
+pub use notifications::{Marked, NotificationStore, ReadState, Unread};
 pub use orders::OrderStore;
 pub use pricing::{PricingRuleStore, RulesVersion};
 pub use queue_runs::QueueRunStore;
@@ -61,6 +63,8 @@ pub struct Stores {
     pub pricing: PricingRuleStore,
     pub queue_runs: QueueRunStore,
     pub feed: FeedStore,
+    /// Inboxes of notifications (the admins' dashboard, customers').
+    pub notifications: NotificationStore,
     pub failed_jobs: FailedJobStore,
     pub stats: StatsStore,
     /// Clients' `Idempotency-Key`s and what each first request created.
@@ -84,6 +88,7 @@ impl Stores {
             pricing: PricingRuleStore::new(table.clone()),
             queue_runs: QueueRunStore::new(table.clone()),
             feed: FeedStore::new(table.clone()),
+            notifications: NotificationStore::new(table.clone()),
             failed_jobs: FailedJobStore::new(table.clone()),
             stats: StatsStore::new(table.clone()),
             idempotency_keys: IdempotencyKeyStore::new(table.clone()),

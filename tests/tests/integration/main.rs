@@ -18,6 +18,7 @@ mod faults;
 mod health;
 mod inventory;
 mod inventory_operations;
+mod notifications;
 mod orders;
 mod panel_http;
 mod provisioning;

@@ -9,6 +9,7 @@ mod events;
 mod forecast;
 mod ids;
 mod job;
+mod notification;
 mod order;
 mod plan;
 mod server;
@@ -26,6 +27,7 @@ pub use forecast::{
 };
 pub use ids::{AlertId, ClientId, CustomerId, JobId, OrderId, PlanId, ServerId, TransactionId};
 pub use job::{FailedJob, Job, Priority};
+pub use notification::{Inbox, Notification, NotificationId};
 pub use order::{Order, OrderItem, OrderStatus, PaymentMethod, PaymentStatus, ServerUnits, units_per_server};
 pub use plan::Plan;
 pub use server::{Server, ServerStatus};

@@ -1,0 +1,7 @@
+//! POST /admin/notifications/read — `monitoring::notifications::mark_all_read`, wired to its row of the route table.
+use api::routes;
+
+#[tokio::main]
+async fn main() -> Result<(), shared::runtime::Error> {
+    shared::runtime::serve_http(&routes::ADMIN_NOTIFICATIONS_READ, monitoring::notifications::mark_all_read).await
+}

@@ -1,0 +1,124 @@
+//! Notifications: told to an inbox (`notify`, through the `notifications` queue, so the change that causes one
+//! is never held up by it), listed newest first with each one read or not for the reader and their unread
+//! count, and marked read one at a time or all at once. The admins' inbox is what the dashboard shows (the
+//! alerts put their openings, escalations and resolutions there); customers' inboxes are the real-time
+//! service's.
+
+use crate::deps::HasStores;
+use crate::jobs::{JobError, JobHandler, JobRegistry, RunOnce, dispatch_as, payload};
+use proxy_core::domain::{Inbox, Job, JobId, Notification, NotificationId, Priority};
+use proxy_core::error::PortResult;
+use proxy_core::ports::table::Cursor;
+use serde::{Deserialize, Serialize};
+use store::{Marked, NotificationStore};
+
+crate::env!(
+    /// What reading and marking an inbox needs: the clock and the store.
+    NotificationsEnv: crate::deps::HasClock, crate::deps::HasStores
+);
+
+pub const NOTIFY_JOB: &str = "notification.deliver";
+
+/// The `notification.deliver` job's payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Delivery {
+    pub inbox: Inbox,
+    pub notification: Notification,
+}
+
+/// Queues `notification` for `inbox` under a job id of the notification's id, so that sent twice it is stored
+/// once.
+pub async fn notify(
+    ctx: &(impl crate::deps::HasQueue + crate::deps::HasClock),
+    inbox: Inbox,
+    notification: Notification,
+) -> PortResult<()> {
+    let id = JobId(format!("notification:{}:{}", inbox.name(), notification.id));
+    let delivery = Delivery { inbox, notification };
+    dispatch_as(ctx.queue(), ctx.clock(), id, NOTIFY_JOB, &delivery, Priority::Notifications).await.map(|_| ())
+}
+
+/// A notification as its reader sees it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReaderNotification {
+    #[serde(flatten)]
+    pub notification: Notification,
+    pub read: bool,
+}
+
+/// A page of an inbox, with the reader's unread count (`unread_more`: at least that many).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InboxPage {
+    pub notifications: Vec<ReaderNotification>,
+    pub unread_count: usize,
+    pub unread_more: bool,
+    pub next_cursor: Option<String>,
+}
+
+/// One page of `inbox` for `reader`: what they have read (two reads), then the page and the unread count at once
+/// (two queries).
+pub async fn list(
+    ctx: &impl NotificationsEnv,
+    inbox: &Inbox,
+    reader: &str,
+    limit: usize,
+    after: Option<Cursor>,
+) -> PortResult<InboxPage> {
+    let store = &ctx.stores().notifications;
+    let state = store.read_state(inbox, reader).await?;
+    let (page, unread) = futures_util::future::join(store.page(inbox, limit, after), store.unread(inbox, &state)).await;
+    let (notifications, next) = page?;
+    let unread = unread?;
+    Ok(InboxPage {
+        notifications: notifications
+            .into_iter()
+            .map(|notification| ReaderNotification { read: state.has_read(&notification.id), notification })
+            .collect(),
+        unread_count: unread.count,
+        unread_more: unread.more,
+        next_cursor: next.as_ref().map(Cursor::token),
+    })
+}
+
+/// Where a page of `inbox` may start.
+pub fn list_scope(inbox: &Inbox) -> proxy_core::ports::table::ListScope {
+    NotificationStore::page_scope(inbox)
+}
+
+/// `reader` has read notification `id`.
+pub async fn mark_read(
+    ctx: &impl NotificationsEnv,
+    inbox: &Inbox,
+    reader: &str,
+    id: &NotificationId,
+) -> PortResult<Marked> {
+    ctx.stores().notifications.mark_read(inbox, reader, id).await
+}
+
+/// `reader` has read everything in `inbox` until now; returns the id everything up to is read.
+pub async fn mark_all_read(ctx: &impl NotificationsEnv, inbox: &Inbox, reader: &str) -> PortResult<NotificationId> {
+    ctx.stores().notifications.mark_all_read(inbox, reader, ctx.clock().now()).await
+}
+
+/// Registers the job that stores what `notify` sends.
+pub fn register_jobs<C: HasStores + Sync + 'static>(registry: &mut JobRegistry<C>) {
+    registry.register(NOTIFY_JOB, Deliver);
+}
+
+/// `notification.deliver`: puts the notification into its inbox.
+struct Deliver;
+
+#[async_trait::async_trait]
+impl<C: HasStores + Sync> JobHandler<C> for Deliver {
+    /// One conditional put under the notification's id: a redelivery finds it there.
+    fn run_once(&self) -> RunOnce {
+        RunOnce::ByItsEffect
+    }
+
+    async fn handle(&self, ctx: &C, job: &Job, _attempt: u32) -> Result<(), JobError> {
+        let Delivery { inbox, notification } = payload(job)?;
+        let new = ctx.stores().notifications.put(&inbox, &notification).await?;
+        tracing::info!(inbox = inbox.name(), notification_id = %notification.id, kind = notification.kind, new, "notification stored");
+        Ok(())
+    }
+}
