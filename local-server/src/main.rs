@@ -172,6 +172,21 @@ async fn backend(args: &ServeArgs) -> Result<Backend, String> {
             (AppContext::aws(&settings, clock).await.map_err(|e| e.to_string())?, None)
         }
     };
+    // Alert e-mail when ALERT_EMAIL_FROM and ALERT_EMAIL_TO are set (as the worker in Lambda): written to the log
+    // in memory, sent through SES on the AWS backend.
+    let ctx = match shared::config::AlertMailSettings::from_env() {
+        Some(mail) => {
+            let mailer: Arc<dyn shared::ports::Mailer> = match args.backend {
+                BackendChoice::Memory => Arc::new(shared::adapters::memory::MemoryMailer::new()),
+                BackendChoice::Aws => Arc::new(shared::adapters::aws::SesMailer::new(
+                    &shared::adapters::aws::sdk_config().await,
+                    mail.from,
+                )),
+            };
+            ctx.with_alert_mail(shared::deps::AlertMail { mailer, recipients: mail.recipients, window: mail.window })
+        }
+        None => ctx,
+    };
     Ok(Backend { ctx, clock: demo_clock, panel })
 }
 

@@ -31,6 +31,8 @@ pub struct AppContext {
     pub pricing: Arc<PricingCache>,
     /// The two-tier cache of views: this instance's tier over the tagged stores (`services::cache`).
     pub views: Arc<TieredCache>,
+    /// The alert e-mail channel: set where alerts are mailed from (the queue worker), None elsewhere.
+    pub alert_mail: Option<crate::deps::AlertMail>,
 }
 
 /// The cache's shared tier of each store (`StoreName::ALL`): a new instance's cache of views is built over them.
@@ -60,7 +62,14 @@ impl AppContext {
             backend,
             pricing: Arc::default(),
             views,
+            alert_mail: None,
         }
+    }
+
+    /// This context, mailing alerts as `mail` says.
+    pub fn with_alert_mail(mut self, mail: crate::deps::AlertMail) -> Self {
+        self.alert_mail = Some(mail);
+        self
     }
 
     /// A cache of views for a new instance over the stores `shared` (one per `StoreName`), its statistics
@@ -190,6 +199,12 @@ impl crate::deps::HasWorkers for AppContext {
 impl crate::deps::HasJobTypes for AppContext {
     fn job_types(&self) -> Vec<&'static str> {
         crate::worker::standard_registry().job_types()
+    }
+}
+
+impl crate::deps::HasAlertMail for AppContext {
+    fn alert_mail(&self) -> Option<&crate::deps::AlertMail> {
+        self.alert_mail.as_ref()
     }
 }
 

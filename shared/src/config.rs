@@ -91,3 +91,68 @@ impl AwsSettings {
         })
     }
 }
+
+/// The alert e-mail channel: `ALERT_EMAIL_FROM` (a verified SES identity), `ALERT_EMAIL_TO` (the admins'
+/// addresses, comma-separated) and `ALERT_EMAIL_WINDOW_SECONDS` (at most one e-mail per address per window;
+/// 60 to 900, default 300). Off when the sender or the addresses are empty; an address that is not one is left
+/// out, said in the log (a typo must not stop the worker that runs every other job).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertMailSettings {
+    pub from: String,
+    pub recipients: Vec<String>,
+    pub window: std::time::Duration,
+}
+
+impl AlertMailSettings {
+    pub fn from_env() -> Option<Self> {
+        let mut settings = Self::parse(optional("ALERT_EMAIL_FROM"), optional("ALERT_EMAIL_TO"))?;
+        if let Some(seconds) = optional("ALERT_EMAIL_WINDOW_SECONDS") {
+            match seconds.trim().parse::<u64>() {
+                Ok(seconds) => settings.window = std::time::Duration::from_secs(seconds.clamp(60, 900)),
+                Err(_) => tracing::error!(seconds, "ALERT_EMAIL_WINDOW_SECONDS: not a number of seconds, 300 kept"),
+            }
+        }
+        Some(settings)
+    }
+
+    pub fn parse(from: Option<String>, to: Option<String>) -> Option<Self> {
+        let from = from?.trim().to_owned();
+        let mut recipients = Vec::new();
+        for address in to?.split(',').map(str::trim).filter(|a| !a.is_empty()) {
+            let looks_like_address = address.split_once('@').is_some_and(|(local, domain)| {
+                !local.is_empty() && domain.contains('.') && !address.contains(char::is_whitespace)
+            });
+            if !looks_like_address {
+                tracing::error!(address, "ALERT_EMAIL_TO: not an e-mail address, left out");
+            } else if !recipients.iter().any(|r: &String| r.eq_ignore_ascii_case(address)) {
+                recipients.push(address.to_owned());
+            }
+        }
+        let window = crate::services::alert_mail::MAIL_WINDOW;
+        (!from.is_empty() && !recipients.is_empty()).then_some(Self { from, recipients, window })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AlertMailSettings;
+
+    #[test]
+    fn alert_mail_needs_a_sender_and_an_address_and_leaves_out_what_is_not_one() {
+        let parse =
+            |from: Option<&str>, to: Option<&str>| AlertMailSettings::parse(from.map(Into::into), to.map(Into::into));
+        assert_eq!(parse(None, Some("ops@example.com")), None);
+        assert_eq!(parse(Some("alerts@example.com"), None), None);
+        assert_eq!(parse(Some("alerts@example.com"), Some("ops, @x.y, a b@c.d")), None);
+        let settings =
+            parse(Some(" alerts@example.com "), Some("ops@example.com, oops, OPS@example.com ,lead@example.org"));
+        assert_eq!(
+            settings,
+            Some(AlertMailSettings {
+                from: "alerts@example.com".into(),
+                recipients: vec!["ops@example.com".into(), "lead@example.org".into()],
+                window: std::time::Duration::from_secs(300),
+            })
+        );
+    }
+}

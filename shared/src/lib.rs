@@ -22,7 +22,7 @@ pub mod services {
     pub use ::monitoring::health;
     pub use ::orders;
     pub use ::orders::{profile, provisioning, wallet};
-    pub use ::platform::{alerts, events, notifications};
+    pub use ::platform::{alert_mail, alerts, events, notifications};
     pub use ::pricing;
     pub use ::queues;
 }

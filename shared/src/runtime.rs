@@ -8,6 +8,7 @@ use crate::routes::{FunctionSpec, Trigger};
 use aws_lambda_events::sqs::SqsEvent;
 use lambda_runtime::{LambdaEvent, service_fn};
 use std::future::Future;
+use std::sync::Arc;
 
 pub type Error = lambda_runtime::Error;
 
@@ -66,7 +67,18 @@ where
 
 /// Runs the SQS queue worker with every registered job type.
 pub async fn serve_worker() -> Result<(), Error> {
-    let ctx = context().await?;
+    crate::logging::init();
+    let mut ctx = AppContext::from_env().await?;
+    // The worker alone mails alerts: only its binary links the SES client.
+    if let Some(mail) = crate::config::AlertMailSettings::from_env() {
+        let mailer = crate::adapters::aws::SesMailer::new(&crate::adapters::aws::sdk_config().await, mail.from);
+        ctx = ctx.with_alert_mail(crate::deps::AlertMail {
+            mailer: Arc::new(mailer),
+            recipients: mail.recipients,
+            window: mail.window,
+        });
+    }
+    let ctx: &'static AppContext = Box::leak(Box::new(ctx));
     let registry = crate::worker::standard_registry();
     let registry = &registry;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {

@@ -18,6 +18,7 @@ pub fn standard_registry() -> JobRegistry {
     platform::alerts::register_jobs(&mut registry);
     platform::events::register_jobs(&mut registry);
     platform::notifications::register_jobs(&mut registry);
+    platform::alert_mail::register_jobs(&mut registry);
     orders::jobs::register(&mut registry);
     inventory::jobs::register(&mut registry);
     registry

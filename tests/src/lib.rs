@@ -5,6 +5,7 @@
 pub mod api;
 pub mod cuttable;
 pub mod fixtures;
+pub mod mail;
 
 use chrono::{TimeZone, Utc};
 use shared::adapters::aws::{DynamoTable, QueueUrls, RedisCache, RedisEndpoint, SqsQueue, provision};

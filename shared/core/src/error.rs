@@ -14,6 +14,8 @@ pub enum Backend {
     Panel,
     /// The queues' worker pool (Lambda event source mappings).
     Workers,
+    /// The mail service (SES).
+    Mail,
 }
 
 impl std::fmt::Display for Backend {
@@ -24,6 +26,7 @@ impl std::fmt::Display for Backend {
             Backend::Queue => "queue",
             Backend::Panel => "panel",
             Backend::Workers => "workers",
+            Backend::Mail => "mail",
         })
     }
 }

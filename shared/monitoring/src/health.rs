@@ -147,6 +147,7 @@ fn finding_name(backend: Backend) -> &'static str {
         Backend::Queue => "queues",
         Backend::Panel => "panel",
         Backend::Workers => "worker pool",
+        Backend::Mail => "mail",
     }
 }
 

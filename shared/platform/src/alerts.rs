@@ -252,7 +252,7 @@ pub fn register_jobs<C: HasStores + crate::deps::HasQueue + crate::deps::HasCloc
 /// `alert_severity = critical` pages the operator. Each channel is a job of its own, so a failing channel holds
 /// up no other and is retried by itself, sent once per change however often this runs: the admins' real-time
 /// channel is a `SystemAlert` domain event (`event.publish`), the dashboard's a notification in the admins'
-/// inbox (`notification.deliver`). (A notice queued before alerts were stored when raised records its alert.)
+/// inbox (`notification.deliver`), the admins' e-mail a line in each address's outbox (`alert.mail`). (A notice queued before alerts were stored when raised records its alert.)
 struct DeliverAlert;
 
 /// Claimed (the default), not run by its effect alone: the log line that pages the operator is the effect, and
@@ -291,6 +291,18 @@ impl<C: HasStores + crate::deps::HasQueue + crate::deps::HasClock + Sync> JobHan
         };
         crate::events::try_publish_once(ctx, &about, event).await?;
         crate::notifications::notify(ctx, Inbox::Admins, dashboard_notification(change, &alert, &about, at)).await?;
+        let line = store::PendingMail {
+            alert_id: alert.id.clone(),
+            change,
+            severity: alert.severity,
+            source: alert.source.clone(),
+            condition: alert.dedup_key.clone(),
+            message: alert.message.clone(),
+            occurrences: alert.occurrences,
+            at,
+            change_key: about.clone(),
+        };
+        crate::alert_mail::announce(ctx, &line).await?;
         // Delivered: the sightings and clears stop sending it again.
         match change {
             AlertChange::Opened => ctx.stores().alerts.opening_announced(&alert.id).await?,

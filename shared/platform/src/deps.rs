@@ -43,6 +43,20 @@ pub trait HasJobTypes {
     fn job_types(&self) -> Vec<&'static str>;
 }
 
+/// The alert e-mail channel: the mail service and who gets alerts (None: the channel is not configured here).
+pub trait HasAlertMail {
+    fn alert_mail(&self) -> Option<&AlertMail>;
+}
+
+/// The mail service, the admins' addresses alerts go to, and how often each may get one.
+#[derive(Clone)]
+pub struct AlertMail {
+    pub mailer: std::sync::Arc<dyn proxy_core::ports::Mailer>,
+    pub recipients: Vec<String>,
+    /// An address gets at most one e-mail per window of this length (at most 15 minutes: SQS's longest delay).
+    pub window: std::time::Duration,
+}
+
 /// Which backend this is ("aws", "memory"), for reports.
 pub trait HasBackendName {
     fn backend_name(&self) -> &'static str;

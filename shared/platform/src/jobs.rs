@@ -32,12 +32,41 @@ pub async fn dispatch_as(
     payload: &impl serde::Serialize,
     priority: Priority,
 ) -> PortResult<Job> {
+    send(queue, clock, id, job_type, payload, priority, None).await
+}
+
+/// `dispatch_as`, run no sooner than `delay` from now (SQS holds it; at most 15 minutes).
+pub async fn dispatch_later_as(
+    queue: &dyn JobQueue,
+    clock: &dyn Clock,
+    id: JobId,
+    job_type: &str,
+    payload: &impl serde::Serialize,
+    priority: Priority,
+    delay: std::time::Duration,
+) -> PortResult<Job> {
+    send(queue, clock, id, job_type, payload, priority, Some(delay.min(MAX_DELAY))).await
+}
+
+/// The longest SQS holds a message back.
+pub const MAX_DELAY: std::time::Duration = std::time::Duration::from_secs(900);
+
+async fn send(
+    queue: &dyn JobQueue,
+    clock: &dyn Clock,
+    id: JobId,
+    job_type: &str,
+    payload: &impl serde::Serialize,
+    priority: Priority,
+    delay: Option<std::time::Duration>,
+) -> PortResult<Job> {
     let invalid = |e: serde_json::Error| PortError::Invalid { backend: Backend::Queue, detail: e.to_string() };
     let payload = serde_json::to_value(payload).map_err(invalid)?;
     let job = Job { id, job_type: job_type.to_owned(), payload, dispatched_at: clock.now(), requeued_at: None };
     let body = serde_json::to_string(&job).map_err(invalid)?;
-    let message_id = queue.send(QueueRef::Main(priority), &body, None).await?;
-    tracing::info!(job_id = %job.id, job_type, queue = priority.as_str(), message_id, "job dispatched");
+    let message_id = queue.send(QueueRef::Main(priority), &body, delay).await?;
+    let delay_s = delay.map_or(0, |d| d.as_secs());
+    tracing::info!(job_id = %job.id, job_type, queue = priority.as_str(), message_id, delay_s, "job dispatched");
     Ok(job)
 }
 

@@ -3,10 +3,12 @@
 //!   context's set of them;
 //! - `jobs`: sending background jobs (`dispatch`), and the handlers and registry that run them;
 //! - `events`: domain events and analytics facts, sent once to their queues, and the jobs that record them;
-//! - `alerts`: operators' alerts, throttled, sent to the notifications queue, and the job that records them;
+//! - `alerts`: operators' alerts with their lifecycle, and the job that hands each change to the channels;
+//!   `alert_mail`: their e-mail channel (per-address windows and digests);
 //! - `notifications`: inboxes of notifications (the admins' dashboard, customers'), read per reader;
 //! - `telemetry`: CloudWatch embedded metrics.
 
+pub mod alert_mail;
 pub mod alerts;
 pub mod deps;
 pub mod events;

@@ -184,6 +184,22 @@ pub fn read_mark(inbox: &proxy_core::domain::Inbox, reader: &str, id: &proxy_cor
     Key::new(inbox_partition(inbox), format!("{}{id}", read_mark_prefix(reader)))
 }
 
+/// An address's outbox of alert e-mail (the address as given, lower-cased: one outbox per mailbox).
+pub fn mailbox_partition(address: &str) -> String {
+    format!("MAILBOX#{}", address.to_lowercase())
+}
+
+pub const PENDING_MAIL_PREFIX: &str = "PENDING#";
+
+pub fn pending_mail(address: &str, at: DateTime<Utc>, change_key: &str) -> Key {
+    Key::new(mailbox_partition(address), format!("{PENDING_MAIL_PREFIX}{}#{change_key}", sortable_time(at)))
+}
+
+/// The send window of an address's latest e-mail.
+pub fn mail_window(address: &str) -> Key {
+    Key::new(mailbox_partition(address), "WINDOW")
+}
+
 /// A plan's sales on one day.
 pub fn plan_day(plan: &PlanId, day: chrono::NaiveDate) -> Key {
     Key::new(plan_days(plan), plan_day_sort(day))

@@ -15,6 +15,7 @@ mod idempotency_keys;
 mod inventory;
 mod job_claims;
 pub mod keys;
+mod mail_outbox;
 mod notifications;
 mod orders;
 mod pricing;
@@ -34,6 +35,7 @@ pub use feed::FeedStore;
 pub use idempotency_keys::IdempotencyKeyStore;
 pub use inventory::{BandState, InventoryStore};
 pub use job_claims::{Claim, ClaimOwner, JobClaimStore};
+pub use mail_outbox::{MailOutboxStore, PendingMail};
 pub use notifications::{Marked, NotificationStore, ReadState, Unread};
 pub use orders::OrderStore;
 pub use pricing::{PricingRuleStore, RulesVersion};
@@ -65,6 +67,8 @@ pub struct Stores {
     pub feed: FeedStore,
     /// Inboxes of notifications (the admins' dashboard, customers').
     pub notifications: NotificationStore,
+    /// Each address's outbox of alert e-mail.
+    pub mail_outbox: MailOutboxStore,
     pub failed_jobs: FailedJobStore,
     pub stats: StatsStore,
     /// Clients' `Idempotency-Key`s and what each first request created.
@@ -89,6 +93,7 @@ impl Stores {
             queue_runs: QueueRunStore::new(table.clone()),
             feed: FeedStore::new(table.clone()),
             notifications: NotificationStore::new(table.clone()),
+            mail_outbox: MailOutboxStore::new(table.clone()),
             failed_jobs: FailedJobStore::new(table.clone()),
             stats: StatsStore::new(table.clone()),
             idempotency_keys: IdempotencyKeyStore::new(table.clone()),

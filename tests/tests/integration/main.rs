@@ -2,6 +2,7 @@
 //! suite. Each module is one suite: port behaviour on both adapters (`*_behaviour`), services and handlers on
 //! both backends, the route table's agreement with the template, `events/`, the OpenAPI document and auth.
 
+mod alert_mail;
 mod alerts;
 mod api_cache;
 mod api_orders;

@@ -1,4 +1,4 @@
-//! AWS adapters: DynamoDB (store), Redis (cache), SQS (job queue), plus `provision` which creates the table and
+//! AWS adapters: DynamoDB (store), Redis (cache), SQS (job queue), SES (mail), plus `provision` which creates the table and
 //! queues on an emulator or a fresh account (the local run and the tests use it; production uses the template).
 
 mod dynamo;
@@ -10,6 +10,7 @@ mod redis_link;
 mod redis_tagged;
 mod sdk;
 mod secrets;
+mod ses;
 mod sqs;
 mod workers;
 
@@ -19,5 +20,6 @@ pub use redis_link::{BREAK_FOR as REDIS_BREAK_FOR, RedisEndpoint};
 pub use redis_tagged::RedisTaggedCache;
 pub use sdk::{environment_variables, lambda_sdk_config, sdk_config};
 pub use secrets::{Secret, SecretSource};
+pub use ses::SesMailer;
 pub use sqs::{QueueUrls, SqsQueue};
 pub use workers::LambdaWorkerPool;

@@ -81,7 +81,8 @@ impl JobQueue for SqsQueue {
                 .send_message()
                 .queue_url(url)
                 .message_body(body)
-                .set_delay_seconds(delay.map(|d| d.as_secs().min(900) as i32))
+                // Rounded up: a delayed job never runs before its time.
+                .set_delay_seconds(delay.map(|d| d.as_millis().div_ceil(1000).min(900) as i32))
                 .send()
                 .await
                 .map_err(map_err)?;

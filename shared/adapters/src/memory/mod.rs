@@ -3,6 +3,7 @@
 
 mod cache;
 mod conditions;
+mod mail;
 mod panel;
 mod queue;
 mod table;
@@ -10,6 +11,7 @@ mod tagged_cache;
 mod workers;
 
 pub use cache::MemoryCache;
+pub use mail::MemoryMailer;
 pub use panel::MemoryPanel;
 pub use queue::MemoryQueue;
 pub use table::MemoryTable;

@@ -2,6 +2,7 @@
 //! (the `adapters` crate), and one behaviour suite (`tests/`) runs against both.
 
 pub mod cache;
+pub mod mail;
 pub mod panel;
 pub mod queue;
 pub mod table;
@@ -9,6 +10,7 @@ pub mod tagged_cache;
 pub mod workers;
 
 pub use cache::{Cache, CounterChange, CounterUpdate};
+pub use mail::{Email, Mailer};
 pub use panel::{PanelClient, PanelClientSpec};
 pub use queue::{JobQueue, QueueAttributes, QueueRef, ReceivedMessage};
 pub use table::{
