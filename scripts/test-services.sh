@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts / stops the real servers the integration tests talk to, on loopback and non-default ports:
 #   redis-server on 127.0.0.1:$TEST_REDIS_PORT (16379), moto (DynamoDB, SQS, Secrets Manager...) on
-#   127.0.0.1:$TEST_MOTO_PORT (15000), and a second redis-server as ElastiCache runs it with in-transit
+#   127.0.0.1:$TEST_MOTO_PORT (15000), a second moto for e-mail (SES) alone on $TEST_MOTO_MAIL_PORT (15001: the
+#   tests read back what it was asked to send from its model dump, which stays small there), and a second redis-server as ElastiCache runs it with in-transit
 #   encryption and an AUTH token: TLS only, on localhost:$TEST_REDIS_TLS_PORT (16380), its certificate from a
 #   CA made here (.test-services/tls/), a password required.
 # Usage: scripts/test-services.sh start | stop | env
@@ -15,6 +16,7 @@ STATE=$ROOT/.test-services
 VENV=${TEST_VENV:-$ROOT/.venv-test}
 REDIS_PORT=${TEST_REDIS_PORT:-16379}
 MOTO_PORT=${TEST_MOTO_PORT:-15000}
+MOTO_MAIL_PORT=${TEST_MOTO_MAIL_PORT:-15001}
 REDIS_TLS_PORT=${TEST_REDIS_TLS_PORT:-16380}
 TLS=$STATE/tls
 # Not a secret: the test Redis's AUTH token, which the tests put in the emulator's Secrets Manager.
@@ -27,6 +29,7 @@ export TEST_REDIS_TLS_URL=rediss://localhost:$REDIS_TLS_PORT/0
 export TEST_REDIS_TLS_CA=$TLS/ca.pem
 export TEST_REDIS_TLS_PASSWORD=$REDIS_TLS_PASSWORD
 export TEST_AWS_ENDPOINT=http://127.0.0.1:$MOTO_PORT
+export TEST_SES_ENDPOINT=http://127.0.0.1:$MOTO_MAIL_PORT
 export AWS_ENDPOINT_URL=http://127.0.0.1:$MOTO_PORT
 export AWS_REGION=eu-west-1
 export AWS_ACCESS_KEY_ID=test
@@ -63,7 +66,10 @@ make_certificates() {
   openssl x509 -req -in "$TLS/server.csr" -CA "$TLS/ca.pem" -CAkey "$TLS/ca.key" -CAcreateserial -days 3650 \
     -extfile "$TLS/ext.cnf" -out "$TLS/server.pem" 2>/dev/null
 }
-moto_answers() { "$VENV/bin/python" -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:$MOTO_PORT/moto-api/')" 2>/dev/null; }
+moto_answers() { # [port]
+  "$VENV/bin/python" -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:${1:-$MOTO_PORT}/moto-api/')" 2>/dev/null
+}
+moto_mail_answers() { moto_answers "$MOTO_MAIL_PORT"; }
 
 start() {
   "$ROOT/scripts/install-test-services.sh"
@@ -95,10 +101,18 @@ start() {
     wait_for moto moto_answers
     echo "[services] moto (DynamoDB + SQS) on 127.0.0.1:$MOTO_PORT"
   fi
+  if moto_mail_answers; then
+    echo "[services] moto (SES) already answering on $MOTO_MAIL_PORT"
+  else
+    nohup "$VENV/bin/python" "$ROOT/scripts/moto_server.py" 127.0.0.1 "$MOTO_MAIL_PORT" >"$STATE/moto-mail.log" 2>&1 &
+    echo $! >"$STATE/moto-mail.pid"
+    wait_for moto-mail moto_mail_answers
+    echo "[services] moto (SES) on 127.0.0.1:$MOTO_MAIL_PORT"
+  fi
 }
 
 stop() {
-  for name in moto redis redis-tls; do
+  for name in moto moto-mail redis redis-tls; do
     if [ -f "$STATE/$name.pid" ]; then
       local pid
       pid=$(cat "$STATE/$name.pid")

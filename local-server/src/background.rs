@@ -8,6 +8,7 @@ use shared::schedule::Schedule;
 use shared::worker::{JobRegistry, poll_once};
 use std::sync::Arc;
 use std::time::Duration;
+use tracing::Instrument;
 
 /// A failed message comes back after this long (SQS visibility timeout; shorter than in AWS so retries show).
 const VISIBILITY: Duration = Duration::from_secs(10);
@@ -45,7 +46,8 @@ async fn run_schedule(ctx: Arc<AppContext>, spec: &'static FunctionSpec, schedul
         tokio::time::sleep((next - now).to_std().unwrap_or_default()).await;
         // The payload EventBridge Scheduler sends with the template's input.
         let payload = serde_json::json!({ "scheduled_time": next });
-        match shared::handlers::scheduled(spec, &ctx, payload).await {
+        let span = tracing::info_span!(target: "local", "function", name = spec.name);
+        match shared::handlers::scheduled(spec, &ctx, payload).instrument(span).await {
             Some(Ok(summary)) => tracing::info!(function = name, %summary, "schedule ran"),
             Some(Err(error)) => tracing::error!(function = name, error, "schedule failed"),
             None => tracing::error!(function = name, "no scheduled handler"),
@@ -55,7 +57,8 @@ async fn run_schedule(ctx: Arc<AppContext>, spec: &'static FunctionSpec, schedul
 
 async fn run_worker(ctx: Arc<AppContext>, registry: Arc<JobRegistry>, name: &'static str, queue: QueueRef) {
     loop {
-        match poll_once(&*ctx, &*registry, queue, Duration::from_secs(10), VISIBILITY).await {
+        let span = tracing::info_span!(target: "local", "function", name);
+        match poll_once(&*ctx, &*registry, queue, Duration::from_secs(10), VISIBILITY).instrument(span).await {
             Ok(report) if !report.outcomes.is_empty() => {
                 let failed = report.outcomes.iter().filter(|(_, o)| o.is_failure()).count();
                 tracing::info!(

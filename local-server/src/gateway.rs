@@ -9,6 +9,7 @@ use hyper::{Request, Response, StatusCode};
 use shared::app::AppContext;
 use shared::http::apigw::{HttpEvent, api_gateway_claims};
 use shared::routes;
+use tracing::Instrument;
 
 type Reply = Response<Full<Bytes>>;
 
@@ -104,7 +105,9 @@ pub async fn handle(ctx: &AppContext, secret: &str, request: Request<hyper::body
             return reply(StatusCode::INTERNAL_SERVER_ERROR, &serde_json::json!({"message": "Internal Server Error"}));
         }
     };
-    let Some(response) = shared::handlers::http(spec, ctx, lambda_request).await else {
+    // The function's log events are its own in the local logs endpoint (`shared::log_ring`), as in its log group.
+    let span = tracing::info_span!(target: "local", "function", name = spec.name);
+    let Some(response) = shared::handlers::http(spec, ctx, lambda_request).instrument(span).await else {
         tracing::error!(function = spec.name, "route has no HTTP handler");
         return reply(StatusCode::INTERNAL_SERVER_ERROR, &serde_json::json!({"message": "Internal Server Error"}));
     };

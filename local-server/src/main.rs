@@ -131,6 +131,9 @@ fn memory_context(clock: Arc<dyn Clock>, panel: Arc<MemoryPanel>) -> AppContext 
     AppContext::new(clock, ports, "memory")
 }
 
+/// How many of its own log events the local run keeps for the logs endpoint.
+const LOG_RING_CAPACITY: usize = 10_000;
+
 async fn backend(args: &ServeArgs) -> Result<Backend, String> {
     let demo_clock = Arc::new(demo::DemoClock::wall());
     let clock: Arc<dyn Clock> = demo_clock.clone();
@@ -191,8 +194,11 @@ async fn backend(args: &ServeArgs) -> Result<Backend, String> {
 }
 
 async fn serve(args: ServeArgs) -> Result<(), String> {
-    shared::logging::init();
-    let backend = backend(&args).await?;
+    // The process's own log events, for the logs endpoint (`GET /admin/system/logs`).
+    let ring = shared::log_ring::LogRing::new(Arc::new(SystemClock), LOG_RING_CAPACITY);
+    shared::logging::init_with_ring(&ring);
+    let mut backend = backend(&args).await?;
+    backend.ctx.log_source = Some(ring);
     let demo = if args.no_demo {
         None
     } else {

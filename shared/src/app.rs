@@ -33,6 +33,8 @@ pub struct AppContext {
     pub views: Arc<TieredCache>,
     /// The alert e-mail channel: set where alerts are mailed from (the queue worker), None elsewhere.
     pub alert_mail: Option<crate::deps::AlertMail>,
+    /// The system's logs: set where they are searched (`system-logs`, `log-cleanup`, the local run), None elsewhere.
+    pub log_source: Option<Arc<dyn crate::ports::LogSource>>,
 }
 
 /// The cache's shared tier of each store (`StoreName::ALL`): a new instance's cache of views is built over them.
@@ -63,7 +65,14 @@ impl AppContext {
             pricing: Arc::default(),
             views,
             alert_mail: None,
+            log_source: None,
         }
+    }
+
+    /// This context, searching logs in `source`.
+    pub fn with_log_source(mut self, source: Arc<dyn crate::ports::LogSource>) -> Self {
+        self.log_source = Some(source);
+        self
     }
 
     /// This context, mailing alerts as `mail` says.
@@ -208,6 +217,12 @@ impl crate::deps::HasAlertMail for AppContext {
     }
 }
 
+impl crate::deps::HasLogSource for AppContext {
+    fn log_source(&self) -> Option<&dyn crate::ports::LogSource> {
+        self.log_source.as_deref()
+    }
+}
+
 impl crate::deps::HasBackendName for AppContext {
     fn backend_name(&self) -> &'static str {
         self.backend
@@ -230,4 +245,15 @@ impl crate::services::pricing::HasPricingCache for AppContext {
     fn pricing_cache(&self) -> &PricingCache {
         &self.pricing
     }
+}
+
+/// CloudWatch Logs over every function's log group, `LOG_GROUP_PREFIX` and the function's name (the template
+/// sets `/aws/lambda/1000proxy-<stage>-`).
+pub async fn cloudwatch_logs() -> Result<crate::adapters::aws::CloudWatchLogs, ConfigError> {
+    let prefix = std::env::var("LOG_GROUP_PREFIX")
+        .ok()
+        .filter(|p| !p.is_empty())
+        .ok_or_else(|| ConfigError("environment variable LOG_GROUP_PREFIX is not set".into()))?;
+    let functions = crate::routes::FUNCTIONS.iter().map(|spec| spec.name.to_owned()).collect();
+    Ok(crate::adapters::aws::CloudWatchLogs::new(&crate::adapters::aws::sdk_config().await, prefix, functions))
 }

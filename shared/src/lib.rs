@@ -39,6 +39,8 @@ pub mod app;
 pub mod config;
 pub mod handlers;
 pub mod http;
+#[cfg(feature = "memory")]
+pub mod log_ring;
 pub mod logging;
 #[cfg(feature = "openapi")]
 pub mod openapi;

@@ -19,9 +19,20 @@ pub fn init() {
     let _ = subscriber(std::io::stdout, filter).try_init();
 }
 
+/// `init`, with the events also kept in `ring` (the local run's logs endpoint reads them).
+#[cfg(feature = "memory")]
+pub fn init_with_ring(ring: &std::sync::Arc<crate::log_ring::LogRing>) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = subscriber(std::io::stdout, filter).with(ring.layer()).try_init();
+}
+
 /// The log layers, writing to `writer`: JSON for every event `filter` lets through but the embedded metrics,
 /// which go raw whatever the log level (they are metrics, not logs).
-fn subscriber<W>(writer: W, filter: tracing_subscriber::EnvFilter) -> impl tracing::Subscriber + Send + Sync
+fn subscriber<W>(
+    writer: W,
+    filter: tracing_subscriber::EnvFilter,
+) -> impl tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a> + Send + Sync
 where
     W: for<'w> MakeWriter<'w> + Clone + Send + Sync + 'static,
 {

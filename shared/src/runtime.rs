@@ -29,6 +29,34 @@ where
 {
     expect_trigger(spec, matches!(spec.trigger, Trigger::Http { .. }))?;
     let ctx = context().await?;
+    serve_http_in(ctx, spec, endpoint).await
+}
+
+/// `serve_http` in a context with the log source: CloudWatch Logs over the functions' log groups (only the
+/// binaries that search logs link its client).
+pub async fn serve_http_with_logs<E, Fut, T>(spec: &'static FunctionSpec, endpoint: E) -> Result<(), Error>
+where
+    E: Fn(&'static AppContext, ApiRequest, Identity) -> Fut + Copy + Send + Sync + 'static,
+    Fut: Future<Output = Result<T, ApiError>> + Send,
+    T: serde::Serialize,
+{
+    expect_trigger(spec, matches!(spec.trigger, Trigger::Http { .. }))?;
+    crate::logging::init();
+    let logs = Arc::new(crate::app::cloudwatch_logs().await?);
+    let ctx = AppContext::from_env().await?.with_log_source(logs);
+    serve_http_in(Box::leak(Box::new(ctx)), spec, endpoint).await
+}
+
+async fn serve_http_in<E, Fut, T>(
+    ctx: &'static AppContext,
+    spec: &'static FunctionSpec,
+    endpoint: E,
+) -> Result<(), Error>
+where
+    E: Fn(&'static AppContext, ApiRequest, Identity) -> Fut + Copy + Send + Sync + 'static,
+    Fut: Future<Output = Result<T, ApiError>> + Send,
+    T: serde::Serialize,
+{
     lambda_http::run(lambda_http::service_fn(move |request| async move {
         Ok::<_, Error>(crate::http::respond(ctx, request, spec, |request, caller| endpoint(ctx, request, caller)).await)
     }))

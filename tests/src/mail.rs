@@ -1,7 +1,8 @@
-//! The alert e-mail channel under test: in memory, or SES on the emulator (what it was asked to send is read
-//! back from moto's model dump, `/moto-api/data.json`, filtered to this test's own addresses).
+//! The alert e-mail channel under test: in memory, or SES on an emulator of its own (`TEST_SES_ENDPOINT`: what
+//! it was asked to send is read back from its model dump, `/moto-api/data.json`, filtered to this test's own
+//! addresses; alone there, the dump stays small).
 
-use crate::{Backend, TestApp, aws_endpoint, sdk_config_at, unique};
+use crate::{Backend, TestApp, sdk_config_at, unique};
 use shared::adapters::aws::SesMailer;
 use shared::adapters::memory::MemoryMailer;
 use shared::ports::{Email, Mailer};
@@ -27,7 +28,7 @@ impl TestApp {
                 let mailer = Arc::new(MemoryMailer::new());
                 (mailer.clone(), Outbox::Memory(mailer))
             }
-            Backend::Aws => (ses_mailer(&aws_endpoint()).await, Outbox::Ses { recipients: recipients.clone() }),
+            Backend::Aws => (ses_mailer(&ses_endpoint()).await, Outbox::Ses { recipients: recipients.clone() }),
         };
         let mail = shared::deps::AlertMail { mailer, recipients: recipients.clone(), window };
         self.ctx = self.ctx.clone().with_alert_mail(mail);
@@ -41,12 +42,19 @@ impl TestApp {
         match outbox {
             Outbox::Memory(mailer) => mailer.set_available(up),
             Outbox::Ses { .. } => {
-                let endpoint = if up { aws_endpoint() } else { "http://127.0.0.1:9".to_owned() };
+                let endpoint = if up { ses_endpoint() } else { "http://127.0.0.1:9".to_owned() };
                 mail.mailer = ses_mailer(&endpoint).await;
             }
         }
         self.ctx = self.ctx.clone().with_alert_mail(mail);
     }
+}
+
+/// The SES emulator (`scripts/test-services.sh`).
+pub fn ses_endpoint() -> String {
+    let endpoint = std::env::var("TEST_SES_ENDPOINT").unwrap_or_else(|_| "http://127.0.0.1:15001".into());
+    crate::require("The SES emulator (moto)", &endpoint, "TEST_SES_ENDPOINT");
+    endpoint
 }
 
 /// SES at `endpoint`, sending as `SENDER` (verified there when the emulator answers).
@@ -89,16 +97,26 @@ impl Outbox {
     }
 }
 
-/// moto's dump of every model it holds (HTTP/1.0 GET on loopback: one small request, no client library).
+/// The SES emulator's dump of every model it holds (HTTP/1.0 GET on loopback: one small request, no client
+/// library). Read again when it comes back unparsable: the dump is taken while other tests send.
 async fn moto_models() -> serde_json::Value {
-    let endpoint = aws_endpoint();
-    let host = endpoint.trim_start_matches("http://").trim_end_matches('/');
-    let mut stream = tokio::net::TcpStream::connect(host).await.expect("moto answers");
-    let request = format!("GET /moto-api/data.json HTTP/1.0\r\nHost: {host}\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.expect("request sent");
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).await.expect("response read");
-    let text = String::from_utf8_lossy(&response);
-    let (_, body) = text.split_once("\r\n\r\n").expect("an HTTP response");
-    serde_json::from_str(body).expect("moto's model dump")
+    let endpoint = ses_endpoint();
+    let host = endpoint.trim_start_matches("http://").trim_end_matches('/').to_owned();
+    let mut last = String::new();
+    for _ in 0..5 {
+        let mut stream = tokio::net::TcpStream::connect(&host).await.expect("the SES emulator answers");
+        let request = format!("GET /moto-api/data.json HTTP/1.0\r\nHost: {host}\r\n\r\n");
+        stream.write_all(request.as_bytes()).await.expect("request sent");
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).await.expect("response read");
+        let text = String::from_utf8_lossy(&response).into_owned();
+        if let Some((_, body)) = text.split_once("\r\n\r\n")
+            && let Ok(models) = serde_json::from_str(body)
+        {
+            return models;
+        }
+        last = text.chars().take(300).collect();
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the SES emulator's model dump could not be read: {last}")
 }

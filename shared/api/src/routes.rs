@@ -75,6 +75,7 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
     SYSTEM_HEALTH_CHECK,
     SYSTEM_ALERTS,
     SYSTEM_ALERT_ACK,
+    SYSTEM_LOGS,
     ADMIN_NOTIFICATIONS,
     ADMIN_NOTIFICATION_READ,
     ADMIN_NOTIFICATIONS_READ,
@@ -261,6 +262,15 @@ pub const SYSTEM_ALERT_ACK: FunctionSpec = FunctionSpec {
     limits: &[],
     summary: "Acknowledges an open alert as the caller; it stays open until its condition clears (409 when it is \
               already acknowledged or resolved).",
+};
+
+pub const SYSTEM_LOGS: FunctionSpec = FunctionSpec {
+    name: "system-logs",
+    trigger: Trigger::Http { method: "GET", path: "/admin/system/logs", status: 200 },
+    role: Some(Role::Admin),
+    limits: &[],
+    summary: "The system's recent log events, newest first, by function, level, time range (since, until) and text \
+              (q), a page at a time (limit, cursor); secrets redacted. One CloudWatch Logs Insights query.",
 };
 
 pub const ADMIN_NOTIFICATIONS: FunctionSpec = FunctionSpec {

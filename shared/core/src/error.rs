@@ -16,6 +16,8 @@ pub enum Backend {
     Workers,
     /// The mail service (SES).
     Mail,
+    /// The log store (CloudWatch Logs).
+    Logs,
 }
 
 impl std::fmt::Display for Backend {
@@ -27,6 +29,7 @@ impl std::fmt::Display for Backend {
             Backend::Panel => "panel",
             Backend::Workers => "workers",
             Backend::Mail => "mail",
+            Backend::Logs => "logs",
         })
     }
 }

@@ -148,6 +148,7 @@ fn finding_name(backend: Backend) -> &'static str {
         Backend::Panel => "panel",
         Backend::Workers => "worker pool",
         Backend::Mail => "mail",
+        Backend::Logs => "logs",
     }
 }
 

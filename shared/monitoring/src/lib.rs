@@ -7,5 +7,7 @@ pub mod alerts;
 pub mod checks;
 pub mod endpoints;
 pub mod health;
+pub mod logs;
 pub mod notifications;
+pub mod redact;
 pub mod scheduled;

@@ -57,6 +57,11 @@ pub struct AlertMail {
     pub window: std::time::Duration,
 }
 
+/// The system's logs (None: this deployment cannot search them, e.g. a function that does not).
+pub trait HasLogSource {
+    fn log_source(&self) -> Option<&dyn proxy_core::ports::LogSource>;
+}
+
 /// Which backend this is ("aws", "memory"), for reports.
 pub trait HasBackendName {
     fn backend_name(&self) -> &'static str;

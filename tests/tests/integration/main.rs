@@ -30,6 +30,7 @@ mod redis_link;
 mod route_table;
 mod sdk_config;
 mod signup;
+mod system_logs;
 mod table_behaviour;
 mod tagged_cache_behaviour;
 mod throttling;

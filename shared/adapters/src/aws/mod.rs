@@ -1,6 +1,7 @@
 //! AWS adapters: DynamoDB (store), Redis (cache), SQS (job queue), SES (mail), plus `provision` which creates the table and
 //! queues on an emulator or a fresh account (the local run and the tests use it; production uses the template).
 
+mod cloudwatch_logs;
 mod dynamo;
 mod dynamo_expr;
 #[cfg(feature = "provision")]
@@ -14,6 +15,7 @@ mod ses;
 mod sqs;
 mod workers;
 
+pub use cloudwatch_logs::{CloudWatchLogs, MAX_LOG_GROUPS};
 pub use dynamo::DynamoTable;
 pub use redis::{COMMAND_LIMIT as REDIS_COMMAND_LIMIT, RedisCache};
 pub use redis_link::{BREAK_FOR as REDIS_BREAK_FOR, RedisEndpoint};

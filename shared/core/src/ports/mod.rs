@@ -2,6 +2,7 @@
 //! (the `adapters` crate), and one behaviour suite (`tests/`) runs against both.
 
 pub mod cache;
+pub mod logs;
 pub mod mail;
 pub mod panel;
 pub mod queue;
@@ -10,6 +11,7 @@ pub mod tagged_cache;
 pub mod workers;
 
 pub use cache::{Cache, CounterChange, CounterUpdate};
+pub use logs::{LogEvent, LogLevel, LogPosition, LogSearch, LogSource};
 pub use mail::{Email, Mailer};
 pub use panel::{PanelClient, PanelClientSpec};
 pub use queue::{JobQueue, QueueAttributes, QueueRef, ReceivedMessage};
