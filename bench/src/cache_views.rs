@@ -274,6 +274,9 @@ impl TaggedCache for KeepsNothing {
     async fn tags(&self, _: usize) -> PortResult<Vec<TagCount>> {
         Ok(Vec::new())
     }
+    async fn prune_tags(&self) -> PortResult<shared::ports::TagPrune> {
+        Ok(shared::ports::TagPrune::default())
+    }
     async fn key_count(&self) -> PortResult<u64> {
         Ok(0)
     }

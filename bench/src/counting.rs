@@ -297,6 +297,11 @@ impl TaggedCache for CountingTaggedCache {
         self.inner.tags(limit).await
     }
 
+    async fn prune_tags(&self) -> PortResult<shared::ports::TagPrune> {
+        self.hit();
+        self.inner.prune_tags().await
+    }
+
     async fn key_count(&self) -> PortResult<u64> {
         self.hit();
         self.inner.key_count().await

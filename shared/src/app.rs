@@ -248,12 +248,23 @@ impl crate::services::pricing::HasPricingCache for AppContext {
 }
 
 /// CloudWatch Logs over every function's log group, `LOG_GROUP_PREFIX` and the function's name (the template
-/// sets `/aws/lambda/1000proxy-<stage>-`).
+/// sets `/aws/lambda/1000proxy-<stage>-`), kept `LOG_RETENTION_DAYS` (default 30; one of CloudWatch's values).
 pub async fn cloudwatch_logs() -> Result<crate::adapters::aws::CloudWatchLogs, ConfigError> {
+    use crate::adapters::aws::{CloudWatchLogs, DEFAULT_RETENTION_DAYS, RETENTION_DAYS};
     let prefix = std::env::var("LOG_GROUP_PREFIX")
         .ok()
         .filter(|p| !p.is_empty())
         .ok_or_else(|| ConfigError("environment variable LOG_GROUP_PREFIX is not set".into()))?;
+    let days = match std::env::var("LOG_RETENTION_DAYS").ok().filter(|d| !d.is_empty()) {
+        None => DEFAULT_RETENTION_DAYS,
+        Some(text) => text
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|days| RETENTION_DAYS.contains(days))
+            .ok_or_else(|| ConfigError(format!("LOG_RETENTION_DAYS {text}: not one of {RETENTION_DAYS:?}")))?,
+    };
     let functions = crate::routes::FUNCTIONS.iter().map(|spec| spec.name.to_owned()).collect();
-    Ok(crate::adapters::aws::CloudWatchLogs::new(&crate::adapters::aws::sdk_config().await, prefix, functions))
+    let sdk = crate::adapters::aws::sdk_config().await;
+    Ok(CloudWatchLogs::new(&sdk, prefix, functions).with_retention_days(days))
 }

@@ -68,6 +68,7 @@ pub async fn scheduled(
     }
     tasks! {
         SYSTEM_HEALTH_CHECK => monitoring::scheduled::health_check,
+        LOG_CLEANUP => monitoring::cleanup::log_cleanup,
         QUEUE_MAINTENANCE => queues::scheduled::maintenance,
         QUEUE_AUTOSCALE => queues::scheduled::autoscale,
         INVENTORY_CHECK => inventory::scheduled::check,

@@ -79,6 +79,11 @@ impl LogSource for LogRing {
         }
         Ok(found)
     }
+
+    /// The ring keeps its newest `capacity` events: there are no log groups to set.
+    async fn apply_retention(&self) -> PortResult<crate::ports::RetentionApplied> {
+        Ok(crate::ports::RetentionApplied { days: None, changed: Vec::new() })
+    }
 }
 
 struct RingLayer(Arc<LogRing>);

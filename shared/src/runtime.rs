@@ -78,6 +78,22 @@ where
     .await
 }
 
+/// `serve_schedule` in a context with the log source (CloudWatch Logs: only the binaries that use it link it).
+pub async fn serve_schedule_with_logs<S, Fut>(spec: &'static FunctionSpec, task: S) -> Result<(), Error>
+where
+    S: Fn(&'static AppContext, serde_json::Value) -> Fut + Copy + Send + Sync + 'static,
+    Fut: Future<Output = Result<serde_json::Value, String>> + Send,
+{
+    expect_trigger(spec, matches!(spec.trigger, Trigger::Schedule { .. }))?;
+    crate::logging::init();
+    let logs = Arc::new(crate::app::cloudwatch_logs().await?);
+    let ctx: &'static AppContext = Box::leak(Box::new(AppContext::from_env().await?.with_log_source(logs)));
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| async move {
+        task(ctx, event.payload).await.map_err(Error::from)
+    }))
+    .await
+}
+
 /// Runs the user pool trigger `spec` with its handler, e.g.
 /// `serve_user_pool(&routes::SIGNUP_CONFIRMED, shared::user_pool::signup_confirmed)`.
 pub async fn serve_user_pool<H, Fut>(spec: &'static FunctionSpec, handler: H) -> Result<(), Error>

@@ -76,6 +76,7 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
     SYSTEM_ALERTS,
     SYSTEM_ALERT_ACK,
     SYSTEM_LOGS,
+    LOG_CLEANUP,
     ADMIN_NOTIFICATIONS,
     ADMIN_NOTIFICATION_READ,
     ADMIN_NOTIFICATIONS_READ,
@@ -271,6 +272,16 @@ pub const SYSTEM_LOGS: FunctionSpec = FunctionSpec {
     limits: &[],
     summary: "The system's recent log events, newest first, by function, level, time range (since, until) and text \
               (q), a page at a time (limit, cursor); secrets redacted. One CloudWatch Logs Insights query.",
+};
+
+pub const LOG_CLEANUP: FunctionSpec = FunctionSpec {
+    name: "log-cleanup",
+    trigger: Trigger::Schedule { expression: "cron(0 3 ? * SUN *)" },
+    role: None,
+    limits: &[],
+    summary: "Sundays at 03:00 UTC: makes every function's log retention the configured one, deletes the records \
+              past their retention the table's TTL has not removed yet, prunes the cache's tag sets, and reports \
+              what it removed.",
 };
 
 pub const ADMIN_NOTIFICATIONS: FunctionSpec = FunctionSpec {

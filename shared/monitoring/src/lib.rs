@@ -5,6 +5,7 @@
 
 pub mod alerts;
 pub mod checks;
+pub mod cleanup;
 pub mod endpoints;
 pub mod health;
 pub mod logs;

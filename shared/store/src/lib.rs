@@ -20,6 +20,7 @@ mod notifications;
 mod orders;
 mod pricing;
 mod queue_runs;
+mod retention;
 mod stats;
 mod wallets;
 
@@ -40,6 +41,7 @@ pub use notifications::{Marked, NotificationStore, ReadState, Unread};
 pub use orders::OrderStore;
 pub use pricing::{PricingRuleStore, RulesVersion};
 pub use queue_runs::QueueRunStore;
+pub use retention::{Retained, RetentionStore};
 pub use stats::{PlanDay, StatsStore};
 use wallets::decode_wallet;
 pub use wallets::{WalletStore, new_wallet_transaction};
@@ -76,6 +78,8 @@ pub struct Stores {
     /// The queue worker's claims on the jobs it runs (a redelivered job does its work once).
     pub job_claims: JobClaimStore,
     pub inventory: InventoryStore,
+    /// Expired records DynamoDB has yet to delete, in the lists the clean-up reaches by key.
+    pub retention: RetentionStore,
 }
 
 impl Stores {
@@ -99,6 +103,7 @@ impl Stores {
             idempotency_keys: IdempotencyKeyStore::new(table.clone()),
             job_claims: JobClaimStore::new(table.clone()),
             inventory: InventoryStore::new(table.clone()),
+            retention: RetentionStore::new(table.clone()),
             table,
         }
     }

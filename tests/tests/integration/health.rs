@@ -53,6 +53,9 @@ impl TaggedCache for ServerSaying {
     async fn tags(&self, limit: usize) -> PortResult<Vec<TagCount>> {
         self.store.tags(limit).await
     }
+    async fn prune_tags(&self) -> PortResult<shared::ports::TagPrune> {
+        self.store.prune_tags().await
+    }
     async fn key_count(&self) -> PortResult<u64> {
         self.store.key_count().await
     }

@@ -19,6 +19,7 @@ mod faults;
 mod health;
 mod inventory;
 mod inventory_operations;
+mod log_cleanup;
 mod notifications;
 mod orders;
 mod panel_http;

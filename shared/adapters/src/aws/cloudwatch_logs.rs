@@ -8,11 +8,17 @@ use aws_sdk_cloudwatchlogs::Client;
 use aws_sdk_cloudwatchlogs::types::QueryStatus;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use proxy_core::error::{Backend, PortError, PortResult, describe};
-use proxy_core::ports::logs::{LogEvent, LogSearch, LogSource};
+use proxy_core::ports::logs::{LogEvent, LogSearch, LogSource, RetentionApplied};
 use std::time::Duration;
 
 /// Rows asked beyond a page after a previous one, for the events of its last second it has given or passed.
 const SAME_SECOND_ROWS: usize = 100;
+
+/// How long logs are kept unless configured otherwise.
+pub const DEFAULT_RETENTION_DAYS: u32 = 30;
+/// The retention periods CloudWatch Logs accepts, in days.
+pub const RETENTION_DAYS: [u32; 22] =
+    [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
 /// The most log groups one Insights query may name.
 pub const MAX_LOG_GROUPS: usize = 50;
@@ -23,6 +29,8 @@ pub struct CloudWatchLogs {
     /// Every function's log group is this prefix and its name (`/aws/lambda/1000proxy-<stage>-`).
     group_prefix: String,
     functions: Vec<String>,
+    /// The retention `apply_retention` gives every function's log group.
+    retention_days: u32,
     /// How long a query may run before it is stopped (and each call's own limit).
     deadline: Duration,
 }
@@ -37,8 +45,15 @@ impl CloudWatchLogs {
             client: Client::new(sdk),
             group_prefix: group_prefix.into(),
             functions,
+            retention_days: DEFAULT_RETENTION_DAYS,
             deadline: Duration::from_secs(8),
         }
+    }
+
+    /// Keeps the functions' logs `days` (one of CloudWatch's retention values: `RETENTION_DAYS`).
+    pub fn with_retention_days(mut self, days: u32) -> Self {
+        self.retention_days = days;
+        self
     }
 
     pub fn with_deadline(mut self, deadline: Duration) -> Self {
@@ -97,7 +112,7 @@ impl CloudWatchLogs {
 
     /// Sets the retention of every function's log group to `days`; returns the groups it changed (absent groups
     /// — a function that never ran — are skipped).
-    pub async fn set_retention(&self, days: i32) -> PortResult<Vec<String>> {
+    async fn set_retention(&self, days: i32) -> PortResult<Vec<String>> {
         let existing = self.groups_with_retention().await?;
         let mut changed = Vec::new();
         for function in &self.functions {
@@ -240,6 +255,12 @@ impl LogSource for CloudWatchLogs {
         });
         events.truncate(search.limit);
         Ok(events)
+    }
+
+    async fn apply_retention(&self) -> PortResult<RetentionApplied> {
+        let days = i32::try_from(self.retention_days).unwrap_or(i32::MAX);
+        let changed = self.set_retention(days).await?;
+        Ok(RetentionApplied { days: Some(self.retention_days), changed })
     }
 }
 

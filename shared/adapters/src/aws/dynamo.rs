@@ -394,8 +394,14 @@ impl Table for DynamoTable {
                 .await
                 .map_err(map_err)?;
             let now = self.now();
-            let items =
-                out.items.unwrap_or_default().into_iter().map(from_sdk).filter(|i| !is_expired(i, now)).collect();
+            let wanted = query.expired;
+            let items = out
+                .items
+                .unwrap_or_default()
+                .into_iter()
+                .map(from_sdk)
+                .filter(|i| is_expired(i, now) == wanted)
+                .collect();
             let next = out.last_evaluated_key.filter(|k| !k.is_empty()).map(|k| Cursor(from_sdk(k)));
             Ok(Page { items, next })
         };

@@ -15,7 +15,7 @@ mod ses;
 mod sqs;
 mod workers;
 
-pub use cloudwatch_logs::{CloudWatchLogs, MAX_LOG_GROUPS};
+pub use cloudwatch_logs::{CloudWatchLogs, DEFAULT_RETENTION_DAYS, MAX_LOG_GROUPS, RETENTION_DAYS};
 pub use dynamo::DynamoTable;
 pub use redis::{COMMAND_LIMIT as REDIS_COMMAND_LIMIT, RedisCache};
 pub use redis_link::{BREAK_FOR as REDIS_BREAK_FOR, RedisEndpoint};

@@ -8,7 +8,7 @@ use super::redis_link::RedisLink;
 use async_trait::async_trait;
 use proxy_core::error::{Backend, PortError, PortResult};
 use proxy_core::ports::tagged_cache::{MAX_TTL, TAGS_SCANNED};
-use proxy_core::ports::{CacheServerInfo, TagCount, TaggedCache, TaggedRead};
+use proxy_core::ports::{CacheServerInfo, TagCount, TagPrune, TaggedCache, TaggedRead};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -71,6 +71,23 @@ for i, set in ipairs(KEYS) do
   counts[i] = redis.call('SCARD', set)
 end
 return counts
+";
+
+/// `KEYS`: tag sets. Drops the members whose value is gone; returns how many, and how many sets that emptied.
+const PRUNE_ALL: &str = r"
+local dropped, emptied = 0, 0
+for _, set in ipairs(KEYS) do
+  for _, member in ipairs(redis.call('SMEMBERS', set)) do
+    if redis.call('EXISTS', member) == 0 then
+      redis.call('SREM', set, member)
+      dropped = dropped + 1
+    end
+  end
+  if redis.call('EXISTS', set) == 0 then
+    emptied = emptied + 1
+  end
+end
+return {dropped, emptied}
 ";
 
 /// A prefix as a `SCAN MATCH` pattern matches it literally.
@@ -272,6 +289,28 @@ impl TaggedCache for RedisTaggedCache {
         tags.sort_by(|a, b| b.keys.cmp(&a.keys).then_with(|| a.tag.cmp(&b.tag)));
         tags.truncate(limit);
         Ok(tags)
+    }
+
+    async fn prune_tags(&self) -> PortResult<TagPrune> {
+        let pattern = format!("{}*", glob_escape(&self.tag_set("")));
+        let (mut cursor, mut pruned) = (0u64, TagPrune::default());
+        loop {
+            let mut cmd = redis::cmd("SCAN");
+            cmd.arg(cursor).arg("MATCH").arg(&pattern).arg("COUNT").arg(BATCH);
+            let (next, sets): (u64, Vec<String>) = self.run("scan", cmd).await?;
+            for batch in sets.chunks(200) {
+                let mut cmd = redis::cmd("EVAL");
+                cmd.arg(PRUNE_ALL).arg(batch.len()).arg(batch);
+                let (dropped, emptied): (u64, u64) = self.run("prune_tags", cmd).await?;
+                pruned.sets_scanned += batch.len() as u64;
+                pruned.members_dropped += dropped;
+                pruned.sets_removed += emptied;
+            }
+            if next == 0 {
+                return Ok(pruned);
+            }
+            cursor = next;
+        }
     }
 
     async fn key_count(&self) -> PortResult<u64> {

@@ -244,7 +244,7 @@ impl Table for MemoryTable {
             }
             if let Some(item) = state.items.get(key) {
                 last = Some(item);
-                if !is_expired(item, now) {
+                if is_expired(item, now) == query.expired {
                     items.push(item.clone());
                 }
             }

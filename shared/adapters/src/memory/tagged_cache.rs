@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use proxy_core::clock::Clock;
 use proxy_core::error::{Backend, PortError, PortResult};
 use proxy_core::ports::tagged_cache::{MAX_TTL, TAGS_SCANNED};
-use proxy_core::ports::{CacheServerInfo, TagCount, TaggedCache, TaggedRead};
+use proxy_core::ports::{CacheServerInfo, TagCount, TagPrune, TaggedCache, TaggedRead};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -131,6 +131,22 @@ impl TaggedCache for MemoryTaggedCache {
         counts.sort_by(|a, b| b.keys.cmp(&a.keys).then_with(|| a.tag.cmp(&b.tag)));
         counts.truncate(limit);
         Ok(counts)
+    }
+
+    async fn prune_tags(&self) -> PortResult<TagPrune> {
+        let now = self.clock.now();
+        let mut state = self.state()?;
+        let State { values, tags, .. } = &mut *state;
+        let mut pruned = TagPrune { sets_scanned: tags.len() as u64, ..TagPrune::default() };
+        for keys in tags.values_mut() {
+            let before = keys.len();
+            keys.retain(|k| values.get(k).is_some_and(|(_, until)| *until > now));
+            pruned.members_dropped += (before - keys.len()) as u64;
+        }
+        let before = tags.len();
+        tags.retain(|_, keys| !keys.is_empty());
+        pruned.sets_removed = (before - tags.len()) as u64;
+        Ok(pruned)
     }
 
     async fn key_count(&self) -> PortResult<u64> {

@@ -96,9 +96,21 @@ pub struct LogEvent {
     pub line: String,
 }
 
+/// What making the logs' retention the configured one did.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RetentionApplied {
+    /// How long the logs are kept; None where the source keeps a number of events instead (the local ring).
+    pub days: Option<u32>,
+    /// The log groups whose retention was something else, now `days`.
+    pub changed: Vec<String>,
+}
+
 #[async_trait]
 pub trait LogSource: Send + Sync {
     /// Up to `search.limit` events that `search.wants`, newest first, after `search.after` (events of the same
     /// millisecond in a stable order, so that `given_at_ms` skips the ones already given).
     async fn search(&self, search: &LogSearch) -> PortResult<Vec<LogEvent>>;
+
+    /// Makes every function's log retention the configured one.
+    async fn apply_retention(&self) -> PortResult<RetentionApplied>;
 }

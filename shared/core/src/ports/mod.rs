@@ -11,12 +11,12 @@ pub mod tagged_cache;
 pub mod workers;
 
 pub use cache::{Cache, CounterChange, CounterUpdate};
-pub use logs::{LogEvent, LogLevel, LogPosition, LogSearch, LogSource};
+pub use logs::{LogEvent, LogLevel, LogPosition, LogSearch, LogSource, RetentionApplied};
 pub use mail::{Email, Mailer};
 pub use panel::{PanelClient, PanelClientSpec};
 pub use queue::{JobQueue, QueueAttributes, QueueRef, ReceivedMessage};
 pub use table::{
     Condition, Cursor, Index, Item, Key, KeyRange, Page, Query, Table, TransactOp, Update, UpdateAction, Value,
 };
-pub use tagged_cache::{CacheServerInfo, TagCount, TaggedCache, TaggedRead};
+pub use tagged_cache::{CacheServerInfo, TagCount, TagPrune, TaggedCache, TaggedRead};
 pub use workers::WorkerPool;

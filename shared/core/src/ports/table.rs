@@ -190,6 +190,9 @@ pub struct Query {
     pub ascending: bool,
     pub limit: usize,
     pub start_after: Option<Cursor>,
+    /// The items whose `ttl` has passed, and only those (the clean-up's view of what DynamoDB has yet to delete);
+    /// every other read leaves them out.
+    pub expired: bool,
 }
 
 impl Query {
@@ -201,7 +204,14 @@ impl Query {
             ascending: true,
             limit: 100,
             start_after: None,
+            expired: false,
         }
+    }
+
+    /// Reads the expired items instead of the live ones (`expired`).
+    pub fn expired_only(mut self) -> Self {
+        self.expired = true;
+        self
     }
 
     pub fn range(mut self, range: KeyRange) -> Self {

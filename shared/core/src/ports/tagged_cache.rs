@@ -33,6 +33,16 @@ pub struct TagCount {
     pub keys: u64,
 }
 
+/// What pruning a store's tag sets did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct TagPrune {
+    pub sets_scanned: u64,
+    /// Members dropped: keys whose value was gone (expired, evicted or removed).
+    pub members_dropped: u64,
+    /// Sets left empty, and so gone.
+    pub sets_removed: u64,
+}
+
 /// What the cache server says of itself (Redis `INFO`); figures it does not give are None.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct CacheServerInfo {
@@ -99,6 +109,9 @@ pub trait TaggedCache: Send + Sync {
     /// The `limit` tags with the most live keys, among the first `TAGS_SCANNED` found; members whose key has
     /// expired are dropped from their tag on the way, so tags do not grow with keys that are gone.
     async fn tags(&self, limit: usize) -> PortResult<Vec<TagCount>>;
+    /// Drops from every tag set of this store the keys whose value is gone, a batch of sets at a time (the
+    /// weekly clean-up: `tags` prunes only the sets it looks at).
+    async fn prune_tags(&self) -> PortResult<TagPrune>;
     /// How many values this store holds (counted by scanning its prefix: never a whole-keyspace command).
     async fn key_count(&self) -> PortResult<u64>;
     async fn server_info(&self) -> PortResult<CacheServerInfo>;
