@@ -6,6 +6,11 @@ use crate::health::{self, CACHE_KEY, CACHE_TTL, HealthEnv, HealthStatus, HealthT
 use api::schedule::parse_invocation;
 use platform::alerts::{self, AlertsEnv, Observed, Sighting};
 
+/// The run's claim (a lease in the store, as a job's): one run at a time.
+const RUN_ID: &str = "run:system-health-check";
+/// Longer than a run can last (the function's 30 s timeout): a crashed run's lease lets the next one in.
+const RUN_LEASE: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// The health check's alerts' source; each condition's key is `system-health:<finding's condition>`.
 const ALERT_SOURCE: &str = "system-health";
 /// Pages of 100 open alerts read to find the conditions gone (a bound on the run, far above any real count).
@@ -76,6 +81,7 @@ async fn alert_on(ctx: &(impl HealthEnv + AlertsEnv), findings: &[crate::health:
     serde_json::json!({"opened": opened, "open": open, "resolved": resolved, "resolution_resent": resent})
 }
 use proxy_core::domain::{AlertSeverity, AlertState};
+use store::Claim;
 
 /// `SYSTEM_HEALTH_CHECK`. Returns a summary (the Lambda's response, useful in the console and in tests). Fails
 /// when the payload is not a scheduled invocation or the result cannot be cached — the invocation then shows
@@ -85,6 +91,32 @@ pub async fn health_check(
     payload: serde_json::Value,
 ) -> Result<serde_json::Value, String> {
     let invocation = parse_invocation(&payload)?;
+    // Single-flight: a run while another is under way (a slow one, a retried delivery) does nothing. When the
+    // store cannot say, the check runs all the same: a store that is down is what it must report.
+    let owner = match ctx.stores().job_claims.claim(RUN_ID, ctx.clock().now(), RUN_LEASE, RUN_LEASE).await {
+        Ok(Claim::Acquired(owner)) => Some(owner),
+        Ok(Claim::Busy | Claim::AlreadyDone) => {
+            tracing::info!(source = invocation.source, "health check skipped: another run is under way");
+            return Ok(serde_json::json!({"skipped": "another run is under way", "invoked_by": invocation.source}));
+        }
+        Err(error) => {
+            tracing::warn!(%error, "health check run not claimed; running anyway");
+            None
+        }
+    };
+    let outcome = run(ctx, invocation).await;
+    if let Some(owner) = owner
+        && let Err(error) = ctx.stores().job_claims.release(RUN_ID, &owner).await
+    {
+        tracing::warn!(%error, "health check run not released; its lease runs out");
+    }
+    outcome
+}
+
+async fn run(
+    ctx: &(impl HealthEnv + AlertsEnv),
+    invocation: api::schedule::ScheduledInvocation,
+) -> Result<serde_json::Value, String> {
     let report = health::check(ctx, &HealthThresholds::default()).await;
     let text = serde_json::to_string(&report).map_err(|e| e.to_string())?;
     let cached = ctx.cache().set(CACHE_KEY, &text, Some(CACHE_TTL)).await;

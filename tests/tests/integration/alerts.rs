@@ -23,6 +23,7 @@ integration_tests::on_both_backends!(
     the_scheduled_health_check_keeps_one_alert_per_condition_while_it_lasts,
     an_opening_or_resolution_not_delivered_is_sent_again_and_delivered_once,
     a_resolution_not_delivered_is_sent_again_by_the_next_health_check,
+    the_scheduled_health_check_runs_one_at_a_time,
     a_flapping_alert_that_lasts_or_gets_worse_is_announced,
     admins_list_open_or_all_alerts_a_page_at_a_time_and_acknowledge_one,
     the_worker_hands_each_change_to_the_admins_feed_once_however_often_it_runs,
@@ -309,6 +310,39 @@ async fn a_resolution_not_delivered_is_sent_again_by_the_next_health_check(app: 
     let after = health_check(&app.ctx, serde_json::json!({})).await.unwrap();
     assert_eq!(after["alert"]["resolution_resent"], serde_json::json!([]));
     assert!(notices(&app).await.is_empty());
+}
+
+async fn the_scheduled_health_check_runs_one_at_a_time(app: TestApp) {
+    use shared::services::monitoring::scheduled::health_check;
+    // A problem for the check to alert on.
+    for _ in 0..120 {
+        app.ctx.queue.send(QueueRef::Main(Priority::High), "{}", None).await.unwrap();
+    }
+    let runs = join_all((0..3).map(|_| health_check(&app.ctx, serde_json::json!({})))).await;
+    let ran: Vec<&serde_json::Value> =
+        runs.iter().map(|r| r.as_ref().unwrap()).filter(|r| r.get("skipped").is_none()).collect();
+    assert!(!ran.is_empty(), "{runs:?}");
+    let opened: usize = ran.iter().map(|r| r["alert"]["opened"].as_array().unwrap().len()).sum();
+    assert_eq!(opened, 1, "one alert, however many runs overlapped: {runs:?}");
+    assert_eq!(kinds(&notices(&app).await), [AlertChange::Opened]);
+    // One after the other, each runs.
+    for _ in 0..2 {
+        let run = health_check(&app.ctx, serde_json::json!({})).await.unwrap();
+        assert!(run.get("skipped").is_none(), "{run}");
+    }
+    // A run that died holding its lease (a timeout): the next ones skip until the lease runs out.
+    let stuck = app.ctx.stores.job_claims.claim(
+        "run:system-health-check",
+        shared::clock::Clock::now(&*app.clock),
+        Duration::from_secs(60),
+        Duration::from_secs(60),
+    );
+    assert!(matches!(stuck.await.unwrap(), shared::store::Claim::Acquired(_)));
+    let skipped = health_check(&app.ctx, serde_json::json!({})).await.unwrap();
+    assert_eq!(skipped["skipped"], "another run is under way");
+    app.clock.advance(chrono::Duration::seconds(61));
+    let taken_over = health_check(&app.ctx, serde_json::json!({})).await.unwrap();
+    assert_eq!(taken_over["status"], "degraded", "{taken_over}");
 }
 
 async fn a_flapping_alert_that_lasts_or_gets_worse_is_announced(app: TestApp) {
