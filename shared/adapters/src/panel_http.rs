@@ -215,4 +215,16 @@ impl PanelClient for HttpPanelClient {
             Err(unavailable(format!("panel refused to remove the client: {}", answer.msg)))
         }
     }
+
+    async fn probe(&self, server: &Server) -> PortResult<()> {
+        let request =
+            Request::get(format!("{}/", self.base(server))).body(Full::new(Bytes::new())).map_err(unavailable)?;
+        let work = async {
+            // Any answer, a redirect to the login page included, is a panel that is up.
+            let response = self.client()?.request(request).await.map_err(unavailable)?;
+            drop(response);
+            Ok(())
+        };
+        with_timeout(Backend::Panel, "panel probe", proxy_core::ports::panel::PROBE_LIMIT, work).await
+    }
 }

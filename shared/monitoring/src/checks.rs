@@ -1,5 +1,6 @@
 //! The health check's data checks, beside its probes of the dependencies (`health`): the servers (up vs total,
-//! in the critical capacity band; none up is critical, fewer than 3 degraded, as the original said), the
+//! in the critical capacity band, panels that do not answer; none up is critical, fewer than 3 degraded, as the
+//! original said), the
 //! application (orders stuck in `new` or `processing`, disputed within the hour) and the cache (each store's hit rate over the last
 //! hour, Redis's memory against its limit, evictions) and storage (the table's size, the dead letters, this
 //! function's `/tmp`). Each reads what it needs with a query or two, is measured, has a
@@ -83,28 +84,97 @@ async fn run(
     CheckResult { name, status, latency_ms, figures, finding }
 }
 
-/// Servers up vs total and in the critical band: two queries (the catalog's servers, the recorded bands).
-pub async fn servers(ctx: &impl HealthEnv, thresholds: &HealthThresholds) -> CheckResult {
+/// Servers up vs total and in the critical band: two queries (the catalog's servers, the recorded bands); and
+/// whether the panels answer — a probe of up to `panel_probes` up servers per run (a different slice each run, so
+/// all of them in turn), `PANEL_FAN_OUT` at a time, each within `PROBE_LIMIT`.
+pub async fn servers(ctx: &impl HealthEnv, thresholds: &HealthThresholds, now: DateTime<Utc>) -> CheckResult {
     run("servers", async {
         let (servers, bands) = tokio::try_join!(ctx.stores().catalog.servers(), ctx.stores().inventory.bands())?;
         let total = servers.len() as u64;
-        let up = servers.iter().filter(|s| s.status == ServerStatus::Up).count() as u64;
+        let up: Vec<&proxy_core::domain::Server> = servers.iter().filter(|s| s.status == ServerStatus::Up).collect();
         let critical =
             servers.iter().filter(|s| bands.get(&s.id).is_some_and(|b| b.band == CapacityBand::Critical)).count()
                 as u64;
-        let figures = figures([("total", total), ("up", up), ("critical_band", critical)]);
-        let (status, finding) = if total > 0 && up == 0 {
-            (HealthStatus::Critical, "No active servers: nothing can be sold.".to_owned())
-        } else if up < total && up < thresholds.servers_up_warning {
-            (HealthStatus::Degraded, format!("Only {up} of {total} servers are up."))
-        } else if critical >= thresholds.critical_band_servers_warning {
-            (HealthStatus::Degraded, format!("{critical} of {total} servers are in the critical capacity band."))
+        let probed = probe_slice(&up, thresholds.panel_probes, now);
+        let unanswered = probe_panels(ctx, &probed).await;
+        let up_count = up.len() as u64;
+        let figures = figures([
+            ("total", total),
+            ("up", up_count),
+            ("critical_band", critical),
+            ("panels_probed", probed.len() as u64),
+            ("panels_unanswered", unanswered.len() as u64),
+        ]);
+        let mut problems = Vec::new();
+        let mut status = HealthStatus::Healthy;
+        if total > 0 && up_count == 0 {
+            status = HealthStatus::Critical;
+            problems.push("No active servers: nothing can be sold.".to_owned());
+        } else if up_count < total && up_count < thresholds.servers_up_warning {
+            status = HealthStatus::Degraded;
+            problems.push(format!("Only {up_count} of {total} servers are up."));
+        }
+        if critical >= thresholds.critical_band_servers_warning {
+            status = status.max(HealthStatus::Degraded);
+            problems.push(format!("{critical} of {total} servers are in the critical capacity band."));
+        }
+        if !unanswered.is_empty() {
+            status = status.max(HealthStatus::Degraded);
+            let named: Vec<&str> = unanswered.iter().take(5).map(String::as_str).collect();
+            let more = if unanswered.len() > named.len() { ", ..." } else { "" };
+            problems.push(format!(
+                "{} of {} panels probed did not answer: {}{more}.",
+                unanswered.len(),
+                probed.len(),
+                named.join(", ")
+            ));
+        }
+        let finding = if problems.is_empty() {
+            format!(
+                "{up_count} of {total} servers are up; {critical} in the critical band; {} panels probed answered.",
+                probed.len()
+            )
         } else {
-            (HealthStatus::Healthy, format!("{up} of {total} servers are up; {critical} in the critical band."))
+            problems.join(" ")
         };
         Ok((status, figures, finding))
     })
     .await
+}
+
+/// Panels probed at once.
+pub const PANEL_FAN_OUT: usize = 16;
+
+/// The slice of `up` this run probes: `count` servers from an offset that moves on by `count` every 5 minutes
+/// (the scheduled check's period), wrapping around.
+fn probe_slice<'a>(
+    up: &[&'a proxy_core::domain::Server],
+    count: usize,
+    now: DateTime<Utc>,
+) -> Vec<&'a proxy_core::domain::Server> {
+    if up.is_empty() || count == 0 {
+        return Vec::new();
+    }
+    let count = count.min(up.len());
+    let run = usize::try_from(now.timestamp().div_euclid(300)).unwrap_or(0);
+    let start = run.wrapping_mul(count) % up.len();
+    (0..count).map(|i| up[(start + i) % up.len()]).collect()
+}
+
+/// The names of the servers whose panel did not answer its probe, `PANEL_FAN_OUT` probes at a time.
+async fn probe_panels(ctx: &impl HealthEnv, servers: &[&proxy_core::domain::Server]) -> Vec<String> {
+    let mut unanswered = Vec::new();
+    for batch in servers.chunks(PANEL_FAN_OUT) {
+        let probes = batch.iter().map(|server| ctx.panel().probe(server));
+        for (server, probed) in batch.iter().zip(futures_util::future::join_all(probes).await) {
+            if let Err(error) = probed {
+                tracing::warn!(server = %server.id, %error, "panel probe unanswered");
+                unanswered.push(server.name.clone());
+            }
+        }
+    }
+    unanswered.sort();
+    unanswered
 }
 
 /// The application's state, from its orders: paid orders stuck before provisioning ends, and disputes (failed

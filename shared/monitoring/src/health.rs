@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 platform::env!(
     /// What the health check probes: the store, the cache and the queues (and which backend it reports).
-    HealthEnv: platform::deps::HasClock, platform::deps::HasStores, platform::deps::HasQueue, platform::deps::HasCache, platform::deps::HasWorkers, platform::deps::HasBackendName, cache::HasTieredCache
+    HealthEnv: platform::deps::HasClock, platform::deps::HasStores, platform::deps::HasQueue, platform::deps::HasCache, platform::deps::HasWorkers, platform::deps::HasBackendName, platform::deps::HasPanel, cache::HasTieredCache
 );
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -92,6 +92,8 @@ pub struct HealthThresholds {
     pub servers_up_warning: u64,
     /// This many servers in the critical capacity band is degraded.
     pub critical_band_servers_warning: u64,
+    /// Panels probed per run (a different slice each run); any that does not answer is degraded.
+    pub panel_probes: usize,
     /// A paid order still `new` after this long was not dispatched to provisioning.
     pub new_order_stuck_after: Duration,
     /// An order `processing` for longer than this has a provisioning that stalled.
@@ -125,6 +127,7 @@ impl Default for HealthThresholds {
             dead_letter_critical: 100,
             servers_up_warning: 3,
             critical_band_servers_warning: 1,
+            panel_probes: 32,
             new_order_stuck_after: Duration::from_secs(10 * 60),
             processing_stuck_after: Duration::from_secs(15 * 60),
             disputes_per_hour_critical: 10,
@@ -197,7 +200,7 @@ pub async fn check(ctx: &impl HealthEnv, thresholds: &HealthThresholds) -> Healt
                 workers_probe
             )
         },
-        crate::checks::servers(ctx, thresholds),
+        crate::checks::servers(ctx, thresholds, checked_at),
         crate::checks::application(ctx, thresholds, checked_at),
     );
     let ((store_time, store), (cache_time, cache), cache_server, queue_results, (workers_time, workers)) = probes;

@@ -102,10 +102,13 @@ async fn a_data_check_that_fails_or_runs_out_of_time_says_so() {
     app.ctx.stores = shared::store::Stores::new(table.clone());
     app.table = table;
     let thresholds = HealthThresholds::default();
-    assert_eq!(checks::servers(&app.ctx, &thresholds).await.status, HealthStatus::Healthy);
+    assert_eq!(
+        checks::servers(&app.ctx, &thresholds, shared::clock::Clock::now(&*app.clock)).await.status,
+        HealthStatus::Healthy
+    );
 
     link.cut();
-    let failed = checks::servers(&app.ctx, &thresholds).await;
+    let failed = checks::servers(&app.ctx, &thresholds, shared::clock::Clock::now(&*app.clock)).await;
     assert_eq!(failed.status, HealthStatus::Degraded);
     assert!(failed.finding.starts_with("The servers check failed: "), "{failed:?}");
     assert!(failed.figures.is_empty());

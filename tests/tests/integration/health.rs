@@ -279,6 +279,7 @@ async fn a_worker_pool_out_of_reach_degrades_the_health_and_fails_the_autoscale_
 
 integration_tests::on_both_backends!(
     the_servers_check_counts_servers_up_and_in_the_critical_band_and_none_up_is_critical,
+    the_servers_check_probes_a_slice_of_the_panels_each_run_a_bounded_number_at_a_time,
     the_application_check_finds_orders_stuck_before_provisioning,
     the_cache_check_judges_each_store_s_hit_rate_and_redis_s_memory,
     the_storage_check_reports_the_table_the_dead_letters_and_a_function_s_tmp,
@@ -289,6 +290,54 @@ fn check_named<'a>(
     name: &str,
 ) -> &'a shared::services::monitoring::checks::CheckResult {
     report.checks.iter().find(|c| c.name == name).unwrap_or_else(|| panic!("a {name} check: {report:?}"))
+}
+
+async fn the_servers_check_probes_a_slice_of_the_panels_each_run_a_bounded_number_at_a_time(mut app: TestApp) {
+    use integration_tests::fixtures::shop;
+    use shared::services::monitoring::checks::PANEL_FAN_OUT;
+    let panel = Arc::new(shared::adapters::memory::MemoryPanel::new());
+    app.ctx.panel = panel.clone();
+    let mut shops = Vec::new();
+    for _ in 0..20 {
+        shops.push(shop(&app.ctx, 10, "5.00").await);
+    }
+    let every = HealthThresholds { panel_probes: 20, ..HealthThresholds::default() };
+    let answered = health::check(&app.ctx, &every).await;
+    let servers = check_named(&answered, "servers");
+    assert_eq!(
+        (servers.status, servers.figures["panels_probed"], servers.figures["panels_unanswered"]),
+        (HealthStatus::Healthy, 20, 0)
+    );
+    assert!(servers.finding.ends_with("20 panels probed answered."), "{}", servers.finding);
+    assert!(panel.most_in_flight() <= PANEL_FAN_OUT, "at most {PANEL_FAN_OUT} at once: {}", panel.most_in_flight());
+
+    // One panel down, one too slow to answer within the probe's limit: both named, degraded.
+    panel.set_reachable(&shops[3].server.id, false);
+    let slow = Arc::new(shared::adapters::memory::MemoryPanel::new());
+    slow.set_latency(Duration::from_millis(1_500));
+    let unanswered = health::check(&app.ctx, &every).await;
+    let servers = check_named(&unanswered, "servers");
+    assert_eq!((servers.status, servers.figures["panels_unanswered"]), (HealthStatus::Degraded, 1));
+    assert_eq!(servers.finding, format!("1 of 20 panels probed did not answer: {}.", shops[3].server.name));
+    assert!(unanswered.findings.iter().any(|f| f.condition == "check:servers"), "{unanswered:?}");
+    let mut slow_ctx = app.ctx.clone();
+    slow_ctx.panel = slow;
+    let late = health::check(&slow_ctx, &every).await;
+    let servers = check_named(&late, "servers");
+    assert_eq!(servers.figures["panels_unanswered"], 20, "{servers:?}");
+    assert!(servers.latency_ms < 3_000.0, "two rounds of 16 within the check's deadline: {servers:?}");
+
+    // Four a run: each run the next four, all twenty in five runs.
+    let four = HealthThresholds { panel_probes: 4, ..HealthThresholds::default() };
+    let mut found = 0;
+    for _ in 0..5 {
+        let report = health::check(&app.ctx, &four).await;
+        let servers = check_named(&report, "servers");
+        assert_eq!(servers.figures["panels_probed"], 4);
+        found += servers.figures["panels_unanswered"];
+        app.clock.advance(chrono::Duration::minutes(5));
+    }
+    assert_eq!(found, 1, "the unreachable panel is in exactly one slice");
 }
 
 async fn the_servers_check_counts_servers_up_and_in_the_critical_band_and_none_up_is_critical(app: TestApp) {
@@ -338,7 +387,11 @@ async fn the_servers_check_counts_servers_up_and_in_the_critical_band_and_none_u
     let servers = check_named(&outage, "servers");
     assert_eq!(
         (servers.status, servers.finding.as_str()),
-        (HealthStatus::Critical, "No active servers: nothing can be sold.")
+        (
+            HealthStatus::Critical,
+            "No active servers: nothing can be sold. 1 of 4 servers are in the critical capacity band."
+        ),
+        "every problem is said, the worst first"
     );
     assert_eq!(outage.status, HealthStatus::Critical);
 }

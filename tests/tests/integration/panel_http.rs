@@ -190,3 +190,22 @@ async fn a_rotated_password_is_read_again_when_the_panel_refuses_the_old_one() {
     panel.add_client(&server(port), &spec("rotated")).await.expect("the rotated password, read again");
     assert_eq!(state.lock().unwrap().clients.values().map(BTreeMap::len).sum::<usize>(), 1);
 }
+
+#[tokio::test]
+async fn a_probe_asks_nothing_of_the_panel_but_an_answer_within_its_limit() {
+    let (state, port) = start().await;
+    let client = client("s=cr&t pw");
+    // A 404 without a session is an answer: the panel is up. No login is spent on it.
+    client.probe(&server(port)).await.expect("the panel answers");
+    assert_eq!(state.lock().unwrap().logins, 0);
+    // Nothing listening, or a host that accepts and never answers: refused, within the probe's limit.
+    let closed = server(9);
+    assert!(client.probe(&closed).await.is_err());
+    let (hung, _task) = integration_tests::silent_endpoint().await;
+    let hung_port: u16 = hung.rsplit(':').next().unwrap().parse().unwrap();
+    let started = std::time::Instant::now();
+    let timed_out = client.probe(&server(hung_port)).await.expect_err("no answer");
+    assert!(matches!(timed_out, shared::error::PortError::Timeout { .. }), "{timed_out:?}");
+    let limit = shared::ports::panel::PROBE_LIMIT;
+    assert!(started.elapsed() < limit + std::time::Duration::from_millis(500), "{:?}", started.elapsed());
+}

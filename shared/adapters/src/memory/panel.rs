@@ -52,13 +52,20 @@ impl MemoryPanel {
 
     /// Waits the panel's latency, counted as a call in flight.
     async fn answer_after_latency(&self) {
+        /// Counts the call out however it ends (a caller's time limit drops it mid-wait).
+        struct InFlight<'a>(&'a AtomicUsize);
+        impl Drop for InFlight<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::SeqCst);
+            }
+        }
         let latency = *self.latency.lock().unwrap_or_else(|p| p.into_inner());
         let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        let _counted = InFlight(&self.in_flight);
         self.most_in_flight.fetch_max(now, Ordering::SeqCst);
         if !latency.is_zero() {
             tokio::time::sleep(latency).await;
         }
-        self.in_flight.fetch_sub(1, Ordering::SeqCst);
     }
 
     fn check(&self, server: &Server) -> PortResult<()> {
@@ -78,6 +85,14 @@ impl PanelClient for MemoryPanel {
         let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
         clients.entry(server.id.clone()).or_default().insert(client.id.clone(), client.clone());
         Ok(())
+    }
+
+    async fn probe(&self, server: &Server) -> PortResult<()> {
+        let answered = tokio::time::timeout(proxy_core::ports::panel::PROBE_LIMIT, self.answer_after_latency()).await;
+        if answered.is_err() {
+            return Err(PortError::Timeout { backend: Backend::Panel, operation: "panel probe" });
+        }
+        self.check(server)
     }
 
     async fn remove_client(&self, server: &Server, _inbound_id: u32, client: &ClientId) -> PortResult<()> {

@@ -26,4 +26,10 @@ pub trait PanelClient: Send + Sync {
     async fn add_client(&self, server: &Server, client: &PanelClientSpec) -> PortResult<()>;
     /// Removes the client; removing one that does not exist succeeds.
     async fn remove_client(&self, server: &Server, inbound_id: u32, client: &ClientId) -> PortResult<()>;
+    /// Whether the panel answers at all (any HTTP answer counts): one request, no login, within the adapter's
+    /// short probe limit (`PROBE_LIMIT`).
+    async fn probe(&self, server: &Server) -> PortResult<()>;
 }
+
+/// How long a probe waits for a panel.
+pub const PROBE_LIMIT: std::time::Duration = std::time::Duration::from_secs(1);
