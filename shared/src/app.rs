@@ -33,6 +33,8 @@ pub struct AppContext {
     pub views: Arc<TieredCache>,
     /// The alert e-mail channel: set where alerts are mailed from (the queue worker), None elsewhere.
     pub alert_mail: Option<crate::deps::AlertMail>,
+    /// What is running (the dashboards show it).
+    pub release: crate::deps::Release,
     /// The system's logs: set where they are searched (`system-logs`, `log-cleanup`, the local run), None elsewhere.
     pub log_source: Option<Arc<dyn crate::ports::LogSource>>,
 }
@@ -66,6 +68,11 @@ impl AppContext {
             views,
             alert_mail: None,
             log_source: None,
+            release: crate::deps::Release {
+                version: env!("CARGO_PKG_VERSION").to_owned(),
+                function: std::env::var("AWS_LAMBDA_FUNCTION_NAME").ok(),
+                function_version: std::env::var("AWS_LAMBDA_FUNCTION_VERSION").ok(),
+            },
         }
     }
 
@@ -220,6 +227,12 @@ impl crate::deps::HasAlertMail for AppContext {
 impl crate::deps::HasLogSource for AppContext {
     fn log_source(&self) -> Option<&dyn crate::ports::LogSource> {
         self.log_source.as_deref()
+    }
+}
+
+impl crate::deps::HasRelease for AppContext {
+    fn release(&self) -> &crate::deps::Release {
+        &self.release
     }
 }
 

@@ -17,6 +17,7 @@ pub use store;
 /// The bounded contexts' services, each a crate of its own, under the paths they had in this crate.
 pub mod services {
     pub use ::cache;
+    pub use ::dashboards;
     pub use ::inventory;
     pub use ::monitoring;
     pub use ::monitoring::health;

@@ -75,6 +75,7 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
     SYSTEM_HEALTH_CHECK,
     SYSTEM_ALERTS,
     SYSTEM_ALERT_ACK,
+    SYSTEM_DASHBOARD,
     SYSTEM_LOGS,
     LOG_CLEANUP,
     ADMIN_NOTIFICATIONS,
@@ -263,6 +264,16 @@ pub const SYSTEM_ALERT_ACK: FunctionSpec = FunctionSpec {
     limits: &[],
     summary: "Acknowledges an open alert as the caller; it stays open until its condition clears (409 when it is \
               already acknowledged or resolved).",
+};
+
+pub const SYSTEM_DASHBOARD: FunctionSpec = FunctionSpec {
+    name: "system-dashboard",
+    trigger: Trigger::Http { method: "GET", path: "/admin/system/dashboard", status: 200 },
+    role: Some(Role::Admin),
+    limits: &[],
+    summary: "The system dashboard's data in one call: overall status and the six checks (the 5-minute check's \
+              report), open alerts, queue tiles, cache, capacity, the last maintenance and the release, the \
+              caller's unread notifications; a part that cannot be read is named.",
 };
 
 pub const SYSTEM_LOGS: FunctionSpec = FunctionSpec {

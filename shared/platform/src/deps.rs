@@ -62,6 +62,22 @@ pub trait HasLogSource {
     fn log_source(&self) -> Option<&dyn proxy_core::ports::LogSource>;
 }
 
+/// What is running: the release and the function (for the dashboards' deploy information).
+pub trait HasRelease {
+    fn release(&self) -> &Release;
+}
+
+/// The build and the deployed function this process runs.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Release {
+    /// The workspace's version.
+    pub version: String,
+    /// The function's name and published version as Lambda says (`AWS_LAMBDA_FUNCTION_NAME`, `..._VERSION`);
+    /// None outside Lambda.
+    pub function: Option<String>,
+    pub function_version: Option<String>,
+}
+
 /// Which backend this is ("aws", "memory"), for reports.
 pub trait HasBackendName {
     fn backend_name(&self) -> &'static str;

@@ -22,11 +22,12 @@ const LAYERS: &[(&str, u8)] = &[
     ("monitoring", 4),
     ("orders", 5),
     ("inventory", 6),
-    ("shared", 7),
-    ("functions", 8),
-    ("local-server", 8),
-    ("integration-tests", 8),
-    ("bench", 8),
+    ("dashboards", 7),
+    ("shared", 8),
+    ("functions", 9),
+    ("local-server", 9),
+    ("integration-tests", 9),
+    ("bench", 9),
 ];
 
 /// Same-layer edges that are allowed: the benchmarks reuse the integration tests' fixtures and harness.
@@ -116,7 +117,7 @@ fn every_workspace_crate_has_a_layer_and_every_edge_points_down() {
 #[test]
 fn the_contexts_depend_on_no_adapter_and_no_edge() {
     let crates = workspace_crates();
-    for name in ["api", "platform", "pricing", "queues", "monitoring", "orders", "inventory"] {
+    for name in ["api", "platform", "pricing", "queues", "monitoring", "orders", "inventory", "dashboards"] {
         let reaching: Vec<&String> = crates[name]
             .iter()
             .filter(|d| d.kind == "normal" && ["shared", "adapters"].contains(&d.name.as_str()))
@@ -140,9 +141,19 @@ fn the_core_depends_on_no_workspace_crate_and_store_and_adapters_only_on_the_cor
 #[test]
 fn the_core_links_no_runtime_and_neither_it_nor_the_store_nor_a_context_a_network_client_or_sdk() {
     let crates = workspace_crates();
-    for name in
-        ["proxy-core", "store", "api", "platform", "cache", "pricing", "queues", "monitoring", "orders", "inventory"]
-    {
+    for name in [
+        "proxy-core",
+        "store",
+        "api",
+        "platform",
+        "cache",
+        "pricing",
+        "queues",
+        "monitoring",
+        "orders",
+        "inventory",
+        "dashboards",
+    ] {
         let forbidden: Vec<&String> = crates[name]
             .iter()
             .filter(|d| d.kind == "normal" && NO_SDK_OR_NETWORK_CLIENT.contains(&d.name.as_str()))
@@ -211,6 +222,7 @@ fn lambda_binaries_carry_neither_the_in_memory_backend_nor_provisioning() {
         "monitoring",
         "orders",
         "inventory",
+        "dashboards",
         "shared",
     ] {
         let in_normal: Vec<&String> = crates[name]

@@ -13,6 +13,7 @@ mod architecture;
 mod cache_behaviour;
 mod cached_views;
 mod client_expiry;
+mod dashboard;
 mod deployment;
 mod events;
 mod faults;

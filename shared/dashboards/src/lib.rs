@@ -1,0 +1,4 @@
+//! The operators' dashboards: what each page shows, assembled from the contexts' own summaries in one call.
+//! `system`: the system dashboard's data (`GET /admin/system/dashboard`).
+
+pub mod system;
