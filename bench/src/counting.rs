@@ -23,6 +23,7 @@ pub struct CallCounts {
     cache: AtomicU64,
     queue_sends: AtomicU64,
     queue_other: AtomicU64,
+    panel: AtomicU64,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -37,6 +38,8 @@ pub struct Snapshot {
     pub cache: u64,
     pub queue_sends: u64,
     pub queue_other: u64,
+    /// Calls to the servers' panels (the health check's probes).
+    pub panel: u64,
 }
 
 impl Snapshot {
@@ -51,6 +54,7 @@ impl Snapshot {
             cache: self.cache - before.cache,
             queue_sends: self.queue_sends - before.queue_sends,
             queue_other: self.queue_other - before.queue_other,
+            panel: self.panel - before.panel,
         }
     }
 
@@ -88,6 +92,7 @@ impl CallCounts {
             cache: self.cache.load(Relaxed),
             queue_sends: self.queue_sends.load(Relaxed),
             queue_other: self.queue_other.load(Relaxed),
+            panel: self.panel.load(Relaxed),
         }
     }
 }
@@ -202,6 +207,37 @@ impl Cache for CountingCache {
         // A Redis PING.
         self.counts.cache.fetch_add(1, Relaxed);
         self.inner.ping().await
+    }
+}
+
+/// The panels, each call counted.
+pub struct CountingPanel {
+    inner: Arc<dyn shared::ports::PanelClient>,
+    counts: Arc<CallCounts>,
+}
+
+#[async_trait]
+impl shared::ports::PanelClient for CountingPanel {
+    async fn add_client(
+        &self,
+        server: &shared::domain::Server,
+        client: &shared::ports::PanelClientSpec,
+    ) -> PortResult<()> {
+        self.counts.panel.fetch_add(1, Relaxed);
+        self.inner.add_client(server, client).await
+    }
+    async fn remove_client(
+        &self,
+        server: &shared::domain::Server,
+        inbound_id: u32,
+        client: &shared::domain::ClientId,
+    ) -> PortResult<()> {
+        self.counts.panel.fetch_add(1, Relaxed);
+        self.inner.remove_client(server, inbound_id, client).await
+    }
+    async fn probe(&self, server: &shared::domain::Server) -> PortResult<()> {
+        self.counts.panel.fetch_add(1, Relaxed);
+        self.inner.probe(server).await
     }
 }
 
@@ -333,7 +369,7 @@ pub async fn counted_app(backend: integration_tests::Backend) -> (integration_te
         table: table.clone(),
         cache: cache.clone(),
         queue,
-        panel: ctx.panel.clone(),
+        panel: Arc::new(CountingPanel { inner: ctx.panel.clone(), counts: counts.clone() }),
         workers: ctx.workers.clone(),
         views: shared::app::AppContext::views(ctx.clock.clone(), tagged.clone(), cache),
     };
