@@ -442,6 +442,24 @@ async fn create_role(name: &str) -> String {
     arn.unwrap_or_else(|| panic!("CreateRole failed on the emulator: {response}")).to_owned()
 }
 
+/// As if the queue workers had just run a job of every queue (their metrics say so): a health check then judges
+/// backlogs and dead letters without also seeing a stall (ready jobs and none run in the past five minutes),
+/// which is how a test that sends jobs nobody runs would otherwise look.
+pub async fn workers_ran_lately(app: &TestApp) {
+    use shared::services::queues::metrics::{JobSample, SampleOutcome, record};
+    let samples: Vec<JobSample> = shared::domain::Priority::ALL
+        .into_iter()
+        .map(|queue| JobSample {
+            queue: Some(queue),
+            job_type: "event.publish".into(),
+            runtime: Duration::from_millis(5),
+            waited: Some(Duration::from_millis(10)),
+            outcome: SampleOutcome::Done,
+        })
+        .collect();
+    record(&*app.ctx.cache, &samples, shared::clock::Clock::now(&*app.clock)).await;
+}
+
 /// Runs the queue worker on one queue until it has nothing left, as the Lambda event source would: batches of
 /// up to 10. Returns every message's outcome. A message stays invisible for 30 s (SQS's default) while it runs:
 /// with a one-second visibility, a batch that took longer on a loaded emulator came back and ran twice, and a

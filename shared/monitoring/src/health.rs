@@ -5,15 +5,13 @@
 
 use cache::StoreName;
 use chrono::{DateTime, Utc};
-use futures_util::future::join_all;
 use proxy_core::error::{Backend, PortResult};
-use proxy_core::ports::QueueRef;
 use serde::Serialize;
 use std::time::{Duration, Instant};
 
 platform::env!(
     /// What the health check probes: the store, the cache and the queues (and which backend it reports).
-    HealthEnv: platform::deps::HasClock, platform::deps::HasStores, platform::deps::HasQueue, platform::deps::HasCache, platform::deps::HasWorkers, platform::deps::HasBackendName, platform::deps::HasPanel, cache::HasTieredCache
+    HealthEnv: queues::QueuesEnv, platform::deps::HasBackendName, platform::deps::HasPanel
 );
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -52,6 +50,15 @@ pub struct QueueDepth {
     pub in_flight: u64,
     pub delayed: u64,
     pub dead_lettered: u64,
+    /// The most workers allowed at once (None: unknown, or unlimited).
+    pub max_concurrency: Option<u32>,
+    /// From the workers' metrics (None when they could not be read).
+    pub jobs_past_hour: Option<u64>,
+    /// Jobs that failed their last attempt.
+    pub failed_past_7_days: Option<u64>,
+    /// The longest a job run in the past five minutes waited for a worker (what stands for the oldest message's
+    /// age: SQS gives that to CloudWatch only).
+    pub longest_wait_seconds: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -114,6 +121,20 @@ pub struct HealthThresholds {
     /// share of it in use that is degraded.
     pub tmp_limit_bytes: u64,
     pub tmp_used_warning_percent: u64,
+}
+
+impl HealthThresholds {
+    /// The queue service's thresholds with these backlogs and dead-letter counts (its waits' limits as it has them).
+    pub fn queues(&self) -> queues::health::QueueThresholds {
+        queues::health::QueueThresholds {
+            backlog_warning: self.backlog_warning,
+            backlog_critical: self.backlog_critical,
+            high_backlog_warning: self.high_backlog_warning,
+            dead_letters_warning: self.dead_letter_warning,
+            dead_letters_critical: self.dead_letter_critical,
+            ..queues::health::QueueThresholds::default()
+        }
+    }
 }
 
 impl Default for HealthThresholds {
@@ -179,7 +200,6 @@ fn dependency(name: Backend, elapsed: Duration, error: Option<String>, slow: Dur
 pub async fn check(ctx: &impl HealthEnv, thresholds: &HealthThresholds) -> HealthReport {
     let started = Instant::now();
     let checked_at = ctx.clock().now();
-    let queue_probes = join_all(QueueRef::all().map(|q| async move { (q, timed(ctx.queue().attributes(q)).await) }));
     // The cache's server says what it is (one INFO, beside the ping that times it).
     let cache_server = async {
         match ctx.tiered_cache().shared(StoreName::Default) {
@@ -187,23 +207,16 @@ pub async fn check(ctx: &impl HealthEnv, thresholds: &HealthThresholds) -> Healt
             None => None,
         }
     };
-    // The worker pool's API (Lambda's, for the queues' event source mappings): unreachable from the functions'
-    // subnets, autoscaling could not move a limit; that shows here rather than as a skipped queue.
-    let workers_probe = timed(ctx.workers().max_concurrency(proxy_core::domain::Priority::High));
+    // The queues as the queue service sees them: every queue's and dead-letter queue's depth, each queue's worker
+    // limit (Lambda's event source mappings: unreachable from the functions' subnets, autoscaling could not move
+    // a limit, and that shows here), and the workers' own metrics (waits, jobs run, failures).
+    let queue_stats = timed(queues::queue_stats(ctx));
     let (probes, servers, application) = tokio::join!(
-        async {
-            tokio::join!(
-                timed(ctx.stores().ping()),
-                timed(ctx.cache().ping()),
-                cache_server,
-                queue_probes,
-                workers_probe
-            )
-        },
+        async { tokio::join!(timed(ctx.stores().ping()), timed(ctx.cache().ping()), cache_server, queue_stats) },
         crate::checks::servers(ctx, thresholds, checked_at),
         crate::checks::application(ctx, thresholds, checked_at),
     );
-    let ((store_time, store), (cache_time, cache), cache_server, queue_results, (workers_time, workers)) = probes;
+    let ((store_time, store), (cache_time, cache), cache_server, (queue_time, stats)) = probes;
 
     let mut findings = Vec::new();
     let store = dependency(Backend::Store, store_time, store.err().map(|e| e.to_string()), thresholds.slow);
@@ -218,11 +231,11 @@ pub async fn check(ctx: &impl HealthEnv, thresholds: &HealthThresholds) -> Healt
             });
         }
     }
-    let slowest_queue = queue_results.iter().map(|(_, (t, _))| *t).max().unwrap_or_default();
-    let queue_error =
-        queue_results.iter().find_map(|(q, (_, r))| r.as_ref().err().map(|e| format!("{}: {e}", q.name())));
-    let queue = dependency(Backend::Queue, slowest_queue, queue_error, thresholds.slow);
-    let workers = dependency(Backend::Workers, workers_time, workers.err().map(|e| e.to_string()), thresholds.slow);
+    let queue = dependency(Backend::Queue, queue_time, stats.as_ref().err().map(|e| e.to_string()), thresholds.slow);
+    let limits_error = stats.as_ref().ok().and_then(|stats| {
+        stats.queues.iter().find_map(|q| q.max_concurrency_error.as_ref().map(|e| format!("{}: {e}", q.queue.as_str())))
+    });
+    let workers = dependency(Backend::Workers, queue_time, limits_error, thresholds.slow);
 
     for dep in [&store, &cache, &queue, &workers] {
         let status = match (dep.name, dep.state) {
@@ -241,50 +254,35 @@ pub async fn check(ctx: &impl HealthEnv, thresholds: &HealthThresholds) -> Healt
     }
 
     let mut queues = Vec::new();
-    for priority in proxy_core::domain::Priority::ALL {
-        let read =
-            |q: QueueRef| queue_results.iter().find(|(r, _)| *r == q).and_then(|(_, (_, r))| r.as_ref().ok().copied());
-        let (Some(main), Some(dead)) = (read(QueueRef::Main(priority)), read(QueueRef::DeadLetter(priority))) else {
-            continue;
-        };
-        let name = priority.as_str();
-        let backlog = main.visible + main.delayed;
-        let backlog_warning = if priority == proxy_core::domain::Priority::High {
-            thresholds.high_backlog_warning
-        } else {
-            thresholds.backlog_warning
-        };
-        let backlog_status = if backlog > thresholds.backlog_critical {
-            Some(HealthStatus::Critical)
-        } else {
-            (backlog > backlog_warning).then_some(HealthStatus::Degraded)
-        };
-        if let Some(status) = backlog_status {
+    if let Ok(stats) = &stats {
+        let snapshots: Vec<queues::health::QueueSnapshot> = stats.queues.iter().map(|q| q.snapshot()).collect();
+        let judged = queues::health::health_report(&snapshots, &thresholds.queues());
+        for finding in judged.queues.iter().flat_map(|q| q.findings.iter().map(move |f| (q.queue, f))) {
+            let (queue, finding) = finding;
             findings.push(Finding {
-                status,
-                message: format!("Queue {name} has {backlog} waiting jobs."),
-                condition: format!("queue:{name}:backlog"),
+                status: match finding.status {
+                    queues::health::QueueHealthStatus::Critical => HealthStatus::Critical,
+                    _ => HealthStatus::Degraded,
+                },
+                message: format!("Queue {}. {}", finding.message, finding.recommendation),
+                condition: format!("queue:{}:{}", queue.as_str(), finding.kind),
             });
         }
-        let failed_status = if dead.visible > thresholds.dead_letter_critical {
-            Some(HealthStatus::Critical)
-        } else {
-            (dead.visible > thresholds.dead_letter_warning).then_some(HealthStatus::Degraded)
-        };
-        if let Some(status) = failed_status {
-            findings.push(Finding {
-                status,
-                message: format!("Queue {name} has {} failed jobs.", dead.visible),
-                condition: format!("queue:{name}:failed"),
-            });
-        }
-        queues.push(QueueDepth {
-            queue: name.to_owned(),
-            visible: main.visible,
-            in_flight: main.in_flight,
-            delayed: main.delayed,
-            dead_lettered: dead.visible + dead.in_flight + dead.delayed,
-        });
+        queues = stats
+            .queues
+            .iter()
+            .map(|q| QueueDepth {
+                queue: q.queue.as_str().to_owned(),
+                visible: q.visible,
+                in_flight: q.in_flight,
+                delayed: q.delayed,
+                dead_lettered: q.dead_letters,
+                max_concurrency: q.max_concurrency,
+                jobs_past_hour: q.metrics.as_ref().map(|m| m.jobs_past_hour),
+                failed_past_7_days: q.metrics.as_ref().map(|m| m.failed_past_7_days),
+                longest_wait_seconds: q.metrics.as_ref().and_then(|m| m.longest_wait_seconds),
+            })
+            .collect();
     }
 
     let cache_check = crate::checks::cache(ctx, thresholds, cache_server.as_ref(), checked_at).await;

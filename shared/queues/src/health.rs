@@ -39,6 +39,9 @@ pub enum QueueHealthStatus {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct QueueFinding {
+    /// Which condition (`backlog`, `no_workers`, `failed`, `slow`, `stalled`): the same kind on the same queue is
+    /// the same condition while it lasts (the health check keeps one alert per condition).
+    pub kind: &'static str,
     pub status: QueueHealthStatus,
     pub message: String,
     pub recommendation: String,
@@ -89,8 +92,8 @@ impl Default for QueueThresholds {
     }
 }
 
-fn finding(status: QueueHealthStatus, message: String, recommendation: &str) -> QueueFinding {
-    QueueFinding { status, message, recommendation: recommendation.to_owned() }
+fn finding(kind: &'static str, status: QueueHealthStatus, message: String, recommendation: &str) -> QueueFinding {
+    QueueFinding { kind, status, message, recommendation: recommendation.to_owned() }
 }
 
 pub fn queue_health(snapshot: &QueueSnapshot, t: &QueueThresholds) -> QueueHealth {
@@ -100,18 +103,21 @@ pub fn queue_health(snapshot: &QueueSnapshot, t: &QueueThresholds) -> QueueHealt
     let mut findings = Vec::new();
     if backlog > t.backlog_critical {
         findings.push(finding(
+            "backlog",
             Critical,
             format!("{name} has {backlog} jobs waiting (critical above {})", t.backlog_critical),
             "Raise the queue's worker concurrency and look for a slow or failing dependency.",
         ));
     } else if backlog > t.backlog_warning {
         findings.push(finding(
+            "backlog",
             Warning,
             format!("{name} has {backlog} jobs waiting (warning above {})", t.backlog_warning),
             "Raise the queue's worker concurrency if the backlog keeps growing.",
         ));
     } else if snapshot.queue == Priority::High && backlog > t.high_backlog_warning {
         findings.push(finding(
+            "backlog",
             Warning,
             format!(
                 "high has {backlog} jobs waiting (warning above {}): customers are waiting",
@@ -122,6 +128,7 @@ pub fn queue_health(snapshot: &QueueSnapshot, t: &QueueThresholds) -> QueueHealt
     }
     if backlog > 0 && snapshot.max_concurrency == Some(0) {
         findings.push(finding(
+            "no_workers",
             Warning,
             format!("{name} has {backlog} jobs waiting and no worker allowed to run them"),
             "Enable the queue's event source mapping or give it a concurrency above zero.",
@@ -129,12 +136,14 @@ pub fn queue_health(snapshot: &QueueSnapshot, t: &QueueThresholds) -> QueueHealt
     }
     if snapshot.dead_letters > t.dead_letters_critical {
         findings.push(finding(
+            "failed",
             Critical,
             format!("{name} has {} dead letters (critical above {})", snapshot.dead_letters, t.dead_letters_critical),
             "Read the failed jobs' errors, fix the cause, then retry them.",
         ));
     } else if snapshot.dead_letters > t.dead_letters_warning {
         findings.push(finding(
+            "failed",
             Warning,
             format!("{name} has {} dead letters (warning above {})", snapshot.dead_letters, t.dead_letters_warning),
             "Read the failed jobs' errors and retry the ones whose cause is gone.",
@@ -144,6 +153,7 @@ pub fn queue_health(snapshot: &QueueSnapshot, t: &QueueThresholds) -> QueueHealt
         && age > *limit
     {
         findings.push(finding(
+            "slow",
             Warning,
             format!("{name}'s jobs waited up to {} s before starting (limit {} s)", age.as_secs(), limit.as_secs()),
             "Jobs are not being picked up in time: check the workers' errors and throttling.",
@@ -151,6 +161,7 @@ pub fn queue_health(snapshot: &QueueSnapshot, t: &QueueThresholds) -> QueueHealt
     }
     if snapshot.visible > 0 && snapshot.recent_jobs == Some(0) && snapshot.max_concurrency != Some(0) {
         findings.push(finding(
+            "stalled",
             Warning,
             format!("{name} has {} jobs ready and none was run in the past five minutes", snapshot.visible),
             "The workers are not taking jobs: check the worker's errors, throttling and event source mapping.",

@@ -199,6 +199,7 @@ async fn checks_that_see_one_condition_at_once_open_one_alert(app: TestApp) {
 
 async fn the_scheduled_health_check_keeps_one_alert_per_condition_while_it_lasts(app: TestApp) {
     use shared::services::monitoring::scheduled::health_check;
+    integration_tests::workers_ran_lately(&app).await;
     let healthy = health_check(&app.ctx, serde_json::json!({})).await.unwrap();
     assert_eq!(healthy["status"], "healthy");
     assert_eq!(
@@ -314,6 +315,7 @@ async fn a_resolution_not_delivered_is_sent_again_by_the_next_health_check(app: 
 
 async fn the_scheduled_health_check_runs_one_at_a_time(app: TestApp) {
     use shared::services::monitoring::scheduled::health_check;
+    integration_tests::workers_ran_lately(&app).await;
     // A problem for the check to alert on.
     for _ in 0..120 {
         app.ctx.queue.send(QueueRef::Main(Priority::High), "{}", None).await.unwrap();

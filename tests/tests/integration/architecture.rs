@@ -19,7 +19,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("cache", 3),
     ("pricing", 4),
     ("queues", 4),
-    ("monitoring", 4),
+    ("monitoring", 5),
     ("orders", 5),
     ("inventory", 6),
     ("dashboards", 7),

@@ -38,6 +38,7 @@ async fn the_dashboard_shows_every_tile_from_what_is_kept(app: TestApp) {
         app.ctx.queue.send(QueueRef::Main(Priority::High), "{}", None).await.unwrap();
     }
     use shared::services::monitoring::scheduled::health_check;
+    integration_tests::workers_ran_lately(&app).await;
     health_check(&app.ctx, serde_json::json!({})).await.unwrap();
     drain(&app, Priority::Notifications).await;
     let warm = dashboard(&app, &admin).await;

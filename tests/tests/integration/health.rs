@@ -174,6 +174,7 @@ async fn backlogs_and_dead_letters_move_the_status_at_their_thresholds() {
             }
         }
     };
+    integration_tests::workers_ran_lately(&app).await;
     send(QueueRef::Main(Priority::Low), 3).await;
     assert_eq!(health::check(&app.ctx, &thresholds).await.status, HealthStatus::Healthy, "3 is not above 3");
     send(QueueRef::Main(Priority::Low), 1).await;
@@ -184,6 +185,7 @@ async fn backlogs_and_dead_letters_move_the_status_at_their_thresholds() {
     assert_eq!(report.queues.iter().find(|q| q.queue == "low").unwrap().visible, 7);
 
     let app = TestApp::new(Backend::Memory).await;
+    integration_tests::workers_ran_lately(&app).await;
     app.ctx.queue.send(QueueRef::Main(Priority::High), "{}", None).await.unwrap();
     app.ctx.queue.send(QueueRef::Main(Priority::High), "{}", None).await.unwrap();
     assert_eq!(health::check(&app.ctx, &thresholds).await.status, HealthStatus::Degraded, "high has a lower bar");
@@ -194,7 +196,18 @@ async fn backlogs_and_dead_letters_move_the_status_at_their_thresholds() {
     }
     let report = health::check(&app.ctx, &thresholds).await;
     assert_eq!(report.status, HealthStatus::Critical);
-    assert!(report.findings.iter().any(|f| f.message == "Queue default has 5 failed jobs."));
+    let dead = report.findings.iter().find(|f| f.condition == "queue:default:failed").expect("a dead-letter finding");
+    assert!(dead.message.starts_with("Queue default has 5 dead letters (critical above 4)."), "{dead:?}");
+
+    // Ready jobs that no worker has run in five minutes: a stall, said with what to look at.
+    let app = TestApp::new(Backend::Memory).await;
+    app.ctx.queue.send(QueueRef::Main(Priority::Default), "{}", None).await.unwrap();
+    let stalled = health::check(&app.ctx, &thresholds).await;
+    let finding = stalled.findings.iter().find(|f| f.condition == "queue:default:stalled").expect("a stall");
+    assert_eq!(finding.status, HealthStatus::Degraded);
+    assert!(finding.message.contains("none was run in the past five minutes"), "{finding:?}");
+    let depth = stalled.queues.iter().find(|q| q.queue == "default").unwrap();
+    assert_eq!((depth.visible, depth.jobs_past_hour, depth.max_concurrency), (1, Some(0), Some(5)));
 }
 
 #[tokio::test]

@@ -82,13 +82,14 @@ async fn the_worker_metrics_show_in_the_stats(app: TestApp) {
     app.pass(Duration::from_secs(3)).await;
     let visibility = Duration::from_secs(1);
     let mut outcomes = Vec::new();
-    // The two alerts hand their admins' events on (two more jobs on this queue).
-    while outcomes.len() < 5 {
+    // The two alerts hand each change on to its channels: the admins' event, the dashboard's notification and the
+    // e-mail line (six more jobs on this queue).
+    while outcomes.len() < 9 {
         let report = poll_once(ctx, &registry, queue, long_poll(&app), visibility).await.unwrap();
-        assert!(!report.outcomes.is_empty(), "the five jobs are there");
+        assert!(!report.outcomes.is_empty(), "the nine jobs are there");
         outcomes.extend(report.outcomes.into_iter().map(|(_, o)| o));
     }
-    assert_eq!(outcomes.iter().filter(|o| **o == MessageOutcome::Done).count(), 4, "{outcomes:?}");
+    assert_eq!(outcomes.iter().filter(|o| **o == MessageOutcome::Done).count(), 8, "{outcomes:?}");
     // The failed attempt above was its first; deliver it twice more so the last attempt fails.
     for _ in 0..2 {
         app.pass(Duration::from_millis(1100)).await;
@@ -99,7 +100,7 @@ async fn the_worker_metrics_show_in_the_stats(app: TestApp) {
     let stats = queue_stats(ctx).await.unwrap();
     let notifications = stats.queues.iter().find(|q| q.queue == Priority::Notifications).unwrap();
     let metrics = notifications.metrics.as_ref().expect("metrics");
-    assert_eq!(metrics.jobs_past_hour, 7, "2 alerts, their 2 events and 3 attempts of the unknown job");
+    assert_eq!(metrics.jobs_past_hour, 11, "2 alerts, their 6 channels' jobs and 3 attempts of the unknown job");
     assert_eq!(metrics.failed_past_7_days, 1, "one job failed its last attempt");
     assert!(metrics.average_runtime_ms.is_some());
     assert!(metrics.longest_wait_seconds.is_some_and(|w| w >= 3.0), "dispatched 3 s before it ran: {metrics:?}");
