@@ -79,8 +79,9 @@ pub async fn clean(ctx: &impl CleanupEnv) -> CleanupReport {
 pub async fn log_cleanup(ctx: &impl CleanupEnv, payload: serde_json::Value) -> Result<serde_json::Value, String> {
     let invocation = parse_invocation(&payload)?;
     let report = clean(ctx).await;
-    let summary = serde_json::to_value(&report).map_err(|e| e.to_string())?;
-    tracing::info!(source = invocation.source, report = %summary, "log clean-up");
+    let mut summary = serde_json::to_value(&report).map_err(|e| e.to_string())?;
+    summary["invoked_by"] = serde_json::Value::from(invocation.source);
+    tracing::info!(report = %summary, "log clean-up");
     if !report.failures.is_empty() {
         return Err(format!("log clean-up: {}", report.failures.join("; ")));
     }

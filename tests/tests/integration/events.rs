@@ -56,10 +56,23 @@ async fn seed_the_samples_world(app: &TestApp) {
     );
     alert.id = shared::domain::AlertId("4b7e2c1d-9f3a-4e6b-8c5d-1a2b3c4d5e6f".into());
     ctx.stores.alerts.open(&alert).await.expect("the samples' alert");
+    // The dashboard notification the read sample marks.
+    let note = shared::domain::Notification {
+        id: shared::domain::NotificationId::parse("01a20d36-6b80-7a3e-9b1c-5d2e8f4a7b60").expect("the sample's id"),
+        kind: "system_alert".into(),
+        severity: shared::domain::AlertSeverity::Warning,
+        title: "Warning alert: inventory".into(),
+        body: "Frankfurt needs another server.".into(),
+        about: Some(format!("alert:{}", alert.id)),
+        created_at: ctx.clock.now(),
+    };
+    ctx.stores.notifications.put(&shared::domain::Inbox::Admins, &note).await.expect("the samples' notification");
 }
 
-async fn every_function_handles_its_sample_event(app: TestApp) {
+async fn every_function_handles_its_sample_event(mut app: TestApp) {
     seed_the_samples_world(&app).await;
+    // The logs the system-logs sample searches: the process's own (CloudWatch's are `system_logs.rs`'s).
+    app.ctx = app.ctx.clone().with_log_source(shared::log_ring::LogRing::new(app.clock.clone(), 100));
     let ctx = &app.ctx;
     for spec in FUNCTIONS {
         let text = sample(spec.name);
