@@ -35,6 +35,8 @@ pub struct AppContext {
     pub alert_mail: Option<crate::deps::AlertMail>,
     /// What is running (the dashboards show it).
     pub release: crate::deps::Release,
+    /// This instance's request samples not written to the cache yet (`platform::request_metrics`).
+    pub requests: Arc<platform::request_metrics::RequestRecorder>,
     /// The system's logs: set where they are searched (`system-logs`, `log-cleanup`, the local run), None elsewhere.
     pub log_source: Option<Arc<dyn crate::ports::LogSource>>,
 }
@@ -68,12 +70,18 @@ impl AppContext {
             views,
             alert_mail: None,
             log_source: None,
+            requests: Arc::default(),
             release: crate::deps::Release {
                 version: env!("CARGO_PKG_VERSION").to_owned(),
                 function: std::env::var("AWS_LAMBDA_FUNCTION_NAME").ok(),
                 function_version: std::env::var("AWS_LAMBDA_FUNCTION_VERSION").ok(),
             },
         }
+    }
+
+    /// Writes the request samples this instance holds (a batch is otherwise written when it is due).
+    pub async fn flush_request_metrics(&self) {
+        platform::request_metrics::write(&*self.cache, &self.requests.take()).await;
     }
 
     /// This context, searching logs in `source`.

@@ -1,13 +1,15 @@
 //! The health check's data checks, beside its probes of the dependencies (`health`): the servers (up vs total,
 //! in the critical capacity band, panels that do not answer; none up is critical, fewer than 3 degraded, as the
 //! original said), the
-//! application (orders stuck in `new` or `processing`, disputed within the hour) and the cache (each store's hit rate over the last
+//! application (orders stuck in `new` or `processing`, disputed within the hour, functions' server errors and p95
+//! latency) and the cache (each store's hit rate over the last
 //! hour, Redis's memory against its limit, evictions) and storage (the table's size, the dead letters, this
 //! function's `/tmp`). Each reads what it needs with a query or two, is measured, has a
 //! deadline, and reports its figures and a finding in words; one that fails or runs out of time says so.
 
 use crate::health::{Finding, HealthEnv, HealthStatus, HealthThresholds};
 use chrono::{DateTime, Utc};
+use platform::request_metrics;
 use proxy_core::domain::{CapacityBand, OrderStatus, ServerStatus};
 use proxy_core::error::PortResult;
 use proxy_core::ports::CacheServerInfo;
@@ -17,8 +19,8 @@ use std::time::{Duration, Instant};
 
 /// How long one data check may take before it is reported as timed out.
 pub const CHECK_DEADLINE: Duration = Duration::from_secs(3);
-/// What the application check cannot judge yet.
-const NOT_JUDGED: &str = "(Error rates and latencies per function are not recorded yet: not judged.)";
+/// The window of requests the application check judges.
+pub const REQUEST_WINDOW_MINUTES: i64 = 5;
 
 /// How far back the application check looks for orders stuck in `new` or `processing` (older ones are disputes).
 pub const STUCK_LOOKBACK: chrono::Duration = chrono::Duration::hours(24);
@@ -178,21 +180,38 @@ async fn probe_panels(ctx: &impl HealthEnv, servers: &[&proxy_core::domain::Serv
 }
 
 /// The application's state, from its orders: paid orders stuck before provisioning ends, and disputes (failed
-/// orders) of the last hour: three queries of the orders-by-status index, each bounded by its time window.
-/// Error rates and latencies per function join it when the request telemetry is recorded (the analytics
-/// issue); until then the finding says they are not judged.
+/// orders) of the last hour: three queries of the orders-by-status index, each bounded by its time window; and
+/// from its requests: each HTTP function's server-error rate and p95 latency over the last five minutes (the
+/// edge's request telemetry, `platform::request_metrics`: one read of its buckets).
 pub async fn application(ctx: &impl HealthEnv, thresholds: &HealthThresholds, now: DateTime<Utc>) -> CheckResult {
     run("application", async {
         let since = now - STUCK_LOOKBACK;
         let to_chrono = |d: Duration| chrono::Duration::from_std(d).unwrap_or_default();
         let store = &ctx.stores().orders;
-        let (new, processing, disputed) = tokio::try_join!(
+        let functions: Vec<&str> = api::routes::FUNCTIONS
+            .iter()
+            .filter(|spec| matches!(spec.trigger, api::routes::Trigger::Http { .. }))
+            .map(|spec| spec.name)
+            .collect();
+        let (new, processing, disputed, requests) = tokio::try_join!(
             store.by_status(OrderStatus::New, since, now - to_chrono(thresholds.new_order_stuck_after)),
             store.by_status(OrderStatus::Processing, since, now - to_chrono(thresholds.processing_stuck_after)),
             store.by_status(OrderStatus::Dispute, now - chrono::Duration::hours(1), now),
+            request_metrics::read(ctx.cache(), &functions, REQUEST_WINDOW_MINUTES, now),
         )?;
         let (new, processing, disputed) = (new.len() as u64, processing.len() as u64, disputed.len() as u64);
-        let figures = figures([("stuck_new", new), ("stuck_processing", processing), ("disputed_last_hour", disputed)]);
+        let total: u64 = requests.iter().map(|r| r.requests).sum();
+        let server_errors: u64 = requests.iter().map(|r| r.server_errors).sum();
+        let slowest_p95 = requests.iter().filter_map(|r| r.p95_ms).max().unwrap_or(0);
+        let figures = figures([
+            ("stuck_new", new),
+            ("stuck_processing", processing),
+            ("disputed_last_hour", disputed),
+            ("requests_5_min", total),
+            ("server_errors_5_min", server_errors),
+            ("slowest_p95_ms", slowest_p95),
+        ]);
+        let mut status = HealthStatus::Healthy;
         let mut problems = Vec::new();
         if new > 0 {
             let minutes = thresholds.new_order_stuck_after.as_secs() / 60;
@@ -205,12 +224,47 @@ pub async fn application(ctx: &impl HealthEnv, thresholds: &HealthThresholds, no
         if disputed > 0 {
             problems.push(format!("{disputed} orders placed in the last hour are in dispute"));
         }
-        let (status, finding) = if problems.is_empty() {
-            (HealthStatus::Healthy, format!("No order is stuck; no dispute in the last hour. {NOT_JUDGED}"))
-        } else if disputed > thresholds.disputes_per_hour_critical {
-            (HealthStatus::Critical, format!("{}.", problems.join("; ")))
+        if !problems.is_empty() {
+            status = if disputed > thresholds.disputes_per_hour_critical {
+                HealthStatus::Critical
+            } else {
+                HealthStatus::Degraded
+            };
+        }
+        // Each function's requests over the last five minutes, judged once there are enough of them.
+        for function in requests.iter().filter(|r| r.requests >= thresholds.requests_judged) {
+            let rate = function.server_error_rate().unwrap_or(0.0);
+            if rate > thresholds.server_error_rate_warning {
+                let worse = rate > thresholds.server_error_rate_critical;
+                status = status.max(if worse { HealthStatus::Critical } else { HealthStatus::Degraded });
+                problems.push(format!(
+                    "{} answered {:.0} % of its {} requests with a server error",
+                    function.function,
+                    rate * 100.0,
+                    function.requests
+                ));
+            }
+            let slow = match function.p95_ms {
+                Some(p95) => p95 > thresholds.p95_warning_ms,
+                // In the open bucket: slower than any bound.
+                None => true,
+            };
+            if slow {
+                status = status.max(HealthStatus::Degraded);
+                let p95 = function.p95_ms.map_or_else(
+                    || format!("over {} ms", request_metrics::BUCKETS_MS[request_metrics::BUCKETS_MS.len() - 1]),
+                    |ms| format!("up to {ms} ms"),
+                );
+                problems.push(format!("{}'s p95 latency is {p95}", function.function));
+            }
+        }
+        let finding = if problems.is_empty() {
+            format!(
+                "No order is stuck; no dispute in the last hour; {total} requests in the last {REQUEST_WINDOW_MINUTES} \
+                 minutes, {server_errors} server errors."
+            )
         } else {
-            (HealthStatus::Degraded, format!("{}.", problems.join("; ")))
+            format!("{}.", problems.join("; "))
         };
         Ok((status, figures, finding))
     })

@@ -105,6 +105,14 @@ pub struct HealthThresholds {
     pub new_order_stuck_after: Duration,
     /// An order `processing` for longer than this has a provisioning that stalled.
     pub processing_stuck_after: Duration,
+    /// A function with fewer requests than this in the last five minutes is not judged on its errors or latency.
+    pub requests_judged: u64,
+    /// A function answering more than this share of its requests with a server error (5xx) is degraded; more
+    /// than the critical share, critical.
+    pub server_error_rate_warning: f64,
+    pub server_error_rate_critical: f64,
+    /// A function whose p95 latency over the last five minutes is above this is degraded (milliseconds).
+    pub p95_warning_ms: u64,
     /// Orders of the last hour in dispute (failed): any is degraded, more than the critical number critical
     /// (the original's > 0 and > 10).
     pub disputes_per_hour_critical: u64,
@@ -152,6 +160,10 @@ impl Default for HealthThresholds {
             new_order_stuck_after: Duration::from_secs(10 * 60),
             processing_stuck_after: Duration::from_secs(15 * 60),
             disputes_per_hour_critical: 10,
+            requests_judged: 20,
+            server_error_rate_warning: 0.05,
+            server_error_rate_critical: 0.25,
+            p95_warning_ms: 1000,
             cache_reads_judged: 100,
             cache_hit_rate_warning: 0.7,
             cache_memory_warning_percent: 80,

@@ -6,6 +6,7 @@
 //! - `alerts`: operators' alerts with their lifecycle, and the job that hands each change to the channels;
 //!   `alert_mail`: their e-mail channel (per-address windows and digests);
 //! - `notifications`: inboxes of notifications (the admins' dashboard, customers'), read per reader;
+//! - `request_metrics`: the HTTP functions' request counts, errors and latency histograms, per minute;
 //! - `telemetry`: CloudWatch embedded metrics.
 
 pub mod alert_mail;
@@ -14,4 +15,5 @@ pub mod deps;
 pub mod events;
 pub mod jobs;
 pub mod notifications;
+pub mod request_metrics;
 pub mod telemetry;

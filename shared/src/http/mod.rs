@@ -47,16 +47,19 @@ where
     let method = request.method().to_string();
     let path = request.uri().path().to_owned();
     let mut allowance = None;
-    let outcome = match admit(ctx, &request, spec).await {
-        Ok((identity, status, verdict)) => {
-            allowance = verdict;
-            service(api_request(request), identity).await.map(|value| (status, value))
+    // In a block of its own: the endpoint's value is gone before the telemetry below is awaited.
+    let mut response = {
+        let outcome = match admit(ctx, &request, spec).await {
+            Ok((identity, status, verdict)) => {
+                allowance = verdict;
+                service(api_request(request), identity).await.map(|value| (status, value))
+            }
+            Err(e) => Err(e),
+        };
+        match outcome {
+            Ok((status, value)) => json_response(status, &api::success_body(&value, &request_id)),
+            Err(error) => error_response(error, &request_id, ctx.clock.now()),
         }
-        Err(e) => Err(e),
-    };
-    let mut response = match outcome {
-        Ok((status, value)) => json_response(status, &api::success_body(&value, &request_id)),
-        Err(error) => error_response(error, &request_id, ctx.clock.now()),
     };
     if let Some(Verdict::Allowed { limit, remaining }) = allowance {
         let headers = response.headers_mut();
@@ -65,6 +68,18 @@ where
     }
     let elapsed = started.elapsed();
     let code = response.status().as_u16();
+    // The request's telemetry: its embedded metric in the log, its sample in this instance's batch (written to
+    // the cache in one round trip when the batch is due).
+    let sample = platform::request_metrics::RequestSample {
+        function: spec.name,
+        status: code,
+        latency: elapsed,
+        at: ctx.clock.now(),
+    };
+    platform::telemetry::publish_embedded_metrics(&[platform::request_metrics::emf_line(&sample)]);
+    if let Some(batch) = ctx.requests.record(sample) {
+        platform::request_metrics::write(&*ctx.cache, &batch).await;
+    }
     if elapsed > SLOW_REQUEST {
         tracing::warn!(
             request_id,

@@ -294,6 +294,7 @@ integration_tests::on_both_backends!(
     the_servers_check_counts_servers_up_and_in_the_critical_band_and_none_up_is_critical,
     the_servers_check_probes_a_slice_of_the_panels_each_run_a_bounded_number_at_a_time,
     the_application_check_finds_orders_stuck_before_provisioning,
+    the_application_check_judges_each_function_s_server_errors_and_p95_from_its_requests,
     the_cache_check_judges_each_store_s_hit_rate_and_redis_s_memory,
     the_storage_check_reports_the_table_the_dead_letters_and_a_function_s_tmp,
 );
@@ -531,4 +532,53 @@ async fn the_storage_check_reports_the_table_the_dead_letters_and_a_function_s_t
         assert_eq!(big.status, HealthStatus::Degraded);
         assert!(big.finding.starts_with("The table holds ") && big.finding.ends_with(" KB."), "{big:?}");
     }
+}
+
+async fn the_application_check_judges_each_function_s_server_errors_and_p95_from_its_requests(app: TestApp) {
+    use integration_tests::api::{Call, Caller};
+    use shared::services::monitoring::checks;
+    use shared::services::request_metrics::{RequestSample, read, write};
+    let thresholds = HealthThresholds::default();
+    let now = shared::clock::Clock::now(&*app.clock);
+    // Requests through the edge are counted: a success, a 404 and a 422, once the instance writes its batch.
+    let admin = Caller::Admin("ops".into());
+    assert_eq!(Call::to(&shared::routes::SYSTEM_ALERTS, &[]).by(&admin).send(&app).await.status, 200);
+    assert_eq!(Call::to(&shared::routes::SYSTEM_ALERTS, &[]).by(&admin).query("status=x").send(&app).await.status, 422);
+    assert_eq!(Call::to(&shared::routes::SYSTEM_ALERT_ACK, &["none"]).by(&admin).send(&app).await.status, 404);
+    app.ctx.flush_request_metrics().await;
+    let counted = read(&*app.ctx.cache, &["system-alerts", "system-alert-ack"], 1, now).await.unwrap();
+    assert_eq!((counted[0].requests, counted[0].client_errors, counted[0].server_errors), (2, 1, 0));
+    assert_eq!((counted[1].requests, counted[1].client_errors), (1, 1));
+    assert!(counted[0].p95_ms.is_some());
+    let quiet = checks::application(&app.ctx, &thresholds, now).await;
+    assert_eq!(quiet.status, HealthStatus::Healthy, "too few requests to judge: {quiet:?}");
+    assert_eq!(quiet.figures["requests_5_min"], 3);
+
+    // orders-list: 40 requests in the window, 4 server errors (10 %) and 3 taking 2 s (p95 up to 2.5 s).
+    let sample = |status: u16, millis: u64, minutes_ago: i64| RequestSample {
+        function: "orders-list",
+        status,
+        latency: Duration::from_millis(millis),
+        at: now - chrono::Duration::minutes(minutes_ago),
+    };
+    let mut batch: Vec<RequestSample> = (0..33).map(|n| sample(200, 20, n % 5)).collect();
+    batch.extend((0..4).map(|_| sample(500, 30, 1)));
+    batch.extend((0..3).map(|_| sample(200, 2_000, 2)));
+    // Older than the window: not judged.
+    batch.extend((0..40).map(|_| sample(500, 30, 7)));
+    // wallet-get: all failing, but only 10 requests.
+    batch.extend((0..10).map(|_| RequestSample { function: "wallet-get", ..sample(503, 10, 0) }));
+    write(&*app.ctx.cache, &batch).await;
+    let judged = checks::application(&app.ctx, &thresholds, now).await;
+    assert_eq!(judged.status, HealthStatus::Degraded, "{judged:?}");
+    assert_eq!(
+        judged.finding,
+        "orders-list answered 10 % of its 40 requests with a server error; orders-list's p95 latency is up to 2500 ms."
+    );
+    assert_eq!((judged.figures["server_errors_5_min"], judged.figures["slowest_p95_ms"]), (14, 2500));
+
+    // A quarter and more failing: critical.
+    write(&*app.ctx.cache, &(0..20).map(|_| sample(500, 30, 0)).collect::<Vec<_>>()).await;
+    let failing = checks::application(&app.ctx, &thresholds, now).await;
+    assert_eq!(failing.status, HealthStatus::Critical, "{failing:?}");
 }
