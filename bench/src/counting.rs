@@ -148,6 +148,9 @@ impl Table for CountingTable {
         self.counts.describes.fetch_add(1, Relaxed);
         self.inner.describe().await
     }
+    fn take_throttled(&self) -> u64 {
+        self.inner.take_throttled()
+    }
 }
 
 pub struct CountingCache {

@@ -974,6 +974,9 @@ mod tests {
         {
             self.inner.describe()
         }
+        fn take_throttled(&self) -> u64 {
+            self.inner.take_throttled()
+        }
     }
 
     #[tokio::test]

@@ -363,8 +363,9 @@ fn directory_bytes(dir: &std::path::Path) -> std::io::Result<u64> {
     Ok(total)
 }
 
-/// What "disk" means here: the table's items and size (one DescribeTable), the dead letters waiting (from the
-/// queue probes) and, in Lambda, the function's `/tmp` (`tmp`) against its limit.
+/// What "disk" means here: the table's items and size (one DescribeTable) and how much it throttled the functions
+/// in the last five minutes (their telemetry: one read), the dead letters waiting (from the queue probes) and, in
+/// Lambda, the function's `/tmp` (`tmp`) against its limit.
 pub async fn storage(
     ctx: &impl HealthEnv,
     thresholds: &HealthThresholds,
@@ -373,15 +374,25 @@ pub async fn storage(
 ) -> CheckResult {
     let tmp = tmp.map(std::path::Path::to_path_buf);
     run("storage", async move {
-        let table = ctx.stores().describe().await?;
+        let now = ctx.clock().now();
+        let (table, throttled) = tokio::try_join!(
+            ctx.stores().describe(),
+            request_metrics::read_store_throttles(ctx.cache(), REQUEST_WINDOW_MINUTES, now),
+        )?;
         let mut named = figures([
             ("table_items", table.item_count),
             ("table_bytes", table.size_bytes),
+            ("table_throttled_5_min", throttled),
             ("dead_letters", dead_letters),
         ]);
         let mut problems = Vec::new();
         if table.size_bytes > thresholds.table_size_warning_bytes {
             problems.push(format!("the table holds {}", size_in_words(table.size_bytes)));
+        }
+        if throttled > thresholds.table_throttled_warning {
+            problems.push(format!(
+                "the table throttled {throttled} calls in the last {REQUEST_WINDOW_MINUTES} minutes (each retried)"
+            ));
         }
         if let Some(dir) = tmp {
             match tokio::task::spawn_blocking(move || directory_bytes(&dir)).await {

@@ -125,6 +125,9 @@ pub struct HealthThresholds {
     pub cache_memory_critical_percent: u64,
     /// The table past this size is degraded: a cost to look at, not an outage (DynamoDB has no limit).
     pub table_size_warning_bytes: u64,
+    /// More calls than this throttled by the table in the last five minutes is degraded (the SDK retries a throttled
+    /// call, so a few are slowness, many are a capacity problem).
+    pub table_throttled_warning: u64,
     /// A function's `/tmp` (Lambda's ephemeral storage, 512 MB unless the template says otherwise) and the
     /// share of it in use that is degraded.
     pub tmp_limit_bytes: u64,
@@ -169,6 +172,7 @@ impl Default for HealthThresholds {
             cache_memory_warning_percent: 80,
             cache_memory_critical_percent: 95,
             table_size_warning_bytes: 10 * 1024 * 1024 * 1024,
+            table_throttled_warning: 10,
             tmp_limit_bytes: 512 * 1024 * 1024,
             tmp_used_warning_percent: 80,
         }

@@ -4,7 +4,8 @@
 //! the traffic, and percentiles come from the buckets. An instance keeps its samples in a buffer and writes them
 //! in one round trip once a batch is due (`BATCH_SIZE` samples or `BATCH_AGE`): the cache is called once per
 //! batch, not per request; what an instance still holds when it is shut down is lost (the log has every request
-//! as an embedded metric: `emf_line`, which CloudWatch keeps exactly).
+//! as an embedded metric: `emf_line`, which CloudWatch keeps exactly). The store calls DynamoDB throttled ride
+//! along (`store:throttled` per minute), so the health check can say how much the table is throttled.
 
 use chrono::{DateTime, Utc};
 use proxy_core::error::PortResult;
@@ -31,6 +32,8 @@ pub struct RequestSample {
     pub status: u16,
     pub latency: Duration,
     pub at: DateTime<Utc>,
+    /// Calls the store throttled while it ran (this instance's since its last sample).
+    pub store_throttled: u64,
 }
 
 fn minute_of(at: DateTime<Utc>) -> i64 {
@@ -60,8 +63,42 @@ pub fn updates(samples: &[RequestSample]) -> Vec<CounterUpdate> {
             _ => {}
         }
         updates.push(add(key(sample.function, minute, &format!("b{}", bucket_of(sample.latency)))));
+        if sample.store_throttled > 0 {
+            updates.push(store_throttles(sample.store_throttled, sample.at));
+        }
     }
     updates
+}
+
+fn throttle_key(minute: i64) -> String {
+    format!("store:throttled:m:{minute}")
+}
+
+/// The update that counts `throttled` store calls in the minute of `at`.
+pub fn store_throttles(throttled: u64, at: DateTime<Utc>) -> CounterUpdate {
+    CounterUpdate {
+        key: throttle_key(minute_of(at)),
+        change: CounterChange::Add(i64::try_from(throttled).unwrap_or(i64::MAX)),
+        ttl: MINUTE_TTL,
+    }
+}
+
+/// Counts store throttles seen outside a request (a worker's batch): one round trip, only when there are some.
+pub async fn record_store_throttles(cache: &dyn Cache, throttled: u64, at: DateTime<Utc>) {
+    if throttled == 0 {
+        return;
+    }
+    if let Err(error) = cache.update_counters(&[store_throttles(throttled, at)]).await {
+        tracing::warn!(%error, throttled, "store throttles not recorded");
+    }
+}
+
+/// The store calls throttled over the `minutes` up to and including the one `now` is in, across instances.
+pub async fn read_store_throttles(cache: &dyn Cache, minutes: i64, now: DateTime<Utc>) -> PortResult<u64> {
+    let last = minute_of(now);
+    let keys: Vec<String> = ((last - minutes + 1)..=last).map(throttle_key).collect();
+    let values = cache.get_many(&keys).await?;
+    Ok(values.iter().filter_map(|v| v.as_deref().and_then(|v| v.parse::<u64>().ok())).sum())
 }
 
 /// The request as a CloudWatch embedded-metric log line: its function, count, status class and latency.
@@ -237,7 +274,13 @@ mod tests {
     fn a_batch_is_due_at_its_size_or_age() {
         let recorder = RequestRecorder::default();
         let at = DateTime::from_timestamp(1_795_000_000, 0).unwrap();
-        let sample = |at| RequestSample { function: "orders-list", status: 200, latency: Duration::from_millis(3), at };
+        let sample = |at| RequestSample {
+            function: "orders-list",
+            status: 200,
+            latency: Duration::from_millis(3),
+            at,
+            store_throttled: 0,
+        };
         for _ in 0..BATCH_SIZE - 1 {
             assert!(recorder.record(sample(at)).is_none());
         }

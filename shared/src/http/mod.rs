@@ -75,6 +75,7 @@ where
         status: code,
         latency: elapsed,
         at: ctx.clock.now(),
+        store_throttled: ctx.stores.take_throttled(),
     };
     platform::telemetry::publish_embedded_metrics(&[platform::request_metrics::emf_line(&sample)]);
     if let Some(batch) = ctx.requests.record(sample) {

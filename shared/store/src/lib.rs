@@ -124,6 +124,11 @@ impl Stores {
         self.table.ping().await
     }
 
+    /// The calls the store throttled since the last time this was asked (this instance's).
+    pub fn take_throttled(&self) -> u64 {
+        self.table.take_throttled()
+    }
+
     /// The table's item count and size, as the store reports them.
     pub async fn describe(&self) -> PortResult<proxy_core::ports::table::TableFigures> {
         self.table.describe().await

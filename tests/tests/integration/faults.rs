@@ -123,3 +123,61 @@ async fn a_data_check_that_fails_or_runs_out_of_time_says_so() {
     assert_eq!(late.finding, "The application check did not finish within 3 s.");
     assert!(waited >= CHECK_DEADLINE && waited < CHECK_DEADLINE * 3, "{waited:?}");
 }
+
+/// A DynamoDB that throttles every call, as an account at its limits does: each attempt answered 400 with a
+/// throttling error type, as DynamoDB's JSON protocol says it.
+async fn throttling_dynamodb() -> (String, tokio::task::JoinHandle<()>) {
+    use http_body_util::Full;
+    use hyper::body::Bytes;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(|_request| async {
+                    let body = r#"{"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException","message":"Rate of requests exceeds the allowed throughput."}"#;
+                    let response = hyper::Response::builder()
+                        .status(400)
+                        .header("content-type", "application/x-amz-json-1.0")
+                        .body(Full::new(Bytes::from(body)))
+                        .unwrap();
+                    Ok::<_, std::convert::Infallible>(response)
+                });
+                let io = hyper_util::rt::TokioIo::new(stream);
+                let _ = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await;
+            });
+        }
+    });
+    (endpoint, task)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throttled_store_calls_are_counted_across_the_functions_and_judged_by_the_storage_check() {
+    use shared::services::health::{HealthStatus, HealthThresholds};
+    use shared::services::monitoring::checks;
+    use shared::services::request_metrics::{read_store_throttles, record_store_throttles};
+    let (endpoint, _server) = throttling_dynamodb().await;
+    let mut app = TestApp::new(Backend::Memory).await;
+    let client = aws_sdk_dynamodb::Client::new(&integration_tests::sdk_config_at(&endpoint).await);
+    let table = shared::adapters::aws::DynamoTable::new(client, "throttled", app.clock.clone());
+    let table: Arc<dyn Table> = Arc::new(table);
+    app.ctx.stores = shared::store::Stores::new(table.clone());
+
+    // A request whose reads are throttled: each attempt counted (the SDK tries three times), and its sample
+    // carries them to the telemetry.
+    let reply = Call::to(&routes::SYSTEM_ALERTS, &[]).by(&Caller::Admin("ops".into())).send(&app).await;
+    assert_eq!(reply.status, 503, "{}", reply.body);
+    app.ctx.flush_request_metrics().await;
+    let now = shared::clock::Clock::now(&*app.clock);
+    assert_eq!(read_store_throttles(&*app.ctx.cache, 5, now).await.unwrap(), 3);
+    assert_eq!(table.take_throttled(), 0, "taken by the request's sample");
+
+    // Another instance's (a worker's) on top; past ten in five minutes the storage check says so.
+    record_store_throttles(&*app.ctx.cache, 9, now).await;
+    // (Judged over a table that answers, with the counters of the run above.)
+    let mut judge = TestApp::new(Backend::Memory).await;
+    judge.ctx.cache = app.ctx.cache.clone();
+    let judged = checks::storage(&judge.ctx, &HealthThresholds::default(), 0, None).await;
+    assert_eq!((judged.status, judged.figures["table_throttled_5_min"]), (HealthStatus::Degraded, 12), "{judged:?}");
+    assert!(judged.finding.contains("throttled 12 calls in the last 5 minutes"), "{}", judged.finding);
+}

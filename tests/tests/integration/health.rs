@@ -560,6 +560,7 @@ async fn the_application_check_judges_each_function_s_server_errors_and_p95_from
         status,
         latency: Duration::from_millis(millis),
         at: now - chrono::Duration::minutes(minutes_ago),
+        store_throttled: 0,
     };
     let mut batch: Vec<RequestSample> = (0..33).map(|n| sample(200, 20, n % 5)).collect();
     batch.extend((0..4).map(|_| sample(500, 30, 1)));

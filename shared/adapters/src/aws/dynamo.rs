@@ -23,6 +23,42 @@ pub struct DynamoTable {
     table: String,
     clock: Arc<dyn Clock>,
     timeout: Duration,
+    /// Attempts DynamoDB answered with a throttling error since the last `take_throttled` (the SDK retries them;
+    /// this counts each attempt).
+    throttled: Arc<std::sync::atomic::AtomicU64>,
+}
+
+/// Counts the attempts DynamoDB throttled: a 400 whose error type is a throttling one (its body says which).
+#[derive(Debug)]
+struct CountThrottles(Arc<std::sync::atomic::AtomicU64>);
+
+/// DynamoDB's throttling error types.
+const THROTTLING: [&[u8]; 3] =
+    [b"ThrottlingException", b"ProvisionedThroughputExceededException", b"RequestLimitExceeded"];
+
+impl aws_sdk_dynamodb::config::Intercept for CountThrottles {
+    fn name(&self) -> &'static str {
+        "CountThrottles"
+    }
+
+    fn read_after_attempt(
+        &self,
+        context: &aws_smithy_runtime_api::client::interceptors::context::FinalizerInterceptorContextRef<'_>,
+        _components: &aws_sdk_dynamodb::config::RuntimeComponents,
+        _cfg: &mut aws_sdk_dynamodb::config::ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        let throttled = context.response().is_some_and(|response| {
+            response.status().as_u16() == 400
+                && response
+                    .body()
+                    .bytes()
+                    .is_some_and(|body| THROTTLING.iter().any(|kind| body.windows(kind.len()).any(|w| w == *kind)))
+        });
+        if throttled {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        Ok(())
+    }
 }
 
 type SdkItem = HashMap<String, AttributeValue>;
@@ -91,7 +127,15 @@ fn cancellation(error: &aws_sdk_dynamodb::operation::transact_write_items::Trans
 
 impl DynamoTable {
     pub fn new(client: Client, table: impl Into<String>, clock: Arc<dyn Clock>) -> Self {
-        Self { client, table: table.into(), clock, timeout: Duration::from_secs(3) }
+        let throttled = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let config = client.config().to_builder().interceptor(CountThrottles(throttled.clone())).build();
+        Self {
+            client: Client::from_conf(config),
+            table: table.into(),
+            clock,
+            timeout: Duration::from_secs(3),
+            throttled,
+        }
     }
 
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
@@ -412,6 +456,10 @@ impl Table for DynamoTable {
         // A GetItem on a key nothing uses: one cheap read, and the only permission it needs is the one
         // every function has anyway.
         self.get(&Key::new("HEALTH#PING", "HEALTH#PING")).await.map(|_| ())
+    }
+
+    fn take_throttled(&self) -> u64 {
+        self.throttled.swap(0, std::sync::atomic::Ordering::Relaxed)
     }
 
     async fn describe(&self) -> PortResult<TableFigures> {

@@ -258,6 +258,11 @@ impl Table for MemoryTable {
         Ok(())
     }
 
+    /// The in-memory table never throttles.
+    fn take_throttled(&self) -> u64 {
+        0
+    }
+
     async fn describe(&self) -> PortResult<TableFigures> {
         let now = self.now();
         let state = self.state();

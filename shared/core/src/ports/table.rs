@@ -258,6 +258,9 @@ pub trait Table: Send + Sync {
     /// The table's item count and size as the store reports them (DynamoDB's DescribeTable, updated about every
     /// six hours; never a Scan).
     async fn describe(&self) -> PortResult<TableFigures>;
+    /// How many calls the store throttled (each attempt, the retried ones too) since the last time this was
+    /// asked: this instance's share of the table's throttling, which the telemetry adds up across instances.
+    fn take_throttled(&self) -> u64;
 }
 
 /// What the store says of a table's size.

@@ -52,6 +52,7 @@ pub async fn process_batch<C: WorkerEnv + Sync>(
     let samples: Vec<JobSample> = results.iter().filter_map(|(_, sample)| sample.clone()).collect();
     let now = ctx.clock().now();
     metrics::record(ctx.cache(), &samples, now).await;
+    platform::request_metrics::record_store_throttles(ctx.cache(), ctx.stores().take_throttled(), now).await;
     platform::telemetry::publish_embedded_metrics(&metrics::emf_lines(&samples, now));
     results.into_iter().map(|(outcome, _)| outcome).collect()
 }
