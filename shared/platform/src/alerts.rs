@@ -316,7 +316,7 @@ impl<C: HasStores + crate::deps::HasQueue + crate::deps::HasClock + Sync> JobHan
             alert_source = alert.source,
             alert_key = alert.dedup_key,
             occurrences = alert.occurrences,
-            message = alert.message,
+            alert_message = alert.message,
             "system alert"
         );
         Ok(())

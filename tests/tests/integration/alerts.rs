@@ -24,6 +24,7 @@ integration_tests::on_both_backends!(
     an_opening_or_resolution_not_delivered_is_sent_again_and_delivered_once,
     a_resolution_not_delivered_is_sent_again_by_the_next_health_check,
     the_scheduled_health_check_runs_one_at_a_time,
+    each_change_is_written_to_the_log_as_one_structured_line,
     a_flapping_alert_that_lasts_or_gets_worse_is_announced,
     admins_list_open_or_all_alerts_a_page_at_a_time_and_acknowledge_one,
     the_worker_hands_each_change_to_the_admins_feed_once_however_often_it_runs,
@@ -474,4 +475,38 @@ async fn the_worker_hands_each_change_to_the_admins_feed_once_however_often_it_r
         ],
         "newest first, once each"
     );
+}
+
+async fn each_change_is_written_to_the_log_as_one_structured_line(app: TestApp) {
+    // The log channel: one line per change, with the fields the CloudWatch alarm and a reader filter on.
+    let ring = shared::log_ring::LogRing::new(app.clock.clone(), 1000);
+    let _logging = tracing::subscriber::set_default(ring.subscriber());
+    let opened = alerts::observe(&app.ctx, sighting("disk", AlertSeverity::Critical)).await.unwrap();
+    alerts::clear(&app.ctx, "disk").await.unwrap().expect("resolved");
+    let notices = taken(&app).await;
+    deliver(&app, &notices).await;
+    deliver(&app, &notices).await;
+    let now = shared::clock::Clock::now(&*app.clock);
+    let search = shared::ports::LogSearch {
+        function: None,
+        min_level: Some(shared::ports::LogLevel::Warn),
+        since: now - chrono::Duration::minutes(1),
+        until: now + chrono::Duration::minutes(1),
+        text: Some("\"message\":\"system alert\"".into()),
+        limit: 10,
+        after: None,
+    };
+    let lines = shared::ports::LogSource::search(&*ring, &search).await.unwrap();
+    let mut fields: Vec<serde_json::Value> = lines.iter().map(|e| serde_json::from_str(&e.line).unwrap()).collect();
+    // (The queue delivers the two notices in either order.)
+    fields.sort_by_key(|line| line["alert_change"].as_str().map(str::to_owned));
+    assert_eq!(fields.len(), 2, "one line per change, however often delivered: {fields:#?}");
+    for (line, change) in fields.iter().zip(["opened", "resolved"]) {
+        assert_eq!(line["level"], "WARN");
+        assert_eq!(line["alert_change"], change);
+        assert_eq!(line["alert_severity"], "Critical");
+        assert_eq!((line["alert_key"].as_str(), line["alert_source"].as_str()), (Some("disk"), Some("test")));
+        assert_eq!(line["alert_id"], opened.alert().id.to_string());
+        assert_eq!(line["alert_message"], "disk is Critical", "the alert's own message, beside the line's");
+    }
 }
