@@ -54,7 +54,8 @@ pub struct QueueDepth {
     pub max_concurrency: Option<u32>,
     /// From the workers' metrics (None when they could not be read).
     pub jobs_past_hour: Option<u64>,
-    /// Jobs that failed their last attempt.
+    /// Jobs that failed their last attempt, in the past hour (against `jobs_past_hour`: the failure rate) and week.
+    pub failed_past_hour: Option<u64>,
     pub failed_past_7_days: Option<u64>,
     /// The longest a job run in the past five minutes waited for a worker (what stands for the oldest message's
     /// age: SQS gives that to CloudWatch only).
@@ -295,6 +296,7 @@ pub async fn check(ctx: &impl HealthEnv, thresholds: &HealthThresholds) -> Healt
                 dead_lettered: q.dead_letters,
                 max_concurrency: q.max_concurrency,
                 jobs_past_hour: q.metrics.as_ref().map(|m| m.jobs_past_hour),
+                failed_past_hour: q.metrics.as_ref().map(|m| m.failed_past_hour),
                 failed_past_7_days: q.metrics.as_ref().map(|m| m.failed_past_7_days),
                 longest_wait_seconds: q.metrics.as_ref().and_then(|m| m.longest_wait_seconds),
             })

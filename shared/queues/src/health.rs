@@ -27,6 +27,10 @@ pub struct QueueSnapshot {
     pub recent_jobs: Option<u64>,
     /// The most workers (Lambda instances) allowed to run its jobs at once; None when unknown or unlimited.
     pub max_concurrency: Option<u32>,
+    /// Jobs run in the past hour (every attempt) and those that failed their last attempt, when the metrics are
+    /// known: the failure rate.
+    pub jobs_past_hour: Option<u64>,
+    pub failed_past_hour: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -39,7 +43,7 @@ pub enum QueueHealthStatus {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct QueueFinding {
-    /// Which condition (`backlog`, `no_workers`, `failed`, `slow`, `stalled`): the same kind on the same queue is
+    /// Which condition (`backlog`, `no_workers`, `failed`, `slow`, `stalled`, `failing`): the same kind on the same queue is
     /// the same condition while it lasts (the health check keeps one alert per condition).
     pub kind: &'static str,
     pub status: QueueHealthStatus,
@@ -70,6 +74,11 @@ pub struct QueueThresholds {
     pub dead_letters_critical: u64,
     /// How long a job of each queue may wait for a worker.
     pub wait_limit: BTreeMap<Priority, Duration>,
+    /// A queue whose past hour ran at least this many jobs is judged on its failure rate: above the warning share
+    /// of them failing for good is a warning, above the critical share critical.
+    pub failures_judged_from: u64,
+    pub failure_rate_warning: f64,
+    pub failure_rate_critical: f64,
 }
 
 impl Default for QueueThresholds {
@@ -88,6 +97,9 @@ impl Default for QueueThresholds {
                 (Priority::Analytics, minutes(60)),
                 (Priority::Low, minutes(60)),
             ]),
+            failures_judged_from: 20,
+            failure_rate_warning: 0.10,
+            failure_rate_critical: 0.25,
         }
     }
 }
@@ -167,6 +179,22 @@ pub fn queue_health(snapshot: &QueueSnapshot, t: &QueueThresholds) -> QueueHealt
             "The workers are not taking jobs: check the worker's errors, throttling and event source mapping.",
         ));
     }
+    if let (Some(jobs), Some(failed)) = (snapshot.jobs_past_hour, snapshot.failed_past_hour)
+        && jobs >= t.failures_judged_from
+    {
+        let rate = failed as f64 / jobs as f64;
+        if rate > t.failure_rate_warning {
+            findings.push(finding(
+                "failing",
+                if rate > t.failure_rate_critical { Critical } else { Warning },
+                format!(
+                    "{name}'s jobs failed for good {failed} times in {jobs} runs in the past hour ({:.0} %)",
+                    rate * 100.0
+                ),
+                "Read the failed jobs' errors: a dependency or a bad payload is failing them.",
+            ));
+        }
+    }
     let status = findings.iter().map(|f| f.status).max().unwrap_or(Healthy);
     QueueHealth { queue: snapshot.queue, status, findings }
 }
@@ -193,7 +221,27 @@ mod tests {
             longest_recent_wait: None,
             recent_jobs: None,
             max_concurrency: Some(5),
+            jobs_past_hour: None,
+            failed_past_hour: None,
         }
+    }
+
+    #[test]
+    fn a_queue_whose_jobs_fail_for_good_is_judged_on_its_rate_once_enough_ran() {
+        let ran = |jobs, failed| QueueSnapshot {
+            jobs_past_hour: Some(jobs),
+            failed_past_hour: Some(failed),
+            ..snapshot(Priority::Default, 0, 0)
+        };
+        assert_eq!(status(&ran(19, 19)), Healthy, "too few to judge");
+        assert_eq!(status(&ran(100, 10)), Healthy, "10 % is not above 10 %");
+        assert_eq!(status(&ran(100, 11)), Warning);
+        assert_eq!(status(&ran(100, 26)), Critical);
+        let finding = &queue_health(&ran(40, 8), &QueueThresholds::default()).findings[0];
+        assert_eq!(
+            (finding.kind, finding.message.as_str()),
+            ("failing", "default's jobs failed for good 8 times in 40 runs in the past hour (20 %)")
+        );
     }
 
     fn status(s: &QueueSnapshot) -> QueueHealthStatus {

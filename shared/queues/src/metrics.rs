@@ -82,6 +82,7 @@ pub fn updates(samples: &[JobSample], at: DateTime<Utc>) -> Vec<CounterUpdate> {
                 updates.push(in_minute(queue_key(queue, minute, "wait_us"), CounterChange::Max(micros(waited))));
             }
             if sample.outcome == (SampleOutcome::Failed { dead: true }) {
+                updates.push(in_minute(queue_key(queue, minute, "dead"), CounterChange::Add(1)));
                 updates.push(CounterUpdate {
                     key: dead_key(queue, hour),
                     change: CounterChange::Add(1),
@@ -157,6 +158,8 @@ pub struct QueueMetrics {
     pub recent_jobs: u64,
     /// Jobs that failed their last attempt (and went to the dead-letter queue).
     pub failed_past_7_days: u64,
+    /// The same, over the past hour (against `jobs_past_hour`: the queue's failure rate).
+    pub failed_past_hour: u64,
     /// Over the jobs of the past hour; None when none ran.
     pub average_runtime_ms: Option<f64>,
     /// The longest any job run in the past five minutes (and the current one) had waited for a worker, from
@@ -186,7 +189,7 @@ pub async fn summary(cache: &dyn Cache, job_types: &[&str], now: DateTime<Utc>) 
     let minutes = || (minute - HOUR_MINUTES + 1)..=minute;
     let mut keys = Vec::new();
     for queue in Priority::ALL {
-        for field in ["jobs", "us", "wait_us"] {
+        for field in ["jobs", "us", "wait_us", "dead"] {
             keys.extend(minutes().map(|m| queue_key(queue, m, field)));
         }
         keys.extend(((hour - WEEK_HOURS + 1)..=hour).map(|h| dead_key(queue, h)));
@@ -206,6 +209,7 @@ pub async fn summary(cache: &dyn Cache, job_types: &[&str], now: DateTime<Utc>) 
     let mut queues = BTreeMap::new();
     for queue in Priority::ALL {
         let (jobs, us, wait) = (buckets.take(hour_minutes), buckets.take(hour_minutes), buckets.take(hour_minutes));
+        let dead_past_hour = sum(buckets.take(hour_minutes));
         let dead = sum(buckets.take(WEEK_HOURS as usize));
         // The last bucket is the current minute; the five before it are the recent complete minutes.
         let recent_jobs: i64 = jobs.iter().rev().skip(1).take(RECENT_MINUTES as usize).flatten().sum();
@@ -217,6 +221,7 @@ pub async fn summary(cache: &dyn Cache, job_types: &[&str], now: DateTime<Utc>) 
                 jobs_past_hour: sum(jobs).max(0) as u64,
                 recent_jobs: jobs.iter().rev().take(RECENT_MINUTES as usize + 1).flatten().sum::<i64>().max(0) as u64,
                 failed_past_7_days: dead.max(0) as u64,
+                failed_past_hour: dead_past_hour.max(0) as u64,
                 average_runtime_ms: average(sum(us), sum(jobs)),
                 longest_wait_seconds: longest_wait.map(|us| us as f64 / 1e6),
             },

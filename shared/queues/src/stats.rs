@@ -58,6 +58,8 @@ impl QueueStats {
                 .map(|s| Duration::from_secs_f64(s.max(0.0))),
             recent_jobs: self.metrics.as_ref().map(|m| m.recent_jobs),
             max_concurrency: self.max_concurrency,
+            jobs_past_hour: self.metrics.as_ref().map(|m| m.jobs_past_hour),
+            failed_past_hour: self.metrics.as_ref().map(|m| m.failed_past_hour),
         }
     }
 

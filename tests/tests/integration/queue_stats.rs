@@ -102,6 +102,7 @@ async fn the_worker_metrics_show_in_the_stats(app: TestApp) {
     let metrics = notifications.metrics.as_ref().expect("metrics");
     assert_eq!(metrics.jobs_past_hour, 11, "2 alerts, their 6 channels' jobs and 3 attempts of the unknown job");
     assert_eq!(metrics.failed_past_7_days, 1, "one job failed its last attempt");
+    assert_eq!(metrics.failed_past_hour, 1, "within the hour");
     assert!(metrics.average_runtime_ms.is_some());
     assert!(metrics.longest_wait_seconds.is_some_and(|w| w >= 3.0), "dispatched 3 s before it ran: {metrics:?}");
     let alerts = stats.job_types.iter().find(|t| t.job_type == ALERT_JOB).expect("every registered type is listed");
