@@ -442,6 +442,47 @@ async fn create_role(name: &str) -> String {
     arn.unwrap_or_else(|| panic!("CreateRole failed on the emulator: {response}")).to_owned()
 }
 
+/// A condition `key` seen at `severity` by the tests' own source, with a message that names both.
+pub fn sighting(key: &str, severity: shared::domain::AlertSeverity) -> shared::services::alerts::Sighting<'_> {
+    shared::services::alerts::Sighting {
+        severity,
+        source: "test",
+        key,
+        message: format!("{key} is {severity:?}"),
+        details: serde_json::json!({}),
+    }
+}
+
+/// Takes every message off `priority`'s queue, sends each back twice (SQS delivers at least once) and runs the
+/// worker on them, round after round, until no message is left: what the jobs hand on is delivered twice too.
+/// Returns how many messages the first round took.
+pub async fn deliver_every_message_twice(app: &TestApp, priority: shared::domain::Priority) -> usize {
+    let queue = shared::ports::QueueRef::Main(priority);
+    let mut first_round = None;
+    loop {
+        let mut bodies = Vec::new();
+        loop {
+            let batch =
+                app.ctx.queue.receive(queue, 10, Duration::from_secs(1), Duration::from_secs(600)).await.unwrap();
+            for message in &batch {
+                bodies.push(message.body.clone());
+                app.ctx.queue.delete(queue, &message.receipt_handle).await.unwrap();
+            }
+            if app.ctx.queue.attributes(queue).await.unwrap().visible == 0 {
+                break;
+            }
+        }
+        first_round.get_or_insert(bodies.len());
+        if bodies.is_empty() {
+            return first_round.unwrap_or(0);
+        }
+        for body in bodies.iter().chain(&bodies) {
+            app.ctx.queue.send(queue, body, None).await.unwrap();
+        }
+        drain(app, priority).await;
+    }
+}
+
 /// As if the queue workers had just run a job of every queue (their metrics say so): a health check then judges
 /// backlogs and dead letters without also seeing a stall (ready jobs and none run in the past five minutes),
 /// which is how a test that sends jobs nobody runs would otherwise look.

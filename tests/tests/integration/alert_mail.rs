@@ -3,10 +3,11 @@
 //! window, the rest as a digest in the next; a redelivered job sends nothing twice; a failing mail service holds
 //! up no other channel, keeps what waits and is retried.
 
-use integration_tests::{Backend, TestApp, drain};
+use integration_tests::sighting;
+use integration_tests::{Backend, TestApp};
 use shared::domain::*;
 use shared::ports::QueueRef;
-use shared::services::alerts::{self, Sighting};
+use shared::services::alerts;
 use std::time::Duration;
 
 integration_tests::on_both_backends!(
@@ -19,34 +20,9 @@ integration_tests::on_both_backends!(
 /// a window's changes are handled well within it on a loaded emulator.
 const WINDOW: Duration = Duration::from_secs(5);
 
-fn sighting(key: &str, severity: AlertSeverity) -> Sighting<'_> {
-    Sighting {
-        severity,
-        source: "test",
-        key,
-        message: format!("{key} is {severity:?}"),
-        details: serde_json::json!({}),
-    }
-}
-
 /// Runs every notification job, each message delivered twice (SQS delivers at least once).
 async fn deliver_twice(app: &TestApp) {
-    let queue = QueueRef::Main(Priority::Notifications);
-    loop {
-        let mut bodies = Vec::new();
-        let batch = app.ctx.queue.receive(queue, 10, Duration::from_secs(1), Duration::from_secs(600)).await.unwrap();
-        for message in &batch {
-            bodies.push(message.body.clone());
-            app.ctx.queue.delete(queue, &message.receipt_handle).await.unwrap();
-        }
-        if bodies.is_empty() {
-            return;
-        }
-        for body in bodies.iter().chain(&bodies) {
-            app.ctx.queue.send(queue, body, None).await.unwrap();
-        }
-        drain(app, Priority::Notifications).await;
-    }
+    integration_tests::deliver_every_message_twice(app, Priority::Notifications).await;
 }
 
 /// One batch of the notifications queue, held for a second while it runs (a failure comes back a second later).

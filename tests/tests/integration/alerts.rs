@@ -6,11 +6,12 @@
 use futures_util::future::join_all;
 use integration_tests::TestApp;
 use integration_tests::api::{Call, Caller};
+use integration_tests::sighting;
 use shared::clock::Clock;
 use shared::domain::*;
 use shared::ports::QueueRef;
 use shared::routes;
-use shared::services::alerts::{self, AcknowledgeError, AlertNotice, Observed, QUIET_PERIOD, Sighting};
+use shared::services::alerts::{self, AcknowledgeError, AlertNotice, Observed, QUIET_PERIOD};
 use shared::services::monitoring::alerts::Listing;
 use std::time::Duration;
 
@@ -29,16 +30,6 @@ integration_tests::on_both_backends!(
     admins_list_open_or_all_alerts_a_page_at_a_time_and_acknowledge_one,
     the_worker_hands_each_change_to_the_admins_feed_once_however_often_it_runs,
 );
-
-fn sighting(key: &str, severity: AlertSeverity) -> Sighting<'_> {
-    Sighting {
-        severity,
-        source: "test",
-        key,
-        message: format!("{key} is {severity:?}"),
-        details: serde_json::json!({}),
-    }
-}
 
 /// The announcements queued since the last call (taken off the queue, undelivered).
 async fn notices(app: &TestApp) -> Vec<AlertNotice> {
@@ -429,30 +420,14 @@ async fn admins_list_open_or_all_alerts_a_page_at_a_time_and_acknowledge_one(app
 }
 
 async fn the_worker_hands_each_change_to_the_admins_feed_once_however_often_it_runs(app: TestApp) {
-    use integration_tests::drain;
     let opened = alerts::observe(&app.ctx, sighting("feed", AlertSeverity::Warning)).await.unwrap();
     app.clock.advance(chrono::Duration::minutes(5));
     alerts::observe(&app.ctx, sighting("feed", AlertSeverity::Critical)).await.unwrap();
     app.clock.advance(chrono::Duration::minutes(5));
     alerts::clear(&app.ctx, "feed").await.unwrap().expect("resolved");
     // Each notice delivered twice (a redelivery): the second run is the same job, done once.
-    let queue = QueueRef::Main(Priority::Notifications);
-    let mut bodies = Vec::new();
-    loop {
-        let batch = app.ctx.queue.receive(queue, 10, Duration::from_secs(1), Duration::from_secs(600)).await.unwrap();
-        for message in &batch {
-            bodies.push(message.body.clone());
-            app.ctx.queue.delete(queue, &message.receipt_handle).await.unwrap();
-        }
-        if app.ctx.queue.attributes(queue).await.unwrap().visible == 0 {
-            break;
-        }
-    }
-    assert_eq!(bodies.len(), 3);
-    for body in bodies.iter().chain(&bodies) {
-        app.ctx.queue.send(queue, body, None).await.unwrap();
-    }
-    drain(&app, Priority::Notifications).await;
+    let notices = integration_tests::deliver_every_message_twice(&app, Priority::Notifications).await;
+    assert_eq!(notices, 3);
 
     let (events, _) = app.ctx.stores.feed.recent_for_admins(10, None).await.unwrap();
     let changes: Vec<(AlertChange, AlertSeverity)> = events

@@ -30,6 +30,21 @@ const LAYERS: &[(&str, u8)] = &[
     ("bench", 9),
 ];
 
+/// The domain, the repositories and the contexts: every crate below the Lambda edge (and the adapters).
+const BELOW_THE_EDGE: [&str; 11] = [
+    "proxy-core",
+    "store",
+    "api",
+    "platform",
+    "cache",
+    "pricing",
+    "queues",
+    "monitoring",
+    "orders",
+    "inventory",
+    "dashboards",
+];
+
 /// Same-layer edges that are allowed: the benchmarks reuse the integration tests' fixtures and harness.
 const SIDEWAYS: &[(&str, &str)] = &[("bench", "integration-tests")];
 
@@ -141,19 +156,7 @@ fn the_core_depends_on_no_workspace_crate_and_store_and_adapters_only_on_the_cor
 #[test]
 fn the_core_links_no_runtime_and_neither_it_nor_the_store_nor_a_context_a_network_client_or_sdk() {
     let crates = workspace_crates();
-    for name in [
-        "proxy-core",
-        "store",
-        "api",
-        "platform",
-        "cache",
-        "pricing",
-        "queues",
-        "monitoring",
-        "orders",
-        "inventory",
-        "dashboards",
-    ] {
+    for name in BELOW_THE_EDGE {
         let forbidden: Vec<&String> = crates[name]
             .iter()
             .filter(|d| d.kind == "normal" && NO_SDK_OR_NETWORK_CLIENT.contains(&d.name.as_str()))
@@ -211,20 +214,7 @@ fn lambda_binaries_carry_neither_the_in_memory_backend_nor_provisioning() {
         assert_ne!(dependency.name, "integration-tests", "a test harness in a Lambda binary");
     }
     // The crates below the edge enable the in-memory adapters for their own tests only.
-    for name in [
-        "proxy-core",
-        "store",
-        "api",
-        "platform",
-        "cache",
-        "pricing",
-        "queues",
-        "monitoring",
-        "orders",
-        "inventory",
-        "dashboards",
-        "shared",
-    ] {
+    for name in BELOW_THE_EDGE.iter().copied().chain(["shared"]) {
         let in_normal: Vec<&String> = crates[name]
             .iter()
             .filter(|d| d.kind == "normal")

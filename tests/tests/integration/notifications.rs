@@ -4,29 +4,18 @@
 
 use futures_util::future::join_all;
 use integration_tests::api::{Call, Caller, Reply};
+use integration_tests::sighting;
 use integration_tests::{TestApp, drain};
 use shared::domain::*;
-use shared::ports::QueueRef;
 use shared::routes;
-use shared::services::alerts::{self, Sighting};
+use shared::services::alerts;
 use shared::services::notifications;
-use std::time::Duration;
 
 integration_tests::on_both_backends!(
     every_alert_change_lands_in_the_admins_inbox_once_each_admin_reading_their_own,
     the_inbox_is_read_a_page_at_a_time_and_refuses_what_is_not_its_own,
     marking_read_twice_or_at_once_counts_once,
 );
-
-fn sighting(key: &str, severity: AlertSeverity) -> Sighting<'_> {
-    Sighting {
-        severity,
-        source: "test",
-        key,
-        message: format!("{key} is {severity:?}"),
-        details: serde_json::json!({}),
-    }
-}
 
 async fn inbox(app: &TestApp, admin: &Caller, query: &str) -> Reply {
     let reply = Call::to(&routes::ADMIN_NOTIFICATIONS, &[]).by(admin).query(query).send(app).await;
@@ -47,26 +36,6 @@ fn unread(reply: &Reply) -> (u64, bool) {
     (reply.body["data"]["unread_count"].as_u64().unwrap(), reply.body["data"]["unread_more"].as_bool().unwrap())
 }
 
-/// Runs every queued notice, each message delivered twice (SQS delivers at least once).
-async fn deliver_twice(app: &TestApp) {
-    let queue = QueueRef::Main(Priority::Notifications);
-    let mut bodies = Vec::new();
-    loop {
-        let batch = app.ctx.queue.receive(queue, 10, Duration::from_secs(1), Duration::from_secs(600)).await.unwrap();
-        for message in &batch {
-            bodies.push(message.body.clone());
-            app.ctx.queue.delete(queue, &message.receipt_handle).await.unwrap();
-        }
-        if app.ctx.queue.attributes(queue).await.unwrap().visible == 0 {
-            break;
-        }
-    }
-    for body in bodies.iter().chain(&bodies) {
-        app.ctx.queue.send(queue, body, None).await.unwrap();
-    }
-    drain(app, Priority::Notifications).await;
-}
-
 async fn every_alert_change_lands_in_the_admins_inbox_once_each_admin_reading_their_own(app: TestApp) {
     let (ana, ben) = (Caller::Admin("ana".into()), Caller::Admin("ben".into()));
     let empty = inbox(&app, &ana, "").await;
@@ -77,7 +46,7 @@ async fn every_alert_change_lands_in_the_admins_inbox_once_each_admin_reading_th
     alerts::observe(&app.ctx, sighting("disk", AlertSeverity::Critical)).await.unwrap();
     app.clock.advance(chrono::Duration::minutes(5));
     alerts::clear(&app.ctx, "disk").await.unwrap().expect("resolved");
-    deliver_twice(&app).await;
+    integration_tests::deliver_every_message_twice(&app, Priority::Notifications).await;
 
     let seen = inbox(&app, &ana, "").await;
     assert_eq!(
