@@ -53,22 +53,32 @@ fn trips(used: &Snapshot) -> String {
     trips
 }
 
-/// Runs `run` `runs` times, each costing the same calls: its round trips, p50 and p95 as table cells.
+/// Runs `run` `runs` times: the round trips of most runs, p50 and p95 as table cells. (A run now and then writes
+/// its instance's batch of request telemetry, one Redis round trip more: every 50th HTTP request.)
 async fn measure(counts: &CallCounts, runs: usize, mut run: impl AsyncFnMut()) -> String {
     let mut latencies = Vec::new();
-    let mut per_run: Option<Snapshot> = None;
+    let mut seen: Vec<(Snapshot, usize)> = Vec::new();
     for _ in 0..runs {
         let before = counts.snapshot();
         let started = Instant::now();
         run().await;
         latencies.push(started.elapsed().as_secs_f64() * 1000.0);
         let used = counts.snapshot().since(&before);
-        assert!(per_run.is_none_or(|p| p == used), "every run costs the same calls: {per_run:?} then {used:?}");
-        per_run = Some(used);
+        match seen.iter_mut().find(|(s, _)| *s == used) {
+            Some((_, n)) => *n += 1,
+            None => seen.push((used, 1)),
+        }
     }
     latencies.sort_by(f64::total_cmp);
-    let used = per_run.expect("a run");
-    format!("{} | {:.1} ms | {:.1} ms", trips(&used), percentile(&latencies, 0.5), percentile(&latencies, 0.95))
+    let (typical, _) = seen.iter().max_by_key(|(_, n)| *n).copied().expect("a run");
+    for (other, _) in &seen {
+        let only_telemetry = Snapshot { cache: typical.cache, ..*other } == typical && other.cache == typical.cache + 1;
+        assert!(
+            *other == typical || only_telemetry,
+            "runs differ beyond the telemetry batch: {typical:?} vs {other:?}"
+        );
+    }
+    format!("{} | {:.1} ms | {:.1} ms", trips(&typical), percentile(&latencies, 0.5), percentile(&latencies, 0.95))
 }
 
 #[tokio::main]

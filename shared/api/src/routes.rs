@@ -244,7 +244,7 @@ pub const SYSTEM_HEALTH_CHECK: FunctionSpec = FunctionSpec {
     trigger: Trigger::Schedule { expression: "rate(5 minutes)" },
     role: None,
     limits: &[],
-    summary: "Runs the health check, caches it as realtime:system_health for 300 s and keeps its alert open while \
+    summary: "Runs the health check, caches it as realtime:system_health for 600 s and keeps its alert open while \
               the system is not healthy, resolved when it is.",
 };
 

@@ -228,12 +228,22 @@ pub async fn check(ctx: &impl HealthEnv, thresholds: &HealthThresholds) -> Healt
     // limit (Lambda's event source mappings: unreachable from the functions' subnets, autoscaling could not move
     // a limit, and that shows here), and the workers' own metrics (waits, jobs run, failures).
     let queue_stats = timed(queues::queue_stats(ctx));
+    // The worker pool's API on its own (one limit read), so that its state is its own and not the queues'.
+    let workers_probe = timed(ctx.workers().max_concurrency(proxy_core::domain::Priority::High));
     let (probes, servers, application) = tokio::join!(
-        async { tokio::join!(timed(ctx.stores().ping()), timed(ctx.cache().ping()), cache_server, queue_stats) },
+        async {
+            tokio::join!(
+                timed(ctx.stores().ping()),
+                timed(ctx.cache().ping()),
+                cache_server,
+                queue_stats,
+                workers_probe
+            )
+        },
         crate::checks::servers(ctx, thresholds, checked_at),
         crate::checks::application(ctx, thresholds, checked_at),
     );
-    let ((store_time, store), (cache_time, cache), cache_server, (queue_time, stats)) = probes;
+    let ((store_time, store), (cache_time, cache), cache_server, (queue_time, stats), (workers_time, workers)) = probes;
 
     let mut findings = Vec::new();
     let store = dependency(Backend::Store, store_time, store.err().map(|e| e.to_string()), thresholds.slow);
@@ -249,10 +259,7 @@ pub async fn check(ctx: &impl HealthEnv, thresholds: &HealthThresholds) -> Healt
         }
     }
     let queue = dependency(Backend::Queue, queue_time, stats.as_ref().err().map(|e| e.to_string()), thresholds.slow);
-    let limits_error = stats.as_ref().ok().and_then(|stats| {
-        stats.queues.iter().find_map(|q| q.max_concurrency_error.as_ref().map(|e| format!("{}: {e}", q.queue.as_str())))
-    });
-    let workers = dependency(Backend::Workers, queue_time, limits_error, thresholds.slow);
+    let workers = dependency(Backend::Workers, workers_time, workers.err().map(|e| e.to_string()), thresholds.slow);
 
     for dep in [&store, &cache, &queue, &workers] {
         let status = match (dep.name, dep.state) {
@@ -323,4 +330,5 @@ pub async fn check(ctx: &impl HealthEnv, thresholds: &HealthThresholds) -> Healt
 
 /// The cache key the scheduled check writes and dashboards read.
 pub const CACHE_KEY: &str = "realtime:system_health";
-pub const CACHE_TTL: Duration = Duration::from_secs(300);
+/// Twice the check's period: a dashboard read between one run and the next always finds the latest.
+pub const CACHE_TTL: Duration = Duration::from_secs(600);

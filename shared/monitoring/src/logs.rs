@@ -165,7 +165,7 @@ pub async fn search(ctx: &impl LogsEnv, search: LogSearch) -> Result<LogPage, Ap
             let at_ms = last.at.timestamp_millis();
             let in_page = events.iter().filter(|e| e.at.timestamp_millis() == at_ms).count();
             let before = search.after.filter(|after| after.at_ms == at_ms).map_or(0, |after| after.given_at_ms);
-            Some(encode_cursor(LogPosition { at_ms, given_at_ms: before + in_page }))
+            Some(encode_cursor(LogPosition { at_ms, given_at_ms: before.saturating_add(in_page) }))
         }
         _ => None,
     };

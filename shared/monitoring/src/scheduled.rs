@@ -1,5 +1,5 @@
 //! The scheduled `system-health-check` (every 5 minutes): the same check as `GET /admin/system/health`, cached
-//! for dashboards as `realtime:system_health` (300 s), with an alert open for each condition it finds while it
+//! for dashboards as `realtime:system_health` (600 s: two runs), with an alert open for each condition it finds while it
 //! lasts.
 
 use crate::health::{self, CACHE_KEY, CACHE_TTL, HealthEnv, HealthStatus, HealthThresholds};
@@ -20,7 +20,16 @@ const OPEN_ALERT_PAGES: usize = 10;
 /// following the finding's, open while it lasts and resolved when the check no longer finds it: a new problem
 /// while another lasts is announced, and one that lasts does not hold the others' open. The open ones are read
 /// (one query a hundred), to resolve those gone and to send again the resolutions not delivered. Says what it did, for the run's summary.
-async fn alert_on(ctx: &(impl HealthEnv + AlertsEnv), findings: &[crate::health::Finding]) -> serde_json::Value {
+async fn alert_on(ctx: &(impl HealthEnv + AlertsEnv), report: &crate::health::HealthReport) -> serde_json::Value {
+    let findings = &report.findings;
+    // A part the check could not read says nothing of its conditions: their alerts stay as they are (the outage
+    // itself is a finding of its own).
+    let unread: Vec<&str> = report
+        .dependencies
+        .iter()
+        .filter(|d| d.state == crate::health::DependencyState::Down && d.name == proxy_core::error::Backend::Queue)
+        .map(|_| "queue:")
+        .collect();
     let mut conditions: std::collections::BTreeMap<&str, (HealthStatus, Vec<&str>)> = Default::default();
     for finding in findings {
         let entry = conditions.entry(finding.condition.as_str()).or_insert((finding.status, Vec::new()));
@@ -64,7 +73,7 @@ async fn alert_on(ctx: &(impl HealthEnv + AlertsEnv), findings: &[crate::health:
                 && a.dedup_key
                     .strip_prefix(ALERT_SOURCE)
                     .and_then(|k| k.strip_prefix(':'))
-                    .is_some_and(|c| !conditions.contains_key(c))
+                    .is_some_and(|c| !conditions.contains_key(c) && !unread.iter().any(|part| c.starts_with(part)))
         });
         for alert in gone {
             match alerts::clear(ctx, &alert.dedup_key).await {
@@ -121,7 +130,7 @@ async fn run(
     let text = serde_json::to_string(&report).map_err(|e| e.to_string())?;
     let cached = ctx.cache().set(CACHE_KEY, &text, Some(CACHE_TTL)).await;
 
-    let alert = alert_on(ctx, &report.findings).await;
+    let alert = alert_on(ctx, &report).await;
     tracing::info!(
         source = invocation.source,
         status = ?report.status,

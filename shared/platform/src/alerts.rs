@@ -212,7 +212,7 @@ async fn notify(ctx: &impl AlertsEnv, change: AlertChange, alert: &Alert) -> Por
     dispatch_as(ctx.queue(), ctx.clock(), JobId(id), ALERT_JOB, &message, Priority::Notifications).await.map(|_| ())
 }
 
-/// What the admins' dashboard is told of a change (`change_key` names it), made when it happened.
+/// What the admins' dashboard is told of a change (`change_key` names it), filed `at` its announcement.
 fn dashboard_notification(
     change: AlertChange,
     alert: &Alert,
@@ -290,7 +290,12 @@ impl<C: HasStores + crate::deps::HasQueue + crate::deps::HasClock + Sync> JobHan
             timestamp: at,
         };
         crate::events::try_publish_once(ctx, &about, event).await?;
-        crate::notifications::notify(ctx, Inbox::Admins, dashboard_notification(change, &alert, &about, at)).await?;
+        // The dashboard's notification is filed when it was announced (its message's dispatch: the same for every
+        // redelivery of it), not when the change happened: a flapping alert announced half an hour after it opened,
+        // or a resolution sent again, is new to an admin who marked everything read meanwhile.
+        let announced_at = job.dispatched_at;
+        let notification = dashboard_notification(change, &alert, &about, announced_at);
+        crate::notifications::notify(ctx, Inbox::Admins, notification).await?;
         let line = store::PendingMail {
             alert_id: alert.id.clone(),
             change,

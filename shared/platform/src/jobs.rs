@@ -62,7 +62,10 @@ async fn send(
 ) -> PortResult<Job> {
     let invalid = |e: serde_json::Error| PortError::Invalid { backend: Backend::Queue, detail: e.to_string() };
     let payload = serde_json::to_value(payload).map_err(invalid)?;
-    let job = Job { id, job_type: job_type.to_owned(), payload, dispatched_at: clock.now(), requeued_at: None };
+    // A delayed job is dispatched for when it may run: the wait the worker measures (and the queue health judges)
+    // starts then, not while SQS held it back on purpose.
+    let ready_at = clock.now() + delay.and_then(|d| chrono::Duration::from_std(d).ok()).unwrap_or_default();
+    let job = Job { id, job_type: job_type.to_owned(), payload, dispatched_at: ready_at, requeued_at: None };
     let body = serde_json::to_string(&job).map_err(invalid)?;
     let message_id = queue.send(QueueRef::Main(priority), &body, delay).await?;
     let delay_s = delay.map_or(0, |d| d.as_secs());

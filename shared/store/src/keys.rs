@@ -195,6 +195,11 @@ pub fn pending_mail(address: &str, at: DateTime<Utc>, change_key: &str) -> Key {
     Key::new(mailbox_partition(address), format!("{PENDING_MAIL_PREFIX}{}#{change_key}", sortable_time(at)))
 }
 
+/// A change already e-mailed to an address (kept while a retry of its job could still come).
+pub fn mail_sent(address: &str, change_key: &str) -> Key {
+    Key::new(mailbox_partition(address), format!("SENT#{change_key}"))
+}
+
 /// The send window of an address's latest e-mail.
 pub fn mail_window(address: &str) -> Key {
     Key::new(mailbox_partition(address), "WINDOW")

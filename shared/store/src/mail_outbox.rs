@@ -51,12 +51,17 @@ impl MailOutboxStore {
         Self { table }
     }
 
-    /// Puts `line` into `address`'s outbox (the same change again is a no-op).
+    /// Puts `line` into `address`'s outbox, once: the same change again is a no-op, and so is a change already
+    /// sent to this address (a retried job must not mail it twice). One transaction.
     pub async fn add(&self, address: &str, line: &PendingMail) -> PortResult<()> {
         let mut item = codec::encode(line, &[])?;
         item.extend(keys::pending_mail(address, line.at, &line.change_key).to_item());
         item.insert(TTL.into(), number(line.at.timestamp() + KEEP_PENDING_HOURS * 3600));
-        match self.table.put(item, Some(Condition::NotExists)).await {
+        let ops = vec![
+            TransactOp::Put { item, condition: Some(Condition::NotExists) },
+            TransactOp::Check { key: keys::mail_sent(address, &line.change_key), condition: Condition::NotExists },
+        ];
+        match self.table.transact(ops).await {
             Ok(()) | Err(PortError::Conflict { .. }) => Ok(()),
             Err(error) => Err(error),
         }
@@ -119,24 +124,30 @@ impl MailOutboxStore {
     pub async fn pending(&self, address: &str, limit: usize) -> PortResult<(Vec<PendingMail>, bool)> {
         let query = Query::new(Index::Primary, keys::mailbox_partition(address))
             .range(KeyRange::BeginsWith(keys::PENDING_MAIL_PREFIX.into()))
-            .limit(limit);
+            .limit(limit)
+            // The line put just before this e-mail was arranged must be read by it.
+            .consistent();
         let page = self.table.query(query).await?;
         let lines = page.items.into_iter().map(|item| codec::decode(item, &[])).collect::<PortResult<_>>()?;
         Ok((lines, page.next.is_some()))
     }
 
-    /// `lines` were sent to `address`: out of its outbox (one transaction).
+    /// `lines` were sent to `address`: out of its outbox, each remembered as sent while a retry of its change
+    /// could still come (one transaction: two operations a line, `DIGEST_LIMIT` lines at most).
     pub async fn sent(&self, address: &str, lines: &[PendingMail]) -> PortResult<()> {
         if lines.is_empty() {
             return Ok(());
         }
-        let ops = lines
-            .iter()
-            .map(|line| TransactOp::Delete {
+        let mut ops = Vec::with_capacity(lines.len() * 2);
+        for line in lines {
+            ops.push(TransactOp::Delete {
                 key: keys::pending_mail(address, line.at, &line.change_key),
                 condition: None,
-            })
-            .collect();
+            });
+            let mut marker = keys::mail_sent(address, &line.change_key).to_item();
+            marker.insert(TTL.into(), number(line.at.timestamp() + 2 * KEEP_PENDING_HOURS * 3600));
+            ops.push(TransactOp::Put { item: marker, condition: None });
+        }
         self.table.transact(ops).await
     }
 }

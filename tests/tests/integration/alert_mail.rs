@@ -89,6 +89,28 @@ async fn every_admin_gets_each_change_at_most_one_email_per_window_and_a_digest_
     assert_eq!(subjects.len(), 3, "{subjects:?}");
     assert_eq!(subjects[2], "[1000proxy] WARNING alert opened: panel");
     assert_eq!(outbox.sent().await.len(), 6);
+
+    // The first change's job run again (as a retry does after it failed for another address): each address has
+    // had that change already, so it is not queued again.
+    let alert = opened.alert();
+    let line = shared::store::PendingMail {
+        alert_id: alert.id.clone(),
+        change: AlertChange::Opened,
+        severity: alert.severity,
+        source: alert.source.clone(),
+        condition: alert.dedup_key.clone(),
+        message: alert.message.clone(),
+        occurrences: 1,
+        at: alert.raised_at,
+        change_key: format!("alert:{}:opened", alert.id),
+    };
+    let (queue, clock) = (&*app.ctx.queue, &*app.ctx.clock);
+    shared::jobs::dispatch(queue, clock, shared::services::alert_mail::ALERT_MAIL_JOB, &line, Priority::Notifications)
+        .await
+        .unwrap();
+    deliver_twice(&app).await;
+    next_window(&app).await;
+    assert_eq!(outbox.sent().await.len(), 6, "no change is mailed twice");
 }
 
 async fn a_failing_mail_service_holds_up_no_other_channel_and_is_retried_until_it_sends(mut app: TestApp) {

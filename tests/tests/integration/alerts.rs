@@ -485,3 +485,28 @@ async fn each_change_is_written_to_the_log_as_one_structured_line(app: TestApp) 
         assert_eq!(line["alert_message"], "disk is Critical", "the alert's own message, beside the line's");
     }
 }
+
+/// SQS out of reach for a run: the queue conditions' alerts stay open (nothing was seen of them), and the outage
+/// is alerted on by itself.
+#[tokio::test]
+async fn the_queues_alerts_stay_open_while_the_queues_cannot_be_read() {
+    use shared::services::monitoring::scheduled::health_check;
+    let mut app = TestApp::new(integration_tests::Backend::Aws).await;
+    let (queue, link) = integration_tests::sqs_queues_through_link().await;
+    app.ctx.queue = std::sync::Arc::new(queue);
+    integration_tests::workers_ran_lately(&app).await;
+    for _ in 0..120 {
+        app.ctx.queue.send(QueueRef::Main(Priority::High), "{}", None).await.unwrap();
+    }
+    let first = health_check(&app.ctx, serde_json::json!({})).await.unwrap();
+    let backlog = first["alert"]["opened"][0].clone();
+    assert!(backlog.is_string(), "{first}");
+    link.cut();
+    let blind = health_check(&app.ctx, serde_json::json!({})).await.unwrap();
+    assert_eq!(blind["alert"]["resolved"], serde_json::json!([]), "not resolved unseen: {blind}");
+    let open = app.ctx.stores.alerts.list(true, 10, None).await.unwrap().0;
+    let mut keys: Vec<&str> = open.iter().map(|a| a.dedup_key.as_str()).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["system-health:queue:high:backlog", "system-health:queues"], "{keys:?}");
+    link.restore();
+}

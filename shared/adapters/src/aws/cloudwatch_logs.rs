@@ -79,7 +79,8 @@ impl CloudWatchLogs {
         }
         // After a page, the query ends on the second of its last event (its end time is in seconds): the rows of
         // that second newer than the event, and those of its millisecond already given, come first.
-        let rows = search.limit + search.after.map_or(0, |a| a.given_at_ms + SAME_SECOND_ROWS);
+        let rows =
+            search.limit.saturating_add(search.after.map_or(0, |a| a.given_at_ms.saturating_add(SAME_SECOND_ROWS)));
         query.push_str(&format!(" | sort @timestamp desc | limit {}", rows.clamp(1, 10_000)));
         query
     }
@@ -195,7 +196,9 @@ impl LogSource for CloudWatchLogs {
             // A function that has never run may have no log group yet (the template creates them; an account
             // set up by hand may not): ask again over the ones there are.
             Ok(Err(error)) if error.as_service_error().is_some_and(|e| e.is_resource_not_found_exception()) => {
-                let existing = self.existing_groups().await?;
+                let existing = tokio::time::timeout(remaining(), self.existing_groups())
+                    .await
+                    .map_err(|_| timeout("describe_log_groups"))??;
                 let groups: Vec<String> = groups.into_iter().filter(|g| existing.contains(g)).collect();
                 if groups.is_empty() {
                     return Ok(Vec::new());
@@ -221,7 +224,8 @@ impl LogSource for CloudWatchLogs {
                 _ if remaining() > Duration::from_millis(250) => tokio::time::sleep(Duration::from_millis(200)).await,
                 _ => {
                     // Not worth its cost to anyone once nobody waits for it.
-                    let _ = self.client.stop_query().query_id(&query_id).send().await;
+                    let stop = self.client.stop_query().query_id(&query_id).send();
+                    let _ = tokio::time::timeout(Duration::from_secs(1), stop).await;
                     return Err(timeout("get_query_results"));
                 }
             }

@@ -432,6 +432,7 @@ impl Table for DynamoTable {
                 .set_expression_attribute_names(Some(expr.names.clone()))
                 .set_expression_attribute_values(Some(expr.values.clone()))
                 .scan_index_forward(query.ascending)
+                .consistent_read(query.consistent && query.index == proxy_core::ports::table::Index::Primary)
                 .limit(limit)
                 .set_exclusive_start_key(query.start_after.map(|Cursor(c)| to_sdk(c)))
                 .send()

@@ -193,6 +193,9 @@ pub struct Query {
     /// The items whose `ttl` has passed, and only those (the clean-up's view of what DynamoDB has yet to delete);
     /// every other read leaves them out.
     pub expired: bool,
+    /// A strongly consistent read (the base table only: DynamoDB's indexes are eventually consistent): it sees
+    /// every write acknowledged before it.
+    pub consistent: bool,
 }
 
 impl Query {
@@ -205,7 +208,14 @@ impl Query {
             limit: 100,
             start_after: None,
             expired: false,
+            consistent: false,
         }
+    }
+
+    /// Reads what was just written (`consistent`).
+    pub fn consistent(mut self) -> Self {
+        self.consistent = true;
+        self
     }
 
     /// Reads the expired items instead of the live ones (`expired`).
