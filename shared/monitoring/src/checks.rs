@@ -88,7 +88,8 @@ async fn run(
 
 /// Servers up vs total and in the critical band: two queries (the catalog's servers, the recorded bands); and
 /// whether the panels answer — a probe of up to `panel_probes` up servers per run (a different slice each run, so
-/// all of them in turn), `PANEL_FAN_OUT` at a time, each within `PROBE_LIMIT`.
+/// all of them in turn) and of those that did not answer last time (kept in the cache: a read and a write),
+/// `PANEL_FAN_OUT` at a time, each within `PROBE_LIMIT`.
 pub async fn servers(ctx: &impl HealthEnv, thresholds: &HealthThresholds, now: DateTime<Utc>) -> CheckResult {
     run("servers", async {
         let (servers, bands) = tokio::try_join!(ctx.stores().catalog.servers(), ctx.stores().inventory.bands())?;
@@ -97,8 +98,18 @@ pub async fn servers(ctx: &impl HealthEnv, thresholds: &HealthThresholds, now: D
         let critical =
             servers.iter().filter(|s| bands.get(&s.id).is_some_and(|b| b.band == CapacityBand::Critical)).count()
                 as u64;
-        let probed = probe_slice(&up, thresholds.panel_probes, now);
+        // This run's slice, and every panel that did not answer last time (until it answers: a dead panel's
+        // finding lasts while it is dead, not one run in every thirty).
+        let last_unanswered = unanswered_before(ctx).await;
+        let mut probed = probe_slice(&up, thresholds.panel_probes, now);
+        for server in up.iter().filter(|s| last_unanswered.contains(s.id.as_str())).take(PANEL_REPROBES) {
+            if !probed.iter().any(|p| p.id == server.id) {
+                probed.push(server);
+            }
+        }
         let unanswered = probe_panels(ctx, &probed).await;
+        remember_unanswered(ctx, &unanswered).await;
+        let unanswered: Vec<String> = unanswered.into_iter().map(|(_, name)| name).collect();
         let up_count = up.len() as u64;
         let figures = figures([
             ("total", total),
@@ -145,7 +156,9 @@ pub async fn servers(ctx: &impl HealthEnv, thresholds: &HealthThresholds, now: D
 }
 
 /// Panels probed at once.
-pub const PANEL_FAN_OUT: usize = 16;
+pub const PANEL_FAN_OUT: usize = 32;
+/// The most panels that did not answer last time probed again per run (beyond them, the slice finds them again).
+pub const PANEL_REPROBES: usize = 32;
 
 /// The slice of `up` this run probes: `count` servers from an offset that moves on by `count` every 5 minutes
 /// (the scheduled check's period), wrapping around.
@@ -163,20 +176,51 @@ fn probe_slice<'a>(
     (0..count).map(|i| up[(start + i) % up.len()]).collect()
 }
 
-/// The names of the servers whose panel did not answer its probe, `PANEL_FAN_OUT` probes at a time.
-async fn probe_panels(ctx: &impl HealthEnv, servers: &[&proxy_core::domain::Server]) -> Vec<String> {
+/// The servers (id, name) whose panel did not answer its probe, `PANEL_FAN_OUT` probes at a time, by name.
+async fn probe_panels(ctx: &impl HealthEnv, servers: &[&proxy_core::domain::Server]) -> Vec<(String, String)> {
     let mut unanswered = Vec::new();
     for batch in servers.chunks(PANEL_FAN_OUT) {
         let probes = batch.iter().map(|server| ctx.panel().probe(server));
         for (server, probed) in batch.iter().zip(futures_util::future::join_all(probes).await) {
             if let Err(error) = probed {
                 tracing::warn!(server = %server.id, %error, "panel probe unanswered");
-                unanswered.push(server.name.clone());
+                unanswered.push((server.id.to_string(), server.name.clone()));
             }
         }
     }
-    unanswered.sort();
+    unanswered.sort_by(|a, b| a.1.cmp(&b.1));
     unanswered
+}
+
+/// Where the servers whose panel did not answer the last probe are kept (their ids), for the next run.
+const UNANSWERED_PANELS: &str = "health:panels:unanswered";
+/// Longer than a few runs: a check that stops running does not leave them for good.
+const UNANSWERED_TTL: Duration = Duration::from_secs(30 * 60);
+
+/// The servers whose panel did not answer last time (none when the cache cannot say).
+async fn unanswered_before(ctx: &impl HealthEnv) -> std::collections::BTreeSet<String> {
+    match ctx.cache().get(UNANSWERED_PANELS).await {
+        Ok(Some(text)) => serde_json::from_str(&text).unwrap_or_default(),
+        Ok(None) => Default::default(),
+        Err(error) => {
+            tracing::warn!(%error, "the panels unanswered last time are not known");
+            Default::default()
+        }
+    }
+}
+
+async fn remember_unanswered(ctx: &impl HealthEnv, unanswered: &[(String, String)]) {
+    let ids: Vec<&str> = unanswered.iter().map(|(id, _)| id.as_str()).collect();
+    let kept = match ids.is_empty() {
+        true => ctx.cache().delete(UNANSWERED_PANELS).await,
+        false => {
+            let text = serde_json::to_string(&ids).unwrap_or_default();
+            ctx.cache().set(UNANSWERED_PANELS, &text, Some(UNANSWERED_TTL)).await
+        }
+    };
+    if let Err(error) = kept {
+        tracing::warn!(%error, "the panels unanswered are not kept for the next run");
+    }
 }
 
 /// The application's state, from its orders: paid orders stuck before provisioning ends, and disputes (failed
