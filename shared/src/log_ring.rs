@@ -59,10 +59,11 @@ impl LogRing {
 
 #[async_trait::async_trait]
 impl LogSource for LogRing {
-    async fn search(&self, search: &LogSearch) -> PortResult<Vec<LogEvent>> {
+    async fn search(&self, search: &LogSearch) -> PortResult<crate::ports::LogResults> {
         let events = self.events.lock().unwrap_or_else(|p| p.into_inner());
         let mut skip = search.after.map_or(0, |after| after.given_at_ms);
         let mut found = Vec::new();
+        let mut more = false;
         // Newest first: the ring is in time order; one millisecond's events newest first too (a stable order).
         for event in events.iter().rev() {
             if !search.wants(event) {
@@ -72,12 +73,13 @@ impl LogSource for LogRing {
                 skip -= 1;
                 continue;
             }
-            found.push(event.clone());
             if found.len() == search.limit {
+                more = true;
                 break;
             }
+            found.push(event.clone());
         }
-        Ok(found)
+        Ok(crate::ports::LogResults { events: found, more })
     }
 
     /// The ring keeps its newest `capacity` events: there are no log groups to set.
@@ -186,7 +188,7 @@ mod tests {
             limit: 10,
             after: None,
         };
-        let events = ring.search(&search).await.unwrap();
+        let events = ring.search(&search).await.unwrap().events;
         let shown: Vec<(&str, &str)> = events.iter().map(|e| (e.function.as_str(), e.level.as_str())).collect();
         assert_eq!(shown, [(PROCESS, "error"), ("orders-create", "warn"), (PROCESS, "info")]);
         let line: serde_json::Value = serde_json::from_str(&events[1].line).unwrap();
@@ -196,10 +198,10 @@ mod tests {
         );
         let warn_and_above =
             LogSearch { min_level: Some(LogLevel::Warn), function: Some("orders-create".into()), ..search };
-        assert_eq!(ring.search(&warn_and_above).await.unwrap().len(), 1);
+        assert_eq!(ring.search(&warn_and_above).await.unwrap().events.len(), 1);
         // A fourth event pushes the oldest out.
         tracing::subscriber::with_default(ring.subscriber(), || tracing::info!("fourth"));
-        let kept = ring.search(&LogSearch { min_level: None, function: None, ..warn_and_above }).await.unwrap();
+        let kept = ring.search(&LogSearch { min_level: None, function: None, ..warn_and_above }).await.unwrap().events;
         assert_eq!(kept.len(), 3);
         assert!(kept.iter().all(|e| !e.line.contains("starting")));
     }

@@ -151,15 +151,13 @@ fn shown(event: LogEvent) -> ShownEvent {
     }
 }
 
-/// One page of the search: one query of the log source (one row more than the page, to know whether more follow).
+/// One page of the search: one query of the log source.
 pub async fn search(ctx: &impl LogsEnv, search: LogSearch) -> Result<LogPage, ApiError> {
     let Some(source) = ctx.log_source() else {
         return Err(ApiError::new(503, "logs_unavailable", "This deployment cannot search its logs here."));
     };
-    let page = LogSearch { limit: search.limit + 1, ..search.clone() };
-    let mut events = source.search(&page).await?;
-    let more = events.len() > search.limit;
-    events.truncate(search.limit);
+    let found = source.search(&search).await?;
+    let (events, more) = (found.events, found.more);
     let next_cursor = match (more, events.last()) {
         (true, Some(last)) => {
             let at_ms = last.at.timestamp_millis();

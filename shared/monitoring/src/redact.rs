@@ -8,30 +8,35 @@ use std::sync::LazyLock;
 
 pub const REDACTED: &str = "[redacted]";
 
-static SENSITIVE_NAME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)(password|passwd|pwd|secret|token|authorization|cookie|api[_-]?key|access[_-]?key|private[_-]?key|credential|session[_-]?id|signature)",
-    )
-    .expect("a valid pattern")
-});
+/// The names whose value is a secret, as a pattern (in field names and in `name=value` text alike).
+const SENSITIVE: &str = r"password|passwd|pwd|secret|token|authorization|cookie|api[_-]?key|access[_-]?key|private[_-]?key|credential|session[_-]?id|signature";
+
+static SENSITIVE_NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!("(?i)({SENSITIVE})")).expect("a valid pattern"));
 
 /// Each pattern, and what its match becomes (`$n` keeps a group).
 static PATTERNS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
     [
         // A JWT: three base64url parts, the first a JSON header (`{"` is `eyJ`).
-        (r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*", "[redacted]"),
-        (r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{6,}", "$1 [redacted]"),
-        (r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b", "[redacted]"),
+        (r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*".to_owned(), "[redacted]"),
+        (r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{6,}".to_owned(), "$1 [redacted]"),
+        (r"\b(?:AKIA|ASIA)[A-Za-z0-9]{16}\b".to_owned(), "[redacted]"),
         // scheme://user:password@host
-        (r"([A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*):[^@\s/]+@", "$1:[redacted]@"),
-        // name=value, name: value, "name":"value" for sensitive names.
+        (r"([A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*):[^@\s/]+@".to_owned(), "$1:[redacted]@"),
+        // "name": "a quoted value, spaces and \" included", in JSON and in JSON escaped inside a string (\"name\":\"v\").
+        (format!(r#"(?i)("[A-Za-z_-]*(?:{SENSITIVE})[A-Za-z_-]*"\s*:\s*")(?:[^"\\]|\\.)*(")"#), "$1[redacted]$2"),
         (
-            r#"(?i)\b((?:[a-z_-]*)(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|authorization|session[_-]?id)["']?\s*[:=]\s*["']?)([^\s"'&,;}]+)"#,
+            format!(r#"(?i)(\\"[A-Za-z_-]*(?:{SENSITIVE})[A-Za-z_-]*\\"\s*:\s*\\")(?:[^"\\]|\\[^"])*(\\")"#),
+            "$1[redacted]$2",
+        ),
+        // name=value, name: value, name='value' (up to the value's end) for sensitive names.
+        (
+            format!(r#"(?i)\b([A-Za-z_-]*(?:{SENSITIVE})[A-Za-z_-]*\s*[:=]\s*)('[^']*'|[^\s"'&,;}}\[]+)"#),
             "$1[redacted]",
         ),
     ]
     .into_iter()
-    .map(|(pattern, with)| (Regex::new(pattern).expect("a valid pattern"), with))
+    .map(|(pattern, with)| (Regex::new(&pattern).expect("a valid pattern"), with))
     .collect()
 });
 
@@ -85,6 +90,11 @@ mod tests {
         let cases = [
             (format!("token {JWT} rejected"), "token [redacted] rejected".to_owned()),
             ("Authorization: Bearer abc.DEF-123_xyz".into(), "Authorization: [redacted] [redacted]".into()),
+            (r#"{"password":"correct horse battery"}"#.into(), r#"{"password":"[redacted]"}"#.into()),
+            (r#"error: {\"client_secret\":\"s e c\"}"#.into(), r#"error: {\"client_secret\":\"[redacted]\"}"#.into()),
+            ("cookie=sid-77; path=/".into(), "cookie=[redacted]; path=/".into()),
+            ("private_key: 'abc def'".into(), "private_key: [redacted]".into()),
+            ("request signature=0a1b2c".into(), "request signature=[redacted]".into()),
             ("header basic dXNlcjpwYXNz sent".into(), "header basic [redacted] sent".into()),
             ("key AKIAIOSFODNN7EXAMPLE used".into(), "key [redacted] used".into()),
             (

@@ -472,7 +472,8 @@ async fn each_change_is_written_to_the_log_as_one_structured_line(app: TestApp) 
         after: None,
     };
     let lines = shared::ports::LogSource::search(&*ring, &search).await.unwrap();
-    let mut fields: Vec<serde_json::Value> = lines.iter().map(|e| serde_json::from_str(&e.line).unwrap()).collect();
+    let mut fields: Vec<serde_json::Value> =
+        lines.events.iter().map(|e| serde_json::from_str(&e.line).unwrap()).collect();
     // (The queue delivers the two notices in either order.)
     fields.sort_by_key(|line| line["alert_change"].as_str().map(str::to_owned));
     assert_eq!(fields.len(), 2, "one line per change, however often delivered: {fields:#?}");

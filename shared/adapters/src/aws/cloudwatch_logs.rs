@@ -8,7 +8,7 @@ use aws_sdk_cloudwatchlogs::Client;
 use aws_sdk_cloudwatchlogs::types::QueryStatus;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use proxy_core::error::{Backend, PortError, PortResult, describe};
-use proxy_core::ports::logs::{LogEvent, LogSearch, LogSource, RetentionApplied};
+use proxy_core::ports::logs::{LogEvent, LogResults, LogSearch, LogSource, RetentionApplied};
 use std::time::Duration;
 
 /// Rows asked beyond a page after a previous one, for the events of its last second it has given or passed.
@@ -68,10 +68,12 @@ impl CloudWatchLogs {
 
     /// The Insights query of a search (its filters, newest first, enough rows for the page after `after`).
     pub fn query_string(search: &LogSearch) -> String {
-        let mut query = String::from("fields @timestamp, @message, @log");
+        // Embedded metrics are data for CloudWatch, not events to read.
+        let mut query = String::from("fields @timestamp, @message, @log | filter not ispresent(_aws.Timestamp)");
         if let Some(min) = search.min_level {
             let levels: Vec<String> = min.and_above().map(|l| format!("\"{}\"", l.as_str().to_uppercase())).collect();
-            query.push_str(&format!(" | filter level in [{}]", levels.join(", ")));
+            // A line without a level (a panic, "Task timed out", the platform's START and REPORT) is judged here.
+            query.push_str(&format!(" | filter level in [{}] or not ispresent(level)", levels.join(", ")));
         }
         if let Some(text) = &search.text {
             let escaped = text.replace('\\', "\\\\").replace('"', "\\\"");
@@ -141,6 +143,18 @@ impl CloudWatchLogs {
     }
 }
 
+/// The rows a search's query asks for: its page, and after a previous page the events of its last second it has
+/// given or passed.
+fn query_rows(search: &LogSearch) -> usize {
+    let rows = search.limit.saturating_add(search.after.map_or(0, |a| a.given_at_ms.saturating_add(SAME_SECOND_ROWS)));
+    rows.clamp(1, 10_000)
+}
+
+/// An embedded-metric line (CloudWatch's `_aws` document), not an event.
+fn is_embedded_metric(line: &str) -> bool {
+    line.starts_with('{') && serde_json::from_str::<serde_json::Value>(line).is_ok_and(|v| v.get("_aws").is_some())
+}
+
 /// `@timestamp` as CloudWatch writes it (`2026-11-30 09:00:00.123`, UTC) or as epoch milliseconds.
 fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
     if let Ok(millis) = text.parse::<i64>() {
@@ -149,18 +163,23 @@ fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
     NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f").ok().map(|t| t.and_utc())
 }
 
-/// The level a line carries (the system's JSON logs: `level`); a line of the platform's (`START RequestId`,
-/// `REPORT ...`) is info.
+/// The level a line carries: the system's JSON logs say (`level`); the platform's own lines (`START`, `END`,
+/// `REPORT`, `INIT_START`) are info; any other plain line — a panic, `Task timed out`, the runtime's errors — is
+/// an error.
 fn level_of(line: &str) -> String {
-    serde_json::from_str::<serde_json::Value>(line)
+    if let Some(level) = serde_json::from_str::<serde_json::Value>(line)
         .ok()
         .and_then(|v| v.get("level").and_then(|l| l.as_str()).map(str::to_lowercase))
-        .unwrap_or_else(|| "info".to_owned())
+    {
+        return level;
+    }
+    let platform = ["START ", "END ", "REPORT ", "INIT_START ", "INIT_REPORT ", "EXTENSION ", "TELEMETRY "];
+    if platform.iter().any(|prefix| line.starts_with(prefix)) { "info" } else { "error" }.to_owned()
 }
 
 #[async_trait]
 impl LogSource for CloudWatchLogs {
-    async fn search(&self, search: &LogSearch) -> PortResult<Vec<LogEvent>> {
+    async fn search(&self, search: &LogSearch) -> PortResult<LogResults> {
         let groups: Vec<String> = match &search.function {
             Some(function) => vec![self.group_of(function)],
             None => self.functions.iter().map(|f| self.group_of(f)).collect(),
@@ -201,7 +220,7 @@ impl LogSource for CloudWatchLogs {
                     .map_err(|_| timeout("describe_log_groups"))??;
                 let groups: Vec<String> = groups.into_iter().filter(|g| existing.contains(g)).collect();
                 if groups.is_empty() {
-                    return Ok(Vec::new());
+                    return Ok(LogResults::default());
                 }
                 tokio::time::timeout(remaining(), start(groups)).await.map_err(|_| timeout("start_query"))?
             }
@@ -230,6 +249,9 @@ impl LogSource for CloudWatchLogs {
                 }
             }
         };
+        // The query stopped at its row limit: more may match beyond what it read.
+        let rows_asked = query_rows(search);
+        let stopped_at_limit = rows.len() >= rows_asked;
         let mut events: Vec<LogEvent> = rows
             .into_iter()
             .filter_map(|row| {
@@ -243,7 +265,7 @@ impl LogSource for CloudWatchLogs {
                     line,
                 })
             })
-            .filter(|event| search.wants(event))
+            .filter(|event| !is_embedded_metric(&event.line) && search.wants(event))
             .collect();
         // Newest first; one millisecond's events in a stable order (by line), for the page after it.
         events.sort_by(|a, b| b.at.cmp(&a.at).then_with(|| a.line.cmp(&b.line)));
@@ -257,8 +279,9 @@ impl LogSource for CloudWatchLogs {
             }
             true
         });
+        let more = stopped_at_limit || events.len() > search.limit;
         events.truncate(search.limit);
-        Ok(events)
+        Ok(LogResults { events, more })
     }
 
     async fn apply_retention(&self) -> PortResult<RetentionApplied> {
@@ -287,11 +310,15 @@ mod tests {
         };
         assert_eq!(
             CloudWatchLogs::query_string(&search),
-            r#"fields @timestamp, @message, @log | filter level in ["WARN", "ERROR"] | filter @message like "say \"hi\" \\ bye" | sort @timestamp desc | limit 122"#
+            r#"fields @timestamp, @message, @log | filter not ispresent(_aws.Timestamp) | filter level in ["WARN", "ERROR"] or not ispresent(level) | filter @message like "say \"hi\" \\ bye" | sort @timestamp desc | limit 122"#
         );
         assert_eq!(parse_timestamp("2026-11-30 09:00:00.123").unwrap().timestamp_subsec_millis(), 123);
         assert_eq!(parse_timestamp("1795000000123").unwrap().timestamp_millis(), 1_795_000_000_123);
         assert_eq!(level_of(r#"{"level":"WARN","message":"x"}"#), "warn");
-        assert_eq!(level_of("START RequestId: 1"), "info");
+        assert_eq!(level_of("START RequestId: 1 Version: $LATEST"), "info");
+        assert_eq!(level_of("Task timed out after 30.03 seconds"), "error");
+        assert_eq!(level_of("thread 'main' panicked at src/main.rs:3:5"), "error");
+        assert!(is_embedded_metric(r#"{"_aws":{"Timestamp":1},"Requests":1}"#));
+        assert!(!is_embedded_metric(r#"{"level":"INFO","message":"request"}"#));
     }
 }

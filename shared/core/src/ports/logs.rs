@@ -105,11 +105,20 @@ pub struct RetentionApplied {
     pub changed: Vec<String>,
 }
 
+/// A page of events, and whether more may follow it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LogResults {
+    pub events: Vec<LogEvent>,
+    /// More events may match after the last one (the source stopped at its limit).
+    pub more: bool,
+}
+
 #[async_trait]
 pub trait LogSource: Send + Sync {
     /// Up to `search.limit` events that `search.wants`, newest first, after `search.after` (events of the same
-    /// millisecond in a stable order, so that `given_at_ms` skips the ones already given).
-    async fn search(&self, search: &LogSearch) -> PortResult<Vec<LogEvent>>;
+    /// millisecond in a stable order, so that `given_at_ms` skips the ones already given), and whether more may
+    /// follow.
+    async fn search(&self, search: &LogSearch) -> PortResult<LogResults>;
 
     /// Makes every function's log retention the configured one.
     async fn apply_retention(&self) -> PortResult<RetentionApplied>;

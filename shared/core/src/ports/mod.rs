@@ -11,7 +11,7 @@ pub mod tagged_cache;
 pub mod workers;
 
 pub use cache::{Cache, CounterChange, CounterUpdate};
-pub use logs::{LogEvent, LogLevel, LogPosition, LogSearch, LogSource, RetentionApplied};
+pub use logs::{LogEvent, LogLevel, LogPosition, LogResults, LogSearch, LogSource, RetentionApplied};
 pub use mail::{Email, Mailer};
 pub use panel::{PanelClient, PanelClientSpec};
 pub use queue::{JobQueue, QueueAttributes, QueueRef, ReceivedMessage};
