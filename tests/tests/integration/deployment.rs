@@ -188,8 +188,9 @@ fn the_vpc_endpoints_the_functions_need_are_one_parameter_away_and_the_health_ch
     let template = template();
     let resources = &template["Resources"];
     assert_eq!(template["Parameters"]["CreateVpcEndpoints"]["Default"].as_str(), Some("false"));
-    // Every AWS service a function calls from the VPC: DynamoDB (gateway), SQS, Lambda (worker limits) and
-    // Secrets Manager (interface, private DNS so the SDK's default endpoints resolve to them).
+    // Every AWS service a function calls from the VPC but SES (the worker reaches it over the NAT it needs for the
+    // panels anyway): DynamoDB (gateway), SQS, Lambda (worker limits), Secrets Manager and CloudWatch Logs
+    // (interface, private DNS so the SDK's default endpoints resolve to them).
     let mut services: Vec<(String, &str)> = resources
         .as_mapping()
         .unwrap()
@@ -212,6 +213,7 @@ fn the_vpc_endpoints_the_functions_need_are_one_parameter_away_and_the_health_ch
         [
             ("dynamodb".to_owned(), "Gateway"),
             ("lambda".to_owned(), "Interface"),
+            ("logs".to_owned(), "Interface"),
             ("secretsmanager".to_owned(), "Interface"),
             ("sqs".to_owned(), "Interface"),
         ]
