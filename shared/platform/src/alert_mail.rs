@@ -151,8 +151,9 @@ impl<C: HasStores + HasQueue + HasClock + HasAlertMail + Sync> JobHandler<C> for
     }
 }
 
-/// `mail.send`: one e-mail to one address with what waits in its outbox (claimed: sent once however often the
-/// job is delivered). Nothing waiting (an earlier e-mail took it) sends nothing.
+/// `mail.send`: one e-mail to one address with what waits in its outbox (claimed: a redelivery after it completed
+/// sends nothing; one after a failure between the send and the outbox's update sends that e-mail again, the one
+/// case of a duplicate). Nothing waiting (an earlier e-mail took it) sends nothing.
 struct SendMail;
 
 #[async_trait::async_trait]
