@@ -33,7 +33,21 @@ pub fn start(ctx: Arc<AppContext>) -> Result<Vec<tokio::task::JoinHandle<()>>, S
             Trigger::Http { .. } | Trigger::UserPool { .. } => {}
         }
     }
+    tasks.push(tokio::spawn(flush_request_metrics(ctx.clone())));
     Ok(tasks)
+}
+
+/// How often the local run writes the request telemetry it holds. (In Lambda each instance writes its batch when
+/// one is due at a request; one process serving every function here would otherwise hold a quiet minute's few
+/// requests until the next busy one.)
+const FLUSH_EVERY: Duration = Duration::from_secs(10);
+
+async fn flush_request_metrics(ctx: Arc<AppContext>) {
+    let mut ticks = tokio::time::interval(FLUSH_EVERY);
+    loop {
+        ticks.tick().await;
+        ctx.flush_request_metrics().await;
+    }
 }
 
 async fn run_schedule(ctx: Arc<AppContext>, spec: &'static FunctionSpec, schedule: Schedule) {
