@@ -43,12 +43,8 @@ impl LogRing {
         tracing_subscriber::registry().with(self.layer())
     }
 
-    /// Keeps an event written elsewhere (a line of another process, as CloudWatch would have it).
+    /// Keeps an event: the layer's, or one written elsewhere (a line of another process, as CloudWatch has it).
     pub fn record(&self, event: LogEvent) {
-        self.push(event);
-    }
-
-    fn push(&self, event: LogEvent) {
         let mut events = self.events.lock().unwrap_or_else(|p| p.into_inner());
         if events.len() == self.capacity {
             events.pop_front();
@@ -126,7 +122,7 @@ impl<S: tracing::Subscriber + for<'a> LookupSpan<'a>> Layer<S> for RingLayer {
         line.insert("function".into(), serde_json::Value::String(function.clone()));
         line.extend(fields.0);
         let line = serde_json::Value::Object(line).to_string();
-        self.0.push(LogEvent { at, function, level: level.to_lowercase(), line });
+        self.0.record(LogEvent { at, function, level: level.to_lowercase(), line });
     }
 }
 

@@ -19,6 +19,14 @@ async fn context() -> Result<&'static AppContext, Error> {
     Ok(Box::leak(Box::new(AppContext::from_env().await?)))
 }
 
+/// `context`, able to search the logs: CloudWatch Logs over the functions' log groups (only the binaries that
+/// use it link its client).
+async fn context_with_logs() -> Result<&'static AppContext, Error> {
+    crate::logging::init();
+    let logs = Arc::new(crate::app::cloudwatch_logs().await?);
+    Ok(Box::leak(Box::new(AppContext::from_env().await?.with_log_source(logs))))
+}
+
 /// Runs the HTTP function `spec` with its context's endpoint, e.g.
 /// `serve_http(&routes::ORDERS_CREATE, orders::endpoints::create)`.
 pub async fn serve_http<E, Fut, T>(spec: &'static FunctionSpec, endpoint: E) -> Result<(), Error>
@@ -41,10 +49,7 @@ where
     T: serde::Serialize,
 {
     expect_trigger(spec, matches!(spec.trigger, Trigger::Http { .. }))?;
-    crate::logging::init();
-    let logs = Arc::new(crate::app::cloudwatch_logs().await?);
-    let ctx = AppContext::from_env().await?.with_log_source(logs);
-    serve_http_in(Box::leak(Box::new(ctx)), spec, endpoint).await
+    serve_http_in(context_with_logs().await?, spec, endpoint).await
 }
 
 async fn serve_http_in<E, Fut, T>(
@@ -71,11 +76,7 @@ where
     Fut: Future<Output = Result<serde_json::Value, String>> + Send,
 {
     expect_trigger(spec, matches!(spec.trigger, Trigger::Schedule { .. }))?;
-    let ctx = context().await?;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| async move {
-        task(ctx, event.payload).await.map_err(Error::from)
-    }))
-    .await
+    serve_schedule_in(context().await?, task).await
 }
 
 /// `serve_schedule` in a context with the log source (CloudWatch Logs: only the binaries that use it link it).
@@ -85,9 +86,14 @@ where
     Fut: Future<Output = Result<serde_json::Value, String>> + Send,
 {
     expect_trigger(spec, matches!(spec.trigger, Trigger::Schedule { .. }))?;
-    crate::logging::init();
-    let logs = Arc::new(crate::app::cloudwatch_logs().await?);
-    let ctx: &'static AppContext = Box::leak(Box::new(AppContext::from_env().await?.with_log_source(logs)));
+    serve_schedule_in(context_with_logs().await?, task).await
+}
+
+async fn serve_schedule_in<S, Fut>(ctx: &'static AppContext, task: S) -> Result<(), Error>
+where
+    S: Fn(&'static AppContext, serde_json::Value) -> Fut + Copy + Send + Sync + 'static,
+    Fut: Future<Output = Result<serde_json::Value, String>> + Send,
+{
     lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| async move {
         task(ctx, event.payload).await.map_err(Error::from)
     }))

@@ -29,15 +29,6 @@ pub struct CleanupReport {
     pub failures: Vec<String>,
 }
 
-fn name_of(list: Retained) -> &'static str {
-    match list {
-        Retained::ResolvedAlerts => "resolved_alerts",
-        Retained::FailedJobs => "failed_jobs",
-        Retained::TaskRuns => "task_runs",
-        Retained::AdminNotifications => "admin_notifications",
-    }
-}
-
 /// Runs every part; what each did.
 pub async fn clean(ctx: &impl CleanupEnv) -> CleanupReport {
     let now = ctx.clock().now();
@@ -56,9 +47,9 @@ pub async fn clean(ctx: &impl CleanupEnv) -> CleanupReport {
     for list in Retained::ALL {
         match ctx.stores().retention.sweep(list, now).await {
             Ok(removed) => {
-                records_removed.insert(name_of(list), removed);
+                records_removed.insert(list.as_str(), removed);
             }
-            Err(error) => failures.push(format!("{}: {error}", name_of(list))),
+            Err(error) => failures.push(format!("{}: {error}", list.as_str())),
         }
     }
     let mut cache_tags = BTreeMap::new();

@@ -24,12 +24,11 @@ async fn alert_on(ctx: &(impl HealthEnv + AlertsEnv), report: &crate::health::He
     let findings = &report.findings;
     // A part the check could not read says nothing of its conditions: their alerts stay as they are (the outage
     // itself is a finding of its own).
-    let unread: Vec<&str> = report
+    let queues_unread = report
         .dependencies
         .iter()
-        .filter(|d| d.state == crate::health::DependencyState::Down && d.name == proxy_core::error::Backend::Queue)
-        .map(|_| "queue:")
-        .collect();
+        .any(|d| d.state == crate::health::DependencyState::Down && d.name == proxy_core::error::Backend::Queue);
+    let unseen = |condition: &str| queues_unread && condition.starts_with("queue:");
     let mut conditions: std::collections::BTreeMap<&str, (HealthStatus, Vec<&str>)> = Default::default();
     for finding in findings {
         let entry = conditions.entry(finding.condition.as_str()).or_insert((finding.status, Vec::new()));
@@ -73,7 +72,7 @@ async fn alert_on(ctx: &(impl HealthEnv + AlertsEnv), report: &crate::health::He
                 && a.dedup_key
                     .strip_prefix(ALERT_SOURCE)
                     .and_then(|k| k.strip_prefix(':'))
-                    .is_some_and(|c| !conditions.contains_key(c) && !unread.iter().any(|part| c.starts_with(part)))
+                    .is_some_and(|c| !conditions.contains_key(c) && !unseen(c))
         });
         for alert in gone {
             match alerts::clear(ctx, &alert.dedup_key).await {

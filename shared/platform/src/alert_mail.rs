@@ -49,12 +49,9 @@ async fn schedule(ctx: &(impl HasQueue + HasClock + HasStores), to: &str, length
     let wait = Duration::from_millis(u64::try_from(window * length - now.timestamp_millis()).unwrap_or(0));
     let id = JobId(format!("mail:{}:{window}", to.to_lowercase()));
     let payload = MailWindow { to: to.to_owned(), window };
-    if wait.is_zero() {
-        dispatch_as(ctx.queue(), ctx.clock(), id, SEND_MAIL_JOB, &payload, Priority::Notifications).await?;
-    } else {
-        dispatch_later_as(ctx.queue(), ctx.clock(), id, SEND_MAIL_JOB, &payload, Priority::Notifications, wait).await?;
-    }
-    Ok(())
+    dispatch_later_as(ctx.queue(), ctx.clock(), id, SEND_MAIL_JOB, &payload, Priority::Notifications, wait)
+        .await
+        .map(|_| ())
 }
 
 /// The e-mail of `lines` (one change, or a digest of several; `more`: others wait for the next one).

@@ -201,15 +201,33 @@ pub async fn acknowledge(ctx: &impl AlertsEnv, id: &AlertId, by: &str) -> Result
     }
 }
 
-/// Queues a change for the channels under a job id of the alert and the change (an escalation: and when), so a
-/// notice sent again is delivered once.
-async fn notify(ctx: &impl AlertsEnv, change: AlertChange, alert: &Alert) -> PortResult<()> {
-    let mut id = format!("alert:{}:{}", alert.id, change.as_str());
-    if change == AlertChange::Escalated {
-        id.push_str(&format!(":{}", alert.last_seen_at.unwrap_or(alert.raised_at).timestamp_millis()));
+/// When a change of `alert` happened.
+fn changed_at(alert: &Alert, change: AlertChange) -> chrono::DateTime<chrono::Utc> {
+    match change {
+        AlertChange::Opened => Some(alert.raised_at),
+        AlertChange::Escalated => alert.last_seen_at,
+        AlertChange::Resolved => alert.resolved_at,
     }
+    .unwrap_or(alert.raised_at)
+}
+
+/// The name of a change of `alert` wherever it must be told apart from every other and delivered once: the
+/// notice's job id, its event's, its notification's and its e-mail line's. An escalation is named by when it
+/// happened too (an alert may escalate twice: info, warning, critical).
+fn change_key(alert: &Alert, change: AlertChange) -> String {
+    let mut key = format!("alert:{}:{}", alert.id, change.as_str());
+    if change == AlertChange::Escalated {
+        key.push_str(&format!(":{}", changed_at(alert, change).timestamp_millis()));
+    }
+    key
+}
+
+/// Queues a change for the channels under a job id of the change (`change_key`), so a notice sent again is
+/// delivered once.
+async fn notify(ctx: &impl AlertsEnv, change: AlertChange, alert: &Alert) -> PortResult<()> {
+    let id = JobId(change_key(alert, change));
     let message = AlertNotice { change, alert: alert.clone() };
-    dispatch_as(ctx.queue(), ctx.clock(), JobId(id), ALERT_JOB, &message, Priority::Notifications).await.map(|_| ())
+    dispatch_as(ctx.queue(), ctx.clock(), id, ALERT_JOB, &message, Priority::Notifications).await.map(|_| ())
 }
 
 /// What the admins' dashboard is told of a change (`change_key` names it), filed `at` its announcement.
@@ -270,17 +288,8 @@ impl<C: HasStores + crate::deps::HasQueue + crate::deps::HasClock + Sync> JobHan
             }
         }
         // When the change happened, not when this ran: a retry publishes the same event and notification.
-        let at = match change {
-            AlertChange::Opened => Some(alert.raised_at),
-            AlertChange::Escalated => alert.last_seen_at,
-            AlertChange::Resolved => alert.resolved_at,
-        }
-        .unwrap_or(alert.raised_at);
-        // Each change once (an alert may escalate twice: info, warning, critical).
-        let mut about = format!("alert:{}:{}", alert.id, change.as_str());
-        if change == AlertChange::Escalated {
-            about.push_str(&format!(":{}", at.timestamp_millis()));
-        }
+        let at = changed_at(&alert, change);
+        let about = change_key(&alert, change);
         let event = DomainEvent::SystemAlert {
             alert_id: alert.id.clone(),
             change,
@@ -305,7 +314,7 @@ impl<C: HasStores + crate::deps::HasQueue + crate::deps::HasClock + Sync> JobHan
             message: alert.message.clone(),
             occurrences: alert.occurrences,
             at,
-            change_key: about.clone(),
+            change_key: about,
         };
         crate::alert_mail::announce(ctx, &line).await?;
         // Delivered: the sightings and clears stop sending it again.

@@ -18,8 +18,7 @@ const MAX_PAGES: usize = 20;
 const CHUNK: usize = 25;
 
 /// A list of records with a retention.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Retained {
     /// Resolved alerts (90 days after resolving).
     ResolvedAlerts,
@@ -34,6 +33,16 @@ pub enum Retained {
 impl Retained {
     pub const ALL: [Retained; 4] =
         [Retained::ResolvedAlerts, Retained::FailedJobs, Retained::TaskRuns, Retained::AdminNotifications];
+
+    /// Its name in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Retained::ResolvedAlerts => "resolved_alerts",
+            Retained::FailedJobs => "failed_jobs",
+            Retained::TaskRuns => "task_runs",
+            Retained::AdminNotifications => "admin_notifications",
+        }
+    }
 
     fn lists(self) -> Vec<(Index, String, KeyRange)> {
         let runs = |partition: &str| (Index::Primary, partition.to_owned(), KeyRange::BeginsWith("RUN#".into()));
