@@ -283,6 +283,10 @@ async fn seed(ctx: &AppContext) -> Catalog {
             grand_amount: lines.iter().map(|l| l.total_amount).sum(),
             currency: "USD".into(),
             lines,
+            payment_method: shared::domain::PaymentMethod::Wallet,
+            duration_months: 1,
+            ends_at: None,
+            cancelled_at: None,
         };
         assert!(ctx.stores.stats.record_order(&fact).await.expect("sales counters"));
     }

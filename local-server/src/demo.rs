@@ -413,7 +413,9 @@ pub async fn load(
             phone: (i % 3 == 0).then(|| format!("+33 6 {:02} {:02} {:02} {:02}", i, i + 1, i + 2, i + 3)),
             locale: locale.into(),
             timezone: timezone.into(),
-            country: None,
+            // Where the customers are (taken from the list, not the seed, so the rest of the history stays as
+            // it was): the analytics' country segments.
+            country: (i % 5 != 4).then(|| LOCATIONS[(i * 3) % LOCATIONS.len()].1.into()),
             theme_mode: [ThemeMode::Light, ThemeMode::Dark, ThemeMode::System][i % 3],
             email_notifications: i % 4 != 0,
             // Checkout adds each paid order (the demo places them through it).
@@ -482,6 +484,8 @@ impl Shop<'_> {
         created(|| self.ctx.stores.customers.create(&customer))
             .await
             .map_err(|e| format!("creating a customer: {e}"))?;
+        // What a confirmed sign-up sends (`profile::register`), for the analytics' new customers and segments.
+        shared::services::events::record_sign_up(&self.ctx, &CustomerFact::of(&customer)).await;
         self.signed_up.push(i);
         // Some pay something in straight away.
         if self.rng.f64() < 0.4 {

@@ -24,6 +24,7 @@ pub async fn http(spec: &FunctionSpec, ctx: &AppContext, request: Request) -> Op
         SYSTEM_ALERTS => monitoring::endpoints::alerts,
         SYSTEM_ALERT_ACK => monitoring::endpoints::acknowledge,
         SYSTEM_DASHBOARD => dashboards::system::endpoint,
+        ANALYTICS_GET => analytics::endpoints::get,
         SYSTEM_LOGS => monitoring::logs::endpoint,
         ADMIN_NOTIFICATIONS => monitoring::notifications::list,
         ADMIN_NOTIFICATION_READ => monitoring::notifications::mark_read,

@@ -16,6 +16,7 @@ pub use store;
 
 /// The bounded contexts' services, each a crate of its own, under the paths they had in this crate.
 pub mod services {
+    pub use ::analytics;
     pub use ::cache;
     pub use ::dashboards;
     pub use ::inventory;

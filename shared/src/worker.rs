@@ -21,6 +21,7 @@ pub fn standard_registry() -> JobRegistry {
     platform::alert_mail::register_jobs(&mut registry);
     orders::jobs::register(&mut registry);
     inventory::jobs::register(&mut registry);
+    analytics::facts::register_jobs(&mut registry);
     registry
 }
 

@@ -76,6 +76,7 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
     SYSTEM_ALERTS,
     SYSTEM_ALERT_ACK,
     SYSTEM_DASHBOARD,
+    ANALYTICS_GET,
     SYSTEM_LOGS,
     LOG_CLEANUP,
     ADMIN_NOTIFICATIONS,
@@ -274,6 +275,17 @@ pub const SYSTEM_DASHBOARD: FunctionSpec = FunctionSpec {
     summary: "The system dashboard's data in one call: overall status and the six checks (the 5-minute check's \
               report), open alerts, queue tiles, cache, capacity, the last maintenance and the release, the \
               caller's unread notifications; a part that cannot be read is named.",
+};
+
+pub const ANALYTICS_GET: FunctionSpec = FunctionSpec {
+    name: "analytics-get",
+    trigger: Trigger::Http { method: "GET", path: "/admin/analytics", status: 200 },
+    role: Some(Role::Admin),
+    limits: &[],
+    summary: "Business and user metrics for a period (`period`: today, 7d, 30d, 90d, 1y, or custom with `from` \
+              and `to`), each against the period before: revenue gross, refunds and net, orders, average order \
+              value, breakdowns by payment method, location and plan, MRR and its movements, churn, ARPU and \
+              LTV; new and active customers, repeat purchases, retention cohorts, segments. Read from rollups.",
 };
 
 pub const SYSTEM_LOGS: FunctionSpec = FunctionSpec {

@@ -225,6 +225,17 @@ pub async fn credit(
         },
     )
     .await;
+    platform::events::record_deposit(
+        ctx,
+        &proxy_core::domain::DepositFact {
+            transaction_id: transaction.id.clone(),
+            customer_id: customer.clone(),
+            amount: transaction.amount,
+            at: now,
+            method: proxy_core::domain::PaymentMethod::Wallet,
+        },
+    )
+    .await;
     Ok(transaction)
 }
 

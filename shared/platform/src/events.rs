@@ -4,7 +4,7 @@
 
 use crate::deps::HasStores;
 use crate::jobs::{JobError, JobHandler, JobRegistry, RunOnce, dispatch_as, payload};
-use proxy_core::domain::{DomainEvent, Job, JobId, OrderFact, Priority};
+use proxy_core::domain::{CustomerFact, DepositFact, DomainEvent, Job, JobId, OrderFact, Priority};
 use proxy_core::error::PortError;
 
 crate::env!(
@@ -15,6 +15,8 @@ crate::env!(
 pub const EVENT_JOB: &str = "event.publish";
 pub const ORDER_FACT_JOB: &str = "analytics.order_placed";
 pub const ORDER_CANCELLED_JOB: &str = "analytics.order_cancelled";
+pub const CUSTOMER_FACT_JOB: &str = "analytics.customer_created";
+pub const DEPOSIT_FACT_JOB: &str = "analytics.wallet_deposit";
 
 pub async fn publish(ctx: &impl EventsEnv, event: DomainEvent) {
     publish_as(ctx, JobId::generate(), event).await
@@ -51,17 +53,27 @@ pub async fn record_cancellation(ctx: &impl EventsEnv, fact: &OrderFact) {
     send_fact(ctx, fact, ORDER_CANCELLED_JOB, format!("fact:order:{}:cancelled", fact.order_id)).await
 }
 
-async fn send_fact(ctx: &impl EventsEnv, fact: &OrderFact, job_type: &str, id: String) {
-    if let Err(error) = dispatch_as(ctx.queue(), ctx.clock(), JobId(id), job_type, fact, Priority::Analytics).await {
-        tracing::error!(order_id = %fact.order_id, %error, "order fact not sent");
+/// Sends the fact that a customer signed up, once per customer.
+pub async fn record_sign_up(ctx: &impl EventsEnv, fact: &CustomerFact) {
+    send_fact(ctx, fact, CUSTOMER_FACT_JOB, format!("fact:customer:{}", fact.customer_id)).await
+}
+
+/// Sends the fact of a wallet deposit, once per wallet transaction.
+pub async fn record_deposit(ctx: &impl EventsEnv, fact: &DepositFact) {
+    send_fact(ctx, fact, DEPOSIT_FACT_JOB, format!("fact:deposit:{}", fact.transaction_id)).await
+}
+
+async fn send_fact<T: serde::Serialize>(ctx: &impl EventsEnv, fact: &T, job_type: &str, id: String) {
+    if let Err(error) =
+        dispatch_as(ctx.queue(), ctx.clock(), JobId(id.clone()), job_type, fact, Priority::Analytics).await
+    {
+        tracing::error!(fact = id, %error, "analytics fact not sent");
     }
 }
 
-/// Registers the jobs that record what `publish` and `record_fact` send.
+/// Registers the job that records what `publish` sends (the analytics context consumes the facts).
 pub fn register_jobs<C: HasStores + Sync + 'static>(registry: &mut JobRegistry<C>) {
     registry.register(EVENT_JOB, RecordEvent);
-    registry.register(ORDER_FACT_JOB, CountOrder);
-    registry.register(ORDER_CANCELLED_JOB, UncountOrder);
 }
 
 /// `event.publish`: a domain event, recorded in its customer's feed (which the real-time service pushes).
@@ -78,41 +90,6 @@ impl<C: HasStores + Sync> JobHandler<C> for RecordEvent {
         let event: DomainEvent = payload(job)?;
         ctx.stores().feed.record(job.id.as_str(), &event).await?;
         tracing::info!(event = event.name(), channels = ?event.channels(), "event recorded");
-        Ok(())
-    }
-}
-
-/// `analytics.order_placed`: an order fact, added once to the daily sales counters.
-struct CountOrder;
-
-#[async_trait::async_trait]
-impl<C: HasStores + Sync> JobHandler<C> for CountOrder {
-    /// One write, once: the counters move in one transaction with the order's counted-once guard.
-    fn run_once(&self) -> RunOnce {
-        RunOnce::ByItsEffect
-    }
-
-    async fn handle(&self, ctx: &C, job: &Job, _attempt: u32) -> Result<(), JobError> {
-        let fact: OrderFact = payload(job)?;
-        ctx.stores().stats.record_order(&fact).await?;
-        Ok(())
-    }
-}
-
-/// `analytics.order_cancelled`: a cancelled order's fact, taken back out of the daily sales counters once
-/// it has been counted (a conflict until then: the message is retried).
-struct UncountOrder;
-
-#[async_trait::async_trait]
-impl<C: HasStores + Sync> JobHandler<C> for UncountOrder {
-    /// One write, once: the counters move in one transaction with the order's withdrawn-once guard.
-    fn run_once(&self) -> RunOnce {
-        RunOnce::ByItsEffect
-    }
-
-    async fn handle(&self, ctx: &C, job: &Job, _attempt: u32) -> Result<(), JobError> {
-        let fact: OrderFact = payload(job)?;
-        ctx.stores().stats.withdraw_order(&fact).await?;
         Ok(())
     }
 }

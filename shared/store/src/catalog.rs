@@ -32,6 +32,12 @@ impl CatalogStore {
         self.table.get(&keys::server(id)).await?.map(|i| codec::decode(i, &[])).transpose()
     }
 
+    /// The servers of `ids` that exist, in one batched read.
+    pub async fn servers_by_id(&self, ids: &[ServerId]) -> PortResult<Vec<Server>> {
+        let keys: Vec<_> = ids.iter().map(keys::server).collect();
+        self.table.get_many(&keys).await?.into_iter().map(|i| codec::decode(i, &[])).collect()
+    }
+
     /// Every server, ordered by location: one index partition, read page by page (no scan).
     pub async fn servers(&self) -> PortResult<Vec<Server>> {
         super::query_all(&*self.table, Query::new(Index::Gsi1, keys::ALL_SERVERS)).await

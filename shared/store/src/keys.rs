@@ -238,6 +238,28 @@ pub fn withdrawn_order(order: &OrderId) -> Key {
     Key::new(format!("STATS#ORDER#{order}"), "WITHDRAWN")
 }
 
+/// The partition of a grain and dimension's rollups (`AN#D#plan`), sorted by bucket then value.
+pub fn rollup_partition(grain: proxy_core::domain::Grain, dimension: proxy_core::domain::Dimension) -> String {
+    format!("AN#{}#{}", grain.code(), dimension.code())
+}
+
+/// One rollup item: `<bucket>#<value>` in its grain and dimension's partition.
+pub fn rollup(key: &proxy_core::domain::RollupKey) -> Key {
+    Key::new(rollup_partition(key.grain, key.dimension), format!("{}#{}", key.bucket, key.value))
+}
+
+/// What the analytics worker has applied of a customer's facts.
+pub fn analytics_ledger(customer: &CustomerId) -> Key {
+    Key::new(format!("AN#LEDGER#{customer}"), "LEDGER")
+}
+
+/// Each day's HyperLogLog of the customers who ordered, one item per day.
+pub const ACTIVE_DAYS: &str = "AN#ACTIVE";
+
+pub fn active_day(day: &str) -> Key {
+    Key::new(ACTIVE_DAYS, day)
+}
+
 /// The pricing rules: one partition holding every version and the pointer to the active one.
 pub const PRICING_RULES: &str = "PRICING#RULES";
 pub const PRICING_VERSION_PREFIX: &str = "VERSION#";

@@ -3,6 +3,7 @@
 //! The key design is documented in `docs/dynamodb-key-design.md`; `keys` is its single implementation.
 
 mod alerts;
+mod analytics;
 mod carts;
 mod catalog;
 mod clients;
@@ -25,6 +26,7 @@ mod stats;
 mod wallets;
 
 pub use alerts::{AlertStore, ConditionState};
+pub use analytics::{ACTIVE_REGISTERS, AnalyticsStore, Applied};
 pub use carts::{CartItems, CartStore};
 pub use catalog::CatalogStore;
 pub use clients::ClientStore;
@@ -73,6 +75,8 @@ pub struct Stores {
     pub mail_outbox: MailOutboxStore,
     pub failed_jobs: FailedJobStore,
     pub stats: StatsStore,
+    /// The analytics rollups and each customer's ledger of facts.
+    pub analytics: AnalyticsStore,
     /// Clients' `Idempotency-Key`s and what each first request created.
     pub idempotency_keys: IdempotencyKeyStore,
     /// The queue worker's claims on the jobs it runs (a redelivered job does its work once).
@@ -100,6 +104,7 @@ impl Stores {
             mail_outbox: MailOutboxStore::new(table.clone()),
             failed_jobs: FailedJobStore::new(table.clone()),
             stats: StatsStore::new(table.clone()),
+            analytics: AnalyticsStore::new(table.clone()),
             idempotency_keys: IdempotencyKeyStore::new(table.clone()),
             job_claims: JobClaimStore::new(table.clone()),
             inventory: InventoryStore::new(table.clone()),

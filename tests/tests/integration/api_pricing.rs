@@ -280,6 +280,10 @@ async fn demand_is_read_from_the_daily_counters(app: TestApp) {
             quantity: 1,
             total_amount: dec("10"),
         }],
+        payment_method: PaymentMethod::Wallet,
+        duration_months: 1,
+        ends_at: None,
+        cancelled_at: None,
     };
     // 3 orders this week, 1 three weeks ago, 1 outside the 30 days.
     for days_ago in [0, 2, 6, 20, 40] {

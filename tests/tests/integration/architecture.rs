@@ -22,16 +22,17 @@ const LAYERS: &[(&str, u8)] = &[
     ("monitoring", 5),
     ("orders", 5),
     ("inventory", 6),
-    ("dashboards", 7),
-    ("shared", 8),
-    ("functions", 9),
-    ("local-server", 9),
-    ("integration-tests", 9),
-    ("bench", 9),
+    ("analytics", 7),
+    ("dashboards", 8),
+    ("shared", 9),
+    ("functions", 10),
+    ("local-server", 10),
+    ("integration-tests", 10),
+    ("bench", 10),
 ];
 
 /// The domain, the repositories and the contexts: every crate below the Lambda edge (and the adapters).
-const BELOW_THE_EDGE: [&str; 11] = [
+const BELOW_THE_EDGE: [&str; 12] = [
     "proxy-core",
     "store",
     "api",
@@ -42,6 +43,7 @@ const BELOW_THE_EDGE: [&str; 11] = [
     "monitoring",
     "orders",
     "inventory",
+    "analytics",
     "dashboards",
 ];
 
@@ -132,7 +134,8 @@ fn every_workspace_crate_has_a_layer_and_every_edge_points_down() {
 #[test]
 fn the_contexts_depend_on_no_adapter_and_no_edge() {
     let crates = workspace_crates();
-    for name in ["api", "platform", "pricing", "queues", "monitoring", "orders", "inventory", "dashboards"] {
+    for name in ["api", "platform", "pricing", "queues", "monitoring", "orders", "inventory", "analytics", "dashboards"]
+    {
         let reaching: Vec<&String> = crates[name]
             .iter()
             .filter(|d| d.kind == "normal" && ["shared", "adapters"].contains(&d.name.as_str()))

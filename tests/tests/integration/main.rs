@@ -4,6 +4,7 @@
 
 mod alert_mail;
 mod alerts;
+mod analytics;
 mod api_cache;
 mod api_orders;
 mod api_pricing;

@@ -135,6 +135,26 @@ pub struct OrderFact {
     pub grand_amount: Money,
     pub currency: String,
     pub lines: Vec<OrderFactLine>,
+    /// How it was paid (facts sent before this field existed were all wallet orders).
+    #[serde(default = "wallet")]
+    pub payment_method: super::PaymentMethod,
+    /// Months of service bought (1 when unknown).
+    #[serde(default = "one_month")]
+    pub duration_months: u32,
+    /// When the service bought ends (the latest line's expiry); None when the plans had no duration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ends_at: Option<DateTime<Utc>>,
+    /// Set on a cancellation's fact: when the order was cancelled (and refunded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancelled_at: Option<DateTime<Utc>>,
+}
+
+fn wallet() -> super::PaymentMethod {
+    super::PaymentMethod::Wallet
+}
+
+fn one_month() -> u32 {
+    1
 }
 
 impl OrderFact {
@@ -145,6 +165,10 @@ impl OrderFact {
             placed_at: order.created_at,
             grand_amount: order.grand_amount,
             currency: order.currency.clone(),
+            payment_method: order.payment_method,
+            duration_months: order.duration_months.max(1),
+            ends_at: items.iter().filter_map(|i| i.expires_at).max(),
+            cancelled_at: (order.order_status == super::OrderStatus::Cancelled).then_some(order.updated_at),
             lines: items
                 .iter()
                 .map(|i| OrderFactLine {

@@ -1,6 +1,7 @@
 //! The domain: plain data with serde, typed ids and `Decimal` money. No I/O here.
 
 mod alert;
+mod analytics;
 mod capacity;
 mod client;
 mod coupon;
@@ -16,6 +17,10 @@ mod server;
 mod wallet;
 
 pub use alert::{Alert, AlertChange, AlertSeverity, AlertState};
+pub use analytics::{
+    Cells, CustomerFact, CustomerLedger, DepositFact, Dimension, Grain, HOURLY_KEEP_DAYS, LedgerOrder, Rollup,
+    RollupKey, SignUp, VersionedLedger, day_bucket, month_bucket,
+};
 pub use capacity::{CapacityBand, DriftSuspect, LocationScalingState, SlotCounters};
 pub use client::ServerClient;
 pub use coupon::{Coupon, CouponState, DiscountKind};

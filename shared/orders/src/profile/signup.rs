@@ -10,7 +10,7 @@
 
 use super::ProfileEnv;
 use super::requests::LOCALES;
-use proxy_core::domain::{Customer, CustomerId, ThemeMode, Wallet};
+use proxy_core::domain::{Customer, CustomerFact, CustomerId, ThemeMode, Wallet};
 use proxy_core::error::PortError;
 use rust_decimal::Decimal;
 
@@ -50,8 +50,13 @@ pub enum RegisterError {
     Port(#[from] PortError),
 }
 
+platform::env!(
+    /// What a sign-up needs: the profile's repositories and the queue its analytics fact goes to.
+    SignUpEnv: ProfileEnv, platform::deps::HasQueue
+);
+
 /// Makes the profile and the empty wallet of a newly confirmed user, once.
-pub async fn register(ctx: &impl ProfileEnv, registration: &Registration) -> Result<Registered, RegisterError> {
+pub async fn register(ctx: &impl SignUpEnv, registration: &Registration) -> Result<Registered, RegisterError> {
     if registration.email.trim().is_empty() {
         return Err(RegisterError::Missing("e-mail"));
     }
@@ -99,6 +104,7 @@ pub async fn register(ctx: &impl ProfileEnv, registration: &Registration) -> Res
         match ctx.stores().commit(ops).await {
             Ok(()) => {
                 tracing::info!(customer_id = %customer.id, username = customer.username, "customer registered: profile and wallet");
+                platform::events::record_sign_up(ctx, &CustomerFact::of(&customer)).await;
                 return Ok(Registered::Created);
             }
             Err(PortError::Conflict { op_index }) => {

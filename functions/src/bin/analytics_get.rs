@@ -1,0 +1,7 @@
+//! GET /admin/analytics — `analytics::endpoints::get`, wired to its row of the route table.
+use api::routes;
+
+#[tokio::main]
+async fn main() -> Result<(), shared::runtime::Error> {
+    shared::runtime::serve_http(&routes::ANALYTICS_GET, analytics::endpoints::get).await
+}

@@ -1,0 +1,54 @@
+//! `GET /admin/analytics` (`period`, `from`, `to`): the business and user sections for the period, each
+//! against the period before.
+
+use crate::business::{BusinessMetrics, business_metrics};
+use crate::users::{UserMetrics, user_metrics};
+use crate::{AnalyticsEnv, Period};
+use api::error::{ApiError, FieldErrors};
+use api::{ApiRequest, Identity};
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Analytics {
+    pub period: Period,
+    pub business: BusinessMetrics,
+    pub users: UserMetrics,
+}
+
+/// The period the request asks for (`period`, and `from`/`to` for `custom`); a bad one is a 422 naming its field.
+pub fn requested_period(request: &ApiRequest, now: chrono::DateTime<chrono::Utc>) -> Result<Period, ApiError> {
+    let query = request.query();
+    let get = |name: &str| query.get(name).map(String::as_str);
+    Period::parse(get("period"), get("from"), get("to"), now).map_err(|error| {
+        let mut errors = FieldErrors::new();
+        proxy_core::validation::add_error(&mut errors, error.field(), error.to_string());
+        ApiError::validation(errors)
+    })
+}
+
+pub async fn get(ctx: &impl AnalyticsEnv, request: ApiRequest, _caller: Identity) -> Result<Analytics, ApiError> {
+    let period = requested_period(&request, ctx.clock().now())?;
+    let (business, users) =
+        futures_util::future::join(business_metrics(ctx, &period), user_metrics(ctx, &period)).await;
+    Ok(Analytics { period, business: business?, users: users? })
+}
+
+/// The query of `GET /admin/analytics` in the OpenAPI document.
+pub fn add_inputs(inputs: &mut api::openapi::Inputs) {
+    use api::openapi::QueryParameter;
+    let date = serde_json::json!({"type": "string", "format": "date"});
+    let query = vec![
+        QueryParameter {
+            name: "period",
+            description: "The period, ending today (default 30d); `custom` takes `from` and `to`.",
+            schema: serde_json::json!({"enum": ["today", "7d", "30d", "90d", "1y", "custom"], "default": "30d"}),
+        },
+        QueryParameter { name: "from", description: "A custom period's first day (UTC).", schema: date.clone() },
+        QueryParameter {
+            name: "to",
+            description: "A custom period's last day (UTC), at most 731 days after `from` and not after today.",
+            schema: date,
+        },
+    ];
+    inputs.add(&api::routes::ANALYTICS_GET, api::openapi::OperationInput::query(query));
+}

@@ -1,0 +1,23 @@
+//! Analytics: every figure computed from rollups the worker keeps from the system's facts, so that reading a
+//! year costs the same at 10 k orders as at 1 M.
+//! - `facts`: the analytics queue's consumers, each fact applied once to the rollups and its customer's ledger;
+//! - `ledger`: the figures that depend on a customer's whole history (cohorts, MRR movements, segments);
+//! - `hll`: distinct customers per day, merged over any range;
+//! - `period`: the periods asked for and the windows they compare;
+//! - `business`, `users`: the metrics sections; `endpoints`: `GET /admin/analytics`.
+
+pub mod business;
+pub mod endpoints;
+pub mod facts;
+pub mod hll;
+pub mod ledger;
+pub mod period;
+pub mod read;
+pub mod users;
+
+pub use period::{Period, PeriodError, Window};
+
+platform::env!(
+    /// What analytics needs: the clock and the store (rollups, ledgers, the catalogue's servers).
+    AnalyticsEnv: platform::deps::HasClock, platform::deps::HasStores
+);
