@@ -76,6 +76,7 @@ pub async fn scheduled(
         INVENTORY_CHECK => inventory::scheduled::check,
         CLIENT_EXPIRY => inventory::scheduled::client_expiry,
         CACHE_WARMUP => cache::scheduled::warmup,
+        ANALYTICS_ROLLUP => analytics::scheduled::telemetry_rollup,
     }
     None
 }

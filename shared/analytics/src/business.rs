@@ -7,6 +7,7 @@ use crate::ledger::measure::{
     CHURN, CHURN_COUNT, CONTRACTION, EXPANSION, NEW, NEW_COUNT, REACTIVATION, REACTIVATION_COUNT,
 };
 use crate::read::{self, History, Sums, change_percent, percent};
+use crate::telemetry::measure::QUOTES;
 use crate::{AnalyticsEnv, Period, Window};
 use chrono::Duration;
 use proxy_core::domain::{Dimension, Money};
@@ -36,9 +37,23 @@ pub struct Sales {
     pub average_order_value: Option<Money>,
     /// Money paid into wallets (not revenue until spent on orders).
     pub deposits: Money,
+    /// Quotes priced (the quote endpoint's successful requests, copied hourly from its telemetry).
+    pub quotes: u64,
+    /// Orders over quotes, in percent.
+    pub conversion_rate: Option<Decimal>,
+    /// Quotes and orders per bucket of the window (days; hours for `today`).
+    pub conversion: Vec<Conversion>,
     pub by_payment_method: Vec<Breakdown>,
     pub by_location: Vec<Breakdown>,
     pub by_plan: Vec<Breakdown>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Conversion {
+    pub bucket: String,
+    pub quotes: u64,
+    pub orders: u64,
+    pub rate: Option<Decimal>,
 }
 
 /// One value of a breakdown, largest net revenue first.
@@ -130,14 +145,15 @@ pub async fn business_metrics(ctx: &impl AnalyticsEnv, period: &Period) -> Resul
 
 /// A window's sales: four queries (the total and three breakdowns), read concurrently.
 pub async fn sales(ctx: &impl AnalyticsEnv, window: &Window) -> Result<Sales, PortError> {
-    let (total, methods, locations, plans) = futures_util::future::join4(
-        read::total(ctx, window),
+    let (series, methods, locations, plans) = futures_util::future::join4(
+        read::series(ctx, window),
         read::by_value(ctx, Dimension::PaymentMethod, window),
         read::by_value(ctx, Dimension::Location, window),
         read::by_value(ctx, Dimension::Plan, window),
     )
     .await;
-    let total = total?;
+    let series = series?;
+    let total = read::sum(&series);
     let gross = total.get(GROSS);
     let refunds = total.get(REFUNDS);
     let net = gross - refunds;
@@ -151,6 +167,17 @@ pub async fn sales(ctx: &impl AnalyticsEnv, window: &Window) -> Result<Sales, Po
         clients_sold: total.count(CLIENTS),
         average_order_value: (orders > 0).then(|| money(gross / Decimal::from(orders))),
         deposits: money(total.get(DEPOSITS)),
+        quotes: total.count(QUOTES),
+        conversion_rate: percent(Decimal::from(orders), total.get(QUOTES)),
+        conversion: series
+            .iter()
+            .map(|bucket| Conversion {
+                bucket: bucket.bucket.clone(),
+                quotes: bucket.get(QUOTES).try_into().unwrap_or(0),
+                orders: bucket.get(ORDERS).try_into().unwrap_or(0),
+                rate: percent(bucket.get(ORDERS), bucket.get(QUOTES)),
+            })
+            .collect(),
         by_payment_method: breakdown(methods?, GROSS, net),
         by_location: breakdown(locations?, REVENUE, net),
         by_plan: breakdown(plans?, REVENUE, net),

@@ -1,7 +1,8 @@
-//! `GET /admin/analytics` (`period`, `from`, `to`): the business and user sections for the period, each
-//! against the period before.
+//! `GET /admin/analytics` (`period`, `from`, `to`): the business, user and performance sections for the
+//! period, each against the period before where it compares.
 
 use crate::business::{BusinessMetrics, business_metrics};
+use crate::performance::{PerformanceMetrics, performance_metrics};
 use crate::users::{UserMetrics, user_metrics};
 use crate::{AnalyticsEnv, Period};
 use api::error::{ApiError, FieldErrors};
@@ -13,6 +14,7 @@ pub struct Analytics {
     pub period: Period,
     pub business: BusinessMetrics,
     pub users: UserMetrics,
+    pub performance: PerformanceMetrics,
 }
 
 /// The period the request asks for (`period`, and `from`/`to` for `custom`); a bad one is a 422 naming its field.
@@ -28,9 +30,13 @@ pub fn requested_period(request: &ApiRequest, now: chrono::DateTime<chrono::Utc>
 
 pub async fn get(ctx: &impl AnalyticsEnv, request: ApiRequest, _caller: Identity) -> Result<Analytics, ApiError> {
     let period = requested_period(&request, ctx.clock().now())?;
-    let (business, users) =
-        futures_util::future::join(business_metrics(ctx, &period), user_metrics(ctx, &period)).await;
-    Ok(Analytics { period, business: business?, users: users? })
+    let (business, users, performance) = futures_util::future::join3(
+        business_metrics(ctx, &period),
+        user_metrics(ctx, &period),
+        performance_metrics(ctx, &period),
+    )
+    .await;
+    Ok(Analytics { period, business: business?, users: users?, performance: performance? })
 }
 
 /// The query of `GET /admin/analytics` in the OpenAPI document.

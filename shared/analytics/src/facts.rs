@@ -54,7 +54,7 @@ pub async fn apply(
         let next = change(&read.ledger);
         let mut cells = derived_cells(&next).minus(&derived_cells(&read.ledger));
         cells.merge(fact_cells.clone());
-        match ctx.stores().analytics.apply(&read, &next, &cells, ctx.clock().now()).await? {
+        match ctx.stores().analytics.apply(&read, &next, &cells).await? {
             Applied::Done => return Ok(true),
             Applied::Raced => continue,
         }

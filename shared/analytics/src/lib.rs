@@ -4,15 +4,20 @@
 //! - `ledger`: the figures that depend on a customer's whole history (cohorts, MRR movements, segments);
 //! - `hll`: distinct customers per day, merged over any range;
 //! - `period`: the periods asked for and the windows they compare;
-//! - `business`, `users`: the metrics sections; `endpoints`: `GET /admin/analytics`.
+//! - `telemetry`: the hourly roll-up of the functions' requests, the jobs and the health checks into the store;
+//! - `business`, `users`, `performance`: the metrics sections; `endpoints`: `GET /admin/analytics`;
+//!   `scheduled`: the roll-up's task.
 
 pub mod business;
 pub mod endpoints;
 pub mod facts;
 pub mod hll;
 pub mod ledger;
+pub mod performance;
 pub mod period;
 pub mod read;
+pub mod scheduled;
+pub mod telemetry;
 pub mod users;
 
 pub use period::{Period, PeriodError, Window};

@@ -36,6 +36,12 @@ pub fn sum<'a>(rollups: impl IntoIterator<Item = &'a Rollup>) -> Sums {
     sums
 }
 
+/// The window's totals, bucket by bucket (those with anything in them): one query.
+pub async fn series(ctx: &impl AnalyticsEnv, window: &Window) -> Result<Vec<Rollup>, PortError> {
+    let (from, to) = window.buckets();
+    ctx.stores().analytics.rollups(window.grain, Dimension::Total, &from, &to).await
+}
+
 /// The window's total: one query.
 pub async fn total(ctx: &impl AnalyticsEnv, window: &Window) -> Result<Sums, PortError> {
     let (from, to) = window.buckets();

@@ -77,6 +77,7 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
     SYSTEM_ALERT_ACK,
     SYSTEM_DASHBOARD,
     ANALYTICS_GET,
+    ANALYTICS_ROLLUP,
     SYSTEM_LOGS,
     LOG_CLEANUP,
     ADMIN_NOTIFICATIONS,
@@ -286,6 +287,16 @@ pub const ANALYTICS_GET: FunctionSpec = FunctionSpec {
               and `to`), each against the period before: revenue gross, refunds and net, orders, average order \
               value, breakdowns by payment method, location and plan, MRR and its movements, churn, ARPU and \
               LTV; new and active customers, repeat purchases, retention cohorts, segments. Read from rollups.",
+};
+
+pub const ANALYTICS_ROLLUP: FunctionSpec = FunctionSpec {
+    name: "analytics-rollup",
+    trigger: Trigger::Schedule { expression: "cron(5 * * * ? *)" },
+    role: None,
+    limits: &[],
+    summary: "Hourly at :05 UTC: copies the request telemetry (per function), the job metrics (per job type) and the \
+              health checks of the current hour and the three before it from the cache to the analytics rollups, \
+              per hour and day, and the quotes priced onto the sales totals.",
 };
 
 pub const SYSTEM_LOGS: FunctionSpec = FunctionSpec {

@@ -130,6 +130,16 @@ async fn run(
     let cached = ctx.cache().set(CACHE_KEY, &text, Some(CACHE_TTL)).await;
 
     let alert = alert_on(ctx, &report).await;
+    // The history uptime is computed from (analytics); a check the store cannot record is a gap in it, which
+    // the uptime's coverage shows.
+    let outcome = match report.status {
+        HealthStatus::Healthy => 2,
+        HealthStatus::Degraded => 1,
+        HealthStatus::Critical => 0,
+    };
+    if let Err(error) = ctx.stores().analytics.record_check(report.checked_at, outcome).await {
+        tracing::warn!(%error, "health check not recorded in the uptime history");
+    }
     tracing::info!(
         source = invocation.source,
         status = ?report.status,

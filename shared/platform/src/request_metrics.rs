@@ -18,6 +18,9 @@ use std::time::Duration;
 pub const BUCKETS_MS: [u64; 11] = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
 /// A minute's buckets outlive the hour they are read in (`performance_metrics` reads an hour) by a few minutes.
 const MINUTE_TTL: Duration = Duration::from_secs(65 * 60);
+/// An hour's buckets stay a day and a bit: the analytics' hourly roll-up copies each complete hour to the store
+/// and catches up on the hours a failed run missed.
+const HOUR_TTL: Duration = Duration::from_secs(26 * 3600);
 /// Samples an instance holds before it writes them.
 pub const BATCH_SIZE: usize = 50;
 /// How long an instance holds its oldest sample before it writes the batch (at its next request).
@@ -44,6 +47,15 @@ fn key(function: &str, minute: i64, field: &str) -> String {
     format!("req:{function}:m:{minute}:{field}")
 }
 
+fn hour_key(function: &str, hour: i64, field: &str) -> String {
+    format!("req:{function}:h:{hour}:{field}")
+}
+
+/// The fields counted per function and time bucket: requests, 4xx, 5xx, then each latency bucket.
+pub fn fields() -> Vec<String> {
+    ["n", "4xx", "5xx"].into_iter().map(str::to_owned).chain((0..=BUCKETS_MS.len()).map(|b| format!("b{b}"))).collect()
+}
+
 /// The bucket a latency falls in (an index of `BUCKETS_MS`, or its length for the open one).
 fn bucket_of(latency: Duration) -> usize {
     let ms = latency.as_secs_f64() * 1000.0;
@@ -52,17 +64,21 @@ fn bucket_of(latency: Duration) -> usize {
 
 /// The counter updates of a batch.
 pub fn updates(samples: &[RequestSample]) -> Vec<CounterUpdate> {
-    let mut updates = Vec::with_capacity(samples.len() * 3);
-    let add = |key: String| CounterUpdate { key, change: CounterChange::Add(1), ttl: MINUTE_TTL };
+    let mut updates = Vec::with_capacity(samples.len() * 6);
     for sample in samples {
-        let minute = minute_of(sample.at);
-        updates.push(add(key(sample.function, minute, "n")));
+        let (minute, hour) = (minute_of(sample.at), sample.at.timestamp().div_euclid(3600));
+        let mut count = |field: &str| {
+            let change = CounterChange::Add(1);
+            updates.push(CounterUpdate { key: key(sample.function, minute, field), change, ttl: MINUTE_TTL });
+            updates.push(CounterUpdate { key: hour_key(sample.function, hour, field), change, ttl: HOUR_TTL });
+        };
+        count("n");
         match sample.status {
-            400..=499 => updates.push(add(key(sample.function, minute, "4xx"))),
-            500..=599 => updates.push(add(key(sample.function, minute, "5xx"))),
+            400..=499 => count("4xx"),
+            500..=599 => count("5xx"),
             _ => {}
         }
-        updates.push(add(key(sample.function, minute, &format!("b{}", bucket_of(sample.latency)))));
+        count(&format!("b{}", bucket_of(sample.latency)));
         if sample.store_throttled > 0 {
             updates.push(store_throttles(sample.store_throttled, sample.at));
         }
@@ -208,11 +224,7 @@ pub async fn read(
     now: DateTime<Utc>,
 ) -> PortResult<Vec<FunctionRequests>> {
     let last = minute_of(now);
-    let fields: Vec<String> = ["n", "4xx", "5xx"]
-        .into_iter()
-        .map(str::to_owned)
-        .chain((0..=BUCKETS_MS.len()).map(|b| format!("b{b}")))
-        .collect();
+    let fields = fields();
     let mut keys = Vec::with_capacity(functions.len() * minutes.max(0) as usize * fields.len());
     for function in functions {
         for minute in (last - minutes + 1)..=last {
@@ -244,6 +256,30 @@ pub async fn read(
             }
         })
         .collect())
+}
+
+/// Each function's counters of one hour (`hour`: hours since the epoch), in `fields()` order; None for a
+/// function that counted nothing that hour (or whose counters have expired). One read.
+pub async fn read_hour(cache: &dyn Cache, functions: &[&str], hour: i64) -> PortResult<Vec<Option<Vec<u64>>>> {
+    let fields = fields();
+    let keys: Vec<String> =
+        functions.iter().flat_map(|function| fields.iter().map(move |field| hour_key(function, hour, field))).collect();
+    let values = cache.get_many(&keys).await?;
+    Ok(values
+        .chunks(fields.len())
+        .map(|chunk| {
+            chunk
+                .iter()
+                .any(Option::is_some)
+                .then(|| chunk.iter().map(|v| v.as_deref().and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)).collect())
+        })
+        .collect())
+}
+
+/// The bucket bound `share` of the requests are at or below, from summed latency buckets (None: no requests,
+/// or in the open bucket).
+pub fn percentile_of(buckets: &[u64], share: f64) -> Option<u64> {
+    percentile(buckets, share)
 }
 
 #[cfg(test)]

@@ -64,6 +64,16 @@ fn type_key(job_type: &str, minute: i64, field: &str) -> String {
     format!("jobs:type:{job_type}:m:{minute}:{field}")
 }
 
+fn type_hour_key(job_type: &str, hour: i64, field: &str) -> String {
+    format!("jobs:type:{job_type}:h:{hour}:{field}")
+}
+
+/// What is counted per job type and hour, for the analytics' hourly roll-up: runs, total runtime, failed
+/// attempts and jobs that failed for good.
+pub const TYPE_HOUR_FIELDS: [&str; 4] = ["jobs", "us", "failed", "dead"];
+/// An hour's counters stay a day and a bit (the roll-up catches up on hours a failed run missed).
+const TYPE_HOUR_TTL: Duration = Duration::from_secs(26 * 3600);
+
 fn micros(d: Duration) -> i64 {
     i64::try_from(d.as_micros()).unwrap_or(i64::MAX)
 }
@@ -88,6 +98,19 @@ pub fn updates(samples: &[JobSample], at: DateTime<Utc>) -> Vec<CounterUpdate> {
                     change: CounterChange::Add(1),
                     ttl: HOUR_BUCKET_TTL,
                 });
+            }
+        }
+        let in_hour = |field: &str, change| CounterUpdate {
+            key: type_hour_key(&sample.job_type, hour, field),
+            change,
+            ttl: TYPE_HOUR_TTL,
+        };
+        updates.push(in_hour("jobs", CounterChange::Add(1)));
+        updates.push(in_hour("us", CounterChange::Add(runtime)));
+        if let SampleOutcome::Failed { dead } = sample.outcome {
+            updates.push(in_hour("failed", CounterChange::Add(1)));
+            if dead {
+                updates.push(in_hour("dead", CounterChange::Add(1)));
             }
         }
         updates.push(in_minute(type_key(&sample.job_type, minute, "jobs"), CounterChange::Add(1)));
@@ -243,6 +266,25 @@ pub async fn summary(cache: &dyn Cache, job_types: &[&str], now: DateTime<Utc>) 
     Ok(MetricsSummary { queues, job_types })
 }
 
+/// Each job type's counters of one hour (hours since the epoch), in `TYPE_HOUR_FIELDS` order; None for a type
+/// that ran nothing that hour. One read.
+pub async fn read_type_hour(cache: &dyn Cache, job_types: &[&str], hour: i64) -> PortResult<Vec<Option<Vec<i64>>>> {
+    let keys: Vec<String> = job_types
+        .iter()
+        .flat_map(|job_type| TYPE_HOUR_FIELDS.iter().map(move |field| type_hour_key(job_type, hour, field)))
+        .collect();
+    let values = cache.get_many(&keys).await?;
+    Ok(values
+        .chunks(TYPE_HOUR_FIELDS.len())
+        .map(|chunk| {
+            chunk
+                .iter()
+                .any(Option::is_some)
+                .then(|| chunk.iter().map(|v| v.as_deref().and_then(|v| v.parse().ok()).unwrap_or(0)).collect())
+        })
+        .collect())
+}
+
 /// The values read, taken in the order their keys were asked for.
 struct Buckets<'a>(&'a [Option<i64>]);
 
@@ -336,7 +378,23 @@ mod tests {
         clock.advance(chrono::Duration::hours(2));
         let values = cache.get_many(&keys).await.unwrap();
         let kept: Vec<&String> = keys.iter().zip(&values).filter(|(_, v)| v.is_some()).map(|(k, _)| k).collect();
-        assert_eq!(kept, [&dead_key(Priority::Low, hour_of(clock.now()) - 2)], "only the week's bucket is left");
+        let hour = hour_of(clock.now()) - 2;
+        let type_hour = |field| type_hour_key("t", hour, field);
+        assert_eq!(
+            kept,
+            [
+                &dead_key(Priority::Low, hour),
+                &type_hour("jobs"),
+                &type_hour("us"),
+                &type_hour("failed"),
+                &type_hour("dead")
+            ],
+            "only the hour buckets (the analytics' day, the week's dead letters) are left"
+        );
+        clock.advance(chrono::Duration::days(1));
+        let values = cache.get_many(&keys).await.unwrap();
+        let kept: Vec<&String> = keys.iter().zip(&values).filter(|(_, v)| v.is_some()).map(|(k, _)| k).collect();
+        assert_eq!(kept, [&dead_key(Priority::Low, hour)], "only the week's bucket is left");
         clock.advance(chrono::Duration::days(8));
         assert!(cache.get_many(&keys).await.unwrap().iter().all(Option::is_none));
     }

@@ -7,15 +7,16 @@
 //! never interleave.
 
 use super::keys;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Timelike, Utc};
 use proxy_core::domain::{
-    Cells, CustomerId, CustomerLedger, Dimension, Grain, HOURLY_KEEP_DAYS, Rollup, VersionedLedger,
+    Cells, CustomerId, CustomerLedger, Dimension, Grain, HOURLY_KEEP_DAYS, Rollup, RollupKey, VersionedLedger,
 };
 use proxy_core::error::{Backend, PortError, PortResult};
 use proxy_core::ports::table::{
     Condition, Index, KeyRange, Query, SK, TTL, Table, TransactOp, Update, UpdateAction, Value, number, string,
 };
 use rust_decimal::Decimal;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// DynamoDB's limit on a transaction's items.
@@ -63,13 +64,7 @@ impl AnalyticsStore {
 
     /// Writes the customer's new ledger and adds `cells` to the rollups, all or nothing, provided the ledger is
     /// still at the version `read` was read at.
-    pub async fn apply(
-        &self,
-        read: &VersionedLedger,
-        ledger: &CustomerLedger,
-        cells: &Cells,
-        now: DateTime<Utc>,
-    ) -> PortResult<Applied> {
+    pub async fn apply(&self, read: &VersionedLedger, ledger: &CustomerLedger, cells: &Cells) -> PortResult<Applied> {
         let json = serde_json::to_string(ledger).map_err(|e| PortError::corrupt(Backend::Store, e))?;
         let mut item = keys::analytics_ledger(&read.customer_id).to_item();
         item.insert("version".into(), number(read.version + 1));
@@ -80,7 +75,7 @@ impl AnalyticsStore {
             Condition::AttributeEquals("version".into(), number(read.version))
         };
         let mut ops = vec![TransactOp::Put { item, condition: Some(condition) }];
-        ops.extend(cell_updates(cells, now));
+        ops.extend(cell_updates(cells));
         if ops.len() > MAX_TRANSACTION_ITEMS {
             return Err(PortError::Invalid {
                 backend: Backend::Store,
@@ -121,6 +116,39 @@ impl AnalyticsStore {
                 None => return Ok(out),
             }
         }
+    }
+
+    /// Writes a rollup item whole (a copy of counters kept elsewhere, or a sum recomputed from smaller buckets):
+    /// writing it again with the same measures changes nothing.
+    pub async fn put_rollup(&self, key: &RollupKey, measures: &BTreeMap<String, Decimal>) -> PortResult<()> {
+        let mut item = keys::rollup(key).to_item();
+        for (measure, value) in measures {
+            item.insert(measure.clone(), number(value));
+        }
+        if let Some(expires) = hour_expiry(key) {
+            item.insert(TTL.into(), number(expires));
+        }
+        self.table.put(item, None).await
+    }
+
+    /// Sets one measure of a rollup item, leaving its others (the quotes priced, on the sales totals).
+    pub async fn set_measure(&self, key: &RollupKey, measure: &str, value: Decimal) -> PortResult<()> {
+        let mut actions = vec![UpdateAction::Set(measure.to_owned(), number(value))];
+        if let Some(expires) = hour_expiry(key) {
+            actions.push(UpdateAction::Set(TTL.into(), number(expires)));
+        }
+        self.table.update(Update { key: keys::rollup(key), actions, condition: None }).await.map(|_| ())
+    }
+
+    /// Records one 5-minute health check's outcome in its hour's item (`m<minute>`: 2 healthy, 1 degraded, 0
+    /// critical); a retried run writes the same attribute again.
+    pub async fn record_check(&self, at: DateTime<Utc>, outcome: u8) -> PortResult<()> {
+        let key = RollupKey::new(Grain::Hour, Dimension::Health, at, "");
+        let mut actions = vec![UpdateAction::Set(format!("m{:02}", at.minute()), number(outcome))];
+        if let Some(expires) = hour_expiry(&key) {
+            actions.push(UpdateAction::Set(TTL.into(), number(expires)));
+        }
+        self.table.update(Update { key: keys::rollup(&key), actions, condition: None }).await.map(|_| ())
     }
 
     /// Raises one register of a day's HyperLogLog of active customers to `rank` (a register only grows, so
@@ -168,23 +196,26 @@ impl AnalyticsStore {
     }
 }
 
+/// When an hourly item expires: `HOURLY_KEEP_DAYS` after its hour (a late fact's old hour lives as long as its
+/// peers). None for the other grains, kept for good.
+fn hour_expiry(key: &RollupKey) -> Option<i64> {
+    if key.grain != Grain::Hour {
+        return None;
+    }
+    let hour_start = chrono::NaiveDateTime::parse_from_str(&format!("{}:00", key.bucket), "%Y-%m-%dT%H:%M").ok()?;
+    Some((hour_start.and_utc() + chrono::Duration::days(HOURLY_KEEP_DAYS)).timestamp())
+}
+
 /// One update per rollup item, each measure an atomic add; hourly items expire after `HOURLY_KEEP_DAYS`.
-fn cell_updates(cells: &Cells, now: DateTime<Utc>) -> Vec<TransactOp> {
+fn cell_updates(cells: &Cells) -> Vec<TransactOp> {
     cells
         .0
         .iter()
         .map(|(key, measures)| {
             let mut actions: Vec<UpdateAction> =
                 measures.iter().map(|(measure, amount)| UpdateAction::Add((*measure).to_owned(), *amount)).collect();
-            if key.grain == Grain::Hour {
-                // Kept 14 days after its hour (a late fact's old hour lives as long as its fact's peers).
-                let hour_start = chrono::NaiveDateTime::parse_from_str(&format!("{}:00", key.bucket), "%Y-%m-%dT%H:%M")
-                    .map(|t| t.and_utc())
-                    .unwrap_or(now);
-                actions.push(UpdateAction::Set(
-                    TTL.into(),
-                    number((hour_start + chrono::Duration::days(HOURLY_KEEP_DAYS)).timestamp()),
-                ));
+            if let Some(expires) = hour_expiry(key) {
+                actions.push(UpdateAction::Set(TTL.into(), number(expires)));
             }
             TransactOp::Update(Update { key: keys::rollup(key), actions, condition: None })
         })

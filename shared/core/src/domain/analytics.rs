@@ -67,6 +67,12 @@ pub enum Dimension {
     Mrr,
     /// Retention cohorts: the value is the cohort's first-order month, the bucket the month of activity.
     Cohort,
+    /// The HTTP functions' request telemetry (value: the function's name).
+    Function,
+    /// The queue worker's jobs (value: the job type).
+    JobType,
+    /// The 5-minute health checks' outcomes.
+    Health,
 }
 
 impl Dimension {
@@ -81,6 +87,9 @@ impl Dimension {
             Dimension::Tier => "tier",
             Dimension::Mrr => "mrr",
             Dimension::Cohort => "cohort",
+            Dimension::Function => "function",
+            Dimension::JobType => "job",
+            Dimension::Health => "health",
         }
     }
 }
