@@ -24,7 +24,7 @@ pub mod services {
     pub use ::monitoring::health;
     pub use ::orders;
     pub use ::orders::{profile, provisioning, wallet};
-    pub use ::platform::{alert_mail, alerts, events, notifications, request_metrics};
+    pub use ::platform::{alert_mail, alerts, events, notifications, panel_metrics, request_metrics};
     pub use ::pricing;
     pub use ::queues;
 }

@@ -3,6 +3,7 @@
 
 use crate::business::{BusinessMetrics, business_metrics};
 use crate::performance::{PerformanceMetrics, performance_metrics};
+use crate::servers::{ServerMetrics, server_metrics};
 use crate::users::{UserMetrics, user_metrics};
 use crate::{AnalyticsEnv, Period};
 use api::error::{ApiError, FieldErrors};
@@ -15,6 +16,7 @@ pub struct Analytics {
     pub business: BusinessMetrics,
     pub users: UserMetrics,
     pub performance: PerformanceMetrics,
+    pub servers: ServerMetrics,
 }
 
 /// The period the request asks for (`period`, and `from`/`to` for `custom`); a bad one is a 422 naming its field.
@@ -30,13 +32,14 @@ pub fn requested_period(request: &ApiRequest, now: chrono::DateTime<chrono::Utc>
 
 pub async fn get(ctx: &impl AnalyticsEnv, request: ApiRequest, _caller: Identity) -> Result<Analytics, ApiError> {
     let period = requested_period(&request, ctx.clock().now())?;
-    let (business, users, performance) = futures_util::future::join3(
+    let (business, users, performance, servers) = futures_util::future::join4(
         business_metrics(ctx, &period),
         user_metrics(ctx, &period),
         performance_metrics(ctx, &period),
+        server_metrics(ctx, &period),
     )
     .await;
-    Ok(Analytics { period, business: business?, users: users?, performance: performance? })
+    Ok(Analytics { period, business: business?, users: users?, performance: performance?, servers: servers? })
 }
 
 /// The query of `GET /admin/analytics` in the OpenAPI document.

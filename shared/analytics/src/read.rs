@@ -21,8 +21,12 @@ impl Sums {
         self.get(measure).try_into().unwrap_or(0)
     }
 
-    fn add(&mut self, rollup: &Rollup) {
-        for (measure, value) in &rollup.measures {
+    pub fn add(&mut self, rollup: &Rollup) {
+        self.merge(&Sums(rollup.measures.clone()));
+    }
+
+    pub fn merge(&mut self, other: &Sums) {
+        for (measure, value) in &other.0 {
             *self.0.entry(measure.clone()).or_default() += *value;
         }
     }

@@ -1,6 +1,7 @@
 //! The hourly roll-up of the system's own telemetry into the store, where it is kept past the cache's day: each
 //! HTTP function's requests, errors and latency buckets and each job type's runs, failures and runtime, per hour
-//! (kept 14 days) and per day (kept for good); the 5-minute health checks' outcomes summed per day; the quotes
+//! (kept 14 days) and per day (kept for good); provisioning's panel calls and outcomes per server; the 5-minute
+//! health checks' outcomes summed per day; the quotes
 //! priced (the quote function's successful requests) on the business totals, for the conversion rate.
 //!
 //! Every write sets a whole value (a copy of the cache's counters, or a sum of the store's hours), never adds:
@@ -11,8 +12,8 @@ use crate::AnalyticsEnv;
 use crate::read::sum;
 use api::routes::{FUNCTIONS, PRICING_QUOTE, Trigger};
 use chrono::{DateTime, Utc};
-use platform::request_metrics;
-use proxy_core::domain::{Dimension, Grain, Rollup, RollupKey, day_bucket};
+use platform::{panel_metrics, request_metrics};
+use proxy_core::domain::{Dimension, Grain, Rollup, RollupKey, ServerId, day_bucket};
 use proxy_core::error::PortError;
 use queues::metrics::read_type_hour;
 use rust_decimal::Decimal;
@@ -42,6 +43,14 @@ pub mod measure {
     pub const UP: &str = "up";
     pub const HEALTHY: &str = "healthy";
     pub const QUOTES: &str = "quotes";
+    // Provisioning, in `platform::panel_metrics::FIELDS` order.
+    pub const PANEL_CALLS: &str = "panel_calls";
+    pub const PANEL_FAILED: &str = "panel_failed";
+    pub const PANEL_US: &str = "panel_us";
+    pub const PANEL_MAX_US: &str = "panel_max_us";
+    pub const COMPLETED: &str = "completed";
+    pub const DISPUTED: &str = "disputed";
+    pub const PROVISIONING: [&str; 6] = [PANEL_CALLS, PANEL_FAILED, PANEL_US, PANEL_MAX_US, COMPLETED, DISPUTED];
 
     /// The latency bucket `index` of `request_metrics::BUCKETS_MS` (the last: above every bound).
     pub fn latency_bucket(index: usize) -> String {
@@ -55,6 +64,7 @@ pub struct RollUpReport {
     pub hours: Vec<String>,
     pub function_hours: usize,
     pub job_type_hours: usize,
+    pub server_hours: usize,
     pub days: Vec<String>,
 }
 
@@ -71,20 +81,32 @@ pub async fn roll_up(ctx: &impl TelemetryEnv, now: DateTime<Utc>) -> Result<Roll
     let current = now.timestamp().div_euclid(3600);
     let functions = http_functions();
     let job_types = ctx.job_types();
+    let servers: Vec<ServerId> = ctx.stores().catalog.servers().await?.into_iter().map(|s| s.id).collect();
     let mut writes: Vec<(RollupKey, BTreeMap<String, Decimal>)> = Vec::new();
     let mut quotes: Vec<(RollupKey, Decimal)> = Vec::new();
     let mut hours = Vec::new();
     let mut days = BTreeSet::new();
-    let (mut function_hours, mut job_type_hours) = (0, 0);
+    let (mut function_hours, mut job_type_hours, mut server_hours) = (0, 0, 0);
     for hour in (current - CATCH_UP_HOURS)..=current {
         let at = hour_start(hour);
         hours.push(Grain::Hour.bucket(at));
         days.insert(at.date_naive());
-        let (requests, jobs) = futures_util::future::join(
+        let (requests, jobs, provisioning) = futures_util::future::join3(
             request_metrics::read_hour(ctx.cache(), &functions, hour),
             read_type_hour(ctx.cache(), &job_types, hour),
+            panel_metrics::read_hour(ctx.cache(), &servers, hour),
         )
         .await;
+        for (server, counts) in servers.iter().zip(provisioning?) {
+            let Some(counts) = counts else { continue };
+            server_hours += 1;
+            let measures = PROVISIONING
+                .iter()
+                .zip(&counts)
+                .map(|(name, value)| ((*name).to_owned(), Decimal::from(*value)))
+                .collect();
+            writes.push((RollupKey::new(Grain::Hour, Dimension::Provisioning, at, server.as_str()), measures));
+        }
         for (function, counts) in functions.iter().zip(requests?) {
             let Some(counts) = counts else { continue };
             function_hours += 1;
@@ -115,10 +137,11 @@ pub async fn roll_up(ctx: &impl TelemetryEnv, now: DateTime<Utc>) -> Result<Roll
     for day in &days {
         let (from, to) = (format!("{}T00", day_bucket(*day)), format!("{}T23", day_bucket(*day)));
         let analytics = &ctx.stores().analytics;
-        let (function_items, job_items, health_items) = futures_util::future::join3(
+        let (function_items, job_items, health_items, server_items) = futures_util::future::join4(
             analytics.rollups(Grain::Hour, Dimension::Function, &from, &to),
             analytics.rollups(Grain::Hour, Dimension::JobType, &from, &to),
             analytics.rollups(Grain::Hour, Dimension::Health, &from, &to),
+            analytics.rollups(Grain::Hour, Dimension::Provisioning, &from, &to),
         )
         .await;
         let at = day.and_hms_opt(0, 0, 0).map(|t| t.and_utc()).unwrap_or_default();
@@ -129,8 +152,18 @@ pub async fn roll_up(ctx: &impl TelemetryEnv, now: DateTime<Utc>) -> Result<Roll
                 - quote_day.get(SERVER_ERRORS).copied().unwrap_or_default();
             day_quotes.push((RollupKey::new(Grain::Day, Dimension::Total, at, ""), quoted));
         }
-        for (items, dimension) in [(function_items, Dimension::Function), (job_items?, Dimension::JobType)] {
-            for (value, measures) in per_value(&items) {
+        let sources = [
+            (function_items, Dimension::Function),
+            (job_items?, Dimension::JobType),
+            (server_items?, Dimension::Provisioning),
+        ];
+        for (items, dimension) in sources {
+            for (value, mut measures) in per_value(&items) {
+                // The slowest call of the day is the slowest of its hours, not their sum.
+                if dimension == Dimension::Provisioning {
+                    let slowest = items.iter().filter(|i| i.value == value).map(|i| i.get(PANEL_MAX_US)).max();
+                    measures.insert(PANEL_MAX_US.to_owned(), slowest.unwrap_or_default());
+                }
                 day_writes.push((RollupKey::new(Grain::Day, dimension, at, value), measures));
             }
         }
@@ -140,7 +173,13 @@ pub async fn roll_up(ctx: &impl TelemetryEnv, now: DateTime<Utc>) -> Result<Roll
         }
     }
     write_all(ctx, day_writes, day_quotes).await?;
-    Ok(RollUpReport { hours, function_hours, job_type_hours, days: days.iter().map(|d| day_bucket(*d)).collect() })
+    Ok(RollUpReport {
+        hours,
+        function_hours,
+        job_type_hours,
+        server_hours,
+        days: days.iter().map(|d| day_bucket(*d)).collect(),
+    })
 }
 
 async fn write_all(

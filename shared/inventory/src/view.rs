@@ -68,7 +68,8 @@ fn round1(v: f64) -> f64 {
     (v * 10.0).round() / 10.0
 }
 
-fn spread(table: &CapacityTable, plan: &[Migration]) -> Vec<LocationSpread> {
+/// How evenly each location's `up` servers are loaded, and what the rebalance `plan` would move there.
+pub fn load_spread(table: &CapacityTable, plan: &[Migration]) -> Vec<LocationSpread> {
     table
         .groups
         .iter()
@@ -128,7 +129,7 @@ pub async fn overview(ctx: &impl InventoryEnv, settings: &InventorySettings) -> 
     Ok(InventoryOverview {
         generated_at: ctx.clock().now(),
         alerts,
-        load_balancing: spread(&table, &plan),
+        load_balancing: load_spread(&table, &plan),
         scaling: scaling_decisions(&table, &settings.scaling),
         forecast: forecast?.map(|f| ForecastView { summary: ForecastSummary::of(&f), locations: f.locations }),
         last_check: checks?.into_iter().next(),

@@ -7,6 +7,7 @@
 use futures_util::StreamExt;
 use platform::events::publish;
 use platform::jobs::JobError;
+use platform::panel_metrics::{self, Outcome, PanelCall};
 use proxy_core::domain::*;
 use proxy_core::error::PortError;
 use proxy_core::ports::PanelClientSpec;
@@ -15,9 +16,9 @@ use proxy_core::ports::table::TransactOp;
 use std::collections::BTreeMap;
 
 platform::env!(
-    /// What provisioning needs: the clock, the repositories, the queues (its events), the panels and the cache of
-    /// views (the order moves in the customer's views and in the capacity).
-    ProvisioningEnv: platform::deps::HasClock, platform::deps::HasStores, platform::deps::HasQueue, platform::deps::HasPanel, cache::HasTieredCache
+    /// What provisioning needs: the clock, the repositories, the queues (its events), the panels, the cache of
+    /// views (the order moves in the customer's views and in the capacity) and the plain cache (its telemetry).
+    ProvisioningEnv: platform::deps::HasClock, platform::deps::HasStores, platform::deps::HasQueue, platform::deps::HasPanel, cache::HasTieredCache, platform::deps::HasCache
 );
 
 pub const PROVISION_JOB: &str = "order.provision";
@@ -137,11 +138,29 @@ pub async fn provision(ctx: &impl ProvisioningEnv, order_id: &OrderId, attempt: 
 
     // Create them on their panels, a few at once and within a budget. A panel that already has a client (an
     // earlier delivery created it) answers success, so a delivery that ran out of time is resumed by the next.
-    let calls: Vec<_> =
-        planned.iter().map(|(client, spec)| ctx.panel().add_client(&servers[&client.server_id], spec)).collect();
+    // Each call timed, for provisioning's telemetry (success rate and panel latency per server).
+    let timings = std::sync::Mutex::new(Vec::with_capacity(planned.len()));
+    let (timings_ref, servers_ref) = (&timings, &servers);
+    let calls: Vec<_> = planned
+        .iter()
+        .map(|(client, spec)| {
+            let (timings, servers) = (timings_ref, servers_ref);
+            async move {
+                let started = std::time::Instant::now();
+                let result = ctx.panel().add_client(&servers[&client.server_id], spec).await;
+                let call =
+                    PanelCall { server: client.server_id.clone(), latency: started.elapsed(), ok: result.is_ok() };
+                timings.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(call);
+                result
+            }
+        })
+        .collect();
     let creations = futures_util::stream::iter(calls).buffer_unordered(PANEL_FAN_OUT).collect::<Vec<_>>();
-    match tokio::time::timeout(PANEL_BUDGET, creations).await {
+    let created = tokio::time::timeout(PANEL_BUDGET, creations).await;
+    let timings = timings.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
+    match created {
         Err(_) => {
+            panel_metrics::record(ctx.cache(), &timings, None, now).await;
             // Slow, not failing: never a dispute; the next delivery (or the inventory check's re-drive) carries on.
             tracing::warn!(order_id = %order_id, clients = planned.len(), "panels too slow: provisioning resumes on the next delivery");
             return Err(
@@ -151,8 +170,11 @@ pub async fn provision(ctx: &impl ProvisioningEnv, order_id: &OrderId, attempt: 
         Ok(results) => {
             if let Some(error) = results.into_iter().find_map(Result::err) {
                 if attempt >= MAX_RECEIVE_COUNT {
+                    let involved: Vec<ServerId> = servers.keys().cloned().collect();
+                    panel_metrics::record(ctx.cache(), &timings, Some((Outcome::Disputed, &involved)), now).await;
                     return dispute(ctx, &order, &lines, &servers, &plans, &error.to_string()).await;
                 }
+                panel_metrics::record(ctx.cache(), &timings, None, now).await;
                 return Err(error.into());
             }
         }
@@ -188,6 +210,8 @@ pub async fn provision(ctx: &impl ProvisioningEnv, order_id: &OrderId, attempt: 
         }
         Err(e) => return Err(e.into()),
     }
+    let involved: Vec<ServerId> = servers.keys().cloned().collect();
+    panel_metrics::record(ctx.cache(), &timings, Some((Outcome::Completed, &involved)), now).await;
     crate::cached::order_changed(ctx, &order.customer_id).await;
     order.order_status = OrderStatus::Completed;
     publish(ctx, status_event(&order, Some(OrderStatus::Processing), now)).await;

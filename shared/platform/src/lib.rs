@@ -6,7 +6,8 @@
 //! - `alerts`: operators' alerts with their lifecycle, and the job that hands each change to the channels;
 //!   `alert_mail`: their e-mail channel (per-address windows and digests);
 //! - `notifications`: inboxes of notifications (the admins' dashboard, customers'), read per reader;
-//! - `request_metrics`: the HTTP functions' request counts, errors and latency histograms, per minute;
+//! - `request_metrics`: the HTTP functions' request counts, errors and latency histograms, per minute and hour;
+//!   `panel_metrics`: provisioning's panel calls and outcomes per server and hour;
 //! - `telemetry`: CloudWatch embedded metrics.
 
 pub mod alert_mail;
@@ -15,5 +16,6 @@ pub mod deps;
 pub mod events;
 pub mod jobs;
 pub mod notifications;
+pub mod panel_metrics;
 pub mod request_metrics;
 pub mod telemetry;

@@ -244,6 +244,22 @@ async fn assert_hand_computed(app: &TestApp) {
             .collect()
     };
     assert_eq!(segments("by_tier"), [("basic".into(), 3, "90".into()), ("bronze".into(), 1, "120".into())]);
+    // Frankfurt sells P1 (a1's 54, b2's 40 refunded, a2's 30), Amsterdam P2 (a1's 36, b1's 20); over 30 days.
+    let servers = &data["servers"];
+    let location =
+        |name: &str| servers["locations"].as_array().unwrap().iter().find(|l| l["location"] == name).unwrap().clone();
+    let (frankfurt, amsterdam) = (location("Frankfurt"), location("Amsterdam"));
+    assert_eq!(["orders", "clients_sold"].map(|k| frankfurt["sales"][k].as_u64().unwrap()), [3, 3], "{frankfurt}");
+    let sales = &frankfurt["sales"];
+    assert_eq!(
+        [&sales["revenue"], &sales["revenue_per_day"], &sales["clients_sold_per_day"]].map(money),
+        ["84", "2.8", "0.1"]
+    );
+    let sales = &amsterdam["sales"];
+    assert_eq!([&sales["revenue"], &sales["revenue_per_day"]].map(money), ["56", "1.87"], "{amsterdam}");
+    assert_eq!(sales["orders"], 2);
+    assert_eq!(servers["servers"].as_array().unwrap().len(), 2);
+    assert_eq!(frankfurt["capacity"], 100);
     assert_eq!(
         segments("by_country"),
         [("unknown".into(), 2, "70".into()), ("DE".into(), 1, "20".into()), ("FR".into(), 1, "120".into())]
@@ -367,12 +383,22 @@ async fn performance_comes_from_the_telemetry_rolled_up_each_hour(app: TestApp) 
         app.ctx.stores.analytics.record_check(at, outcome).await.unwrap();
     }
 
+    // Provisioning on the shop's server: two calls of 100 ms and a failed one of 400 ms; one order completed, one
+    // disputed. 66.67 % of the calls succeeded, 200 ms on average, 400 at most; half the orders provisioned.
+    let frankfurt = shop(&app.ctx, 10, "5.00").await;
+    use shared::services::panel_metrics::{Outcome, PanelCall, record as record_calls};
+    let call = |ms: u64, ok: bool| PanelCall { server: frankfurt.server.id.clone(), latency: Std::from_millis(ms), ok };
+    let involved = [frankfurt.server.id.clone()];
+    record_calls(&*app.ctx.cache, &[call(100, true), call(100, true)], Some((Outcome::Completed, &involved)), now)
+        .await;
+    record_calls(&*app.ctx.cache, &[call(400, false)], Some((Outcome::Disputed, &involved)), now).await;
+
     for _ in 0..2 {
         let run = shared::handlers::scheduled(&routes::ANALYTICS_ROLLUP, &app.ctx, json!({})).await.unwrap();
         let report = run.unwrap();
         assert_eq!(
-            (report["function_hours"].as_u64(), report["job_type_hours"].as_u64()),
-            (Some(2), Some(1)),
+            ["function_hours", "job_type_hours", "server_hours"].map(|k| report[k].as_u64().unwrap()),
+            [2, 1, 1],
             "{report}"
         );
     }
@@ -401,6 +427,18 @@ async fn performance_comes_from_the_telemetry_rolled_up_each_hour(app: TestApp) 
         );
         assert_eq!([&day["uptime_percent"], &day["coverage_percent"]].map(money), ["66.67", "1.04"]);
         assert_eq!(performance["uptime"][2]["checks"], 3, "30 days: today's hours");
+        let provisioning = &reply.body["data"]["servers"]["servers"][0]["provisioning"];
+        assert_eq!(
+            ["panel_calls", "failed_calls", "orders_completed", "orders_disputed"]
+                .map(|k| provisioning[k].as_u64().unwrap()),
+            [3, 1, 1, 1],
+            "{period}: {provisioning}"
+        );
+        assert_eq!(
+            ["call_success_rate", "average_latency_ms", "max_latency_ms", "order_success_rate"]
+                .map(|k| money(&provisioning[k])),
+            ["66.67", "200", "400", "50"]
+        );
         let sales = &reply.body["data"]["business"]["current"];
         assert_eq!((sales["quotes"].as_u64(), sales["orders"].as_u64()), (Some(5), Some(0)), "{period}");
     }

@@ -73,6 +73,8 @@ pub enum Dimension {
     JobType,
     /// The 5-minute health checks' outcomes.
     Health,
+    /// Provisioning's panel calls and outcomes (value: the server).
+    Provisioning,
 }
 
 impl Dimension {
@@ -90,6 +92,7 @@ impl Dimension {
             Dimension::Function => "function",
             Dimension::JobType => "job",
             Dimension::Health => "health",
+            Dimension::Provisioning => "provisioning",
         }
     }
 }
