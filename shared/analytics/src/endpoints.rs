@@ -1,7 +1,8 @@
-//! `GET /admin/analytics` (`period`, `from`, `to`): the business, user and performance sections for the
-//! period, each against the period before where it compares.
+//! `GET /admin/analytics` (`period`, `from`, `to`, `forecast`, `horizon`): the business, user, performance and
+//! server sections for the period, each against the period before where it compares, and the forecasts.
 
 use crate::business::{BusinessMetrics, business_metrics};
+use crate::forecast::{Forecasts, Granularity, forecasts};
 use crate::performance::{PerformanceMetrics, performance_metrics};
 use crate::servers::{ServerMetrics, server_metrics};
 use crate::users::{UserMetrics, user_metrics};
@@ -17,6 +18,33 @@ pub struct Analytics {
     pub users: UserMetrics,
     pub performance: PerformanceMetrics,
     pub servers: ServerMetrics,
+    pub forecasts: Forecasts,
+}
+
+/// The forecasts asked for: `forecast` (daily or weekly) and `horizon` (periods ahead, bounded).
+pub fn requested_forecast(request: &ApiRequest) -> Result<(Granularity, usize), ApiError> {
+    let query = request.query();
+    let mut errors = FieldErrors::new();
+    let granularity = match query.get("forecast").map(String::as_str) {
+        None => Some(Granularity::Daily),
+        Some(text) => Granularity::parse(text),
+    };
+    if granularity.is_none() {
+        proxy_core::validation::add_error(&mut errors, "forecast", "must be daily or weekly");
+    }
+    let granularity = granularity.unwrap_or(Granularity::Daily);
+    let max = granularity.max_horizon();
+    let horizon = match query.get("horizon") {
+        None => Some(granularity.default_horizon()),
+        Some(text) => text.parse::<usize>().ok().filter(|h| (1..=max).contains(h)),
+    };
+    if horizon.is_none() {
+        proxy_core::validation::add_error(&mut errors, "horizon", format!("must be a whole number from 1 to {max}"));
+    }
+    match horizon {
+        Some(horizon) if errors.is_empty() => Ok((granularity, horizon)),
+        _ => Err(ApiError::validation(errors)),
+    }
 }
 
 /// The period the request asks for (`period`, and `from`/`to` for `custom`); a bad one is a 422 naming its field.
@@ -32,14 +60,22 @@ pub fn requested_period(request: &ApiRequest, now: chrono::DateTime<chrono::Utc>
 
 pub async fn get(ctx: &impl AnalyticsEnv, request: ApiRequest, _caller: Identity) -> Result<Analytics, ApiError> {
     let period = requested_period(&request, ctx.clock().now())?;
-    let (business, users, performance, servers) = futures_util::future::join4(
+    let (granularity, horizon) = requested_forecast(&request)?;
+    let (business, users, performance, servers, forecasts) = futures_util::join!(
         business_metrics(ctx, &period),
         user_metrics(ctx, &period),
         performance_metrics(ctx, &period),
         server_metrics(ctx, &period),
-    )
-    .await;
-    Ok(Analytics { period, business: business?, users: users?, performance: performance?, servers: servers? })
+        forecasts(ctx, granularity, horizon),
+    );
+    Ok(Analytics {
+        period,
+        business: business?,
+        users: users?,
+        performance: performance?,
+        servers: servers?,
+        forecasts: forecasts?,
+    })
 }
 
 /// The query of `GET /admin/analytics` in the OpenAPI document.
@@ -57,6 +93,16 @@ pub fn add_inputs(inputs: &mut api::openapi::Inputs) {
             name: "to",
             description: "A custom period's last day (UTC), at most 731 days after `from` and not after today.",
             schema: date,
+        },
+        QueryParameter {
+            name: "forecast",
+            description: "The forecasts' granularity (default daily).",
+            schema: serde_json::json!({"enum": ["daily", "weekly"], "default": "daily"}),
+        },
+        QueryParameter {
+            name: "horizon",
+            description: "Periods forecast (default 30 days or 12 weeks; at most 90 days or 26 weeks).",
+            schema: serde_json::json!({"type": "integer", "minimum": 1, "maximum": 90}),
         },
     ];
     inputs.add(&api::routes::ANALYTICS_GET, api::openapi::OperationInput::query(query));

@@ -11,6 +11,7 @@
 pub mod business;
 pub mod endpoints;
 pub mod facts;
+pub mod forecast;
 pub mod hll;
 pub mod ledger;
 pub mod performance;

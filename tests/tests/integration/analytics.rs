@@ -235,6 +235,22 @@ async fn assert_hand_computed(app: &TestApp) {
             {"month_offset": 1, "customers": 1, "rate": "100", "revenue": "30.00"}
         ])
     );
+    // Forecasts from the daily totals up to yesterday: history from dave's first order (1 Mar), 30 days ahead.
+    let forecasts = &data["forecasts"];
+    assert_eq!((forecasts["granularity"].as_str(), forecasts["horizon"].as_u64()), (Some("daily"), Some(30)));
+    assert_eq!(
+        (forecasts["history_from"].as_str(), forecasts["history_to"].as_str()),
+        (Some("2026-01-01"), Some("2026-06-14"))
+    );
+    let revenue = &forecasts["series"][0];
+    assert_eq!(
+        (revenue["metric"].as_str(), revenue["status"].as_str()),
+        (Some("revenue"), Some("forecast")),
+        "{revenue}"
+    );
+    assert_eq!(revenue["points"].as_array().unwrap().len(), 30);
+    assert_eq!(revenue["points"][0]["period"], "2026-06-15");
+    assert_eq!(revenue["history"].as_array().unwrap().len(), 165, "1 Jan (alice's sign-up) to 14 Jun");
     let segments = |name: &str| -> Vec<(String, u64, String)> {
         users["segments"][name]
             .as_array()
@@ -330,6 +346,10 @@ async fn a_bad_period_is_a_422_naming_its_field(app: TestApp) {
         (vec![("period", "custom"), ("from", "2026-06-10"), ("to", "2026-06-01")], "from"),
         (vec![("period", "custom"), ("from", "2026-06-10"), ("to", "2026-07-01")], "to"),
         (vec![("period", "custom"), ("from", "2020-01-01"), ("to", "2026-06-01")], "from"),
+        (vec![("forecast", "hourly")], "forecast"),
+        (vec![("horizon", "0")], "horizon"),
+        (vec![("forecast", "weekly"), ("horizon", "27")], "horizon"),
+        (vec![("horizon", "ten")], "horizon"),
     ] {
         let reply = analytics(&app, &query).await;
         assert_eq!(reply.status, 422, "{query:?}: {}", reply.body);
@@ -340,6 +360,9 @@ async fn a_bad_period_is_a_422_naming_its_field(app: TestApp) {
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.body["data"]["business"]["current"]["orders"], 0);
     assert_eq!(reply.body["data"]["business"]["mrr"]["ltv"], "n/a: no subscribers");
+    let revenue = &reply.body["data"]["forecasts"]["series"][0];
+    assert_eq!(revenue["status"], "not_enough_history", "{revenue}");
+    assert_eq!(revenue["message"], "not enough history: 0 days recorded, 14 needed");
     assert_eq!(Call::to(&routes::ANALYTICS_GET, &[]).by(&Caller::customer(&"c-1")).send(&app).await.status, 403);
 }
 
