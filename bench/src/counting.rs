@@ -202,6 +202,10 @@ impl Cache for CountingCache {
         self.count();
         self.inner.get_many(keys).await
     }
+    async fn count_distinct(&self, keys: &[String]) -> PortResult<u64> {
+        self.count();
+        self.inner.count_distinct(keys).await
+    }
     async fn ttl(&self, key: &str) -> PortResult<Option<Duration>> {
         self.count();
         self.inner.ttl(key).await

@@ -25,6 +25,7 @@ pub async fn http(spec: &FunctionSpec, ctx: &AppContext, request: Request) -> Op
         SYSTEM_ALERT_ACK => monitoring::endpoints::acknowledge,
         SYSTEM_DASHBOARD => dashboards::system::endpoint,
         ANALYTICS_GET => analytics::endpoints::get,
+        ANALYTICS_REALTIME => analytics::endpoints::realtime,
         SYSTEM_LOGS => monitoring::logs::endpoint,
         ADMIN_NOTIFICATIONS => monitoring::notifications::list,
         ADMIN_NOTIFICATION_READ => monitoring::notifications::mark_read,

@@ -4,6 +4,7 @@
 use crate::business::{BusinessMetrics, business_metrics};
 use crate::forecast::{Forecasts, Granularity, forecasts};
 use crate::performance::{PerformanceMetrics, performance_metrics};
+use crate::realtime::{RealtimeEnv, RealtimeMetrics, realtime_metrics};
 use crate::servers::{ServerMetrics, server_metrics};
 use crate::users::{UserMetrics, user_metrics};
 use crate::{AnalyticsEnv, Period};
@@ -76,6 +77,15 @@ pub async fn get(ctx: &impl AnalyticsEnv, request: ApiRequest, _caller: Identity
         servers: servers?,
         forecasts: forecasts?,
     })
+}
+
+/// `GET /admin/analytics/realtime`: the live figures.
+pub async fn realtime(
+    ctx: &impl RealtimeEnv,
+    _request: ApiRequest,
+    _caller: Identity,
+) -> Result<RealtimeMetrics, ApiError> {
+    Ok(realtime_metrics(ctx).await?)
 }
 
 /// The query of `GET /admin/analytics` in the OpenAPI document.

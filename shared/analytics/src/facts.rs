@@ -38,6 +38,11 @@ use measure::*;
 /// left to the queue's retry.
 const RACES: u32 = 5;
 
+platform::env!(
+    /// What the facts' consumers need: the store, and the cache (an order's live sales counters).
+    FactsEnv: AnalyticsEnv, platform::deps::HasCache
+);
+
 /// Applies one fact to its customer's ledger and the rollups; false when the ledger already held it.
 pub async fn apply(
     ctx: &impl AnalyticsEnv,
@@ -139,13 +144,18 @@ pub fn method_name(method: proxy_core::domain::PaymentMethod) -> &'static str {
 
 /// An order placed: counted once in the rollups and its customer's ledger, and its customer in the day's
 /// distinct active customers.
-pub async fn record_order(ctx: &impl AnalyticsEnv, fact: &OrderFact) -> Result<bool, PortError> {
+pub async fn record_order(ctx: &impl FactsEnv, fact: &OrderFact) -> Result<bool, PortError> {
     // The register first: it only ever grows, so doing it again on a retry is harmless.
     let (register, rank) = hll::register_of(fact.customer_id.as_str());
     ctx.stores().analytics.raise_active_register(&day_bucket(fact.placed_at.date_naive()), register, rank).await?;
     let locations = locations(ctx, fact).await?;
     let cells = sale_cells(fact, &locations, fact.placed_at, false);
-    apply(ctx, &fact.customer_id, &ledger::placed_fact_id(fact), |l| ledger::with_order(l, fact), &cells).await
+    let applied =
+        apply(ctx, &fact.customer_id, &ledger::placed_fact_id(fact), |l| ledger::with_order(l, fact), &cells).await?;
+    if applied {
+        crate::realtime::count_sale(ctx.cache(), fact.placed_at, fact.grand_amount).await;
+    }
+    Ok(applied)
 }
 
 /// An order cancelled (and refunded) at `at`.
@@ -191,7 +201,7 @@ pub async fn record_deposit(ctx: &impl AnalyticsEnv, fact: &DepositFact) -> Resu
     .await
 }
 
-pub fn register_jobs<C: AnalyticsEnv + Sync + 'static>(registry: &mut JobRegistry<C>) {
+pub fn register_jobs<C: FactsEnv + Sync + 'static>(registry: &mut JobRegistry<C>) {
     registry.register(ORDER_FACT_JOB, RecordOrder);
     registry.register(ORDER_CANCELLED_JOB, RecordCancellation);
     registry.register(CUSTOMER_FACT_JOB, RecordSignUp);
@@ -202,7 +212,7 @@ pub fn register_jobs<C: AnalyticsEnv + Sync + 'static>(registry: &mut JobRegistr
 struct RecordOrder;
 
 #[async_trait::async_trait]
-impl<C: AnalyticsEnv + Sync> JobHandler<C> for RecordOrder {
+impl<C: FactsEnv + Sync> JobHandler<C> for RecordOrder {
     /// Two guarded writes: the demand counters with their counted-once item, the rollups with the ledger.
     fn run_once(&self) -> RunOnce {
         RunOnce::ByItsEffect
@@ -221,7 +231,7 @@ impl<C: AnalyticsEnv + Sync> JobHandler<C> for RecordOrder {
 struct RecordCancellation;
 
 #[async_trait::async_trait]
-impl<C: AnalyticsEnv + Sync> JobHandler<C> for RecordCancellation {
+impl<C: FactsEnv + Sync> JobHandler<C> for RecordCancellation {
     fn run_once(&self) -> RunOnce {
         RunOnce::ByItsEffect
     }
@@ -237,7 +247,7 @@ impl<C: AnalyticsEnv + Sync> JobHandler<C> for RecordCancellation {
 struct RecordSignUp;
 
 #[async_trait::async_trait]
-impl<C: AnalyticsEnv + Sync> JobHandler<C> for RecordSignUp {
+impl<C: FactsEnv + Sync> JobHandler<C> for RecordSignUp {
     fn run_once(&self) -> RunOnce {
         RunOnce::ByItsEffect
     }
@@ -251,7 +261,7 @@ impl<C: AnalyticsEnv + Sync> JobHandler<C> for RecordSignUp {
 struct RecordDeposit;
 
 #[async_trait::async_trait]
-impl<C: AnalyticsEnv + Sync> JobHandler<C> for RecordDeposit {
+impl<C: FactsEnv + Sync> JobHandler<C> for RecordDeposit {
     fn run_once(&self) -> RunOnce {
         RunOnce::ByItsEffect
     }

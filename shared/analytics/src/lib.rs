@@ -5,7 +5,7 @@
 //! - `hll`: distinct customers per day, merged over any range;
 //! - `period`: the periods asked for and the windows they compare;
 //! - `telemetry`: the hourly roll-up of the functions' requests, the jobs and the health checks into the store;
-//! - `business`, `users`, `performance`, `servers`: the metrics sections; `endpoints`: `GET /admin/analytics`;
+//! - `business`, `users`, `performance`, `servers`, `forecast`, `realtime`: the metrics sections; `endpoints`: `GET /admin/analytics`;
 //!   `scheduled`: the roll-up's task.
 
 pub mod business;
@@ -17,6 +17,7 @@ pub mod ledger;
 pub mod performance;
 pub mod period;
 pub mod read;
+pub mod realtime;
 pub mod scheduled;
 pub mod servers;
 pub mod telemetry;

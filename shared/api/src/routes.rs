@@ -77,6 +77,7 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
     SYSTEM_ALERT_ACK,
     SYSTEM_DASHBOARD,
     ANALYTICS_GET,
+    ANALYTICS_REALTIME,
     ANALYTICS_ROLLUP,
     SYSTEM_LOGS,
     LOG_CLEANUP,
@@ -287,6 +288,16 @@ pub const ANALYTICS_GET: FunctionSpec = FunctionSpec {
               and `to`), each against the period before: revenue gross, refunds and net, orders, average order \
               value, breakdowns by payment method, location and plan, MRR and its movements, churn, ARPU and \
               LTV; new and active customers, repeat purchases, retention cohorts, segments. Read from rollups.",
+};
+
+pub const ANALYTICS_REALTIME: FunctionSpec = FunctionSpec {
+    name: "analytics-realtime",
+    trigger: Trigger::Http { method: "GET", path: "/admin/analytics/realtime", status: 200 },
+    role: Some(Role::Admin),
+    limits: &[],
+    summary: "The live figures over the last 5 minutes, the last hour and today so far: orders and revenue, \
+              requests per minute, error rates, p95 latency, distinct active customers; the queues' depths and \
+              the last health check's status.",
 };
 
 pub const ANALYTICS_ROLLUP: FunctionSpec = FunctionSpec {

@@ -37,6 +37,9 @@ pub struct RequestSample {
     pub at: DateTime<Utc>,
     /// Calls the store throttled while it ran (this instance's since its last sample).
     pub store_throttled: u64,
+    /// The customer who called (their subject), counted among the distinct active customers; None for an
+    /// anonymous or admin call.
+    pub customer: Option<String>,
 }
 
 fn minute_of(at: DateTime<Utc>) -> i64 {
@@ -49,6 +52,23 @@ fn key(function: &str, minute: i64, field: &str) -> String {
 
 fn hour_key(function: &str, hour: i64, field: &str) -> String {
     format!("req:{function}:h:{hour}:{field}")
+}
+
+fn active_minute_key(minute: i64) -> String {
+    format!("active:m:{minute}")
+}
+
+fn active_day_key(day: i64) -> String {
+    format!("active:d:{day}")
+}
+
+/// A customer as a distinct counter's member: a stable 64-bit hash of their subject.
+fn member(subject: &str) -> i64 {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(subject.as_bytes());
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(&digest[..8]);
+    i64::from_be_bytes(bytes)
 }
 
 /// The fields counted per function and time bucket: requests, 4xx, 5xx, then each latency bucket.
@@ -79,6 +99,12 @@ pub fn updates(samples: &[RequestSample]) -> Vec<CounterUpdate> {
             _ => {}
         }
         count(&format!("b{}", bucket_of(sample.latency)));
+        if let Some(customer) = &sample.customer {
+            let change = CounterChange::Distinct(member(customer));
+            let day = sample.at.timestamp().div_euclid(86_400);
+            updates.push(CounterUpdate { key: active_minute_key(minute), change, ttl: MINUTE_TTL });
+            updates.push(CounterUpdate { key: active_day_key(day), change, ttl: HOUR_TTL });
+        }
         if sample.store_throttled > 0 {
             updates.push(store_throttles(sample.store_throttled, sample.at));
         }
@@ -276,6 +302,57 @@ pub async fn read_hour(cache: &dyn Cache, functions: &[&str], hour: i64) -> Port
         .collect())
 }
 
+/// The distinct customers who called over the `minutes` up to and including the one `now` is in (a union of
+/// the minutes' HyperLogLogs): one read.
+pub async fn active_customers(cache: &dyn Cache, minutes: i64, now: DateTime<Utc>) -> PortResult<u64> {
+    let last = minute_of(now);
+    let keys: Vec<String> = ((last - minutes + 1)..=last).map(active_minute_key).collect();
+    cache.count_distinct(&keys).await
+}
+
+/// The distinct customers who called today (UTC) so far: one read.
+pub async fn active_customers_today(cache: &dyn Cache, now: DateTime<Utc>) -> PortResult<u64> {
+    cache.count_distinct(&[active_day_key(now.timestamp().div_euclid(86_400))]).await
+}
+
+/// Every function's requests summed over the hours [from, to] (hours since the epoch), in `fields()` order
+/// (latency buckets summed too): one read.
+pub async fn hours_total(cache: &dyn Cache, functions: &[&str], from: i64, to: i64) -> PortResult<Vec<u64>> {
+    sum_keys(cache, functions, (from..=to).collect(), hour_key).await
+}
+
+/// Every function's requests summed over the `minutes` up to and including the one `now` is in: one read.
+pub async fn minutes_total(
+    cache: &dyn Cache,
+    functions: &[&str],
+    minutes: i64,
+    now: DateTime<Utc>,
+) -> PortResult<Vec<u64>> {
+    let last = minute_of(now);
+    sum_keys(cache, functions, ((last - minutes + 1)..=last).collect(), key).await
+}
+
+async fn sum_keys(
+    cache: &dyn Cache,
+    functions: &[&str],
+    buckets: Vec<i64>,
+    key_of: fn(&str, i64, &str) -> String,
+) -> PortResult<Vec<u64>> {
+    let fields = fields();
+    let mut keys = Vec::with_capacity(buckets.len() * functions.len() * fields.len());
+    for bucket in buckets {
+        for function in functions {
+            keys.extend(fields.iter().map(|field| key_of(function, bucket, field)));
+        }
+    }
+    let values = cache.get_many(&keys).await?;
+    let mut sums = vec![0u64; fields.len()];
+    for (position, value) in values.iter().enumerate() {
+        sums[position % fields.len()] += value.as_deref().and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    }
+    Ok(sums)
+}
+
 /// The bucket bound `share` of the requests are at or below, from summed latency buckets (None: no requests,
 /// or in the open bucket).
 pub fn percentile_of(buckets: &[u64], share: f64) -> Option<u64> {
@@ -316,6 +393,7 @@ mod tests {
             latency: Duration::from_millis(3),
             at,
             store_throttled: 0,
+            customer: None,
         };
         for _ in 0..BATCH_SIZE - 1 {
             assert!(recorder.record(sample(at)).is_none());

@@ -47,11 +47,13 @@ where
     let method = request.method().to_string();
     let path = request.uri().path().to_owned();
     let mut allowance = None;
+    let mut customer = None;
     // In a block of its own: the endpoint's value is gone before the telemetry below is awaited.
     let mut response = {
         let outcome = match admit(ctx, &request, spec).await {
             Ok((identity, status, verdict)) => {
                 allowance = verdict;
+                customer = (!identity.is_admin()).then(|| identity.subject.clone());
                 service(api_request(request), identity).await.map(|value| (status, value))
             }
             Err(e) => Err(e),
@@ -76,6 +78,7 @@ where
         latency: elapsed,
         at: ctx.clock.now(),
         store_throttled: ctx.stores.take_throttled(),
+        customer,
     };
     platform::telemetry::publish_embedded_metrics(&[platform::request_metrics::emf_line(&sample)]);
     if let Some(batch) = ctx.requests.record(sample) {

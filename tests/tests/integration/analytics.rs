@@ -31,6 +31,7 @@ integration_tests::on_both_backends!(
     facts_applied_out_of_order_and_twice_leave_the_same_figures,
     a_bad_period_is_a_422_naming_its_field,
     performance_comes_from_the_telemetry_rolled_up_each_hour,
+    the_live_figures_cover_five_minutes_an_hour_and_today,
 );
 
 fn at(s: &str) -> chrono::DateTime<chrono::Utc> {
@@ -384,6 +385,7 @@ async fn performance_comes_from_the_telemetry_rolled_up_each_hour(app: TestApp) 
         latency: Std::from_millis(ms),
         at: now,
         store_throttled: 0,
+        customer: None,
     };
     let mut batch: Vec<RequestSample> = (0..8).map(|_| sample("orders-list", 200, 3)).collect();
     batch.extend([sample("orders-list", 404, 40), sample("orders-list", 500, 700)]);
@@ -481,6 +483,7 @@ async fn the_roll_up_fails_while_the_cache_is_down_and_catches_up_after() {
             latency: std::time::Duration::from_millis(3),
             at: now,
             store_throttled: 0,
+            customer: None,
         })
         .collect();
     write(&*app.ctx.cache, &batch).await;
@@ -495,4 +498,75 @@ async fn the_roll_up_fails_while_the_cache_is_down_and_catches_up_after() {
     let reply = analytics(&app, &[("period", "7d")]).await;
     let list = &reply.body["data"]["performance"]["functions"][0];
     assert_eq!((list["function"].as_str(), list["requests"].as_u64()), (Some("orders-list"), Some(4)), "{list}");
+}
+
+/// Orders at 02:00, 10:50 and 11:18 (10, 20 and 30), requests from three customers at 10:40, 11:17 and 11:19
+/// and one through the API, two jobs waiting on `low`: at 11:20, 5 minutes hold one order (30), the hour two
+/// (50), today three (60).
+async fn the_live_figures_cover_five_minutes_an_hour_and_today(app: TestApp) {
+    use shared::services::request_metrics::{RequestSample, write};
+    let data = data_set(&app).await;
+    app.clock.set(at("2026-06-15T11:20:00Z"));
+    for (id, placed, amount) in [
+        ("r1", "2026-06-15T02:00:00Z", "10"),
+        ("r2", "2026-06-15T10:50:00Z", "20"),
+        ("r3", "2026-06-15T11:18:00Z", "30"),
+    ] {
+        let fact = OrderFact {
+            order_id: OrderId(id.into()),
+            placed_at: at(placed),
+            grand_amount: dec(amount),
+            ends_at: Some(at(placed) + chrono::Duration::days(30)),
+            ..data.orders[0].clone()
+        };
+        assert!(facts::record_order(&app.ctx, &fact).await.unwrap());
+        // A redelivery counts nothing twice, live or in the store.
+        assert!(!facts::record_order(&app.ctx, &fact).await.unwrap());
+    }
+    let sample = |customer: &str, at: &str, status: u16| RequestSample {
+        function: "orders-list",
+        status,
+        latency: std::time::Duration::from_millis(30),
+        at: self::at(at),
+        store_throttled: 0,
+        customer: Some(customer.into()),
+    };
+    write(
+        &*app.ctx.cache,
+        &[
+            sample("c-1", "2026-06-15T10:40:00Z", 200),
+            sample("c-2", "2026-06-15T11:17:00Z", 500),
+            sample("c-3", "2026-06-15T11:19:00Z", 200),
+            sample("c-3", "2026-06-15T11:19:30Z", 200),
+        ],
+    )
+    .await;
+    // Through the edge: the caller is counted among the active customers (an admin is not).
+    let customer = Caller::customer(&"c-4");
+    assert_eq!(Call::to(&routes::ORDERS_LIST, &[]).by(&customer).send(&app).await.status, 200);
+    app.ctx.flush_request_metrics().await;
+    for _ in 0..2 {
+        app.ctx.queue.send(shared::ports::QueueRef::Main(Priority::Low), "{}", None).await.unwrap();
+    }
+
+    let reply = Call::to(&routes::ANALYTICS_REALTIME, &[]).by(&Caller::Admin("ops".into())).send(&app).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let data = &reply.body["data"];
+    let window = |i: usize| &data["windows"][i];
+    assert_eq!(
+        ["5m", "1h", "today"].map(|w| w.to_owned()),
+        [0, 1, 2].map(|i| window(i)["window"].as_str().unwrap().to_owned())
+    );
+    assert_eq!([0, 1, 2].map(|i| window(i)["orders"].as_u64().unwrap()), [1, 2, 3], "{data}");
+    assert_eq!([0, 1, 2].map(|i| money(&window(i)["revenue"])), ["30", "50", "60"]);
+    // 5 minutes: c-2's 500, c-3 twice, c-4 through the API; the hour adds c-1.
+    assert_eq!([0, 1, 2].map(|i| window(i)["requests"].as_u64().unwrap()), [4, 5, 5]);
+    assert_eq!([0, 1, 2].map(|i| window(i)["active_customers"].as_u64().unwrap()), [3, 4, 4]);
+    assert_eq!(money(&window(0)["error_rate"]), "25");
+    assert_eq!(money(&window(0)["requests_per_minute"]), "0.8");
+    assert_eq!(window(1)["p95_ms"], 50);
+    let low = data["queues"].as_array().unwrap().iter().find(|q| q["queue"] == "low").unwrap();
+    assert_eq!(low["waiting"], 2, "{low}");
+    assert_eq!(data["health"]["status"], "unknown");
+    assert_eq!(Call::to(&routes::ANALYTICS_REALTIME, &[]).by(&customer).send(&app).await.status, 403);
 }

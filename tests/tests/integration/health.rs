@@ -107,6 +107,9 @@ impl Cache for DownCache {
     async fn delete(&self, _: &str) -> PortResult<()> {
         Err(PortError::unavailable(Dependency::Cache, "connection refused"))
     }
+    async fn count_distinct(&self, _: &[String]) -> PortResult<u64> {
+        Err(PortError::unavailable(Dependency::Cache, "connection refused"))
+    }
     async fn delete_if(&self, _: &str, _: &str) -> PortResult<bool> {
         Err(PortError::unavailable(Dependency::Cache, "connection refused"))
     }
@@ -564,6 +567,7 @@ async fn the_application_check_judges_each_function_s_server_errors_and_p95_from
         latency: Duration::from_millis(millis),
         at: now - chrono::Duration::minutes(minutes_ago),
         store_throttled: 0,
+        customer: None,
     };
     let mut batch: Vec<RequestSample> = (0..33).map(|n| sample(200, 20, n % 5)).collect();
     batch.extend((0..4).map(|_| sample(500, 30, 1)));

@@ -57,6 +57,8 @@ for i, key in ipairs(KEYS) do
   local change, value, ttl = ARGV[3 * i - 2], ARGV[3 * i - 1], ARGV[3 * i]
   if change == 'add' then
     redis.call('INCRBY', key, value)
+  elseif change == 'distinct' then
+    redis.call('PFADD', key, value)
   else
     local current = tonumber(redis.call('GET', key))
     if current == nil or tonumber(value) > current then
@@ -141,6 +143,7 @@ impl Cache for RedisCache {
             let (change, value) = match update.change {
                 CounterChange::Add(by) => ("add", by),
                 CounterChange::Max(value) => ("max", value),
+                CounterChange::Distinct(member) => ("distinct", member),
             };
             cmd.arg(change).arg(value).arg(seconds(update.ttl));
         }
@@ -157,6 +160,17 @@ impl Cache for RedisCache {
             cmd.arg(self.key(key));
         }
         self.run("get_many", cmd).await
+    }
+
+    async fn count_distinct(&self, keys: &[String]) -> PortResult<u64> {
+        if keys.is_empty() {
+            return Ok(0);
+        }
+        let mut cmd = redis::cmd("PFCOUNT");
+        for key in keys {
+            cmd.arg(self.key(key));
+        }
+        self.run("count_distinct", cmd).await
     }
 
     async fn ttl(&self, key: &str) -> PortResult<Option<Duration>> {

@@ -106,6 +106,18 @@ impl Cache for MemoryCache {
             }
             let expires_at = self.expiry(Some(update.ttl));
             let entry = entries.entry(update.key.clone()).or_insert(Entry { value: String::new(), expires_at });
+            entry.expires_at = entry.expires_at.or(expires_at);
+            // A distinct counter is its members, exactly (local runs and tests count few of them).
+            if let CounterChange::Distinct(member) = update.change {
+                let member = member.to_string();
+                if !entry.value.split(',').any(|m| m == member) {
+                    if !entry.value.is_empty() {
+                        entry.value.push(',');
+                    }
+                    entry.value.push_str(&member);
+                }
+                continue;
+            }
             let current: Option<i64> = if entry.value.is_empty() {
                 None
             } else {
@@ -117,9 +129,9 @@ impl Cache for MemoryCache {
             let next = match update.change {
                 CounterChange::Add(by) => current.unwrap_or(0) + by,
                 CounterChange::Max(value) => current.map_or(value, |c| c.max(value)),
+                CounterChange::Distinct(_) => continue,
             };
             entry.value = next.to_string();
-            entry.expires_at = entry.expires_at.or(expires_at);
         }
         Ok(())
     }
@@ -131,6 +143,17 @@ impl Cache for MemoryCache {
             .iter()
             .map(|key| entries.get(key).filter(|e| e.expires_at.is_none_or(|at| at > now)).map(|e| e.value.clone()))
             .collect())
+    }
+
+    async fn count_distinct(&self, keys: &[String]) -> PortResult<u64> {
+        let now = self.clock.now();
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let members: std::collections::HashSet<&str> = keys
+            .iter()
+            .filter_map(|key| entries.get(key).filter(|e| e.expires_at.is_none_or(|at| at > now)))
+            .flat_map(|e| e.value.split(',').filter(|m| !m.is_empty()))
+            .collect();
+        Ok(members.len() as u64)
     }
 
     async fn ttl(&self, key: &str) -> PortResult<Option<Duration>> {

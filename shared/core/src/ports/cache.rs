@@ -19,6 +19,9 @@ pub enum CounterChange {
     Add(i64),
     /// Raises the counter to the value if it is below it (a new key takes the value).
     Max(i64),
+    /// Adds a member (a stable 64-bit hash of what is counted) to the key's distinct count: a HyperLogLog in
+    /// Redis, bounded at 12 KB however many members (`Cache::count_distinct` reads it).
+    Distinct(i64),
 }
 
 #[async_trait]
@@ -38,6 +41,9 @@ pub trait Cache: Send + Sync {
     async fn update_counters(&self, updates: &[CounterUpdate]) -> PortResult<()>;
     /// The values of many keys in one round trip, in the order asked.
     async fn get_many(&self, keys: &[String]) -> PortResult<Vec<Option<String>>>;
+    /// How many distinct members the keys' `Distinct` counters saw together (their union): one round trip.
+    /// Estimated within about 1 % in Redis (HyperLogLog); a missing key counts none.
+    async fn count_distinct(&self, keys: &[String]) -> PortResult<u64>;
     /// Seconds until the key expires; None when it is missing or has no expiry.
     async fn ttl(&self, key: &str) -> PortResult<Option<Duration>>;
     /// A round trip proving the cache answers.
