@@ -26,6 +26,8 @@ pub async fn http(spec: &FunctionSpec, ctx: &AppContext, request: Request) -> Op
         SYSTEM_DASHBOARD => dashboards::system::endpoint,
         ANALYTICS_GET => analytics::endpoints::get,
         ANALYTICS_REALTIME => analytics::endpoints::realtime,
+        ANALYTICS_REPORTS => analytics::endpoints::reports,
+        ANALYTICS_REPORT_GET => analytics::endpoints::report,
         SYSTEM_LOGS => monitoring::logs::endpoint,
         ADMIN_NOTIFICATIONS => monitoring::notifications::list,
         ADMIN_NOTIFICATION_READ => monitoring::notifications::mark_read,
@@ -78,6 +80,9 @@ pub async fn scheduled(
         CLIENT_EXPIRY => inventory::scheduled::client_expiry,
         CACHE_WARMUP => cache::scheduled::warmup,
         ANALYTICS_ROLLUP => analytics::scheduled::telemetry_rollup,
+        ANALYTICS_REPORT_DAILY => analytics::scheduled::daily_report,
+        ANALYTICS_REPORT_WEEKLY => analytics::scheduled::weekly_report,
+        ANALYTICS_REPORT_MONTHLY => analytics::scheduled::monthly_report,
     }
     None
 }

@@ -33,7 +33,7 @@ pub async fn serve_http<E, Fut, T>(spec: &'static FunctionSpec, endpoint: E) -> 
 where
     E: Fn(&'static AppContext, ApiRequest, Identity) -> Fut + Copy + Send + Sync + 'static,
     Fut: Future<Output = Result<T, ApiError>> + Send,
-    T: serde::Serialize,
+    T: api::Respond,
 {
     expect_trigger(spec, matches!(spec.trigger, Trigger::Http { .. }))?;
     let ctx = context().await?;
@@ -46,7 +46,7 @@ pub async fn serve_http_with_logs<E, Fut, T>(spec: &'static FunctionSpec, endpoi
 where
     E: Fn(&'static AppContext, ApiRequest, Identity) -> Fut + Copy + Send + Sync + 'static,
     Fut: Future<Output = Result<T, ApiError>> + Send,
-    T: serde::Serialize,
+    T: api::Respond,
 {
     expect_trigger(spec, matches!(spec.trigger, Trigger::Http { .. }))?;
     serve_http_in(context_with_logs().await?, spec, endpoint).await
@@ -60,7 +60,7 @@ async fn serve_http_in<E, Fut, T>(
 where
     E: Fn(&'static AppContext, ApiRequest, Identity) -> Fut + Copy + Send + Sync + 'static,
     Fut: Future<Output = Result<T, ApiError>> + Send,
-    T: serde::Serialize,
+    T: api::Respond,
 {
     lambda_http::run(lambda_http::service_fn(move |request| async move {
         Ok::<_, Error>(crate::http::respond(ctx, request, spec, |request, caller| endpoint(ctx, request, caller)).await)

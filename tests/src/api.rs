@@ -11,7 +11,10 @@ use std::collections::BTreeMap;
 pub struct Reply {
     pub status: u16,
     pub headers: BTreeMap<String, String>,
+    /// The body as JSON (Null for a file or an empty body).
     pub body: serde_json::Value,
+    /// The body as sent (a download's bytes).
+    pub bytes: Vec<u8>,
 }
 
 impl Reply {
@@ -131,11 +134,14 @@ impl Call {
             .iter()
             .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or_default().to_owned()))
             .collect();
-        let body = match response.body() {
-            lambda_http::Body::Text(t) => serde_json::from_str(t).expect("a JSON body"),
-            lambda_http::Body::Empty => serde_json::Value::Null,
+        let json = response.headers().get("content-type").is_some_and(|t| t == "application/json");
+        let bytes = match response.body() {
+            lambda_http::Body::Text(t) => t.clone().into_bytes(),
+            lambda_http::Body::Binary(b) => b.clone(),
+            lambda_http::Body::Empty => Vec::new(),
             other => panic!("unexpected body {other:?}"),
         };
-        Reply { status: response.status().as_u16(), headers, body }
+        let body = if json { serde_json::from_slice(&bytes).expect("a JSON body") } else { serde_json::Value::Null };
+        Reply { status: response.status().as_u16(), headers, body, bytes }
     }
 }

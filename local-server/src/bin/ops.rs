@@ -10,6 +10,8 @@
 //! cargo run -q -p local-server --bin ops -- queue:maintenance --clear-failed=7
 //! cargo run -q -p local-server --bin ops -- system:health-check --json
 //! cargo run -q -p local-server --bin ops -- system:alerts --all
+//! cargo run -q -p local-server --bin ops -- analytics:generate-report --period=weekly --date 2026-11-20 --force
+//! cargo run -q -p local-server --bin ops -- analytics:backfill --from 2026-11-01 --to 2026-11-29
 //! ```
 
 use clap::{Parser, Subcommand};
@@ -17,6 +19,7 @@ use shared::app::AppContext;
 use shared::domain::AlertId;
 use shared::domain::Priority;
 use shared::services::alerts as platform_alerts;
+use shared::services::analytics::{self, reports::ReportKind};
 use shared::services::cache::admin::ClearTarget;
 use shared::services::cache::{self, StoreName};
 use shared::services::health::{self, HealthThresholds};
@@ -102,6 +105,26 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The analytics report of the last closed day, ISO week or month (or of the one containing --date): stored
+    /// once per period; --force replaces a stored one.
+    #[command(name = "analytics:generate-report")]
+    GenerateReport {
+        #[arg(long, value_parser = parse_report_kind)]
+        period: ReportKind,
+        #[arg(long)]
+        date: Option<chrono::NaiveDate>,
+        #[arg(long)]
+        force: bool,
+    },
+    /// The analytics rollups of the days [--from, --to] rebuilt from the orders, wallets and customers (what the
+    /// rollups hold already is left as it is).
+    #[command(name = "analytics:backfill")]
+    Backfill {
+        #[arg(long)]
+        from: chrono::NaiveDate,
+        #[arg(long)]
+        to: chrono::NaiveDate,
+    },
     /// The open alerts (every alert with --all), newest first; --ack ID acknowledges one as the operator.
     #[command(name = "system:alerts")]
     Alerts {
@@ -112,6 +135,10 @@ enum Command {
         #[arg(long, value_name = "ID")]
         ack: Option<String>,
     },
+}
+
+fn parse_report_kind(name: &str) -> Result<ReportKind, String> {
+    ReportKind::parse(name).ok_or_else(|| "one of: daily, weekly, monthly".to_owned())
 }
 
 fn parse_store(name: &str) -> Result<StoreName, String> {
@@ -158,6 +185,14 @@ async fn run(ctx: &AppContext, command: Command) -> Result<serde_json::Value, St
         Command::Alerts { all, limit, ack: None } => {
             let listing = if all { alerts::Listing::All } else { alerts::Listing::Open };
             json(alerts::list(ctx, listing, usize::from(limit), None).await)
+        }
+        Command::GenerateReport { period, date, force } => {
+            let generated = analytics::reports::generate_report(ctx, period, date, force).await;
+            generated.map_err(|e| e.to_string()).and_then(|g| serde_json::to_value(g).map_err(|e| e.to_string()))
+        }
+        Command::Backfill { from, to } => {
+            let report = analytics::backfill::backfill(ctx, from, to).await;
+            report.map_err(|e| e.to_string()).and_then(|r| serde_json::to_value(r).map_err(|e| e.to_string()))
         }
         Command::CacheClear { tags, store, all } => {
             let target = match (store, all) {
@@ -301,6 +336,43 @@ mod tests {
         let cleared = run(&ctx, Command::CacheClear { tags: vec![], store: None, all: true }).await.unwrap();
         assert_eq!(cleared["total"], 3, "the three overviews: {cleared}");
         assert!(run(&ctx, Command::CacheWarmup { warmers: vec!["nope".into()] }).await.is_err());
+    }
+
+    #[test]
+    fn the_analytics_commands_parse() {
+        let day = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+        assert_eq!(
+            parse(&["analytics:generate-report", "--period=weekly", "--date", "2026-11-20", "--force"]).unwrap(),
+            Command::GenerateReport { period: ReportKind::Weekly, date: Some(day("2026-11-20")), force: true }
+        );
+        assert_eq!(
+            parse(&["analytics:generate-report", "--period", "daily"]).unwrap(),
+            Command::GenerateReport { period: ReportKind::Daily, date: None, force: false }
+        );
+        assert!(parse(&["analytics:generate-report", "--period=yearly"]).is_err());
+        assert!(parse(&["analytics:generate-report"]).is_err(), "a period is required");
+        assert!(parse(&["analytics:generate-report", "--period=daily", "--date", "yesterday"]).is_err());
+        assert_eq!(
+            parse(&["analytics:backfill", "--from", "2026-11-01", "--to", "2026-11-29"]).unwrap(),
+            Command::Backfill { from: day("2026-11-01"), to: day("2026-11-29") }
+        );
+        assert!(parse(&["analytics:backfill", "--from", "2026-11-01"]).is_err());
+    }
+
+    #[tokio::test]
+    async fn the_analytics_commands_run_the_shared_services() {
+        let ctx = AppContext::in_memory(Arc::new(shared::clock::SystemClock));
+        let today = chrono::Utc::now().date_naive();
+        let report = Command::GenerateReport { period: ReportKind::Daily, date: None, force: false };
+        assert_eq!(run(&ctx, report).await.unwrap()["outcome"], "created");
+        let again = Command::GenerateReport { period: ReportKind::Daily, date: None, force: true };
+        assert_eq!(run(&ctx, again).await.unwrap()["outcome"], "replaced");
+        let open = Command::GenerateReport { period: ReportKind::Monthly, date: Some(today), force: false };
+        assert!(run(&ctx, open).await.unwrap_err().contains("has not ended yet"));
+        let backfill = run(&ctx, Command::Backfill { from: today, to: today }).await.unwrap();
+        assert_eq!(backfill["orders"], serde_json::json!({"found": 0, "applied": 0}));
+        let reversed = Command::Backfill { from: today, to: today - chrono::Duration::days(1) };
+        assert_eq!(run(&ctx, reversed).await.unwrap_err(), "from must not be after to");
     }
 
     #[test]

@@ -5,11 +5,13 @@ use crate::business::{BusinessMetrics, business_metrics};
 use crate::forecast::{Forecasts, Granularity, forecasts};
 use crate::performance::{PerformanceMetrics, performance_metrics};
 use crate::realtime::{RealtimeEnv, RealtimeMetrics, realtime_metrics};
+use crate::reports::{self, ReportError};
 use crate::servers::{ServerMetrics, server_metrics};
+use crate::tables;
 use crate::users::{UserMetrics, user_metrics};
 use crate::{AnalyticsEnv, Period};
 use api::error::{ApiError, FieldErrors};
-use api::{ApiRequest, Identity};
+use api::{ApiRequest, Download, Identity, Reply};
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -88,6 +90,66 @@ pub async fn realtime(
     Ok(realtime_metrics(ctx).await?)
 }
 
+/// A page of the stored reports, newest period first.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReportPage {
+    pub reports: Vec<store::ReportHeader>,
+    pub next_cursor: Option<String>,
+}
+
+/// `GET /admin/analytics/reports` (`limit`, `cursor`).
+pub async fn reports(ctx: &impl AnalyticsEnv, request: ApiRequest, _caller: Identity) -> Result<ReportPage, ApiError> {
+    let page = api::page::parse(request.query(), &store::ReportStore::list_scope())?;
+    let (reports, next) = ctx.stores().reports.list(page.limit, page.after).await?;
+    Ok(ReportPage { reports, next_cursor: next.as_ref().map(proxy_core::ports::table::Cursor::token) })
+}
+
+/// `GET /admin/analytics/reports/{id}` (`format=json|csv`, `table` with csv): the report in the envelope, one
+/// table as CSV, or every table as CSV in a zip.
+pub async fn report(ctx: &impl AnalyticsEnv, request: ApiRequest, _caller: Identity) -> Result<Reply, ApiError> {
+    let id = request.path_param("id")?;
+    let query = request.query();
+    let mut errors = FieldErrors::new();
+    let format = query.get("format").map(String::as_str).unwrap_or("json");
+    if !["json", "csv"].contains(&format) {
+        proxy_core::validation::add_error(&mut errors, "format", "must be json or csv");
+    }
+    let table = query.get("table").map(String::as_str);
+    if let Some(table) = table
+        && (format != "csv" || !tables::TABLES.contains(&table))
+    {
+        let message = format!("with format=csv, one of: {}", tables::TABLES.join(", "));
+        proxy_core::validation::add_error(&mut errors, "table", message);
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let report = match reports::report(ctx, &id).await {
+        Ok(Some(report)) => report,
+        Ok(None) => return Err(ApiError::not_found("Report")),
+        Err(ReportError::Port(error)) => return Err(error.into()),
+        Err(error) => {
+            tracing::error!(%error, report = id, "stored report unreadable");
+            return Err(ApiError::internal());
+        }
+    };
+    match (format, table) {
+        ("csv", Some(table)) => Ok(Reply::File(Download {
+            content_type: "text/csv; charset=utf-8",
+            filename: format!("{}-{table}.csv", report.id),
+            bytes: tables::csv(&tables::rows(&report, table).unwrap_or_default()),
+        })),
+        ("csv", None) => {
+            let bytes = tables::zip(&report).map_err(|error| {
+                tracing::error!(%error, report = id, "report zip not written");
+                ApiError::internal()
+            })?;
+            Ok(Reply::File(Download { content_type: "application/zip", filename: format!("{}.zip", report.id), bytes }))
+        }
+        _ => Ok(Reply::Data(serde_json::to_value(report).map_err(|_| ApiError::internal())?)),
+    }
+}
+
 /// The query of `GET /admin/analytics` in the OpenAPI document.
 pub fn add_inputs(inputs: &mut api::openapi::Inputs) {
     use api::openapi::QueryParameter;
@@ -116,4 +178,18 @@ pub fn add_inputs(inputs: &mut api::openapi::Inputs) {
         },
     ];
     inputs.add(&api::routes::ANALYTICS_GET, api::openapi::OperationInput::query(query));
+    inputs.add(&api::routes::ANALYTICS_REPORTS, api::openapi::OperationInput::query(api::page::query_parameters()));
+    let download = vec![
+        QueryParameter {
+            name: "format",
+            description: "json (default: the report in the envelope) or csv (a zip of every table, or one table).",
+            schema: serde_json::json!({"enum": ["json", "csv"], "default": "json"}),
+        },
+        QueryParameter {
+            name: "table",
+            description: "With format=csv: this table only, as one CSV file.",
+            schema: serde_json::json!({"enum": tables::TABLES}),
+        },
+    ];
+    inputs.add(&api::routes::ANALYTICS_REPORT_GET, api::openapi::OperationInput::query(download));
 }

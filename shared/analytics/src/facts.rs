@@ -201,6 +201,20 @@ pub async fn record_deposit(ctx: &impl AnalyticsEnv, fact: &DepositFact) -> Resu
     .await
 }
 
+/// An order placed, everywhere it counts: the pricing engine's demand counters and the rollups, each once.
+pub async fn count_order(ctx: &impl FactsEnv, fact: &OrderFact) -> Result<bool, PortError> {
+    ctx.stores().stats.record_order(fact).await?;
+    record_order(ctx, fact).await
+}
+
+/// An order cancelled at `at`: the refund in the rollups (whenever it arrives), and the sale taken back out of
+/// the demand counters once it has been counted there (a conflict until then).
+pub async fn uncount_order(ctx: &impl FactsEnv, fact: &OrderFact, at: DateTime<Utc>) -> Result<bool, PortError> {
+    let applied = record_cancellation(ctx, fact, at).await?;
+    ctx.stores().stats.withdraw_order(fact).await?;
+    Ok(applied)
+}
+
 pub fn register_jobs<C: FactsEnv + Sync + 'static>(registry: &mut JobRegistry<C>) {
     registry.register(ORDER_FACT_JOB, RecordOrder);
     registry.register(ORDER_CANCELLED_JOB, RecordCancellation);
@@ -219,9 +233,7 @@ impl<C: FactsEnv + Sync> JobHandler<C> for RecordOrder {
     }
 
     async fn handle(&self, ctx: &C, job: &Job, _attempt: u32) -> Result<(), JobError> {
-        let fact: OrderFact = payload(job)?;
-        ctx.stores().stats.record_order(&fact).await?;
-        record_order(ctx, &fact).await?;
+        count_order(ctx, &payload(job)?).await?;
         Ok(())
     }
 }
@@ -238,8 +250,7 @@ impl<C: FactsEnv + Sync> JobHandler<C> for RecordCancellation {
 
     async fn handle(&self, ctx: &C, job: &Job, _attempt: u32) -> Result<(), JobError> {
         let fact: OrderFact = payload(job)?;
-        record_cancellation(ctx, &fact, fact.cancelled_at.unwrap_or(job.dispatched_at)).await?;
-        ctx.stores().stats.withdraw_order(&fact).await?;
+        uncount_order(ctx, &fact, fact.cancelled_at.unwrap_or(job.dispatched_at)).await?;
         Ok(())
     }
 }

@@ -8,6 +8,7 @@
 //! - `business`, `users`, `performance`, `servers`, `forecast`, `realtime`: the metrics sections; `endpoints`: `GET /admin/analytics`;
 //!   `scheduled`: the roll-up's task.
 
+pub mod backfill;
 pub mod business;
 pub mod endpoints;
 pub mod facts;
@@ -18,8 +19,10 @@ pub mod performance;
 pub mod period;
 pub mod read;
 pub mod realtime;
+pub mod reports;
 pub mod scheduled;
 pub mod servers;
+pub mod tables;
 pub mod telemetry;
 pub mod users;
 

@@ -72,9 +72,12 @@ pub struct Uptime {
 
 pub async fn performance_metrics(ctx: &impl AnalyticsEnv, period: &Period) -> Result<PerformanceMetrics, PortError> {
     let now = ctx.clock().now();
-    let (functions, jobs, uptime) =
-        futures_util::future::join3(functions(ctx, &period.current), jobs(ctx, &period.current), uptime(ctx, now))
-            .await;
+    let (functions, jobs, uptime) = futures_util::future::join3(
+        functions(ctx, &period.current),
+        jobs(ctx, &period.current),
+        uptime(ctx, now, &period.current),
+    )
+    .await;
     let functions = functions?;
     let mut slowest: Vec<FunctionPerformance> = functions.iter().filter(|f| f.requests > 0).cloned().collect();
     // None (above the last bound) is the slowest of all.
@@ -145,27 +148,31 @@ pub async fn jobs(ctx: &impl AnalyticsEnv, window: &Window) -> Result<Vec<JobPer
     Ok(rows)
 }
 
-/// Uptime over the past 24 hours and 7 days (from the hours' checks) and 30 days (the days before today, summed
-/// by the roll-up, and today's hours): two queries.
-pub async fn uptime(ctx: &impl AnalyticsEnv, now: DateTime<Utc>) -> Result<Vec<Uptime>, PortError> {
+/// Uptime over the past 24 hours and 7 days (from the hours' checks), 30 days (the days before today, summed
+/// by the roll-up, and today's hours) and the period (its days or hours): three queries.
+/// The checks in rollup items of any grain: hour items hold each check, day items their counts.
+fn counts_of(items: &[Rollup]) -> BTreeMap<String, Decimal> {
+    let mut counts = health_of(items);
+    for item in items {
+        for measure in [CHECKS, UP, HEALTHY] {
+            *counts.entry(measure.to_owned()).or_default() += item.get(measure);
+        }
+    }
+    counts
+}
+
+pub async fn uptime(ctx: &impl AnalyticsEnv, now: DateTime<Utc>, period: &Window) -> Result<Vec<Uptime>, PortError> {
     let analytics = &ctx.stores().analytics;
     let today = now.date_naive();
-    let (hours, days) = futures_util::future::join(
-        analytics.rollups(
-            Grain::Hour,
-            Dimension::Health,
-            &Grain::Hour.bucket(now - Duration::hours(7 * 24 - 1)),
-            &Grain::Hour.bucket(now),
-        ),
-        analytics.rollups(
-            Grain::Day,
-            Dimension::Health,
-            &day_bucket(today - Duration::days(29)),
-            &day_bucket(today - Duration::days(1)),
-        ),
-    )
-    .await;
-    let (hours, days) = (hours?, days?);
+    let (from, to) = period.buckets();
+    let (week_from, week_to) = (Grain::Hour.bucket(now - Duration::hours(7 * 24 - 1)), Grain::Hour.bucket(now));
+    let (month_from, month_to) = (day_bucket(today - Duration::days(29)), day_bucket(today - Duration::days(1)));
+    let (hours, days, in_period) = futures_util::join!(
+        analytics.rollups(Grain::Hour, Dimension::Health, &week_from, &week_to),
+        analytics.rollups(Grain::Day, Dimension::Health, &month_from, &month_to),
+        analytics.rollups(period.grain, Dimension::Health, &from, &to),
+    );
+    let (hours, days, in_period) = (hours?, days?, in_period?);
     let since = |hours_back: i64| Grain::Hour.bucket(now - Duration::hours(hours_back - 1));
     let within = |from: String| -> Vec<Rollup> { hours.iter().filter(|h| h.bucket >= from).cloned().collect() };
     let today_hours = within(format!("{}T00", day_bucket(today)));
@@ -189,5 +196,10 @@ pub async fn uptime(ctx: &impl AnalyticsEnv, now: DateTime<Utc>) -> Result<Vec<U
         figures("24h", health_of(&within(since(24))), 24 * 12),
         figures("7d", health_of(&hours), 7 * 24 * 12),
         figures("30d", month.0, 30 * 24 * 12),
+        figures(
+            "period",
+            counts_of(&in_period),
+            u64::try_from((period.to - period.from).num_minutes() / 5).unwrap_or(0),
+        ),
     ])
 }

@@ -1,5 +1,7 @@
 //! The analytics context's scheduled tasks.
 
+use crate::AnalyticsEnv;
+use crate::reports::{ReportKind, generate_report};
 use crate::telemetry::{TelemetryEnv, roll_up};
 use api::schedule::parse_invocation;
 
@@ -19,4 +21,36 @@ pub async fn telemetry_rollup(
         "telemetry rolled up"
     );
     serde_json::to_value(&report).map_err(|e| e.to_string())
+}
+
+/// `analytics-report-daily` (06:00 UTC), `-weekly` (Sundays 07:00), `-monthly` (the 1st, 08:00): the last
+/// closed period's report, once (a retried run finds it and keeps it).
+pub async fn daily_report(ctx: &impl AnalyticsEnv, payload: serde_json::Value) -> Result<serde_json::Value, String> {
+    report(ctx, payload, ReportKind::Daily).await
+}
+
+pub async fn weekly_report(ctx: &impl AnalyticsEnv, payload: serde_json::Value) -> Result<serde_json::Value, String> {
+    report(ctx, payload, ReportKind::Weekly).await
+}
+
+pub async fn monthly_report(ctx: &impl AnalyticsEnv, payload: serde_json::Value) -> Result<serde_json::Value, String> {
+    report(ctx, payload, ReportKind::Monthly).await
+}
+
+async fn report(
+    ctx: &impl AnalyticsEnv,
+    payload: serde_json::Value,
+    kind: ReportKind,
+) -> Result<serde_json::Value, String> {
+    let invocation = parse_invocation(&payload)?;
+    let generated =
+        generate_report(ctx, kind, None, false).await.map_err(|e| format!("{} report: {e}", kind.as_str()))?;
+    tracing::info!(
+        source = invocation.source,
+        report = generated.report.id,
+        outcome = generated.outcome,
+        bytes = generated.report.bytes,
+        "analytics report"
+    );
+    serde_json::to_value(&generated).map_err(|e| e.to_string())
 }

@@ -79,6 +79,11 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
     ANALYTICS_GET,
     ANALYTICS_REALTIME,
     ANALYTICS_ROLLUP,
+    ANALYTICS_REPORTS,
+    ANALYTICS_REPORT_GET,
+    ANALYTICS_REPORT_DAILY,
+    ANALYTICS_REPORT_WEEKLY,
+    ANALYTICS_REPORT_MONTHLY,
     SYSTEM_LOGS,
     LOG_CLEANUP,
     ADMIN_NOTIFICATIONS,
@@ -308,6 +313,47 @@ pub const ANALYTICS_ROLLUP: FunctionSpec = FunctionSpec {
     summary: "Hourly at :05 UTC: copies the request telemetry (per function), the job metrics (per job type) and the \
               health checks of the current hour and the three before it from the cache to the analytics rollups, \
               per hour and day, and the quotes priced onto the sales totals.",
+};
+
+pub const ANALYTICS_REPORTS: FunctionSpec = FunctionSpec {
+    name: "analytics-reports",
+    trigger: Trigger::Http { method: "GET", path: "/admin/analytics/reports", status: 200 },
+    role: Some(Role::Admin),
+    limits: &[],
+    summary: "The stored analytics reports (daily, weekly, monthly), newest period first, paged.",
+};
+
+pub const ANALYTICS_REPORT_GET: FunctionSpec = FunctionSpec {
+    name: "analytics-report-get",
+    trigger: Trigger::Http { method: "GET", path: "/admin/analytics/reports/{id}", status: 200 },
+    role: Some(Role::Admin),
+    limits: &[],
+    summary: "One stored report: as JSON (`format=json`, in the envelope), or as CSV (`format=csv`: a zip of every \
+              table, or one table with `table`).",
+};
+
+pub const ANALYTICS_REPORT_DAILY: FunctionSpec = FunctionSpec {
+    name: "analytics-report-daily",
+    trigger: Trigger::Schedule { expression: "cron(0 6 * * ? *)" },
+    role: None,
+    limits: &[],
+    summary: "Daily at 06:00 UTC: the previous UTC day's analytics report, every section frozen, stored once.",
+};
+
+pub const ANALYTICS_REPORT_WEEKLY: FunctionSpec = FunctionSpec {
+    name: "analytics-report-weekly",
+    trigger: Trigger::Schedule { expression: "cron(0 7 ? * SUN *)" },
+    role: None,
+    limits: &[],
+    summary: "Sundays at 07:00 UTC: the previous ISO week's analytics report (Monday to Sunday), stored once.",
+};
+
+pub const ANALYTICS_REPORT_MONTHLY: FunctionSpec = FunctionSpec {
+    name: "analytics-report-monthly",
+    trigger: Trigger::Schedule { expression: "cron(0 8 1 * ? *)" },
+    role: None,
+    limits: &[],
+    summary: "On the 1st at 08:00 UTC: the previous month's analytics report, stored once.",
 };
 
 pub const SYSTEM_LOGS: FunctionSpec = FunctionSpec {

@@ -38,7 +38,7 @@ pub async fn respond<T, F, Fut>(
     service: F,
 ) -> Response<Body>
 where
-    T: serde::Serialize,
+    T: api::Respond,
     F: FnOnce(ApiRequest, Identity) -> Fut,
     Fut: Future<Output = Result<T, ApiError>>,
 {
@@ -58,8 +58,11 @@ where
             }
             Err(e) => Err(e),
         };
-        match outcome {
-            Ok((status, value)) => json_response(status, &api::success_body(&value, &request_id)),
+        match outcome.map(|(status, value)| (status, value.into_body())) {
+            Ok((status, api::reply::Body::Envelope(value))) => {
+                json_response(status, &api::success_body(&value, &request_id))
+            }
+            Ok((status, api::reply::Body::File(file))) => file_response(status, file),
             Err(error) => error_response(error, &request_id, ctx.clock.now()),
         }
     };
@@ -161,6 +164,21 @@ pub fn error_response(error: ApiError, request_id: &str, now: chrono::DateTime<c
     let mut response = json_response(status, &error.body(request_id, now));
     if let Some(seconds) = retry_after {
         response.headers_mut().insert("retry-after", seconds.into());
+    }
+    response
+}
+
+/// A file as the response: its bytes, type and name (`attachment`, so a browser saves it).
+fn file_response(status: u16, file: api::Download) -> Response<Body> {
+    let mut response = Response::new(Body::Binary(file.bytes));
+    *response.status_mut() =
+        lambda_http::http::StatusCode::from_u16(status).unwrap_or(lambda_http::http::StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = response.headers_mut();
+    headers.insert("content-type", lambda_http::http::HeaderValue::from_static(file.content_type));
+    // The name is the server's own (a report id and a table name), never the caller's text.
+    let disposition = format!("attachment; filename=\"{}\"", file.filename.replace(['"', '\\'], "_"));
+    if let Ok(value) = lambda_http::http::HeaderValue::from_str(&disposition) {
+        headers.insert("content-disposition", value);
     }
     response
 }

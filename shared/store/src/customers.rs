@@ -30,6 +30,12 @@ impl CustomerStore {
     pub fn create_ops(&self, customer: &Customer) -> PortResult<Vec<TransactOp>> {
         let mut item = codec::encode(customer, NUMERIC)?;
         item.extend(keys::customer(&customer.id).to_item());
+        // Customers by sign-up time (the analytics backfill's source of sign-ups).
+        item.insert("gsi3pk".into(), proxy_core::ports::table::string(keys::CUSTOMERS_BY_CREATION));
+        item.insert(
+            "gsi3sk".into(),
+            proxy_core::ports::table::string(format!("{}#{}", keys::sortable_time(customer.created_at), customer.id)),
+        );
         let guard = |key: proxy_core::ports::table::Key| {
             let mut item = key.to_item();
             item.insert("customer_id".into(), proxy_core::ports::table::string(customer.id.as_str()));
@@ -40,6 +46,29 @@ impl CustomerStore {
             guard(keys::username_guard(&customer.username)),
             guard(keys::email_guard(&customer.email)),
         ])
+    }
+
+    /// Customers who signed up in [from, to], oldest first: one index partition, read page by page.
+    pub async fn created_between(
+        &self,
+        from: chrono::DateTime<chrono::Utc>,
+        to: chrono::DateTime<chrono::Utc>,
+    ) -> PortResult<Vec<Customer>> {
+        use proxy_core::ports::table::{Index, KeyRange, Query};
+        let range = KeyRange::Between(keys::sortable_time(from), format!("{}~", keys::sortable_time(to)));
+        let query = Query::new(Index::Gsi3, keys::CUSTOMERS_BY_CREATION).range(range).limit(1000);
+        let mut customers = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = self.table.query(query.clone().start_after(cursor)).await?;
+            for item in page.items {
+                customers.push(codec::decode(item, NUMERIC)?);
+            }
+            match page.next {
+                Some(next) => cursor = Some(next),
+                None => return Ok(customers),
+            }
+        }
     }
 
     pub async fn get(&self, id: &CustomerId) -> PortResult<Option<Customer>> {

@@ -13,6 +13,9 @@ pub fn customer(id: &CustomerId) -> Key {
     Key::new(format!("CUSTOMER#{id}"), "PROFILE")
 }
 
+/// Every customer in one index partition (gsi3), sorted by sign-up time: sign-ups are few enough for one.
+pub const CUSTOMERS_BY_CREATION: &str = "CUSTOMERS#BY_CREATION";
+
 /// Uniqueness guards: one item per username / e-mail, written in the same transaction as the customer.
 pub fn username_guard(username: &str) -> Key {
     Key::new(format!("USERNAME#{}", username.to_lowercase()), "UNIQUE")
@@ -258,6 +261,31 @@ pub const ACTIVE_DAYS: &str = "AN#ACTIVE";
 
 pub fn active_day(day: &str) -> Key {
     Key::new(ACTIVE_DAYS, day)
+}
+
+/// Every stored analytics report's header, sorted by its period's first day then kind (newest first when read
+/// backwards).
+pub const REPORTS: &str = "AN#REPORTS";
+
+/// A report's header: its id is `<kind>-<first day>` (`daily-2026-11-29`); None for an id of another shape.
+pub fn report_header(id: &str) -> Option<Key> {
+    let (kind, day) = id.split_once('-')?;
+    let day: chrono::NaiveDate = day.parse().ok()?;
+    (!kind.is_empty() && kind.chars().all(|c| c.is_ascii_lowercase()))
+        .then(|| Key::new(REPORTS, format!("{day}#{kind}")))
+}
+
+/// The partition of a report's body parts.
+pub fn report_parts(id: &str) -> String {
+    format!("AN#REPORT#{id}")
+}
+
+pub fn report_part_prefix(generation: &str) -> String {
+    format!("PART#{generation}#")
+}
+
+pub fn report_part(id: &str, generation: &str, index: usize) -> Key {
+    Key::new(report_parts(id), format!("{}{index:04}", report_part_prefix(generation)))
 }
 
 /// The pricing rules: one partition holding every version and the pointer to the active one.

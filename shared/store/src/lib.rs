@@ -21,6 +21,7 @@ mod notifications;
 mod orders;
 mod pricing;
 mod queue_runs;
+mod reports;
 mod retention;
 mod stats;
 mod wallets;
@@ -43,6 +44,7 @@ pub use notifications::{Marked, NotificationStore, ReadState, Unread};
 pub use orders::OrderStore;
 pub use pricing::{PricingRuleStore, RulesVersion};
 pub use queue_runs::QueueRunStore;
+pub use reports::{ReportHeader, ReportStore, Saved};
 pub use retention::{Retained, RetentionStore};
 pub use stats::{PlanDay, StatsStore};
 use wallets::decode_wallet;
@@ -77,6 +79,8 @@ pub struct Stores {
     pub stats: StatsStore,
     /// The analytics rollups and each customer's ledger of facts.
     pub analytics: AnalyticsStore,
+    /// The analytics reports, per period.
+    pub reports: ReportStore,
     /// Clients' `Idempotency-Key`s and what each first request created.
     pub idempotency_keys: IdempotencyKeyStore,
     /// The queue worker's claims on the jobs it runs (a redelivered job does its work once).
@@ -105,6 +109,7 @@ impl Stores {
             failed_jobs: FailedJobStore::new(table.clone()),
             stats: StatsStore::new(table.clone()),
             analytics: AnalyticsStore::new(table.clone()),
+            reports: ReportStore::new(table.clone()),
             idempotency_keys: IdempotencyKeyStore::new(table.clone()),
             job_claims: JobClaimStore::new(table.clone()),
             inventory: InventoryStore::new(table.clone()),

@@ -32,6 +32,8 @@ integration_tests::on_both_backends!(
     a_bad_period_is_a_422_naming_its_field,
     performance_comes_from_the_telemetry_rolled_up_each_hour,
     the_live_figures_cover_five_minutes_an_hour_and_today,
+    reports_are_stored_once_per_period_listed_newest_first_and_downloadable,
+    a_backfill_from_the_source_records_agrees_with_what_the_worker_counts,
 );
 
 fn at(s: &str) -> chrono::DateTime<chrono::Utc> {
@@ -569,4 +571,157 @@ async fn the_live_figures_cover_five_minutes_an_hour_and_today(app: TestApp) {
     assert_eq!(low["waiting"], 2, "{low}");
     assert_eq!(data["health"]["status"], "unknown");
     assert_eq!(Call::to(&routes::ANALYTICS_REALTIME, &[]).by(&customer).send(&app).await.status, 403);
+}
+
+/// The data set's reports as of Monday 15 June: the day before (14 Jun: a2, 30), the ISO week before (8-14 Jun:
+/// b2 40 refunded on the 12th, a2 30; the week before it had b1, 20), the month before (May: a1, 90; April had
+/// c1, 10).
+async fn reports_are_stored_once_per_period_listed_newest_first_and_downloadable(app: TestApp) {
+    use shared::services::analytics::reports::{ReportKind, generate_report};
+    let data = data_set(&app).await;
+    apply_directly(&app, &data).await;
+    let admin = Caller::Admin("ops".into());
+    for (route, id) in [
+        (&routes::ANALYTICS_REPORT_DAILY, "daily-2026-06-14"),
+        (&routes::ANALYTICS_REPORT_WEEKLY, "weekly-2026-06-08"),
+        (&routes::ANALYTICS_REPORT_MONTHLY, "monthly-2026-05-01"),
+    ] {
+        let first = shared::handlers::scheduled(route, &app.ctx, json!({})).await.unwrap().unwrap();
+        assert_eq!((first["outcome"].as_str(), first["report"]["id"].as_str()), (Some("created"), Some(id)), "{first}");
+        let again = shared::handlers::scheduled(route, &app.ctx, json!({})).await.unwrap().unwrap();
+        assert_eq!(again["outcome"], "exists", "a retried run keeps the report");
+    }
+    let report = |id: &str| Call::to(&routes::ANALYTICS_REPORT_GET, &[id]).by(&admin);
+    let business = |reply: &Reply| reply.body["data"]["business"].clone();
+    let daily = business(&report("daily-2026-06-14").send(&app).await);
+    assert_eq!([&daily["current"]["gross"], &daily["previous"]["gross"]].map(money), ["30", "0"], "{daily}");
+    let weekly = business(&report("weekly-2026-06-08").send(&app).await);
+    assert_eq!(
+        [
+            &weekly["current"]["gross"],
+            &weekly["current"]["refunds"],
+            &weekly["current"]["net"],
+            &weekly["previous"]["net"]
+        ]
+        .map(money),
+        ["70", "40", "30", "20"],
+        "{weekly}"
+    );
+    let monthly = business(&report("monthly-2026-05-01").send(&app).await);
+    assert_eq!([&monthly["current"]["net"], &monthly["previous"]["net"]].map(money), ["90", "10"]);
+
+    // Newest period first, paged.
+    let listed = Call::to(&routes::ANALYTICS_REPORTS, &[]).by(&admin).query("limit=2").send(&app).await;
+    let ids: Vec<&str> =
+        listed.body["data"]["reports"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["daily-2026-06-14", "weekly-2026-06-08"]);
+    let cursor = listed.body["data"]["next_cursor"].as_str().unwrap().to_owned();
+    let rest = Call::to(&routes::ANALYTICS_REPORTS, &[])
+        .by(&admin)
+        .query(&format!("limit=2&cursor={cursor}"))
+        .send(&app)
+        .await;
+    assert_eq!(rest.body["data"]["reports"][0]["id"], "monthly-2026-05-01", "{}", rest.body);
+
+    // A forced run replaces the report and says so.
+    let replaced = generate_report(&app.ctx, ReportKind::Daily, None, true).await.unwrap();
+    assert_eq!(replaced.outcome, "replaced");
+    assert_eq!(replaced.report.replaced_at, Some(app.ctx.clock.now()));
+    // A period that has not ended is not reported; two runs at once store one report.
+    let today = app.ctx.clock.now().date_naive();
+    assert!(generate_report(&app.ctx, ReportKind::Weekly, Some(today), false).await.is_err());
+    let runs = integration_tests::race([
+        generate_report(&app.ctx, ReportKind::Daily, Some(at("2026-06-10T00:00:00Z").date_naive()), false),
+        generate_report(&app.ctx, ReportKind::Daily, Some(at("2026-06-10T00:00:00Z").date_naive()), false),
+    ])
+    .await;
+    let mut outcomes: Vec<&str> = runs.iter().map(|r| r.as_ref().unwrap().outcome).collect();
+    outcomes.sort();
+    assert_eq!(outcomes, ["created", "exists"]);
+
+    // Downloads: every table in a zip, one table as CSV.
+    let zip = report("weekly-2026-06-08").query("format=csv").send(&app).await;
+    assert_eq!(zip.status, 200);
+    assert_eq!(zip.header("content-type"), Some("application/zip"));
+    assert_eq!(zip.header("content-disposition"), Some("attachment; filename=\"weekly-2026-06-08.zip\""));
+    assert!(zip.bytes.starts_with(b"PK"), "a zip archive");
+    let text = |bytes: &[u8]| String::from_utf8(bytes.to_vec()).unwrap();
+    assert!(zip.bytes.windows(19).any(|w| w == b"revenue_by_plan.csv"), "the tables are in it");
+    let plans = report("weekly-2026-06-08").query("format=csv&table=revenue_by_plan").send(&app).await;
+    assert_eq!(plans.header("content-type"), Some("text/csv; charset=utf-8"));
+    let csv = text(&plans.bytes);
+    assert!(csv.starts_with("value,net,orders,refunds,revenue,share\n"), "{csv}");
+    assert_eq!(csv.lines().count(), 2, "P1 only (b2 and a2): {csv}");
+    // Bad requests.
+    assert_eq!(report("daily-2030-01-01").send(&app).await.status, 404);
+    assert_eq!(report("not-a-report").send(&app).await.status, 404);
+    for query in ["format=pdf", "table=servers", "format=csv&table=nope"] {
+        let reply = report("daily-2026-06-14").query(query).send(&app).await;
+        assert_eq!(reply.status, 422, "{query}: {}", reply.body);
+    }
+    assert_eq!(report("daily-2026-06-14").by(&Caller::customer(&"c-1")).send(&app).await.status, 403);
+}
+
+async fn apply_directly(app: &TestApp, data: &DataSet) {
+    for fact in &data.orders {
+        facts::record_order(&app.ctx, fact).await.unwrap();
+    }
+    for fact in &data.cancellations {
+        facts::record_cancellation(&app.ctx, fact, fact.cancelled_at.unwrap()).await.unwrap();
+    }
+    for fact in &data.deposits {
+        facts::record_deposit(&app.ctx, fact).await.unwrap();
+    }
+    for fact in &data.sign_ups {
+        facts::record_sign_up(&app.ctx, fact).await.unwrap();
+    }
+}
+
+/// Orders placed through checkout, one cancelled, while the analytics worker is not running: the backfill
+/// rebuilds their facts from the orders, wallets and customers; the worker's delivery afterwards changes
+/// nothing, nor does a second backfill. Then orders the worker counts first: a backfill finds them counted.
+async fn a_backfill_from_the_source_records_agrees_with_what_the_worker_counts(app: TestApp) {
+    use integration_tests::fixtures::{customer, order_of, shop_at_list_prices};
+    use shared::services::analytics::backfill::backfill;
+    use shared::services::orders::{cancel, place};
+    let ctx = &app.ctx;
+    let shop = shop_at_list_prices(ctx, 20, "10.00").await;
+    let (alice, bob) = (customer(ctx, "100").await, customer(ctx, "100").await);
+    let kept = place(ctx, &alice, order_of(&shop.plan, 2, 1), None).await.unwrap();
+    let cancelled = place(ctx, &bob, order_of(&shop.plan, 1, 1), None).await.unwrap();
+    cancel(ctx, &bob, &cancelled.order.id).await.unwrap();
+    let today = ctx.clock.now().date_naive();
+    let figures = |reply: Reply| {
+        let data = &reply.body["data"];
+        (data["business"]["current"].clone(), data["business"]["mrr"].clone(), data["users"]["current"].clone())
+    };
+
+    let first = backfill(ctx, today, today).await.unwrap();
+    assert_eq!(
+        [first.orders, first.cancellations, first.deposits, first.sign_ups].map(|c| (c.found, c.applied)),
+        [(2, 2), (1, 1), (2, 2), (2, 2)],
+        "{first:?}"
+    );
+    let rebuilt = figures(analytics(&app, &[("period", "7d")]).await);
+    let (sales, _, users) = &rebuilt;
+    assert_eq!((sales["orders"].as_u64(), sales["refunded_orders"].as_u64()), (Some(2), Some(1)), "{sales}");
+    assert_eq!(money(&sales["net"]), money(&json!(kept.order.grand_amount.to_string())));
+    assert_eq!(money(&sales["deposits"]), "200");
+    assert_eq!((users["new_customers"].as_u64(), users["first_time_buyers"].as_u64()), (Some(2), Some(1)));
+
+    integration_tests::drain(&app, Priority::Analytics).await;
+    assert_eq!(figures(analytics(&app, &[("period", "7d")]).await), rebuilt, "the worker's facts were counted already");
+    let second = backfill(ctx, today, today).await.unwrap();
+    assert_eq!([second.orders, second.sign_ups].map(|c| c.applied), [0, 0]);
+    assert_eq!(figures(analytics(&app, &[("period", "7d")]).await), rebuilt);
+
+    // The other way round: the worker first, the backfill after.
+    place(ctx, &alice, order_of(&shop.plan, 1, 1), None).await.unwrap();
+    integration_tests::drain(&app, Priority::Analytics).await;
+    let counted = figures(analytics(&app, &[("period", "7d")]).await);
+    assert_eq!(counted.0["orders"], 3);
+    let third = backfill(ctx, today, today).await.unwrap();
+    assert_eq!((third.orders.found, third.orders.applied), (3, 0), "{third:?}");
+    assert_eq!(figures(analytics(&app, &[("period", "7d")]).await), counted);
+    assert!(backfill(ctx, today, today - chrono::Duration::days(1)).await.is_err(), "a reversed range");
 }

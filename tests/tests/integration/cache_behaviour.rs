@@ -163,7 +163,10 @@ async fn distinct_counters_count_each_member_once_across_keys(h: Harness) {
         .update_counters(&[distinct("m1", 11, 60), distinct("m1", 12, 60), distinct("m1", 11, 60), add("n", 1, 60)])
         .await
         .unwrap();
-    h.cache.update_counters(&[distinct("m2", 12, 60), distinct("m2", -13, 60), distinct("brief", 14, 1)]).await.unwrap();
+    h.cache
+        .update_counters(&[distinct("m2", 12, 60), distinct("m2", -13, 60), distinct("brief", 14, 1)])
+        .await
+        .unwrap();
     assert_eq!(h.cache.count_distinct(&keys(&["m1"])).await.unwrap(), 2);
     assert_eq!(h.cache.count_distinct(&keys(&["m1", "m2", "missing"])).await.unwrap(), 3, "12 is in both");
     assert_eq!(h.cache.count_distinct(&keys(&["brief"])).await.unwrap(), 1);

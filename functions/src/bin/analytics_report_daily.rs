@@ -1,0 +1,7 @@
+//! Scheduled analytics-report-daily — `analytics::scheduled::daily_report`, wired to its row of the route table.
+use api::routes;
+
+#[tokio::main]
+async fn main() -> Result<(), shared::runtime::Error> {
+    shared::runtime::serve_schedule(&routes::ANALYTICS_REPORT_DAILY, analytics::scheduled::daily_report).await
+}

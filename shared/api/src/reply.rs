@@ -1,0 +1,54 @@
+//! What a successful endpoint answers with: a value, written as `data` in the success envelope (every endpoint
+//! but downloads), or a file (a report's CSV or zip), written as itself with its type and name.
+
+/// A file an endpoint answers with instead of the envelope.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Download {
+    pub content_type: &'static str,
+    /// The name a browser saves it under.
+    pub filename: String,
+    pub bytes: Vec<u8>,
+}
+
+/// An endpoint's answer that is sometimes a value and sometimes a file (`format=json|csv`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reply {
+    Data(serde_json::Value),
+    File(Download),
+}
+
+/// How the edge writes a successful answer.
+pub enum Body<T> {
+    Envelope(T),
+    File(Download),
+}
+
+/// What an endpoint may answer with: any serialisable value (the envelope's `data`), a `Download`, a `Reply`.
+pub trait Respond {
+    type Data: serde::Serialize;
+    fn into_body(self) -> Body<Self::Data>;
+}
+
+impl<T: serde::Serialize> Respond for T {
+    type Data = T;
+    fn into_body(self) -> Body<T> {
+        Body::Envelope(self)
+    }
+}
+
+impl Respond for Download {
+    type Data = ();
+    fn into_body(self) -> Body<()> {
+        Body::File(self)
+    }
+}
+
+impl Respond for Reply {
+    type Data = serde_json::Value;
+    fn into_body(self) -> Body<serde_json::Value> {
+        match self {
+            Reply::Data(value) => Body::Envelope(value),
+            Reply::File(file) => Body::File(file),
+        }
+    }
+}
