@@ -6,13 +6,16 @@
 //! creates them yet. Everything else goes through the services the HTTP routes and workers run:
 //! - money enters wallets as admin credits (`services::wallet::credit`), sized to what the customer is about to
 //!   buy — card and crypto gateways are not connected, so that is how wallets are funded today;
+//! - every cart is quoted through the HTTP API as its customer (`POST /api/pricing/quote` through the edge, so
+//!   the quote is counted in the request telemetry: the analytics' quote-to-order conversion);
 //! - every order is placed by `services::orders::place_as` (ids drawn from the seed), which holds capacity,
 //!   debits the wallet and queues the provisioning job; a refused placement (sold-out or paused server) makes
 //!   the customer pick another plan;
 //! - a few customers cancel at once with `services::orders::cancel` (refund, capacity released);
 //! - the queue worker (`worker::poll_once` with the standard job registry) then runs the queued jobs:
 //!   provisioning creates the clients on the simulated panels and completes the order, events reach the
-//!   customers' feeds and the analytics counters count the sale;
+//!   customers' feeds and the analytics rollups count the sale; each simulated day the telemetry (requests, jobs,
+//!   panel calls) is rolled up into the analytics as the hourly `analytics-rollup` does;
 //! - a few panel outages (`MemoryPanel::set_reachable`) make provisioning fail to its last attempt, so the
 //!   orders placed on those servers meanwhile end in dispute with their capacity given back.
 //!
@@ -38,7 +41,7 @@ use shared::domain::*;
 use shared::error::{PortError, PortResult};
 use shared::ports::QueueRef;
 use shared::services::orders::{CancelError, OrderLine, PlaceError, ValidOrder, cancel, place_as};
-use shared::services::pricing::{QuoteError, ValidQuote, quote_for};
+use shared::services::pricing::ValidQuote;
 use shared::services::wallet::{CreditError, CreditRequest, credit};
 use shared::worker::{JobRegistry, poll_once};
 use std::collections::HashSet;
@@ -196,6 +199,9 @@ fn transient(error: &PortError) -> bool {
     matches!(error, PortError::Timeout { .. } | PortError::Unavailable { .. })
 }
 
+/// How many times a transient failure is tried.
+const TRIES: u32 = 5;
+
 /// Calls `call` until it succeeds, fails for good, or has failed transiently `TRIES` times. What is retried is
 /// safe to repeat: placements and credits carry idempotency keys, the rest are reads, put-if-absent writes
 /// (see [`created`]) and cancellations (see [`Shop::purchase`]).
@@ -203,7 +209,6 @@ async fn patiently<T, E, Fut>(mut call: impl FnMut() -> Fut, is_transient: impl 
 where
     Fut: std::future::Future<Output = Result<T, E>>,
 {
-    const TRIES: u32 = 5;
     let mut tries = 1;
     loop {
         match call().await {
@@ -285,6 +290,8 @@ struct Shop<'a> {
     signed_up: Vec<usize>,
     has_ordered: HashSet<usize>,
     deposits: usize,
+    /// Up to when the telemetry was rolled up into the analytics.
+    rolled_up: DateTime<Utc>,
 }
 
 /// Loads `days` of demo history into `ctx`'s backend. `ctx` must run on `clock`; `panel` plays the demo
@@ -454,9 +461,11 @@ pub async fn load(
         signed_up: Vec::new(),
         has_ordered: HashSet::new(),
         deposits: 0,
+        rolled_up: opening,
     };
     for (at, happening) in history {
         shop.replay.go_to(at);
+        shop.roll_up(Duration::hours(20)).await?;
         match happening {
             Happening::Signup(i) => shop.sign_up(i).await?,
             Happening::Purchase => shop.purchase().await?,
@@ -464,6 +473,7 @@ pub async fn load(
         }
     }
     shop.run_worker().await?;
+    shop.roll_up(Duration::zero()).await?;
     // The inventory check the deployed schedule would have run last, at the end of the history, so the
     // inventory view opens with its forecast, band states and scaling decisions (its own schedule runs it every
     // 15 minutes from here).
@@ -556,19 +566,14 @@ impl Shop<'_> {
                 duration_months,
                 coupon_code: coupon_code.clone(),
             };
-            let price = match patiently(
-                || quote_for(&self.ctx, &customer, cart.clone()),
-                |e| matches!(e, QuoteError::Port(p) if transient(p)),
-            )
-            .await
-            {
-                Ok(view) => view.quote.total,
+            let price = match self.quote(&customer, &cart).await? {
+                Ok(total) => total,
                 // The promotion ran out, ended or does not apply: the customer buys without it.
-                Err(QuoteError::Invalid(errors)) if coupon_code.is_some() && errors.contains_key("coupon_code") => {
+                Err(errors) if coupon_code.is_some() && errors.contains_key("coupon_code") => {
                     coupon_code = None;
                     continue;
                 }
-                Err(e) => return Err(format!("quoting an order: {e}")),
+                Err(errors) => return Err(format!("quoting an order: {errors:?}")),
             };
             let balance = patiently(|| self.ctx.stores.wallets.get(&customer), transient)
                 .await
@@ -648,6 +653,72 @@ impl Shop<'_> {
     /// Runs the queue worker until every queue is empty. A failed job comes back on the next round, ten seconds
     /// later on the demo clock (the local run's visibility timeout), until the queue's last attempt. Messages are
     /// received with no visibility timeout of their own, because SQS counts that in real time.
+    /// The storefront's quote, asked through the HTTP API as the customer (so the quote is counted as the
+    /// deployed edge counts it: the analytics' quote-to-order conversion): the total, or the fields refused.
+    async fn quote(
+        &self,
+        customer: &CustomerId,
+        cart: &ValidQuote,
+    ) -> Result<Result<Decimal, std::collections::BTreeMap<String, serde_json::Value>>, String> {
+        // One line on one server, in the storefront's own shape (the original's `server_id`, `plan_id`, ...).
+        let line = cart.lines.first().ok_or("a cart without lines")?;
+        let body = serde_json::json!({
+            "server_id": cart.server_id,
+            "plan_id": line.plan_id,
+            "quantity": line.quantity,
+            "duration": cart.duration_months,
+            "coupon_code": cart.coupon_code,
+        });
+        let claims = std::collections::BTreeMap::from([("sub".to_owned(), customer.to_string())]);
+        for attempt in 1..=TRIES {
+            let event = shared::http::apigw::HttpEvent::new("POST", "/api/pricing/quote")
+                .with_claims(claims.clone())
+                .with_body(body.to_string());
+            let request = event.to_request(self.ctx.clock.now())?;
+            let response = shared::handlers::http(&shared::routes::PRICING_QUOTE, &self.ctx, request)
+                .await
+                .ok_or("the quote route has no handler")?;
+            let status = response.status().as_u16();
+            let reply: serde_json::Value = match response.body() {
+                lambda_http::Body::Text(text) => serde_json::from_str(text).map_err(|e| e.to_string())?,
+                other => return Err(format!("a quote answered {other:?}")),
+            };
+            match status {
+                200 => {
+                    let total = reply["data"]["quote"]["total"].as_str().and_then(|t| t.parse().ok());
+                    return total.map(Ok).ok_or_else(|| format!("a quote without its total: {reply}"));
+                }
+                422 => {
+                    let errors = reply["errors"].as_object().cloned().unwrap_or_default();
+                    return Ok(Err(errors.into_iter().collect()));
+                }
+                // An emulator's time-out, as a careful client sees it: try again.
+                503 if attempt < TRIES => {
+                    tokio::time::sleep(std::time::Duration::from_millis(250 * u64::from(attempt))).await
+                }
+                _ => return Err(format!("a quote answered {status}: {reply}")),
+            }
+        }
+        Err("the quote kept timing out".into())
+    }
+
+    /// The telemetry since the last roll-up (the quotes' requests, the jobs, provisioning's panel calls) copied
+    /// to the analytics rollups, as the hourly `analytics-rollup` does, once `every` has passed: what the cache
+    /// holds is kept a day, so the demo rolls it up as it goes.
+    async fn roll_up(&mut self, every: Duration) -> Result<(), String> {
+        let now = self.ctx.clock.now();
+        if now - self.rolled_up < every {
+            return Ok(());
+        }
+        self.ctx.flush_request_metrics().await;
+        let hours = (now - self.rolled_up).num_hours() + 1;
+        patiently(|| shared::services::analytics::telemetry::roll_up(&self.ctx, now, hours), transient)
+            .await
+            .map_err(|e| format!("rolling the telemetry up: {e}"))?;
+        self.rolled_up = now;
+        Ok(())
+    }
+
     async fn run_worker(&mut self) -> Result<(), String> {
         loop {
             let mut received = 0;
@@ -889,6 +960,43 @@ mod tests {
         let ids = |orders: &[Order]| orders.iter().map(|o| (o.id.clone(), o.order_status)).collect::<Vec<_>>();
         let from = at_noon() - Duration::days(i64::from(DAYS) + 31);
         assert_eq!(ids(&all_orders(&again_ctx, from, at_noon()).await), ids(&orders));
+        every_analytics_section_has_figures(&ctx).await;
+    }
+
+    /// The demo's history, through the analytics worker and the roll-ups, fills every section of the analytics:
+    /// growth against the month before, churn and reactivation, cohorts retained, forecasts with intervals, the
+    /// jobs' and panels' telemetry, quotes converted.
+    async fn every_analytics_section_has_figures(ctx: &AppContext) {
+        use shared::services::analytics::forecast::{Forecast, Granularity, Outcome, forecasts};
+        use shared::services::analytics::{Period, business, performance, servers, users};
+        let period = Period::parse(Some("30d"), None, None, ctx.clock.now()).unwrap();
+        let sales = business::business_metrics(ctx, &period).await.unwrap();
+        assert!(sales.current.net > Decimal::ZERO && sales.previous.net > Decimal::ZERO, "{sales:?}");
+        assert!(sales.change.net.is_some() && sales.current.by_location.len() >= 4, "{sales:?}");
+        assert!(sales.current.quotes > sales.current.orders && sales.current.conversion_rate.is_some());
+        let moved = &sales.mrr.movements;
+        assert!(
+            moved.new > Decimal::ZERO && moved.churn > Decimal::ZERO && moved.expansion > Decimal::ZERO,
+            "{moved:?}"
+        );
+        assert!(sales.mrr.at_end > Decimal::ZERO && sales.mrr.arpu.is_some(), "{:?}", sales.mrr);
+        let people = users::user_metrics(ctx, &period).await.unwrap();
+        assert!(people.current.active_customers > 10 && people.repeat_purchase_rate.is_some(), "{people:?}");
+        assert!(people.cohorts.len() >= 3, "{:?}", people.cohorts);
+        assert!(people.cohorts.iter().any(|c| c.retained.iter().any(|r| r.month_offset >= 1)), "a cohort retained");
+        assert!(people.segments.by_tier.len() >= 2 && people.segments.by_country.len() >= 4, "{:?}", people.segments);
+        let operations = performance::performance_metrics(ctx, &period).await.unwrap();
+        assert!(operations.functions.iter().any(|f| f.function == "pricing-quote" && f.requests > 0));
+        assert!(operations.jobs.iter().any(|j| j.job_type == "order.provision" && j.runs > 0), "{operations:?}");
+        let fleet = servers::server_metrics(ctx, &period).await.unwrap();
+        assert!(fleet.servers.iter().any(|s| s.provisioning.failed_calls > 0), "the panel outages show");
+        // Every location with capacity sold (Singapore's one server is a standby).
+        assert!(fleet.locations.iter().all(|l| l.capacity == 0 || l.sales.orders > 0), "{:?}", fleet.locations);
+        let ahead = forecasts(ctx, Granularity::Daily, 30).await.unwrap();
+        for series in &ahead.series {
+            let Outcome::Forecast(Forecast { points, .. }) = &series.outcome else { panic!("{series:?}") };
+            assert!(points.iter().any(|p| p.upper_95 > p.lower_95), "intervals: {series:?}");
+        }
     }
 
     #[tokio::test]

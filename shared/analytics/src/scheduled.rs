@@ -2,7 +2,7 @@
 
 use crate::AnalyticsEnv;
 use crate::reports::{ReportKind, generate_report};
-use crate::telemetry::{TelemetryEnv, roll_up};
+use crate::telemetry::{CATCH_UP_HOURS, TelemetryEnv, roll_up};
 use api::schedule::parse_invocation;
 
 /// `analytics-rollup` (hourly at :05): the telemetry of the current hour and the three before it copied to the
@@ -12,7 +12,8 @@ pub async fn telemetry_rollup(
     payload: serde_json::Value,
 ) -> Result<serde_json::Value, String> {
     let invocation = parse_invocation(&payload)?;
-    let report = roll_up(ctx, ctx.clock().now()).await.map_err(|e| format!("telemetry roll-up: {e}"))?;
+    let report =
+        roll_up(ctx, ctx.clock().now(), CATCH_UP_HOURS).await.map_err(|e| format!("telemetry roll-up: {e}"))?;
     tracing::info!(
         source = invocation.source,
         hours = report.hours.len(),

@@ -77,7 +77,8 @@ fn hour_start(hour: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(hour * 3600, 0).unwrap_or_default()
 }
 
-pub async fn roll_up(ctx: &impl TelemetryEnv, now: DateTime<Utc>) -> Result<RollUpReport, PortError> {
+/// Copies the hour `now` is in and the `hours_back` before it (the scheduled run: `CATCH_UP_HOURS`).
+pub async fn roll_up(ctx: &impl TelemetryEnv, now: DateTime<Utc>, hours_back: i64) -> Result<RollUpReport, PortError> {
     let current = now.timestamp().div_euclid(3600);
     let functions = http_functions();
     let job_types = ctx.job_types();
@@ -87,7 +88,7 @@ pub async fn roll_up(ctx: &impl TelemetryEnv, now: DateTime<Utc>) -> Result<Roll
     let mut hours = Vec::new();
     let mut days = BTreeSet::new();
     let (mut function_hours, mut job_type_hours, mut server_hours) = (0, 0, 0);
-    for hour in (current - CATCH_UP_HOURS)..=current {
+    for hour in (current - hours_back.max(0))..=current {
         let at = hour_start(hour);
         hours.push(Grain::Hour.bucket(at));
         days.insert(at.date_naive());
