@@ -19,6 +19,8 @@ pub struct CallCounts {
     batch_gets: AtomicU64,
     queries: AtomicU64,
     transactions: AtomicU64,
+    transaction_items: AtomicU64,
+    items_read: AtomicU64,
     writes: AtomicU64,
     cache: AtomicU64,
     queue_sends: AtomicU64,
@@ -34,6 +36,10 @@ pub struct Snapshot {
     pub batch_gets: u64,
     pub queries: u64,
     pub transactions: u64,
+    /// The items the transactions wrote.
+    pub transaction_items: u64,
+    /// The items queries returned.
+    pub items_read: u64,
     pub single_writes: u64,
     pub cache: u64,
     pub queue_sends: u64,
@@ -50,6 +56,8 @@ impl Snapshot {
             batch_gets: self.batch_gets - before.batch_gets,
             queries: self.queries - before.queries,
             transactions: self.transactions - before.transactions,
+            transaction_items: self.transaction_items - before.transaction_items,
+            items_read: self.items_read - before.items_read,
             single_writes: self.single_writes - before.single_writes,
             cache: self.cache - before.cache,
             queue_sends: self.queue_sends - before.queue_sends,
@@ -88,6 +96,8 @@ impl CallCounts {
             batch_gets: self.batch_gets.load(Relaxed),
             queries: self.queries.load(Relaxed),
             transactions: self.transactions.load(Relaxed),
+            transaction_items: self.transaction_items.load(Relaxed),
+            items_read: self.items_read.load(Relaxed),
             single_writes: self.writes.load(Relaxed),
             cache: self.cache.load(Relaxed),
             queue_sends: self.queue_sends.load(Relaxed),
@@ -133,11 +143,14 @@ impl Table for CountingTable {
     }
     async fn transact(&self, ops: Vec<TransactOp>) -> PortResult<()> {
         self.counts.transactions.fetch_add(1, Relaxed);
+        self.counts.transaction_items.fetch_add(ops.len() as u64, Relaxed);
         self.inner.transact(ops).await
     }
     async fn query(&self, query: Query) -> PortResult<Page> {
         self.counts.queries.fetch_add(1, Relaxed);
-        self.inner.query(query).await
+        let page = self.inner.query(query).await?;
+        self.counts.items_read.fetch_add(page.items.len() as u64, Relaxed);
+        Ok(page)
     }
     async fn ping(&self) -> PortResult<()> {
         // A GetItem on DynamoDB.

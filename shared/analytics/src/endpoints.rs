@@ -2,7 +2,7 @@
 //! server sections for the period, each against the period before where it compares, and the forecasts.
 
 use crate::business::{BusinessMetrics, business_metrics};
-use crate::forecast::{Forecasts, Granularity, forecasts};
+use crate::forecast::{Granularity, cached_forecasts};
 use crate::performance::{PerformanceMetrics, performance_metrics};
 use crate::realtime::{RealtimeEnv, RealtimeMetrics, realtime_metrics};
 use crate::reports::{self, ReportError};
@@ -21,7 +21,8 @@ pub struct Analytics {
     pub users: UserMetrics,
     pub performance: PerformanceMetrics,
     pub servers: ServerMetrics,
-    pub forecasts: Forecasts,
+    /// `forecast::Forecasts`, as kept in the cache for the day.
+    pub forecasts: serde_json::Value,
 }
 
 /// The forecasts asked for: `forecast` (daily or weekly) and `horizon` (periods ahead, bounded).
@@ -61,7 +62,11 @@ pub fn requested_period(request: &ApiRequest, now: chrono::DateTime<chrono::Utc>
     })
 }
 
-pub async fn get(ctx: &impl AnalyticsEnv, request: ApiRequest, _caller: Identity) -> Result<Analytics, ApiError> {
+pub async fn get(
+    ctx: &(impl AnalyticsEnv + cache::HasTieredCache),
+    request: ApiRequest,
+    _caller: Identity,
+) -> Result<Analytics, ApiError> {
     let period = requested_period(&request, ctx.clock().now())?;
     let (granularity, horizon) = requested_forecast(&request)?;
     let (business, users, performance, servers, forecasts) = futures_util::join!(
@@ -69,7 +74,7 @@ pub async fn get(ctx: &impl AnalyticsEnv, request: ApiRequest, _caller: Identity
         user_metrics(ctx, &period),
         performance_metrics(ctx, &period),
         server_metrics(ctx, &period),
-        forecasts(ctx, granularity, horizon),
+        cached_forecasts(ctx, granularity, horizon),
     );
     Ok(Analytics {
         period,

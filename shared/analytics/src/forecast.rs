@@ -175,6 +175,22 @@ fn round2(value: f64) -> f64 {
     (value * 100.0).round() / 100.0
 }
 
+/// How long a day's forecasts are kept: their history is complete days, so only a late fact changes them.
+const CACHED_FOR: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// `forecasts`, kept in the analytics cache for the day (fitting four models and their backtests takes tens of
+/// milliseconds, the same at any volume; reading them back, one cache round trip).
+pub async fn cached_forecasts(
+    ctx: &(impl AnalyticsEnv + cache::HasTieredCache),
+    granularity: Granularity,
+    horizon: usize,
+) -> Result<serde_json::Value, PortError> {
+    let today = ctx.clock().now().date_naive();
+    let key = format!("forecasts:{granularity:?}:{horizon}:{today}").to_lowercase();
+    let view = cache::views::View::analytics_data(key).ttl(CACHED_FOR);
+    ctx.tiered_cache().get_or_load_json(&view, || forecasts(ctx, granularity, horizon)).await
+}
+
 /// Every metric's forecast from one read of the daily totals (the last `HISTORY_DAYS` complete days).
 pub async fn forecasts(
     ctx: &impl AnalyticsEnv,

@@ -14,7 +14,7 @@ use proxy_core::domain::{
 };
 use proxy_core::pricing::PricingRules;
 use rust_decimal::Decimal;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 /// Measures of the customer-level rollups.
@@ -161,21 +161,18 @@ pub fn derived_cells(ledger: &CustomerLedger) -> Cells {
 /// before's, classified as ChartMogul does: from nothing to something is `new` the first time and
 /// `reactivation` after, something to nothing `churn`, up `expansion`, down `contraction`.
 fn mrr_cells(ledger: &CustomerLedger, cells: &mut Cells) {
-    let orders: Vec<&LedgerOrder> = ledger.orders.values().collect();
-    let days: BTreeSet<NaiveDate> =
-        orders.iter().flat_map(|o| [o.placed_at.date_naive(), o.stops_at().date_naive()]).collect();
-    // An order counts at the end of each day from its placement's to the day before it stops.
-    let level_at = |day: NaiveDate| -> Decimal {
-        orders
-            .iter()
-            .filter(|o| o.placed_at.date_naive() <= day && o.stops_at().date_naive() > day)
-            .map(|o| o.monthly)
-            .sum()
-    };
+    // The level moves on the day an order starts (+ its monthly value) and on the day it stops (-): the days'
+    // changes summed in order give the level at the end of each day, in one pass over the orders.
+    let mut changes: BTreeMap<NaiveDate, Decimal> = BTreeMap::new();
+    for order in ledger.orders.values() {
+        let (start, stop) = (order.placed_at.date_naive(), order.stops_at().date_naive());
+        *changes.entry(start).or_default() += order.monthly;
+        *changes.entry(stop).or_default() -= order.monthly;
+    }
     let mut paid_before = false;
     let mut before = Decimal::ZERO;
-    for day in days {
-        let after = level_at(day);
+    for (day, change) in changes {
+        let after = before + change;
         if after != before {
             let (kind, count, amount) = if before.is_zero() {
                 if paid_before { (REACTIVATION, REACTIVATION_COUNT, after) } else { (NEW, NEW_COUNT, after) }

@@ -186,3 +186,30 @@ async fn queue_depths(ctx: &impl RealtimeEnv) -> Result<Vec<QueueDepth>, PortErr
     });
     futures_util::future::join_all(reads).await.into_iter().collect()
 }
+
+/// Today's business at a glance (the system dashboard's tile): sales so far and distinct active customers.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Today {
+    pub orders: u64,
+    pub revenue: Money,
+    pub refunds: Money,
+    pub new_customers: u64,
+    pub active_customers: u64,
+}
+
+/// `Today`: the day's totals (one store query) and its distinct callers (one cache read), at once.
+pub async fn today(ctx: &(impl AnalyticsEnv + platform::deps::HasCache)) -> Result<Today, PortError> {
+    let now = ctx.clock().now();
+    let midnight = now.date_naive().and_hms_opt(0, 0, 0).map(|t| t.and_utc()).unwrap_or(now);
+    let day = Window { from: midnight, to: midnight + Duration::days(1), grain: Grain::Day };
+    let (sales, active) =
+        futures_util::join!(read::total(ctx, &day), request_metrics::active_customers_today(ctx.cache(), now));
+    let sales = sales?;
+    Ok(Today {
+        orders: sales.count(ORDERS),
+        revenue: crate::business::money(sales.get(GROSS)),
+        refunds: crate::business::money(sales.get(crate::facts::measure::REFUNDS)),
+        new_customers: sales.count(crate::ledger::measure::NEW_CUSTOMERS),
+        active_customers: active?,
+    })
+}

@@ -74,12 +74,6 @@ pub struct NotificationsTile {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct AnalyticsTile {
-    pub available: bool,
-    pub note: &'static str,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SystemDashboard {
     pub generated_at: DateTime<Utc>,
     pub status: OverallStatus,
@@ -94,7 +88,8 @@ pub struct SystemDashboard {
     pub capacity: Option<serde_json::Value>,
     pub operations: OperationsTile,
     pub notifications: Option<NotificationsTile>,
-    pub analytics: AnalyticsTile,
+    /// Today's sales and active customers (`GET /admin/analytics/realtime` has the live windows).
+    pub analytics: Option<analytics::realtime::Today>,
     /// The parts that could not be read, and why; the others are shown.
     pub unavailable: Vec<String>,
 }
@@ -103,13 +98,14 @@ pub struct SystemDashboard {
 pub async fn system_dashboard(ctx: &impl DashboardEnv, reader: &str) -> SystemDashboard {
     let now = ctx.clock().now();
     let settings = inventory::InventorySettings::default();
-    let (health, alerts, queues, capacity, maintenance, notifications) = tokio::join!(
+    let (health, alerts, queues, capacity, maintenance, notifications, today) = tokio::join!(
         ctx.cache().get(monitoring::health::CACHE_KEY),
         open_alerts(ctx),
         queues::cached::cached_overview(ctx),
         inventory::cached::cached_overview(ctx, &settings),
         ctx.stores().queue_runs.recent::<queues::MaintenanceReport>(1),
         unread(ctx, reader),
+        analytics::realtime::today(ctx),
     );
     let mut unavailable = Vec::new();
     let mut part = |name: &str, error: &dyn std::fmt::Display| {
@@ -182,9 +178,12 @@ pub async fn system_dashboard(ctx: &impl DashboardEnv, reader: &str) -> SystemDa
         capacity,
         operations: OperationsTile { release: ctx.release().clone(), last_queue_maintenance, last_inventory_check },
         notifications,
-        analytics: AnalyticsTile {
-            available: false,
-            note: "Business KPIs join the dashboard with the analytics service.",
+        analytics: match today {
+            Ok(today) => Some(today),
+            Err(error) => {
+                part("analytics", &error);
+                None
+            }
         },
         unavailable,
     }

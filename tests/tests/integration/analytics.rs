@@ -492,6 +492,13 @@ async fn the_roll_up_fails_while_the_cache_is_down_and_catches_up_after() {
     outage.stop();
     let failed = shared::handlers::scheduled(&routes::ANALYTICS_ROLLUP, &app.ctx, json!({})).await.unwrap();
     assert!(failed.is_err(), "{failed:?}");
+    // The analytics read the store: without the cache the forecasts are fitted on the spot; the live figures,
+    // which are in the cache, are a 503 in the envelope.
+    let reply = analytics(&app, &[("period", "7d")]).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.body["data"]["forecasts"]["series"].as_array().map(Vec::len), Some(4), "{}", reply.body);
+    let live = Call::to(&routes::ANALYTICS_REALTIME, &[]).by(&Caller::Admin("ops".into())).send(&app).await;
+    assert_eq!((live.status, live.body["error_code"].as_str()), (503, Some("service_unavailable")), "{}", live.body);
     outage.restart();
     // Two hours later (past the Redis link's breaker too): the missed hour is among the ones copied.
     app.clock.advance(chrono::Duration::hours(2));
