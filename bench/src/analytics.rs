@@ -183,6 +183,9 @@ async fn apply(app: &TestApp, facts: Vec<Fact>) {
     }
 }
 
+/// One size's figures: its orders, per period the warm requests and the first one's time, a report's time.
+type SizeResult = (usize, Vec<(&'static str, Measured, f64)>, f64);
+
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
@@ -229,7 +232,7 @@ async fn measure(app: &TestApp, counts: &CallCounts, period: &str, runs: usize) 
 async fn main() {
     let args = Args::parse();
     let mut rows = String::new();
-    let mut results: Vec<(usize, Vec<(&str, Measured, f64)>, f64)> = Vec::new();
+    let mut results: Vec<SizeResult> = Vec::new();
     let mut per_fact = String::new();
     for (size, seed) in [(args.small, 1), (args.large, 2)] {
         let (app, counts) = counted_app(Backend::Memory).await;
