@@ -11,8 +11,7 @@ use crate::ledger::{self, derived_cells};
 use chrono::{DateTime, Utc};
 use platform::jobs::{JobError, JobHandler, JobRegistry, RunOnce, payload};
 use proxy_core::domain::{
-    Cells, CustomerFact, CustomerId, CustomerLedger, DepositFact, Dimension, Grain, Job, OrderFact, RollupKey,
-    ServerId, day_bucket,
+    Cells, CustomerFact, CustomerId, CustomerLedger, DepositFact, Dimension, Grain, Job, OrderFact, RollupKey, ServerId,
 };
 use proxy_core::error::PortError;
 use rust_decimal::Decimal;
@@ -105,7 +104,7 @@ fn sale_cells(fact: &OrderFact, locations: &HashMap<ServerId, String>, at: DateT
         }
     }
     let line_amount = if refund { REFUNDS } else { REVENUE };
-    for grain in [Grain::Hour, Grain::Day] {
+    for grain in [Grain::Hour, Grain::Day, Grain::Month] {
         let by_method = RollupKey::new(grain, Dimension::PaymentMethod, at, method);
         cells.add(by_method.clone(), count, Decimal::ONE);
         cells.add(by_method, amount, fact.grand_amount);
@@ -147,7 +146,9 @@ pub fn method_name(method: proxy_core::domain::PaymentMethod) -> &'static str {
 pub async fn record_order(ctx: &impl FactsEnv, fact: &OrderFact) -> Result<bool, PortError> {
     // The register first: it only ever grows, so doing it again on a retry is harmless.
     let (register, rank) = hll::register_of(fact.customer_id.as_str());
-    ctx.stores().analytics.raise_active_register(&day_bucket(fact.placed_at.date_naive()), register, rank).await?;
+    for grain in [Grain::Day, Grain::Month] {
+        ctx.stores().analytics.raise_active_register(grain, &grain.bucket(fact.placed_at), register, rank).await?;
+    }
     let locations = locations(ctx, fact).await?;
     let cells = sale_cells(fact, &locations, fact.placed_at, false);
     let applied =

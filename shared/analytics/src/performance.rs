@@ -101,10 +101,9 @@ fn route_of(function: &str) -> Option<String> {
     })
 }
 
-/// The window's requests per function: one query.
+/// The window's requests per function: a query per span.
 pub async fn functions(ctx: &impl AnalyticsEnv, window: &Window) -> Result<Vec<FunctionPerformance>, PortError> {
-    let (from, to) = window.buckets();
-    let items = ctx.stores().analytics.rollups(window.grain, Dimension::Function, &from, &to).await?;
+    let items = crate::read::rollups(ctx, Dimension::Function, window).await?;
     let mut rows: Vec<FunctionPerformance> = per_value(items)
         .into_iter()
         .map(|(function, sums)| {
@@ -126,10 +125,9 @@ pub async fn functions(ctx: &impl AnalyticsEnv, window: &Window) -> Result<Vec<F
     Ok(rows)
 }
 
-/// The window's jobs per type: one query.
+/// The window's jobs per type: a query per span.
 pub async fn jobs(ctx: &impl AnalyticsEnv, window: &Window) -> Result<Vec<JobPerformance>, PortError> {
-    let (from, to) = window.buckets();
-    let items = ctx.stores().analytics.rollups(window.grain, Dimension::JobType, &from, &to).await?;
+    let items = crate::read::rollups(ctx, Dimension::JobType, window).await?;
     let mut rows: Vec<JobPerformance> = per_value(items)
         .into_iter()
         .map(|(job_type, sums)| {

@@ -3,6 +3,7 @@
 
 use crate::{AnalyticsEnv, Window};
 use chrono::{Datelike, Duration, NaiveDate};
+
 use proxy_core::domain::{Dimension, Grain, Rollup, day_bucket, month_bucket};
 use proxy_core::error::PortError;
 use rust_decimal::Decimal;
@@ -40,30 +41,82 @@ pub fn sum<'a>(rollups: impl IntoIterator<Item = &'a Rollup>) -> Sums {
     sums
 }
 
+/// The buckets a window is read from: its hours (`today`); or its whole calendar months from the month items and
+/// the days before and after them from the day items — a year is 12 months and a few dozen days per value, not
+/// 365 days, whatever the number of orders behind them.
+pub fn spans(window: &Window) -> Vec<(Grain, String, String)> {
+    if window.grain != Grain::Day {
+        let (from, to) = window.buckets();
+        return vec![(window.grain, from, to)];
+    }
+    let (first, last) = (window.first_day(), window.last_day());
+    let month_start = |day: NaiveDate| day.with_day(1).unwrap_or(day);
+    let first_month = if first.day() == 1 { first } else { month_start(first) + chrono::Months::new(1) };
+    let next_month = month_start(last) + chrono::Months::new(1);
+    let last_month_end =
+        if last + Duration::days(1) == next_month { last } else { month_start(last) - Duration::days(1) };
+    if first_month > last_month_end {
+        return vec![(Grain::Day, day_bucket(first), day_bucket(last))];
+    }
+    let mut spans = Vec::new();
+    if first < first_month {
+        spans.push((Grain::Day, day_bucket(first), day_bucket(first_month - Duration::days(1))));
+    }
+    spans.push((Grain::Month, month_bucket(first_month), month_bucket(last_month_end)));
+    if last > last_month_end {
+        spans.push((Grain::Day, day_bucket(last_month_end + Duration::days(1)), day_bucket(last)));
+    }
+    spans
+}
+
+/// A dimension's rollups over a window, read by its spans (a query each, concurrently).
+pub async fn rollups(ctx: &impl AnalyticsEnv, dimension: Dimension, window: &Window) -> Result<Vec<Rollup>, PortError> {
+    let spans = spans(window);
+    let reads = spans.iter().map(|(grain, from, to)| ctx.stores().analytics.rollups(*grain, dimension, from, to));
+    let mut out = Vec::new();
+    for rollups in futures_util::future::join_all(reads).await {
+        out.extend(rollups?);
+    }
+    Ok(out)
+}
+
 /// The window's totals, bucket by bucket (those with anything in them): one query.
 pub async fn series(ctx: &impl AnalyticsEnv, window: &Window) -> Result<Vec<Rollup>, PortError> {
     let (from, to) = window.buckets();
     ctx.stores().analytics.rollups(window.grain, Dimension::Total, &from, &to).await
 }
 
-/// The window's total: one query.
+/// The window's total (a query per span).
 pub async fn total(ctx: &impl AnalyticsEnv, window: &Window) -> Result<Sums, PortError> {
-    let (from, to) = window.buckets();
-    Ok(sum(&ctx.stores().analytics.rollups(window.grain, Dimension::Total, &from, &to).await?))
+    Ok(sum(&rollups(ctx, Dimension::Total, window).await?))
 }
 
-/// The window's sums per value of a dimension: one query.
+/// The window's sums per value of a dimension (a query per span).
 pub async fn by_value(
     ctx: &impl AnalyticsEnv,
     dimension: Dimension,
     window: &Window,
 ) -> Result<BTreeMap<String, Sums>, PortError> {
-    let (from, to) = window.buckets();
     let mut out: BTreeMap<String, Sums> = BTreeMap::new();
-    for rollup in ctx.stores().analytics.rollups(window.grain, dimension, &from, &to).await? {
+    for rollup in rollups(ctx, dimension, window).await? {
         out.entry(rollup.value.clone()).or_default().add(&rollup);
     }
     Ok(out)
+}
+
+/// The window's distinct active customers, from the day and month HyperLogLogs of its spans (an hourly window
+/// counts its days'): a query per span.
+pub async fn active_registers(ctx: &impl AnalyticsEnv, window: &Window) -> Result<Vec<u8>, PortError> {
+    let by_day = Window { grain: Grain::Day, ..*window };
+    let spans = spans(&by_day);
+    let reads = spans.iter().map(|(grain, from, to)| ctx.stores().analytics.active_registers(*grain, from, to));
+    let mut merged = vec![0u8; store::ACTIVE_REGISTERS as usize];
+    for registers in futures_util::future::join_all(reads).await {
+        for (m, r) in merged.iter_mut().zip(registers?) {
+            *m = (*m).max(r);
+        }
+    }
+    Ok(merged)
 }
 
 /// A running total's history: every month before `since`'s month, then every day from that month's first to
@@ -134,4 +187,44 @@ pub fn percent(part: Decimal, whole: Decimal) -> Option<Decimal> {
         return None;
     }
     Some((part / whole * Decimal::ONE_HUNDRED).round_dp(2).normalize())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn window(first: &str, last: &str) -> Window {
+        let day = |s: &str| s.parse::<NaiveDate>().unwrap().and_hms_opt(0, 0, 0).unwrap().and_utc();
+        Window { from: day(first), to: day(last) + Duration::days(1), grain: Grain::Day }
+    }
+
+    fn spans_of(first: &str, last: &str) -> Vec<(Grain, String, String)> {
+        spans(&window(first, last))
+    }
+
+    #[test]
+    fn whole_months_are_read_from_months_and_the_days_around_them_from_days() {
+        let span = |g, a: &str, b: &str| (g, a.to_owned(), b.to_owned());
+        assert_eq!(
+            spans_of("2025-12-01", "2026-11-30"),
+            [span(Grain::Month, "2025-12", "2026-11")],
+            "a year of whole months"
+        );
+        assert_eq!(
+            spans_of("2025-12-01", "2026-11-29"),
+            [span(Grain::Month, "2025-12", "2026-10"), span(Grain::Day, "2026-11-01", "2026-11-29")]
+        );
+        assert_eq!(
+            spans_of("2025-11-30", "2026-11-29"),
+            [
+                span(Grain::Day, "2025-11-30", "2025-11-30"),
+                span(Grain::Month, "2025-12", "2026-10"),
+                span(Grain::Day, "2026-11-01", "2026-11-29")
+            ]
+        );
+        assert_eq!(spans_of("2026-10-31", "2026-11-29"), [span(Grain::Day, "2026-10-31", "2026-11-29")]);
+        assert_eq!(spans_of("2026-02-01", "2026-02-28"), [span(Grain::Month, "2026-02", "2026-02")]);
+        let today = Window { grain: Grain::Hour, ..window("2026-11-30", "2026-11-30") };
+        assert_eq!(spans(&today), [span(Grain::Hour, "2026-11-30T00", "2026-11-30T23")]);
+    }
 }

@@ -114,18 +114,17 @@ fn provisioning(sums: &Sums, max_us: Decimal) -> Provisioning {
     }
 }
 
-/// The servers now and their period: five queries (servers, plans, sales per server and per location,
-/// provisioning per server), concurrently. A location's provisioning is the sum of its servers'.
+/// The servers now and their period: the servers and the plans, and sales per server and per location and
+/// provisioning per server (a query per span each), concurrently. A location's provisioning is the sum of its servers'.
 pub async fn server_metrics(ctx: &impl AnalyticsEnv, period: &Period) -> Result<ServerMetrics, PortError> {
     let window: &Window = &period.current;
-    let (from, to) = window.buckets();
     let stores = ctx.stores();
     let (servers, plans, sold, sold_by_location, provisioned) = futures_util::join!(
         stores.catalog.servers(),
         stores.catalog.plans(),
-        stores.analytics.rollups(window.grain, Dimension::Server, &from, &to),
-        stores.analytics.rollups(window.grain, Dimension::Location, &from, &to),
-        stores.analytics.rollups(window.grain, Dimension::Provisioning, &from, &to),
+        crate::read::rollups(ctx, Dimension::Server, window),
+        crate::read::rollups(ctx, Dimension::Location, window),
+        crate::read::rollups(ctx, Dimension::Provisioning, window),
     );
     let settings = InventorySettings::default();
     let table = capacity_table(&servers?, &plans?, &settings.bands);

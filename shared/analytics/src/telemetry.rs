@@ -1,6 +1,6 @@
 //! The hourly roll-up of the system's own telemetry into the store, where it is kept past the cache's day: each
 //! HTTP function's requests, errors and latency buckets and each job type's runs, failures and runtime, per hour
-//! (kept 14 days) and per day (kept for good); provisioning's panel calls and outcomes per server; the 5-minute
+//! (kept 14 days), per day and per month (kept for good); provisioning's panel calls and outcomes per server; the 5-minute
 //! health checks' outcomes summed per day; the quotes
 //! priced (the quote function's successful requests) on the business totals, for the conversion rate.
 //!
@@ -11,7 +11,7 @@
 use crate::AnalyticsEnv;
 use crate::read::sum;
 use api::routes::{FUNCTIONS, PRICING_QUOTE, Trigger};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use platform::{panel_metrics, request_metrics};
 use proxy_core::domain::{Dimension, Grain, Rollup, RollupKey, ServerId, day_bucket};
 use proxy_core::error::PortError;
@@ -159,14 +159,11 @@ pub async fn roll_up(ctx: &impl TelemetryEnv, now: DateTime<Utc>, hours_back: i6
             (server_items?, Dimension::Provisioning),
         ];
         for (items, dimension) in sources {
-            for (value, mut measures) in per_value(&items) {
-                // The slowest call of the day is the slowest of its hours, not their sum.
-                if dimension == Dimension::Provisioning {
-                    let slowest = items.iter().filter(|i| i.value == value).map(|i| i.get(PANEL_MAX_US)).max();
-                    measures.insert(PANEL_MAX_US.to_owned(), slowest.unwrap_or_default());
-                }
-                day_writes.push((RollupKey::new(Grain::Day, dimension, at, value), measures));
-            }
+            day_writes.extend(
+                summed(&items, dimension)
+                    .into_iter()
+                    .map(|(value, measures)| (RollupKey::new(Grain::Day, dimension, at, value), measures)),
+            );
         }
         let checks = health_of(&health_items?);
         if !checks.is_empty() {
@@ -174,6 +171,38 @@ pub async fn roll_up(ctx: &impl TelemetryEnv, now: DateTime<Utc>, hours_back: i6
         }
     }
     write_all(ctx, day_writes, day_quotes).await?;
+
+    // Each month touched, summed again from its days (a year's figures are read from months).
+    let months: BTreeSet<NaiveDate> = days.iter().map(|d| d.with_day(1).unwrap_or(*d)).collect();
+    let mut month_writes = Vec::new();
+    let mut month_quotes = Vec::new();
+    for first in months {
+        let last = first + chrono::Months::new(1) - chrono::Duration::days(1);
+        let (from, to) = (day_bucket(first), day_bucket(last));
+        let analytics = &ctx.stores().analytics;
+        let (function_items, job_items, server_items, totals) = futures_util::future::join4(
+            analytics.rollups(Grain::Day, Dimension::Function, &from, &to),
+            analytics.rollups(Grain::Day, Dimension::JobType, &from, &to),
+            analytics.rollups(Grain::Day, Dimension::Provisioning, &from, &to),
+            analytics.rollups(Grain::Day, Dimension::Total, &from, &to),
+        )
+        .await;
+        let at = first.and_hms_opt(0, 0, 0).map(|t| t.and_utc()).unwrap_or_default();
+        let quoted: Decimal = totals?.iter().map(|day| day.get(QUOTES)).sum();
+        month_quotes.push((RollupKey::new(Grain::Month, Dimension::Total, at, ""), quoted));
+        for (items, dimension) in [
+            (function_items?, Dimension::Function),
+            (job_items?, Dimension::JobType),
+            (server_items?, Dimension::Provisioning),
+        ] {
+            month_writes.extend(
+                summed(&items, dimension)
+                    .into_iter()
+                    .map(|(value, measures)| (RollupKey::new(Grain::Month, dimension, at, value), measures)),
+            );
+        }
+    }
+    write_all(ctx, month_writes, month_quotes).await?;
     Ok(RollUpReport {
         hours,
         function_hours,
@@ -206,7 +235,19 @@ fn request_measures(counts: &[u64]) -> BTreeMap<String, Decimal> {
     names.zip(counts).filter(|(_, count)| **count > 0).map(|(name, count)| (name, Decimal::from(*count))).collect()
 }
 
-/// Hour items summed per value.
+/// Items summed per value; the slowest panel call of a day or month is the slowest of its parts, not their sum.
+fn summed(items: &[Rollup], dimension: Dimension) -> BTreeMap<String, BTreeMap<String, Decimal>> {
+    let mut sums = per_value(items);
+    if dimension == Dimension::Provisioning {
+        for (value, measures) in &mut sums {
+            let slowest = items.iter().filter(|i| &i.value == value).map(|i| i.get(PANEL_MAX_US)).max();
+            measures.insert(PANEL_MAX_US.to_owned(), slowest.unwrap_or_default());
+        }
+    }
+    sums
+}
+
+/// Items summed per value.
 fn per_value(items: &[Rollup]) -> BTreeMap<String, BTreeMap<String, Decimal>> {
     let mut out: BTreeMap<String, Vec<&Rollup>> = BTreeMap::new();
     for item in items {

@@ -8,7 +8,7 @@ use crate::ledger::measure::{CUSTOMERS, FIRST_ORDERS, NEW_CUSTOMERS, REPEAT_CUST
 use crate::read::{self, History, change_percent, percent};
 use crate::{AnalyticsEnv, Period, Window};
 use chrono::{Datelike, Months, NaiveDate};
-use proxy_core::domain::{Dimension, Grain, Money, day_bucket, month_bucket};
+use proxy_core::domain::{Dimension, Grain, Money, month_bucket};
 use proxy_core::error::PortError;
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -109,9 +109,8 @@ pub async fn user_metrics(ctx: &impl AnalyticsEnv, period: &Period) -> Result<Us
 /// A window's customers: its totals and its days' merged HyperLogLog (two queries). An hourly window counts
 /// the distinct buyers of its days.
 pub async fn customers(ctx: &impl AnalyticsEnv, window: &Window) -> Result<Customers, PortError> {
-    let (from, to) = (day_bucket(window.first_day()), day_bucket(window.last_day()));
     let (total, registers) =
-        futures_util::future::join(read::total(ctx, window), ctx.stores().analytics.active_registers(&from, &to)).await;
+        futures_util::future::join(read::total(ctx, window), read::active_registers(ctx, window)).await;
     let total = total?;
     let active = hll::estimate(&registers?);
     let orders = total.count(ORDERS);

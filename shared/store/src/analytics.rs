@@ -151,12 +151,12 @@ impl AnalyticsStore {
         self.table.update(Update { key: keys::rollup(&key), actions, condition: None }).await.map(|_| ())
     }
 
-    /// Raises one register of a day's HyperLogLog of active customers to `rank` (a register only grows, so
-    /// this is idempotent and order-free); false when it was already that high.
-    pub async fn raise_active_register(&self, day: &str, register: u32, rank: u8) -> PortResult<bool> {
+    /// Raises one register of a day's or a month's HyperLogLog of active customers to `rank` (a register only
+    /// grows, so this is idempotent and order-free); false when it was already that high.
+    pub async fn raise_active_register(&self, grain: Grain, bucket: &str, register: u32, rank: u8) -> PortResult<bool> {
         let name = format!("r{register}");
         let update = Update {
-            key: keys::active_day(day),
+            key: keys::active(grain, bucket),
             actions: vec![UpdateAction::Set(name.clone(), number(rank))],
             condition: Some(Condition::Or(vec![
                 Condition::AttributeMissing(name.clone()),
@@ -170,11 +170,11 @@ impl AnalyticsStore {
         }
     }
 
-    /// The HyperLogLog registers of the days [from, to] (bucket strings), merged (the highest rank per
-    /// register): one query.
-    pub async fn active_registers(&self, from: &str, to: &str) -> PortResult<Vec<u8>> {
+    /// The HyperLogLog registers of the days or months [from, to] (bucket strings), merged (the highest rank
+    /// per register): one query.
+    pub async fn active_registers(&self, grain: Grain, from: &str, to: &str) -> PortResult<Vec<u8>> {
         let range = KeyRange::Between(from.to_owned(), format!("{to}~"));
-        let query = Query::new(Index::Primary, keys::ACTIVE_DAYS).range(range).limit(1000);
+        let query = Query::new(Index::Primary, keys::active_partition(grain)).range(range).limit(1000);
         let mut registers = vec![0u8; ACTIVE_REGISTERS as usize];
         let mut cursor = None;
         loop {

@@ -256,11 +256,13 @@ pub fn analytics_ledger(customer: &CustomerId) -> Key {
     Key::new(format!("AN#LEDGER#{customer}"), "LEDGER")
 }
 
-/// Each day's HyperLogLog of the customers who ordered, one item per day.
-pub const ACTIVE_DAYS: &str = "AN#ACTIVE";
+/// The HyperLogLogs of the customers who ordered, one item per day (`AN#ACTIVE#D`) or month (`AN#ACTIVE#M`).
+pub fn active_partition(grain: proxy_core::domain::Grain) -> String {
+    format!("AN#ACTIVE#{}", grain.code())
+}
 
-pub fn active_day(day: &str) -> Key {
-    Key::new(ACTIVE_DAYS, day)
+pub fn active(grain: proxy_core::domain::Grain, bucket: &str) -> Key {
+    Key::new(active_partition(grain), bucket)
 }
 
 /// Every stored analytics report's header, sorted by its period's first day then kind (newest first when read

@@ -7,6 +7,7 @@ use proxy_core::ports::table::{
     Update, Value, is_expired, item_size,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::ops::Bound;
 use std::sync::{Arc, Mutex};
 
 /// Position of an item within an index: (index sort key, base key). Ties on the index sort key are broken by
@@ -103,6 +104,48 @@ fn in_range(range: &KeyRange, sort: &str) -> bool {
         KeyRange::Between(lo, hi) => sort >= lo.as_str() && sort <= hi.as_str(),
         KeyRange::Before(hi) => sort < hi.as_str(),
         KeyRange::After(lo) => sort > lo.as_str(),
+    }
+}
+
+/// The sort keys a range allows, as bounds (a prefix's upper end is checked position by position).
+fn sort_bounds(range: &KeyRange) -> (Bound<String>, Bound<String>) {
+    match range {
+        KeyRange::All => (Bound::Unbounded, Bound::Unbounded),
+        // Every key of the table is ASCII: nothing that starts with the prefix sorts after it followed by the
+        // highest character.
+        KeyRange::BeginsWith(prefix) => {
+            (Bound::Included(prefix.clone()), Bound::Excluded(format!("{prefix}\u{10FFFF}")))
+        }
+        KeyRange::Between(lo, hi) => (Bound::Included(lo.clone()), Bound::Included(hi.clone())),
+        KeyRange::Before(hi) => (Bound::Unbounded, Bound::Excluded(hi.clone())),
+        KeyRange::After(lo) => (Bound::Excluded(lo.clone()), Bound::Unbounded),
+    }
+}
+
+/// The lower bound no lower than `sort` (included: ties with a cursor are sorted out by their keys).
+fn raise_lower(lower: Bound<String>, sort: &str) -> Bound<String> {
+    match &lower {
+        Bound::Included(s) | Bound::Excluded(s) if s.as_str() > sort => lower,
+        Bound::Excluded(s) if s == sort => lower,
+        _ => Bound::Included(sort.to_owned()),
+    }
+}
+
+/// The upper bound no higher than `sort` (included, as in `raise_lower`).
+fn lower_upper(upper: Bound<String>, sort: &str) -> Bound<String> {
+    match &upper {
+        Bound::Included(s) | Bound::Excluded(s) if s.as_str() < sort => upper,
+        Bound::Excluded(s) if s == sort => upper,
+        _ => Bound::Included(sort.to_owned()),
+    }
+}
+
+/// Whether no sort key lies between the bounds (a `BTreeMap` range would panic on them).
+fn is_empty(lower: &Bound<String>, upper: &Bound<String>) -> bool {
+    match (lower, upper) {
+        (Bound::Included(lo), Bound::Included(hi)) => lo > hi,
+        (Bound::Included(lo) | Bound::Excluded(lo), Bound::Included(hi) | Bound::Excluded(hi)) => lo >= hi,
+        _ => false,
     }
 }
 
@@ -204,21 +247,6 @@ impl Table for MemoryTable {
     async fn query(&self, query: Query) -> PortResult<Page> {
         let now = self.now();
         let state = self.state();
-        // Ordered (sort key, base key) positions of the partition.
-        let positions: Vec<IndexEntry> = match query.index {
-            Index::Primary => state
-                .items
-                .range(Key::new(query.partition.clone(), String::new())..)
-                .take_while(|(k, _)| k.pk == query.partition)
-                .map(|(k, _)| (k.sk.clone(), k.clone()))
-                .collect(),
-            index => state
-                .indexes
-                .get(&index)
-                .and_then(|partitions| partitions.get(&query.partition))
-                .map(|set| set.iter().cloned().collect())
-                .unwrap_or_default(),
-        };
         let cursor_position = query.start_after.as_ref().and_then(|Cursor(c)| {
             let key = Key::of(c)?;
             let sort = match query.index {
@@ -227,17 +255,81 @@ impl Table for MemoryTable {
             };
             Some((sort, key))
         });
-        let mut candidates: Vec<&IndexEntry> = positions.iter().filter(|(s, _)| in_range(&query.range, s)).collect();
-        if !query.ascending {
-            candidates.reverse();
+        // Only the positions in the range and past the cursor are visited, read from the ordered maps: a query
+        // costs what it returns, as DynamoDB's does, not the size of its partition.
+        let (mut lower, mut upper) = sort_bounds(&query.range);
+        match (&cursor_position, query.ascending) {
+            (Some((sort, _)), true) => lower = raise_lower(lower, sort),
+            (Some((sort, _)), false) => upper = lower_upper(upper, sort),
+            _ => {}
         }
-        if let Some(after) = &cursor_position {
-            candidates.retain(|p| if query.ascending { *p > after } else { *p < after });
+        if is_empty(&lower, &upper) {
+            return Ok(Page { items: Vec::new(), next: None });
         }
+        let partition = &query.partition;
+        let positions: Box<dyn Iterator<Item = (&str, &Key)> + '_> = match query.index {
+            Index::Primary => {
+                let to_key = |bound: &Bound<String>| match bound {
+                    Bound::Included(s) => Bound::Included(Key::new(partition.clone(), s.clone())),
+                    Bound::Excluded(s) => Bound::Excluded(Key::new(partition.clone(), s.clone())),
+                    Bound::Unbounded => Bound::Unbounded,
+                };
+                let start = match &lower {
+                    Bound::Unbounded => Bound::Included(Key::new(partition.clone(), String::new())),
+                    bound => to_key(bound),
+                };
+                // Past the partition: the next partition key up starts at the partition's followed by NUL.
+                let end = match &upper {
+                    Bound::Unbounded => Bound::Excluded(Key::new(format!("{partition}\0"), String::new())),
+                    bound => to_key(bound),
+                };
+                let range = state.items.range((start, end)).map(|(k, _)| (k.sk.as_str(), k));
+                let in_partition = move |(_, k): &(&str, &Key)| k.pk == *partition;
+                if query.ascending {
+                    Box::new(range.take_while(in_partition))
+                } else {
+                    Box::new(range.rev().filter(in_partition))
+                }
+            }
+            index => match state.indexes.get(&index).and_then(|partitions| partitions.get(partition)) {
+                None => Box::new(std::iter::empty()),
+                Some(set) => {
+                    let lowest = || Key::new(String::new(), String::new());
+                    let start = match &lower {
+                        Bound::Included(s) => Bound::Included((s.clone(), lowest())),
+                        Bound::Excluded(s) => Bound::Included((format!("{s}\0"), lowest())),
+                        Bound::Unbounded => Bound::Unbounded,
+                    };
+                    let end = match &upper {
+                        Bound::Included(s) => Bound::Excluded((format!("{s}\0"), lowest())),
+                        Bound::Excluded(s) => Bound::Excluded((s.clone(), lowest())),
+                        Bound::Unbounded => Bound::Unbounded,
+                    };
+                    let range = set.range((start, end)).map(|(s, k)| (s.as_str(), k));
+                    if query.ascending { Box::new(range) } else { Box::new(range.rev()) }
+                }
+            },
+        };
         let mut items = Vec::new();
         let mut last = None;
         let mut more = false;
-        for (_, key) in candidates {
+        for (sort, key) in positions {
+            if !in_range(&query.range, sort) {
+                // Past a prefix's positions (ascending) there are no more; descending, they come later.
+                if query.ascending {
+                    break;
+                }
+                continue;
+            }
+            // Ties with the cursor's sort key: only those after it (in the query's direction) are next.
+            if let Some((cursor_sort, cursor_key)) = &cursor_position
+                && sort == cursor_sort
+            {
+                let after = if query.ascending { key > cursor_key } else { key < cursor_key };
+                if !after {
+                    continue;
+                }
+            }
             if items.len() == query.limit {
                 more = true;
                 break;
