@@ -8,10 +8,11 @@
 //! - `notifications`: inboxes of notifications (the admins' dashboard, customers'), read per reader;
 //! - `request_metrics`: the HTTP functions' request counts, errors and latency histograms, per minute and hour;
 //!   `panel_metrics`: provisioning's panel calls and outcomes per server and hour;
-//! - `telemetry`: CloudWatch embedded metrics.
+//! - `telemetry`: CloudWatch embedded metrics; `counters`: the cache's counters read as rows.
 
 pub mod alert_mail;
 pub mod alerts;
+pub mod counters;
 pub mod deps;
 pub mod events;
 pub mod jobs;

@@ -77,16 +77,5 @@ pub async fn record(
 /// Each server's counters of one hour (hours since the epoch), in `FIELDS` order; None for a server with
 /// nothing that hour. One read.
 pub async fn read_hour(cache: &dyn Cache, servers: &[ServerId], hour: i64) -> PortResult<Vec<Option<Vec<i64>>>> {
-    let keys: Vec<String> =
-        servers.iter().flat_map(|server| FIELDS.iter().map(move |field| key(server, hour, field))).collect();
-    let values = cache.get_many(&keys).await?;
-    Ok(values
-        .chunks(FIELDS.len())
-        .map(|chunk| {
-            chunk
-                .iter()
-                .any(Option::is_some)
-                .then(|| chunk.iter().map(|v| v.as_deref().and_then(|v| v.parse().ok()).unwrap_or(0)).collect())
-        })
-        .collect())
+    crate::counters::read_rows(cache, servers, &FIELDS, |server, field| key(server, hour, field)).await
 }

@@ -288,17 +288,12 @@ pub async fn read(
 /// function that counted nothing that hour (or whose counters have expired). One read.
 pub async fn read_hour(cache: &dyn Cache, functions: &[&str], hour: i64) -> PortResult<Vec<Option<Vec<u64>>>> {
     let fields = fields();
-    let keys: Vec<String> =
-        functions.iter().flat_map(|function| fields.iter().map(move |field| hour_key(function, hour, field))).collect();
-    let values = cache.get_many(&keys).await?;
-    Ok(values
-        .chunks(fields.len())
-        .map(|chunk| {
-            chunk
-                .iter()
-                .any(Option::is_some)
-                .then(|| chunk.iter().map(|v| v.as_deref().and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)).collect())
-        })
+    let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
+    let rows = crate::counters::read_rows(cache, functions, &fields, |function, field| hour_key(function, hour, field));
+    Ok(rows
+        .await?
+        .into_iter()
+        .map(|row| row.map(|counts| counts.into_iter().map(|c| c.max(0) as u64).collect()))
         .collect())
 }
 

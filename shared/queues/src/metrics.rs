@@ -269,20 +269,10 @@ pub async fn summary(cache: &dyn Cache, job_types: &[&str], now: DateTime<Utc>) 
 /// Each job type's counters of one hour (hours since the epoch), in `TYPE_HOUR_FIELDS` order; None for a type
 /// that ran nothing that hour. One read.
 pub async fn read_type_hour(cache: &dyn Cache, job_types: &[&str], hour: i64) -> PortResult<Vec<Option<Vec<i64>>>> {
-    let keys: Vec<String> = job_types
-        .iter()
-        .flat_map(|job_type| TYPE_HOUR_FIELDS.iter().map(move |field| type_hour_key(job_type, hour, field)))
-        .collect();
-    let values = cache.get_many(&keys).await?;
-    Ok(values
-        .chunks(TYPE_HOUR_FIELDS.len())
-        .map(|chunk| {
-            chunk
-                .iter()
-                .any(Option::is_some)
-                .then(|| chunk.iter().map(|v| v.as_deref().and_then(|v| v.parse().ok()).unwrap_or(0)).collect())
-        })
-        .collect())
+    platform::counters::read_rows(cache, job_types, &TYPE_HOUR_FIELDS, |job_type, field| {
+        type_hour_key(job_type, hour, field)
+    })
+    .await
 }
 
 /// The values read, taken in the order their keys were asked for.

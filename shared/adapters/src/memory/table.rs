@@ -267,7 +267,8 @@ impl Table for MemoryTable {
             return Ok(Page { items: Vec::new(), next: None });
         }
         let partition = &query.partition;
-        let positions: Box<dyn Iterator<Item = (&str, &Key)> + '_> = match query.index {
+        // Each position with its item when the walk already has it (the base table), else looked up (an index).
+        let positions: Box<dyn Iterator<Item = (&str, &Key, Option<&Item>)> + '_> = match query.index {
             Index::Primary => {
                 let to_key = |bound: &Bound<String>| match bound {
                     Bound::Included(s) => Bound::Included(Key::new(partition.clone(), s.clone())),
@@ -283,8 +284,8 @@ impl Table for MemoryTable {
                     Bound::Unbounded => Bound::Excluded(Key::new(format!("{partition}\0"), String::new())),
                     bound => to_key(bound),
                 };
-                let range = state.items.range((start, end)).map(|(k, _)| (k.sk.as_str(), k));
-                let in_partition = move |(_, k): &(&str, &Key)| k.pk == *partition;
+                let range = state.items.range((start, end)).map(|(k, item)| (k.sk.as_str(), k, Some(item)));
+                let in_partition = move |(_, k, _): &(&str, &Key, Option<&Item>)| k.pk == *partition;
                 if query.ascending {
                     Box::new(range.take_while(in_partition))
                 } else {
@@ -305,7 +306,7 @@ impl Table for MemoryTable {
                         Bound::Excluded(s) => Bound::Excluded((s.clone(), lowest())),
                         Bound::Unbounded => Bound::Unbounded,
                     };
-                    let range = set.range((start, end)).map(|(s, k)| (s.as_str(), k));
+                    let range = set.range((start, end)).map(|(s, k)| (s.as_str(), k, None));
                     if query.ascending { Box::new(range) } else { Box::new(range.rev()) }
                 }
             },
@@ -313,7 +314,7 @@ impl Table for MemoryTable {
         let mut items = Vec::new();
         let mut last = None;
         let mut more = false;
-        for (sort, key) in positions {
+        for (sort, key, found) in positions {
             if !in_range(&query.range, sort) {
                 // Past a prefix's positions (ascending) there are no more; descending, they come later.
                 if query.ascending {
@@ -334,7 +335,7 @@ impl Table for MemoryTable {
                 more = true;
                 break;
             }
-            if let Some(item) = state.items.get(key) {
+            if let Some(item) = found.or_else(|| state.items.get(key)) {
                 last = Some(item);
                 if is_expired(item, now) == query.expired {
                     items.push(item.clone());
