@@ -1,9 +1,12 @@
 //! The periods the metrics are asked for — today, 7d, 30d, 90d, 1y or a custom range of days — each with the
 //! equal window just before it, for comparison.
 
-use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Timelike, Utc};
 use proxy_core::domain::Grain;
 use serde::Serialize;
+
+/// No record is older: an earlier date is a mistake (and far enough back, arithmetic on it overflows).
+pub const EARLIEST_YEAR: i32 = 2000;
 
 /// The longest custom range (two years and a day: a leap year's worth of comparison).
 pub const MAX_CUSTOM_DAYS: i64 = 731;
@@ -59,6 +62,8 @@ pub enum PeriodError {
     Future,
     #[error("a custom period spans at most {MAX_CUSTOM_DAYS} days")]
     TooLong,
+    #[error("from must be in {EARLIEST_YEAR} or later")]
+    TooEarly,
 }
 
 impl PeriodError {
@@ -67,7 +72,7 @@ impl PeriodError {
         match self {
             PeriodError::UnknownPeriod => "period",
             PeriodError::NotADate(field) => field,
-            PeriodError::MissingRange | PeriodError::Reversed | PeriodError::TooLong => "from",
+            PeriodError::MissingRange | PeriodError::Reversed | PeriodError::TooLong | PeriodError::TooEarly => "from",
             PeriodError::Future => "to",
         }
     }
@@ -115,6 +120,9 @@ impl Period {
                 let (Some(from), Some(to)) = (from, to) else { return Err(PeriodError::MissingRange) };
                 let from: NaiveDate = from.parse().map_err(|_| PeriodError::NotADate("from"))?;
                 let to: NaiveDate = to.parse().map_err(|_| PeriodError::NotADate("to"))?;
+                if from.year() < EARLIEST_YEAR {
+                    return Err(PeriodError::TooEarly);
+                }
                 if from > to {
                     return Err(PeriodError::Reversed);
                 }
@@ -166,6 +174,8 @@ mod tests {
         assert_eq!(err("2026-11-01", "2026-12-01"), PeriodError::Future);
         assert_eq!(err("2020-01-01", "2026-11-01"), PeriodError::TooLong);
         assert_eq!(err("yesterday", "2026-11-01"), PeriodError::NotADate("from"));
+        assert_eq!(err("-262143-01-01", "-262143-01-01"), PeriodError::TooEarly, "no overflow, a 422");
+        assert_eq!(err("1999-12-31", "2000-01-01"), PeriodError::TooEarly);
         assert_eq!(Period::parse(Some("custom"), None, None, now).unwrap_err(), PeriodError::MissingRange);
         assert_eq!(Period::parse(Some("2w"), None, None, now).unwrap_err(), PeriodError::UnknownPeriod);
     }

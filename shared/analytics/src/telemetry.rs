@@ -25,8 +25,9 @@ platform::env!(
     TelemetryEnv: AnalyticsEnv, platform::deps::HasCache, platform::deps::HasJobTypes
 );
 
-/// Hours before the current one that each run copies again (the cache keeps them 26 hours).
-pub const CATCH_UP_HOURS: i64 = 3;
+/// Hours before the current one that each run copies again (the cache keeps them 26 hours): a run missed for
+/// up to this long is made up by the next. An hour copied before is written again only if its count grew.
+pub const CATCH_UP_HOURS: i64 = 6;
 /// Writes in flight at once.
 const CONCURRENCY: usize = 8;
 
@@ -139,10 +140,10 @@ pub async fn roll_up(ctx: &impl TelemetryEnv, now: DateTime<Utc>, hours_back: i6
         let (from, to) = (format!("{}T00", day_bucket(*day)), format!("{}T23", day_bucket(*day)));
         let analytics = &ctx.stores().analytics;
         let (function_items, job_items, health_items, server_items) = futures_util::future::join4(
-            analytics.rollups(Grain::Hour, Dimension::Function, &from, &to),
-            analytics.rollups(Grain::Hour, Dimension::JobType, &from, &to),
-            analytics.rollups(Grain::Hour, Dimension::Health, &from, &to),
-            analytics.rollups(Grain::Hour, Dimension::Provisioning, &from, &to),
+            analytics.rollups_just_written(Grain::Hour, Dimension::Function, &from, &to),
+            analytics.rollups_just_written(Grain::Hour, Dimension::JobType, &from, &to),
+            analytics.rollups_just_written(Grain::Hour, Dimension::Health, &from, &to),
+            analytics.rollups_just_written(Grain::Hour, Dimension::Provisioning, &from, &to),
         )
         .await;
         let at = day.and_hms_opt(0, 0, 0).map(|t| t.and_utc()).unwrap_or_default();
@@ -181,10 +182,10 @@ pub async fn roll_up(ctx: &impl TelemetryEnv, now: DateTime<Utc>, hours_back: i6
         let (from, to) = (day_bucket(first), day_bucket(last));
         let analytics = &ctx.stores().analytics;
         let (function_items, job_items, server_items, totals) = futures_util::future::join4(
-            analytics.rollups(Grain::Day, Dimension::Function, &from, &to),
-            analytics.rollups(Grain::Day, Dimension::JobType, &from, &to),
-            analytics.rollups(Grain::Day, Dimension::Provisioning, &from, &to),
-            analytics.rollups(Grain::Day, Dimension::Total, &from, &to),
+            analytics.rollups_just_written(Grain::Day, Dimension::Function, &from, &to),
+            analytics.rollups_just_written(Grain::Day, Dimension::JobType, &from, &to),
+            analytics.rollups_just_written(Grain::Day, Dimension::Provisioning, &from, &to),
+            analytics.rollups_just_written(Grain::Day, Dimension::Total, &from, &to),
         )
         .await;
         let at = first.and_hms_opt(0, 0, 0).map(|t| t.and_utc()).unwrap_or_default();
@@ -212,6 +213,15 @@ pub async fn roll_up(ctx: &impl TelemetryEnv, now: DateTime<Utc>, hours_back: i6
     })
 }
 
+/// The measure an hour's copy must raise to replace the copy before it: the cache's counters only grow.
+fn growing(key: &RollupKey) -> Option<&'static str> {
+    (key.grain == Grain::Hour).then_some(match key.dimension {
+        Dimension::JobType => JOBS,
+        Dimension::Provisioning => PANEL_CALLS,
+        _ => REQUESTS,
+    })
+}
+
 async fn write_all(
     ctx: &impl TelemetryEnv,
     writes: Vec<(RollupKey, BTreeMap<String, Decimal>)>,
@@ -219,8 +229,8 @@ async fn write_all(
 ) -> Result<(), PortError> {
     let analytics = &ctx.stores().analytics;
     for chunk in writes.chunks(CONCURRENCY) {
-        let puts = chunk.iter().map(|(key, measures)| analytics.put_rollup(key, measures));
-        futures_util::future::join_all(puts).await.into_iter().collect::<Result<Vec<()>, _>>()?;
+        let puts = chunk.iter().map(|(key, measures)| analytics.put_rollup(key, measures, growing(key)));
+        futures_util::future::join_all(puts).await.into_iter().collect::<Result<Vec<bool>, _>>()?;
     }
     for (key, quoted) in &quotes {
         analytics.set_measure(key, QUOTES, *quoted).await?;

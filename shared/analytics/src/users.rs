@@ -33,9 +33,10 @@ pub struct UserMetrics {
 pub struct Customers {
     /// Sign-ups.
     pub new_customers: u64,
-    /// Distinct customers who ordered (estimated: a HyperLogLog per day, exact for small numbers).
+    /// Distinct customers who ordered (estimated: a HyperLogLog per day, exact for small numbers); for `today`,
+    /// over the whole day so far (and yesterday's over all of yesterday).
     pub active_customers: u64,
-    /// Customers whose first order fell in the window.
+    /// Customers whose first order fell in the window (for `today`, the whole day so far, as above).
     pub first_time_buyers: u64,
     pub orders: u64,
     pub orders_per_customer: Option<Decimal>,
@@ -91,9 +92,14 @@ pub async fn user_metrics(ctx: &impl AnalyticsEnv, period: &Period) -> Result<Us
     )
     .await;
     let (current, previous, buyers) = (current?, previous?, buyers?.as_of(last));
+    // Distinct customers are counted per day: `today` so far against all of yesterday would compare unequal
+    // windows, so that change is not given.
+    let hourly = period.current.grain == Grain::Hour;
     let change = CustomersChange {
         new_customers: change_percent(current.new_customers.into(), previous.new_customers.into()),
-        active_customers: change_percent(current.active_customers.into(), previous.active_customers.into()),
+        active_customers: (!hourly)
+            .then(|| change_percent(current.active_customers.into(), previous.active_customers.into()))
+            .flatten(),
     };
     Ok(UserMetrics {
         period: period.clone(),

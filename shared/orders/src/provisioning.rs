@@ -160,7 +160,17 @@ pub async fn provision(ctx: &impl ProvisioningEnv, order_id: &OrderId, attempt: 
     let timings = timings.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
     match created {
         Err(_) => {
-            panel_metrics::record(ctx.cache(), &timings, None, now).await;
+            // The calls still out when the budget ran out count as failed, at the budget: the slowest are the
+            // ones the panels' latency must not leave out.
+            let mut calls = timings;
+            let mut unfinished: Vec<ServerId> = planned.iter().map(|(client, _)| client.server_id.clone()).collect();
+            for call in &calls {
+                if let Some(at) = unfinished.iter().position(|server| *server == call.server) {
+                    unfinished.remove(at);
+                }
+            }
+            calls.extend(unfinished.into_iter().map(|server| PanelCall { server, latency: PANEL_BUDGET, ok: false }));
+            panel_metrics::record(ctx.cache(), &calls, None, now).await;
             // Slow, not failing: never a dispute; the next delivery (or the inventory check's re-drive) carries on.
             tracing::warn!(order_id = %order_id, clients = planned.len(), "panels too slow: provisioning resumes on the next delivery");
             return Err(
@@ -170,8 +180,11 @@ pub async fn provision(ctx: &impl ProvisioningEnv, order_id: &OrderId, attempt: 
         Ok(results) => {
             if let Some(error) = results.into_iter().find_map(Result::err) {
                 if attempt >= MAX_RECEIVE_COUNT {
-                    let involved: Vec<ServerId> = servers.keys().cloned().collect();
-                    panel_metrics::record(ctx.cache(), &timings, Some((Outcome::Disputed, &involved)), now).await;
+                    // Disputed on the servers whose panels failed, not on those that answered.
+                    let failing: std::collections::BTreeSet<ServerId> =
+                        timings.iter().filter(|call| !call.ok).map(|call| call.server.clone()).collect();
+                    let failing: Vec<ServerId> = failing.into_iter().collect();
+                    panel_metrics::record(ctx.cache(), &timings, Some((Outcome::Disputed, &failing)), now).await;
                     return dispute(ctx, &order, &lines, &servers, &plans, &error.to_string()).await;
                 }
                 panel_metrics::record(ctx.cache(), &timings, None, now).await;

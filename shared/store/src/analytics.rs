@@ -92,8 +92,32 @@ impl AnalyticsStore {
     /// The rollups of a grain and dimension whose buckets lie in [from, to] (bucket strings, `to` included),
     /// every value of each: one query (paged past 1 MB).
     pub async fn rollups(&self, grain: Grain, dimension: Dimension, from: &str, to: &str) -> PortResult<Vec<Rollup>> {
-        let range = KeyRange::Between(format!("{from}#"), format!("{to}#~"));
+        self.read_rollups(grain, dimension, from, to, false).await
+    }
+
+    /// `rollups`, reading what was just written (the roll-up sums the hours it has just copied).
+    pub async fn rollups_just_written(
+        &self,
+        grain: Grain,
+        dimension: Dimension,
+        from: &str,
+        to: &str,
+    ) -> PortResult<Vec<Rollup>> {
+        self.read_rollups(grain, dimension, from, to, true).await
+    }
+
+    async fn read_rollups(
+        &self,
+        grain: Grain,
+        dimension: Dimension,
+        from: &str,
+        to: &str,
+        consistent: bool,
+    ) -> PortResult<Vec<Rollup>> {
+        // `$` sorts right after `#`: every `<to>#<value>` is below it, whatever the value's characters.
+        let range = KeyRange::Between(format!("{from}#"), format!("{to}$"));
         let query = Query::new(Index::Primary, keys::rollup_partition(grain, dimension)).range(range).limit(1000);
+        let query = if consistent { query.consistent() } else { query };
         let mut out = Vec::new();
         let mut cursor = None;
         loop {
@@ -119,8 +143,15 @@ impl AnalyticsStore {
     }
 
     /// Writes a rollup item whole (a copy of counters kept elsewhere, or a sum recomputed from smaller buckets):
-    /// writing it again with the same measures changes nothing.
-    pub async fn put_rollup(&self, key: &RollupKey, measures: &BTreeMap<String, Decimal>) -> PortResult<()> {
+    /// writing it again with the same measures changes nothing. With `growing`, only when that measure goes up
+    /// (a counter in the cache only grows: a lower copy is one whose counters were evicted, and it must not
+    /// replace what was copied before); false when it was not written for that reason.
+    pub async fn put_rollup(
+        &self,
+        key: &RollupKey,
+        measures: &BTreeMap<String, Decimal>,
+        growing: Option<&str>,
+    ) -> PortResult<bool> {
         let mut item = keys::rollup(key).to_item();
         for (measure, value) in measures {
             item.insert(measure.clone(), number(value));
@@ -128,7 +159,18 @@ impl AnalyticsStore {
         if let Some(expires) = hour_expiry(key) {
             item.insert(TTL.into(), number(expires));
         }
-        self.table.put(item, None).await
+        let condition = growing.map(|measure| {
+            let value = measures.get(measure).copied().unwrap_or_default();
+            Condition::Or(vec![
+                Condition::AttributeMissing(measure.to_owned()),
+                Condition::LessThan(measure.to_owned(), value),
+            ])
+        });
+        match self.table.put(item, condition).await {
+            Ok(()) => Ok(true),
+            Err(PortError::Conflict { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     /// Sets one measure of a rollup item, leaving its others (the quotes priced, on the sales totals).

@@ -3,18 +3,23 @@
 //!
 //! A report is written part by part under a fresh generation, then its header is written conditionally: absent
 //! (one report per period, whoever generates it) or, to replace it, still at the generation it was read at. A
-//! reader follows the header to one generation's parts, so it never sees a half-written body; a replaced
-//! generation's parts are deleted after the header moved on.
+//! reader follows the header to one generation's parts (read consistently, and counted), so it never sees a
+//! half-written body; a replaced generation's parts expire an hour after the header moved on, so a reader that
+//! read the old header still finds them.
 
 use super::keys;
 use chrono::{DateTime, Utc};
 use proxy_core::error::{Backend, PortError, PortResult};
-use proxy_core::ports::table::{Condition, Cursor, Index, KeyRange, Query, SK, Table, Value, number, string};
+use proxy_core::ports::table::{
+    Condition, Cursor, Index, KeyRange, Query, SK, TTL, Table, Update, UpdateAction, Value, number, string,
+};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// The size of a body part: well under DynamoDB's 400 KB item limit.
 const PART_BYTES: usize = 300_000;
+/// How long a replaced generation's parts stay readable.
+const REPLACED_KEPT: chrono::Duration = chrono::Duration::hours(1);
 
 /// What the list shows of a report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -108,7 +113,18 @@ impl ReportStore {
         match earlier {
             None => Ok(Saved::Created),
             Some((_, previous, count)) => {
-                self.delete_parts(&header.id, &previous, count).await?;
+                let expires = (header.generated_at + REPLACED_KEPT).timestamp();
+                for index in 0..count {
+                    let update = Update {
+                        key: keys::report_part(&header.id, &previous, index),
+                        actions: vec![UpdateAction::Set(TTL.into(), number(expires))],
+                        condition: Some(Condition::Exists),
+                    };
+                    match self.table.update(update).await {
+                        Ok(_) | Err(PortError::Conflict { .. }) => {}
+                        Err(e) => return Err(e),
+                    }
+                }
                 Ok(Saved::Replaced)
             }
         }
@@ -123,11 +139,24 @@ impl ReportStore {
 
     /// A report's header and body (its parts joined), or None.
     pub async fn get(&self, id: &str) -> PortResult<Option<(ReportHeader, String)>> {
-        let Some((header, generation, count)) = self.stored_header(id).await? else { return Ok(None) };
+        // A header replaced between reading it and reading its parts: read it again, once.
+        for _ in 0..2 {
+            let Some((header, generation, count)) = self.stored_header(id).await? else { return Ok(None) };
+            if let Some(body) = self.body(id, &generation, count).await? {
+                return Ok(Some((header, body)));
+            }
+        }
+        Err(corrupt(format!("report {id}: its parts are not all there")))
+    }
+
+    /// A generation's body, or None when not all of its `count` parts are there.
+    async fn body(&self, id: &str, generation: &str, count: usize) -> PortResult<Option<String>> {
         let query = Query::new(Index::Primary, keys::report_parts(id))
-            .range(KeyRange::BeginsWith(keys::report_part_prefix(&generation)))
-            .limit(count.max(1));
+            .range(KeyRange::BeginsWith(keys::report_part_prefix(generation)))
+            .limit(count.max(1))
+            .consistent();
         let mut body = String::new();
+        let mut parts = 0;
         let mut cursor = None;
         loop {
             let page = self.table.query(query.clone().start_after(cursor)).await?;
@@ -136,13 +165,14 @@ impl ReportStore {
                     Some(Value::S(part)) => body.push_str(part),
                     _ => return Err(corrupt(format!("report {id}: a part without a body"))),
                 }
+                parts += 1;
             }
             match page.next {
                 Some(next) => cursor = Some(next),
                 None => break,
             }
         }
-        Ok(Some((header, body)))
+        Ok((parts == count).then_some(body))
     }
 
     /// Where the positions of the list lie (a cursor outside it is refused).
