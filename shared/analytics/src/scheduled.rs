@@ -5,7 +5,7 @@ use crate::reports::{ReportKind, generate_report};
 use crate::telemetry::{CATCH_UP_HOURS, TelemetryEnv, roll_up};
 use api::schedule::parse_invocation;
 
-/// `analytics-rollup` (hourly at :05): the telemetry of the current hour and the three before it copied to the
+/// `analytics-rollup` (hourly at :05): the telemetry of the current hour and the six before it copied to the
 /// store (`telemetry::roll_up`).
 pub async fn telemetry_rollup(
     ctx: &impl TelemetryEnv,

@@ -311,7 +311,7 @@ pub const ANALYTICS_ROLLUP: FunctionSpec = FunctionSpec {
     role: None,
     limits: &[],
     summary: "Hourly at :05 UTC: copies the request telemetry (per function), the job metrics (per job type) and the \
-              health checks of the current hour and the three before it from the cache to the analytics rollups, \
+              health checks of the current hour and the six before it from the cache to the analytics rollups, \
               per hour and day, and the quotes priced onto the sales totals.",
 };
 
