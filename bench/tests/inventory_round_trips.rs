@@ -25,7 +25,9 @@ async fn overview_calls(servers: usize) -> Snapshot {
 async fn the_overview_costs_the_same_reads_for_10_and_200_servers() {
     let few = overview_calls(10).await;
     let many = overview_calls(200).await;
-    assert_eq!(few, many, "no per-server call");
+    // The same calls; the queries return more items for more servers, which is what they read.
+    let calls = |s: bench::counting::Snapshot| bench::counting::Snapshot { items_read: 0, ..s };
+    assert_eq!(calls(few), calls(many), "no per-server call");
     // Servers, plans, band states, the forecast (an item per location), the latest check: one query each.
     assert_eq!((many.gets, many.batch_gets, many.queries), (0, 0, 5), "{many:?}");
     assert_eq!((many.transactions, many.single_writes, many.queue_sends), (0, 0, 0), "{many:?}");

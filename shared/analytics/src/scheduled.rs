@@ -21,7 +21,9 @@ pub async fn telemetry_rollup(
         job_type_hours = report.job_type_hours,
         "telemetry rolled up"
     );
-    serde_json::to_value(&report).map_err(|e| e.to_string())
+    let mut summary = serde_json::to_value(&report).map_err(|e| e.to_string())?;
+    summary["invoked_by"] = invocation.source.into();
+    Ok(summary)
 }
 
 /// `analytics-report-daily` (06:00 UTC), `-weekly` (Sundays 07:00), `-monthly` (the 1st, 08:00): the last
@@ -53,5 +55,7 @@ async fn report(
         bytes = generated.report.bytes,
         "analytics report"
     );
-    serde_json::to_value(&generated).map_err(|e| e.to_string())
+    let mut summary = serde_json::to_value(&generated).map_err(|e| e.to_string())?;
+    summary["invoked_by"] = invocation.source.into();
+    Ok(summary)
 }

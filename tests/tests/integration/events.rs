@@ -67,6 +67,10 @@ async fn seed_the_samples_world(app: &TestApp) {
         created_at: ctx.clock.now(),
     };
     ctx.stores.notifications.put(&shared::domain::Inbox::Admins, &note).await.expect("the samples' notification");
+    // The report the report sample downloads (the day before the test clock's).
+    use shared::services::analytics::reports::{ReportKind, generate_report};
+    let day = ctx.clock.now().date_naive() - chrono::Duration::days(1);
+    generate_report(ctx, ReportKind::Daily, Some(day), false).await.expect("the samples' report");
 }
 
 async fn every_function_handles_its_sample_event(mut app: TestApp) {
@@ -83,6 +87,13 @@ async fn every_function_handles_its_sample_event(mut app: TestApp) {
                 assert_eq!(response.status(), status, "{}: {:?}", spec.name, response.body());
                 let body: serde_json::Value = match response.body() {
                     lambda_http::Body::Text(t) => serde_json::from_str(t).unwrap(),
+                    // A download (a report's CSV): the file, named.
+                    lambda_http::Body::Binary(bytes) => {
+                        assert!(!bytes.is_empty(), "{}", spec.name);
+                        let disposition = response.headers().get("content-disposition").expect("a file's name");
+                        assert!(disposition.to_str().unwrap().starts_with("attachment; filename="), "{}", spec.name);
+                        continue;
+                    }
                     other => panic!("unexpected body {other:?}"),
                 };
                 assert_eq!(body["success"], true);
