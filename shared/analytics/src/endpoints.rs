@@ -115,11 +115,12 @@ pub async fn report(ctx: &impl AnalyticsEnv, request: ApiRequest, _caller: Ident
     let id = request.path_param("id")?;
     let query = request.query();
     let mut errors = FieldErrors::new();
-    let format = query.get("format").map(String::as_str).unwrap_or("json");
+    let table = query.get("table").map(String::as_str);
+    // A table is a CSV download: `table` alone asks for one.
+    let format = query.get("format").map(String::as_str).unwrap_or(if table.is_some() { "csv" } else { "json" });
     if !["json", "csv"].contains(&format) {
         proxy_core::validation::add_error(&mut errors, "format", "must be json or csv");
     }
-    let table = query.get("table").map(String::as_str);
     if let Some(table) = table
         && (format != "csv" || !tables::TABLES.contains(&table))
     {
@@ -187,12 +188,13 @@ pub fn add_inputs(inputs: &mut api::openapi::Inputs) {
     let download = vec![
         QueryParameter {
             name: "format",
-            description: "json (default: the report in the envelope) or csv (a zip of every table, or one table).",
-            schema: serde_json::json!({"enum": ["json", "csv"], "default": "json"}),
+            description: "json (the report in the envelope; the default without `table`) or csv (a zip of every \
+                          table, or one table).",
+            schema: serde_json::json!({"enum": ["json", "csv"]}),
         },
         QueryParameter {
             name: "table",
-            description: "With format=csv: this table only, as one CSV file.",
+            description: "This table only, as one CSV file (not with format=json).",
             schema: serde_json::json!({"enum": tables::TABLES}),
         },
     ];

@@ -64,6 +64,9 @@ pub enum PeriodError {
     TooLong,
     #[error("from must be in {EARLIEST_YEAR} or later")]
     TooEarly,
+    /// `from` or `to` with a trailing period: they would be ignored, so they are refused.
+    #[error("from and to go with period=custom")]
+    RangeWithoutCustom(&'static str),
 }
 
 impl PeriodError {
@@ -74,6 +77,7 @@ impl PeriodError {
             PeriodError::NotADate(field) => field,
             PeriodError::MissingRange | PeriodError::Reversed | PeriodError::TooLong | PeriodError::TooEarly => "from",
             PeriodError::Future => "to",
+            PeriodError::RangeWithoutCustom(field) => field,
         }
     }
 }
@@ -97,6 +101,15 @@ impl Period {
     ) -> Result<Period, PeriodError> {
         let today = now.date_naive();
         let name = name.unwrap_or("30d");
+        // A date that is not one is refused whatever the period; a range with a trailing period too.
+        for (field, text) in [("from", from), ("to", to)] {
+            if let Some(text) = text {
+                text.parse::<NaiveDate>().map_err(|_| PeriodError::NotADate(field))?;
+                if name != "custom" {
+                    return Err(PeriodError::RangeWithoutCustom(field));
+                }
+            }
+        }
         let trailing = |days: i64| {
             let current = days_window(today - Duration::days(days - 1), days);
             let previous = days_window(today - Duration::days(2 * days - 1), days);
@@ -178,5 +191,10 @@ mod tests {
         assert_eq!(err("1999-12-31", "2000-01-01"), PeriodError::TooEarly);
         assert_eq!(Period::parse(Some("custom"), None, None, now).unwrap_err(), PeriodError::MissingRange);
         assert_eq!(Period::parse(Some("2w"), None, None, now).unwrap_err(), PeriodError::UnknownPeriod);
+        assert_eq!(Period::parse(None, None, Some("null"), now).unwrap_err(), PeriodError::NotADate("to"));
+        assert_eq!(
+            Period::parse(Some("7d"), Some("2026-11-01"), None, now).unwrap_err(),
+            PeriodError::RangeWithoutCustom("from")
+        );
     }
 }

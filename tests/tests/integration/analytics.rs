@@ -355,6 +355,8 @@ async fn a_bad_period_is_a_422_naming_its_field(app: TestApp) {
         (vec![("period", "custom"), ("from", "2026-06-10"), ("to", "2026-07-01")], "to"),
         (vec![("period", "custom"), ("from", "2020-01-01"), ("to", "2026-06-01")], "from"),
         (vec![("period", "custom"), ("from", "1999-12-31"), ("to", "2026-06-01")], "from"),
+        (vec![("to", "null")], "to"),
+        (vec![("period", "7d"), ("from", "2026-06-01")], "from"),
         (vec![("forecast", "hourly")], "forecast"),
         (vec![("horizon", "0")], "horizon"),
         (vec![("forecast", "weekly"), ("horizon", "27")], "horizon"),
@@ -675,7 +677,9 @@ async fn reports_are_stored_once_per_period_listed_newest_first_and_downloadable
     // Bad requests.
     assert_eq!(report("daily-2030-01-01").send(&app).await.status, 404);
     assert_eq!(report("not-a-report").send(&app).await.status, 404);
-    for query in ["format=pdf", "table=servers", "format=csv&table=nope"] {
+    let alone = report("weekly-2026-06-08").query("table=revenue_by_plan").send(&app).await;
+    assert_eq!(alone.bytes, plans.bytes, "a table alone is its CSV");
+    for query in ["format=pdf", "format=json&table=servers", "format=csv&table=nope"] {
         let reply = report("daily-2026-06-14").query(query).send(&app).await;
         assert_eq!(reply.status, 422, "{query}: {}", reply.body);
     }
