@@ -86,14 +86,6 @@ pub async fn performance_metrics(ctx: &impl AnalyticsEnv, period: &Period) -> Re
     Ok(PerformanceMetrics { period: period.clone(), functions, slowest_routes: slowest, jobs: jobs?, uptime: uptime? })
 }
 
-fn per_value(items: Vec<Rollup>) -> BTreeMap<String, Sums> {
-    let mut out: BTreeMap<String, Vec<Rollup>> = BTreeMap::new();
-    for item in items {
-        out.entry(item.value.clone()).or_default().push(item);
-    }
-    out.into_iter().map(|(value, items)| (value, crate::read::sum(&items))).collect()
-}
-
 fn route_of(function: &str) -> Option<String> {
     FUNCTIONS.iter().find(|f| f.name == function).and_then(|f| match f.trigger {
         Trigger::Http { method, path, .. } => Some(format!("{method} {path}")),
@@ -104,7 +96,7 @@ fn route_of(function: &str) -> Option<String> {
 /// The window's requests per function: a query per span.
 pub async fn functions(ctx: &impl AnalyticsEnv, window: &Window) -> Result<Vec<FunctionPerformance>, PortError> {
     let items = crate::read::rollups(ctx, Dimension::Function, window).await?;
-    let mut rows: Vec<FunctionPerformance> = per_value(items)
+    let mut rows: Vec<FunctionPerformance> = crate::read::per_value(&items)
         .into_iter()
         .map(|(function, sums)| {
             let requests = sums.get(REQUESTS);
@@ -128,7 +120,7 @@ pub async fn functions(ctx: &impl AnalyticsEnv, window: &Window) -> Result<Vec<F
 /// The window's jobs per type: a query per span.
 pub async fn jobs(ctx: &impl AnalyticsEnv, window: &Window) -> Result<Vec<JobPerformance>, PortError> {
     let items = crate::read::rollups(ctx, Dimension::JobType, window).await?;
-    let mut rows: Vec<JobPerformance> = per_value(items)
+    let mut rows: Vec<JobPerformance> = crate::read::per_value(&items)
         .into_iter()
         .map(|(job_type, sums)| {
             let runs = sums.get(JOBS);

@@ -23,14 +23,27 @@ impl Sums {
     }
 
     pub fn add(&mut self, rollup: &Rollup) {
-        self.merge(&Sums(rollup.measures.clone()));
+        self.add_measures(&rollup.measures);
     }
 
     pub fn merge(&mut self, other: &Sums) {
-        for (measure, value) in &other.0 {
+        self.add_measures(&other.0);
+    }
+
+    fn add_measures(&mut self, measures: &BTreeMap<String, Decimal>) {
+        for (measure, value) in measures {
             *self.0.entry(measure.clone()).or_default() += *value;
         }
     }
+}
+
+/// Rollups summed per value of their dimension.
+pub fn per_value<'a>(rollups: impl IntoIterator<Item = &'a Rollup>) -> BTreeMap<String, Sums> {
+    let mut out: BTreeMap<String, Sums> = BTreeMap::new();
+    for rollup in rollups {
+        out.entry(rollup.value.clone()).or_default().add(rollup);
+    }
+    out
 }
 
 pub fn sum<'a>(rollups: impl IntoIterator<Item = &'a Rollup>) -> Sums {
@@ -97,11 +110,7 @@ pub async fn by_value(
     dimension: Dimension,
     window: &Window,
 ) -> Result<BTreeMap<String, Sums>, PortError> {
-    let mut out: BTreeMap<String, Sums> = BTreeMap::new();
-    for rollup in rollups(ctx, dimension, window).await? {
-        out.entry(rollup.value.clone()).or_default().add(&rollup);
-    }
-    Ok(out)
+    Ok(per_value(&rollups(ctx, dimension, window).await?))
 }
 
 /// The window's distinct active customers, from the day and month HyperLogLogs of its spans (an hourly window
@@ -153,10 +162,8 @@ impl History {
     /// What happened up to the end of `day` (a day from `since`'s month on).
     pub fn as_of(&self, day: NaiveDate) -> Sums {
         let mut sums = self.months.clone();
-        for (_, daily) in self.days.range(..=day) {
-            for (measure, value) in &daily.0 {
-                *sums.0.entry(measure.clone()).or_default() += *value;
-            }
+        for daily in self.days.range(..=day).map(|(_, daily)| daily) {
+            sums.merge(daily);
         }
         sums
     }
@@ -164,10 +171,8 @@ impl History {
     /// What happened on the days [from, to].
     pub fn between(&self, from: NaiveDate, to: NaiveDate) -> Sums {
         let mut sums = Sums::default();
-        for (_, daily) in self.days.range(from..=to) {
-            for (measure, value) in &daily.0 {
-                *sums.0.entry(measure.clone()).or_default() += *value;
-            }
+        for daily in self.days.range(from..=to).map(|(_, daily)| daily) {
+            sums.merge(daily);
         }
         sums
     }

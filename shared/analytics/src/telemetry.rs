@@ -9,7 +9,6 @@
 //! `CATCH_UP_HOURS` before it, so a failed run's hours are filled by the next.
 
 use crate::AnalyticsEnv;
-use crate::read::sum;
 use api::routes::{FUNCTIONS, PRICING_QUOTE, Trigger};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use platform::{panel_metrics, request_metrics};
@@ -257,13 +256,9 @@ fn summed(items: &[Rollup], dimension: Dimension) -> BTreeMap<String, BTreeMap<S
     sums
 }
 
-/// Items summed per value.
+/// Items summed per value, as the measures an item is written with.
 fn per_value(items: &[Rollup]) -> BTreeMap<String, BTreeMap<String, Decimal>> {
-    let mut out: BTreeMap<String, Vec<&Rollup>> = BTreeMap::new();
-    for item in items {
-        out.entry(item.value.clone()).or_default().push(item);
-    }
-    out.into_iter().map(|(value, items)| (value, sum(items).0)).collect()
+    crate::read::per_value(items).into_iter().map(|(value, sums)| (value, sums.0)).collect()
 }
 
 /// The health checks recorded in hour items (`m<minute>` = 2 healthy, 1 degraded, 0 critical), counted.
