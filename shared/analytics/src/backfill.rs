@@ -27,6 +27,8 @@ pub struct BackfillReport {
     pub cancellations: Counted,
     pub deposits: Counted,
     pub sign_ups: Counted,
+    /// Closed days and months whose distinct-customer registers were folded again after the late facts.
+    pub packed: usize,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
@@ -116,5 +118,6 @@ pub async fn backfill(ctx: &impl FactsEnv, from: NaiveDate, to: NaiveDate) -> Re
             report.cancellations.add(applied);
         }
     }
+    report.packed = crate::active::pack_range(ctx, from, to, ctx.clock().now().date_naive()).await?.len();
     Ok(report)
 }

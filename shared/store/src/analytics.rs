@@ -13,7 +13,7 @@ use proxy_core::domain::{
 };
 use proxy_core::error::{Backend, PortError, PortResult};
 use proxy_core::ports::table::{
-    Condition, Index, KeyRange, Query, SK, TTL, Table, TransactOp, Update, UpdateAction, Value, number, string,
+    Condition, Index, Item, KeyRange, Query, SK, TTL, Table, TransactOp, Update, UpdateAction, Value, number, string,
 };
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -199,7 +199,11 @@ impl AnalyticsStore {
         let name = format!("r{register}");
         let update = Update {
             key: keys::active(grain, bucket),
-            actions: vec![UpdateAction::Set(name.clone(), number(rank))],
+            // `raises` tells `pack_active` whether a register moved since it read them.
+            actions: vec![
+                UpdateAction::Set(name.clone(), number(rank)),
+                UpdateAction::Add(RAISES.into(), Decimal::ONE),
+            ],
             condition: Some(Condition::Or(vec![
                 Condition::AttributeMissing(name.clone()),
                 Condition::LessThan(name, Decimal::from(rank)),
@@ -212,6 +216,38 @@ impl AnalyticsStore {
         }
     }
 
+    /// Folds a closed day's or month's registers, one attribute each, into one `packed` attribute (a character
+    /// per register), so reading it costs the same however many customers it saw. Conditioned on no register
+    /// having risen since they were read (a late fact's raise is then folded by the next run, or read loose);
+    /// false when there was nothing loose to fold or a raise kept racing it.
+    pub async fn pack_active(&self, grain: Grain, bucket: &str) -> PortResult<bool> {
+        const RACES: usize = 3;
+        let key = keys::active(grain, bucket);
+        for _ in 0..RACES {
+            let Some(item) = self.table.get(&key).await? else { return Ok(false) };
+            if !item.keys().any(|name| loose_register(name).is_some()) {
+                return Ok(false);
+            }
+            let mut registers = vec![0u8; ACTIVE_REGISTERS as usize];
+            merge_registers(&item, &mut registers);
+            let mut packed = key.to_item();
+            packed.insert(PACKED.into(), string(registers.iter().map(|r| char::from(b'0' + *r)).collect::<String>()));
+            let condition = match item.get(RAISES) {
+                Some(raises) => {
+                    packed.insert(RAISES.into(), raises.clone());
+                    Condition::AttributeEquals(RAISES.into(), raises.clone())
+                }
+                None => Condition::And(vec![Condition::Exists, Condition::AttributeMissing(RAISES.into())]),
+            };
+            match self.table.put(packed, Some(condition)).await {
+                Ok(()) => return Ok(true),
+                Err(PortError::Conflict { .. }) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(false)
+    }
+
     /// The HyperLogLog registers of the days or months [from, to] (bucket strings), merged (the highest rank
     /// per register): one query.
     pub async fn active_registers(&self, grain: Grain, from: &str, to: &str) -> PortResult<Vec<u8>> {
@@ -222,19 +258,37 @@ impl AnalyticsStore {
         loop {
             let page = self.table.query(query.clone().start_after(cursor)).await?;
             for item in page.items {
-                for (name, value) in &item {
-                    let (Some(index), Value::N(n)) = (name.strip_prefix('r'), value) else { continue };
-                    let (Ok(index), Ok(rank)) = (index.parse::<usize>(), n.parse::<u8>()) else { continue };
-                    if let Some(register) = registers.get_mut(index) {
-                        *register = (*register).max(rank);
-                    }
-                }
+                merge_registers(&item, &mut registers);
             }
             match page.next {
                 Some(next) => cursor = Some(next),
                 None => return Ok(registers),
             }
         }
+    }
+}
+
+/// A HyperLogLog item's count of register raises (see `pack_active`).
+const RAISES: &str = "raises";
+/// A packed HyperLogLog item's registers: one character per register, `'0'` plus its rank.
+const PACKED: &str = "packed";
+
+/// The register a loose register attribute (`r<index>`) holds.
+fn loose_register(name: &str) -> Option<usize> {
+    name.strip_prefix('r').and_then(|index| index.parse().ok())
+}
+
+/// Raises `registers` to what a stored HyperLogLog item holds, packed and loose.
+fn merge_registers(item: &Item, registers: &mut [u8]) {
+    if let Some(Value::S(packed)) = item.get(PACKED) {
+        for (register, rank) in registers.iter_mut().zip(packed.bytes()) {
+            *register = (*register).max(rank.saturating_sub(b'0'));
+        }
+    }
+    for (name, value) in item {
+        let (Some(index), Value::N(n)) = (loose_register(name), value) else { continue };
+        let (Some(register), Ok(rank)) = (registers.get_mut(index), n.parse::<u8>()) else { continue };
+        *register = (*register).max(rank);
     }
 }
 

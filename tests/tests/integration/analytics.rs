@@ -34,6 +34,7 @@ integration_tests::on_both_backends!(
     the_live_figures_cover_five_minutes_an_hour_and_today,
     reports_are_stored_once_per_period_listed_newest_first_and_downloadable,
     a_backfill_from_the_source_records_agrees_with_what_the_worker_counts,
+    a_closed_days_distinct_customers_fold_into_one_attribute_and_late_facts_still_count,
 );
 
 fn at(s: &str) -> chrono::DateTime<chrono::Utc> {
@@ -748,4 +749,79 @@ async fn a_backfill_from_the_source_records_agrees_with_what_the_worker_counts(a
     assert_eq!((third.orders.found, third.orders.applied), (3, 0), "{third:?}");
     assert_eq!(figures(analytics(&app, &[("period", "7d")]).await), counted);
     assert!(backfill(ctx, today, today - chrono::Duration::days(1)).await.is_err(), "a reversed range");
+}
+
+/// A day's HyperLogLog is written a register at a time; once the day is over the hourly run folds its registers
+/// into one attribute. The count read is the same before and after; a late fact for that day still counts, and
+/// is folded by the next run; facts arriving while it folds are never lost.
+async fn a_closed_days_distinct_customers_fold_into_one_attribute_and_late_facts_still_count(app: TestApp) {
+    use shared::ports::table::{Key, Value};
+    use shared::services::analytics::{active, hll};
+    let data = data_set(&app).await;
+    let ctx = &app.ctx;
+    let day = "2026-06-10";
+    let order = |who: &str| OrderFact {
+        order_id: OrderId(format!("o-{who}")),
+        customer_id: CustomerId(who.into()),
+        placed_at: at("2026-06-10T10:00:00Z"),
+        ..data.orders[0].clone()
+    };
+    // Customers each in a register of their own (linear counting's estimate is exact to 21 of them, 64 for 60).
+    let mut taken = std::collections::BTreeSet::new();
+    let customers: Vec<String> =
+        (0..).map(|i| format!("customer-{i}")).filter(|c| taken.insert(hll::register_of(c).0)).take(60).collect();
+    let (early, late) = customers.split_at(20);
+    let (late, racing) = late.split_at(1);
+    for who in early {
+        facts::record_order(ctx, &order(who)).await.unwrap();
+    }
+    assert_eq!(active_on(&app, day).await, 20);
+    let item = || async { app.table.get(&Key::new("AN#ACTIVE#D", day)).await.unwrap().unwrap() };
+    let loose = |item: &shared::ports::table::Item| {
+        item.keys().filter(|name| name.starts_with("r") && name != &"raises").count()
+    };
+    assert_eq!(loose(&item().await), 20);
+
+    assert_eq!(active::pack_closed(ctx, at("2026-06-12T00:05:00Z").date_naive()).await.unwrap(), vec![day.to_owned()]);
+    let packed = item().await;
+    assert_eq!(loose(&packed), 0, "{packed:?}");
+    assert!(matches!(packed.get("packed"), Some(Value::S(p)) if p.len() == 512));
+    assert_eq!(active_on(&app, day).await, 20, "the same count, read from one attribute");
+    assert!(active::pack_closed(ctx, at("2026-06-12T01:05:00Z").date_naive()).await.unwrap().is_empty());
+
+    facts::record_order(ctx, &order(&late[0])).await.unwrap();
+    assert_eq!(active_on(&app, day).await, 21, "a late fact counts, read loose beside the packed registers");
+    assert_eq!(active::pack_closed(ctx, at("2026-06-12T02:05:00Z").date_naive()).await.unwrap(), vec![day.to_owned()]);
+    assert_eq!(active_on(&app, day).await, 21);
+
+    // Raises racing the folds: whichever wins, nothing raised is lost.
+    let raises = async {
+        for who in racing {
+            facts::record_order(ctx, &order(who)).await.unwrap();
+        }
+    };
+    let folds = async {
+        for _ in 0..20 {
+            active::pack_closed(ctx, at("2026-06-12T03:05:00Z").date_naive()).await.unwrap();
+            tokio::task::yield_now().await;
+        }
+    };
+    futures_util::join!(raises, folds);
+    let mut registers = vec![0u8; 512];
+    for who in &customers {
+        let (register, rank) = hll::register_of(who);
+        registers[register as usize] = rank;
+    }
+    let all = hll::estimate(&registers);
+    assert_eq!(all, 64);
+    assert_eq!(active_on(&app, day).await, all);
+    assert_eq!(ctx.stores.analytics.active_registers(Grain::Day, day, day).await.unwrap(), registers);
+    active::pack_closed(ctx, at("2026-06-12T04:05:00Z").date_naive()).await.unwrap();
+    assert_eq!(loose(&item().await), 0);
+    assert_eq!(ctx.stores.analytics.active_registers(Grain::Day, day, day).await.unwrap(), registers);
+}
+
+async fn active_on(app: &TestApp, day: &str) -> u64 {
+    let reply = analytics(app, &[("period", "custom"), ("from", day), ("to", day)]).await;
+    reply.body["data"]["users"]["current"]["active_customers"].as_u64().unwrap()
 }
