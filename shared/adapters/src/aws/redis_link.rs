@@ -9,8 +9,8 @@
 //! Two failure modes the connection manager alone does not handle:
 //! - A Redis that stops answering (frozen, or a network path gone) leaves the connection open: the manager only
 //!   reconnects after an error it considers unrecoverable, and a timeout is not one, so every request would pay
-//!   the full timeout until the kernel gave up on the socket. After a timeout the link drops that connection
-//!   and the next call makes a new one.
+//!   the full timeout until the kernel gave up on the socket. After a timeout, or any failure of the link, the
+//!   link drops that connection and the next call makes a new one.
 //! - A Redis that is down costs each caller its timeout. After a failure of the link (not of a command: a
 //!   script error is the caller's), the link is broken for `BREAK_FOR` and calls fail at once.
 
@@ -137,10 +137,11 @@ impl RedisLink {
             Err(_) => Err(PortError::Timeout { backend: Backend::Cache, operation }),
             Ok(Err(error)) => {
                 if is_link_failure(&error) {
+                    // Connect anew on the next call: the manager's own reconnection, started when the failure
+                    // was seen, may itself fail while the server is still down, and it would hand that stale
+                    // failure to the first caller after the server is back.
                     self.broken();
-                    if error.is_timeout() {
-                        self.drop_connection(number);
-                    }
+                    self.drop_connection(number);
                 }
                 if error.kind() == redis::ErrorKind::AuthenticationFailed {
                     // The token may have been rotated since this instance read it: read it again, and connect anew.
