@@ -1,7 +1,8 @@
 //! `business_metrics(period)`: revenue (gross, refunds, net), orders, average order value, revenue by payment
 //! method, location and plan, and MRR with its movements, churn, ARPU and LTV — for the period and the one
-//! before it.
+//! before it — and the period's top customers.
 
+use crate::customers::{TopCustomers, top_customers};
 use crate::facts::measure::{CLIENTS, DEPOSITS, GROSS, ORDERS, REFUNDED_ORDERS, REFUNDS, REVENUE};
 use crate::ledger::measure::{
     CHURN, CHURN_COUNT, CONTRACTION, EXPANSION, NEW, NEW_COUNT, REACTIVATION, REACTIVATION_COUNT,
@@ -23,6 +24,8 @@ pub struct BusinessMetrics {
     /// Percent change against the previous period (None when it had none).
     pub change: SalesChange,
     pub mrr: Mrr,
+    /// The period's customers with the largest net sales.
+    pub top_customers: TopCustomers,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -125,10 +128,11 @@ pub fn money(value: Decimal) -> Money {
 }
 
 pub async fn business_metrics(ctx: &impl AnalyticsEnv, period: &Period) -> Result<BusinessMetrics, PortError> {
-    let (current, previous, mrr) = futures_util::future::join3(
+    let (current, previous, mrr, top_customers) = futures_util::future::join4(
         sales(ctx, &period.current),
         sales(ctx, &period.previous),
         mrr(ctx, &period.current),
+        top_customers(ctx, &period.current),
     )
     .await;
     let (current, previous) = (current?, previous?);
@@ -140,7 +144,7 @@ pub async fn business_metrics(ctx: &impl AnalyticsEnv, period: &Period) -> Resul
             _ => None,
         },
     };
-    Ok(BusinessMetrics { period: period.clone(), current, previous, change, mrr: mrr? })
+    Ok(BusinessMetrics { period: period.clone(), current, previous, change, mrr: mrr?, top_customers: top_customers? })
 }
 
 /// A window's sales: four queries (the total and three breakdowns), read concurrently.

@@ -1,9 +1,10 @@
 //! The analytics queue's consumers: each fact — an order placed or cancelled, a wallet deposit, a sign-up —
 //! applied to the rollups exactly once (`apply`), whatever the number of deliveries and their order.
 //!
-//! A fact's own cells (its sale per hour, day and month, by payment method, plan, server and location) and the
-//! difference it makes to its customer's derived figures (`ledger`) are written in one transaction with the
-//! customer's ledger, which lists the facts it holds and is conditioned on its version.
+//! A fact's own cells (its sale per hour, day and month, by payment method, plan, server and location), the
+//! difference it makes to its customer's derived figures (`ledger`) and the customer's moves on the day's and
+//! month's top-customer boards are written in one transaction with the customer's ledger, which lists the facts
+//! it holds and is conditioned on its version.
 
 use crate::AnalyticsEnv;
 use crate::hll;
@@ -58,7 +59,8 @@ pub async fn apply(
         let next = change(&read.ledger);
         let mut cells = derived_cells(&next).minus(&derived_cells(&read.ledger));
         cells.merge(fact_cells.clone());
-        match ctx.stores().analytics.apply(&read, &next, &cells).await? {
+        let moves = ledger::board_moves(&read.ledger, &next);
+        match ctx.stores().analytics.apply(&read, &next, &cells, &moves).await? {
             Applied::Done => return Ok(true),
             Applied::Raced => continue,
         }

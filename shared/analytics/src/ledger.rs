@@ -9,8 +9,8 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use proxy_core::domain::{
-    Cells, CustomerFact, CustomerLedger, Dimension, Grain, LedgerOrder, LoyaltyTier, OrderFact, RollupKey, SignUp,
-    month_bucket,
+    BoardMove, Cells, CustomerFact, CustomerLedger, Dimension, Grain, LedgerOrder, LoyaltyTier, OrderFact, OrderId,
+    RollupKey, SignUp, month_bucket,
 };
 use proxy_core::pricing::PricingRules;
 use rust_decimal::Decimal;
@@ -39,7 +39,11 @@ use measure::*;
 
 /// The ids under which facts are listed in a ledger.
 pub fn placed_fact_id(fact: &OrderFact) -> String {
-    format!("order:{}:placed", fact.order_id)
+    placed_id(&fact.order_id)
+}
+
+fn placed_id(order: &OrderId) -> String {
+    format!("order:{order}:placed")
 }
 
 pub fn cancelled_fact_id(fact: &OrderFact) -> String {
@@ -59,6 +63,45 @@ fn ledger_order(fact: &OrderFact) -> LedgerOrder {
         ends_at,
         cancelled_at: None,
     }
+}
+
+/// The customer's sales as the rollups hold them: each order's total when it was placed (once that fact is
+/// applied: a cancellation can arrive first) and, negative, its refund when it was cancelled.
+fn sales(ledger: &CustomerLedger) -> impl Iterator<Item = (DateTime<Utc>, Decimal)> + '_ {
+    ledger.orders.iter().flat_map(|(id, order)| {
+        let placed = ledger.facts.contains(&placed_id(id)).then_some((order.placed_at, order.amount));
+        let refunded = order.cancelled_at.map(|at| (at, -order.amount));
+        placed.into_iter().chain(refunded)
+    })
+}
+
+/// The customer's net sales in [from, to).
+pub fn net_sales_between(ledger: &CustomerLedger, from: DateTime<Utc>, to: DateTime<Utc>) -> Decimal {
+    sales(ledger).filter(|(at, _)| *at >= from && *at < to).map(|(_, amount)| amount).sum()
+}
+
+/// The customer's net sales per day and per month.
+fn net_sales_by_bucket(ledger: &CustomerLedger) -> BTreeMap<(Grain, String), Decimal> {
+    let mut out: BTreeMap<(Grain, String), Decimal> = BTreeMap::new();
+    for (at, amount) in sales(ledger) {
+        for grain in [Grain::Day, Grain::Month] {
+            *out.entry((grain, grain.bucket(at))).or_default() += amount;
+        }
+    }
+    out
+}
+
+/// Where a fact moves the customer on the top-customer boards: each day and month whose net sales it changes.
+pub fn board_moves(before: &CustomerLedger, after: &CustomerLedger) -> Vec<BoardMove> {
+    let (before, after) = (net_sales_by_bucket(before), net_sales_by_bucket(after));
+    let buckets: std::collections::BTreeSet<&(Grain, String)> = before.keys().chain(after.keys()).collect();
+    buckets
+        .into_iter()
+        .filter_map(|key| {
+            let (was, is) = (before.get(key).copied().unwrap_or_default(), after.get(key).copied().unwrap_or_default());
+            (was != is).then(|| BoardMove { grain: key.0, bucket: key.1.clone(), before: was, after: is })
+        })
+        .collect()
 }
 
 /// The ledger with an order placed.

@@ -11,6 +11,7 @@
 pub mod active;
 pub mod backfill;
 pub mod business;
+pub mod customers;
 pub mod endpoints;
 pub mod facts;
 pub mod forecast;

@@ -1,4 +1,4 @@
-//! A stored report as CSV tables — one per table section (summary, breakdowns, conversion, MRR, cohorts,
+//! A stored report as CSV tables — one per table section (summary, breakdowns, top customers, conversion, MRR, cohorts,
 //! segments, functions, jobs, uptime, servers, locations, forecasts) — one at a time or all in one zip.
 //!
 //! Rows are read from the report's JSON, so a report stored by an earlier release is still downloadable: a
@@ -9,11 +9,12 @@ use serde_json::{Map, Value};
 use std::io::Write;
 
 /// The tables of a report, by name.
-pub const TABLES: [&str; 16] = [
+pub const TABLES: [&str; 17] = [
     "summary",
     "revenue_by_payment_method",
     "revenue_by_location",
     "revenue_by_plan",
+    "top_customers",
     "conversion",
     "mrr",
     "cohorts",
@@ -40,6 +41,7 @@ pub fn rows(report: &Report, table: &str) -> Option<Vec<Value>> {
         "revenue_by_payment_method" => rows_at(&business["current"]["by_payment_method"]),
         "revenue_by_location" => rows_at(&business["current"]["by_location"]),
         "revenue_by_plan" => rows_at(&business["current"]["by_plan"]),
+        "top_customers" => rows_at(&business["top_customers"]["customers"]),
         "conversion" => rows_at(&business["current"]["conversion"]),
         "mrr" => vec![business["mrr"].clone()],
         "cohorts" => rows_at(&report.users["cohorts"])

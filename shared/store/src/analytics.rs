@@ -9,11 +9,13 @@
 use super::keys;
 use chrono::{DateTime, Timelike, Utc};
 use proxy_core::domain::{
-    Cells, CustomerId, CustomerLedger, Dimension, Grain, HOURLY_KEEP_DAYS, Rollup, RollupKey, VersionedLedger,
+    BoardMove, Cells, CustomerId, CustomerLedger, Dimension, Grain, HOURLY_KEEP_DAYS, Rollup, RollupKey,
+    VersionedLedger,
 };
 use proxy_core::error::{Backend, PortError, PortResult};
 use proxy_core::ports::table::{
-    Condition, Index, Item, KeyRange, Query, SK, TTL, Table, TransactOp, Update, UpdateAction, Value, number, string,
+    Condition, Index, Item, KeyRange, PK, Query, SK, TTL, Table, TransactOp, Update, UpdateAction, Value, number,
+    string,
 };
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -46,25 +48,74 @@ impl AnalyticsStore {
 
     /// A customer's ledger (empty, version 0, when none is stored).
     pub async fn ledger(&self, customer: &CustomerId) -> PortResult<VersionedLedger> {
-        let Some(item) = self.table.get(&keys::analytics_ledger(customer)).await? else {
-            return Ok(VersionedLedger::empty(customer.clone()));
-        };
-        let version = match item.get("version") {
-            Some(Value::N(n)) => n.parse().map_err(|_| PortError::corrupt(Backend::Store, "ledger version"))?,
-            _ => return Err(PortError::corrupt(Backend::Store, "ledger without a version")),
-        };
-        let ledger: CustomerLedger = match item.get("ledger") {
-            Some(Value::S(json)) => {
-                serde_json::from_str(json).map_err(|e| PortError::corrupt(Backend::Store, format!("ledger: {e}")))?
-            }
-            _ => return Err(PortError::corrupt(Backend::Store, "ledger without its facts")),
-        };
-        Ok(VersionedLedger { customer_id: customer.clone(), version, ledger })
+        match self.table.get(&keys::analytics_ledger(customer)).await? {
+            Some(item) => parse_ledger(customer, &item),
+            None => Ok(VersionedLedger::empty(customer.clone())),
+        }
     }
 
+    /// The ledgers of several customers, in batches (those without one are left out).
+    pub async fn ledgers(&self, customers: &[CustomerId]) -> PortResult<Vec<VersionedLedger>> {
+        let keys: Vec<_> = customers.iter().map(keys::analytics_ledger).collect();
+        let by_key: BTreeMap<String, &CustomerId> =
+            customers.iter().map(|customer| (keys::analytics_ledger(customer).pk, customer)).collect();
+        let mut out = Vec::new();
+        for item in self.table.get_many(&keys).await? {
+            let Some(Value::S(pk)) = item.get(PK) else { continue };
+            if let Some(customer) = by_key.get(pk) {
+                out.push(parse_ledger(customer, &item)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The `depth` customers with the largest net sales in a day's or month's bucket, largest first, and
+    /// whether that is everyone with sales there (fewer than `depth` listed).
+    pub async fn top_of_board(
+        &self,
+        grain: Grain,
+        bucket: &str,
+        depth: usize,
+    ) -> PortResult<(Vec<(CustomerId, Decimal)>, bool)> {
+        let query = Query::new(Index::Primary, keys::top_board(grain, bucket)).descending().limit(depth);
+        let page = self.table.query(query).await?;
+        let mut listed = Vec::with_capacity(page.items.len());
+        for item in &page.items {
+            let (Some(Value::S(customer)), Some(Value::N(net))) = (item.get("customer"), item.get("net")) else {
+                return Err(PortError::corrupt(Backend::Store, "a board entry without its customer or net"));
+            };
+            let net = net.parse().map_err(|_| PortError::corrupt(Backend::Store, "a board entry's net"))?;
+            listed.push((CustomerId(customer.clone()), net));
+        }
+        let everyone = listed.len() < depth;
+        Ok((listed, everyone))
+    }
+}
+
+fn parse_ledger(customer: &CustomerId, item: &Item) -> PortResult<VersionedLedger> {
+    let version = match item.get("version") {
+        Some(Value::N(n)) => n.parse().map_err(|_| PortError::corrupt(Backend::Store, "ledger version"))?,
+        _ => return Err(PortError::corrupt(Backend::Store, "ledger without a version")),
+    };
+    let ledger: CustomerLedger = match item.get("ledger") {
+        Some(Value::S(json)) => {
+            serde_json::from_str(json).map_err(|e| PortError::corrupt(Backend::Store, format!("ledger: {e}")))?
+        }
+        _ => return Err(PortError::corrupt(Backend::Store, "ledger without its facts")),
+    };
+    Ok(VersionedLedger { customer_id: customer.clone(), version, ledger })
+}
+
+impl AnalyticsStore {
     /// Writes the customer's new ledger and adds `cells` to the rollups, all or nothing, provided the ledger is
     /// still at the version `read` was read at.
-    pub async fn apply(&self, read: &VersionedLedger, ledger: &CustomerLedger, cells: &Cells) -> PortResult<Applied> {
+    pub async fn apply(
+        &self,
+        read: &VersionedLedger,
+        ledger: &CustomerLedger,
+        cells: &Cells,
+        moves: &[BoardMove],
+    ) -> PortResult<Applied> {
         let json = serde_json::to_string(ledger).map_err(|e| PortError::corrupt(Backend::Store, e))?;
         let mut item = keys::analytics_ledger(&read.customer_id).to_item();
         item.insert("version".into(), number(read.version + 1));
@@ -76,6 +127,7 @@ impl AnalyticsStore {
         };
         let mut ops = vec![TransactOp::Put { item, condition: Some(condition) }];
         ops.extend(cell_updates(cells));
+        ops.extend(board_moves(&read.customer_id, moves));
         if ops.len() > MAX_TRANSACTION_ITEMS {
             return Err(PortError::Invalid {
                 backend: Backend::Store,
@@ -300,6 +352,23 @@ fn hour_expiry(key: &RollupKey) -> Option<i64> {
     }
     let hour_start = chrono::NaiveDateTime::parse_from_str(&format!("{}:00", key.bucket), "%Y-%m-%dT%H:%M").ok()?;
     Some((hour_start.and_utc() + chrono::Duration::days(HOURLY_KEEP_DAYS)).timestamp())
+}
+
+/// A customer's moves on the boards: off the place its old net held, onto the one its new net holds.
+fn board_moves<'a>(customer: &'a CustomerId, moves: &'a [BoardMove]) -> impl Iterator<Item = TransactOp> + 'a {
+    moves.iter().filter(|m| m.before != m.after).flat_map(move |m| {
+        let off = (!m.before.is_zero()).then(|| TransactOp::Delete {
+            key: keys::top_board_entry(m.grain, &m.bucket, m.before, customer),
+            condition: None,
+        });
+        let on = (!m.after.is_zero()).then(|| {
+            let mut item = keys::top_board_entry(m.grain, &m.bucket, m.after, customer).to_item();
+            item.insert("customer".into(), string(customer.as_str()));
+            item.insert("net".into(), number(m.after));
+            TransactOp::Put { item, condition: None }
+        });
+        off.into_iter().chain(on)
+    })
 }
 
 /// One update per rollup item, each measure an atomic add; hourly items expire after `HOURLY_KEEP_DAYS`.

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use proxy_core::domain::{CustomerId, OrderId, OrderStatus, PaymentStatus, PlanId, ServerId, TransactionType};
 use proxy_core::ports::table::Key;
+use rust_decimal::Decimal;
 
 /// A timestamp that sorts as text in time order (fixed width, UTC, microseconds).
 pub fn sortable_time(at: DateTime<Utc>) -> String {
@@ -254,6 +255,21 @@ pub fn rollup(key: &proxy_core::domain::RollupKey) -> Key {
 /// What the analytics worker has applied of a customer's facts.
 pub fn analytics_ledger(customer: &CustomerId) -> Key {
     Key::new(format!("AN#LEDGER#{customer}"), "LEDGER")
+}
+
+/// A day's or a month's customers by their net sales there (`AN#TOP#D#2026-11-30`), the largest last in key
+/// order (read backwards for the top).
+pub fn top_board(grain: proxy_core::domain::Grain, bucket: &str) -> String {
+    format!("AN#TOP#{}#{bucket}", grain.code())
+}
+
+/// A customer's place on a board: the net in cents offset to be positive and zero-padded, so the key sorts as
+/// the amount, then the customer.
+pub fn top_board_entry(grain: proxy_core::domain::Grain, bucket: &str, net: Decimal, customer: &CustomerId) -> Key {
+    const OFFSET: i128 = 1_000_000_000_000_000;
+    use rust_decimal::prelude::ToPrimitive;
+    let cents = (net * Decimal::ONE_HUNDRED).round().to_i128().unwrap_or(0).clamp(-OFFSET + 1, OFFSET - 1);
+    Key::new(top_board(grain, bucket), format!("{:016}#{customer}", cents + OFFSET))
 }
 
 /// The HyperLogLogs of the customers who ordered, one item per day (`AN#ACTIVE#D`) or month (`AN#ACTIVE#M`).

@@ -35,6 +35,7 @@ integration_tests::on_both_backends!(
     reports_are_stored_once_per_period_listed_newest_first_and_downloadable,
     a_backfill_from_the_source_records_agrees_with_what_the_worker_counts,
     a_closed_days_distinct_customers_fold_into_one_attribute_and_late_facts_still_count,
+    top_customers_come_from_the_day_boards_and_ledgers_and_say_when_one_may_be_missing,
 );
 
 fn at(s: &str) -> chrono::DateTime<chrono::Utc> {
@@ -155,6 +156,16 @@ async fn assert_hand_computed(app: &TestApp) {
     );
     assert_eq!((current["orders"].as_u64(), current["refunded_orders"].as_u64()), (Some(4), Some(1)));
     assert_eq!(current["clients_sold"], 5, "a1 has two lines");
+    // alice: a1 90 + a2 30; bob: b1 20 + b2 40 - its refund 40. Every day's board listed all who bought.
+    let top = &business["top_customers"];
+    let listed: Vec<(String, String)> = top["customers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["customer_id"].as_str().unwrap().to_owned(), money(&c["net"])))
+        .collect();
+    assert_eq!(listed, [("alice".into(), "120".into()), ("bob".into(), "20".into())], "{top}");
+    assert_eq!((&top["complete"], &top["others_at_most"]), (&json!(true), &Value::Null));
     assert_eq!([&business["previous"]["net"], &business["previous"]["average_order_value"]].map(money), ["10", "10"]);
     assert_eq!(
         [&business["change"]["net"], &business["change"]["orders"], &business["change"]["average_order_value"]]
@@ -824,4 +835,75 @@ async fn a_closed_days_distinct_customers_fold_into_one_attribute_and_late_facts
 async fn active_on(app: &TestApp, day: &str) -> u64 {
     let reply = analytics(app, &[("period", "custom"), ("from", day), ("to", day)]).await;
     reply.body["data"]["users"]["current"]["active_customers"].as_u64().unwrap()
+}
+
+/// More customers than a board lists (25). On 1 and 2 June ten customers spend 200 a day, forty spend 1 to 40,
+/// and one spends 390 on the 1st only: it is on the 1st's board, not the 2nd's, so its ledger is read (390 in
+/// all, below the ten). Anyone not on a board had at most its 25th entry there (27 on the 1st, where the 390
+/// takes a place; 26 on the 2nd): the ten's 400 beat 53, and the list is complete. On 5 and 6 June sixty
+/// customers spend once each, thirty a day, two at each amount from 100 down to 86; one more spends 75 on both
+/// days: below 25 others each day, on no board, it is the true first with 150 — so the list cannot be proved
+/// and says a customer left out may have had up to 176 (88 + 88).
+async fn top_customers_come_from_the_day_boards_and_ledgers_and_say_when_one_may_be_missing(app: TestApp) {
+    use futures_util::StreamExt;
+    let data = data_set(&app).await;
+    let ctx = &app.ctx;
+    let order = |who: String, day: &str, amount: i64| OrderFact {
+        order_id: OrderId(format!("{who}-{day}")),
+        customer_id: CustomerId(who),
+        placed_at: at(&format!("{day}T10:00:00Z")),
+        grand_amount: rust_decimal::Decimal::from(amount),
+        lines: vec![OrderFactLine {
+            total_amount: rust_decimal::Decimal::from(amount),
+            ..data.orders[0].lines[0].clone()
+        }],
+        ..data.orders[0].clone()
+    };
+    let mut orders = Vec::new();
+    for day in ["2026-06-01", "2026-06-02"] {
+        orders.extend((0..10).map(|i| order(format!("big-{i}"), day, 200)));
+        orders.extend((1..=40).map(|i| order(format!("small-{i}"), day, i)));
+    }
+    orders.push(order("one-day".into(), "2026-06-01", 390));
+    for i in 0..30 {
+        orders.push(order(format!("once-{i}"), if i % 2 == 0 { "2026-06-05" } else { "2026-06-06" }, 100 - i / 2));
+    }
+    for i in 0..30 {
+        orders.push(order(format!("other-{i}"), if i % 2 == 0 { "2026-06-06" } else { "2026-06-05" }, 100 - i / 2));
+    }
+    orders.push(order("steady".into(), "2026-06-05", 75));
+    orders.push(order("steady".into(), "2026-06-06", 75));
+    futures_util::stream::iter(&orders)
+        .for_each_concurrent(8, |fact| async move {
+            assert!(facts::record_order(ctx, fact).await.unwrap());
+        })
+        .await;
+
+    let app = &app;
+    let top = |from: &'static str, to: &'static str| async move {
+        let reply = analytics(app, &[("period", "custom"), ("from", from), ("to", to)]).await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        reply.body["data"]["business"]["top_customers"].clone()
+    };
+    let names = |top: &Value| -> Vec<(String, String)> {
+        top["customers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["customer_id"].as_str().unwrap().to_owned(), money(&c["net"])))
+            .collect()
+    };
+    let first = top("2026-06-01", "2026-06-02").await;
+    assert_eq!(names(&first), (0..10).map(|i| (format!("big-{i}"), "400".to_owned())).collect::<Vec<_>>(), "{first}");
+    assert_eq!((money(&first["others_at_most"]), &first["complete"]), ("53".into(), &json!(true)));
+
+    let second = top("2026-06-05", "2026-06-06").await;
+    let listed = names(&second);
+    assert_eq!(listed.len(), 10);
+    assert!(
+        listed.iter().all(|(_, net)| net == "100" || net == "99" || net == "98" || net == "97" || net == "96"),
+        "{second}"
+    );
+    assert!(!listed.iter().any(|(who, _)| who == "steady"), "not on any board: {second}");
+    assert_eq!((money(&second["others_at_most"]), &second["complete"]), ("176".into(), &json!(false)));
 }

@@ -171,6 +171,16 @@ impl Cells {
     }
 }
 
+/// A customer's net sales in one day or month (orders placed less orders refunded there) moved by a fact, as
+/// the top-customer boards list them (zero: not listed).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoardMove {
+    pub grain: Grain,
+    pub bucket: String,
+    pub before: rust_decimal::Decimal,
+    pub after: rust_decimal::Decimal,
+}
+
 /// One line of an order fact's lines as the rollups need it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LedgerOrder {

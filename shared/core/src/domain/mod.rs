@@ -18,8 +18,8 @@ mod wallet;
 
 pub use alert::{Alert, AlertChange, AlertSeverity, AlertState};
 pub use analytics::{
-    Cells, CustomerFact, CustomerLedger, DepositFact, Dimension, Grain, HOURLY_KEEP_DAYS, LedgerOrder, Rollup,
-    RollupKey, SignUp, VersionedLedger, day_bucket, month_bucket,
+    BoardMove, Cells, CustomerFact, CustomerLedger, DepositFact, Dimension, Grain, HOURLY_KEEP_DAYS, LedgerOrder,
+    Rollup, RollupKey, SignUp, VersionedLedger, day_bucket, month_bucket,
 };
 pub use capacity::{CapacityBand, DriftSuspect, LocationScalingState, SlotCounters};
 pub use client::ServerClient;

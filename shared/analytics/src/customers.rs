@@ -1,0 +1,186 @@
+//! Top customers by net sales over a window (orders placed less orders refunded, on the days they happened),
+//! without reading every customer who bought.
+//!
+//! Each fact moves its customer on the boards of the days and months it touches (`ledger::board_moves`): a
+//! partition per day and per month, sorted by the customer's net there. A window reads the top of the boards of
+//! its spans (whole months, the days around them); a customer found there is a candidate, and a board it is not
+//! on bounds what it (or anyone not found) had there by that board's last entry. Candidates whose net is not
+//! known from the boards alone are read exactly from their ledgers, most promising first, until no one left can
+//! overtake the list (the threshold algorithm, Fagin et al., 2003). Whether the list is provably complete is
+//! stated, with the most a customer left out can have had.
+
+use crate::business::money;
+use crate::read::spans;
+use crate::{AnalyticsEnv, Window};
+use chrono::{Duration, NaiveDate};
+use futures_util::StreamExt;
+use proxy_core::domain::{CustomerId, Grain, Money, day_bucket, month_bucket};
+use proxy_core::error::PortError;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Customers listed.
+pub const LISTED: usize = 10;
+/// Entries read from the top of each board.
+const DEPTH: usize = 25;
+/// Ledgers read per batch, and at most per window.
+const LEDGER_BATCH: usize = 25;
+const MAX_LEDGERS: usize = 100;
+/// Boards read at once.
+const CONCURRENCY: usize = 16;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TopCustomers {
+    /// Largest net sales first.
+    pub customers: Vec<TopCustomer>,
+    /// True when no customer left out had more than the last one listed.
+    pub complete: bool,
+    /// The most a customer left out can have had (None when the boards listed everyone who bought).
+    pub others_at_most: Option<Money>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TopCustomer {
+    pub customer_id: String,
+    pub net: Money,
+}
+
+/// The day and month boards a window is read from.
+fn boards(window: &Window) -> Vec<(Grain, String)> {
+    let by_day = Window { grain: Grain::Day, ..*window };
+    let mut out = Vec::new();
+    for (grain, from, to) in spans(&by_day) {
+        match grain {
+            Grain::Month => {
+                let (Ok(mut month), Ok(last)) = (first_of(&from), first_of(&to)) else { continue };
+                while month <= last {
+                    out.push((Grain::Month, month_bucket(month)));
+                    month = month + chrono::Months::new(1);
+                }
+            }
+            _ => {
+                let (Ok(mut day), Ok(last)) = (from.parse::<NaiveDate>(), to.parse::<NaiveDate>()) else { continue };
+                while day <= last {
+                    out.push((Grain::Day, day_bucket(day)));
+                    day += Duration::days(1);
+                }
+            }
+        }
+    }
+    out
+}
+
+fn first_of(month: &str) -> Result<NaiveDate, chrono::ParseError> {
+    NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
+}
+
+/// What the boards say of one candidate.
+#[derive(Default)]
+struct Found {
+    /// Its net summed over the boards it is on.
+    known: Decimal,
+    /// The partial boards (those listing only their top) it is on, and their last entries summed.
+    partial_boards: usize,
+    partial_floors: Decimal,
+}
+
+pub async fn top_customers(ctx: &impl AnalyticsEnv, window: &Window) -> Result<TopCustomers, PortError> {
+    let analytics = &ctx.stores().analytics;
+    let reads: Vec<_> = futures_util::stream::iter(boards(window))
+        .map(|(grain, bucket)| async move { analytics.top_of_board(grain, &bucket, DEPTH).await })
+        .buffered(CONCURRENCY)
+        .collect()
+        .await;
+    let mut boards = Vec::with_capacity(reads.len());
+    for read in reads {
+        boards.push(read?);
+    }
+    // An unlisted customer had at most each partial board's last entry there, and nothing on a complete one.
+    let floors: Vec<Option<Decimal>> = boards
+        .iter()
+        .map(|(listed, everyone)| if *everyone { None } else { listed.last().map(|(_, net)| *net) })
+        .collect();
+    let threshold: Option<Decimal> = floors.iter().flatten().copied().reduce(|a, b| a + b);
+    let partial_boards = floors.iter().flatten().count();
+    let mut found: BTreeMap<CustomerId, Found> = BTreeMap::new();
+    for ((listed, _), floor) in boards.iter().zip(&floors) {
+        for (customer, net) in listed {
+            let candidate = found.entry(customer.clone()).or_default();
+            candidate.known += *net;
+            if let Some(floor) = floor {
+                candidate.partial_boards += 1;
+                candidate.partial_floors += *floor;
+            }
+        }
+    }
+    let mut exact: Vec<(CustomerId, Decimal)> = Vec::new();
+    let mut open: Vec<(CustomerId, Decimal)> = Vec::new();
+    for (customer, candidate) in found {
+        if candidate.partial_boards == partial_boards {
+            exact.push((customer, candidate.known));
+        } else {
+            // On each partial board it is not on, it had at most that board's last entry.
+            let upper = candidate.known + threshold.unwrap_or_default() - candidate.partial_floors;
+            open.push((customer, upper));
+        }
+    }
+    open.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let (from, to) = day_range(window);
+    let mut open = open.into_iter().peekable();
+    let mut ledgers_read = 0;
+    while let Some((_, upper)) = open.peek() {
+        if ranked(&mut exact).get(LISTED - 1).is_some_and(|(_, net)| net >= upper) || ledgers_read >= MAX_LEDGERS {
+            break;
+        }
+        let batch: Vec<CustomerId> = open.by_ref().take(LEDGER_BATCH).map(|(customer, _)| customer).collect();
+        ledgers_read += batch.len();
+        for ledger in analytics.ledgers(&batch).await? {
+            exact.push((ledger.customer_id, crate::ledger::net_sales_between(&ledger.ledger, from, to)));
+        }
+    }
+    let unresolved = open.next().map(|(_, upper)| upper);
+    let bound = match (threshold, unresolved) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    };
+    ranked(&mut exact);
+    let listed: Vec<TopCustomer> = exact
+        .into_iter()
+        .filter(|(_, net)| *net > Decimal::ZERO)
+        .take(LISTED)
+        .map(|(customer, net)| TopCustomer { customer_id: customer.0, net: money(net) })
+        .collect();
+    let complete = match bound {
+        None => true,
+        Some(bound) => {
+            bound <= Decimal::ZERO || (listed.len() == LISTED && listed.last().is_some_and(|last| last.net >= bound))
+        }
+    };
+    Ok(TopCustomers { customers: listed, complete, others_at_most: bound.map(|b| money(b.max(Decimal::ZERO))) })
+}
+
+/// Largest net first (then by customer, so equal nets list the same way every time).
+fn ranked(exact: &mut [(CustomerId, Decimal)]) -> &[(CustomerId, Decimal)] {
+    exact.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    exact
+}
+
+/// The whole days the window's boards cover.
+fn day_range(window: &Window) -> (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>) {
+    let start = |day: NaiveDate| day.and_hms_opt(0, 0, 0).map(|t| t.and_utc()).unwrap_or_default();
+    (start(window.first_day()), start(window.last_day() + Duration::days(1)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_window_reads_the_boards_of_its_months_and_the_days_around_them() {
+        let day = |s: &str| s.parse::<NaiveDate>().unwrap().and_hms_opt(0, 0, 0).unwrap().and_utc();
+        let window = Window { from: day("2026-09-29"), to: day("2026-12-02"), grain: Grain::Day };
+        let names: Vec<String> = boards(&window).into_iter().map(|(g, b)| format!("{}{b}", g.code())).collect();
+        assert_eq!(names, ["D2026-09-29", "D2026-09-30", "M2026-10", "M2026-11", "D2026-12-01"]);
+    }
+}
