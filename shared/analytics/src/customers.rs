@@ -5,9 +5,10 @@
 //! partition per day and per month, sorted by the customer's net there. A window reads the top of the boards of
 //! its spans (whole months, the days around them); a customer found there is a candidate, and a board it is not
 //! on bounds what it (or anyone not found) had there by that board's last entry. Candidates whose net is not
-//! known from the boards alone and who could still make the list are read exactly from their ledgers, the most
-//! promising 25 (the threshold algorithm, Fagin et al., 2003, stopped after one batch). Whether the list is provably complete is
-//! stated, with the most a customer left out can have had.
+//! known from the boards alone and who could still make the list — the most promising 25 — are read exactly
+//! from the digest of net sales per day their ledgers keep (the threshold algorithm, Fagin et al., 2003,
+//! stopped after one batch). Whether the list is provably complete is stated, with the most a customer left out
+//! can have had.
 
 use crate::business::money;
 use crate::read::spans;
@@ -24,8 +25,8 @@ use std::collections::BTreeMap;
 pub const LISTED: usize = 10;
 /// Entries read from the top of each board.
 const DEPTH: usize = 25;
-/// Ledgers read at most per window, in one batch: a big customer's ledger is tens of KB to parse, and reading
-/// more made the request grow with the volume (a million orders read four batches, and proved no more).
+/// Candidates' net sales per day read at most per window, in one batch: reading more made the request grow with
+/// the volume (a million orders read four batches, and proved no more).
 const MAX_LEDGERS: usize = 25;
 /// Boards read at once.
 const CONCURRENCY: usize = 16;
@@ -126,7 +127,7 @@ pub async fn top_customers(ctx: &impl AnalyticsEnv, window: &Window) -> Result<T
         }
     }
     open.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    let (from, to) = day_range(window);
+    let (first, last) = (day_bucket(window.first_day()), day_bucket(window.last_day()));
     // The most promising candidates the boards cannot settle, read exactly: those that could still beat the
     // tenth settled one.
     let tenth = ranked(&mut exact).get(LISTED - 1).map(|(_, net)| *net);
@@ -135,8 +136,8 @@ pub async fn top_customers(ctx: &impl AnalyticsEnv, window: &Window) -> Result<T
     if needed > 0 {
         let batch: Vec<CustomerId> =
             open.by_ref().take(needed.min(MAX_LEDGERS)).map(|(customer, _)| customer).collect();
-        for ledger in analytics.ledgers(&batch).await? {
-            exact.push((ledger.customer_id, crate::ledger::net_sales_between(&ledger.ledger, from, to)));
+        for (customer, by_day) in analytics.net_by_day(&batch).await? {
+            exact.push((customer, by_day.range(first.clone()..=last.clone()).map(|(_, net)| *net).sum()));
         }
     }
     let unresolved = open.next().map(|(_, upper)| upper);
@@ -164,12 +165,6 @@ pub async fn top_customers(ctx: &impl AnalyticsEnv, window: &Window) -> Result<T
 fn ranked(exact: &mut [(CustomerId, Decimal)]) -> &[(CustomerId, Decimal)] {
     exact.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     exact
-}
-
-/// The whole days the window's boards cover.
-fn day_range(window: &Window) -> (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>) {
-    let start = |day: NaiveDate| day.and_hms_opt(0, 0, 0).map(|t| t.and_utc()).unwrap_or_default();
-    (start(window.first_day()), start(window.last_day() + Duration::days(1)))
 }
 
 #[cfg(test)]

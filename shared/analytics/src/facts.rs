@@ -60,7 +60,8 @@ pub async fn apply(
         let mut cells = derived_cells(&next).minus(&derived_cells(&read.ledger));
         cells.merge(fact_cells.clone());
         let moves = ledger::board_moves(&read.ledger, &next);
-        match ctx.stores().analytics.apply(&read, &next, &cells, &moves).await? {
+        let net_by_day = ledger::net_by_day(&next);
+        match ctx.stores().analytics.apply(&read, &next, &cells, &moves, &net_by_day).await? {
             Applied::Done => return Ok(true),
             Applied::Raced => continue,
         }

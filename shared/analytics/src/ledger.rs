@@ -75,9 +75,14 @@ fn sales(ledger: &CustomerLedger) -> impl Iterator<Item = (DateTime<Utc>, Decima
     })
 }
 
-/// The customer's net sales in [from, to).
-pub fn net_sales_between(ledger: &CustomerLedger, from: DateTime<Utc>, to: DateTime<Utc>) -> Decimal {
-    sales(ledger).filter(|(at, _)| *at >= from && *at < to).map(|(_, amount)| amount).sum()
+/// The customer's net sales per day (the days where they are not zero), as the ledger item's digest keeps them.
+pub fn net_by_day(ledger: &CustomerLedger) -> BTreeMap<String, Decimal> {
+    let mut out: BTreeMap<String, Decimal> = BTreeMap::new();
+    for (at, amount) in sales(ledger) {
+        *out.entry(Grain::Day.bucket(at)).or_default() += amount;
+    }
+    out.retain(|_, net| !net.is_zero());
+    out
 }
 
 /// The customer's net sales per day and per month.

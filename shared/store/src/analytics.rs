@@ -54,17 +54,31 @@ impl AnalyticsStore {
         }
     }
 
-    /// The ledgers of several customers, in batches (those without one are left out).
-    pub async fn ledgers(&self, customers: &[CustomerId]) -> PortResult<Vec<VersionedLedger>> {
+    /// Several customers' net sales per day (`YYYY-MM-DD`), as their ledgers last recorded them, in batches: a
+    /// compact attribute beside the ledger, so that the ledger itself (tens of KB for a big customer) is not
+    /// parsed. Customers without a ledger are left out.
+    pub async fn net_by_day(
+        &self,
+        customers: &[CustomerId],
+    ) -> PortResult<Vec<(CustomerId, BTreeMap<String, Decimal>)>> {
         let keys: Vec<_> = customers.iter().map(keys::analytics_ledger).collect();
         let by_key: BTreeMap<String, &CustomerId> =
             customers.iter().map(|customer| (keys::analytics_ledger(customer).pk, customer)).collect();
         let mut out = Vec::new();
         for item in self.table.get_many(&keys).await? {
             let Some(Value::S(pk)) = item.get(PK) else { continue };
-            if let Some(customer) = by_key.get(pk) {
-                out.push(parse_ledger(customer, &item)?);
+            let Some(customer) = by_key.get(pk) else { continue };
+            let mut days = BTreeMap::new();
+            if let Some(Value::S(digest)) = item.get(NET_DAYS) {
+                for entry in digest.split(';').filter(|e| !e.is_empty()) {
+                    let parsed = entry.split_once('=').and_then(|(day, net)| Some((day.to_owned(), net.parse().ok()?)));
+                    let Some((day, net)) = parsed else {
+                        return Err(PortError::corrupt(Backend::Store, "a ledger's net sales per day"));
+                    };
+                    days.insert(day, net);
+                }
             }
+            out.push(((*customer).clone(), days));
         }
         Ok(out)
     }
@@ -115,11 +129,14 @@ impl AnalyticsStore {
         ledger: &CustomerLedger,
         cells: &Cells,
         moves: &[BoardMove],
+        net_by_day: &BTreeMap<String, Decimal>,
     ) -> PortResult<Applied> {
         let json = serde_json::to_string(ledger).map_err(|e| PortError::corrupt(Backend::Store, e))?;
         let mut item = keys::analytics_ledger(&read.customer_id).to_item();
         item.insert("version".into(), number(read.version + 1));
         item.insert("ledger".into(), string(json));
+        let digest: Vec<String> = net_by_day.iter().map(|(day, net)| format!("{day}={net}")).collect();
+        item.insert(NET_DAYS.into(), string(digest.join(";")));
         let condition = if read.version == 0 {
             Condition::NotExists
         } else {
@@ -320,6 +337,8 @@ impl AnalyticsStore {
     }
 }
 
+/// A ledger item's digest of the customer's net sales per day (`2026-11-30=12.50;...`).
+const NET_DAYS: &str = "net_days";
 /// A HyperLogLog item's count of register raises (see `pack_active`).
 const RAISES: &str = "raises";
 /// A packed HyperLogLog item's registers: one character per register, `'0'` plus its rank.
