@@ -260,6 +260,12 @@ async fn seed(ctx: &AppContext) -> Catalog {
         single_use_per_customer: true,
         starts_at: None,
         ends_at: None,
+        plans: vec![],
+        locations: vec![],
+        created_by: None,
+        created_at: None,
+        ended_by: None,
+        ended_at: None,
     };
     ctx.stores.coupons.create(&coupon).await.expect("coupon");
     // Plan i sells every (i % 4 + 1)-th day, and the even plans also every day of the last week.

@@ -377,6 +377,12 @@ pub async fn load(
             single_use_per_customer: true,
             starts_at: None,
             ends_at: None,
+            plans: vec![],
+            locations: vec![],
+            created_by: None,
+            created_at: None,
+            ended_by: None,
+            ended_at: None,
         },
         Coupon {
             code: PROMO.into(),
@@ -389,6 +395,12 @@ pub async fn load(
             single_use_per_customer: false,
             starts_at: Some(start),
             ends_at: Some(start + Duration::days(days * 2 / 3)),
+            plans: vec![],
+            locations: vec![],
+            created_by: None,
+            created_at: None,
+            ended_by: None,
+            ended_at: None,
         },
     ];
     let write = |e: PortError| format!("writing the catalog: {e}");

@@ -281,6 +281,12 @@ prop_compose! {
                 single_use_per_customer,
                 starts_at: None,
                 ends_at: None,
+                plans: vec![],
+                locations: vec![],
+                created_by: None,
+                created_at: None,
+                ended_by: None,
+                ended_at: None,
             },
             starts_in_seconds,
             ends_in_seconds,
@@ -320,6 +326,12 @@ prop_compose! {
         let coupon = coupon.map(|c| Coupon {
             starts_at: c.starts_in_seconds.map(|s| now + Duration::seconds(s)),
             ends_at: c.ends_in_seconds.map(|s| now + Duration::seconds(s)),
+            plans: vec![],
+            locations: vec![],
+            created_by: None,
+            created_at: None,
+            ended_by: None,
+            ended_at: None,
             ..c.coupon
         });
         Scenario { rules, plan, server, demand, now, customer, coupon, used_by_customer, quantity, months }

@@ -1,6 +1,7 @@
 use super::{codec, keys};
+use chrono::{DateTime, Utc};
 use proxy_core::domain::{Coupon, CustomerId};
-use proxy_core::error::PortResult;
+use proxy_core::error::{PortError, PortResult};
 use proxy_core::ports::table::{
     Condition, Index, Query, Table, TransactOp, Update, UpdateAction, Value, number, string,
 };
@@ -35,6 +36,28 @@ impl CouponStore {
 
     pub async fn get(&self, code: &str) -> PortResult<Option<Coupon>> {
         self.table.get(&keys::coupon(code)).await?.map(|i| codec::decode(i, &[])).transpose()
+    }
+
+    /// Ends a coupon at `at` (inactive from then on, with who ended it and when): one conditional update. None
+    /// when it had ended already or does not exist.
+    pub async fn end(&self, code: &str, admin: &str, at: DateTime<Utc>) -> PortResult<Option<Coupon>> {
+        let update = Update {
+            key: keys::coupon(code),
+            actions: vec![
+                UpdateAction::Set("is_active".into(), Value::Bool(false)),
+                UpdateAction::Set("ended_by".into(), string(admin)),
+                UpdateAction::Set("ended_at".into(), string(at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))),
+            ],
+            condition: Some(Condition::And(vec![
+                Condition::Exists,
+                Condition::AttributeEquals("is_active".into(), Value::Bool(true)),
+            ])),
+        };
+        match self.table.update(update).await {
+            Ok(item) => Ok(Some(codec::decode(item, &[])?)),
+            Err(PortError::Conflict { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// Every coupon, by code: one index partition (no scan).

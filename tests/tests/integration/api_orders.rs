@@ -343,6 +343,12 @@ async fn cancelling_refunds_releases_capacity_and_gives_the_coupon_back(app: Tes
             single_use_per_customer: true,
             starts_at: None,
             ends_at: None,
+            plans: vec![],
+            locations: vec![],
+            created_by: None,
+            created_at: None,
+            ended_by: None,
+            ended_at: None,
         })
         .await
         .unwrap();

@@ -168,6 +168,12 @@ async fn coupon(ctx: &AppContext, code: &str, limit: Option<u32>, once_per_custo
             single_use_per_customer: once_per_customer,
             starts_at: None,
             ends_at: Some(Utc::now() + chrono::Duration::days(30)),
+            plans: vec![],
+            locations: vec![],
+            created_by: None,
+            created_at: None,
+            ended_by: None,
+            ended_at: None,
         })
         .await
         .unwrap();

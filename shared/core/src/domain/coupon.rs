@@ -1,4 +1,4 @@
-use super::Money;
+use super::{Money, PlanId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -24,11 +24,27 @@ pub struct Coupon {
     pub single_use_per_customer: bool,
     pub starts_at: Option<DateTime<Utc>>,
     pub ends_at: Option<DateTime<Utc>>,
+    /// The plans it applies to (empty: every plan).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub plans: Vec<PlanId>,
+    /// The server locations it applies to (empty: every location).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub locations: Vec<String>,
+    /// Who created it and when, and who ended it and when (the admins' audit trail; None for seeded coupons).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<DateTime<Utc>>,
 }
 
 /// Whether a coupon can be used at a moment, before the order and the customer are looked at. Checkout's
 /// refusal and the admin's list of promotions in force both read it, so they cannot disagree.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum CouponState {
     InForce,
     /// Switched off, or its window has ended.
@@ -38,6 +54,12 @@ pub enum CouponState {
 }
 
 impl Coupon {
+    /// Whether it applies to a line of this plan on a server in this location.
+    pub fn applies_to(&self, plan: &PlanId, location: Option<&str>) -> bool {
+        (self.plans.is_empty() || self.plans.contains(plan))
+            && (self.locations.is_empty() || location.is_some_and(|l| self.locations.iter().any(|c| c == l)))
+    }
+
     pub fn state_at(&self, now: DateTime<Utc>) -> CouponState {
         if !self.is_active || self.ends_at.is_some_and(|end| end < now) {
             CouponState::Expired

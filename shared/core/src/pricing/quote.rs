@@ -166,7 +166,23 @@ pub fn quote(input: &QuoteInput<'_>) -> Result<Quote, QuoteRefusal> {
     let payable = subtotal - automatic.min(cap);
 
     if let Some(usage) = input.coupon {
-        let coupon_value = promotional_price(usage, subtotal, payable, input.now).map_err(QuoteRefusal::Coupon)?;
+        // A promotion limited to some plans or locations counts (minimum order) and discounts only those lines:
+        // their share of what is payable.
+        let eligible: Money = input
+            .lines
+            .iter()
+            .zip(&lines)
+            .filter(|(cart, _)| {
+                usage.coupon.applies_to(&cart.market.plan.id, cart.market.server.map(|s| s.location.as_str()))
+            })
+            .map(|(_, line)| line.total_amount)
+            .sum();
+        if eligible.is_zero() && !subtotal.is_zero() {
+            return Err(QuoteRefusal::Coupon("does not apply to the plans or locations in this order".into()));
+        }
+        let eligible_payable = if eligible == subtotal { payable } else { cents(payable * eligible / subtotal) };
+        let coupon_value =
+            promotional_price(usage, eligible, eligible_payable, input.now).map_err(QuoteRefusal::Coupon)?;
         let room = cap - automatic.min(cap);
         let coupon_off = coupon_value.min(room);
         if coupon_off.is_zero() && !coupon_value.is_zero() {

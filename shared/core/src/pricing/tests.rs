@@ -97,6 +97,12 @@ fn coupon(code: &str, kind: DiscountKind, value: &str) -> Coupon {
         single_use_per_customer: false,
         starts_at: None,
         ends_at: None,
+        plans: vec![],
+        locations: vec![],
+        created_by: None,
+        created_at: None,
+        ended_by: None,
+        ended_at: None,
     }
 }
 
