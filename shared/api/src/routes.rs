@@ -68,6 +68,9 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
     PRICING_RULES_UPDATE,
     PRICING_RULES_VERSIONS,
     PRICING_RULES_ROLLBACK,
+    PRICING_PROMOTIONS,
+    PRICING_PROMOTION_CREATE,
+    PRICING_PROMOTION_END,
     QUEUE_OVERVIEW,
     QUEUE_FAILED_LIST,
     QUEUE_FAILED_DELETE,
@@ -210,6 +213,32 @@ pub const PRICING_RULES_ROLLBACK: FunctionSpec = FunctionSpec {
     role: Some(Role::Admin),
     limits: &[],
     summary: "Makes an earlier version's rules active again, published as a new version that says so.",
+};
+
+pub const PRICING_PROMOTIONS: FunctionSpec = FunctionSpec {
+    name: "pricing-promotions",
+    trigger: Trigger::Http { method: "GET", path: "/admin/pricing/promotions", status: 200 },
+    role: Some(Role::Admin),
+    limits: &[],
+    summary: "Every promotion (coupon) with its state now, its live use and what it applies to, and who created \
+              or ended it.",
+};
+
+pub const PRICING_PROMOTION_CREATE: FunctionSpec = FunctionSpec {
+    name: "pricing-promotion-create",
+    trigger: Trigger::Http { method: "POST", path: "/admin/pricing/promotions", status: 201 },
+    role: Some(Role::Admin),
+    limits: &[],
+    summary: "Creates a promotion: code, percent or fixed value, minimum order, usage limit, once per customer, \
+              start and end, the plans or locations it applies to. Checkout and quotes honour it at once.",
+};
+
+pub const PRICING_PROMOTION_END: FunctionSpec = FunctionSpec {
+    name: "pricing-promotion-end",
+    trigger: Trigger::Http { method: "POST", path: "/admin/pricing/promotions/{code}/end", status: 200 },
+    role: Some(Role::Admin),
+    limits: &[],
+    summary: "Ends a promotion now: no order can use it from then on. Ending an ended one changes nothing.",
 };
 
 pub const QUEUE_OVERVIEW: FunctionSpec = FunctionSpec {

@@ -1,8 +1,10 @@
 //! The pricing context's HTTP endpoints: the customer's `POST /api/pricing/quote`, and the admin's
-//! `GET /admin/pricing`, `POST /admin/pricing/rules`, `GET /admin/pricing/rules/versions` and
-//! `POST /admin/pricing/rules/rollback`.
+//! `GET /admin/pricing`, `POST /admin/pricing/rules`, `GET /admin/pricing/rules/versions`,
+//! `POST /admin/pricing/rules/rollback`, and the promotions: `GET` and `POST /admin/pricing/promotions`,
+//! `POST /admin/pricing/promotions/{code}/end`.
 
 use crate::admin::{self, Rollback, RulesError, RulesUpdate};
+use crate::promotions::{self, NewPromotion, PromotionError};
 use crate::{PricingEnv, QuoteError, QuoteRequest};
 use api::{ApiError, ApiRequest, FieldErrors, Identity, page};
 use proxy_core::domain::CustomerId;
@@ -59,6 +61,48 @@ pub async fn rollback(
 ) -> Result<impl Serialize, ApiError> {
     let rollback = Rollback::parse(request.body_text()?).map_err(ApiError::validation)?;
     admin::rollback(ctx, &caller.subject, rollback).await.map_err(rules_error)
+}
+
+/// `PRICING_PROMOTIONS`: every promotion with its live use.
+pub async fn promotions(
+    ctx: &impl PricingEnv,
+    _request: ApiRequest,
+    _caller: Identity,
+) -> Result<impl Serialize, ApiError> {
+    Ok(promotions::list(ctx).await?)
+}
+
+/// `PRICING_PROMOTION_CREATE`: a new promotion, recorded with the admin who created it.
+pub async fn create_promotion(
+    ctx: &impl PricingEnv,
+    request: ApiRequest,
+    caller: Identity,
+) -> Result<impl Serialize, ApiError> {
+    let new = NewPromotion::parse(request.body_text()?).map_err(ApiError::validation)?;
+    promotions::create(ctx, &caller.subject, new).await.map_err(promotion_error)
+}
+
+/// `PRICING_PROMOTION_END`: ends the promotion `{code}` now.
+pub async fn end_promotion(
+    ctx: &impl PricingEnv,
+    request: ApiRequest,
+    caller: Identity,
+) -> Result<impl Serialize, ApiError> {
+    let code = request.path_param("code")?;
+    promotions::end(ctx, &caller.subject, &code).await.map_err(promotion_error)
+}
+
+fn promotion_error(error: PromotionError) -> ApiError {
+    match error {
+        PromotionError::Invalid(errors) => ApiError::validation(errors),
+        PromotionError::Exists(code) => ApiError::new(
+            409,
+            "promotion_exists",
+            format!("A promotion with the code {code} exists; choose another code."),
+        ),
+        PromotionError::Unknown(_) => ApiError::not_found("Promotion"),
+        PromotionError::Port(error) => error.into(),
+    }
 }
 
 fn rules_error(error: RulesError) -> ApiError {

@@ -12,6 +12,7 @@ pub mod endpoints;
 pub mod inputs;
 #[cfg(feature = "openapi")]
 pub mod openapi;
+pub mod promotions;
 mod requests;
 
 pub use cache::{DEMAND_TTL, PricingCache, RULES_TTL};

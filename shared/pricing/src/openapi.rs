@@ -2,6 +2,7 @@
 
 use crate::QuoteRequest;
 use crate::admin::{Rollback, RulesUpdate};
+use crate::promotions::NewPromotion;
 use api::openapi::{Inputs, OperationInput};
 use api::{page, routes};
 use schemars::SchemaGenerator;
@@ -12,4 +13,8 @@ pub fn add_inputs(generator: &mut SchemaGenerator, inputs: &mut Inputs) {
         .add(&routes::PRICING_RULES_UPDATE, OperationInput::body(generator.subschema_for::<RulesUpdate>().to_value()));
     inputs.add(&routes::PRICING_RULES_ROLLBACK, OperationInput::body(generator.subschema_for::<Rollback>().to_value()));
     inputs.add(&routes::PRICING_RULES_VERSIONS, OperationInput::query(page::query_parameters()));
+    inputs.add(
+        &routes::PRICING_PROMOTION_CREATE,
+        OperationInput::body(generator.subschema_for::<NewPromotion>().to_value()),
+    );
 }

@@ -21,6 +21,7 @@ integration_tests::on_both_backends!(
     a_quote_needs_a_profile_and_a_valid_cart,
     an_order_confirming_a_stale_price_is_refused_not_charged,
     concurrent_first_orders_get_the_first_order_offer_once,
+    promotions_are_validated_created_honoured_at_once_and_ended,
 );
 
 fn admin() -> Caller {
@@ -54,6 +55,12 @@ fn coupon(code: &str, kind: DiscountKind, value: &str, min_order: &str, single_u
         single_use_per_customer: single_use,
         starts_at: None,
         ends_at: None,
+        plans: vec![],
+        locations: vec![],
+        created_by: None,
+        created_at: None,
+        ended_by: None,
+        ended_at: None,
     }
 }
 
@@ -389,4 +396,91 @@ async fn concurrent_first_orders_get_the_first_order_offer_once(app: TestApp) {
     };
     let profile = app.ctx.stores.customers.get(&id).await.unwrap().unwrap();
     assert_eq!(profile.total_paid, paid, "the paid total is the sum of the orders placed");
+}
+
+/// An admin creates a promotion limited to one plan: refused per field when broken, 409 for a taken code (two
+/// admins at once: one wins), honoured by the next quote and checkout on that plan's lines only, its use live in
+/// the list, and ended: the next quote refuses it; ending it again changes nothing.
+async fn promotions_are_validated_created_honoured_at_once_and_ended(app: TestApp) {
+    use integration_tests::fixtures::shop_at_list_prices;
+    let ctx = &app.ctx;
+    let frankfurt = shop_at_list_prices(ctx, 50, "10.00").await;
+    let paris = Server { id: ServerId::generate(), location: "Paris".into(), ..frankfurt.server.clone() };
+    ctx.stores.catalog.create_server(&paris).await.unwrap();
+    let other = Plan { id: PlanId::generate(), server_id: paris.id.clone(), ..frankfurt.plan.clone() };
+    ctx.stores.catalog.create_plan(&other).await.unwrap();
+    let buyer = Caller::customer(&customer(ctx, "500").await);
+    let create = |body: Value| Call::to(&routes::PRICING_PROMOTION_CREATE, &[]).by(&admin()).json(body).send(&app);
+
+    let broken = create(json!({
+        "code": "x", "kind": "percent", "value": "150", "min_order": "-1", "usage_limit": 0,
+        "ends_at": "2020-01-01T00:00:00Z", "plans": ["nope"], "locations": ["Atlantis"],
+    }))
+    .await;
+    assert_eq!(broken.status, 422, "{}", broken.body);
+    for field in ["code", "value", "min_order", "usage_limit", "ends_at", "plans.0", "locations.0"] {
+        assert!(!broken.field_errors(field).is_empty(), "{field}: {}", broken.body);
+    }
+    assert_eq!(create(json!({"code": "ABC", "kind": "gift", "value": "1"})).await.status, 422);
+    assert_eq!(create(json!({"code": "ABC", "kind": "fixed", "value": "1.001"})).await.field_errors("value").len(), 1);
+
+    let spring =
+        json!({"code": "spring-10", "kind": "percent", "value": "10", "usage_limit": 5, "plans": [frankfurt.plan.id]});
+    let created = integration_tests::race([create(spring.clone()), create(spring.clone())]).await;
+    let mut statuses: Vec<u16> = created.iter().map(|r| r.status).collect();
+    statuses.sort();
+    assert_eq!(statuses, [201, 409], "two admins, one code");
+    let conflict = created.iter().find(|r| r.status == 409).unwrap();
+    assert_eq!(conflict.body["error_code"], "promotion_exists");
+    let made = &created.iter().find(|r| r.status == 201).unwrap().body["data"];
+    assert_eq!((made["code"].as_str(), made["state"].as_str()), (Some("SPRING-10"), Some("in_force")));
+    assert_eq!(made["created_by"], "ops-admin");
+
+    // Honoured at once, on the plan it names only: 10 % of that line's 10.00 in either cart.
+    let coupon_off = |reply: &Reply| {
+        let adjustments = reply.body["data"]["quote"]["adjustments"].as_array().unwrap().clone();
+        adjustments.iter().find(|a| a["kind"] == "coupon").map(|a| money(&a["amount"]))
+    };
+    let mut alone = cart(&frankfurt, 1, 1);
+    alone["coupon_code"] = json!("spring-10");
+    let mut mixed = json!({"items": [{"plan_id": frankfurt.plan.id, "quantity": 1}, {"plan_id": other.id, "quantity": 1}], "duration": 1});
+    mixed["coupon_code"] = json!("SPRING-10");
+    assert_eq!(coupon_off(&quote(&app, &buyer, alone.clone()).await), Some(dec("-1.00")));
+    let both = quote(&app, &buyer, mixed).await;
+    assert_eq!((both.status, coupon_off(&both)), (200, Some(dec("-1.00"))), "{}", both.body);
+    let mut elsewhere = json!({"items": [{"plan_id": other.id, "quantity": 1}], "duration": 1});
+    elsewhere["coupon_code"] = json!("SPRING-10");
+    assert_eq!(
+        quote(&app, &buyer, elsewhere).await.field_errors("coupon_code"),
+        ["does not apply to the plans or locations in this order"]
+    );
+    let mut order = alone.clone();
+    order["payment_method"] = json!("wallet");
+    let placed = Call::to(&routes::ORDERS_CREATE, &[]).by(&buyer).json(order).send(&app).await;
+    assert_eq!(placed.status, 201, "{}", placed.body);
+
+    let list = Call::to(&routes::PRICING_PROMOTIONS, &[]).by(&admin()).send(&app).await;
+    assert_eq!(list.status, 200, "{}", list.body);
+    let listed =
+        list.body["data"]["promotions"].as_array().unwrap().iter().find(|p| p["code"] == "SPRING-10").unwrap().clone();
+    assert_eq!((listed["used_count"].as_u64(), listed["uses_left"].as_u64()), (Some(1), Some(4)), "{listed}");
+    assert_eq!(list.body["data"]["in_force"], 1);
+
+    let end = || Call::to(&routes::PRICING_PROMOTION_END, &["spring-10"]).by(&admin()).send(&app);
+    let ended = end().await;
+    assert_eq!(ended.status, 200, "{}", ended.body);
+    assert_eq!(
+        (ended.body["data"]["state"].as_str(), ended.body["data"]["ended_by"].as_str()),
+        (Some("expired"), Some("ops-admin"))
+    );
+    assert_eq!(quote(&app, &buyer, alone).await.field_errors("coupon_code"), ["has expired or is not active"]);
+    app.clock.advance(Duration::minutes(5));
+    let again = end().await;
+    assert_eq!(
+        (again.status, &again.body["data"]["ended_at"]),
+        (200, &ended.body["data"]["ended_at"]),
+        "the first end stands"
+    );
+    assert_eq!(Call::to(&routes::PRICING_PROMOTION_END, &["NOPE"]).by(&admin()).send(&app).await.status, 404);
+    assert_eq!(Call::to(&routes::PRICING_PROMOTIONS, &[]).by(&buyer).send(&app).await.status, 403);
 }

@@ -67,6 +67,7 @@ async fn seed_the_samples_world(app: &TestApp) {
         created_at: ctx.clock.now(),
     };
     ctx.stores.notifications.put(&shared::domain::Inbox::Admins, &note).await.expect("the samples' notification");
+    // The promotion the end sample ends is the one the create sample creates just before (route-table order).
     // The report the report sample downloads (the day before the test clock's).
     use shared::services::analytics::reports::{ReportKind, generate_report};
     let day = ctx.clock.now().date_naive() - chrono::Duration::days(1);

@@ -286,8 +286,15 @@ fn the_openapi_document_describes_every_input_with_the_rules_that_validate_it() 
         let Trigger::Http { method, path, .. } = spec.trigger else { continue };
         let operation = &document["paths"][path][method.to_lowercase()];
         let body = &operation["requestBody"];
-        // Cancelling an order, acknowledging an alert and marking notifications read take nothing but their path.
-        let pathless = ["orders-cancel", "system-alert-ack", "admin-notification-read", "admin-notifications-read"];
+        // Cancelling an order, acknowledging an alert, marking notifications read and ending a promotion take
+        // nothing but their path.
+        let pathless = [
+            "orders-cancel",
+            "system-alert-ack",
+            "admin-notification-read",
+            "admin-notifications-read",
+            "pricing-promotion-end",
+        ];
         if (method == "POST" || method == "PUT") && !pathless.contains(&spec.name) {
             let schema = resolve(&body["content"]["application/json"]["schema"]);
             assert_eq!(schema["type"], "object", "{}: a body schema", spec.name);
