@@ -184,7 +184,7 @@ async fn apply(app: &TestApp, facts: Vec<Fact>) {
 }
 
 /// One size's figures: its orders, per period the warm requests and the first one's time, a report's time.
-type SizeResult = (usize, Vec<(&'static str, Measured, f64)>, f64);
+type SizeResult = (usize, Vec<(&'static str, Measured, f64, Vec<(&'static str, f64)>)>, f64);
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
@@ -237,6 +237,32 @@ async fn measure(app: &TestApp, counts: &CallCounts, period: &str, runs: usize) 
     (Measured { queries, batch_gets, items, p50, p95, complete }, cold)
 }
 
+/// Each section's own time (p50 of `runs`, in ms), called one at a time, for where the request's time goes.
+async fn sections(app: &TestApp, period: &str, runs: usize) -> Vec<(&'static str, f64)> {
+    use shared::services::analytics::{Period, business, customers, performance, servers, users};
+    let ctx = &app.ctx;
+    let period = Period::parse(Some(period), None, None, ctx.clock.now()).expect("a period");
+    macro_rules! timed {
+        ($name:literal, $call:expr) => {{
+            let mut times = Vec::with_capacity(runs);
+            for _ in 0..runs {
+                let started = Instant::now();
+                $call.await.expect($name);
+                times.push(started.elapsed().as_secs_f64() * 1000.0);
+            }
+            times.sort_by(f64::total_cmp);
+            ($name, percentile(&times, 0.5))
+        }};
+    }
+    vec![
+        timed!("business", business::business_metrics(ctx, &period)),
+        timed!("of which top customers", customers::top_customers(ctx, &period.current)),
+        timed!("users", users::user_metrics(ctx, &period)),
+        timed!("performance", performance::performance_metrics(ctx, &period)),
+        timed!("servers", servers::server_metrics(ctx, &period)),
+    ]
+}
+
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
     let args = Args::parse();
@@ -272,7 +298,8 @@ async fn main() {
         let mut measured = Vec::new();
         for period in ["30d", "1y"] {
             let (warm, cold) = measure(&app, &counts, period, args.runs).await;
-            measured.push((period, warm, cold));
+            let parts = sections(&app, period, args.runs).await;
+            measured.push((period, warm, cold, parts));
         }
         let started = Instant::now();
         for _ in 0..3 {
@@ -282,7 +309,7 @@ async fn main() {
         results.push((size, measured, report_ms));
     }
     for (size, measured, report_ms) in &results {
-        for (period, m, cold) in measured {
+        for (period, m, cold, _) in measured {
             let _ = writeln!(
                 rows,
                 "| {size} | `GET /admin/analytics?period={period}` | {} queries, {} batch reads, {} items | {:.1} ms | {:.1} ms | {cold:.1} ms | {} (others at most {}) |",
@@ -299,8 +326,16 @@ async fn main() {
     }
     let (small, large) = (&results[0], &results[1]);
     let mut ratios = String::new();
-    for ((period, s, _), (_, l, _)) in small.1.iter().zip(&large.1) {
+    let mut breakdown = String::new();
+    for ((period, s, _, small_parts), (_, l, _, large_parts)) in small.1.iter().zip(&large.1) {
         let _ = write!(ratios, "{period}: {:.2} (p50), ", l.p50 / s.p50);
+        for ((name, small_ms), (_, large_ms)) in small_parts.iter().zip(large_parts) {
+            let _ = writeln!(
+                breakdown,
+                "| {period} | {name} | {small_ms:.1} ms | {large_ms:.1} ms | {:.2} |",
+                large_ms / small_ms
+            );
+        }
     }
     let mut report = String::new();
     let _ = writeln!(report, "### At 10 k and 1 M orders (measured {})\n", chrono::Utc::now().format("%Y-%m-%d"));
@@ -311,6 +346,11 @@ async fn main() {
     let _ = writeln!(report, "|---|---|---|---|---|---|---|");
     report.push_str(&rows);
     let _ = writeln!(report, "\nTime at {} orders over time at {}: {ratios}", large.0, small.0);
+    let _ = writeln!(
+        report,
+        "\nEach section alone (p50 of the same runs, called one after another):\n\n| period | section | {} orders | {} orders | ratio |\n|---|---|---|---|---|\n{breakdown}",
+        small.0, large.0
+    );
     let _ = writeln!(report, "\nWrites per fact: {per_fact}.");
     let _ = writeln!(report, "\nLoad average (1, 5, 15 min) at the end: {}", bench::load_average());
     print!("{report}");
