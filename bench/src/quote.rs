@@ -249,24 +249,7 @@ async fn seed(ctx: &AppContext) -> Catalog {
         ctx.stores.catalog.create_plan(&plan).await.expect("plan");
         plans.push(plan);
     }
-    let coupon = Coupon {
-        code: COUPON.into(),
-        kind: DiscountKind::Percent,
-        value: dec("10"),
-        min_order: Decimal::ZERO,
-        is_active: true,
-        usage_limit: None,
-        used_count: 0,
-        single_use_per_customer: true,
-        starts_at: None,
-        ends_at: None,
-        plans: vec![],
-        locations: vec![],
-        created_by: None,
-        created_at: None,
-        ended_by: None,
-        ended_at: None,
-    };
+    let coupon = Coupon { single_use_per_customer: true, ..Coupon::new(COUPON, DiscountKind::Percent, dec("10")) };
     ctx.stores.coupons.create(&coupon).await.expect("coupon");
     // Plan i sells every (i % 4 + 1)-th day, and the even plans also every day of the last week.
     let buyer = CustomerId::generate();

@@ -366,41 +366,13 @@ pub async fn load(
         }
     }
     let coupons = [
+        Coupon { single_use_per_customer: true, ..Coupon::new(WELCOME, DiscountKind::Percent, Decimal::TEN) },
         Coupon {
-            code: WELCOME.into(),
-            kind: DiscountKind::Percent,
-            value: Decimal::TEN,
-            min_order: Decimal::ZERO,
-            is_active: true,
-            usage_limit: None,
-            used_count: 0,
-            single_use_per_customer: true,
-            starts_at: None,
-            ends_at: None,
-            plans: vec![],
-            locations: vec![],
-            created_by: None,
-            created_at: None,
-            ended_by: None,
-            ended_at: None,
-        },
-        Coupon {
-            code: PROMO.into(),
-            kind: DiscountKind::Fixed,
-            value: Decimal::from(5),
             min_order: Decimal::from(20),
-            is_active: true,
             usage_limit: Some(30),
-            used_count: 0,
-            single_use_per_customer: false,
             starts_at: Some(start),
             ends_at: Some(start + Duration::days(days * 2 / 3)),
-            plans: vec![],
-            locations: vec![],
-            created_by: None,
-            created_at: None,
-            ended_by: None,
-            ended_at: None,
+            ..Coupon::new(PROMO, DiscountKind::Fixed, Decimal::from(5))
         },
     ];
     let write = |e: PortError| format!("writing the catalog: {e}");

@@ -271,22 +271,12 @@ prop_compose! {
         let value = if kind == DiscountKind::Fixed { fixed } else { percent };
         CouponCase {
             coupon: Coupon {
-                code: "PROP".into(),
-                kind,
-                value,
                 min_order,
                 is_active,
                 usage_limit,
                 used_count,
                 single_use_per_customer,
-                starts_at: None,
-                ends_at: None,
-                plans: vec![],
-                locations: vec![],
-                created_by: None,
-                created_at: None,
-                ended_by: None,
-                ended_at: None,
+                ..Coupon::new("PROP", kind, value)
             },
             starts_in_seconds,
             ends_in_seconds,

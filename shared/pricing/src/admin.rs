@@ -4,9 +4,10 @@
 
 use super::PricingEnv;
 use super::inputs;
+use crate::promotions::PromotionView;
 use ::cache::{StoreName, View, tags};
 use chrono::{DateTime, Utc};
-use proxy_core::domain::{Coupon, CouponState, DiscountKind, Money, PlanId, ServerId};
+use proxy_core::domain::{CouponState, Money, PlanId, ServerId};
 use proxy_core::error::PortError;
 use proxy_core::ports::table::Cursor;
 use proxy_core::pricing::rules::{BillingCycle, BulkTier, VolumeBonus};
@@ -41,21 +42,6 @@ pub struct BulkView {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Promotion {
-    pub code: String,
-    pub kind: DiscountKind,
-    pub value: Money,
-    pub min_order: Money,
-    pub used_count: u32,
-    pub usage_limit: Option<u32>,
-    /// None when unlimited.
-    pub uses_left: Option<u32>,
-    pub single_use_per_customer: bool,
-    pub starts_at: Option<DateTime<Utc>>,
-    pub ends_at: Option<DateTime<Utc>>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PricingOverview {
     pub active: RulesVersion,
     pub dynamic_pricing_enabled: bool,
@@ -63,23 +49,8 @@ pub struct PricingOverview {
     pub bulk: BulkView,
     pub subscription_cycles: Vec<BillingCycle>,
     /// Coupons usable now (active, within their window, not used up), with their use so far.
-    pub promotions: Vec<Promotion>,
+    pub promotions: Vec<PromotionView>,
     pub computed_at: DateTime<Utc>,
-}
-
-fn promotion(coupon: Coupon) -> Promotion {
-    Promotion {
-        uses_left: coupon.usage_limit.map(|l| l.saturating_sub(coupon.used_count)),
-        code: coupon.code,
-        kind: coupon.kind,
-        value: coupon.value,
-        min_order: coupon.min_order,
-        used_count: coupon.used_count,
-        usage_limit: coupon.usage_limit,
-        single_use_per_customer: coupon.single_use_per_customer,
-        starts_at: coupon.starts_at,
-        ends_at: coupon.ends_at,
-    }
 }
 
 /// The cached overview (`GET /admin/pricing`, read by dashboards): a new version of the rules drops it (an
@@ -132,7 +103,11 @@ pub async fn overview(ctx: &impl PricingEnv) -> Result<PricingOverview, PortErro
             }
         })
         .collect();
-    let promotions = coupons.into_iter().filter(|c| c.state_at(now) == CouponState::InForce).map(promotion).collect();
+    let promotions = coupons
+        .into_iter()
+        .filter(|c| c.state_at(now) == CouponState::InForce)
+        .map(|coupon| PromotionView::of(coupon, now))
+        .collect();
     Ok(PricingOverview {
         dynamic_pricing_enabled: rules.dynamic.enabled,
         bulk: BulkView {

@@ -225,13 +225,8 @@ pub async fn create(
         return Err(PromotionError::Invalid(errors));
     }
     let coupon = Coupon {
-        code: request.code.trim().to_uppercase(),
-        kind: request.kind,
-        value: request.value,
         min_order: request.min_order,
-        is_active: true,
         usage_limit: request.usage_limit,
-        used_count: 0,
         single_use_per_customer: request.once_per_customer,
         starts_at: request.starts_at,
         ends_at: request.ends_at,
@@ -239,8 +234,7 @@ pub async fn create(
         locations: request.locations,
         created_by: Some(admin.to_owned()),
         created_at: Some(now),
-        ended_by: None,
-        ended_at: None,
+        ..Coupon::new(request.code.trim().to_uppercase(), request.kind, request.value)
     };
     match ctx.stores().coupons.create(&coupon).await {
         Ok(()) => {}

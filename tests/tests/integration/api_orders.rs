@@ -333,22 +333,9 @@ async fn cancelling_refunds_releases_capacity_and_gives_the_coupon_back(app: Tes
     ctx.stores
         .coupons
         .create(&Coupon {
-            code: "ONCE10".into(),
-            kind: DiscountKind::Percent,
-            value: dec("10"),
-            min_order: Decimal::ZERO,
-            is_active: true,
             usage_limit: Some(1),
-            used_count: 0,
             single_use_per_customer: true,
-            starts_at: None,
-            ends_at: None,
-            plans: vec![],
-            locations: vec![],
-            created_by: None,
-            created_at: None,
-            ended_by: None,
-            ended_at: None,
+            ..Coupon::new("ONCE10", DiscountKind::Percent, dec("10"))
         })
         .await
         .unwrap();

@@ -45,22 +45,10 @@ fn factor<'a>(line: &'a Value, name: &str) -> &'a Value {
 
 fn coupon(code: &str, kind: DiscountKind, value: &str, min_order: &str, single_use: bool) -> Coupon {
     Coupon {
-        code: code.into(),
-        kind,
-        value: dec(value),
         min_order: dec(min_order),
-        is_active: true,
         usage_limit: Some(100),
-        used_count: 0,
         single_use_per_customer: single_use,
-        starts_at: None,
-        ends_at: None,
-        plans: vec![],
-        locations: vec![],
-        created_by: None,
-        created_at: None,
-        ended_by: None,
-        ended_at: None,
+        ..Coupon::new(code, kind, dec(value))
     }
 }
 

@@ -158,22 +158,11 @@ async fn coupon(ctx: &AppContext, code: &str, limit: Option<u32>, once_per_custo
     ctx.stores
         .coupons
         .create(&Coupon {
-            code: code.into(),
-            kind: DiscountKind::Percent,
-            value: dec("10"),
             min_order: dec("5"),
-            is_active: true,
             usage_limit: limit,
-            used_count: 0,
             single_use_per_customer: once_per_customer,
-            starts_at: None,
             ends_at: Some(Utc::now() + chrono::Duration::days(30)),
-            plans: vec![],
-            locations: vec![],
-            created_by: None,
-            created_at: None,
-            ended_by: None,
-            ended_at: None,
+            ..Coupon::new(code, DiscountKind::Percent, dec("10"))
         })
         .await
         .unwrap();

@@ -54,6 +54,29 @@ pub enum CouponState {
 }
 
 impl Coupon {
+    /// An active coupon with no minimum order, no limit and no window, for every plan and location, created by
+    /// nobody (seeded): the rest is set with struct update syntax.
+    pub fn new(code: impl Into<String>, kind: DiscountKind, value: Money) -> Coupon {
+        Coupon {
+            code: code.into(),
+            kind,
+            value,
+            min_order: Money::ZERO,
+            is_active: true,
+            usage_limit: None,
+            used_count: 0,
+            single_use_per_customer: false,
+            starts_at: None,
+            ends_at: None,
+            plans: Vec::new(),
+            locations: Vec::new(),
+            created_by: None,
+            created_at: None,
+            ended_by: None,
+            ended_at: None,
+        }
+    }
+
     /// Whether it applies to a line of this plan on a server in this location.
     pub fn applies_to(&self, plan: &PlanId, location: Option<&str>) -> bool {
         (self.plans.is_empty() || self.plans.contains(plan))

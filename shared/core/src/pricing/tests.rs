@@ -86,24 +86,7 @@ fn neutral_server() -> Server {
 
 /// An active coupon without limits, window or minimum order.
 fn coupon(code: &str, kind: DiscountKind, value: &str) -> Coupon {
-    Coupon {
-        code: code.into(),
-        kind,
-        value: dec(value),
-        min_order: Decimal::ZERO,
-        is_active: true,
-        usage_limit: None,
-        used_count: 0,
-        single_use_per_customer: false,
-        starts_at: None,
-        ends_at: None,
-        plans: vec![],
-        locations: vec![],
-        created_by: None,
-        created_at: None,
-        ended_by: None,
-        ended_at: None,
-    }
+    Coupon { ..Coupon::new(code, kind, dec(value)) }
 }
 
 fn usage(coupon: &Coupon) -> CouponUse<'_> {
