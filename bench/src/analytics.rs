@@ -9,13 +9,14 @@
 //! emulators would take hours, and the round trips are the same on both backends.
 
 use bench::counting::{CallCounts, counted_app};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, Utc};
 use clap::Parser;
 use futures_util::StreamExt;
 use integration_tests::api::{Call, Caller};
 use integration_tests::{Backend, TestApp};
 use rust_decimal::Decimal;
 use shared::domain::*;
+use shared::ports::table::{Index, Query, Table, Value};
 use shared::routes;
 use shared::services::analytics::reports::{ReportKind, generate_report};
 use shared::services::analytics::{active, facts};
@@ -37,6 +38,10 @@ struct Args {
     /// Markdown file to write the report to (default: stdout only).
     #[arg(long)]
     output: Option<PathBuf>,
+    /// Measure the dump at this path in this process and print the figures as JSON (how the bench runs each
+    /// size's measurement in a fresh process).
+    #[arg(long, hide = true)]
+    measure_dump: Option<PathBuf>,
 }
 
 const DAYS: i64 = 365;
@@ -184,7 +189,7 @@ async fn apply(app: &TestApp, facts: Vec<Fact>) {
 }
 
 /// One size's figures: its orders, per period the warm requests and the first one's time, a report's time.
-type SizeResult = (usize, Vec<(&'static str, Measured, f64, Vec<(&'static str, f64)>)>, f64);
+type SizeResult = (usize, Vec<(String, Measured, f64, Vec<(String, f64)>)>, f64);
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
@@ -227,7 +232,7 @@ async fn measure(app: &TestApp, counts: &CallCounts, period: &str, runs: usize) 
         queries.push((used.queries, used.batch_gets));
         items = used.items_read;
         let top = &reply.body["data"]["business"]["top_customers"];
-        complete = (top["complete"].as_bool().unwrap_or(false), top["others_at_most"].to_string());
+        complete = (top["complete"].as_bool().unwrap_or(false), top["others_at_most"].as_str().unwrap_or("none").to_owned());
     }
     queries.dedup();
     assert_eq!(queries.len(), 1, "every run reads the same: {queries:?}");
@@ -237,8 +242,120 @@ async fn measure(app: &TestApp, counts: &CallCounts, period: &str, runs: usize) 
     (Measured { queries, batch_gets, items, p50, p95, complete }, cold)
 }
 
+/// Writes to `path` (JSON lines) everything `GET /admin/analytics` and a report can read — every rollup, the
+/// distinct-customer registers, the year's top-customer boards and the ledgers of every customer on them — for a
+/// fresh process to load and measure. The facts are applied in the order they happened, which scatters each
+/// partition's items over the heap of the process that applied them, gigabytes at a million orders: measured
+/// there (or in a copy made in the same process), the request paid the emulator's cache and TLB misses and the
+/// allocator's fragmentation, two to five times the time of ten thousand orders' for the same round trips and
+/// items, which a real table does not charge. Loaded in key order into a fresh process, a partition's items lie
+/// together, as DynamoDB keeps them.
+async fn dump_analytics(from: &dyn Table, today: chrono::NaiveDate, path: &std::path::Path) -> usize {
+    use std::io::Write as _;
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).expect("the dump file"));
+    let mut write = |item: &shared::ports::table::Item| {
+        let fields: serde_json::Map<String, serde_json::Value> = item
+            .iter()
+            .map(|(name, value)| {
+                let value = match value {
+                    Value::S(s) => serde_json::json!(["S", s]),
+                    Value::N(n) => serde_json::json!(["N", n]),
+                    other => panic!("an attribute the analytics do not write: {other:?}"),
+                };
+                (name.clone(), value)
+            })
+            .collect();
+        writeln!(out, "{}", serde_json::Value::Object(fields)).expect("written");
+    };
+    use shared::store::keys;
+    const DIMENSIONS: [Dimension; 13] = [
+        Dimension::Total,
+        Dimension::Plan,
+        Dimension::Server,
+        Dimension::Location,
+        Dimension::PaymentMethod,
+        Dimension::Country,
+        Dimension::Tier,
+        Dimension::Mrr,
+        Dimension::Cohort,
+        Dimension::Function,
+        Dimension::JobType,
+        Dimension::Health,
+        Dimension::Provisioning,
+    ];
+    let mut partitions: Vec<String> = Vec::new();
+    for grain in [Grain::Hour, Grain::Day, Grain::Month, Grain::Current] {
+        partitions.extend(DIMENSIONS.iter().map(|d| keys::rollup_partition(grain, *d)));
+    }
+    partitions.extend([Grain::Day, Grain::Month].map(keys::active_partition));
+    let mut boards = Vec::new();
+    for back in 0..=(DAYS + 400) {
+        let day = today - Duration::days(back);
+        boards.push(keys::top_board(Grain::Day, &day_bucket(day)));
+        if day.day() == 1 {
+            boards.push(keys::top_board(Grain::Month, &month_bucket(day)));
+        }
+    }
+    let mut copied = 0;
+    let mut customers = std::collections::BTreeSet::new();
+    for partition in partitions.iter().chain(&boards) {
+        let mut cursor = None;
+        loop {
+            let page = from.query(Query::new(Index::Primary, partition.clone()).limit(1000).start_after(cursor)).await;
+            let page = page.expect("a partition");
+            for item in page.items {
+                if let Some(Value::S(customer)) = item.get("customer") {
+                    customers.insert(CustomerId(customer.clone()));
+                }
+                write(&item);
+                copied += 1;
+            }
+            match page.next {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+    }
+    let customers: Vec<CustomerId> = customers.into_iter().collect();
+    for chunk in customers.chunks(100) {
+        let keys: Vec<_> = chunk.iter().map(keys::analytics_ledger).collect();
+        for item in from.get_many(&keys).await.expect("ledgers") {
+            write(&item);
+            copied += 1;
+        }
+    }
+    out.flush().expect("written");
+    copied
+}
+
+/// Loads a dump into a fresh in-memory table (in key order: each partition's items together).
+async fn load_dump(to: &dyn Table, path: &std::path::Path) {
+    use std::io::BufRead as _;
+    let mut items = Vec::new();
+    for line in std::io::BufReader::new(std::fs::File::open(path).expect("the dump")).lines() {
+        let fields: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&line.expect("a line")).expect("an item");
+        let item: shared::ports::table::Item = fields
+            .into_iter()
+            .map(|(name, value)| {
+                let text = value[1].as_str().expect("a value").to_owned();
+                (name, if value[0] == "S" { Value::S(text) } else { Value::N(text) })
+            })
+            .collect();
+        items.push(item);
+    }
+    let key = |item: &shared::ports::table::Item| match (item.get("pk"), item.get("sk")) {
+        (Some(Value::S(pk)), Some(Value::S(sk))) => (pk.clone(), sk.clone()),
+        _ => panic!("an item without its key"),
+    };
+    items.sort_by_key(key);
+    for item in items {
+        to.put(item, None).await.expect("loaded");
+    }
+}
+
 /// Each section's own time (p50 of `runs`, in ms), called one at a time, for where the request's time goes.
-async fn sections(app: &TestApp, period: &str, runs: usize) -> Vec<(&'static str, f64)> {
+async fn sections(app: &TestApp, period: &str, runs: usize) -> Vec<(String, f64)> {
     use shared::services::analytics::{Period, business, customers, performance, servers, users};
     let ctx = &app.ctx;
     let period = Period::parse(Some(period), None, None, ctx.clock.now()).expect("a period");
@@ -251,11 +368,13 @@ async fn sections(app: &TestApp, period: &str, runs: usize) -> Vec<(&'static str
                 times.push(started.elapsed().as_secs_f64() * 1000.0);
             }
             times.sort_by(f64::total_cmp);
-            ($name, percentile(&times, 0.5))
+            ($name.to_owned(), percentile(&times, 0.5))
         }};
     }
     vec![
         timed!("business", business::business_metrics(ctx, &period)),
+        timed!("of which sales", business::sales(ctx, &period.current)),
+        timed!("of which MRR", business::mrr(ctx, &period.current)),
         timed!("of which top customers", customers::top_customers(ctx, &period.current)),
         timed!("users", users::user_metrics(ctx, &period)),
         timed!("performance", performance::performance_metrics(ctx, &period)),
@@ -263,26 +382,86 @@ async fn sections(app: &TestApp, period: &str, runs: usize) -> Vec<(&'static str
     ]
 }
 
+/// One size's measurement in this process, on a table loaded from a dump: the figures as JSON.
+async fn measure_dump(path: &std::path::Path, runs: usize) -> serde_json::Value {
+    let (app, counts) = counted_app(Backend::Memory).await;
+    catalog(&app).await;
+    load_dump(&*app.table, path).await;
+    let app = Arc::new(app);
+    let mut periods = Vec::new();
+    for period in ["30d", "1y"] {
+        let (m, cold) = measure(&app, &counts, period, runs).await;
+        let parts = sections(&app, period, runs).await;
+        periods.push(serde_json::json!({
+            "period": period, "queries": m.queries, "batch_gets": m.batch_gets, "items": m.items,
+            "p50": m.p50, "p95": m.p95, "complete": m.complete.0, "others": m.complete.1, "cold": cold,
+            "sections": parts,
+        }));
+    }
+    let started = Instant::now();
+    for _ in 0..3 {
+        generate_report(&app.ctx, ReportKind::Daily, None, true).await.expect("a report");
+    }
+    let report_ms = started.elapsed().as_secs_f64() * 1000.0 / 3.0;
+    serde_json::json!({"periods": periods, "report_ms": report_ms})
+}
+
+fn from_json(size: usize, figures: &serde_json::Value) -> SizeResult {
+    let number = |v: &serde_json::Value| v.as_f64().expect("a number");
+    let measured = figures["periods"]
+        .as_array()
+        .expect("periods")
+        .iter()
+        .map(|p| {
+            let m = Measured {
+                queries: p["queries"].as_u64().expect("queries"),
+                batch_gets: p["batch_gets"].as_u64().expect("batch reads"),
+                items: p["items"].as_u64().expect("items"),
+                p50: number(&p["p50"]),
+                p95: number(&p["p95"]),
+                complete: (p["complete"].as_bool().expect("complete"), p["others"].as_str().unwrap_or("").to_owned()),
+            };
+            let parts = p["sections"]
+                .as_array()
+                .expect("sections")
+                .iter()
+                .map(|s| (s[0].as_str().expect("a name").to_owned(), number(&s[1])))
+                .collect();
+            (p["period"].as_str().expect("a period").to_owned(), m, number(&p["cold"]), parts)
+        })
+        .collect();
+    (size, measured, number(&figures["report_ms"]))
+}
+
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
     let args = Args::parse();
+    if let Some(path) = &args.measure_dump {
+        println!("{}", measure_dump(path, args.runs).await);
+        return;
+    }
     let mut rows = String::new();
     let mut results: Vec<SizeResult> = Vec::new();
     let mut per_fact = String::new();
     for (size, seed) in [(args.small, 1), (args.large, 2)] {
-        let (app, counts) = counted_app(Backend::Memory).await;
-        let app = Arc::new(app);
-        let shop = catalog(&app).await;
-        let facts = trade(&shop, size, app.ctx.clock.now(), seed);
+        let (generated, counts) = counted_app(Backend::Memory).await;
+        let generated = Arc::new(generated);
+        let shop = catalog(&generated).await;
+        let facts = trade(&shop, size, generated.ctx.clock.now(), seed);
         let fact_count = facts.len();
         let before = counts.snapshot();
         let started = Instant::now();
-        apply(&app, facts).await;
+        apply(&generated, facts).await;
         let used = counts.snapshot().since(&before);
         eprintln!("[analytics] {size} orders: {fact_count} facts applied in {:.1} s", started.elapsed().as_secs_f64());
         // What a year of the hourly roll-up leaves: every closed day's and month's distinct customers folded.
-        let today = app.ctx.clock.now().date_naive();
-        active::pack_range(&app.ctx, today - chrono::Duration::days(DAYS + 1), today, today).await.expect("folded");
+        let today = generated.ctx.clock.now().date_naive();
+        let ctx = &generated.ctx;
+        active::pack_range(ctx, today - chrono::Duration::days(DAYS + 1), today, today).await.expect("folded");
+        let dump = std::env::temp_dir().join(format!("analytics-bench-{size}.jsonl"));
+        let dumped = dump_analytics(&*generated.table, today, &dump).await;
+        drop(generated);
+        eprintln!("[analytics] {size} orders: {dumped} items dumped for a fresh process to measure");
         if size == args.small {
             let _ = write!(
                 per_fact,
@@ -295,18 +474,17 @@ async fn main() {
                 (used.gets + used.batch_gets) as f64 / fact_count as f64,
             );
         }
-        let mut measured = Vec::new();
-        for period in ["30d", "1y"] {
-            let (warm, cold) = measure(&app, &counts, period, args.runs).await;
-            let parts = sections(&app, period, args.runs).await;
-            measured.push((period, warm, cold, parts));
-        }
-        let started = Instant::now();
-        for _ in 0..3 {
-            generate_report(&app.ctx, ReportKind::Daily, None, true).await.expect("a report");
-        }
-        let report_ms = started.elapsed().as_secs_f64() * 1000.0 / 3.0;
-        results.push((size, measured, report_ms));
+        let child = std::process::Command::new(std::env::current_exe().expect("this bench"))
+            .arg("--measure-dump")
+            .arg(&dump)
+            .args(["--runs", &args.runs.to_string()])
+            .stderr(std::process::Stdio::inherit())
+            .output()
+            .expect("the measuring process");
+        assert!(child.status.success(), "the measuring process failed");
+        let _ = std::fs::remove_file(&dump);
+        let figures: serde_json::Value = serde_json::from_slice(&child.stdout).expect("its figures");
+        results.push(from_json(size, &figures));
     }
     for (size, measured, report_ms) in &results {
         for (period, m, cold, _) in measured {
