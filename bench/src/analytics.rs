@@ -232,7 +232,8 @@ async fn measure(app: &TestApp, counts: &CallCounts, period: &str, runs: usize) 
         queries.push((used.queries, used.batch_gets));
         items = used.items_read;
         let top = &reply.body["data"]["business"]["top_customers"];
-        complete = (top["complete"].as_bool().unwrap_or(false), top["others_at_most"].as_str().unwrap_or("none").to_owned());
+        complete =
+            (top["complete"].as_bool().unwrap_or(false), top["others_at_most"].as_str().unwrap_or("none").to_owned());
     }
     queries.dedup();
     assert_eq!(queries.len(), 1, "every run reads the same: {queries:?}");

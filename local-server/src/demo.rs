@@ -948,8 +948,8 @@ mod tests {
     }
 
     /// The demo's history, through the analytics worker and the roll-ups, fills every section of the analytics:
-    /// growth against the month before, churn and reactivation, cohorts retained, forecasts with intervals, the
-    /// jobs' and panels' telemetry, quotes converted.
+    /// growth against the month before, churn and reactivation, top customers, cohorts retained, forecasts with
+    /// intervals, the jobs' and panels' telemetry, quotes converted.
     async fn every_analytics_section_has_figures(ctx: &AppContext) {
         use shared::services::analytics::forecast::{Forecast, Granularity, Outcome, forecasts};
         use shared::services::analytics::{Period, business, performance, servers, users};
@@ -964,6 +964,8 @@ mod tests {
             "{moved:?}"
         );
         assert!(sales.mrr.at_end > Decimal::ZERO && sales.mrr.arpu.is_some(), "{:?}", sales.mrr);
+        let top = &sales.top_customers.customers;
+        assert!(top.len() == 10 && top.windows(2).all(|w| w[0].net >= w[1].net), "{:?}", sales.top_customers);
         let people = users::user_metrics(ctx, &period).await.unwrap();
         assert!(people.current.active_customers > 10 && people.repeat_purchase_rate.is_some(), "{people:?}");
         assert!(people.cohorts.len() >= 3, "{:?}", people.cohorts);
