@@ -97,10 +97,15 @@ pub async fn top_customers(ctx: &impl AnalyticsEnv, window: &Window) -> Result<T
     for read in reads {
         boards.push(read?);
     }
-    // An unlisted customer had at most each partial board's last entry there, and nothing on a complete one.
+    // An unlisted customer had at most each partial board's last entry there (or nothing: no sales that day,
+    // which beats a last entry that is a refund), and nothing on a complete one.
     let floors: Vec<Option<Decimal>> = boards
         .iter()
-        .map(|(listed, everyone)| if *everyone { None } else { listed.last().map(|(_, net)| *net) })
+        .map(
+            |(listed, everyone)| {
+                if *everyone { None } else { listed.last().map(|(_, net)| (*net).max(Decimal::ZERO)) }
+            },
+        )
         .collect();
     let threshold: Option<Decimal> = floors.iter().flatten().copied().reduce(|a, b| a + b);
     let partial_boards = floors.iter().flatten().count();
@@ -146,9 +151,9 @@ pub async fn top_customers(ctx: &impl AnalyticsEnv, window: &Window) -> Result<T
         (a, b) => a.or(b),
     };
     ranked(&mut exact);
-    let listed: Vec<TopCustomer> = exact
-        .into_iter()
-        .filter(|(_, net)| *net > Decimal::ZERO)
+    let mut positive = exact.into_iter().filter(|(_, net)| *net > Decimal::ZERO);
+    let listed: Vec<TopCustomer> = positive
+        .by_ref()
         .take(LISTED)
         .map(|(customer, net)| TopCustomer { customer_id: customer.0, net: money(net) })
         .collect();
@@ -158,7 +163,17 @@ pub async fn top_customers(ctx: &impl AnalyticsEnv, window: &Window) -> Result<T
             bound <= Decimal::ZERO || (listed.len() == LISTED && listed.last().is_some_and(|last| last.net >= bound))
         }
     };
-    Ok(TopCustomers { customers: listed, complete, others_at_most: bound.map(|b| money(b.max(Decimal::ZERO))) })
+    // Left out: anyone the boards did not settle (the bound) and the eleventh settled customer down.
+    let eleventh = positive.next().map(|(_, net)| net);
+    let others_at_most = match (bound, eleventh) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    };
+    Ok(TopCustomers {
+        customers: listed,
+        complete,
+        others_at_most: others_at_most.map(|b| money(b.max(Decimal::ZERO))),
+    })
 }
 
 /// Largest net first (then by customer, so equal nets list the same way every time).
