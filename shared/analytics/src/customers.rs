@@ -14,7 +14,7 @@ use crate::business::money;
 use crate::read::spans;
 use crate::{AnalyticsEnv, Window};
 use chrono::{Duration, NaiveDate};
-use futures_util::StreamExt;
+use futures_util::{StreamExt, TryStreamExt};
 use proxy_core::domain::{CustomerId, Grain, Money, day_bucket, month_bucket};
 use proxy_core::error::PortError;
 use rust_decimal::Decimal;
@@ -88,15 +88,11 @@ struct Found {
 
 pub async fn top_customers(ctx: &impl AnalyticsEnv, window: &Window) -> Result<TopCustomers, PortError> {
     let analytics = &ctx.stores().analytics;
-    let reads: Vec<_> = futures_util::stream::iter(boards(window))
+    let boards: Vec<_> = futures_util::stream::iter(boards(window))
         .map(|(grain, bucket)| async move { analytics.top_of_board(grain, &bucket, DEPTH).await })
         .buffered(CONCURRENCY)
-        .collect()
-        .await;
-    let mut boards = Vec::with_capacity(reads.len());
-    for read in reads {
-        boards.push(read?);
-    }
+        .try_collect()
+        .await?;
     // An unlisted customer had at most each partial board's last entry there (or nothing: no sales that day,
     // which beats a last entry that is a refund), and nothing on a complete one.
     let floors: Vec<Option<Decimal>> = boards
@@ -146,10 +142,7 @@ pub async fn top_customers(ctx: &impl AnalyticsEnv, window: &Window) -> Result<T
         }
     }
     let unresolved = open.next().map(|(_, upper)| upper);
-    let bound = match (threshold, unresolved) {
-        (Some(a), Some(b)) => Some(a.max(b)),
-        (a, b) => a.or(b),
-    };
+    let bound = threshold.into_iter().chain(unresolved).reduce(Decimal::max);
     ranked(&mut exact);
     let mut positive = exact.into_iter().filter(|(_, net)| *net > Decimal::ZERO);
     let listed: Vec<TopCustomer> = positive
@@ -165,10 +158,7 @@ pub async fn top_customers(ctx: &impl AnalyticsEnv, window: &Window) -> Result<T
     };
     // Left out: anyone the boards did not settle (the bound) and the eleventh settled customer down.
     let eleventh = positive.next().map(|(_, net)| net);
-    let others_at_most = match (bound, eleventh) {
-        (Some(a), Some(b)) => Some(a.max(b)),
-        (a, b) => a.or(b),
-    };
+    let others_at_most = bound.into_iter().chain(eleventh).reduce(Decimal::max);
     Ok(TopCustomers {
         customers: listed,
         complete,

@@ -77,12 +77,11 @@ fn sales(ledger: &CustomerLedger) -> impl Iterator<Item = (DateTime<Utc>, Decima
 
 /// The customer's net sales per day (the days where they are not zero), as the ledger item's digest keeps them.
 pub fn net_by_day(ledger: &CustomerLedger) -> BTreeMap<String, Decimal> {
-    let mut out: BTreeMap<String, Decimal> = BTreeMap::new();
-    for (at, amount) in sales(ledger) {
-        *out.entry(Grain::Day.bucket(at)).or_default() += amount;
-    }
-    out.retain(|_, net| !net.is_zero());
-    out
+    net_sales_by_bucket(ledger)
+        .into_iter()
+        .filter(|((grain, _), net)| *grain == Grain::Day && !net.is_zero())
+        .map(|((_, day), net)| (day, net))
+        .collect()
 }
 
 /// The customer's net sales per day and per month.

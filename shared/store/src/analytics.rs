@@ -104,23 +104,7 @@ impl AnalyticsStore {
         let everyone = listed.len() < depth;
         Ok((listed, everyone))
     }
-}
 
-fn parse_ledger(customer: &CustomerId, item: &Item) -> PortResult<VersionedLedger> {
-    let version = match item.get("version") {
-        Some(Value::N(n)) => n.parse().map_err(|_| PortError::corrupt(Backend::Store, "ledger version"))?,
-        _ => return Err(PortError::corrupt(Backend::Store, "ledger without a version")),
-    };
-    let ledger: CustomerLedger = match item.get("ledger") {
-        Some(Value::S(json)) => {
-            serde_json::from_str(json).map_err(|e| PortError::corrupt(Backend::Store, format!("ledger: {e}")))?
-        }
-        _ => return Err(PortError::corrupt(Backend::Store, "ledger without its facts")),
-    };
-    Ok(VersionedLedger { customer_id: customer.clone(), version, ledger })
-}
-
-impl AnalyticsStore {
     /// Writes the customer's new ledger and adds `cells` to the rollups, all or nothing, provided the ledger is
     /// still at the version `read` was read at.
     pub async fn apply(
@@ -335,6 +319,20 @@ impl AnalyticsStore {
             }
         }
     }
+}
+
+fn parse_ledger(customer: &CustomerId, item: &Item) -> PortResult<VersionedLedger> {
+    let version = match item.get("version") {
+        Some(Value::N(n)) => n.parse().map_err(|_| PortError::corrupt(Backend::Store, "ledger version"))?,
+        _ => return Err(PortError::corrupt(Backend::Store, "ledger without a version")),
+    };
+    let ledger: CustomerLedger = match item.get("ledger") {
+        Some(Value::S(json)) => {
+            serde_json::from_str(json).map_err(|e| PortError::corrupt(Backend::Store, format!("ledger: {e}")))?
+        }
+        _ => return Err(PortError::corrupt(Backend::Store, "ledger without its facts")),
+    };
+    Ok(VersionedLedger { customer_id: customer.clone(), version, ledger })
 }
 
 /// A ledger item's digest of the customer's net sales per day (`2026-11-30=12.50;...`).
