@@ -12,6 +12,9 @@ use std::collections::BTreeMap;
 pub struct OperationInput {
     pub body: Option<RequestBody>,
     pub query: Vec<QueryParameter>,
+    /// The media types a success may answer with when it is not only the envelope (`application/json`): a
+    /// page's `text/html`, a download's `application/zip`.
+    pub answers: Vec<&'static str>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -31,15 +34,21 @@ pub struct QueryParameter {
 
 impl OperationInput {
     pub fn body(schema: Value) -> OperationInput {
-        OperationInput { body: Some(RequestBody { schema, required: true }), query: Vec::new() }
+        OperationInput { body: Some(RequestBody { schema, required: true }), ..OperationInput::default() }
     }
 
     pub fn optional_body(schema: Value) -> OperationInput {
-        OperationInput { body: Some(RequestBody { schema, required: false }), query: Vec::new() }
+        OperationInput { body: Some(RequestBody { schema, required: false }), ..OperationInput::default() }
     }
 
     pub fn query(query: Vec<QueryParameter>) -> OperationInput {
-        OperationInput { body: None, query }
+        OperationInput { query, ..OperationInput::default() }
+    }
+
+    /// An operation that answers with these media types (the envelope is `application/json`).
+    pub fn answering(mut self, media_types: &[&'static str]) -> OperationInput {
+        self.answers = media_types.to_vec();
+        self
     }
 }
 
@@ -131,13 +140,27 @@ fn operation(spec: &FunctionSpec, input: Option<&OperationInput>) -> Value {
         |q| json!({"name": q.name, "in": "query", "required": false, "description": q.description, "schema": q.schema}),
     ));
     let body = input.and_then(|i| i.body.as_ref());
+    let answers = input.map(|i| i.answers.as_slice()).filter(|a| !a.is_empty()).unwrap_or(&["application/json"]);
+    let content: serde_json::Map<String, Value> = answers
+        .iter()
+        .map(|media| {
+            let schema = match *media {
+                "application/json" => json!({"$ref": "#/components/schemas/Success"}),
+                "text/html" => json!({"type": "string"}),
+                _ => json!({"type": "string", "contentMediaType": media}),
+            };
+            ((*media).to_owned(), json!({"schema": schema}))
+        })
+        .collect();
     let mut responses = json!({
-        status.to_string(): {"description": "Success envelope", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Success"}}}},
-        "401": {"$ref": "#/components/responses/Unauthorized"},
-        "403": {"$ref": "#/components/responses/Error"},
+        status.to_string(): {"description": "Success", "content": content},
         "500": {"$ref": "#/components/responses/Error"},
         "503": {"$ref": "#/components/responses/Error"}
     });
+    if spec.role.is_some() {
+        responses["401"] = json!({"$ref": "#/components/responses/Unauthorized"});
+        responses["403"] = json!({"$ref": "#/components/responses/Error"});
+    }
     let mut errors: Vec<&str> = Vec::new();
     if has_path_parameters {
         errors.push("404");
@@ -157,7 +180,8 @@ fn operation(spec: &FunctionSpec, input: Option<&OperationInput>) -> Value {
     let mut operation = json!({
         "operationId": spec.name,
         "summary": spec.summary,
-        "security": [{"jwt": []}],
+        // A route without a role has no authorizer.
+        "security": if spec.role.is_some() { json!([{"jwt": []}]) } else { json!([]) },
         "x-required-role": spec.role,
         "x-rate-limits": spec.limits,
         "parameters": parameters,

@@ -1,5 +1,6 @@
 //! What a successful endpoint answers with: a value, written as `data` in the success envelope (every endpoint
-//! but downloads), or a file (a report's CSV or zip), written as itself with its type and name.
+//! but downloads and pages), a file (a report's CSV or zip), written as itself with its type and name, or an
+//! HTML page (the operators' dashboards), written as itself.
 
 /// A file an endpoint answers with instead of the envelope.
 #[derive(Debug, Clone, PartialEq)]
@@ -10,17 +11,23 @@ pub struct Download {
     pub bytes: Vec<u8>,
 }
 
-/// An endpoint's answer that is sometimes a value and sometimes a file (`format=json|csv`).
+/// An HTML document or fragment an endpoint answers with, already escaped by the template that wrote it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Html(pub String);
+
+/// An endpoint's answer that is sometimes a value, sometimes a file and sometimes a page (`format=json|csv|html`).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reply {
     Data(serde_json::Value),
     File(Download),
+    Page(Html),
 }
 
 /// How the edge writes a successful answer.
 pub enum Body<T> {
     Envelope(T),
     File(Download),
+    Page(Html),
 }
 
 /// What an endpoint may answer with: any serialisable value (the envelope's `data`), a `Download`, a `Reply`.
@@ -43,12 +50,20 @@ impl Respond for Download {
     }
 }
 
+impl Respond for Html {
+    type Data = ();
+    fn into_body(self) -> Body<()> {
+        Body::Page(self)
+    }
+}
+
 impl Respond for Reply {
     type Data = serde_json::Value;
     fn into_body(self) -> Body<serde_json::Value> {
         match self {
             Reply::Data(value) => Body::Envelope(value),
             Reply::File(file) => Body::File(file),
+            Reply::Page(page) => Body::Page(page),
         }
     }
 }

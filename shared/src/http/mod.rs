@@ -63,6 +63,7 @@ where
                 json_response(status, &api::success_body(&value, &request_id))
             }
             Ok((status, api::reply::Body::File(file))) => file_response(status, file),
+            Ok((status, api::reply::Body::Page(page))) => html_response(status, page),
             Err(error) => error_response(error, &request_id, ctx.clock.now()),
         }
     };
@@ -112,7 +113,11 @@ async fn admit(
         tracing::error!(function = spec.name, "handler's route-table row is not an HTTP route");
         return Err(ApiError::internal());
     };
-    let identity = Identity::authorize(caller(request), spec.role.unwrap_or(Role::Admin))?;
+    // A route without a role has no authorizer (the dashboards' shell, which holds no data): anyone may call it.
+    let Some(role) = spec.role else {
+        return Ok((caller(request).unwrap_or_else(Identity::anonymous), status, None));
+    };
+    let identity = Identity::authorize(caller(request), role)?;
     if spec.limits.is_empty() {
         return Ok((identity, status, None));
     }
@@ -180,6 +185,24 @@ fn file_response(status: u16, file: api::Download) -> Response<Body> {
     if let Ok(value) = lambda_http::http::HeaderValue::from_str(&disposition) {
         headers.insert("content-disposition", value);
     }
+    response
+}
+
+const PAGE_POLICY: &str = "frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+
+/// A page: never cached (it shows live figures to one signed-in reader), never sniffed as anything but HTML,
+/// never framed. The shell states the rest of its content security policy in its own `<meta>` (the hashes of
+/// its script and style: `dashboards::pages::shell`).
+fn html_response(status: u16, page: api::Html) -> Response<Body> {
+    use lambda_http::http::HeaderValue;
+    let mut response = Response::new(Body::Text(page.0));
+    *response.status_mut() =
+        lambda_http::http::StatusCode::from_u16(status).unwrap_or(lambda_http::http::StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = response.headers_mut();
+    headers.insert("content-type", HeaderValue::from_static("text/html; charset=utf-8"));
+    headers.insert("cache-control", HeaderValue::from_static("no-store"));
+    headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    headers.insert("content-security-policy", HeaderValue::from_static(PAGE_POLICY));
     response
 }
 
