@@ -157,10 +157,11 @@ pub async fn report(ctx: &impl AnalyticsEnv, request: ApiRequest, _caller: Ident
 }
 
 /// The query of `GET /admin/analytics` in the OpenAPI document.
-pub fn add_inputs(inputs: &mut api::openapi::Inputs) {
+/// The period and forecast parameters `get` reads (and the pages and the export that pass them on).
+pub fn period_parameters() -> Vec<api::openapi::QueryParameter> {
     use api::openapi::QueryParameter;
     let date = serde_json::json!({"type": "string", "format": "date"});
-    let query = vec![
+    vec![
         QueryParameter {
             name: "period",
             description: "The period, ending today (default 30d); `custom` takes `from` and `to`.",
@@ -182,8 +183,12 @@ pub fn add_inputs(inputs: &mut api::openapi::Inputs) {
             description: "Periods forecast (default 30 days or 12 weeks; at most 90 days or 26 weeks).",
             schema: serde_json::json!({"type": "integer", "minimum": 1, "maximum": 90}),
         },
-    ];
-    inputs.add(&api::routes::ANALYTICS_GET, api::openapi::OperationInput::query(query));
+    ]
+}
+
+pub fn add_inputs(inputs: &mut api::openapi::Inputs) {
+    use api::openapi::QueryParameter;
+    inputs.add(&api::routes::ANALYTICS_GET, api::openapi::OperationInput::query(period_parameters()));
     inputs.add(&api::routes::ANALYTICS_REPORTS, api::openapi::OperationInput::query(api::page::query_parameters()));
     let download = vec![
         QueryParameter {

@@ -192,11 +192,15 @@ pub fn csv(rows: &[Value]) -> Vec<u8> {
 
 /// Every table of the report as `<table>.csv` in one zip (stored, not compressed: the tables are small).
 pub fn zip(report: &Report) -> std::io::Result<Vec<u8>> {
+    zip_tables(TABLES.iter().map(|table| (*table, rows(report, table).unwrap_or_default())))
+}
+
+/// Named tables of JSON rows as `<name>.csv` in one zip, stored.
+pub fn zip_tables<'a>(tables: impl IntoIterator<Item = (&'a str, Vec<Value>)>) -> std::io::Result<Vec<u8>> {
     let mut archive = ::zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options = ::zip::write::SimpleFileOptions::default().compression_method(::zip::CompressionMethod::Stored);
-    for table in TABLES {
-        let rows = rows(report, table).unwrap_or_default();
-        archive.start_file(format!("{table}.csv"), options).map_err(std::io::Error::other)?;
+    for (name, rows) in tables {
+        archive.start_file(format!("{name}.csv"), options).map_err(std::io::Error::other)?;
         archive.write_all(&csv(&rows))?;
     }
     Ok(archive.finish().map_err(std::io::Error::other)?.into_inner())
