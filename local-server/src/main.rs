@@ -318,6 +318,9 @@ fn print_banner(args: &ServeArgs, demo: Option<&(u32, demo::DemoSummary)>, admin
     }
     println!("  openapi    http://{}/openapi.json", args.addr);
     println!();
+    println!("Admin dashboards (signs in with the admin token below; it stays in the tab's session storage):");
+    println!("  http://{}/admin/ui#token={admin_token}", args.addr);
+    println!();
     println!("Admin token (12 h; `cargo run -p local-server -- token --admin` prints another):");
     println!("  export TOKEN={admin_token}");
     println!("  curl -s -H \"Authorization: Bearer $TOKEN\" http://{}/admin/system/health", args.addr);

@@ -105,6 +105,13 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
     CACHE_WARMUP,
     QUEUE_WORKER,
     SIGNUP_CONFIRMED,
+    ADMIN_UI,
+    PAGE_SYSTEM,
+    PAGE_ANALYTICS,
+    PAGE_QUEUES,
+    PAGE_INVENTORY,
+    PAGE_PRICING,
+    SYSTEM_EXPORT,
 ];
 
 pub const SYSTEM_HEALTH: FunctionSpec = FunctionSpec {
@@ -549,6 +556,75 @@ pub const SIGNUP_CONFIRMED: FunctionSpec = FunctionSpec {
 };
 
 /// Matches a request against the HTTP routes. Path parameters are `{name}` segments.
+pub const ADMIN_UI: FunctionSpec = FunctionSpec {
+    name: "admin-ui",
+    trigger: Trigger::Http { method: "GET", path: "/admin/ui", status: 200 },
+    // Public: the shell holds no data; it signs the reader in and loads the page routes with their token.
+    role: None,
+    limits: &[],
+    summary: "The admin dashboards' page (HTML, no sign-in needed to load it): navigation, sign-in (Cognito's \
+              hosted UI with PKCE, or a pasted dev token locally) and the script that loads each page's panels \
+              from `/admin/pages/...` with the token (`?page=system|analytics|queues|inventory|pricing`).",
+};
+
+pub const PAGE_SYSTEM: FunctionSpec = FunctionSpec {
+    name: "page-system",
+    trigger: Trigger::Http { method: "GET", path: "/admin/pages/system", status: 200 },
+    role: Some(Role::Admin),
+    limits: &[],
+    summary: "The system dashboard's panels as HTML: status and the health checks with their figures, open \
+              alerts with acknowledge, queue tiles and the workload table, cache hit rates and memory, capacity, \
+              the latest logged errors (the live panels reload every 5 s in `/admin/ui`).",
+};
+
+pub const PAGE_ANALYTICS: FunctionSpec = FunctionSpec {
+    name: "page-analytics",
+    trigger: Trigger::Http { method: "GET", path: "/admin/pages/analytics", status: 200 },
+    role: Some(Role::Admin),
+    limits: &[],
+    summary: "The analytics dashboard's panels as HTML for a period (`period` as `GET /admin/analytics`): KPI \
+              tiles with their change, revenue and orders with the forecast's 80/95 % bands, MRR movements, the \
+              cohort heat map, breakdowns, realtime tiles, reports with downloads.",
+};
+
+pub const PAGE_QUEUES: FunctionSpec = FunctionSpec {
+    name: "page-queues",
+    trigger: Trigger::Http { method: "GET", path: "/admin/pages/queues", status: 200 },
+    role: Some(Role::Admin),
+    limits: &[],
+    summary: "The queues' panels as HTML: every queue's backlog and throughput, job types, failed jobs with \
+              retry and delete.",
+};
+
+pub const PAGE_INVENTORY: FunctionSpec = FunctionSpec {
+    name: "page-inventory",
+    trigger: Trigger::Http { method: "GET", path: "/admin/pages/inventory", status: 200 },
+    role: Some(Role::Admin),
+    limits: &[],
+    summary: "The inventory's panels as HTML: capacity per location with bands, forecast and scaling, capacity \
+              alerts, load spread and rebalancing (`plan=rebalance` shows the dry run's plan and its execute \
+              button), servers with their status change.",
+};
+
+pub const PAGE_PRICING: FunctionSpec = FunctionSpec {
+    name: "page-pricing",
+    trigger: Trigger::Http { method: "GET", path: "/admin/pages/pricing", status: 200 },
+    role: Some(Role::Admin),
+    limits: &[],
+    summary: "The pricing panels as HTML: the rules in force, every plan's price with its factors, rule \
+              versions with rollback, promotions with their live use, create and end.",
+};
+
+pub const SYSTEM_EXPORT: FunctionSpec = FunctionSpec {
+    name: "system-export",
+    trigger: Trigger::Http { method: "GET", path: "/admin/system/export", status: 200 },
+    role: Some(Role::Admin),
+    limits: &[],
+    summary: "The system report (`format=json|csv|html`, `period` as `GET /admin/analytics`): health and alerts, \
+              queues, cache, capacity and forecasts, prices and promotions, the analytics summary; JSON as one \
+              document, CSV as a zip of one file per table, HTML as a printable page.",
+};
+
 pub fn match_http(method: &str, path: &str) -> Option<(&'static FunctionSpec, Vec<(&'static str, String)>)> {
     FUNCTIONS.iter().find_map(|spec| {
         let Trigger::Http { method: m, path: pattern, .. } = spec.trigger else {

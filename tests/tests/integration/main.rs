@@ -24,6 +24,7 @@ mod inventory_operations;
 mod log_cleanup;
 mod notifications;
 mod orders;
+mod pages;
 mod panel_http;
 mod provisioning;
 mod queue_behaviour;

@@ -81,6 +81,9 @@ fn the_template_declares_exactly_the_functions_of_the_table() {
                     })
                     .collect();
                 assert_eq!(routes, [(method.to_owned(), path.to_owned())], "{}: HTTP route", spec.name);
+                // A route without a role is the only kind without the JWT authorizer.
+                let authorizer = events[0]["Properties"]["Auth"]["Authorizer"].as_str();
+                assert_eq!(authorizer == Some("NONE"), spec.role.is_none(), "{}: authorizer", spec.name);
             }
             Trigger::Schedule { expression } => {
                 let schedules: Vec<&str> = events
@@ -260,9 +263,18 @@ fn the_openapi_document_lists_exactly_the_http_routes() {
         .collect();
     assert_eq!(listed, expected);
     // A 401 is what API Gateway's authorizer answers (its own body), or the envelope: documented as either.
+    // A public route (no role) has no authorizer and no 401.
     for operations in document["paths"].as_object().unwrap().values() {
         for operation in operations.as_object().unwrap().values() {
-            assert_eq!(operation["responses"]["401"]["$ref"], "#/components/responses/Unauthorized");
+            let public = operation["x-required-role"].is_null();
+            let unauthorized = &operation["responses"]["401"]["$ref"];
+            assert_eq!(unauthorized == "#/components/responses/Unauthorized", !public, "{}", operation["operationId"]);
+            assert_eq!(
+                operation["security"].as_array().is_some_and(Vec::is_empty),
+                public,
+                "{}",
+                operation["operationId"]
+            );
         }
     }
     let unauthorized = &document["components"]["responses"]["Unauthorized"]["content"]["application/json"]["schema"];
@@ -348,7 +360,8 @@ async fn status_and_body(app: &TestApp, spec: &FunctionSpec, event: HttpEvent) -
     let request = event.to_request(chrono::Utc::now()).unwrap();
     let response = shared::handlers::http(spec, &app.ctx, request).await.unwrap();
     let body = match response.body() {
-        lambda_http::Body::Text(t) => serde_json::from_str(t).unwrap(),
+        // A page answers HTML: only its errors are the envelope.
+        lambda_http::Body::Text(t) => serde_json::from_str(t).unwrap_or(serde_json::Value::Null),
         _ => serde_json::Value::Null,
     };
     (response.status().as_u16(), body)
@@ -361,8 +374,13 @@ async fn every_route_enforces_its_role() {
         let Trigger::Http { method, path, .. } = spec.trigger else {
             continue;
         };
-        let role = spec.role.expect("every HTTP route names its role");
         let event = || HttpEvent::new(method, &example_path(path));
+        let Some(role) = spec.role else {
+            // A public route (the dashboards' shell) answers without an identity.
+            let (status, _) = status_and_body(&app, spec, event()).await;
+            assert_eq!(status, 200, "{}: public", spec.name);
+            continue;
+        };
 
         let (status, body) = status_and_body(&app, spec, event()).await;
         assert_eq!(status, 401, "{}: no identity", spec.name);

@@ -1,0 +1,141 @@
+//! `GET /admin/pages/queues` (`PAGE_QUEUES`): every queue's backlog and throughput, and the failed jobs with
+//! retry (per queue, as `POST /admin/system/queue/retry` redrives) and delete (per job). The figures are
+//! `GET /admin/system/queue`'s and `GET /admin/system/queue/failed`'s.
+
+use super::kit::{self, Action, action, col, custom, num, panel, table, when};
+use api::{ApiError, ApiRequest, Html, Identity};
+use maud::{Markup, html};
+use serde_json::Value;
+
+/// Failed jobs listed (the newest first).
+const FAILED_SHOWN: &str = "50";
+
+pub async fn endpoint(ctx: &impl queues::QueuesEnv, _request: ApiRequest, caller: Identity) -> Result<Html, ApiError> {
+    let failed_query = ApiRequest {
+        query: [("limit".to_owned(), FAILED_SHOWN.to_owned())].into_iter().collect(),
+        ..ApiRequest::default()
+    };
+    let (overview, failed) = tokio::join!(
+        queues::endpoints::overview(ctx, ApiRequest::default(), caller.clone()),
+        queues::endpoints::failed_list(ctx, failed_query, caller),
+    );
+    let mut unavailable = Vec::new();
+    let overview = match overview {
+        Ok(o) => Some(serde_json::to_value(o).unwrap_or_default()),
+        Err(e) => {
+            unavailable.push(format!("queues: {}", e.message));
+            None
+        }
+    };
+    let failed = match failed {
+        Ok(f) => Some(serde_json::to_value(f).unwrap_or_default()),
+        Err(e) => {
+            unavailable.push(format!("failed jobs: {}", e.message));
+            None
+        }
+    };
+    let generated = chrono::Utc::now().to_rfc3339();
+    let body = html! {
+        (queues_panel(overview.as_ref()))
+        (failed_panel(failed.as_ref()))
+    };
+    Ok(Html(
+        kit::page("queues", "Queues", &generated, &unavailable, Some(super::system::LIVE_REFRESH), body).into_string(),
+    ))
+}
+
+fn queues_panel(overview: Option<&Value>) -> Markup {
+    panel(
+        "queues",
+        "Queues",
+        true,
+        html! {
+            @match overview {
+                None => (kit::missing("The queues")),
+                Some(o) => {
+                    @let rows = o.pointer("/stats/queues").and_then(Value::as_array).cloned().unwrap_or_default();
+                    @let health = o.pointer("/health/queues").and_then(Value::as_array).cloned().unwrap_or_default();
+                    @let rows: Vec<Value> = rows.into_iter().map(|mut r| {
+                        r["status"] = health.iter().find(|h| h["queue"] == r["queue"]).map(|h| h["status"].clone()).unwrap_or(Value::Null);
+                        r
+                    }).collect();
+                    (table("Queues", &rows, &[
+                        col("Queue", "/queue"),
+                        custom("Status", false, |r| kit::badge(r["status"].as_str().unwrap_or("unknown"))),
+                        num("Waiting", "/visible"),
+                        num("Delayed", "/delayed"),
+                        num("In flight", "/in_flight"),
+                        num("Dead letters", "/dead_letters"),
+                        num("Jobs past hour", "/metrics/jobs_past_hour"),
+                        num("Failed past hour", "/metrics/failed_past_hour"),
+                        num("Failed 7 days", "/metrics/failed_past_7_days"),
+                        num("Avg runtime (ms)", "/metrics/average_runtime_ms"),
+                    ], None))
+                    @let types = o.pointer("/stats/job_types").and_then(Value::as_array).cloned().unwrap_or_default();
+                    h3 { "Job types" }
+                    (table("Job types", &types, &[
+                        col("Job type", "/job_type"),
+                        num("Jobs past hour", "/jobs_past_hour"),
+                        num("Avg runtime (ms)", "/average_runtime_ms"),
+                        num("Max runtime (ms)", "/max_runtime_ms"),
+                    ], None))
+                }
+            }
+        },
+    )
+}
+
+fn failed_panel(failed: Option<&Value>) -> Markup {
+    panel(
+        "failed",
+        "Failed jobs",
+        false,
+        html! {
+            @match failed {
+                None => (kit::missing("The failed jobs")),
+                Some(f) => {
+                    @let jobs = f["failed_jobs"].as_array().cloned().unwrap_or_default();
+                    @if jobs.is_empty() { p.empty { "No failed job." } } @else {
+                        @let queues: std::collections::BTreeSet<String> = jobs.iter().filter_map(|j| j["queue"].as_str().map(str::to_owned)).collect();
+                        div.actions {
+                            @for queue in &queues {
+                                @let waiting: Vec<&Value> = jobs.iter().filter(|j| j["queue"] == queue.as_str()).collect();
+                                @let first = waiting.first().map(|j| kit::text(j.get("job_id"))).unwrap_or_default();
+                                (action(Action {
+                                    label: &format!("Retry the {} failed in {queue}", waiting.len()),
+                                    method: "POST",
+                                    url: "/admin/system/queue/retry".into(),
+                                    body: Some(serde_json::json!({"queue": queue, "limit": waiting.len()})),
+                                    confirm: None,
+                                    done: format!("Failed jobs of {queue} retried"),
+                                    test: "retry-job",
+                                    about: Some(("data-job-id", first)),
+                                }))
+                            }
+                        }
+                        (table("Failed jobs", &jobs, &[
+                            col("Job", "/job_type"),
+                            col("Queue", "/queue"),
+                            num("Attempts", "/attempts"),
+                            custom("Last failed", false, |r| when(r.get("last_failed_at"))),
+                            col("Error", "/error"),
+                            custom("", false, |r| {
+                                let id = kit::text(r.get("job_id"));
+                                action(Action {
+                                    label: "Delete",
+                                    method: "DELETE",
+                                    url: format!("/admin/system/queue/failed/{id}"),
+                                    body: None,
+                                    confirm: Some("Delete this failed job for good?".into()),
+                                    done: "Failed job deleted".into(),
+                                    test: "delete-job",
+                                    about: Some(("data-job-id", id)),
+                                })
+                            }),
+                        ], Some(("data-job-id", "/job_id"))))
+                    }
+                }
+            }
+        },
+    )
+}
