@@ -17,12 +17,15 @@
 //!   customers' feeds and the analytics rollups count the sale; each simulated day the telemetry (requests, jobs,
 //!   panel calls) is rolled up into the analytics as the hourly `analytics-rollup` does;
 //! - a few panel outages (`MemoryPanel::set_reachable`) make provisioning fail to its last attempt, so the
-//!   orders placed on those servers meanwhile end in dispute with their capacity given back.
+//!   orders placed on those servers meanwhile end in dispute with their capacity given back;
+//! - the hourly client expiry runs once at the end (`expiry::sweep`): clients whose term ended in the last 30
+//!   days go inactive and free their slots (older ones stay active, as the deployed sweep's look-back leaves
+//!   them), except on one server whose panel does not answer just then: those expiries fail to their last
+//!   attempt and wait in the `low` dead-letter queue, so the queues page has failed jobs to retry.
 //!
 //! So every order is `completed`, `cancelled` (refunded) or `dispute`, and server counters, wallets and
 //! statistics agree with the orders because the same code wrote them. Statuses no path produces for wallet
-//! orders (failed or pending payments) do not occur. No path expires clients yet, so clients whose term ended
-//! stay active and keep their capacity, as they would in the deployed system.
+//! orders (failed or pending payments) do not occur.
 //!
 //! On `--backend aws` the emulators now and then time out: the demo retries as a careful client would
 //! (placements with an idempotency key; a retry that finds the first try's order still `new` has placement send
@@ -82,6 +85,9 @@ const ADMIN: &str = "local-admin";
 /// Panel outages: (server index, when in the window (percent), hour it starts, hours it lasts). Orders placed on
 /// that server meanwhile cannot be provisioned and end in dispute.
 const OUTAGES: [(usize, i64, u32, i64); 4] = [(1, 25, 16, 30), (6, 57, 7, 30), (3, 71, 18, 30), (10, 86, 15, 30)];
+/// The server whose panel does not answer while the closing client expiry runs: its clients' expiries end in
+/// the dead-letter queue.
+const EXPIRY_OUTAGE: usize = 0;
 /// Share of orders the customer cancels before provisioning starts.
 const CANCEL_SHARE: f64 = 0.04;
 /// A first-order coupon, once per customer.
@@ -458,6 +464,19 @@ pub async fn load(
     }
     shop.run_worker().await?;
     shop.roll_up(Duration::zero()).await?;
+    // The hourly client expiry, as the deployed schedule runs it, shortly before the end — while one server's
+    // panel does not answer: the clients past their term elsewhere are taken off their panels and their slots
+    // freed; the expiries of that server's clients fail to their last attempt and wait in the dead-letter queue
+    // for an operator to retry (its panel answers again right after).
+    shop.replay.go_to(now - Duration::minutes(10));
+    let unreachable = shop.servers[EXPIRY_OUTAGE].id.clone();
+    shop.panel.set_reachable(&unreachable, false);
+    let lookback = shared::services::inventory::expiry::EXPIRY_LOOKBACK;
+    patiently(|| shared::services::inventory::expiry::sweep(&shop.ctx, lookback), transient)
+        .await
+        .map_err(|e| format!("the demo's client expiry: {e}"))?;
+    shop.run_worker().await?;
+    shop.panel.set_reachable(&unreachable, true);
     // The inventory check the deployed schedule would have run last, at the end of the history, so the
     // inventory view opens with its forecast, band states and scaling decisions (its own schedule runs it every
     // 15 minutes from here).
@@ -827,10 +846,22 @@ mod tests {
         // Events reached the customers' feeds.
         let (feed, _) = ctx.stores.feed.recent(&orders[0].customer_id, 100, None).await.unwrap();
         assert!(feed.iter().any(|e| e.name() == "order.status.changed"), "{feed:?}");
-        // Nothing was dead-lettered.
+        // Only the expiries of the server whose panel did not answer were dead-lettered, each still active.
+        let name = format!("{}-1", LOCATIONS[EXPIRY_OUTAGE].0.to_lowercase().replace(' ', "-"));
+        let servers = ctx.stores.catalog.servers().await.unwrap();
+        let unreachable = servers.iter().find(|s| s.name == name).expect("the first location's first server");
         for priority in Priority::ALL {
             let dlq = ctx.queue.attributes(QueueRef::DeadLetter(priority)).await.unwrap();
-            assert_eq!(dlq.visible + dlq.in_flight + dlq.delayed, 0, "{priority:?}");
+            let dead = dlq.visible + dlq.in_flight + dlq.delayed;
+            if priority != Priority::Low {
+                assert_eq!(dead, 0, "{priority:?}");
+                continue;
+            }
+            let overdue = ctx.stores.clients.of_server(&unreachable.id, true).await.unwrap();
+            let overdue = overdue.iter().filter(|c| c.expires_at <= now - Duration::minutes(10)).count();
+            // (A short history has no client whose term ended by the closing expiry.)
+            assert!(days < DAYS || dead > 0, "the unreachable server's expiries wait in the dead-letter queue");
+            assert!(dead as usize <= overdue, "{dead} dead letters, {overdue} clients overdue on {}", unreachable.name);
         }
         orders
     }
@@ -845,6 +876,8 @@ mod tests {
         let days = i64::from(days);
         let now = at_noon();
         let from = now - Duration::days(days + 31);
+        // A short history has no client whose term ended by the closing expiry.
+        let long = days >= i64::from(DAYS);
         assert_eq!(summary.in_progress, 0, "the worker ran everything: {summary:?}");
         assert_eq!(summary.orders, summary.completed + summary.cancelled + summary.disputed);
 
@@ -881,7 +914,18 @@ mod tests {
                 status => panic!("{} left {status:?}", order.order_number),
             }
         }
-        assert_eq!(summary.clients, units_completed);
+        // The closing expiry made the clients whose term ended in its look-back inactive, but for the server whose
+        // panel did not answer.
+        let mut expired = 0;
+        for order in orders.iter().filter(|o| o.order_status == OrderStatus::Completed) {
+            let clients = ctx.stores.clients.of_customer(&order.customer_id, None).await.unwrap();
+            for client in clients.iter().filter(|c| c.order_id == order.id && !c.is_active) {
+                assert!(client.expires_at <= now, "{} expired before its term", client.id);
+                expired += 1;
+            }
+        }
+        assert!(!long || expired > 0, "the closing expiry expired clients");
+        assert_eq!(summary.clients, units_completed - expired);
 
         // Server counters: free + held + active = max, active = the clients in the store and on the panel.
         let servers = ctx.stores.catalog.servers().await.unwrap();
