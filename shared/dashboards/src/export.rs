@@ -37,7 +37,9 @@ fn requested_format(request: &ApiRequest) -> Result<Format, ApiError> {
 pub async fn endpoint(ctx: &(impl ExportEnv + Sync), request: ApiRequest, caller: Identity) -> Result<Reply, ApiError> {
     let format = requested_format(&request)?;
     let now = ctx.clock().now();
+    // The analytics' parameters are checked here: a bad one is the caller's 422, not a part that could not be read.
     let period = analytics::endpoints::requested_period(&request, now)?;
+    analytics::endpoints::requested_forecast(&request)?;
     let analytics_request = ApiRequest { query: request.query().clone(), ..ApiRequest::default() };
     let (dashboard, cache, inventory, pricing, analytics) = tokio::join!(
         system_dashboard(ctx, &caller.subject),

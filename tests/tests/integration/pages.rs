@@ -154,6 +154,8 @@ async fn pages_refuse_what_the_json_refuses_and_bad_input_is_a_422(app: TestApp)
         (&routes::PAGE_INVENTORY, "plan=everything", "plan"),
         (&routes::SYSTEM_EXPORT, "format=pdf", "format"),
         (&routes::SYSTEM_EXPORT, "format=csv&period=1000y", "period"),
+        (&routes::SYSTEM_EXPORT, "horizon=null", "horizon"),
+        (&routes::PAGE_ANALYTICS, "horizon=null", "horizon"),
     ] {
         let reply = Call::to(spec, &[]).by(&admin()).query(query).send(&app).await;
         assert_eq!(reply.status, 422, "{} {query}: {}", spec.name, reply.body);
