@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs (only what is missing) the real servers and tools the test suite talks to:
 #   redis-server (Debian), moto[server] as the AWS endpoint, cfn-lint, aws-sam-cli and cargo-lambda (with zig,
-#   for the arm64 build of scripts/build-functions.sh) from PyPI.
+#   for the arm64 build of scripts/build-functions.sh) from PyPI; for the browser tests (scripts/browser-test.sh)
+#   Debian's chromium, playwright from PyPI (driving that chromium: Playwright's own browser builds are never
+#   downloaded) and axe-core from npm (tests/browser/package-lock.json).
 # The Python tools live in a virtual environment the project owns (.venv-test), so nothing global is touched.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +22,22 @@ if ! command -v curl >/dev/null 2>&1; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >/dev/null
   apt-get install -y -qq curl >/dev/null
+fi
+
+# chromium: the browser tests drive Debian's build at /usr/bin/chromium (Playwright's executable_path).
+if [ ! -x /usr/bin/chromium ]; then
+  echo "[install] chromium (Debian package)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq chromium >/dev/null
+fi
+
+# npm: installs axe-core for the browser tests' accessibility checks.
+if ! command -v npm >/dev/null 2>&1; then
+  echo "[install] nodejs, npm (Debian packages)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq nodejs npm >/dev/null
 fi
 
 # A venv with exactly `want` installed; a marker records what was, so a changed list re-installs.
@@ -41,3 +59,16 @@ venv_with "$VENV" "moto[server]==5.2.* cfn-lint==1.58.* aws-sam-cli==1.170.* car
 # The OpenAPI fuzzer (scripts/fuzz-api.sh) in a venv of its own: its pins (hypothesis, jsonschema) are not
 # aws-sam-cli's.
 venv_with "${FUZZ_VENV:-.venv-fuzz}" "schemathesis==4.32.*"
+# The browser tests (scripts/browser-test.sh) in a venv of their own. `pip install playwright` brings only the
+# library and its driver: no browser is downloaded (never `playwright install`: the tests launch /usr/bin/chromium).
+venv_with "${BROWSER_VENV:-.venv-browser}" "playwright==1.65.*"
+
+# axe-core exactly as tests/browser/package-lock.json pins it, into tests/browser/node_modules (gitignored).
+# `npm ci` runs again only when the lock changed since the last install (a copy of it is the marker).
+browser=tests/browser
+if [ ! -f "$browser/node_modules/axe-core/axe.min.js" ] \
+  || ! cmp -s "$browser/package-lock.json" "$browser/node_modules/.installed-lock"; then
+  echo "[install] axe-core (npm ci in $browser)"
+  (cd "$browser" && npm ci --silent --no-audit --no-fund --ignore-scripts)
+  cp "$browser/package-lock.json" "$browser/node_modules/.installed-lock"
+fi

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test, from a clean clone: installs and starts the test services (Redis, moto as DynamoDB + SQS),
 # checks formatting and lints, runs the whole workspace's tests against them, fuzzes the HTTP API from its
-# OpenAPI document (scripts/fuzz-api.sh: schemathesis against the local server), lints the SAM template, proves
+# OpenAPI document (scripts/fuzz-api.sh: schemathesis against the local server), drives the admin pages in
+# headless Chromium (scripts/browser-test.sh: Playwright, axe-core, screenshots), lints the SAM template, proves
 # the deployable build (`sam build` of one function of each kind, HTTP, scheduled and worker, cross-built for
 # arm64: scripts/build-functions.sh; the template lint covers the rest), and stops the services it started —
 # also when something fails. Ends with one summary line of all test counts.
@@ -21,6 +22,9 @@ results=$(mktemp)
 cargo test --workspace --no-fail-fast 2>&1 | tee "$results"
 echo "== OpenAPI fuzzer (schemathesis) against the local server"
 scripts/fuzz-api.sh
+echo "== browser tests (Playwright + headless Chromium + axe-core) against the local server"
+browser_results=$(mktemp)
+scripts/browser-test.sh 2>&1 | tee "$browser_results"
 echo "== SAM template lint"
 scripts/lint-template.sh
 
@@ -29,4 +33,5 @@ echo "== sam build (arm64) of one function of each kind"
 scripts/build-functions.sh SystemHealthFunction SystemHealthCheckFunction QueueWorkerFunction
 # The sum over every test binary (cargo prints one "test result" line per binary).
 awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d failed\n", p, f }' "$results"
-rm -f "$results"
+grep '^browser:' "$browser_results"
+rm -f "$results" "$browser_results"
