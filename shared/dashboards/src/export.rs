@@ -46,7 +46,8 @@ pub async fn endpoint(ctx: &(impl ExportEnv + Sync), request: ApiRequest, caller
         ::cache::admin::overview(ctx),
         inventory::endpoints::overview(ctx, ApiRequest::default(), caller.clone()),
         pricing::endpoints::overview(ctx, ApiRequest::default(), caller.clone()),
-        analytics::endpoints::get(ctx, analytics_request, caller.clone()),
+        // Boxed: the analytics' future is large, and this one joins it with four others.
+        Box::pin(analytics::endpoints::get(ctx, analytics_request, caller.clone())),
     );
     let mut unavailable = dashboard.unavailable.clone();
     let mut part = |name: &str, value: Result<Value, ApiError>| {

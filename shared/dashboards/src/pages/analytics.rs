@@ -32,7 +32,8 @@ pub async fn endpoint(ctx: &impl AnalyticsPageEnv, request: ApiRequest, caller: 
         ..ApiRequest::default()
     };
     let (metrics, realtime, reports, plans) = tokio::join!(
-        analytics::endpoints::get(ctx, request, caller.clone()),
+        // Boxed: the analytics' future is large, and this one joins it with three others.
+        Box::pin(analytics::endpoints::get(ctx, request, caller.clone())),
         analytics::endpoints::realtime(ctx, ApiRequest::default(), caller.clone()),
         analytics::endpoints::reports(ctx, reports_query, caller),
         ctx.stores().catalog.plans(),
