@@ -177,24 +177,16 @@ fn level_of(line: &str) -> String {
     if platform.iter().any(|prefix| line.starts_with(prefix)) { "info" } else { "error" }.to_owned()
 }
 
-#[async_trait]
-impl LogSource for CloudWatchLogs {
-    async fn search(&self, search: &LogSearch) -> PortResult<LogResults> {
-        let groups: Vec<String> = match &search.function {
-            Some(function) => vec![self.group_of(function)],
-            None => self.functions.iter().map(|f| self.group_of(f)).collect(),
-        };
-        if groups.len() > MAX_LOG_GROUPS {
-            return Err(PortError::Invalid {
-                backend: Backend::Logs,
-                detail: format!("{} log groups; one query names at most {MAX_LOG_GROUPS}", groups.len()),
-            });
-        }
-        let until = search
-            .after
-            .and_then(|a| DateTime::from_timestamp_millis(a.at_ms))
-            .map_or(search.until, |a| a.min(search.until));
-        let started = tokio::time::Instant::now();
+impl CloudWatchLogs {
+    /// The rows of one Insights query over `groups` (at most `MAX_LOG_GROUPS`), within the search's deadline
+    /// counted from `started`.
+    async fn query(
+        &self,
+        search: &LogSearch,
+        groups: Vec<String>,
+        until: DateTime<Utc>,
+        started: tokio::time::Instant,
+    ) -> PortResult<Vec<Vec<aws_sdk_cloudwatchlogs::types::ResultField>>> {
         let remaining = || self.deadline.saturating_sub(started.elapsed());
         let timeout = |operation: &'static str| PortError::Timeout { backend: Backend::Logs, operation };
         let query = Self::query_string(search);
@@ -220,7 +212,7 @@ impl LogSource for CloudWatchLogs {
                     .map_err(|_| timeout("describe_log_groups"))??;
                 let groups: Vec<String> = groups.into_iter().filter(|g| existing.contains(g)).collect();
                 if groups.is_empty() {
-                    return Ok(LogResults::default());
+                    return Ok(Vec::new());
                 }
                 tokio::time::timeout(remaining(), start(groups)).await.map_err(|_| timeout("start_query"))?
             }
@@ -249,9 +241,31 @@ impl LogSource for CloudWatchLogs {
                 }
             }
         };
-        // The query stopped at its row limit: more may match beyond what it read.
+        Ok(rows)
+    }
+}
+
+#[async_trait]
+impl LogSource for CloudWatchLogs {
+    async fn search(&self, search: &LogSearch) -> PortResult<LogResults> {
+        let groups: Vec<String> = match &search.function {
+            Some(function) => vec![self.group_of(function)],
+            None => self.functions.iter().map(|f| self.group_of(f)).collect(),
+        };
+        let until = search
+            .after
+            .and_then(|a| DateTime::from_timestamp_millis(a.at_ms))
+            .map_or(search.until, |a| a.min(search.until));
+        let started = tokio::time::Instant::now();
+        // One Insights query names at most MAX_LOG_GROUPS groups: more functions than that are searched by as many
+        // queries at once, each asked for the page's rows, their rows merged below (the newest of the union are
+        // the newest of the rows each query gave).
+        let queries = groups.chunks(MAX_LOG_GROUPS).map(|chunk| self.query(search, chunk.to_vec(), until, started));
+        let answers = futures_util::future::try_join_all(queries).await?;
         let rows_asked = query_rows(search);
-        let stopped_at_limit = rows.len() >= rows_asked;
+        // A query stopped at its row limit: more may match beyond what it read.
+        let stopped_at_limit = answers.iter().any(|rows| rows.len() >= rows_asked);
+        let rows: Vec<_> = answers.into_iter().flatten().collect();
         let mut events: Vec<LogEvent> = rows
             .into_iter()
             .filter_map(|row| {
