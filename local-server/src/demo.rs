@@ -88,6 +88,8 @@ const OUTAGES: [(usize, i64, u32, i64); 4] = [(1, 25, 16, 30), (6, 57, 7, 30), (
 /// The server whose panel does not answer while the closing client expiry runs: its clients' expiries end in
 /// the dead-letter queue.
 const EXPIRY_OUTAGE: usize = 0;
+/// How long before the end of the history the closing client expiry runs.
+const EXPIRY_BEFORE_END: Duration = Duration::minutes(10);
 /// Share of orders the customer cancels before provisioning starts.
 const CANCEL_SHARE: f64 = 0.04;
 /// A first-order coupon, once per customer.
@@ -468,7 +470,7 @@ pub async fn load(
     // panel does not answer: the clients past their term elsewhere are taken off their panels and their slots
     // freed; the expiries of that server's clients fail to their last attempt and wait in the dead-letter queue
     // for an operator to retry (its panel answers again right after).
-    shop.replay.go_to(now - Duration::minutes(10));
+    shop.replay.go_to(now - EXPIRY_BEFORE_END);
     let unreachable = shop.servers[EXPIRY_OUTAGE].id.clone();
     shop.panel.set_reachable(&unreachable, false);
     let lookback = shared::services::inventory::expiry::EXPIRY_LOOKBACK;
@@ -857,11 +859,15 @@ mod tests {
                 assert_eq!(dead, 0, "{priority:?}");
                 continue;
             }
-            let overdue = ctx.stores.clients.of_server(&unreachable.id, true).await.unwrap();
-            let overdue = overdue.iter().filter(|c| c.expires_at <= now - Duration::minutes(10)).count();
+            // Exactly the expiries the sweep queued for that server's clients: those whose term ended within its
+            // look-back, still active because their job could not reach the panel.
+            let sweep = now - EXPIRY_BEFORE_END;
+            let window = sweep - shared::services::inventory::expiry::EXPIRY_LOOKBACK..=sweep;
+            let active = ctx.stores.clients.of_server(&unreachable.id, true).await.unwrap();
+            let due = active.iter().filter(|c| window.contains(&c.expires_at)).count();
             // (A short history has no client whose term ended by the closing expiry.)
             assert!(days < DAYS || dead > 0, "the unreachable server's expiries wait in the dead-letter queue");
-            assert!(dead as usize <= overdue, "{dead} dead letters, {overdue} clients overdue on {}", unreachable.name);
+            assert_eq!(dead as usize, due, "dead letters vs clients due on {}", unreachable.name);
         }
         orders
     }
@@ -919,8 +925,11 @@ mod tests {
         let mut expired = 0;
         for order in orders.iter().filter(|o| o.order_status == OrderStatus::Completed) {
             let clients = ctx.stores.clients.of_customer(&order.customer_id, None).await.unwrap();
+            let sweep = now - EXPIRY_BEFORE_END;
+            let lookback = shared::services::inventory::expiry::EXPIRY_LOOKBACK;
             for client in clients.iter().filter(|c| c.order_id == order.id && !c.is_active) {
-                assert!(client.expires_at <= now, "{} expired before its term", client.id);
+                let window = sweep - lookback..=sweep;
+                assert!(window.contains(&client.expires_at), "{} expired outside the sweep's look-back", client.id);
                 expired += 1;
             }
         }

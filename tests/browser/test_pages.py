@@ -413,6 +413,27 @@ def check_retry_job(tabs, cfg):
     expect(left == 0, f"failed job {job} is still listed after its retry")
 
 
+def check_live_reload(tabs, cfg):
+    """The live panels are replaced in place every 5 s (only those: the logs panel stays the same element), and the
+    reload asks for the live panels only."""
+    tab = tabs()
+    tab.open_loaded("system")
+    tab.page.evaluate("""() => {
+      window.__alerts = document.querySelector('main#main section.panel[data-panel="alerts"]');
+      window.__logs = document.querySelector('main#main section.panel[data-panel="logs"]');
+    }""")
+    with tab.page.expect_request(lambda r: "/admin/pages/system" in r.url and "live=1" in r.url, timeout=15000):
+        pass
+    tab.page.wait_for_function("""() => {
+      const alerts = document.querySelector('main#main section.panel[data-panel="alerts"]');
+      return alerts && alerts !== window.__alerts;
+    }""", timeout=15000)
+    same = tab.page.evaluate(
+        """() => document.querySelector('main#main section.panel[data-panel="logs"]') === window.__logs""")
+    expect(same, "the logs panel (not live) was replaced by the 5-second reload")
+    expect_panels(tab, "system")
+
+
 PLAN_SHOWN = """(before) => {
   const panel = document.querySelector('main#main section.panel[data-panel="rebalance"]');
   if (!panel || panel.innerHTML === before) return false;
@@ -451,6 +472,7 @@ def all_checks():
     checks += [
         ("navigation: each nav link loads its page", check_navigation),
         ("system: acknowledging an alert marks its row acknowledged", check_ack_alert),
+        ("system: the live panels reload in place every 5 s, the others stay", check_live_reload),
         ("queues: retrying a failed job says retried and drops its row", check_retry_job),
         ("inventory: rebalance plan, then execute (confirmed)", check_rebalance),
     ]

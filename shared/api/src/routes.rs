@@ -555,7 +555,6 @@ pub const SIGNUP_CONFIRMED: FunctionSpec = FunctionSpec {
               writes nothing (support links it).",
 };
 
-/// Matches a request against the HTTP routes. Path parameters are `{name}` segments.
 pub const ADMIN_UI: FunctionSpec = FunctionSpec {
     name: "admin-ui",
     trigger: Trigger::Http { method: "GET", path: "/admin/ui", status: 200 },
@@ -625,6 +624,7 @@ pub const SYSTEM_EXPORT: FunctionSpec = FunctionSpec {
               document, CSV as a zip of one file per table, HTML as a printable page.",
 };
 
+/// Matches a request against the HTTP routes. Path parameters are `{name}` segments.
 pub fn match_http(method: &str, path: &str) -> Option<(&'static FunctionSpec, Vec<(&'static str, String)>)> {
     FUNCTIONS.iter().find_map(|spec| {
         let Trigger::Http { method: m, path: pattern, .. } = spec.trigger else {

@@ -11,7 +11,8 @@ use serde_json::{Value, json};
 
 platform::env!(
     /// The export reads what the system, analytics and pricing pages read.
-    ExportEnv: crate::pages::system::SystemPageEnv, crate::pages::analytics::AnalyticsPageEnv, pricing::PricingEnv
+    ExportEnv: crate::system::DashboardEnv, ::cache::CacheEnv, ::cache::warmup::HasCacheWarmers,
+        crate::pages::analytics::AnalyticsPageEnv, pricing::PricingEnv
 );
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,7 +132,9 @@ fn tables(report: &Value) -> Vec<(&'static str, Vec<Value>)> {
             &users["previous"]["active_customers"],
             &users["change"]["active_customers"],
         ),
-        ("mrr", &business["mrr"]["at_end"], &business["mrr"]["at_start"], &Value::Null),
+        // MRR is a level, not a flow: its rows are the period's start and end, with no previous period.
+        ("mrr at the period's start", &business["mrr"]["at_start"], &Value::Null, &Value::Null),
+        ("mrr at the period's end", &business["mrr"]["at_end"], &Value::Null, &Value::Null),
     ]
     .into_iter()
     .map(|(metric, current, previous, change)| json!({"metric": metric, "current": current, "previous": previous, "change_percent": change}))
@@ -190,7 +193,7 @@ fn printable(report: &Value) -> Markup {
                     (section("Open alerts", table("Open alerts", find("alerts"), &[col("Severity", "/severity"), col("Source", "/source"), col("Message", "/message"), col("State", "/state"), col("Raised", "/raised_at")], None)))
                     (section("Queues", table("Queues", find("queues"), &[col("Queue", "/queue"), num("Waiting", "/visible"), num("In flight", "/in_flight"), num("Dead letters", "/dead_letters"), num("Jobs past hour", "/metrics/jobs_past_hour"), num("Failed 7 days", "/metrics/failed_past_7_days")], None)))
                     (section("Cache", table("Cache", find("cache"), &[col("Store", "/store"), num("Keys", "/keys"), num("Instance hit rate", "/last_hour/l1/hit_rate"), num("Redis hit rate", "/last_hour/l2/hit_rate"), num("Memory (bytes)", "/server/used_memory_bytes")], None)))
-                    (section("Capacity", table("Capacity", find("capacity"), &[col("Location", "/location"), col("Band", "/band"), pct("Used", "/utilisation_percent"), num("Free", "/free"), num("Total", "/total")], None)))
+                    (section("Capacity", table("Capacity", find("capacity"), &[col("Location", "/location"), col("Protocol", "/protocol"), col("Band", "/band"), pct("Used", "/utilisation_percent"), num("Free", "/free"), num("Total", "/total")], None)))
                     (section("Capacity forecast", table("Capacity forecast", find("forecasts"), &[col("Location", "/location"), num("Free", "/free_slots"), num("Sold 7 days", "/sold_last_7_days"), col("Runs out", "/runs_out_on"), col("Earliest", "/runs_out_earliest")], None)))
                     (section("Prices", table("Prices", find("prices"), &[col("Plan", "/name"), col("Location", "/location"), num("Base", "/base_price"), num("Price", "/price")], None)))
                     (section("Promotions", table("Promotions", find("promotions"), &[col("Code", "/code"), col("State", "/state"), col("Kind", "/kind"), num("Value", "/value"), num("Used", "/used_count")], None)))

@@ -7,8 +7,13 @@ use serde_json::json;
 pub fn add_inputs(inputs: &mut Inputs) {
     let html = &["text/html"][..];
     inputs.add(&routes::ADMIN_UI, OperationInput::default().answering(html));
-    inputs.add(&routes::PAGE_SYSTEM, OperationInput::default().answering(html));
-    inputs.add(&routes::PAGE_QUEUES, OperationInput::default().answering(html));
+    let live = || QueryParameter {
+        name: "live",
+        description: "1: only the live panels, as the page's 5-second reload asks for them.",
+        schema: json!({"enum": ["1"]}),
+    };
+    inputs.add(&routes::PAGE_SYSTEM, OperationInput::query(vec![live()]).answering(html));
+    inputs.add(&routes::PAGE_QUEUES, OperationInput::query(vec![live()]).answering(html));
     inputs.add(&routes::PAGE_PRICING, OperationInput::default().answering(html));
     inputs
         .add(&routes::PAGE_ANALYTICS, OperationInput::query(analytics::endpoints::period_parameters()).answering(html));

@@ -78,10 +78,48 @@ impl QueueStats {
     }
 }
 
+/// Every queue together: Horizon's tiles.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct QueueTotals {
+    /// Ready to run (not in flight, not delayed).
+    pub waiting: u64,
+    pub delayed: u64,
+    pub in_flight: u64,
+    pub dead_letters: u64,
+    pub jobs_per_minute: f64,
+    pub jobs_past_hour: u64,
+    pub failed_past_7_days: u64,
+    /// The longest any recent job waited, on any queue; None without recent jobs (or metrics).
+    pub longest_wait_seconds: Option<f64>,
+}
+
+impl QueueTotals {
+    pub fn of(queues: &[QueueStats]) -> QueueTotals {
+        let mut totals = QueueTotals::default();
+        for q in queues {
+            totals.waiting += q.visible;
+            totals.delayed += q.delayed;
+            totals.in_flight += q.in_flight;
+            totals.dead_letters += q.dead_letters;
+            if let Some(m) = &q.metrics {
+                totals.jobs_per_minute += m.jobs_per_minute;
+                totals.jobs_past_hour += m.jobs_past_hour;
+                totals.failed_past_7_days += m.failed_past_7_days;
+                totals.longest_wait_seconds = match (totals.longest_wait_seconds, m.longest_wait_seconds) {
+                    (Some(a), Some(b)) => Some(a.max(b)),
+                    (a, b) => a.or(b),
+                };
+            }
+        }
+        totals
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct QueueStatsReport {
     pub generated_at: DateTime<Utc>,
     pub queues: Vec<QueueStats>,
+    pub totals: QueueTotals,
     /// Per job type over the past hour; empty when the cache could not be read.
     pub job_types: Vec<JobTypeMetrics>,
 }
@@ -103,7 +141,7 @@ pub async fn queue_stats(ctx: &impl QueuesEnv) -> Result<QueueStatsReport, PortE
     let (per_queue, summary) = join(per_queue, metrics::summary(ctx.cache(), &job_types, now)).await;
     let mut summary =
         summary.inspect_err(|error| tracing::warn!(%error, "job metrics unavailable; queue stats without them")).ok();
-    let queues = per_queue?
+    let queues: Vec<QueueStats> = per_queue?
         .into_iter()
         .map(|(queue, main, dead, limit)| {
             let (max_concurrency, max_concurrency_error) = match limit {
@@ -131,7 +169,13 @@ pub async fn queue_stats(ctx: &impl QueuesEnv) -> Result<QueueStatsReport, PortE
             }
         })
         .collect();
-    Ok(QueueStatsReport { generated_at: now, queues, job_types: summary.map(|s| s.job_types).unwrap_or_default() })
+    let totals = QueueTotals::of(&queues);
+    Ok(QueueStatsReport {
+        generated_at: now,
+        queues,
+        totals,
+        job_types: summary.map(|s| s.job_types).unwrap_or_default(),
+    })
 }
 
 /// What `GET /admin/system/queue` shows.

@@ -53,7 +53,8 @@ where
         let outcome = match admit(ctx, &request, spec).await {
             Ok((identity, status, verdict)) => {
                 allowance = verdict;
-                customer = (!identity.is_admin()).then(|| identity.subject.clone());
+                // (An anonymous caller of a public route is nobody's activity.)
+                customer = (!identity.is_admin() && !identity.subject.is_empty()).then(|| identity.subject.clone());
                 service(api_request(request), identity).await.map(|value| (status, value))
             }
             Err(e) => Err(e),

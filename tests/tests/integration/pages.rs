@@ -67,11 +67,22 @@ async fn shop_with_history(app: &TestApp) -> integration_tests::fixtures::Shop {
         at: app.ctx.clock.now(),
     };
     app.ctx.stores.failed_jobs.record(&failure).await.unwrap();
+    // Its message in the dead-letter queue, where a retry takes it from.
+    app.ctx.queue.send(QueueRef::DeadLetter(Priority::Low), r#"{"job": "expired"}"#, None).await.unwrap();
     shop
 }
 
-async fn every_page_shows_its_panels_with_the_figures_of_the_json_endpoints(app: TestApp) {
+async fn every_page_shows_its_panels_with_the_figures_of_the_json_endpoints(mut app: TestApp) {
     let shop = shop_with_history(&app).await;
+    // An error in the logs the system page searches.
+    let ring = shared::log_ring::LogRing::new(app.clock.clone(), 100);
+    ring.record(shared::ports::logs::LogEvent {
+        at: app.ctx.clock.now(),
+        function: "orders-create".into(),
+        level: "error".into(),
+        line: r#"{"level":"ERROR","message":"panel <b>timed out</b>"}"#.into(),
+    });
+    app.ctx = app.ctx.clone().with_log_source(ring);
 
     let system = page(&app, &routes::PAGE_SYSTEM, "").await;
     has_panels(&system, &["status", "checks", "alerts", "queues", "workload", "cache", "capacity", "logs"]);
@@ -84,6 +95,16 @@ async fn every_page_shows_its_panels_with_the_figures_of_the_json_endpoints(app:
     for check in ["servers", "application", "cache", "storage"] {
         assert!(system.contains(&format!("<td>{check}</td>")), "check {check}: {system}");
     }
+    let queue = Call::to(&routes::QUEUE_OVERVIEW, &[]).by(&admin()).send(&app).await;
+    let waiting = queue.body["data"]["stats"]["totals"]["waiting"].as_u64().unwrap();
+    assert_eq!(waiting, 120, "the backlog: {}", queue.body);
+    assert!(system.contains(&format!(r#"<span class="label">Waiting</span><span class="value">{waiting}</span>"#)));
+    assert!(system.contains("panel &lt;b&gt;timed out&lt;/b&gt;"), "the logged error, escaped: {system}");
+    assert!(system.contains(r#"href="/admin/system/export?format=html""#), "the report's downloads");
+    // The 5-second reload: the live panels only, no log search.
+    let live = page(&app, &routes::PAGE_SYSTEM, "live=1").await;
+    has_panels(&live, &["status", "checks", "alerts", "queues", "workload"]);
+    assert!(!live.contains(r#"data-panel="logs""#) && !live.contains(r#"data-panel="cache""#), "{live}");
 
     let queues = page(&app, &routes::PAGE_QUEUES, "").await;
     has_panels(&queues, &["queues", "failed"]);
@@ -124,7 +145,8 @@ async fn every_page_shows_its_panels_with_the_figures_of_the_json_endpoints(app:
     let shell = html(&Call::to(&routes::ADMIN_UI, &[]).send(&app).await);
     assert!(shell.contains(r#"id="signin""#) && shell.contains(r#"id="forbidden""#));
     assert!(shell.contains("script-src 'sha256-") && shell.contains("default-src 'none'"), "{shell}");
-    assert!(!shell.contains("fra-1") && !shell.contains(r#"<section class="panel""#), "the shell holds no data");
+    let signed_in = html(&Call::to(&routes::ADMIN_UI, &[]).by(&admin()).send(&app).await);
+    assert_eq!(shell, signed_in, "the shell is the same for everyone: it holds no data");
 }
 
 /// The escaping maud does in an attribute (the action's JSON body).
@@ -152,6 +174,8 @@ async fn pages_refuse_what_the_json_refuses_and_bad_input_is_a_422(app: TestApp)
         (&routes::PAGE_ANALYTICS, "period=forever", "period"),
         (&routes::PAGE_ANALYTICS, "period=custom&from=2026-11-20&to=2026-11-01", "from"),
         (&routes::PAGE_INVENTORY, "plan=everything", "plan"),
+        (&routes::PAGE_SYSTEM, "live=yes", "live"),
+        (&routes::PAGE_QUEUES, "live=0", "live"),
         (&routes::SYSTEM_EXPORT, "format=pdf", "format"),
         (&routes::SYSTEM_EXPORT, "format=csv&period=1000y", "period"),
         (&routes::SYSTEM_EXPORT, "horizon=null", "horizon"),
@@ -199,6 +223,19 @@ async fn the_system_report_exports_as_json_csv_and_html(app: TestApp) {
     let printable = html(&export("format=html").await);
     assert!(printable.contains("<h1>System report</h1>") && printable.contains("@media print"), "{printable}");
     assert!(printable.contains("&lt;script&gt;") && !printable.contains("<script>alert"));
+}
+
+/// "Run a health check now": the check's report is the dashboard's from then on.
+#[tokio::test]
+async fn a_health_check_asked_for_is_the_one_the_system_page_shows() {
+    let app = TestApp::new(integration_tests::Backend::Memory).await;
+    integration_tests::fixtures::shop(&app.ctx, 10, "5.00").await;
+    let before = page(&app, &routes::PAGE_SYSTEM, "").await;
+    assert!(before.contains("No health check in the last 5 minutes"), "{before}");
+    let checked = Call::to(&routes::SYSTEM_HEALTH, &[]).by(&admin()).send(&app).await;
+    assert_eq!(checked.status, 200, "{}", checked.body);
+    let after = page(&app, &routes::PAGE_SYSTEM, "").await;
+    assert!(!after.contains("No health check in the last 5 minutes") && after.contains("<td>storage</td>"), "{after}");
 }
 
 /// Redis stopped: the system page shows what it could read and names the rest.

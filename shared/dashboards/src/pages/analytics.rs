@@ -38,8 +38,16 @@ pub async fn endpoint(ctx: &impl AnalyticsPageEnv, request: ApiRequest, caller: 
         analytics::endpoints::reports(ctx, reports_query, caller),
         ctx.stores().catalog.plans(),
     );
-    let mut metrics = serde_json::to_value(metrics?).unwrap_or_default();
     let mut unavailable = Vec::new();
+    // The caller's mistakes are theirs (a 4xx); a metrics read that failed is named and the rest shown.
+    let mut metrics = match metrics {
+        Ok(m) => serde_json::to_value(m).unwrap_or_default(),
+        Err(e) if e.status < 500 => return Err(e),
+        Err(e) => {
+            unavailable.push(format!("metrics: {}", e.message));
+            Value::Null
+        }
+    };
     // The breakdown by plan names its plans by id: their names, from the catalogue (one query).
     match plans {
         Ok(plans) => {
@@ -194,7 +202,15 @@ fn mrr(m: &Value) -> Markup {
 /// (the figure is written in every cell, so the shade is never the only cue).
 fn cohorts(m: &Value) -> Markup {
     let cohorts = m["users"]["cohorts"].as_array().cloned().unwrap_or_default();
-    let width = cohorts.iter().filter_map(|c| c["retained"].as_array().map(Vec::len)).max().unwrap_or(0);
+    // A cohort lists only the months it bought in: each cell goes under its own month since the first order.
+    let offset = |cell: &Value| cell["month_offset"].as_u64().map(|o| o as usize);
+    let width = cohorts
+        .iter()
+        .filter_map(|c| c["retained"].as_array())
+        .flatten()
+        .filter_map(offset)
+        .max()
+        .map_or(0, |most| most + 1);
     panel(
         "cohorts",
         "Cohort retention",
@@ -211,7 +227,7 @@ fn cohorts(m: &Value) -> Markup {
                                     th scope="row" { (kit::text(c.get("month"))) }
                                     td.n { (kit::figure(c.get("customers"))) }
                                     @for i in 0..width {
-                                        @match c["retained"].get(i) {
+                                        @match c["retained"].as_array().and_then(|cells| cells.iter().find(|cell| offset(cell) == Some(i))) {
                                             Some(cell) => {
                                                 @let rate = cell["rate"].as_str().and_then(|r| r.parse::<f64>().ok()).unwrap_or(0.0);
                                                 td.n class={ "heat" ((rate / 20.0).floor().clamp(0.0, 4.0) as u8) } { (kit::percent(cell.get("rate"))) }
@@ -306,7 +322,7 @@ fn reports_panel(reports: Option<&Value>) -> Markup {
                 None => (kit::missing("The reports")),
                 Some(r) => {
                     @let rows = r["reports"].as_array().cloned().unwrap_or_default();
-                    @if rows.is_empty() { p.empty { "No report yet: the daily report is made at 01:00 UTC, the weekly on Mondays, the monthly on the 1st." } }
+                    @if rows.is_empty() { p.empty { "No report yet: " (schedules()) "." } }
                     @else {
                         (table("Stored reports", &rows, &[
                             col("Kind", "/kind"),
@@ -316,9 +332,9 @@ fn reports_panel(reports: Option<&Value>) -> Markup {
                             custom("Download", false, |r| {
                                 let id = r["id"].as_str().unwrap_or_default();
                                 html! {
-                                    a href=(format!("/admin/analytics/reports/{id}?format=csv")) data-download="" { "CSV tables (zip)" }
+                                    a href=(format!("/admin/analytics/reports/{}?format=csv", kit::segment(id))) data-download="" { "CSV tables (zip)" }
                                     " · "
-                                    a href=(format!("/admin/analytics/reports/{id}")) data-download=(format!("{id}.json")) { "JSON" }
+                                    a href=(format!("/admin/analytics/reports/{}", kit::segment(id))) data-download=(format!("{id}.json")) { "JSON" }
                                 }
                             }),
                         ], None))
@@ -327,4 +343,20 @@ fn reports_panel(reports: Option<&Value>) -> Markup {
             }
         },
     )
+}
+
+/// When the reports are made, as the route table schedules them.
+fn schedules() -> String {
+    [
+        &api::routes::ANALYTICS_REPORT_DAILY,
+        &api::routes::ANALYTICS_REPORT_WEEKLY,
+        &api::routes::ANALYTICS_REPORT_MONTHLY,
+    ]
+    .iter()
+    .filter_map(|spec| match spec.trigger {
+        api::routes::Trigger::Schedule { expression } => Some(format!("{} at {expression} (UTC)", spec.name)),
+        _ => None,
+    })
+    .collect::<Vec<_>>()
+    .join(", ")
 }

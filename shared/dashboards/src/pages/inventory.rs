@@ -22,7 +22,14 @@ pub async fn endpoint(
             return Err(ApiError::validation(errors));
         }
     };
-    let dry_run = ApiRequest { body: br#"{"dry_run": true}"#.to_vec(), ..ApiRequest::default() };
+    // The dry run and the execution name the same limit, so the plan shown is the plan executed (as far as
+    // nothing changes in between: the execution plans again).
+    let dry_run = ApiRequest {
+        body: serde_json::json!({"dry_run": true, "limit": inventory::requests::REBALANCE_MAX_LIMIT})
+            .to_string()
+            .into_bytes(),
+        ..ApiRequest::default()
+    };
     let (overview, plan) =
         tokio::join!(inventory::endpoints::overview(ctx, ApiRequest::default(), caller.clone()), async {
             if planning { Some(inventory::endpoints::rebalance(ctx, dry_run, caller.clone()).await) } else { None }
@@ -63,43 +70,41 @@ fn capacity(o: &Value) -> Markup {
     let groups = o.pointer("/capacity/groups").and_then(Value::as_array).cloned().unwrap_or_default();
     let scaling = o["scaling"].as_array().cloned().unwrap_or_default();
     let forecast = o.pointer("/forecast/locations").and_then(Value::as_array).cloned().unwrap_or_default();
+    // A location's total row (no protocol) carries its scaling and run-out forecast; its protocols' rows follow.
     let rows: Vec<Value> = groups
         .into_iter()
         .map(|mut g| {
-            let location = g["location"].clone();
-            let of = |list: &[Value]| list.iter().find(|s| s["location"] == location).cloned().unwrap_or(Value::Null);
-            g["scaling"] = of(&scaling);
-            g["forecast"] = of(&forecast)["forecast"].clone();
+            if g["protocol"].is_null() {
+                let location = g["location"].clone();
+                let of =
+                    |list: &[Value]| list.iter().find(|s| s["location"] == location).cloned().unwrap_or(Value::Null);
+                g["scaling"] = of(&scaling);
+                g["forecast"] = of(&forecast)["forecast"].clone();
+            }
             g
         })
         .collect();
-    panel(
-        "capacity",
-        "Capacity",
-        false,
-        table(
-            "Capacity per location",
-            &rows,
-            &[
-                col("Location", "/location"),
-                custom("Band", false, |r| badge(r["band"].as_str().unwrap_or("unknown"))),
-                pct("Used", "/utilisation_percent"),
-                num("Used slots", "/used"),
-                num("Held", "/held"),
-                num("Free", "/free"),
-                num("Total", "/total"),
-                num("Servers up", "/servers_up"),
-                col("Runs out (expected)", "/forecast/runs_out_on"),
-                col("Runs out (earliest)", "/forecast/runs_out_earliest"),
-                custom(
-                    "Scaling",
-                    false,
-                    |r| html! { (badge(r.pointer("/scaling/action").and_then(Value::as_str).unwrap_or("unknown"))) " " (kit::text(r.pointer("/scaling/reason"))) },
-                ),
-            ],
-            None,
-        ),
-    )
+    let columns = [
+        col("Location", "/location"),
+        custom("Protocol", false, |r| html! { (r["protocol"].as_str().unwrap_or("all")) }),
+        custom("Band", false, |r| badge(r["band"].as_str().unwrap_or("unknown"))),
+        pct("Used", "/utilisation_percent"),
+        num("Used slots", "/used"),
+        num("Held", "/held"),
+        num("Free", "/free"),
+        num("Total", "/total"),
+        num("Servers up", "/servers_up"),
+        col("Runs out (expected)", "/forecast/runs_out_on"),
+        col("Runs out (earliest)", "/forecast/runs_out_earliest"),
+        custom("Scaling", false, |r| {
+            html! {
+                @if let Some(action) = r.pointer("/scaling/action").and_then(Value::as_str) {
+                    (badge(action)) " " (kit::text(r.pointer("/scaling/reason")))
+                }
+            }
+        }),
+    ];
+    panel("capacity", "Capacity", false, table("Capacity per location and protocol", &rows, &columns, None))
 }
 
 fn alerts(o: &Value) -> Markup {
@@ -161,7 +166,7 @@ fn rebalance(o: &Value, plan: Option<&Value>) -> Markup {
                         label: "Execute this rebalance",
                         method: "POST",
                         url: "/admin/inventory/rebalance".into(),
-                        body: Some(serde_json::json!({"dry_run": false})),
+                        body: Some(serde_json::json!({"dry_run": false, "limit": inventory::requests::REBALANCE_MAX_LIMIT})),
                         confirm: Some(format!("Execute the rebalance: {} clients move?", kit::figure(plan.get("clients_planned")))),
                         done: "Rebalance started".into(),
                         test: "rebalance-execute",
@@ -197,7 +202,7 @@ fn servers(o: &Value) -> Markup {
                     let current = r["status"].as_str().unwrap_or_default();
                     let field = format!("status-{id}");
                     html! {
-                        form.inline data-action=(format!("/admin/inventory/servers/{id}/status")) data-method="POST"
+                        form.inline data-action=(format!("/admin/inventory/servers/{}/status", kit::segment(&id))) data-method="POST"
                             data-confirm=(format!("Change the status of {name}?")) data-done=(format!("Status of {name} changed")) {
                             label.sr-only for=(field) { "New status of " (name) }
                             select id=(field) name="status" {

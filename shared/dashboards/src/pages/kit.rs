@@ -113,20 +113,28 @@ pub fn text(value: Option<&Value>) -> String {
 /// A figure (a number, or a decimal the API writes as a string), with at most two decimals and thousands
 /// separated, so columns read alike.
 pub fn figure(value: Option<&Value>) -> String {
-    let number = match value {
-        Some(Value::Number(n)) => n.as_f64(),
-        Some(Value::String(s)) => s.parse::<f64>().ok(),
-        _ => None,
-    };
-    match number {
-        Some(n) => group(n),
-        None => text(value),
+    match value {
+        Some(Value::Number(n)) => n.as_f64().map_or_else(|| n.to_string(), group),
+        // A decimal the API writes as text keeps its own places (up to two): money reads `5.00`, not `5`.
+        Some(Value::String(s)) => match s.parse::<f64>() {
+            Ok(n) => {
+                let places = s.split_once('.').map_or(0, |(_, d)| d.len().min(2));
+                group_with(n, places)
+            }
+            Err(_) => s.clone(),
+        },
+        _ => text(value),
     }
 }
 
 /// `12345.678` -> `12,345.68`; whole numbers without decimals.
 pub fn group(n: f64) -> String {
-    let fixed = if n.fract() == 0.0 && n.abs() < 1e15 { format!("{n:.0}") } else { format!("{n:.2}") };
+    group_with(n, if n.fract() == 0.0 && n.abs() < 1e15 { 0 } else { 2 })
+}
+
+/// `n` with `places` decimals and its thousands separated.
+fn group_with(n: f64, places: usize) -> String {
+    let fixed = format!("{n:.places$}");
     let (sign, digits) = fixed.strip_prefix('-').map_or(("", fixed.as_str()), |d| ("-", d));
     let (whole, decimals) = digits.split_once('.').map_or((digits, None), |(w, d)| (w, Some(d)));
     let mut grouped = String::new();
@@ -195,6 +203,19 @@ pub fn tile(label: &str, value: &str, change: Option<&Value>) -> Markup {
     }
 }
 
+/// An id as one segment of a URL path: everything but the unreserved characters (and `:`, `@`) percent-encoded,
+/// so an id can never make an action's URL name another route.
+pub fn segment(id: &str) -> String {
+    const KEEP: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~')
+        .remove(b':')
+        .remove(b'@');
+    percent_encoding::utf8_percent_encode(id, KEEP).to_string()
+}
+
 /// A button that runs one of the API's actions from the page (`shell.js` sends it with the reader's token).
 pub struct Action<'a> {
     pub label: &'a str,
@@ -241,9 +262,18 @@ mod tests {
         assert_eq!(group(-1234.5), "-1,234.50");
         assert_eq!(group(999.999), "1,000.00");
         assert_eq!(figure(Some(&Value::String("22138.19".into()))), "22,138.19");
+        assert_eq!(figure(Some(&Value::String("5.00".into()))), "5.00");
+        assert_eq!(figure(Some(&Value::String("1234.5".into()))), "1,234.5");
+        assert_eq!(figure(Some(&Value::String("30".into()))), "30");
         assert_eq!(figure(Some(&Value::Null)), "—");
         assert_eq!(figure(Some(&Value::String("n/a: no churn".into()))), "n/a: no churn");
         assert_eq!(percent(Some(&serde_json::json!("53.53"))), "53.53 %");
+    }
+
+    #[test]
+    fn an_id_is_one_path_segment() {
+        assert_eq!(segment("expire:c-1:1795000000"), "expire:c-1:1795000000");
+        assert_eq!(segment("../a/b?c#d e"), "..%2Fa%2Fb%3Fc%23d%20e");
     }
 
     #[test]

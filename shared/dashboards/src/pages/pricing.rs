@@ -93,7 +93,7 @@ fn plans(overview: Option<&Value>) -> Markup {
                     custom("Factors", false, |r| html! {
                         ul.figures {
                             @for f in r["factors"].as_array().map(Vec::as_slice).unwrap_or_default() {
-                                @if f["multiplier"] != "1" { li { (kit::text(f.get("name"))) " ×" (kit::text(f.get("multiplier"))) ": " (kit::text(f.get("reason"))) } }
+                                @if f["multiplier"].as_str().and_then(|m| m.parse::<f64>().ok()) != Some(1.0) { li { (kit::text(f.get("name"))) " ×" (kit::text(f.get("multiplier"))) ": " (kit::text(f.get("reason"))) } }
                             }
                         }
                     }),
@@ -186,11 +186,12 @@ fn promotions_panel(promotions: Option<&Value>) -> Markup {
                         }),
                         custom("", false, |r| {
                             let code = kit::text(r.get("code"));
-                            if r["state"] == "ended" || r["state"] == "expired" { return html! {}; }
+                            // An expired or used-up promotion takes no order: nothing to end.
+                        if r["state"] == "expired" || r["state"] == "used_up" { return html! {}; }
                             action(Action {
                                 label: "End",
                                 method: "POST",
-                                url: format!("/admin/pricing/promotions/{code}/end"),
+                                url: format!("/admin/pricing/promotions/{}/end", kit::segment(&code)),
                                 body: None,
                                 confirm: Some(format!("End {code} now? Checkouts stop taking it at once.")),
                                 done: format!("{code} ended"),

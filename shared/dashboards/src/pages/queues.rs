@@ -10,15 +10,25 @@ use serde_json::Value;
 /// Failed jobs listed (the newest first).
 const FAILED_SHOWN: &str = "50";
 
-pub async fn endpoint(ctx: &impl queues::QueuesEnv, _request: ApiRequest, caller: Identity) -> Result<Html, ApiError> {
+pub async fn endpoint(ctx: &impl queues::QueuesEnv, request: ApiRequest, caller: Identity) -> Result<Html, ApiError> {
+    let live = match request.query().get("live").map(String::as_str) {
+        None => false,
+        Some("1") => true,
+        Some(_) => {
+            let mut errors = api::FieldErrors::new();
+            proxy_core::validation::add_error(&mut errors, "live", "must be 1");
+            return Err(ApiError::validation(errors));
+        }
+    };
     let failed_query = ApiRequest {
         query: [("limit".to_owned(), FAILED_SHOWN.to_owned())].into_iter().collect(),
         ..ApiRequest::default()
     };
-    let (overview, failed) = tokio::join!(
-        queues::endpoints::overview(ctx, ApiRequest::default(), caller.clone()),
-        queues::endpoints::failed_list(ctx, failed_query, caller),
-    );
+    // The 5-second reload reads the queues only: the failed jobs are reloaded with the page.
+    let (overview, failed) =
+        tokio::join!(queues::endpoints::overview(ctx, ApiRequest::default(), caller.clone()), async {
+            if live { None } else { Some(queues::endpoints::failed_list(ctx, failed_query, caller).await) }
+        });
     let mut unavailable = Vec::new();
     let overview = match overview {
         Ok(o) => Some(serde_json::to_value(o).unwrap_or_default()),
@@ -28,8 +38,9 @@ pub async fn endpoint(ctx: &impl queues::QueuesEnv, _request: ApiRequest, caller
         }
     };
     let failed = match failed {
-        Ok(f) => Some(serde_json::to_value(f).unwrap_or_default()),
-        Err(e) => {
+        None => None,
+        Some(Ok(f)) => Some(serde_json::to_value(f).unwrap_or_default()),
+        Some(Err(e)) => {
             unavailable.push(format!("failed jobs: {}", e.message));
             None
         }
@@ -37,7 +48,7 @@ pub async fn endpoint(ctx: &impl queues::QueuesEnv, _request: ApiRequest, caller
     let generated = chrono::Utc::now().to_rfc3339();
     let body = html! {
         (queues_panel(overview.as_ref()))
-        (failed_panel(failed.as_ref()))
+        @if !live { (failed_panel(failed.as_ref(), overview.as_ref())) }
     };
     Ok(Html(
         kit::page("queues", "Queues", &generated, &unavailable, Some(super::system::LIVE_REFRESH), body).into_string(),
@@ -85,35 +96,47 @@ fn queues_panel(overview: Option<&Value>) -> Markup {
     )
 }
 
-fn failed_panel(failed: Option<&Value>) -> Markup {
+fn failed_panel(failed: Option<&Value>, overview: Option<&Value>) -> Markup {
+    // A retry redrives a queue's dead letters (as many as SQS holds, which the overview counts), not the records.
+    let dead: Vec<(String, u64)> = overview
+        .and_then(|o| o.pointer("/stats/queues"))
+        .and_then(Value::as_array)
+        .map(|queues| {
+            queues
+                .iter()
+                .filter_map(|q| Some((q["queue"].as_str()?.to_owned(), q["dead_letters"].as_u64()?)))
+                .filter(|(_, n)| *n > 0)
+                .collect()
+        })
+        .unwrap_or_default();
     panel(
         "failed",
         "Failed jobs",
         false,
         html! {
-            @match failed {
-                None => (kit::missing("The failed jobs")),
-                Some(f) => {
-                    @let jobs = f["failed_jobs"].as_array().cloned().unwrap_or_default();
-                    @if jobs.is_empty() { p.empty { "No failed job." } } @else {
-                        @let queues: std::collections::BTreeSet<String> = jobs.iter().filter_map(|j| j["queue"].as_str().map(str::to_owned)).collect();
-                        div.actions {
-                            @for queue in &queues {
-                                @let waiting: Vec<&Value> = jobs.iter().filter(|j| j["queue"] == queue.as_str()).collect();
-                                @let first = waiting.first().map(|j| kit::text(j.get("job_id"))).unwrap_or_default();
-                                (action(Action {
-                                    label: &format!("Retry the {} failed in {queue}", waiting.len()),
-                                    method: "POST",
-                                    url: "/admin/system/queue/retry".into(),
-                                    body: Some(serde_json::json!({"queue": queue, "limit": waiting.len()})),
-                                    confirm: None,
-                                    done: format!("Failed jobs of {queue} retried"),
-                                    test: "retry-job",
-                                    about: Some(("data-job-id", first)),
-                                }))
-                            }
+        @match failed {
+            None => (kit::missing("The failed jobs")),
+            Some(f) => {
+                @let jobs = f["failed_jobs"].as_array().cloned().unwrap_or_default();
+                @if !dead.is_empty() {
+                    div.actions {
+                        @for (queue, count) in &dead {
+                            @let first = jobs.iter().find(|j| j["queue"] == queue.as_str()).map(|j| kit::text(j.get("job_id"))).unwrap_or_default();
+                            (action(Action {
+                                label: &format!("Retry the {count} dead letters of {queue}"),
+                                method: "POST",
+                                url: "/admin/system/queue/retry".into(),
+                                body: Some(serde_json::json!({"queue": queue, "limit": (*count).min(u64::from(queues::RETRY_MAX_LIMIT))})),
+                                confirm: None,
+                                done: format!("Dead letters of {queue} retried"),
+                                test: "retry-job",
+                                about: Some(("data-job-id", first)),
+                            }))
                         }
-                        (table("Failed jobs", &jobs, &[
+                    }
+                }
+                @if jobs.is_empty() { p.empty { "No failed job." } } @else {
+                    (table("Failed jobs", &jobs, &[
                             col("Job", "/job_type"),
                             col("Queue", "/queue"),
                             num("Attempts", "/attempts"),
@@ -124,7 +147,7 @@ fn failed_panel(failed: Option<&Value>) -> Markup {
                                 action(Action {
                                     label: "Delete",
                                     method: "DELETE",
-                                    url: format!("/admin/system/queue/failed/{id}"),
+                                    url: format!("/admin/system/queue/failed/{}", kit::segment(&id)),
                                     body: None,
                                     confirm: Some("Delete this failed job for good?".into()),
                                     done: "Failed job deleted".into(),

@@ -12,6 +12,7 @@
   const KEY = "proxy.admin.token";
   let timer = null;
   let loading = 0;
+  let reloading = false;
 
   const token = () => sessionStorage.getItem(KEY);
   const say = (text) => { status.textContent = text; };
@@ -83,18 +84,26 @@
   async function load(options) {
     if (!token() || expired(token())) return signOut(token() ? "Your session has ended: sign in again." : "");
     const name = page();
-    const ticket = ++loading;
+    const live = Boolean(options && options.liveOnly);
+    // A reload of the live panels waits for the one before it; a page load supersedes both.
+    if (live && reloading) return;
+    const ticket = live ? loading : ++loading;
+    reloading = live;
     for (const link of nav.querySelectorAll("a[data-page]")) {
       if (link.dataset.page === name) link.setAttribute("aria-current", "page");
       else link.removeAttribute("aria-current");
     }
     let response;
+    const query = pageQuery();
+    const url = "/admin/pages/" + encodeURIComponent(name) + query + (live ? (query ? "&" : "?") + "live=1" : "");
     try {
-      response = await call("GET", "/admin/pages/" + encodeURIComponent(name) + pageQuery());
+      response = await call("GET", url);
     } catch (_) {
+      if (live) reloading = false;
       say("The page could not be loaded: the network is down.");
       return;
     }
+    if (live) reloading = false;
     if (ticket !== loading || refused(response)) return;
     if (!response.ok) {
       const body = await envelopeMessage(response);
@@ -102,14 +111,21 @@
       return;
     }
     const html = await response.text();
-    if (options && options.liveOnly) {
-      // Only the live panels are replaced, so what the reader is looking at elsewhere stays put.
+    if (live) {
+      // Only the live panels (and when they were read, and what could not be) are replaced, so what the reader
+      // is looking at elsewhere stays put.
       const fresh = document.createElement("div");
       fresh.innerHTML = html;
       for (const panel of fresh.querySelectorAll("section.panel[data-live]")) {
         const current = main.querySelector('section.panel[data-panel="' + panel.dataset.panel + '"]');
         if (current) current.replaceWith(panel);
       }
+      const meta = fresh.querySelector(".page > p.meta");
+      if (meta) main.querySelector(".page > p.meta").replaceWith(meta);
+      const oldNotice = main.querySelector(".page > .notice");
+      const newNotice = fresh.querySelector(".page > .notice");
+      if (oldNotice) oldNotice.remove();
+      if (newNotice) main.querySelector(".page > p.meta").after(newNotice);
     } else {
       main.innerHTML = html;
       document.title = (main.querySelector("h1") || {}).textContent + " — 1000proxy admin";
@@ -274,7 +290,10 @@
     const pending = JSON.parse(sessionStorage.getItem("proxy.admin.pkce") || "null");
     sessionStorage.removeItem("proxy.admin.pkce");
     history.replaceState(null, "", location.pathname + "?page=" + ((pending && pending.page) || "system"));
-    if (!pending || pending.state !== state) return say("Sign-in refused: it was not started here.");
+    if (!pending || pending.state !== state) {
+      say("Sign-in refused: it was not started here.");
+      return false;
+    }
     const response = await fetch(config.domain + "/oauth2/token", {
       method: "POST",
       headers: { "Content-Type": "application/x-www-form-urlencoded" },
@@ -286,9 +305,13 @@
         code_verifier: pending.verifier,
       }),
     });
-    if (!response.ok) return say("Sign-in failed: " + response.status);
+    if (!response.ok) {
+      say("Sign-in failed: the sign-in service answered " + response.status + ".");
+      return false;
+    }
     const tokens = await response.json();
     sessionStorage.setItem(KEY, tokens.access_token);
+    return true;
   }
 
   const hosted = document.getElementById("hosted-signin");
@@ -302,7 +325,15 @@
       history.replaceState(null, "", location.pathname + location.search);
     }
     const query = new URLSearchParams(location.search);
-    if (config.domain && query.get("code")) await finishHostedSignIn(query.get("code"), query.get("state"));
+    if (config.domain && query.get("error")) {
+      // The hosted UI refused (the reader cancelled, or the client is misconfigured): say so on the sign-in view.
+      history.replaceState(null, "", location.pathname);
+      show(signin);
+      return say("Sign-in failed: " + (query.get("error_description") || query.get("error")));
+    }
+    if (config.domain && query.get("code") && !(await finishHostedSignIn(query.get("code"), query.get("state")))) {
+      return show(signin);
+    }
     load();
   })();
 })();

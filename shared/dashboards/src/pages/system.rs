@@ -23,9 +23,28 @@ const ERRORS_SHOWN_TEXT: &str = "8";
 
 pub async fn endpoint(
     ctx: &(impl SystemPageEnv + Sync),
-    _request: ApiRequest,
+    request: ApiRequest,
     caller: Identity,
 ) -> Result<Html, ApiError> {
+    let live = match request.query().get("live").map(String::as_str) {
+        None => false,
+        Some("1") => true,
+        Some(_) => {
+            let mut errors = api::FieldErrors::new();
+            proxy_core::validation::add_error(&mut errors, "live", "must be 1");
+            return Err(ApiError::validation(errors));
+        }
+    };
+    let dashboard = system_dashboard(ctx, &caller.subject).await;
+    let mut unavailable = dashboard.unavailable.clone();
+    if live {
+        // The 5-second reload: the live panels only, without the log search (a CloudWatch query each time)
+        // and the cache's statistics, which the reader reloads with the page.
+        let body = live_panels(&dashboard);
+        let page =
+            kit::page("system", "System", &dashboard.generated_at.to_rfc3339(), &unavailable, Some(LIVE_REFRESH), body);
+        return Ok(Html(page.into_string()));
+    }
     let errors_query = ApiRequest {
         query: [("level", "error"), ("limit", ERRORS_SHOWN_TEXT)]
             .into_iter()
@@ -33,12 +52,8 @@ pub async fn endpoint(
             .collect(),
         ..ApiRequest::default()
     };
-    let (dashboard, cache, logs) = tokio::join!(
-        system_dashboard(ctx, &caller.subject),
-        ::cache::admin::overview(ctx),
-        monitoring::logs::endpoint(ctx, errors_query, caller.clone()),
-    );
-    let mut unavailable = dashboard.unavailable.clone();
+    let (cache, logs) =
+        tokio::join!(::cache::admin::overview(ctx), monitoring::logs::endpoint(ctx, errors_query, caller.clone()));
     let logs = match logs.map(|page| serde_json::to_value(page).unwrap_or_default()) {
         Ok(logs) => Some(logs),
         Err(error) => {
@@ -50,19 +65,43 @@ pub async fn endpoint(
     Ok(Html(render(&dashboard, &cache, logs.as_ref(), &unavailable).into_string()))
 }
 
-fn render(d: &SystemDashboard, cache: &Value, logs: Option<&Value>, unavailable: &[String]) -> Markup {
-    let generated = d.generated_at.to_rfc3339();
-    let body = html! {
+fn live_panels(d: &SystemDashboard) -> Markup {
+    html! {
         (status(d))
         (checks(d))
         (alerts(d))
         (queue_tiles(d))
         (workload(d))
+    }
+}
+
+fn render(d: &SystemDashboard, cache: &Value, logs: Option<&Value>, unavailable: &[String]) -> Markup {
+    let generated = d.generated_at.to_rfc3339();
+    let body = html! {
+        (live_panels(d))
         (cache_panel(cache))
         (capacity(d))
         (log_errors(logs))
+        (report())
     };
     kit::page("system", "System", &generated, unavailable, Some(LIVE_REFRESH), body)
+}
+
+/// The system report's downloads (`GET /admin/system/export`).
+fn report() -> Markup {
+    panel(
+        "report",
+        "System report",
+        false,
+        html! {
+            p { "Health and alerts, queues, cache, capacity and forecasts, prices and promotions, the analytics summary (last 30 days):" }
+            ul {
+                li { a href="/admin/system/export?format=html" data-download="system-report.html" { "Printable page (HTML; print it to PDF)" } }
+                li { a href="/admin/system/export?format=csv" data-download="system-report.zip" { "CSV tables (zip)" } }
+                li { a href="/admin/system/export?format=json" data-download="system-report.json" { "One JSON document" } }
+            }
+        },
+    )
 }
 
 fn status(d: &SystemDashboard) -> Markup {
@@ -161,7 +200,7 @@ fn alerts(d: &SystemDashboard) -> Markup {
                                         (action(Action {
                                             label: "Acknowledge",
                                             method: "POST",
-                                            url: format!("/admin/system/alerts/{id}/ack"),
+                                            url: format!("/admin/system/alerts/{}/ack", kit::segment(&id)),
                                             body: None,
                                             confirm: None,
                                             done: "Alert acknowledged".into(),
@@ -184,31 +223,29 @@ fn queue_rows(d: &SystemDashboard) -> Vec<Value> {
     d.queues.as_ref().and_then(|q| q["stats"]["queues"].as_array()).cloned().unwrap_or_default()
 }
 
-/// Horizon's tiles: jobs per minute, jobs in the past hour, failed in the past 7 days, waiting, in flight, dead
-/// letters, the longest wait and the status.
+/// Horizon's tiles: the queues' totals (`GET /admin/system/queue`'s `stats.totals`) and the queues' health.
 fn queue_tiles(d: &SystemDashboard) -> Markup {
-    let rows = queue_rows(d);
-    let sum = |pointer: &str| rows.iter().filter_map(|r| r.pointer(pointer).and_then(Value::as_f64)).sum::<f64>();
-    let longest = rows
-        .iter()
-        .filter_map(|r| r.pointer("/metrics/longest_wait_seconds").and_then(Value::as_f64))
-        .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))));
+    let totals = d.queues.as_ref().map(|q| &q["stats"]["totals"]);
     let health = d.queues.as_ref().and_then(|q| q["health"]["status"].as_str()).unwrap_or("unknown");
     panel(
         "queues",
         "Queues",
         true,
         html! {
-            @if d.queues.is_none() { (kit::missing("The queues")) } @else {
-                div.tiles {
-                    (tile("Jobs per minute", &kit::group(sum("/metrics/jobs_per_minute")), None))
-                    (tile("Jobs past hour", &kit::group(sum("/metrics/jobs_past_hour")), None))
-                    (tile("Failed past 7 days", &kit::group(sum("/metrics/failed_past_7_days")), None))
-                    (tile("Waiting", &kit::group(sum("/visible") + sum("/delayed")), None))
-                    (tile("In flight", &kit::group(sum("/in_flight")), None))
-                    (tile("Dead letters", &kit::group(sum("/dead_letters")), None))
-                    (tile("Longest wait", &longest.map_or("—".to_owned(), |s| format!("{} s", kit::group(s))), None))
-                    div.tile { span.label { "Status" } span.value { (badge(health)) } }
+            @match totals {
+                None => (kit::missing("The queues")),
+                Some(t) => {
+                    div.tiles {
+                        (tile("Jobs per minute", &kit::figure(t.get("jobs_per_minute")), None))
+                        (tile("Jobs past hour", &kit::figure(t.get("jobs_past_hour")), None))
+                        (tile("Failed past 7 days", &kit::figure(t.get("failed_past_7_days")), None))
+                        (tile("Waiting", &kit::figure(t.get("waiting")), None))
+                        (tile("Delayed", &kit::figure(t.get("delayed")), None))
+                        (tile("In flight", &kit::figure(t.get("in_flight")), None))
+                        (tile("Dead letters", &kit::figure(t.get("dead_letters")), None))
+                        (tile("Longest wait", &t["longest_wait_seconds"].as_f64().map_or("—".to_owned(), |s| format!("{} s", kit::group(s))), None))
+                        div.tile { span.label { "Status" } span.value { (badge(health)) } }
+                    }
                 }
             }
         },
