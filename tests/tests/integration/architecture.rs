@@ -21,6 +21,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("queues", 4),
     ("monitoring", 5),
     ("orders", 5),
+    ("realtime", 5),
     ("inventory", 6),
     ("analytics", 7),
     ("dashboards", 8),
@@ -32,7 +33,7 @@ const LAYERS: &[(&str, u8)] = &[
 ];
 
 /// The domain, the repositories and the contexts: every crate below the Lambda edge (and the adapters).
-const BELOW_THE_EDGE: [&str; 12] = [
+const BELOW_THE_EDGE: [&str; 13] = [
     "proxy-core",
     "store",
     "api",
@@ -42,6 +43,7 @@ const BELOW_THE_EDGE: [&str; 12] = [
     "queues",
     "monitoring",
     "orders",
+    "realtime",
     "inventory",
     "analytics",
     "dashboards",
@@ -134,8 +136,18 @@ fn every_workspace_crate_has_a_layer_and_every_edge_points_down() {
 #[test]
 fn the_contexts_depend_on_no_adapter_and_no_edge() {
     let crates = workspace_crates();
-    for name in ["api", "platform", "pricing", "queues", "monitoring", "orders", "inventory", "analytics", "dashboards"]
-    {
+    for name in [
+        "api",
+        "platform",
+        "pricing",
+        "queues",
+        "monitoring",
+        "orders",
+        "realtime",
+        "inventory",
+        "analytics",
+        "dashboards",
+    ] {
         let reaching: Vec<&String> = crates[name]
             .iter()
             .filter(|d| d.kind == "normal" && ["shared", "adapters"].contains(&d.name.as_str()))
