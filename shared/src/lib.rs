@@ -27,6 +27,7 @@ pub mod services {
     pub use ::platform::{alert_mail, alerts, events, notifications, panel_metrics, request_metrics};
     pub use ::pricing;
     pub use ::queues;
+    pub use ::realtime;
 }
 
 /// Every context's cache warmers (`services::cache::warmup`), in the order a warm-up runs them.

@@ -391,3 +391,32 @@ pub const AUTOSCALE_RUNS: &str = "QUEUE#AUTOSCALE";
 pub fn autoscale_run(at: DateTime<Utc>) -> Key {
     Key::new(AUTOSCALE_RUNS, format!("RUN#{}", sortable_time(at)))
 }
+
+/// The real-time registry. A connection's partition holds the connection and one row per channel it is on; a
+/// channel's partition one row per connection on it — so a connection's channels and a channel's connections are
+/// each one query by key, never a scan. Every row expires with API Gateway's 2-hour limit on the connection.
+pub fn ws_connection_partition(connection_id: &str) -> String {
+    format!("WSCONN#{connection_id}")
+}
+
+pub fn ws_connection(connection_id: &str) -> Key {
+    Key::new(ws_connection_partition(connection_id), "CONNECTION")
+}
+
+pub const WS_SUBSCRIPTION_PREFIX: &str = "SUB#";
+
+/// The connection's own record of being on `channel`.
+pub fn ws_subscription(connection_id: &str, channel: &str) -> Key {
+    Key::new(ws_connection_partition(connection_id), format!("{WS_SUBSCRIPTION_PREFIX}{channel}"))
+}
+
+pub fn ws_channel_partition(channel: &str) -> String {
+    format!("WSCHAN#{channel}")
+}
+
+pub const WS_MEMBER_PREFIX: &str = "CONN#";
+
+/// `channel`'s record of `connection_id` being on it.
+pub fn ws_channel_member(channel: &str, connection_id: &str) -> Key {
+    Key::new(ws_channel_partition(channel), format!("{WS_MEMBER_PREFIX}{connection_id}"))
+}

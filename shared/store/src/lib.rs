@@ -8,6 +8,7 @@ mod carts;
 mod catalog;
 mod clients;
 mod codec;
+mod connections;
 mod coupons;
 mod customers;
 mod failed_jobs;
@@ -32,6 +33,7 @@ pub use carts::{CartItems, CartStore};
 pub use catalog::CatalogStore;
 pub use clients::ClientStore;
 pub(crate) use codec::decode;
+pub use connections::ConnectionStore;
 pub use coupons::CouponStore;
 pub use customers::{CustomerStore, ProfileOp};
 pub use failed_jobs::{FailedJobFilter, FailedJobStore, Failure};
@@ -86,6 +88,8 @@ pub struct Stores {
     /// The queue worker's claims on the jobs it runs (a redelivered job does its work once).
     pub job_claims: JobClaimStore,
     pub inventory: InventoryStore,
+    /// The real-time registry: WebSocket connections and their channels.
+    pub connections: ConnectionStore,
     /// Expired records DynamoDB has yet to delete, in the lists the clean-up reaches by key.
     pub retention: RetentionStore,
 }
@@ -113,6 +117,7 @@ impl Stores {
             idempotency_keys: IdempotencyKeyStore::new(table.clone()),
             job_claims: JobClaimStore::new(table.clone()),
             inventory: InventoryStore::new(table.clone()),
+            connections: ConnectionStore::new(table.clone()),
             retention: RetentionStore::new(table.clone()),
             table,
         }

@@ -4,6 +4,7 @@ mod alert;
 mod analytics;
 mod capacity;
 mod client;
+mod connection;
 mod coupon;
 mod customer;
 mod events;
@@ -23,6 +24,7 @@ pub use analytics::{
 };
 pub use capacity::{CapacityBand, DriftSuspect, LocationScalingState, SlotCounters};
 pub use client::ServerClient;
+pub use connection::{CONNECTION_LIFETIME_SECS, Connection, Subscriber};
 pub use coupon::{Coupon, CouponState, DiscountKind};
 pub use customer::{Customer, LoyaltyTier, ProfileChanges, ThemeMode};
 pub use events::{Audience, ClientStatus, DomainEvent, OrderFact, OrderFactLine};
