@@ -17,30 +17,9 @@ EXAMPLES=${FUZZ_EXAMPLES:-25}
 # Deterministic unless FUZZ_SEED asks for a seeded random run (to look further than CI does).
 if [ -n "${FUZZ_SEED:-}" ]; then generation=(--seed "$FUZZ_SEED"); else generation=(--generation-deterministic); fi
 
-cargo build -q -p local-server
-SERVER=${CARGO_TARGET_DIR:-target}/debug/local-server
-if curl -s -o /dev/null "http://$ADDR/"; then
-  echo "something already answers on $ADDR: stop it or set FUZZ_ADDR" >&2
-  exit 1
-fi
-work=$(mktemp -d)
-"$SERVER" serve --addr "$ADDR" > "$work/server.log" 2>&1 &
-server_pid=$!
-stop() {
-  local status=$?
-  kill $server_pid 2>/dev/null || true
-  wait $server_pid 2>/dev/null || true
-  if [ $status -ne 0 ]; then echo "-- the local server's log (last lines):" >&2; tail -n 40 "$work/server.log" >&2; fi
-  rm -rf "$work"
-  exit $status
-}
-trap stop EXIT
-for _ in $(seq 1 300); do
-  kill -0 $server_pid 2>/dev/null || { echo "the local server exited" >&2; exit 1; }
-  curl -sf "http://$ADDR/openapi.json" -o /dev/null && break
-  sleep 0.2
-done
-curl -sf "http://$ADDR/openapi.json" -o /dev/null || { echo "the local server does not answer on $ADDR" >&2; exit 1; }
+# shellcheck source=scripts/local-server.sh
+source scripts/local-server.sh
+start_local_server "$ADDR" FUZZ_ADDR
 
 # Customers' routes are rate limited per customer: the customer run takes 100 customers' tokens in turn
 # (scripts/fuzz/hooks.py); each is signed up on its first call, as a dev token's new subject is.

@@ -61,15 +61,8 @@ pub async fn endpoint(ctx: &impl AnalyticsPageEnv, request: ApiRequest, caller: 
         }
         Err(error) => unavailable.push(format!("plan names: {error}")),
     }
-    let mut read = |name: &str, value: Result<Value, ApiError>| match value {
-        Ok(v) => Some(v),
-        Err(e) => {
-            unavailable.push(format!("{name}: {}", e.message));
-            None
-        }
-    };
-    let realtime = read("realtime", realtime.map(|r| serde_json::to_value(r).unwrap_or_default()));
-    let reports = read("reports", reports.map(|r| serde_json::to_value(r).unwrap_or_default()));
+    let realtime = kit::part("realtime", realtime, &mut unavailable);
+    let reports = kit::part("reports", reports, &mut unavailable);
     let generated = chrono::Utc::now().to_rfc3339();
     let body = html! {
         (picker(&period))

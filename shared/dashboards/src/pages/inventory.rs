@@ -35,21 +35,8 @@ pub async fn endpoint(
             if planning { Some(inventory::endpoints::rebalance(ctx, dry_run, caller.clone()).await) } else { None }
         });
     let mut unavailable = Vec::new();
-    let overview = match overview {
-        Ok(o) => Some(serde_json::to_value(o).unwrap_or_default()),
-        Err(e) => {
-            unavailable.push(format!("inventory: {}", e.message));
-            None
-        }
-    };
-    let plan = match plan {
-        None => None,
-        Some(Ok(p)) => Some(serde_json::to_value(p).unwrap_or_default()),
-        Some(Err(e)) => {
-            unavailable.push(format!("rebalance plan: {}", e.message));
-            None
-        }
-    };
+    let overview = kit::part("inventory", overview, &mut unavailable);
+    let plan = plan.and_then(|plan| kit::part("rebalance plan", plan, &mut unavailable));
     let generated = overview
         .as_ref()
         .and_then(|o| o["generated_at"].as_str().map(str::to_owned))

@@ -40,6 +40,35 @@ pub fn panel(name: &str, title: &str, live: bool, body: Markup) -> Markup {
     }
 }
 
+/// An endpoint's answer as JSON for a panel, or None with the reason named in `unavailable` (the page shows
+/// the rest).
+pub fn part<T: serde::Serialize>(
+    name: &str,
+    answer: Result<T, api::ApiError>,
+    unavailable: &mut Vec<String>,
+) -> Option<Value> {
+    match answer {
+        Ok(value) => Some(serde_json::to_value(value).unwrap_or_default()),
+        Err(error) => {
+            unavailable.push(format!("{name}: {}", error.message));
+            None
+        }
+    }
+}
+
+/// `live=1`: the page's periodic reload, which asks for its live panels only.
+pub fn live_reload(request: &api::ApiRequest) -> Result<bool, api::ApiError> {
+    match request.query().get("live").map(String::as_str) {
+        None => Ok(false),
+        Some("1") => Ok(true),
+        Some(_) => {
+            let mut errors = api::FieldErrors::new();
+            proxy_core::validation::add_error(&mut errors, "live", "must be 1");
+            Err(api::ApiError::validation(errors))
+        }
+    }
+}
+
 /// A panel whose data could not be read: says so instead of showing nothing.
 pub fn missing(what: &str) -> Markup {
     html! { p.empty { (what) " could not be read just now." } }

@@ -19,16 +19,9 @@ pub async fn endpoint(
         pricing::endpoints::promotions(ctx, ApiRequest::default(), caller),
     );
     let mut unavailable = Vec::new();
-    let mut read = |name: &str, value: Result<Value, ApiError>| match value {
-        Ok(v) => Some(v),
-        Err(e) => {
-            unavailable.push(format!("{name}: {}", e.message));
-            None
-        }
-    };
-    let overview = read("pricing", overview.map(|v| serde_json::to_value(v).unwrap_or_default()));
-    let versions = read("versions", versions.map(|v| serde_json::to_value(v).unwrap_or_default()));
-    let promotions = read("promotions", promotions.map(|v| serde_json::to_value(v).unwrap_or_default()));
+    let overview = kit::part("pricing", overview, &mut unavailable);
+    let versions = kit::part("versions", versions, &mut unavailable);
+    let promotions = kit::part("promotions", promotions, &mut unavailable);
     let generated = overview
         .as_ref()
         .and_then(|o| o["computed_at"].as_str().map(str::to_owned))
@@ -210,12 +203,12 @@ fn promotions_panel(promotions: Option<&Value>) -> Markup {
 /// The form of `POST /admin/pricing/promotions`; the API validates it (its 422 names each field, which the
 /// shell shows beside it).
 fn new_promotion() -> Markup {
-    let field = |name: &str, label: &str, kind: &str, extra: Markup| {
+    // A labelled input with the slot its 422 message goes into; `typed` tells the shell how to send its value.
+    let field = |name: &str, label: &str, kind: &str, typed: Option<&str>| {
         html! {
             div.field {
                 label for=(format!("promo-{name}")) { (label) }
-                input id=(format!("promo-{name}")) name=(name) type=(kind) { }
-                (extra)
+                input id=(format!("promo-{name}")) name=(name) type=(kind) data-type=[typed] min=[(kind == "number").then_some("1")] {}
                 span.error data-error-for=(name) {}
             }
         }
@@ -224,43 +217,23 @@ fn new_promotion() -> Markup {
         details.create {
             summary { "Create a promotion" }
             form data-action="/admin/pricing/promotions" data-method="POST" data-done="Promotion created" data-test="create-promotion" {
-                (field("code", "Code", "text", html! {}))
+                (field("code", "Code", "text", None))
                 div.field {
                     label for="promo-kind" { "Kind" }
                     select id="promo-kind" name="kind" { option value="percent" { "Percent off" } option value="fixed" { "Fixed amount off" } }
                     span.error data-error-for="kind" {}
                 }
-                (field("value", "Value", "text", html! {}))
-                (field("min_order", "Minimum order", "text", html! {}))
-                div.field {
-                    label for="promo-usage_limit" { "Usage limit (empty: none)" }
-                    input id="promo-usage_limit" name="usage_limit" type="number" min="1" data-type="integer" {}
-                    span.error data-error-for="usage_limit" {}
-                }
+                (field("value", "Value", "text", None))
+                (field("min_order", "Minimum order", "text", None))
+                (field("usage_limit", "Usage limit (empty: none)", "number", Some("integer")))
                 div.field.check {
                     input id="promo-once" name="once_per_customer" type="checkbox" {}
                     label for="promo-once" { "Once per customer" }
                 }
-                div.field {
-                    label for="promo-starts_at" { "Starts (your time; empty: now)" }
-                    input id="promo-starts_at" name="starts_at" type="datetime-local" data-type="datetime" {}
-                    span.error data-error-for="starts_at" {}
-                }
-                div.field {
-                    label for="promo-ends_at" { "Ends (your time; empty: never)" }
-                    input id="promo-ends_at" name="ends_at" type="datetime-local" data-type="datetime" {}
-                    span.error data-error-for="ends_at" {}
-                }
-                div.field {
-                    label for="promo-plans" { "Plan ids (comma separated; empty: every plan)" }
-                    input id="promo-plans" name="plans" type="text" data-type="list" {}
-                    span.error data-error-for="plans" {}
-                }
-                div.field {
-                    label for="promo-locations" { "Locations (comma separated; empty: everywhere)" }
-                    input id="promo-locations" name="locations" type="text" data-type="list" {}
-                    span.error data-error-for="locations" {}
-                }
+                (field("starts_at", "Starts (your time; empty: now)", "datetime-local", Some("datetime")))
+                (field("ends_at", "Ends (your time; empty: never)", "datetime-local", Some("datetime")))
+                (field("plans", "Plan ids (comma separated; empty: every plan)", "text", Some("list")))
+                (field("locations", "Locations (comma separated; empty: everywhere)", "text", Some("list")))
                 button type="submit" { "Create" }
             }
         }

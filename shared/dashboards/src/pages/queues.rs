@@ -11,15 +11,7 @@ use serde_json::Value;
 const FAILED_SHOWN: &str = "50";
 
 pub async fn endpoint(ctx: &impl queues::QueuesEnv, request: ApiRequest, caller: Identity) -> Result<Html, ApiError> {
-    let live = match request.query().get("live").map(String::as_str) {
-        None => false,
-        Some("1") => true,
-        Some(_) => {
-            let mut errors = api::FieldErrors::new();
-            proxy_core::validation::add_error(&mut errors, "live", "must be 1");
-            return Err(ApiError::validation(errors));
-        }
-    };
+    let live = kit::live_reload(&request)?;
     let failed_query = ApiRequest {
         query: [("limit".to_owned(), FAILED_SHOWN.to_owned())].into_iter().collect(),
         ..ApiRequest::default()
@@ -30,21 +22,8 @@ pub async fn endpoint(ctx: &impl queues::QueuesEnv, request: ApiRequest, caller:
             if live { None } else { Some(queues::endpoints::failed_list(ctx, failed_query, caller).await) }
         });
     let mut unavailable = Vec::new();
-    let overview = match overview {
-        Ok(o) => Some(serde_json::to_value(o).unwrap_or_default()),
-        Err(e) => {
-            unavailable.push(format!("queues: {}", e.message));
-            None
-        }
-    };
-    let failed = match failed {
-        None => None,
-        Some(Ok(f)) => Some(serde_json::to_value(f).unwrap_or_default()),
-        Some(Err(e)) => {
-            unavailable.push(format!("failed jobs: {}", e.message));
-            None
-        }
-    };
+    let overview = kit::part("queues", overview, &mut unavailable);
+    let failed = failed.and_then(|failed| kit::part("failed jobs", failed, &mut unavailable));
     let generated = chrono::Utc::now().to_rfc3339();
     let body = html! {
         (queues_panel(overview.as_ref()))

@@ -26,15 +26,7 @@ pub async fn endpoint(
     request: ApiRequest,
     caller: Identity,
 ) -> Result<Html, ApiError> {
-    let live = match request.query().get("live").map(String::as_str) {
-        None => false,
-        Some("1") => true,
-        Some(_) => {
-            let mut errors = api::FieldErrors::new();
-            proxy_core::validation::add_error(&mut errors, "live", "must be 1");
-            return Err(ApiError::validation(errors));
-        }
-    };
+    let live = kit::live_reload(&request)?;
     let dashboard = system_dashboard(ctx, &caller.subject).await;
     let mut unavailable = dashboard.unavailable.clone();
     if live {
@@ -54,13 +46,7 @@ pub async fn endpoint(
     };
     let (cache, logs) =
         tokio::join!(::cache::admin::overview(ctx), monitoring::logs::endpoint(ctx, errors_query, caller.clone()));
-    let logs = match logs.map(|page| serde_json::to_value(page).unwrap_or_default()) {
-        Ok(logs) => Some(logs),
-        Err(error) => {
-            unavailable.push(format!("logs: {}", error.message));
-            None
-        }
-    };
+    let logs = kit::part("logs", logs, &mut unavailable);
     let cache = serde_json::to_value(cache).unwrap_or_default();
     Ok(Html(render(&dashboard, &cache, logs.as_ref(), &unavailable).into_string()))
 }
