@@ -33,5 +33,5 @@ echo "== sam build (arm64) of one function of each kind"
 scripts/build-functions.sh SystemHealthFunction SystemHealthCheckFunction QueueWorkerFunction
 # The sum over every test binary (cargo prints one "test result" line per binary).
 awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d failed\n", p, f }' "$results"
-grep '^browser:' "$browser_results"
+grep '^browser: [0-9]' "$browser_results"
 rm -f "$results" "$browser_results"
