@@ -4,8 +4,10 @@
 //!
 //! - `protocol`: the frames a client sends and the server answers, with Pusher's error codes;
 //! - `channels`: the channels there are and who may join each;
-//! - `signature`: socket ids and the channel authorisation signature (`POST /api/broadcasting/auth`).
+//! - `signature`: socket ids and the channel authorisation signature (`POST /api/broadcasting/auth`);
+//! - `presence`: a presence channel's members, one per user however many tabs they have open.
 
 pub mod channels;
+pub mod presence;
 pub mod protocol;
 pub mod signature;
