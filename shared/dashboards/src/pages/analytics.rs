@@ -63,7 +63,7 @@ pub async fn endpoint(ctx: &impl AnalyticsPageEnv, request: ApiRequest, caller: 
     }
     let realtime = kit::part("realtime", realtime, &mut unavailable);
     let reports = kit::part("reports", reports, &mut unavailable);
-    let generated = chrono::Utc::now().to_rfc3339();
+    let generated = ctx.clock().now().to_rfc3339();
     let body = html! {
         (picker(&period))
         (kpis(&metrics))

@@ -40,7 +40,7 @@ pub async fn endpoint(
     let generated = overview
         .as_ref()
         .and_then(|o| o["generated_at"].as_str().map(str::to_owned))
-        .unwrap_or_else(|| chrono::Utc::now().to_rfc3339());
+        .unwrap_or_else(|| ctx.clock().now().to_rfc3339());
     let body = match &overview {
         None => html! { (panel("capacity", "Capacity", false, kit::missing("The inventory"))) },
         Some(o) => html! {

@@ -25,7 +25,7 @@ pub async fn endpoint(
     let generated = overview
         .as_ref()
         .and_then(|o| o["computed_at"].as_str().map(str::to_owned))
-        .unwrap_or_else(|| chrono::Utc::now().to_rfc3339());
+        .unwrap_or_else(|| ctx.clock().now().to_rfc3339());
     let body = html! {
         (rules(overview.as_ref()))
         (plans(overview.as_ref()))

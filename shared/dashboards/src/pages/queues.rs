@@ -24,7 +24,7 @@ pub async fn endpoint(ctx: &impl queues::QueuesEnv, request: ApiRequest, caller:
     let mut unavailable = Vec::new();
     let overview = kit::part("queues", overview, &mut unavailable);
     let failed = failed.and_then(|failed| kit::part("failed jobs", failed, &mut unavailable));
-    let generated = chrono::Utc::now().to_rfc3339();
+    let generated = ctx.clock().now().to_rfc3339();
     let body = html! {
         (queues_panel(overview.as_ref()))
         @if !live { (failed_panel(failed.as_ref(), overview.as_ref())) }
