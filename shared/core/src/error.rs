@@ -18,6 +18,8 @@ pub enum Backend {
     Mail,
     /// The log store (CloudWatch Logs).
     Logs,
+    /// The WebSocket API's connections (API Gateway's management API).
+    Connections,
 }
 
 impl std::fmt::Display for Backend {
@@ -30,6 +32,7 @@ impl std::fmt::Display for Backend {
             Backend::Workers => "workers",
             Backend::Mail => "mail",
             Backend::Logs => "logs",
+            Backend::Connections => "connections",
         })
     }
 }

@@ -190,6 +190,7 @@ fn finding_name(backend: Backend) -> &'static str {
         Backend::Workers => "worker pool",
         Backend::Mail => "mail",
         Backend::Logs => "logs",
+        Backend::Connections => "connections",
     }
 }
 

@@ -13,6 +13,7 @@ mod sdk;
 mod secrets;
 mod ses;
 mod sqs;
+mod websocket;
 mod workers;
 
 pub use cloudwatch_logs::{CloudWatchLogs, DEFAULT_RETENTION_DAYS, MAX_LOG_GROUPS, RETENTION_DAYS};
@@ -24,4 +25,5 @@ pub use sdk::{environment_variables, lambda_sdk_config, sdk_config};
 pub use secrets::{Secret, SecretSource};
 pub use ses::SesMailer;
 pub use sqs::{QueueUrls, SqsQueue};
+pub use websocket::ApiGatewayConnections;
 pub use workers::LambdaWorkerPool;

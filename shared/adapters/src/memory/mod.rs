@@ -3,6 +3,7 @@
 
 mod cache;
 mod conditions;
+mod connections;
 mod mail;
 mod panel;
 mod queue;
@@ -11,6 +12,7 @@ mod tagged_cache;
 mod workers;
 
 pub use cache::MemoryCache;
+pub use connections::{MemoryConnections, Outbound};
 pub use mail::MemoryMailer;
 pub use panel::MemoryPanel;
 pub use queue::MemoryQueue;

@@ -2,6 +2,7 @@
 //! (the `adapters` crate), and one behaviour suite (`tests/`) runs against both.
 
 pub mod cache;
+pub mod connections;
 pub mod logs;
 pub mod mail;
 pub mod panel;
@@ -11,6 +12,7 @@ pub mod tagged_cache;
 pub mod workers;
 
 pub use cache::{Cache, CounterChange, CounterUpdate};
+pub use connections::{ConnectionPoster, PostError};
 pub use logs::{LogEvent, LogLevel, LogPosition, LogResults, LogSearch, LogSource, RetentionApplied};
 pub use mail::{Email, Mailer};
 pub use panel::{PanelClient, PanelClientSpec};
