@@ -78,7 +78,7 @@ struct Function {
 
 /// The functions measured with a check of their own (what their response must contain); every other function of
 /// the route table is measured too, with `any_function` (see `functions`).
-static CHECKED: [Function; 5] = [
+static CHECKED: [Function; 6] = [
     Function {
         name: BASELINE,
         refresh: |_| {},
@@ -113,6 +113,18 @@ static CHECKED: [Function; 5] = [
             match serde_json::from_str::<Value>(body) {
                 Ok(body) if body["data"]["orders"].is_array() => Ok(()),
                 _ => Err("expected a page of orders as the response body".into()),
+            }
+        },
+    },
+    Function {
+        // Pusher's channel authorisation: the sample's caller signs into their own channel, outside the envelope.
+        name: shared::routes::BROADCASTING_AUTH.name,
+        refresh: |_| {},
+        check: |_, response| {
+            let body = response["body"].as_str().unwrap_or_default();
+            match serde_json::from_str::<Value>(body) {
+                Ok(body) if response["statusCode"] == 200 && body["auth"].is_string() => Ok(()),
+                _ => Err(format!("expected 200 with Pusher's {{\"auth\"}}, got {response}")),
             }
         },
     },
@@ -160,6 +172,15 @@ fn functions() -> Vec<Function> {
                 },
             },
             shared::routes::Trigger::Worker { .. } => continue,
+            // Answered with a status, as API Gateway reads it (the management API does not exist here, so the
+            // message route's answer to its ping cannot be posted: its status says so, which is not measured).
+            shared::routes::Trigger::WebSocket { .. } => Function {
+                name: spec.name,
+                refresh: |_| {},
+                check: |_, response| {
+                    if response["statusCode"].is_number() { Ok(()) } else { Err("expected a statusCode".into()) }
+                },
+            },
             // A new user per call: the same one would be registered once and found registered after.
             shared::routes::Trigger::UserPool { .. } => Function {
                 name: spec.name,
@@ -358,6 +379,10 @@ async fn run(args: Args) -> Result<(), String> {
         ("TABLE_NAME", table.clone()),
         ("REDIS_URL", redis_url.clone()),
         ("CACHE_PREFIX", format!("bench-{stamp}:")),
+        // The real-time functions' management API (nothing answers it here) and Pusher app.
+        ("WEBSOCKET_API_ENDPOINT", "http://127.0.0.1:9".to_owned()),
+        ("PUSHER_APP_KEY", "bench".to_owned()),
+        ("PUSHER_APP_SECRET", "bench-secret".to_owned()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))

@@ -176,6 +176,7 @@ fn fresh_instance(app: &TestApp) -> TestApp {
         ctx: app.another_instance(),
         table: app.table.clone(),
         tagged: app.tagged.clone(),
+        connections: app.connections.clone(),
     }
 }
 

@@ -30,7 +30,7 @@ pub fn start(ctx: Arc<AppContext>) -> Result<Vec<tokio::task::JoinHandle<()>>, S
                 }
             }
             // The identity provider calls these; the gateway runs sign-up for a dev token's new subject.
-            Trigger::Http { .. } | Trigger::UserPool { .. } => {}
+            Trigger::Http { .. } | Trigger::UserPool { .. } | Trigger::WebSocket { .. } => {}
         }
     }
     tasks.push(tokio::spawn(flush_request_metrics(ctx.clone())));
@@ -69,7 +69,7 @@ async fn run_schedule(ctx: Arc<AppContext>, spec: &'static FunctionSpec, schedul
     }
 }
 
-async fn run_worker(ctx: Arc<AppContext>, registry: Arc<JobRegistry>, name: &'static str, queue: QueueRef) {
+pub async fn run_worker(ctx: Arc<AppContext>, registry: Arc<JobRegistry>, name: &'static str, queue: QueueRef) {
     loop {
         let span = tracing::info_span!(target: "local", "function", name);
         match poll_once(&*ctx, &*registry, queue, Duration::from_secs(10), VISIBILITY).instrument(span).await {

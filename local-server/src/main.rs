@@ -4,15 +4,13 @@
 //! points it at DynamoDB/SQS/Redis endpoints instead (e.g. the emulators of `scripts/test-services.sh`).
 //! `cargo run -p local-server -- token --admin` prints a dev token.
 
-mod background;
 mod demo;
-mod dev_token;
-mod gateway;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use hyper::server::conn::http1;
-use hyper_util::rt::TokioIo;
-use shared::adapters::memory::{MemoryCache, MemoryPanel, MemoryQueue, MemoryTable, MemoryWorkerPool};
+use local_server::{background, dev_token, serve_http};
+use shared::adapters::memory::{
+    MemoryCache, MemoryConnections, MemoryPanel, MemoryQueue, MemoryTable, MemoryWorkerPool,
+};
 use shared::app::AppContext;
 use shared::clock::{Clock, SystemClock};
 use shared::config::AwsSettings;
@@ -112,6 +110,8 @@ fn print_token(admin: bool, subject: Option<String>, hours: i64) -> Result<(), S
 /// the panels are simulated, the simulated panels.
 struct Backend {
     ctx: AppContext,
+    /// The WebSocket API's connections, which `ctx` posts to and the local gateway serves.
+    connections: Arc<MemoryConnections>,
     clock: Arc<demo::DemoClock>,
     panel: Option<Arc<MemoryPanel>>,
 }
@@ -161,6 +161,7 @@ async fn backend(args: &ServeArgs) -> Result<Backend, String> {
                 panel_password: shared::config::SecretSetting::Value(String::new()),
                 panel_scheme: "https".into(),
                 worker_mappings: Default::default(),
+                channels_app: None,
             };
             let mut ctx = AppContext::aws(&settings, clock).await.map_err(|e| e.to_string())?;
             // The demo servers' panels do not exist: the local run simulates them (as the embedded default does).
@@ -190,7 +191,13 @@ async fn backend(args: &ServeArgs) -> Result<Backend, String> {
         }
         None => ctx,
     };
-    Ok(Backend { ctx, clock: demo_clock, panel })
+    // The management API is answered in process on either backend: the local gateway is the WebSocket API.
+    let connections = Arc::new(MemoryConnections::new());
+    let mut ctx = ctx.with_connections(connections.clone());
+    if ctx.channels_app.is_none() {
+        ctx = ctx.with_channels_app(AppContext::local_channels_app());
+    }
+    Ok(Backend { ctx, connections, clock: demo_clock, panel })
 }
 
 async fn serve(args: ServeArgs) -> Result<(), String> {
@@ -234,32 +241,11 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     print_banner(&args, demo.as_ref(), &admin_token);
 
     tokio::select! {
-        result = serve_http(listener, ctx, secret) => result,
+        result = serve_http(listener, ctx, secret, backend.connections) => result,
         _ = tokio::signal::ctrl_c() => {
             println!("\nstopped");
             Ok(())
         }
-    }
-}
-
-/// Accepts connections and answers each request through the local API Gateway, until the listener fails.
-async fn serve_http(
-    listener: tokio::net::TcpListener,
-    ctx: Arc<AppContext>,
-    secret: Arc<String>,
-) -> Result<(), String> {
-    loop {
-        let (stream, _) = listener.accept().await.map_err(|e| e.to_string())?;
-        let (ctx, secret) = (ctx.clone(), secret.clone());
-        tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |request| {
-                let (ctx, secret) = (ctx.clone(), secret.clone());
-                async move { Ok::<_, std::convert::Infallible>(gateway::handle(&ctx, &secret, request).await) }
-            });
-            if let Err(error) = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await {
-                tracing::debug!(%error, "connection closed with an error");
-            }
-        });
     }
 }
 
@@ -314,6 +300,9 @@ fn print_banner(args: &ServeArgs, demo: Option<&(u32, demo::DemoSummary)>, admin
             Trigger::UserPool { trigger } => {
                 println!("  user pool  {trigger}  ({}, run for a dev token's new customer)", spec.name)
             }
+            Trigger::WebSocket { route } => {
+                println!("  websocket  {route}  ({}, ws://{}/app/<key>)", spec.name, args.addr)
+            }
         }
     }
     println!("  openapi    http://{}/openapi.json", args.addr);
@@ -351,7 +340,7 @@ mod tests {
         let secret = Arc::new("test-secret".to_owned());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        tokio::spawn(serve_http(listener, ctx, secret.clone()));
+        tokio::spawn(serve_http(listener, ctx, secret.clone(), Arc::new(MemoryConnections::new())));
         let now = SystemClock.now().timestamp();
         let admin = dev_token::issue("ops", &["support", "admin"], 1, now, &secret).unwrap();
         let customer = dev_token::issue("c-1", &[], 1, now, &secret).unwrap();

@@ -4,12 +4,12 @@
 use crate::adapters::aws::{DynamoTable, LambdaWorkerPool, RedisCache, RedisEndpoint, Secret, SqsQueue, sdk_config};
 #[cfg(feature = "memory")]
 use crate::adapters::memory::{
-    MemoryCache, MemoryPanel, MemoryQueue, MemoryTable, MemoryTaggedCache, MemoryWorkerPool,
+    MemoryCache, MemoryConnections, MemoryPanel, MemoryQueue, MemoryTable, MemoryTaggedCache, MemoryWorkerPool,
 };
 use crate::adapters::panel_http::{HttpPanelClient, PanelCredentials};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{AwsSettings, ConfigError, SecretSetting};
-use crate::ports::{Cache, JobQueue, PanelClient, Table, TaggedCache, WorkerPool};
+use crate::ports::{Cache, ConnectionPoster, JobQueue, PanelClient, PostError, Table, TaggedCache, WorkerPool};
 use crate::services::cache::{StoreName, TieredCache};
 use crate::services::pricing::PricingCache;
 use crate::store::Stores;
@@ -39,6 +39,43 @@ pub struct AppContext {
     pub requests: Arc<platform::request_metrics::RequestRecorder>,
     /// The system's logs: set where they are searched (`system-logs`, `log-cleanup`, the local run), None elsewhere.
     pub log_source: Option<Arc<dyn crate::ports::LogSource>>,
+    /// The WebSocket API's connections: the management API where frames are posted from (the real-time
+    /// functions, the queue worker, the local run); elsewhere a poster that says it is not configured.
+    pub connections: Arc<dyn ConnectionPoster>,
+    /// The Pusher app's key and secret (None: not configured here).
+    pub channels_app: Option<ChannelsApp>,
+}
+
+/// The Pusher app's key and its secret, read on first use.
+#[derive(Clone)]
+pub struct ChannelsApp {
+    pub key: String,
+    pub secret: Secret,
+}
+
+/// The local run's Pusher app: what a `pusher-js` client of the local server is configured with.
+pub const LOCAL_CHANNELS_APP_KEY: &str = "1000proxy-local";
+const LOCAL_CHANNELS_APP_SECRET: &str = "1000proxy-local-secret";
+
+/// The connections of a function that posts none: a post says so instead of reaching nowhere.
+struct NoConnections;
+
+#[async_trait::async_trait]
+impl ConnectionPoster for NoConnections {
+    async fn post(&self, _connection_id: &str, _frame: &str) -> Result<(), PostError> {
+        Err(PostError::Port(unconfigured()))
+    }
+
+    async fn close(&self, _connection_id: &str) -> Result<(), PostError> {
+        Err(PostError::Port(unconfigured()))
+    }
+}
+
+fn unconfigured() -> crate::error::PortError {
+    crate::error::PortError::unavailable(
+        crate::error::Backend::Connections,
+        "this function has no WebSocket API endpoint (WEBSOCKET_API_ENDPOINT)",
+    )
 }
 
 /// The cache's shared tier of each store (`StoreName::ALL`): a new instance's cache of views is built over them.
@@ -70,6 +107,8 @@ impl AppContext {
             views,
             alert_mail: None,
             log_source: None,
+            connections: Arc::new(NoConnections),
+            channels_app: None,
             requests: Arc::default(),
             release: crate::deps::Release {
                 version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -88,6 +127,23 @@ impl AppContext {
     pub fn with_log_source(mut self, source: Arc<dyn crate::ports::LogSource>) -> Self {
         self.log_source = Some(source);
         self
+    }
+
+    /// This context, posting frames to the WebSocket API's connections through `connections`.
+    pub fn with_connections(mut self, connections: Arc<dyn ConnectionPoster>) -> Self {
+        self.connections = connections;
+        self
+    }
+
+    /// This context, signing channels as the Pusher app `app`.
+    pub fn with_channels_app(mut self, app: ChannelsApp) -> Self {
+        self.channels_app = Some(app);
+        self
+    }
+
+    /// The local run's Pusher app (`LOCAL_CHANNELS_APP_KEY`).
+    pub fn local_channels_app() -> ChannelsApp {
+        ChannelsApp { key: LOCAL_CHANNELS_APP_KEY.to_owned(), secret: Secret::value(LOCAL_CHANNELS_APP_SECRET) }
     }
 
     /// This context, mailing alerts as `mail` says.
@@ -125,6 +181,8 @@ impl AppContext {
             views,
         };
         Self::new(clock, ports, "memory")
+            .with_connections(Arc::new(MemoryConnections::new()))
+            .with_channels_app(Self::local_channels_app())
     }
 
     /// DynamoDB, Redis, SQS and the panels' HTTP API as configured. Builds clients only: no network call
@@ -165,6 +223,8 @@ impl AppContext {
         let panel =
             HttpPanelClient::new(credentials, settings.panel_scheme.clone()).map_err(|e| ConfigError(e.to_string()))?;
         let workers = LambdaWorkerPool::new(aws_sdk_lambda::Client::new(&sdk), settings.worker_mappings.clone());
+        let channels_app =
+            settings.channels_app.as_ref().map(|app| ChannelsApp { key: app.key.clone(), secret: secret(&app.secret) });
         let cache: Arc<dyn Cache> = Arc::new(cache);
         let views = Self::views(clock.clone(), redis_of_store, cache.clone());
         let ports = Ports {
@@ -175,7 +235,9 @@ impl AppContext {
             workers: Arc::new(workers),
             views,
         };
-        Ok(Self::new(clock, ports, "aws"))
+        let mut ctx = Self::new(clock, ports, "aws");
+        ctx.channels_app = channels_app;
+        Ok(ctx)
     }
 
     /// What a Lambda function uses: AWS settings from the environment and the wall clock.
@@ -266,6 +328,32 @@ impl crate::services::pricing::HasPricingCache for AppContext {
     fn pricing_cache(&self) -> &PricingCache {
         &self.pricing
     }
+}
+
+impl crate::services::realtime::deps::HasConnections for AppContext {
+    fn connections(&self) -> &dyn ConnectionPoster {
+        &*self.connections
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::services::realtime::deps::HasChannelsApp for AppContext {
+    async fn channels_app(&self) -> Result<crate::services::realtime::signature::AppCredentials, String> {
+        let app = self.channels_app.as_ref().ok_or("no Pusher app is configured (PUSHER_APP_KEY)")?;
+        let secret = app.secret.get().await?;
+        Ok(crate::services::realtime::signature::AppCredentials::new(app.key.clone(), secret.as_bytes().to_vec()))
+    }
+}
+
+/// The WebSocket API's management endpoint, `WEBSOCKET_API_ENDPOINT` (the template sets
+/// `https://<api>.execute-api.<region>.amazonaws.com/<stage>`, stage included).
+pub async fn websocket_connections() -> Result<crate::adapters::aws::ApiGatewayConnections, ConfigError> {
+    let endpoint = std::env::var("WEBSOCKET_API_ENDPOINT")
+        .ok()
+        .filter(|e| !e.is_empty())
+        .ok_or_else(|| ConfigError("environment variable WEBSOCKET_API_ENDPOINT is not set".into()))?;
+    let sdk = crate::adapters::aws::sdk_config().await;
+    Ok(crate::adapters::aws::ApiGatewayConnections::new(&sdk, &endpoint))
 }
 
 /// CloudWatch Logs over every function's log group, `LOG_GROUP_PREFIX` and the function's name (the template

@@ -34,6 +34,26 @@ pub struct AwsSettings {
     /// `WORKER_MAPPING_HIGH`, ...: the queue worker's event source mapping per queue (UUIDs), for the functions
     /// that read or set its concurrency; other functions have none.
     pub worker_mappings: BTreeMap<Priority, String>,
+    /// `PUSHER_APP_KEY` with `PUSHER_APP_SECRET_ARN` (the Secrets Manager secret) or, in a local run,
+    /// `PUSHER_APP_SECRET`: the real-time API's app credentials; unset: channel authorisation is unavailable.
+    pub channels_app: Option<ChannelsAppSettings>,
+}
+
+/// The Pusher app's key (public: clients name it) and where its secret is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelsAppSettings {
+    pub key: String,
+    pub secret: SecretSetting,
+}
+
+impl ChannelsAppSettings {
+    fn from_env() -> Option<Self> {
+        let secret = match optional("PUSHER_APP_SECRET_ARN") {
+            Some(id) => SecretSetting::SecretsManager(id),
+            None => SecretSetting::Value(optional("PUSHER_APP_SECRET")?),
+        };
+        Some(Self { key: optional("PUSHER_APP_KEY")?, secret })
+    }
 }
 
 /// Where a secret's value is found.
@@ -88,6 +108,7 @@ impl AwsSettings {
             },
             panel_scheme: std::env::var("PANEL_SCHEME").unwrap_or_else(|_| "https".into()),
             worker_mappings: LambdaWorkerPool::mappings_from_env(),
+            channels_app: ChannelsAppSettings::from_env(),
         })
     }
 }

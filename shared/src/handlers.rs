@@ -66,6 +66,7 @@ pub async fn http(spec: &FunctionSpec, ctx: &AppContext, request: Request) -> Op
         SYSTEM_CACHE => cache::endpoints::overview,
         SYSTEM_CACHE_WARMUP => cache::endpoints::warmup,
         SYSTEM_CACHE_CLEAR => cache::endpoints::clear,
+        BROADCASTING_AUTH => realtime::endpoints::authorize_channel,
     }
     None
 }

@@ -49,4 +49,5 @@ pub mod logging;
 pub mod openapi;
 pub mod runtime;
 pub mod user_pool;
+pub mod websocket;
 pub mod worker;

@@ -5,6 +5,7 @@
 use crate::app::AppContext;
 use crate::http::{ApiError, ApiRequest, Identity};
 use crate::routes::{FunctionSpec, Trigger};
+use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
 use aws_lambda_events::sqs::SqsEvent;
 use lambda_runtime::{LambdaEvent, service_fn};
 use std::future::Future;
@@ -115,10 +116,25 @@ where
     .await
 }
 
+/// Runs the WebSocket route `spec` (`$connect`, `$default`, `$disconnect`) of the real-time API, e.g.
+/// `serve_websocket(&routes::REALTIME_MESSAGE)`.
+pub async fn serve_websocket(spec: &'static FunctionSpec) -> Result<(), Error> {
+    expect_trigger(spec, matches!(spec.trigger, Trigger::WebSocket { .. }))?;
+    crate::logging::init();
+    let connections = Arc::new(crate::app::websocket_connections().await?);
+    let ctx: &'static AppContext = Box::leak(Box::new(AppContext::from_env().await?.with_connections(connections)));
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<ApiGatewayWebsocketProxyRequest>| async move {
+        Ok::<_, Error>(crate::websocket::handle(ctx, spec, event.payload).await)
+    }))
+    .await
+}
+
 /// Runs the SQS queue worker with every registered job type.
 pub async fn serve_worker() -> Result<(), Error> {
     crate::logging::init();
-    let mut ctx = AppContext::from_env().await?;
+    // The worker pushes what the notifications queue carries to the WebSocket API's connections.
+    let connections = Arc::new(crate::app::websocket_connections().await?);
+    let mut ctx = AppContext::from_env().await?.with_connections(connections);
     // The worker alone mails alerts: only its binary links the SES client.
     if let Some(mail) = crate::config::AlertMailSettings::from_env() {
         let mailer = crate::adapters::aws::SesMailer::new(&crate::adapters::aws::sdk_config().await, mail.from);

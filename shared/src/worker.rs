@@ -16,9 +16,8 @@ pub type JobRegistry = platform::jobs::JobRegistry<AppContext>;
 pub fn standard_registry() -> JobRegistry {
     let mut registry = JobRegistry::default();
     platform::alerts::register_jobs(&mut registry);
-    platform::events::register_jobs(&mut registry);
-    platform::notifications::register_jobs(&mut registry);
     platform::alert_mail::register_jobs(&mut registry);
+    realtime::jobs::register(&mut registry);
     orders::jobs::register(&mut registry);
     inventory::jobs::register(&mut registry);
     analytics::facts::register_jobs(&mut registry);

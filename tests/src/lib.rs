@@ -213,6 +213,9 @@ pub struct TestApp {
     pub table: Arc<dyn Table>,
     /// The cache's shared stores, for another instance of the same backend (`another_instance`).
     pub tagged: TaggedStores,
+    /// The WebSocket API's connections, in process on both backends (as the local server answers the
+    /// management API): a test opens a connection here to receive what is posted to it.
+    pub connections: Arc<shared::adapters::memory::MemoryConnections>,
 }
 
 pub use shared::app::TaggedStores;
@@ -309,8 +312,11 @@ impl TestApp {
         let name = if backend == Backend::Memory { "memory" } else { "aws" };
         let views = AppContext::views(clock.clone(), tagged.clone(), cache.clone());
         let ports = shared::app::Ports { table: table.clone(), cache, queue, panel, workers, views };
-        let ctx = AppContext::new(clock.clone(), ports, name);
-        (Self { backend, clock, ctx, table, tagged }, outage)
+        let connections = Arc::new(shared::adapters::memory::MemoryConnections::new());
+        let ctx = AppContext::new(clock.clone(), ports, name)
+            .with_connections(connections.clone())
+            .with_channels_app(AppContext::local_channels_app());
+        (Self { backend, clock, ctx, table, tagged, connections }, outage)
     }
 
     /// This app as another function instance (`another_instance`), for calls through the API harness.
@@ -321,6 +327,7 @@ impl TestApp {
             ctx: self.another_instance(),
             table: self.table.clone(),
             tagged: self.tagged.clone(),
+            connections: self.connections.clone(),
         }
     }
 

@@ -25,6 +25,6 @@ pub mod schedule;
 
 pub use error::{ApiError, FieldErrors, success_body};
 pub use identity::{Identity, Role, parse_array_claim};
-pub use reply::{Download, Html, Reply, Respond};
+pub use reply::{Download, Html, Reply, Respond, Verbatim};
 pub use request::ApiRequest;
 pub use routes::{FUNCTIONS, FunctionSpec, Trigger};

@@ -15,6 +15,8 @@ pub struct OperationInput {
     /// The media types a success may answer with when it is not only the envelope (`application/json`): a
     /// page's `text/html`, a download's `application/zip`.
     pub answers: Vec<&'static str>,
+    /// The JSON a success answers with outside the envelope (`api::Verbatim`), when it does.
+    pub verbatim: Option<Value>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -23,6 +25,8 @@ pub struct RequestBody {
     pub schema: Value,
     /// False when an absent (empty) body means the defaults: a dry run, every warmer.
     pub required: bool,
+    /// The media types the body may be sent as (JSON unless said otherwise).
+    pub media_types: &'static [&'static str],
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -34,11 +38,24 @@ pub struct QueryParameter {
 
 impl OperationInput {
     pub fn body(schema: Value) -> OperationInput {
-        OperationInput { body: Some(RequestBody { schema, required: true }), ..OperationInput::default() }
+        let body = RequestBody { schema, required: true, media_types: &["application/json"] };
+        OperationInput { body: Some(body), ..OperationInput::default() }
     }
 
     pub fn optional_body(schema: Value) -> OperationInput {
-        OperationInput { body: Some(RequestBody { schema, required: false }), ..OperationInput::default() }
+        let body = RequestBody { schema, required: false, media_types: &["application/json"] };
+        OperationInput { body: Some(body), ..OperationInput::default() }
+    }
+
+    /// A required body sent as any of `media_types` (a form, JSON), each read with `schema`.
+    pub fn body_as(schema: Value, media_types: &'static [&'static str]) -> OperationInput {
+        OperationInput { body: Some(RequestBody { schema, required: true, media_types }), ..OperationInput::default() }
+    }
+
+    /// An operation whose success is `schema` itself, outside the envelope (`api::Verbatim`).
+    pub fn answering_verbatim(mut self, schema: Value) -> OperationInput {
+        self.verbatim = Some(schema);
+        self
     }
 
     pub fn query(query: Vec<QueryParameter>) -> OperationInput {
@@ -141,11 +158,14 @@ fn operation(spec: &FunctionSpec, input: Option<&OperationInput>) -> Value {
     ));
     let body = input.and_then(|i| i.body.as_ref());
     let answers = input.map(|i| i.answers.as_slice()).filter(|a| !a.is_empty()).unwrap_or(&["application/json"]);
+    let verbatim = input.and_then(|i| i.verbatim.clone());
     let content: serde_json::Map<String, Value> = answers
         .iter()
         .map(|media| {
             let schema = match *media {
-                "application/json" => json!({"$ref": "#/components/schemas/Success"}),
+                "application/json" => {
+                    verbatim.clone().unwrap_or_else(|| json!({"$ref": "#/components/schemas/Success"}))
+                }
                 "text/html" => json!({"type": "string"}),
                 _ => json!({"type": "string", "contentMediaType": media}),
             };
@@ -188,8 +208,9 @@ fn operation(spec: &FunctionSpec, input: Option<&OperationInput>) -> Value {
         "responses": responses
     });
     if let Some(body) = body {
-        operation["requestBody"] =
-            json!({"required": body.required, "content": {"application/json": {"schema": body.schema}}});
+        let content: serde_json::Map<String, Value> =
+            body.media_types.iter().map(|media| ((*media).to_owned(), json!({"schema": body.schema}))).collect();
+        operation["requestBody"] = json!({"required": body.required, "content": content});
     }
     operation
 }

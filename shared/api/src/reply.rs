@@ -15,6 +15,12 @@ pub struct Download {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Html(pub String);
 
+/// A JSON value written as itself, outside the envelope: an answer whose shape a third-party client fixes
+/// (Pusher's channel authorisation, `{"auth": ...}`, which `pusher-js` reads at the top level). Errors are
+/// still written in the error envelope.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verbatim(pub serde_json::Value);
+
 /// An endpoint's answer that is sometimes a value, sometimes a file and sometimes a page (`format=json|csv|html`).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reply {
@@ -28,6 +34,7 @@ pub enum Body<T> {
     Envelope(T),
     File(Download),
     Page(Html),
+    Verbatim(serde_json::Value),
 }
 
 /// What an endpoint may answer with: any serialisable value (the envelope's `data`), a `Download`, a `Reply`.
@@ -54,6 +61,13 @@ impl Respond for Html {
     type Data = ();
     fn into_body(self) -> Body<()> {
         Body::Page(self)
+    }
+}
+
+impl Respond for Verbatim {
+    type Data = ();
+    fn into_body(self) -> Body<()> {
+        Body::Verbatim(self.0)
     }
 }
 

@@ -23,6 +23,9 @@ pub enum Trigger {
     /// A Cognito user pool's Lambda trigger (`PostConfirmation`, ...): the pool calls the function with the
     /// user's attributes and waits for the event back.
     UserPool { trigger: &'static str },
+    /// A route of the real-time WebSocket API (`$connect`, `$default`, `$disconnect`): API Gateway calls the
+    /// function with the connection's id and, for `$default`, the frame the client sent.
+    WebSocket { route: &'static str },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,6 +115,10 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
     PAGE_INVENTORY,
     PAGE_PRICING,
     SYSTEM_EXPORT,
+    BROADCASTING_AUTH,
+    REALTIME_CONNECT,
+    REALTIME_MESSAGE,
+    REALTIME_DISCONNECT,
 ];
 
 pub const SYSTEM_HEALTH: FunctionSpec = FunctionSpec {
@@ -625,6 +632,43 @@ pub const SYSTEM_EXPORT: FunctionSpec = FunctionSpec {
 };
 
 /// Matches a request against the HTTP routes. Path parameters are `{name}` segments.
+pub const BROADCASTING_AUTH: FunctionSpec = FunctionSpec {
+    name: "broadcasting-auth",
+    trigger: Trigger::Http { method: "POST", path: "/api/broadcasting/auth", status: 200 },
+    role: Some(Role::Customer),
+    limits: &[rate_limit::API],
+    summary: "Pusher's channel authorisation: signs the caller's socket into one of their own private or presence \
+              channels (`{\"auth\": \"key:signature\"}`, with the member's channel_data on a presence channel); any \
+              other channel is a 403.",
+};
+
+pub const REALTIME_CONNECT: FunctionSpec = FunctionSpec {
+    name: "realtime-connect",
+    trigger: Trigger::WebSocket { route: "$connect" },
+    role: None,
+    limits: &[],
+    summary: "The WebSocket API's $connect: registers the connection (it expires with API Gateway's 2-hour limit) and \
+              queues its pusher:connection_established, which can be posted only once the socket is open.",
+};
+
+pub const REALTIME_MESSAGE: FunctionSpec = FunctionSpec {
+    name: "realtime-message",
+    trigger: Trigger::WebSocket { route: "$default" },
+    role: None,
+    limits: &[],
+    summary: "The WebSocket API's $default: one Pusher frame — ping, subscribe (signature checked), unsubscribe, a \
+              client event (rate-limited, not echoed) — answered on the connection.",
+};
+
+pub const REALTIME_DISCONNECT: FunctionSpec = FunctionSpec {
+    name: "realtime-disconnect",
+    trigger: Trigger::WebSocket { route: "$disconnect" },
+    role: None,
+    limits: &[],
+    summary: "The WebSocket API's $disconnect: forgets the connection and its subscriptions, and tells each presence \
+              channel its member left when it was their last connection there.",
+};
+
 pub fn match_http(method: &str, path: &str) -> Option<(&'static FunctionSpec, Vec<(&'static str, String)>)> {
     FUNCTIONS.iter().find_map(|spec| {
         let Trigger::Http { method: m, path: pattern, .. } = spec.trigger else {

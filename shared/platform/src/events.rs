@@ -3,8 +3,8 @@
 //! is logged loudly instead.
 
 use crate::deps::HasStores;
-use crate::jobs::{JobError, JobHandler, JobRegistry, RunOnce, dispatch_as, payload};
-use proxy_core::domain::{CustomerFact, DepositFact, DomainEvent, Job, JobId, OrderFact, Priority};
+use crate::jobs::dispatch_as;
+use proxy_core::domain::{CustomerFact, DepositFact, DomainEvent, JobId, OrderFact, Priority};
 use proxy_core::error::PortError;
 
 crate::env!(
@@ -71,25 +71,10 @@ async fn send_fact<T: serde::Serialize>(ctx: &impl EventsEnv, fact: &T, job_type
     }
 }
 
-/// Registers the job that records what `publish` sends (the analytics context consumes the facts).
-pub fn register_jobs<C: HasStores + Sync + 'static>(registry: &mut JobRegistry<C>) {
-    registry.register(EVENT_JOB, RecordEvent);
-}
-
-/// `event.publish`: a domain event, recorded in its customer's feed (which the real-time service pushes).
-struct RecordEvent;
-
-#[async_trait::async_trait]
-impl<C: HasStores + Sync> JobHandler<C> for RecordEvent {
-    /// One write, once: the feed entry is put under the job id, once (`FeedStore::record`).
-    fn run_once(&self) -> RunOnce {
-        RunOnce::ByItsEffect
-    }
-
-    async fn handle(&self, ctx: &C, job: &Job, _attempt: u32) -> Result<(), JobError> {
-        let event: DomainEvent = payload(job)?;
-        ctx.stores().feed.record(job.id.as_str(), &event).await?;
-        tracing::info!(event = event.name(), channels = ?event.channels(), "event recorded");
-        Ok(())
-    }
+/// Records `event` in its customer's feed (or the admins') under `event_id`, once: the `event.publish` job's
+/// record, which the real-time context's consumer of that job writes before it pushes the event.
+pub async fn record(ctx: &impl HasStores, event_id: &str, event: &DomainEvent) -> Result<(), PortError> {
+    ctx.stores().feed.record(event_id, event).await?;
+    tracing::info!(event = event.name(), channels = ?event.channels(), "event recorded");
+    Ok(())
 }

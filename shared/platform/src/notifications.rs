@@ -5,8 +5,8 @@
 //! service's.
 
 use crate::deps::HasStores;
-use crate::jobs::{JobError, JobHandler, JobRegistry, RunOnce, dispatch_as, payload};
-use proxy_core::domain::{Inbox, Job, JobId, Notification, NotificationId, Priority};
+use crate::jobs::dispatch_as;
+use proxy_core::domain::{Inbox, JobId, Notification, NotificationId, Priority};
 use proxy_core::error::PortResult;
 use proxy_core::ports::table::Cursor;
 use serde::{Deserialize, Serialize};
@@ -100,25 +100,10 @@ pub async fn mark_all_read(ctx: &impl NotificationsEnv, inbox: &Inbox, reader: &
     ctx.stores().notifications.mark_all_read(inbox, reader, ctx.clock().now()).await
 }
 
-/// Registers the job that stores what `notify` sends.
-pub fn register_jobs<C: HasStores + Sync + 'static>(registry: &mut JobRegistry<C>) {
-    registry.register(NOTIFY_JOB, Deliver);
-}
-
-/// `notification.deliver`: puts the notification into its inbox.
-struct Deliver;
-
-#[async_trait::async_trait]
-impl<C: HasStores + Sync> JobHandler<C> for Deliver {
-    /// One conditional put under the notification's id: a redelivery finds it there.
-    fn run_once(&self) -> RunOnce {
-        RunOnce::ByItsEffect
-    }
-
-    async fn handle(&self, ctx: &C, job: &Job, _attempt: u32) -> Result<(), JobError> {
-        let Delivery { inbox, notification } = payload(job)?;
-        let new = ctx.stores().notifications.put(&inbox, &notification).await?;
-        tracing::info!(inbox = inbox.name(), notification_id = %notification.id, kind = notification.kind, new, "notification stored");
-        Ok(())
-    }
+/// Stores `notification` in `inbox`, once under its id: the `notification.deliver` job's effect, which the
+/// real-time context's consumer of that job writes before it pushes the notification to its reader.
+pub async fn store(ctx: &impl HasStores, inbox: &Inbox, notification: &Notification) -> PortResult<()> {
+    let new = ctx.stores().notifications.put(inbox, notification).await?;
+    tracing::info!(inbox = inbox.name(), notification_id = %notification.id, kind = notification.kind, new, "notification stored");
+    Ok(())
 }

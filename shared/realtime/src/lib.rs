@@ -5,9 +5,21 @@
 //! - `protocol`: the frames a client sends and the server answers, with Pusher's error codes;
 //! - `channels`: the channels there are and who may join each;
 //! - `signature`: socket ids and the channel authorisation signature (`POST /api/broadcasting/auth`);
-//! - `presence`: a presence channel's members, one per user however many tabs they have open.
+//! - `presence`: a presence channel's members, one per user however many tabs they have open;
+//! - `socket`: the WebSocket API's routes (`$connect`, `$default`, `$disconnect`);
+//! - `delivery`: one frame posted to many connections, bounded, throttling backed off, the gone reported;
+//! - `broadcast`: domain events and notifications on their channels;
+//! - `jobs`: the greeting of a new connection, the forgetting of a gone one, the notifications queue's
+//!   consumers;
+//! - `endpoints`: the HTTP routes (channel authorisation) and the WebSocket routes' entry points.
 
+pub mod broadcast;
 pub mod channels;
+pub mod delivery;
+pub mod deps;
+pub mod endpoints;
+pub mod jobs;
 pub mod presence;
 pub mod protocol;
 pub mod signature;
+pub mod socket;

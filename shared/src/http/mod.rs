@@ -65,6 +65,7 @@ where
             }
             Ok((status, api::reply::Body::File(file))) => file_response(status, file),
             Ok((status, api::reply::Body::Page(page))) => html_response(status, page),
+            Ok((status, api::reply::Body::Verbatim(value))) => json_response(status, &value),
             Err(error) => error_response(error, &request_id, ctx.clock.now()),
         }
     };

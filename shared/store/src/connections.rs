@@ -45,17 +45,18 @@ impl ConnectionStore {
         }
     }
 
-    /// Puts `connection` on `channel` (with its presence `user_info`), both ways at once, only while the
-    /// connection is registered: a `Conflict` when it is gone. Subscribing again refreshes the member's info.
+    /// Puts `connection` on `channel` as `member` (a presence channel's user, with its `user_info`), both ways
+    /// at once, only while the connection is registered: a `Conflict` when it is gone. Subscribing again
+    /// refreshes the member.
     pub async fn subscribe(
         &self,
         connection: &Connection,
+        member: &str,
         channel: &str,
         user_info: &serde_json::Value,
     ) -> PortResult<()> {
         let id = &connection.connection_id;
-        let member =
-            Subscriber { connection_id: id.clone(), subject: connection.subject.clone(), user_info: user_info.clone() };
+        let member = Subscriber { connection_id: id.clone(), subject: member.to_owned(), user_info: user_info.clone() };
         let mut row = codec::encode(&member, &[])?;
         row.extend(keys::ws_channel_member(channel, id).to_item());
         let mut own = keys::ws_subscription(id, channel).to_item();

@@ -28,8 +28,8 @@ const LAYERS: &[(&str, u8)] = &[
     ("shared", 9),
     ("functions", 10),
     ("local-server", 10),
-    ("integration-tests", 10),
-    ("bench", 10),
+    ("integration-tests", 11),
+    ("bench", 11),
 ];
 
 /// The domain, the repositories and the contexts: every crate below the Lambda edge (and the adapters).

@@ -30,6 +30,7 @@ mod provisioning;
 mod queue_behaviour;
 mod queue_management;
 mod queue_stats;
+mod realtime;
 mod realtime_registry;
 mod redis_link;
 mod route_table;

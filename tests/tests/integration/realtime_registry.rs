@@ -36,11 +36,11 @@ async fn connections_and_channels_are_kept_both_ways_and_forgotten_together(app:
     assert_eq!(registry.get("c1=").await.unwrap(), Some(tab1.clone()), "registering twice changes nothing");
 
     let ann = json!({"name": "Ann"});
-    registry.subscribe(&tab1, "presence-support", &ann).await.unwrap();
-    registry.subscribe(&tab2, "presence-support", &ann).await.unwrap();
-    registry.subscribe(&other, "presence-support", &json!({"name": "Bo"})).await.unwrap();
-    registry.subscribe(&tab1, "private-customer.ann", &json!(null)).await.unwrap();
-    registry.subscribe(&tab1, "private-customer.ann", &json!(null)).await.unwrap();
+    registry.subscribe(&tab1, &tab1.subject, "presence-support", &ann).await.unwrap();
+    registry.subscribe(&tab2, &tab2.subject, "presence-support", &ann).await.unwrap();
+    registry.subscribe(&other, &other.subject, "presence-support", &json!({"name": "Bo"})).await.unwrap();
+    registry.subscribe(&tab1, &tab1.subject, "private-customer.ann", &json!(null)).await.unwrap();
+    registry.subscribe(&tab1, &tab1.subject, "private-customer.ann", &json!(null)).await.unwrap();
 
     let mut on_support: Vec<(String, String)> = registry
         .subscribers("presence-support")
@@ -71,7 +71,7 @@ async fn connections_and_channels_are_kept_both_ways_and_forgotten_together(app:
     assert_eq!(left, ["c3="]);
 
     // A subscription needs its connection: a forgotten one cannot come back through a late subscribe.
-    let late = registry.subscribe(&tab1, "presence-support", &ann).await;
+    let late = registry.subscribe(&tab1, &tab1.subject, "presence-support", &ann).await;
     assert!(matches!(late, Err(shared::error::PortError::Conflict { .. })), "{late:?}");
     assert_eq!(registry.subscribers("presence-support").await.unwrap().len(), 1);
 }
@@ -80,7 +80,7 @@ async fn a_connection_past_its_two_hours_is_gone_with_its_subscriptions(app: Tes
     let registry = &app.ctx.stores.connections;
     let old = connection(&app, "old=", "ann");
     registry.register(&old).await.unwrap();
-    registry.subscribe(&old, "presence-support", &json!({"name": "Ann"})).await.unwrap();
+    registry.subscribe(&old, &old.subject, "presence-support", &json!({"name": "Ann"})).await.unwrap();
     app.clock.advance(chrono::Duration::seconds(CONNECTION_LIFETIME_SECS - 1));
     assert!(registry.get("old=").await.unwrap().is_some());
     assert_eq!(registry.subscribers("presence-support").await.unwrap().len(), 1);
@@ -89,6 +89,6 @@ async fn a_connection_past_its_two_hours_is_gone_with_its_subscriptions(app: Tes
     assert_eq!(registry.get("old=").await.unwrap(), None);
     assert!(registry.subscribers("presence-support").await.unwrap().is_empty());
     assert!(registry.channels_of("old=").await.unwrap().is_empty());
-    let late = registry.subscribe(&old, "presence-support", &json!(null)).await;
+    let late = registry.subscribe(&old, &old.subject, "presence-support", &json!(null)).await;
     assert!(late.is_err(), "a subscription on an expired connection: {late:?}");
 }

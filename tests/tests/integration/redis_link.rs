@@ -91,6 +91,7 @@ fn settings_for(url: &str, ca_file: Option<String>, auth_secret: Option<String>)
         panel_password: SecretSetting::Value(String::new()),
         panel_scheme: "https".into(),
         worker_mappings: Default::default(),
+        channels_app: None,
     }
 }
 

@@ -129,7 +129,38 @@ fn the_template_declares_exactly_the_functions_of_the_table() {
                 assert_eq!(properties["Principal"].as_str(), Some("cognito-idp.amazonaws.com"), "{}", spec.name);
                 assert!(!properties["SourceArn"].is_null(), "{}: only its own pool may invoke it", spec.name);
             }
+            Trigger::WebSocket { route } => {
+                // The WebSocket API's route, integrated with this function, which only that API may invoke.
+                assert!(events.is_empty(), "{}: no SAM event source", spec.name);
+                let base = spec.logical_id().strip_suffix("Function").unwrap().to_owned();
+                let route_resource = &template["Resources"][format!("{base}Route").as_str()];
+                assert_eq!(route_resource["Type"].as_str(), Some("AWS::ApiGatewayV2::Route"), "{}", spec.name);
+                assert_eq!(route_resource["Properties"]["RouteKey"].as_str(), Some(route), "{}", spec.name);
+                let target = sub_text(&route_resource["Properties"]["Target"]);
+                assert_eq!(target, format!("integrations/${{{base}Integration}}"), "{}: its integration", spec.name);
+                let integration = &template["Resources"][format!("{base}Integration").as_str()]["Properties"];
+                assert!(
+                    sub_text(&integration["IntegrationUri"]).contains(&format!("${{{}.Arn}}", spec.logical_id())),
+                    "{}: the integration invokes this function",
+                    spec.name
+                );
+                let permission = &template["Resources"][format!("{base}Permission").as_str()]["Properties"];
+                assert_eq!(permission["Principal"].as_str(), Some("apigateway.amazonaws.com"), "{}", spec.name);
+                assert!(
+                    sub_text(&permission["SourceArn"]).ends_with(&format!("${{RealtimeApi}}/${{Stage}}/{route}")),
+                    "{}: only its own API's route may invoke it",
+                    spec.name
+                );
+            }
         }
+    }
+}
+
+/// The text of a `!Sub "..."`.
+fn sub_text(value: &Yaml) -> String {
+    match value {
+        Yaml::Tagged(tagged) if tagged.tag == "!Sub" => tagged.value.as_str().unwrap_or_default().to_owned(),
+        _ => String::new(),
     }
 }
 
@@ -199,11 +230,13 @@ fn every_binary_serves_its_own_row_of_the_table() {
             }
             Trigger::Worker { .. } => vec!["serve_worker()".to_owned()],
             Trigger::UserPool { .. } => vec![format!("serve_user_pool(&routes::{row},")],
+            Trigger::WebSocket { .. } => vec![format!("serve_websocket(&api::routes::{row})")],
         };
         let Some(serve) = serve.iter().find(|call| source.contains(call.as_str())) else {
             panic!("functions/{path} calls {}", serve[0]);
         };
-        if let Trigger::Worker { .. } = spec.trigger {
+        // The worker runs every job; a WebSocket route's binary runs the one WebSocket edge with its row.
+        if let Trigger::Worker { .. } | Trigger::WebSocket { .. } = spec.trigger {
             continue;
         }
         let arm = format!("        {row} => ");
@@ -241,6 +274,8 @@ async fn the_local_server_serves_every_route_and_schedule_of_the_table() {
                 let ran = shared::handlers::user_pool(spec, &app.ctx, serde_json::json!({})).await;
                 assert!(ran.is_some(), "{} has a user pool handler", spec.name);
             }
+            // The local gateway's WebSocket runs them (`websocket.rs`).
+            Trigger::WebSocket { route } => assert!(["$connect", "$default", "$disconnect"].contains(&route)),
         }
     }
 }

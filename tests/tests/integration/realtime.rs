@@ -1,0 +1,365 @@
+//! The real-time WebSocket API end to end on both backends: a Rust WebSocket client (tokio-tungstenite) on the
+//! local gateway, which runs the same `$connect` / `$default` / `$disconnect` handlers as API Gateway and answers
+//! the management API in process, with the queue worker running the greeting, delivery and forget jobs. The
+//! Pusher protocol as pusher-js speaks it: the greeting, ping, channel authorisation and subscription, presence
+//! with two tabs, client events, domain events from the notifications queue, and the failure paths — another
+//! customer's channel, a forged signature, a gone connection, a 2-hour-old registration, oversized frames.
+
+use futures_util::{SinkExt, StreamExt};
+use integration_tests::api::{Call, Caller};
+use integration_tests::{Backend, TestApp};
+use serde_json::{Value, json};
+use shared::app::{AppContext, LOCAL_CHANNELS_APP_KEY};
+use shared::domain::{Connection, CustomerId, DomainEvent, OrderId, OrderStatus, Priority};
+use shared::ports::QueueRef;
+use shared::routes;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::Message;
+
+integration_tests::on_both_backends!(
+    a_client_is_greeted_answers_pings_and_joins_only_its_own_channels,
+    domain_events_reach_every_connection_of_their_customer_only,
+    presence_members_are_users_and_a_second_tab_joins_and_leaves_silently,
+    client_events_reach_the_others_only_and_are_rate_limited,
+    a_gone_connection_is_forgotten_and_the_live_ones_still_receive,
+    a_registration_past_two_hours_is_told_to_reconnect,
+    oversized_and_malformed_frames_are_refused_without_harm,
+);
+
+/// How long a test waits for a frame: the greeting and deliveries go through the queue worker.
+const WAIT: Duration = Duration::from_secs(20);
+
+/// The local WebSocket API over `app`, with the queue workers that greet, deliver and forget running.
+async fn gateway(app: &TestApp) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let ctx: Arc<AppContext> = Arc::new(app.ctx.clone());
+    let secret = Arc::new("unused-by-websocket".to_owned());
+    tokio::spawn(local_server::serve_http(listener, ctx.clone(), secret, app.connections.clone()));
+    let registry = Arc::new(shared::worker::standard_registry());
+    for queue in [Priority::High, Priority::Notifications] {
+        let worker = local_server::background::run_worker(ctx.clone(), registry.clone(), "test", QueueRef::Main(queue));
+        tokio::spawn(worker);
+    }
+    addr
+}
+
+type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+struct Client {
+    socket: Socket,
+    socket_id: String,
+}
+
+/// A frame as pusher-js reads it: `data` decoded when it is a JSON string.
+fn decode(text: &str) -> Value {
+    let mut frame: Value = serde_json::from_str(text).expect("a JSON frame");
+    if let Some(data) = frame["data"].as_str().and_then(|d| serde_json::from_str::<Value>(d).ok()) {
+        frame["data"] = data;
+    }
+    frame
+}
+
+impl Client {
+    /// Connects where pusher-js does and waits for `pusher:connection_established`.
+    async fn connect(addr: SocketAddr) -> Client {
+        let url = format!("ws://{addr}/app/{LOCAL_CHANNELS_APP_KEY}?protocol=7&client=js&version=8.4.0&flash=false");
+        let (socket, _) = tokio_tungstenite::connect_async(url).await.expect("the upgrade is accepted");
+        let mut client = Client { socket, socket_id: String::new() };
+        let hello = client.next().await.expect("a greeting");
+        assert_eq!(hello["event"], "pusher:connection_established", "{hello}");
+        assert_eq!(hello["data"]["activity_timeout"], 120);
+        client.socket_id = hello["data"]["socket_id"].as_str().unwrap().to_owned();
+        assert!(shared::services::realtime::signature::is_socket_id(&client.socket_id), "{}", client.socket_id);
+        client
+    }
+
+    /// The next text frame, or None when the connection closed (or nothing came within `WAIT`).
+    async fn next(&mut self) -> Option<Value> {
+        self.next_within(WAIT).await
+    }
+
+    async fn next_within(&mut self, wait: Duration) -> Option<Value> {
+        loop {
+            match tokio::time::timeout(wait, self.socket.next()).await {
+                Ok(Some(Ok(Message::Text(text)))) => return Some(decode(&text)),
+                Ok(Some(Ok(Message::Close(_)))) | Ok(None) | Ok(Some(Err(_))) | Err(_) => return None,
+                Ok(Some(Ok(_))) => continue,
+            }
+        }
+    }
+
+    /// Waits for the next frame of `event`, skipping others (e.g. presence notices).
+    async fn expect(&mut self, event: &str) -> Value {
+        loop {
+            let frame = self.next().await.unwrap_or_else(|| panic!("no {event} frame"));
+            if frame["event"] == event {
+                return frame;
+            }
+        }
+    }
+
+    /// Asserts that nothing arrives for a while.
+    async fn expect_silence(&mut self, what: &str) {
+        if let Some(frame) = self.next_within(Duration::from_millis(700)).await {
+            panic!("{what}: unexpected {frame}");
+        }
+    }
+
+    async fn send(&mut self, frame: Value) {
+        self.socket.send(Message::text(frame.to_string())).await.expect("sent");
+    }
+
+    /// Asks the auth endpoint as `caller`, then subscribes with what it answered.
+    async fn join(&mut self, app: &TestApp, caller: &Caller, channel: &str) -> Value {
+        let auth = authorize(app, caller, &self.socket_id, channel).await;
+        assert_eq!(auth.0, 200, "{channel}: {}", auth.1);
+        self.send(json!({"event": "pusher:subscribe", "data": {
+            "channel": channel, "auth": auth.1["auth"], "channel_data": auth.1["channel_data"],
+        }}))
+        .await;
+        let joined = self.expect("pusher_internal:subscription_succeeded").await;
+        assert_eq!(joined["channel"], channel);
+        joined
+    }
+}
+
+/// `POST /api/broadcasting/auth` as pusher-js sends it (a form); (status, body).
+async fn authorize(app: &TestApp, caller: &Caller, socket_id: &str, channel: &str) -> (u16, Value) {
+    let reply = Call::to(&routes::BROADCASTING_AUTH, &[])
+        .by(caller)
+        .raw_body(&format!("socket_id={socket_id}&channel_name={channel}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .send(app)
+        .await;
+    (reply.status, reply.body)
+}
+
+fn order_changed(app: &TestApp, customer: &str) -> DomainEvent {
+    DomainEvent::OrderStatusChanged {
+        order_id: OrderId(uuid::Uuid::new_v4().to_string()),
+        customer_id: CustomerId(customer.to_owned()),
+        old_status: Some(OrderStatus::Processing),
+        new_status: OrderStatus::Completed,
+        timestamp: app.ctx.clock.now(),
+    }
+}
+
+async fn a_client_is_greeted_answers_pings_and_joins_only_its_own_channels(app: TestApp) {
+    let addr = gateway(&app).await;
+    let ann = Caller::customer(&"ann");
+    let mut client = Client::connect(addr).await;
+    client.send(json!({"event": "pusher:ping", "data": {}})).await;
+    assert_eq!(client.expect("pusher:pong").await["event"], "pusher:pong");
+
+    let joined = client.join(&app, &ann, "private-customer.ann").await;
+    assert_eq!(joined["data"], json!({}), "a private channel has no members");
+    // Another customer's channel: the endpoint refuses to sign it.
+    let (status, body) = authorize(&app, &ann, &client.socket_id, "private-customer.bo").await;
+    assert_eq!((status, body["success"].as_bool()), (403, Some(false)), "{body}");
+    for admins in ["private-admin", "presence-admins"] {
+        assert_eq!(authorize(&app, &ann, &client.socket_id, admins).await.0, 403, "{admins}");
+    }
+    // Bad input is a 422 per field; an admin may join the admins' channel.
+    let (status, body) = authorize(&app, &ann, "12;3", "private-customer.ann").await;
+    assert_eq!((status, body["errors"]["socket_id"].is_array()), (422, true), "{body}");
+    let (status, body) = authorize(&app, &ann, &client.socket_id, "orders").await;
+    assert_eq!((status, body["errors"]["channel_name"].is_array()), (422, true), "{body}");
+    let (status, body) = authorize(&app, &Caller::Admin("ops".into()), &client.socket_id, "private-admin").await;
+    assert_eq!(status, 200, "{body}");
+    // Subscribing with a signature of another channel, or of another socket, or none: Pusher's 4009.
+    let own = authorize(&app, &ann, &client.socket_id, "private-customer.ann").await.1;
+    for (channel, auth) in [
+        ("private-customer.bo", own["auth"].clone()),
+        ("private-customer.ann", json!(format!("{LOCAL_CHANNELS_APP_KEY}:{}", "0".repeat(64)))),
+        ("private-admin", Value::Null),
+    ] {
+        client.send(json!({"event": "pusher:subscribe", "data": {"channel": channel, "auth": auth}})).await;
+        let refused = client.expect("pusher:error").await;
+        assert_eq!(refused["data"]["code"], 4009, "{channel}: {refused}");
+    }
+    let registry = &app.ctx.stores.connections;
+    let on_bo = registry.subscribers("private-customer.bo").await.unwrap();
+    assert!(on_bo.is_empty(), "nothing refused was registered");
+    // The connection is still usable after the refusals.
+    client.send(json!({"event": "pusher:ping", "data": {}})).await;
+    client.expect("pusher:pong").await;
+    // An upgrade for another app's key is not this API's.
+    let wrong = tokio_tungstenite::connect_async(format!("ws://{addr}/app/another-key?protocol=7")).await;
+    assert!(wrong.is_err(), "another app's key is refused");
+}
+
+async fn domain_events_reach_every_connection_of_their_customer_only(app: TestApp) {
+    let addr = gateway(&app).await;
+    let (ann, bo) = (Caller::customer(&"ann"), Caller::customer(&"bo"));
+    let mut tab1 = Client::connect(addr).await;
+    let mut tab2 = Client::connect(addr).await;
+    let mut other = Client::connect(addr).await;
+    tab1.join(&app, &ann, "private-customer.ann").await;
+    tab2.join(&app, &ann, "private-customer.ann").await;
+    other.join(&app, &bo, "private-customer.bo").await;
+
+    shared::services::events::publish(&app.ctx, order_changed(&app, "ann")).await;
+    let mut ids = Vec::new();
+    for tab in [&mut tab1, &mut tab2] {
+        let event = tab.expect("App\\Events\\OrderStatusChanged").await;
+        assert_eq!(event["channel"], "private-customer.ann");
+        assert_eq!(
+            (event["data"]["customer_id"].as_str(), event["data"]["new_status"].as_str()),
+            (Some("ann"), Some("completed"))
+        );
+        ids.push(event["data"]["id"].as_str().expect("the event id, to drop a repeat").to_owned());
+    }
+    assert_eq!(ids[0], ids[1], "one event, one id");
+    other.expect_silence("another customer's event").await;
+    // Recorded in the customer's feed once as well.
+    let (feed, _) = app.ctx.stores.feed.recent(&CustomerId("ann".into()), 10, None).await.unwrap();
+    assert_eq!(feed.len(), 1);
+}
+
+async fn presence_members_are_users_and_a_second_tab_joins_and_leaves_silently(app: TestApp) {
+    let addr = gateway(&app).await;
+    let (ann, bo) = (Caller::customer(&"ann"), Caller::customer(&"bo"));
+    let mut watcher = Client::connect(addr).await;
+    let joined = watcher.join(&app, &bo, "presence-support").await;
+    assert_eq!(joined["data"]["presence"]["ids"], json!(["bo"]));
+
+    let mut tab1 = Client::connect(addr).await;
+    let joined = tab1.join(&app, &ann, "presence-support").await;
+    assert_eq!(joined["data"]["presence"]["count"], 2, "{joined}");
+    let added = watcher.expect("pusher_internal:member_added").await;
+    assert_eq!(
+        (added["data"]["user_id"].as_str(), added["data"]["user_info"]["role"].as_str()),
+        (Some("ann"), Some("customer"))
+    );
+
+    let mut tab2 = Client::connect(addr).await;
+    let joined = tab2.join(&app, &ann, "presence-support").await;
+    assert_eq!(joined["data"]["presence"]["count"], 2, "two tabs are one member: {joined}");
+    watcher.expect_silence("a second tab is no new member").await;
+    // A member cannot claim to be someone else: channel_data signed for ann, sent as bo's, is refused.
+    let signed = authorize(&app, &ann, &tab2.socket_id, "presence-support").await.1;
+    let claimed = signed["channel_data"].as_str().unwrap().replace("\"ann\"", "\"bo\"");
+    tab2.send(json!({"event": "pusher:subscribe", "data": {
+        "channel": "presence-support", "auth": signed["auth"], "channel_data": claimed}}))
+        .await;
+    assert_eq!(tab2.expect("pusher:error").await["data"]["code"], 4009);
+
+    tab1.socket.close(None).await.unwrap();
+    watcher.expect_silence("a tab closes while another is open").await;
+    tab2.send(json!({"event": "pusher:unsubscribe", "data": {"channel": "presence-support"}})).await;
+    let removed = watcher.expect("pusher_internal:member_removed").await;
+    assert_eq!(removed["data"]["user_id"], "ann");
+    let members = app.ctx.stores.connections.subscribers("presence-support").await.unwrap();
+    assert_eq!(members.iter().map(|m| m.subject.as_str()).collect::<Vec<_>>(), ["bo"], "no phantom member left");
+}
+
+async fn client_events_reach_the_others_only_and_are_rate_limited(app: TestApp) {
+    let addr = gateway(&app).await;
+    let (ann, bo) = (Caller::customer(&"ann"), Caller::customer(&"bo"));
+    let mut sender = Client::connect(addr).await;
+    let mut receiver = Client::connect(addr).await;
+    sender.join(&app, &ann, "presence-support").await;
+    receiver.join(&app, &bo, "presence-support").await;
+    sender.expect("pusher_internal:member_added").await;
+
+    sender.send(json!({"event": "client-typing", "channel": "presence-support", "data": {"typing": true}})).await;
+    let typing = receiver.expect("client-typing").await;
+    assert_eq!((typing["user_id"].as_str(), typing["data"]["typing"].as_bool()), (Some("ann"), Some(true)));
+    sender.expect_silence("a client event is not echoed to its sender").await;
+    // A channel the sender is not on: refused, nobody receives it.
+    sender.send(json!({"event": "client-typing", "channel": "private-customer.bo", "data": {}})).await;
+    sender.expect("pusher:error").await;
+    // Pusher's 10 per second: the 11th of this second is refused with 4301 (the window is the injected clock's).
+    for _ in 0..10 {
+        sender.send(json!({"event": "client-typing", "channel": "presence-support", "data": {}})).await;
+    }
+    let limited = sender.expect("pusher:error").await;
+    assert_eq!(limited["data"]["code"], 4301, "{limited}");
+    let mut delivered = 0;
+    while let Some(frame) = receiver.next_within(Duration::from_millis(700)).await {
+        delivered += usize::from(frame["event"] == "client-typing");
+    }
+    assert_eq!(delivered, 8, "the refused event counted against this second's 10 as well");
+}
+
+async fn a_gone_connection_is_forgotten_and_the_live_ones_still_receive(app: TestApp) {
+    let addr = gateway(&app).await;
+    let ann = Caller::customer(&"ann");
+    let mut live = Client::connect(addr).await;
+    live.join(&app, &ann, "private-customer.ann").await;
+    // A connection API Gateway closed without a `$disconnect` reaching us: registered, on the channel, gone.
+    let stale = Connection {
+        connection_id: "Stale0000000000=".into(),
+        socket_id: shared::services::realtime::signature::socket_id_of("Stale0000000000="),
+        subject: String::new(),
+        groups: Vec::new(),
+        connected_at: app.ctx.clock.now(),
+    };
+    let registry = &app.ctx.stores.connections;
+    registry.register(&stale).await.unwrap();
+    registry.subscribe(&stale, "", "private-customer.ann", &Value::Null).await.unwrap();
+
+    shared::services::events::publish(&app.ctx, order_changed(&app, "ann")).await;
+    live.expect("App\\Events\\OrderStatusChanged").await;
+    // The 410 had the stale connection forgotten — that one, not the live one.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let on_channel = registry.subscribers("private-customer.ann").await.unwrap();
+        if on_channel.len() == 1 {
+            assert_ne!(on_channel[0].connection_id, stale.connection_id);
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the stale connection is still registered: {on_channel:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(registry.get(&stale.connection_id).await.unwrap().is_none());
+    shared::services::events::publish(&app.ctx, order_changed(&app, "ann")).await;
+    live.expect("App\\Events\\OrderStatusChanged").await;
+}
+
+async fn a_registration_past_two_hours_is_told_to_reconnect(app: TestApp) {
+    let addr = gateway(&app).await;
+    let mut old = Client::connect(addr).await;
+    old.join(&app, &Caller::customer(&"ann"), "private-customer.ann").await;
+    app.clock.advance(chrono::Duration::hours(2) + chrono::Duration::minutes(1));
+    old.send(json!({"event": "pusher:ping", "data": {}})).await;
+    let told = old.expect("pusher:error").await;
+    assert_eq!(told["data"]["code"], 4200, "reconnect: {told}");
+    assert!(old.next().await.is_none(), "and the connection is closed");
+    let on_channel = app.ctx.stores.connections.subscribers("private-customer.ann").await.unwrap();
+    assert!(on_channel.is_empty(), "its expired rows are not read as live: {on_channel:?}");
+    // Reconnecting works as for anyone.
+    let mut again = Client::connect(addr).await;
+    again.join(&app, &Caller::customer(&"ann"), "private-customer.ann").await;
+}
+
+async fn oversized_and_malformed_frames_are_refused_without_harm(app: TestApp) {
+    let addr = gateway(&app).await;
+    let ann = Caller::customer(&"ann");
+    let mut client = Client::connect(addr).await;
+    client.join(&app, &ann, "presence-support").await;
+    for bad in [json!("not an object"), json!({"data": {}}), json!({"event": "pusher:subscribe", "data": {}})] {
+        client.send(bad.clone()).await;
+        let refused = client.expect("pusher:error").await;
+        assert!(refused["data"]["message"].is_string(), "{bad}: {refused}");
+    }
+    let big = "x".repeat(11 * 1024);
+    client.send(json!({"event": "client-big", "channel": "presence-support", "data": big})).await;
+    assert!(client.expect("pusher:error").await["data"]["message"].as_str().unwrap().contains("bytes"));
+    client.send(json!({"event": "pusher:ping", "data": {}})).await;
+    client.expect("pusher:pong").await;
+    // Over API Gateway's 128 KB: the connection is closed, and its registration with it.
+    client.send(json!({"event": "pusher:ping", "data": "y".repeat(130 * 1024)})).await;
+    assert!(client.next().await.is_none(), "closed");
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !app.ctx.stores.connections.subscribers("presence-support").await.unwrap().is_empty() {
+        assert!(tokio::time::Instant::now() < deadline, "$disconnect forgot it");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    if app.backend == Backend::Memory {
+        assert!(app.connections.posts() > 0);
+    }
+}
