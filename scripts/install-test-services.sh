@@ -72,3 +72,13 @@ if [ ! -f "$browser/node_modules/axe-core/axe.min.js" ] \
   (cd "$browser" && npm ci --silent --no-audit --no-fund --ignore-scripts)
   cp "$browser/package-lock.json" "$browser/node_modules/.installed-lock"
 fi
+
+# pusher-js and laravel-echo exactly as tests/realtime/package-lock.json pins them: the real-time end-to-end test's
+# clients (scripts/realtime-test.sh), the ones the frontends use.
+realtime=tests/realtime
+if [ ! -f "$realtime/node_modules/pusher-js/package.json" ] \
+  || ! cmp -s "$realtime/package-lock.json" "$realtime/node_modules/.installed-lock"; then
+  echo "[install] pusher-js, laravel-echo (npm ci in $realtime)"
+  (cd "$realtime" && npm ci --silent --no-audit --no-fund --ignore-scripts)
+  cp "$realtime/package-lock.json" "$realtime/node_modules/.installed-lock"
+fi
