@@ -13,8 +13,8 @@ use shared::adapters::memory::MemoryConnections;
 use shared::app::AppContext;
 use std::sync::Arc;
 
-/// Accepts connections and answers each request through the local API Gateway — an HTTP route, or the
-/// WebSocket API's upgrade — until the listener fails. `connections` must be the ones `ctx` posts to.
+/// Accepts connections and answers each request through the local API Gateway — an HTTP route, the WebSocket
+/// API's upgrade, or its management API (`/@connections/<id>`) — until the listener fails. `connections` must be the ones `ctx` posts to.
 pub async fn serve_http(
     listener: tokio::net::TcpListener,
     ctx: Arc<AppContext>,
@@ -30,6 +30,8 @@ pub async fn serve_http(
                 async move {
                     let response = if websocket::is_websocket(&request) {
                         websocket::accept(ctx, connections, request).await
+                    } else if websocket::is_management(&request) {
+                        websocket::manage(&connections, request).await
                     } else {
                         gateway::handle(&ctx, &secret, request).await
                     };

@@ -153,6 +153,59 @@ async fn session(
     let _ = socket.close(None).await;
 }
 
+/// Whether `request` is for the management API (`/@connections/<id>`), which this gateway also answers over
+/// HTTP: the AWS adapter (`ApiGatewayConnections`) is tested against it, and a local run on the AWS backend may
+/// point `WEBSOCKET_API_ENDPOINT` at it.
+pub fn is_management(request: &Request<hyper::body::Incoming>) -> bool {
+    request.uri().path().starts_with("/@connections/")
+}
+
+/// The management API: `POST /@connections/<id>` posts the body as a frame, `DELETE` closes the connection; a
+/// connection that is not open is a 410 `GoneException`, as API Gateway answers.
+pub async fn manage(connections: &MemoryConnections, request: Request<hyper::body::Incoming>) -> Reply {
+    use http_body_util::BodyExt;
+    use shared::ports::{ConnectionPoster, PostError};
+    let (parts, body) = request.into_parts();
+    // The SDK percent-encodes the id in the path (its `=`).
+    let id = parts.uri.path().trim_start_matches("/@connections/");
+    let id = percent_encoding::percent_decode_str(id).decode_utf8_lossy().into_owned();
+    let outcome = match parts.method {
+        hyper::Method::POST => match body.collect().await {
+            Ok(collected) => {
+                let bytes = collected.to_bytes();
+                if bytes.len() > MAX_MESSAGE_BYTES {
+                    return aws_error(StatusCode::PAYLOAD_TOO_LARGE, "PayloadTooLargeException");
+                }
+                connections.post(&id, &String::from_utf8_lossy(&bytes)).await
+            }
+            Err(_) => return aws_error(StatusCode::BAD_REQUEST, "BadRequestException"),
+        },
+        hyper::Method::DELETE => connections.close(&id).await,
+        _ => return aws_error(StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed"),
+    };
+    match outcome {
+        Ok(()) => {
+            let mut response = Response::new(Full::new(Bytes::new()));
+            *response.status_mut() =
+                if parts.method == hyper::Method::DELETE { StatusCode::NO_CONTENT } else { StatusCode::OK };
+            response
+        }
+        Err(PostError::Gone) => aws_error(StatusCode::GONE, "GoneException"),
+        Err(PostError::Throttled) => aws_error(StatusCode::TOO_MANY_REQUESTS, "LimitExceededException"),
+        Err(PostError::Port(_)) => aws_error(StatusCode::INTERNAL_SERVER_ERROR, "InternalServerError"),
+    }
+}
+
+/// An error as API Gateway's REST-JSON APIs write it: the type in `x-amzn-ErrorType`, a message in the body.
+fn aws_error(status: StatusCode, error_type: &'static str) -> Reply {
+    let body = serde_json::json!({ "message": error_type }).to_string();
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = status;
+    response.headers_mut().insert("x-amzn-errortype", hyper::header::HeaderValue::from_static(error_type));
+    response.headers_mut().insert("content-type", hyper::header::HeaderValue::from_static("application/json"));
+    response
+}
+
 /// Runs a WebSocket route's handler as API Gateway invokes it; whether it answered 2xx.
 async fn run(ctx: &AppContext, spec: &'static FunctionSpec, event: serde_json::Value) -> bool {
     match serde_json::from_value(event) {

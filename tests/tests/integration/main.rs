@@ -14,6 +14,7 @@ mod architecture;
 mod cache_behaviour;
 mod cached_views;
 mod client_expiry;
+mod connections_behaviour;
 mod dashboard;
 mod deployment;
 mod events;

@@ -3,6 +3,7 @@
 //! Gateway, where a post during `$connect` is refused as gone) until `closed` or its receiver is dropped.
 
 use async_trait::async_trait;
+use proxy_core::error::{Backend, PortError};
 use proxy_core::ports::connections::{ConnectionPoster, PostError};
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -17,6 +18,9 @@ pub enum Outbound {
     /// Close the socket (`DeleteConnection`).
     Close,
 }
+
+/// The largest frame API Gateway posts (`PayloadTooLargeException` beyond).
+pub const MAX_FRAME_BYTES: usize = 128 * 1024;
 
 #[derive(Default)]
 pub struct MemoryConnections {
@@ -62,6 +66,10 @@ impl MemoryConnections {
 #[async_trait]
 impl ConnectionPoster for MemoryConnections {
     async fn post(&self, connection_id: &str, frame: &str) -> Result<(), PostError> {
+        if frame.len() > MAX_FRAME_BYTES {
+            let detail = format!("a frame of {} bytes is over {MAX_FRAME_BYTES}", frame.len());
+            return Err(PostError::Port(PortError::Invalid { backend: Backend::Connections, detail }));
+        }
         self.send(connection_id, Outbound::Frame(frame.to_owned()))?;
         self.posts.fetch_add(1, Ordering::Relaxed);
         Ok(())

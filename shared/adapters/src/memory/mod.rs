@@ -12,7 +12,7 @@ mod tagged_cache;
 mod workers;
 
 pub use cache::MemoryCache;
-pub use connections::{MemoryConnections, Outbound};
+pub use connections::{MAX_FRAME_BYTES, MemoryConnections, Outbound};
 pub use mail::MemoryMailer;
 pub use panel::MemoryPanel;
 pub use queue::MemoryQueue;
