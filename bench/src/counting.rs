@@ -393,6 +393,8 @@ pub async fn counted_app(backend: integration_tests::Backend) -> (integration_te
         workers: ctx.workers.clone(),
         views: shared::app::AppContext::views(ctx.clock.clone(), tagged.clone(), cache),
     };
-    let counted = shared::app::AppContext::new(ctx.clock.clone(), ports, ctx.backend);
+    let counted = shared::app::AppContext::new(ctx.clock.clone(), ports, ctx.backend)
+        .with_connections(app.connections.clone())
+        .with_channels_app(shared::app::AppContext::local_channels_app());
     (integration_tests::TestApp { ctx: counted, table, tagged, ..app }, counts)
 }

@@ -67,6 +67,11 @@ pub async fn http(spec: &FunctionSpec, ctx: &AppContext, request: Request) -> Op
         SYSTEM_CACHE_WARMUP => cache::endpoints::warmup,
         SYSTEM_CACHE_CLEAR => cache::endpoints::clear,
         BROADCASTING_AUTH => realtime::endpoints::authorize_channel,
+        NOTIFICATIONS => realtime::notifications::list,
+        NOTIFICATION_READ => realtime::notifications::mark_read,
+        NOTIFICATIONS_READ => realtime::notifications::mark_all_read,
+        ACTIVITY => realtime::activity::customer,
+        ADMIN_ACTIVITY => realtime::activity::admins,
     }
     None
 }

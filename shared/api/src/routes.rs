@@ -119,6 +119,11 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
     REALTIME_CONNECT,
     REALTIME_MESSAGE,
     REALTIME_DISCONNECT,
+    NOTIFICATIONS,
+    NOTIFICATION_READ,
+    NOTIFICATIONS_READ,
+    ACTIVITY,
+    ADMIN_ACTIVITY,
 ];
 
 pub const SYSTEM_HEALTH: FunctionSpec = FunctionSpec {
@@ -667,6 +672,49 @@ pub const REALTIME_DISCONNECT: FunctionSpec = FunctionSpec {
     limits: &[],
     summary: "The WebSocket API's $disconnect: forgets the connection and its subscriptions, and tells each presence \
               channel its member left when it was their last connection there.",
+};
+
+pub const NOTIFICATIONS: FunctionSpec = FunctionSpec {
+    name: "notifications",
+    trigger: Trigger::Http { method: "GET", path: "/api/notifications", status: 200 },
+    role: Some(Role::Customer),
+    limits: &[rate_limit::API],
+    summary: "The caller's notifications, newest first, each read or not, with their unread count (limit, cursor); \
+              the same ones are pushed to their private channel as they arrive.",
+};
+
+pub const NOTIFICATION_READ: FunctionSpec = FunctionSpec {
+    name: "notification-read",
+    trigger: Trigger::Http { method: "POST", path: "/api/notifications/{id}/read", status: 200 },
+    role: Some(Role::Customer),
+    limits: &[rate_limit::API],
+    summary: "Marks one of the caller's notifications read (again is fine; 404 when their inbox has none such).",
+};
+
+pub const NOTIFICATIONS_READ: FunctionSpec = FunctionSpec {
+    name: "notifications-read",
+    trigger: Trigger::Http { method: "POST", path: "/api/notifications/read", status: 200 },
+    role: Some(Role::Customer),
+    limits: &[rate_limit::API],
+    summary: "Marks every notification of the caller's until now read.",
+};
+
+pub const ACTIVITY: FunctionSpec = FunctionSpec {
+    name: "activity",
+    trigger: Trigger::Http { method: "GET", path: "/api/activity", status: 200 },
+    role: Some(Role::Customer),
+    limits: &[rate_limit::API],
+    summary: "The caller's activity feed — their orders', clients' and wallet's events of the last 30 days — newest \
+              first, each with the id it was pushed under (limit, cursor).",
+};
+
+pub const ADMIN_ACTIVITY: FunctionSpec = FunctionSpec {
+    name: "admin-activity",
+    trigger: Trigger::Http { method: "GET", path: "/admin/activity", status: 200 },
+    role: Some(Role::Admin),
+    limits: &[],
+    summary: "The admins' activity feed — system alerts opened, escalated and resolved in the last 30 days — newest \
+              first, each with the id it was pushed under (limit, cursor).",
 };
 
 pub fn match_http(method: &str, path: &str) -> Option<(&'static FunctionSpec, Vec<(&'static str, String)>)> {

@@ -11,14 +11,18 @@
 //! - `broadcast`: domain events and notifications on their channels;
 //! - `jobs`: the greeting of a new connection, the forgetting of a gone one, the notifications queue's
 //!   consumers;
-//! - `endpoints`: the HTTP routes (channel authorisation) and the WebSocket routes' entry points.
+//! - `endpoints`: the channel authorisation route;
+//! - `notifications`: a customer's notifications sent, listed and marked read (`/api/notifications`);
+//! - `activity`: the customer's and the admins' activity feeds (`/api/activity`, `/admin/activity`).
 
+pub mod activity;
 pub mod broadcast;
 pub mod channels;
 pub mod delivery;
 pub mod deps;
 pub mod endpoints;
 pub mod jobs;
+pub mod notifications;
 pub mod presence;
 pub mod protocol;
 pub mod signature;

@@ -5,10 +5,20 @@
 use super::{codec, keys, query_page};
 use proxy_core::domain::{Audience, CustomerId, DomainEvent};
 use proxy_core::error::PortResult;
-use proxy_core::ports::table::{Condition, Cursor, Index, KeyRange, Query, Table, number};
+use proxy_core::ports::table::{Condition, Cursor, Index, KeyRange, ListScope, PK, Query, SK, Table, number, string};
 use std::sync::Arc;
 
 pub const KEEP_DAYS: i64 = 30;
+
+/// An event of a feed with the id it was recorded and pushed under (empty for entries recorded before ids were
+/// kept with them).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct FeedEntry {
+    #[serde(default)]
+    pub event_id: String,
+    #[serde(flatten)]
+    pub event: DomainEvent,
+}
 
 #[derive(Clone)]
 pub struct FeedStore {
@@ -23,6 +33,7 @@ impl FeedStore {
     /// Records `event` under `event_id`; recording the same id again is a no-op.
     pub async fn record(&self, event_id: &str, event: &DomainEvent) -> PortResult<()> {
         let mut item = codec::encode(event, &[])?;
+        item.insert("event_id".into(), string(event_id));
         let key = match event.audience() {
             Audience::Customer(customer) => keys::feed_entry(customer, event.timestamp(), event_id),
             Audience::Admins => keys::admin_feed_entry(event.timestamp(), event_id),
@@ -53,12 +64,36 @@ impl FeedStore {
         self.page(keys::ADMIN_FEED.to_owned(), limit, after).await
     }
 
-    async fn page(
+    /// A feed with each event's id (the id it was pushed under, for a client to match what it received live):
+    /// the customer's, or the admins' for None, newest first.
+    pub async fn activity(
+        &self,
+        customer: Option<&CustomerId>,
+        limit: usize,
+        after: Option<Cursor>,
+    ) -> PortResult<(Vec<FeedEntry>, Option<Cursor>)> {
+        self.page(Self::partition(customer), limit, after).await
+    }
+
+    fn partition(customer: Option<&CustomerId>) -> String {
+        customer.map(keys::feed_partition).unwrap_or_else(|| keys::ADMIN_FEED.to_owned())
+    }
+
+    /// Where a page of a feed (the customer's, or the admins' for None) may start.
+    pub fn page_scope(customer: Option<&CustomerId>) -> ListScope {
+        ListScope {
+            keys: vec![PK, SK],
+            partition: (PK, Self::partition(customer)),
+            sort_prefix: Some((SK, keys::FEED_PREFIX)),
+        }
+    }
+
+    async fn page<T: serde::de::DeserializeOwned>(
         &self,
         partition: String,
         limit: usize,
         after: Option<Cursor>,
-    ) -> PortResult<(Vec<DomainEvent>, Option<Cursor>)> {
+    ) -> PortResult<(Vec<T>, Option<Cursor>)> {
         let query = Query::new(Index::Primary, partition)
             .range(KeyRange::BeginsWith(keys::FEED_PREFIX.into()))
             .descending()

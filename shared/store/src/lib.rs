@@ -37,7 +37,7 @@ pub use connections::ConnectionStore;
 pub use coupons::CouponStore;
 pub use customers::{CustomerStore, ProfileOp};
 pub use failed_jobs::{FailedJobFilter, FailedJobStore, Failure};
-pub use feed::FeedStore;
+pub use feed::{FeedEntry, FeedStore};
 pub use idempotency_keys::IdempotencyKeyStore;
 pub use inventory::{BandState, InventoryStore};
 pub use job_claims::{Claim, ClaimOwner, JobClaimStore};

@@ -67,6 +67,19 @@ async fn seed_the_samples_world(app: &TestApp) {
         created_at: ctx.clock.now(),
     };
     ctx.stores.notifications.put(&shared::domain::Inbox::Admins, &note).await.expect("the samples' notification");
+    // The customer's notification the notification-read sample marks.
+    let customer_note = shared::domain::Notification {
+        id: shared::domain::NotificationId::parse("01a20d36-6b80-7a3e-9b1c-5d2e8f4a7b61").expect("the sample's id"),
+        kind: "client_expiring".into(),
+        severity: shared::domain::AlertSeverity::Info,
+        title: "Your proxy expires in 3 days".into(),
+        body: "Renew it to keep it running.".into(),
+        about: None,
+        created_at: ctx.clock.now(),
+    };
+    let inbox =
+        shared::domain::Inbox::Customer(shared::domain::CustomerId("3b9f2c4e-6a1d-4e8b-9f0a-1c2d3e4f5a6b".into()));
+    ctx.stores.notifications.put(&inbox, &customer_note).await.expect("the samples' customer notification");
     // The promotion the end sample ends is the one the create sample creates just before (route-table order).
     // The report the report sample downloads (the day before the test clock's).
     use shared::services::analytics::reports::{ReportKind, generate_report};

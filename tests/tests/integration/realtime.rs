@@ -363,3 +363,101 @@ async fn oversized_and_malformed_frames_are_refused_without_harm(app: TestApp) {
         assert!(app.connections.posts() > 0);
     }
 }
+
+mod inbox_and_activity {
+    //! The customer's notifications and activity over HTTP, and the admins' activity: the caller's own only.
+    use integration_tests::TestApp;
+    use integration_tests::api::{Call, Caller};
+    use shared::domain::{AlertSeverity, CustomerId, Notification, NotificationId, Priority};
+    use shared::routes;
+
+    integration_tests::on_both_backends!(
+        a_customer_reads_and_marks_their_own_notifications_only,
+        the_activity_feeds_are_their_readers_own_with_the_pushed_ids,
+    );
+
+    fn notification(app: &TestApp, about: &str) -> Notification {
+        let at = app.ctx.clock.now();
+        Notification {
+            id: NotificationId::of(at, about),
+            kind: "client_expiring".into(),
+            severity: AlertSeverity::Info,
+            title: format!("About {about}"),
+            body: "Renew it to keep it running.".into(),
+            about: Some(about.into()),
+            created_at: at,
+        }
+    }
+
+    async fn a_customer_reads_and_marks_their_own_notifications_only(app: TestApp) {
+        let (ann, bo) = (CustomerId("ann".into()), CustomerId("bo".into()));
+        let first = notification(&app, "client:1");
+        app.clock.advance(chrono::Duration::seconds(1));
+        let second = notification(&app, "client:2");
+        let others = notification(&app, "client:3");
+        for (customer, note) in [(&ann, &first), (&ann, &second), (&bo, &others)] {
+            shared::services::realtime::notifications::send(&app.ctx, customer, note.clone()).await.unwrap();
+        }
+        // Sent twice (a retried send): stored once.
+        shared::services::realtime::notifications::send(&app.ctx, &ann, first.clone()).await.unwrap();
+        integration_tests::drain(&app, Priority::Notifications).await;
+
+        let app = &app;
+        let list = |caller: Caller| async move { Call::to(&routes::NOTIFICATIONS, &[]).by(&caller).send(app).await };
+        let page = list(Caller::customer(&"ann")).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        let ids: Vec<&str> =
+            page.body["data"]["notifications"].as_array().unwrap().iter().map(|n| n["id"].as_str().unwrap()).collect();
+        assert_eq!(ids, [second.id.as_str(), first.id.as_str()], "newest first, hers only, once each");
+        assert_eq!(page.body["data"]["unread_count"], 2);
+
+        let read =
+            Call::to(&routes::NOTIFICATION_READ, &[first.id.as_str()]).by(&Caller::customer(&"ann")).send(app).await;
+        assert_eq!((read.status, read.body["data"]["read"].as_bool()), (200, Some(true)), "{}", read.body);
+        let theirs =
+            Call::to(&routes::NOTIFICATION_READ, &[others.id.as_str()]).by(&Caller::customer(&"ann")).send(app).await;
+        assert_eq!(theirs.status, 404, "another customer's notification is none of hers");
+        let bad = Call::to(&routes::NOTIFICATION_READ, &["not-an-id"]).by(&Caller::customer(&"ann")).send(app).await;
+        assert_eq!(bad.status, 404);
+        assert_eq!(list(Caller::customer(&"ann")).await.body["data"]["unread_count"], 1);
+        let all = Call::to(&routes::NOTIFICATIONS_READ, &[]).by(&Caller::customer(&"ann")).send(app).await;
+        assert_eq!(all.status, 200, "{}", all.body);
+        assert_eq!(list(Caller::customer(&"ann")).await.body["data"]["unread_count"], 0);
+        assert_eq!(list(Caller::customer(&"bo")).await.body["data"]["unread_count"], 1, "hers marks none of his");
+        let bad_page =
+            Call::to(&routes::NOTIFICATIONS, &[]).by(&Caller::customer(&"ann")).query("limit=0").send(app).await;
+        assert_eq!(bad_page.status, 422);
+    }
+
+    async fn the_activity_feeds_are_their_readers_own_with_the_pushed_ids(app: TestApp) {
+        for customer in ["ann", "ann", "bo"] {
+            shared::services::events::publish(&app.ctx, super::order_changed(&app, customer)).await;
+        }
+        integration_tests::drain(&app, Priority::Notifications).await;
+        let feed = Call::to(&routes::ACTIVITY, &[]).by(&Caller::customer(&"ann")).query("limit=1").send(&app).await;
+        assert_eq!(feed.status, 200, "{}", feed.body);
+        let events = feed.body["data"]["events"].as_array().unwrap();
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0]["customer_id"], "ann");
+        assert!(events[0]["event_id"].as_str().is_some_and(|id| !id.is_empty()), "{}", feed.body);
+        let cursor = feed.body["data"]["next_cursor"].as_str().expect("a second page").to_owned();
+        let rest = Call::to(&routes::ACTIVITY, &[])
+            .by(&Caller::customer(&"ann"))
+            .query(&format!("cursor={cursor}"))
+            .send(&app)
+            .await;
+        assert_eq!(rest.body["data"]["events"].as_array().unwrap().len(), 1, "{}", rest.body);
+        // Ann's cursor is no cursor of Bo's feed.
+        let foreign = Call::to(&routes::ACTIVITY, &[])
+            .by(&Caller::customer(&"bo"))
+            .query(&format!("cursor={cursor}"))
+            .send(&app)
+            .await;
+        assert_eq!(foreign.status, 422, "{}", foreign.body);
+        let admins = Call::to(&routes::ADMIN_ACTIVITY, &[]).by(&Caller::Admin("ops".into())).send(&app).await;
+        assert_eq!(admins.status, 200);
+        assert!(admins.body["data"]["events"].as_array().unwrap().is_empty(), "no customer event in the admins' feed");
+        let customer = Call::to(&routes::ADMIN_ACTIVITY, &[]).by(&Caller::customer(&"ann")).send(&app).await;
+        assert_eq!(customer.status, 403);
+    }
+}

@@ -340,6 +340,8 @@ fn the_openapi_document_describes_every_input_with_the_rules_that_validate_it() 
             "system-alert-ack",
             "admin-notification-read",
             "admin-notifications-read",
+            "notification-read",
+            "notifications-read",
             "pricing-promotion-end",
         ];
         if (method == "POST" || method == "PUT") && !pathless.contains(&spec.name) {
