@@ -228,6 +228,14 @@ impl Cache for CountingCache {
         self.counts.cache.fetch_add(1, Relaxed);
         self.inner.ping().await
     }
+    async fn sorted_put(&self, key: &str, member: &str, score: i64, keep: Duration) -> PortResult<()> {
+        self.counts.cache.fetch_add(1, Relaxed);
+        self.inner.sorted_put(key, member, score, keep).await
+    }
+    async fn sorted_since(&self, key: &str, min_score: i64, limit: usize) -> PortResult<Vec<(String, i64)>> {
+        self.counts.cache.fetch_add(1, Relaxed);
+        self.inner.sorted_since(key, min_score, limit).await
+    }
 }
 
 /// The panels, each call counted.

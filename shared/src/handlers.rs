@@ -72,6 +72,7 @@ pub async fn http(spec: &FunctionSpec, ctx: &AppContext, request: Request) -> Op
         NOTIFICATIONS_READ => realtime::notifications::mark_all_read,
         ACTIVITY => realtime::activity::customer,
         ADMIN_ACTIVITY => realtime::activity::admins,
+        ADMIN_PRESENCE => realtime::online::endpoint,
     }
     None
 }

@@ -124,6 +124,7 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
     NOTIFICATIONS_READ,
     ACTIVITY,
     ADMIN_ACTIVITY,
+    ADMIN_PRESENCE,
 ];
 
 pub const SYSTEM_HEALTH: FunctionSpec = FunctionSpec {
@@ -715,6 +716,15 @@ pub const ADMIN_ACTIVITY: FunctionSpec = FunctionSpec {
     limits: &[],
     summary: "The admins' activity feed — system alerts opened, escalated and resolved in the last 30 days — newest \
               first, each with the id it was pushed under (limit, cursor).",
+};
+
+pub const ADMIN_PRESENCE: FunctionSpec = FunctionSpec {
+    name: "admin-presence",
+    trigger: Trigger::Http { method: "GET", path: "/admin/presence", status: 200 },
+    role: Some(Role::Admin),
+    limits: &[],
+    summary: "Who is online (seen within 150 s: an open tab pings every 2 minutes) and who is away (within 10 minutes), \
+              most recently seen first, from one Redis sorted set by last seen.",
 };
 
 pub fn match_http(method: &str, path: &str) -> Option<(&'static FunctionSpec, Vec<(&'static str, String)>)> {

@@ -13,6 +13,7 @@
 //!   consumers;
 //! - `endpoints`: the channel authorisation route;
 //! - `notifications`: a customer's notifications sent, listed and marked read (`/api/notifications`);
+//! - `online`: who is online or away, for the admins (`/admin/presence`);
 //! - `activity`: the customer's and the admins' activity feeds (`/api/activity`, `/admin/activity`).
 
 pub mod activity;
@@ -23,6 +24,7 @@ pub mod deps;
 pub mod endpoints;
 pub mod jobs;
 pub mod notifications;
+pub mod online;
 pub mod presence;
 pub mod protocol;
 pub mod signature;

@@ -104,7 +104,12 @@ pub async fn receive(ctx: &impl RealtimeEnv, connection_id: &str, text: &str) ->
         Err(error) => return refuse(ctx, &connection, None, &error.to_string()).await,
     };
     match frame {
-        ClientFrame::Ping => post_to_self(ctx, connection_id, &ServerFrame::Pong).await,
+        ClientFrame::Ping => {
+            if !connection.subject.is_empty() {
+                crate::online::seen(ctx, &connection.subject).await;
+            }
+            post_to_self(ctx, connection_id, &ServerFrame::Pong).await
+        }
         ClientFrame::Pong => Ok(()),
         ClientFrame::Subscribe { channel, auth, channel_data } => {
             subscribe(ctx, &connection, &channel, auth.as_deref(), channel_data.as_deref()).await
@@ -189,6 +194,18 @@ async fn subscribe(
         // The connection was forgotten meanwhile (it closed): nobody is left to answer.
         Err(PortError::Conflict { .. }) => return Ok(()),
         Err(error) => return Err(error.into()),
+    }
+    // The signature proved whose connection this is: a customer's private channel, or a presence member.
+    let user = match &channel {
+        Channel::Customer(customer) => Some(customer.clone()),
+        _ if channel.is_presence() => Some(member.clone()),
+        _ => None,
+    };
+    if let Some(user) = user.as_deref().filter(|_| anonymous) {
+        store.identify(&connection.connection_id, user).await?;
+    }
+    if let Some(user) = user.as_deref().or((!anonymous).then_some(connection.subject.as_str())) {
+        crate::online::seen(ctx, user).await;
     }
     if !channel.is_presence() {
         let frame = ServerFrame::SubscriptionSucceeded { channel: name.to_owned(), members: None };

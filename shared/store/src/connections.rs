@@ -45,6 +45,29 @@ impl ConnectionStore {
         }
     }
 
+    /// Names the user of an anonymous connection, once a signature proved it theirs (their private channel, a
+    /// presence channel's signed member): true when the connection is now `subject`'s, false when it is gone or
+    /// already another user's (its user never changes).
+    pub async fn identify(&self, connection_id: &str, subject: &str) -> PortResult<bool> {
+        use proxy_core::ports::table::{Update, UpdateAction};
+        let update = Update {
+            key: keys::ws_connection(connection_id),
+            actions: vec![UpdateAction::Set("subject".into(), string(subject))],
+            condition: Some(Condition::And(vec![
+                Condition::Exists,
+                Condition::Or(vec![
+                    Condition::AttributeEquals("subject".into(), string("")),
+                    Condition::AttributeEquals("subject".into(), string(subject)),
+                ]),
+            ])),
+        };
+        match self.table.update(update).await {
+            Ok(_) => Ok(true),
+            Err(PortError::Conflict { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Puts `connection` on `channel` as `member` (a presence channel's user, with its `user_info`), both ways
     /// at once, only while the connection is registered: a `Conflict` when it is gone. Subscribing again
     /// refreshes the member.

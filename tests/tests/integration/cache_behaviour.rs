@@ -52,7 +52,26 @@ on_both_backends!(
     counter_updates_add_raise_and_keep_their_first_expiry,
     concurrent_counter_updates_are_not_lost,
     distinct_counters_count_each_member_once_across_keys,
+    a_sorted_set_keeps_each_members_latest_score_and_drops_the_stale,
 );
+
+async fn a_sorted_set_keeps_each_members_latest_score_and_drops_the_stale(h: Harness) {
+    let keep = Duration::from_secs(600);
+    assert!(h.cache.sorted_since("seen", 0, 10).await.unwrap().is_empty(), "a missing set has no members");
+    h.cache.sorted_put("seen", "ann", 1_000, keep).await.unwrap();
+    h.cache.sorted_put("seen", "bo", 1_100, keep).await.unwrap();
+    h.cache.sorted_put("seen", "ann", 1_200, keep).await.unwrap();
+    let all = h.cache.sorted_since("seen", 0, 10).await.unwrap();
+    assert_eq!(all, [("ann".to_owned(), 1_200), ("bo".to_owned(), 1_100)], "one entry per member, highest first");
+    assert_eq!(h.cache.sorted_since("seen", 1_150, 10).await.unwrap(), [("ann".to_owned(), 1_200)]);
+    assert_eq!(h.cache.sorted_since("seen", 0, 1).await.unwrap().len(), 1, "at most the limit");
+    // A write 10 minutes on drops the members last scored more than `keep` before it.
+    h.cache.sorted_put("seen", "cy", 1_750, keep).await.unwrap();
+    let left: Vec<String> = h.cache.sorted_since("seen", 0, 10).await.unwrap().into_iter().map(|(m, _)| m).collect();
+    assert_eq!(left, ["cy", "ann"], "bo (1,100) is over 600 s before 1,750");
+    let ttl = h.cache.ttl("seen").await.unwrap().expect("the set expires");
+    assert!(ttl <= keep && ttl > Duration::from_secs(590), "{ttl:?}");
+}
 
 async fn set_get_delete(h: Harness) {
     h.cache.ping().await.unwrap();

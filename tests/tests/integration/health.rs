@@ -128,6 +128,12 @@ impl Cache for DownCache {
     async fn ping(&self) -> PortResult<()> {
         Err(PortError::unavailable(Dependency::Cache, "connection refused"))
     }
+    async fn sorted_put(&self, _: &str, _: &str, _: i64, _: Duration) -> PortResult<()> {
+        Err(PortError::unavailable(Dependency::Cache, "connection refused"))
+    }
+    async fn sorted_since(&self, _: &str, _: i64, _: usize) -> PortResult<Vec<(String, i64)>> {
+        Err(PortError::unavailable(Dependency::Cache, "connection refused"))
+    }
 }
 
 #[tokio::test]

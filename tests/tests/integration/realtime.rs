@@ -26,6 +26,7 @@ integration_tests::on_both_backends!(
     a_gone_connection_is_forgotten_and_the_live_ones_still_receive,
     a_registration_past_two_hours_is_told_to_reconnect,
     oversized_and_malformed_frames_are_refused_without_harm,
+    admins_see_who_is_online_then_away_then_gone,
 );
 
 /// How long a test waits for a frame: the greeting and deliveries go through the queue worker.
@@ -362,6 +363,36 @@ async fn oversized_and_malformed_frames_are_refused_without_harm(app: TestApp) {
     if app.backend == Backend::Memory {
         assert!(app.connections.posts() > 0);
     }
+}
+
+async fn admins_see_who_is_online_then_away_then_gone(app: TestApp) {
+    let addr = gateway(&app).await;
+    let presence = || async {
+        let reply = Call::to(&routes::ADMIN_PRESENCE, &[]).by(&Caller::Admin("ops".into())).send(&app).await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        reply.body["data"].clone()
+    };
+    let mut ann = Client::connect(addr).await;
+    assert_eq!(presence().await["users"], json!([]), "an anonymous connection is nobody yet");
+    ann.join(&app, &Caller::customer(&"ann"), "private-customer.ann").await;
+    let seen = presence().await;
+    assert_eq!((seen["online"].as_u64(), seen["users"][0]["user_id"].as_str()), (Some(1), Some("ann")), "{seen}");
+    let registered = app.ctx.stores.connections.subscribers("private-customer.ann").await.unwrap();
+    let connection = app.ctx.stores.connections.get(&registered[0].connection_id).await.unwrap().unwrap();
+    assert_eq!(connection.subject, "ann", "the signature named the connection's user");
+
+    app.clock.advance(chrono::Duration::minutes(3));
+    assert_eq!(presence().await["users"][0]["status"], "away", "no ping for 3 minutes");
+    ann.send(json!({"event": "pusher:ping", "data": {}})).await;
+    ann.expect("pusher:pong").await;
+    assert_eq!(presence().await["users"][0]["status"], "online", "a ping is a sighting");
+    app.clock.advance(chrono::Duration::minutes(11));
+    assert_eq!(presence().await["users"], json!([]), "not seen for 11 minutes: offline");
+    assert_eq!(
+        Call::to(&routes::ADMIN_PRESENCE, &[]).by(&Caller::customer(&"ann")).send(&app).await.status,
+        403,
+        "admins only"
+    );
 }
 
 mod inbox_and_activity {

@@ -183,4 +183,35 @@ impl Cache for RedisCache {
         let pong: String = self.run("ping", redis::cmd("PING")).await?;
         if pong == "PONG" { Ok(()) } else { Err(PortError::corrupt(Backend::Cache, format!("PING answered {pong}"))) }
     }
+
+    async fn sorted_put(&self, key: &str, member: &str, score: i64, keep: Duration) -> PortResult<()> {
+        let key = self.key(key);
+        let oldest = score - seconds(keep) as i64;
+        let mut pipe = redis::pipe();
+        pipe.atomic()
+            .cmd("ZADD")
+            .arg(&key)
+            .arg(score)
+            .arg(member)
+            .ignore()
+            .cmd("ZREMRANGEBYSCORE")
+            .arg(&key)
+            .arg("-inf")
+            .arg(format!("({oldest}"))
+            .ignore()
+            .cmd("EXPIRE")
+            .arg(&key)
+            .arg(seconds(keep))
+            .ignore();
+        self.link
+            .run("sorted_put", COMMAND_LIMIT, async move |mut connection| pipe.query_async(&mut connection).await)
+            .await
+    }
+
+    async fn sorted_since(&self, key: &str, min_score: i64, limit: usize) -> PortResult<Vec<(String, i64)>> {
+        let mut cmd = redis::cmd("ZRANGE");
+        cmd.arg(self.key(key)).arg("+inf").arg(min_score).arg("BYSCORE").arg("REV").arg("LIMIT").arg(0).arg(limit);
+        cmd.arg("WITHSCORES");
+        self.run("sorted_since", cmd).await
+    }
 }

@@ -41,8 +41,34 @@ impl MemoryCache {
     }
 }
 
+/// A sorted set kept as its members' scores, as JSON in the entry's value.
+fn sorted_members(entry: Option<&Entry>) -> std::collections::BTreeMap<String, i64> {
+    entry.and_then(|e| serde_json::from_str(&e.value).ok()).unwrap_or_default()
+}
+
 #[async_trait]
 impl Cache for MemoryCache {
+    async fn sorted_put(&self, key: &str, member: &str, score: i64, keep: Duration) -> PortResult<()> {
+        let expires_at = self.expiry(Some(keep));
+        let oldest = score - keep.as_secs().max(1) as i64;
+        self.with_live(key, |e| {
+            let mut members = sorted_members(e.get(key));
+            members.insert(member.to_owned(), score);
+            members.retain(|_, s| *s >= oldest);
+            let value = serde_json::to_string(&members).unwrap_or_default();
+            e.insert(key.to_owned(), Entry { value, expires_at });
+        });
+        Ok(())
+    }
+
+    async fn sorted_since(&self, key: &str, min_score: i64, limit: usize) -> PortResult<Vec<(String, i64)>> {
+        let mut members: Vec<(String, i64)> =
+            self.with_live(key, |e| sorted_members(e.get(key))).into_iter().filter(|(_, s)| *s >= min_score).collect();
+        members.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| b.0.cmp(&a.0)));
+        members.truncate(limit);
+        Ok(members)
+    }
+
     async fn get(&self, key: &str) -> PortResult<Option<String>> {
         Ok(self.with_live(key, |e| e.get(key).map(|e| e.value.clone())))
     }

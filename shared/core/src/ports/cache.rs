@@ -48,4 +48,10 @@ pub trait Cache: Send + Sync {
     async fn ttl(&self, key: &str) -> PortResult<Option<Duration>>;
     /// A round trip proving the cache answers.
     async fn ping(&self) -> PortResult<()>;
+    /// Puts `member` in the sorted set `key` at `score` (a time, in seconds), drops the members scored more than
+    /// `keep` before it, and keeps the set `keep` after this write: one atomic round trip (a Redis sorted set).
+    async fn sorted_put(&self, key: &str, member: &str, score: i64, keep: Duration) -> PortResult<()>;
+    /// The members of the sorted set `key` scored `min_score` or more, highest first, at most `limit`: one round
+    /// trip.
+    async fn sorted_since(&self, key: &str, min_score: i64, limit: usize) -> PortResult<Vec<(String, i64)>>;
 }
