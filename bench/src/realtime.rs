@@ -169,7 +169,7 @@ async fn connect_and_subscribe(app: &TestApp, counts: &CallCounts, n: usize) -> 
         let _socket = app.connections.open(&id);
         let before = counts.snapshot();
         let started = Instant::now();
-        socket::connect(&app.ctx, &id, &anonymous).await.unwrap();
+        socket::connect(&app.ctx, &id, &anonymous, Some("7")).await.unwrap();
         connects.push(started.elapsed().as_secs_f64() * 1000.0);
         let middle = counts.snapshot();
         connect_used = middle.since(&before);

@@ -28,7 +28,10 @@ pub async fn handle(
     } else {
         match route {
             // A Pusher client connects without credentials: channels are authorised one by one.
-            "$connect" => socket::connect(ctx, &connection_id, &Identity::anonymous()).await,
+            "$connect" => {
+                let protocol = event.query_string_parameters.first("protocol");
+                socket::connect(ctx, &connection_id, &Identity::anonymous(), protocol).await
+            }
             "$disconnect" => socket::disconnect(ctx, &connection_id).await,
             _ => socket::receive(ctx, &connection_id, event.body.as_deref().unwrap_or_default()).await,
         }

@@ -4,7 +4,7 @@
 
 use crate::broadcast::{self, BroadcastError};
 use crate::deps::RealtimeEnv;
-use crate::protocol::ServerFrame;
+use crate::protocol::{ErrorCode, PROTOCOL_VERSION, ServerFrame};
 use crate::socket::{self, ConnectionJob, FORGET_JOB, SocketError, WELCOME_JOB};
 use platform::events::EVENT_JOB;
 use platform::jobs::{JobError, JobHandler, JobRegistry, RunOnce, payload};
@@ -51,16 +51,27 @@ impl<C: RealtimeEnv + Sync> JobHandler<C> for Welcome {
     }
 
     async fn handle(&self, ctx: &C, job: &Job, _attempt: u32) -> Result<(), JobError> {
-        let ConnectionJob { connection_id } = payload(job)?;
+        let ConnectionJob { connection_id, refused_protocol } = payload(job)?;
         let Some(connection) = ctx.stores().connections.get(&connection_id).await? else {
             return Ok(()); // it closed before it was greeted
         };
-        let frame = ServerFrame::ConnectionEstablished { socket_id: connection.socket_id.clone() }.to_text();
+        // Pusher's answer to a protocol it does not speak: 4008 without one, 4007 for another; then it closes.
+        let frame = match &refused_protocol {
+            None => ServerFrame::ConnectionEstablished { socket_id: connection.socket_id.clone() },
+            Some(asked) => ServerFrame::Error {
+                code: Some(if asked.is_empty() { ErrorCode::NoProtocol } else { ErrorCode::UnsupportedProtocol }),
+                message: format!("This server speaks the Pusher protocol version {PROTOCOL_VERSION}."),
+            },
+        }
+        .to_text();
         for attempt in 0..WELCOME_TRIES {
             if attempt > 0 {
                 tokio::time::sleep(Duration::from_millis(50 << (attempt - 1))).await;
             }
             match crate::delivery::post(ctx.connections(), &connection_id, &frame).await {
+                Ok(()) if refused_protocol.is_some() => {
+                    return ctx.connections().close(&connection_id).await.map_err(|e| job_error(e.into()));
+                }
                 Ok(()) => return Ok(()),
                 Err(PostError::Gone) => continue,
                 Err(PostError::Port(error)) => return Err(JobError::Backend(error)),
@@ -83,7 +94,7 @@ impl<C: RealtimeEnv + Sync> JobHandler<C> for Forget {
     }
 
     async fn handle(&self, ctx: &C, job: &Job, _attempt: u32) -> Result<(), JobError> {
-        let ConnectionJob { connection_id } = payload(job)?;
+        let ConnectionJob { connection_id, .. } = payload(job)?;
         socket::disconnect(ctx, &connection_id).await.map_err(job_error)
     }
 }

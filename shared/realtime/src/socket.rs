@@ -46,13 +46,23 @@ impl From<PostError> for SocketError {
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ConnectionJob {
     pub connection_id: String,
+    /// For the greeting: the protocol version the client asked for, when it is not one this server speaks
+    /// (None: it is); the greeting is then Pusher's error and the connection is closed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused_protocol: Option<String>,
 }
 
 /// `$connect`: registers the connection and has it greeted once it is open (API Gateway opens it when this
 /// returns; a post before that is refused as gone). A Pusher client connects without credentials — what it may
 /// join is decided per channel, by the signatures of `POST /api/broadcasting/auth` — so `caller` is anonymous
 /// unless the gateway verified a token on the way in.
-pub async fn connect(ctx: &impl RealtimeEnv, connection_id: &str, caller: &Identity) -> Result<(), SocketError> {
+/// `protocol` is the `protocol` query parameter the client connected with (pusher-js sends 7).
+pub async fn connect(
+    ctx: &impl RealtimeEnv,
+    connection_id: &str,
+    caller: &Identity,
+    protocol: Option<&str>,
+) -> Result<(), SocketError> {
     let connection = Connection {
         connection_id: connection_id.to_owned(),
         socket_id: socket_id_of(connection_id),
@@ -61,7 +71,9 @@ pub async fn connect(ctx: &impl RealtimeEnv, connection_id: &str, caller: &Ident
         connected_at: ctx.clock().now(),
     };
     ctx.stores().connections.register(&connection).await?;
-    let job = ConnectionJob { connection_id: connection_id.to_owned() };
+    let supported = protocol.is_some_and(|p| p.parse() == Ok(crate::protocol::PROTOCOL_VERSION));
+    let refused_protocol = (!supported).then(|| protocol.unwrap_or_default().to_owned());
+    let job = ConnectionJob { connection_id: connection_id.to_owned(), refused_protocol };
     let id = JobId(format!("realtime:welcome:{connection_id}"));
     dispatch_as(ctx.queue(), ctx.clock(), id, WELCOME_JOB, &job, Priority::High).await?;
     Ok(())
@@ -309,7 +321,7 @@ async fn client_event(
 /// it here could find more gone connections, and so on.
 pub async fn forget_gone(ctx: &impl RealtimeEnv, fan_out: &FanOut) {
     for connection_id in &fan_out.gone {
-        let job = ConnectionJob { connection_id: connection_id.clone() };
+        let job = ConnectionJob { connection_id: connection_id.clone(), refused_protocol: None };
         let id = JobId(format!("realtime:forget:{connection_id}"));
         if let Err(error) = dispatch_as(ctx.queue(), ctx.clock(), id, FORGET_JOB, &job, Priority::High).await {
             tracing::error!(connection_id, %error, "a gone connection is not forgotten");

@@ -187,6 +187,15 @@ async fn a_client_is_greeted_answers_pings_and_joins_only_its_own_channels(app: 
     // The connection is still usable after the refusals.
     client.send(json!({"event": "pusher:ping", "data": {}})).await;
     client.expect("pusher:pong").await;
+    // A protocol this server does not speak, or none: Pusher's 4007 / 4008, then the connection is closed.
+    for (query, code) in [("protocol=6&client=js", 4007), ("client=js", 4008)] {
+        let url = format!("ws://{addr}/app/{LOCAL_CHANNELS_APP_KEY}?{query}");
+        let (socket, _) = tokio_tungstenite::connect_async(url).await.expect("upgraded");
+        let mut old = Client { socket, socket_id: String::new() };
+        let refused = old.next().await.expect("Pusher's error");
+        assert_eq!((refused["event"].as_str(), refused["data"]["code"].as_u64()), (Some("pusher:error"), Some(code)));
+        assert!(old.next().await.is_none(), "{query}: closed");
+    }
     // An upgrade for another app's key is not this API's.
     let wrong = tokio_tungstenite::connect_async(format!("ws://{addr}/app/another-key?protocol=7")).await;
     assert!(wrong.is_err(), "another app's key is refused");
