@@ -85,6 +85,42 @@ pub fn list_scope(inbox: &Inbox) -> proxy_core::ports::table::ListScope {
     NotificationStore::page_scope(inbox)
 }
 
+/// A notification marked read, as the inbox routes answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MarkedRead {
+    pub id: NotificationId,
+    pub read: bool,
+}
+
+/// Everything made up to `read_until` is read, as the inbox routes answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AllRead {
+    pub read_until: chrono::DateTime<chrono::Utc>,
+}
+
+/// `reader` has read notification `id` of `inbox` (the text of a route's path): None when the inbox has no such
+/// notification, or the text is no notification id.
+pub async fn mark_read_by_text(
+    ctx: &impl NotificationsEnv,
+    inbox: &Inbox,
+    reader: &str,
+    id: &str,
+) -> PortResult<Option<MarkedRead>> {
+    let Some(id) = NotificationId::parse(id) else {
+        return Ok(None);
+    };
+    Ok(match mark_read(ctx, inbox, reader, &id).await? {
+        Marked::Read => Some(MarkedRead { id, read: true }),
+        Marked::NotFound => None,
+    })
+}
+
+/// `reader` has read everything in `inbox` until now.
+pub async fn mark_all_read_now(ctx: &impl NotificationsEnv, inbox: &Inbox, reader: &str) -> PortResult<AllRead> {
+    let up_to = mark_all_read(ctx, inbox, reader).await?;
+    Ok(AllRead { read_until: up_to.made_at().unwrap_or_else(|| ctx.clock().now()) })
+}
+
 /// `reader` has read notification `id`.
 pub async fn mark_read(
     ctx: &impl NotificationsEnv,

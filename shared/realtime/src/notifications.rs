@@ -4,12 +4,9 @@
 //! own inbox only, newest first, with the unread count. The inbox itself is `platform::notifications`.
 
 use api::{ApiError, ApiRequest, Identity, page};
-use chrono::{DateTime, Utc};
-use platform::notifications::{self, InboxPage, NotificationsEnv};
-use proxy_core::domain::{CustomerId, Inbox, Notification, NotificationId};
+use platform::notifications::{self, AllRead, InboxPage, MarkedRead, NotificationsEnv};
+use proxy_core::domain::{CustomerId, Inbox, Notification};
 use proxy_core::error::PortResult;
-use serde::Serialize;
-use store::Marked;
 
 /// Tells `customer` `notification`: stored once in their inbox and pushed to their connections.
 pub async fn send(
@@ -31,30 +28,15 @@ pub async fn list(ctx: &impl NotificationsEnv, request: ApiRequest, caller: Iden
     Ok(notifications::list(ctx, &inbox, &caller.subject, page.limit, page.after).await?)
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct MarkedRead {
-    pub id: NotificationId,
-    pub read: bool,
-}
-
 /// The caller has read one of their notifications (again is fine; 404 when their inbox has no such one).
 pub async fn mark_read(
     ctx: &impl NotificationsEnv,
     request: ApiRequest,
     caller: Identity,
 ) -> Result<MarkedRead, ApiError> {
-    let not_found = || ApiError::not_found("Notification");
-    let id = NotificationId::parse(&request.path_param("id")?).ok_or_else(not_found)?;
-    match notifications::mark_read(ctx, &inbox_of(&caller), &caller.subject, &id).await? {
-        Marked::Read => Ok(MarkedRead { id, read: true }),
-        Marked::NotFound => Err(not_found()),
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct AllRead {
-    /// Everything made up to this time is read.
-    pub read_until: DateTime<Utc>,
+    let id = request.path_param("id")?;
+    let marked = notifications::mark_read_by_text(ctx, &inbox_of(&caller), &caller.subject, &id).await?;
+    marked.ok_or_else(|| ApiError::not_found("Notification"))
 }
 
 /// The caller has read all their notifications until now.
@@ -63,6 +45,5 @@ pub async fn mark_all_read(
     _request: ApiRequest,
     caller: Identity,
 ) -> Result<AllRead, ApiError> {
-    let up_to = notifications::mark_all_read(ctx, &inbox_of(&caller), &caller.subject).await?;
-    Ok(AllRead { read_until: up_to.made_at().unwrap_or_else(|| ctx.clock().now()) })
+    Ok(notifications::mark_all_read_now(ctx, &inbox_of(&caller), &caller.subject).await?)
 }
