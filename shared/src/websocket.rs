@@ -32,7 +32,14 @@ pub async fn handle(
                 let protocol = event.query_string_parameters.first("protocol");
                 socket::connect(ctx, &connection_id, &Identity::anonymous(), protocol).await
             }
-            "$disconnect" => socket::disconnect(ctx, &connection_id).await,
+            "$disconnect" => {
+                let forgotten = socket::disconnect(ctx, &connection_id).await;
+                // API Gateway does not retry a failed $disconnect: a job does, so the rows do not outlive it.
+                if forgotten.is_err() {
+                    socket::forget_later(ctx, &connection_id).await;
+                }
+                forgotten
+            }
             _ => socket::receive(ctx, &connection_id, event.body.as_deref().unwrap_or_default()).await,
         }
         .map_err(|error| error.to_string())

@@ -34,10 +34,30 @@ fn job_error(error: SocketError) -> JobError {
 
 fn broadcast_error(error: BroadcastError) -> JobError {
     match error {
-        // Sending it again would be refused again.
         too_large @ BroadcastError::TooLarge { .. } => JobError::InvalidPayload(too_large.to_string()),
         BroadcastError::Backend(port) => JobError::Backend(port),
     }
+}
+
+/// What was recorded cannot be pushed (over the frame limit): said loudly, not retried — it would be refused again.
+fn pushed_none(error: BroadcastError) -> Result<(), JobError> {
+    match error {
+        BroadcastError::TooLarge { .. } => {
+            tracing::error!(%error, "recorded but not pushed");
+            Ok(())
+        }
+        other => Err(broadcast_error(other)),
+    }
+}
+
+/// Delivery is at least once: a post that failed (throttled after its retries, the API down) fails the job, so
+/// that the queue runs it again — its connections that got the frame get it twice, under the same id.
+fn every_post_made(fan_out: &crate::delivery::FanOut) -> Result<(), JobError> {
+    if fan_out.failed == 0 {
+        return Ok(());
+    }
+    let detail = format!("{} of {} posts failed", fan_out.failed, fan_out.failed + fan_out.delivered);
+    Err(JobError::Backend(PortError::unavailable(Backend::Connections, detail)))
 }
 
 /// `realtime.welcome`: `pusher:connection_established` with the socket id, once the connection is open.
@@ -111,8 +131,12 @@ impl<C: RealtimeEnv + Sync> JobHandler<C> for PublishEvent {
 
     async fn handle(&self, ctx: &C, job: &Job, _attempt: u32) -> Result<(), JobError> {
         let event: DomainEvent = payload(job)?;
-        let (channel, frame) = broadcast::event_frame(job.id.as_str(), &event).map_err(broadcast_error)?;
         platform::events::record(ctx, job.id.as_str(), &event).await?;
+        let (channel, frame) = match broadcast::event_frame(job.id.as_str(), &event) {
+            Ok(framed) => framed,
+            // Recorded, but too large to push: the feed has it.
+            Err(error) => return pushed_none(error),
+        };
         let fan_out = broadcast::to_channel(ctx, &channel, &frame).await.map_err(broadcast_error)?;
         tracing::info!(
             event = event.name(),
@@ -122,7 +146,7 @@ impl<C: RealtimeEnv + Sync> JobHandler<C> for PublishEvent {
             failed = fan_out.failed,
             "event published"
         );
-        Ok(())
+        every_post_made(&fan_out)
     }
 }
 
@@ -138,8 +162,12 @@ impl<C: RealtimeEnv + Sync> JobHandler<C> for DeliverNotification {
 
     async fn handle(&self, ctx: &C, job: &Job, _attempt: u32) -> Result<(), JobError> {
         let Delivery { inbox, notification } = payload(job)?;
-        let (channel, frame) = broadcast::notification_frame(&inbox, &notification).map_err(broadcast_error)?;
         platform::notifications::store(ctx, &inbox, &notification).await?;
+        let (channel, frame) = match broadcast::notification_frame(&inbox, &notification) {
+            Ok(framed) => framed,
+            // Stored, but too large to push: the inbox has it.
+            Err(error) => return pushed_none(error),
+        };
         let fan_out = broadcast::to_channel(ctx, &channel, &frame).await.map_err(broadcast_error)?;
         tracing::info!(
             inbox = inbox.name(),
@@ -147,6 +175,6 @@ impl<C: RealtimeEnv + Sync> JobHandler<C> for DeliverNotification {
             delivered = fan_out.delivered,
             "notification delivered"
         );
-        Ok(())
+        every_post_made(&fan_out)
     }
 }

@@ -6,6 +6,17 @@
 use proxy_core::domain::Subscriber;
 use serde_json::Value;
 
+/// Whether a member is an admin: the role the channel authorisation signed into its `user_info`.
+pub fn is_admin(member: &Subscriber) -> bool {
+    member.user_info["role"] == "admin"
+}
+
+/// Whether a member joining or leaving, or being there, is shown to a viewer. On the support channel customers see
+/// the admins (and themselves), never each other: who else needs support is none of a customer's business.
+pub fn shown(on_support: bool, member_is_admin: bool, viewer_is_admin: bool) -> bool {
+    !on_support || member_is_admin || viewer_is_admin
+}
+
 /// The members, one per user, in the order their first connection appears, each with the `user_info` of that
 /// connection.
 pub fn members(subscribers: &[Subscriber]) -> Vec<(String, Value)> {
@@ -60,5 +71,15 @@ mod tests {
         // She closes one tab, then the other.
         assert!(!leaves_as_last_connection(&[on("t2", "ann"), on("b1", "bo")], "ann"));
         assert!(leaves_as_last_connection(&[on("b1", "bo")], "ann"));
+    }
+
+    #[test]
+    fn on_support_customers_see_the_admins_and_admins_see_everyone() {
+        assert!(shown(true, true, false), "a customer sees an admin");
+        assert!(shown(true, false, true), "an admin sees a customer");
+        assert!(!shown(true, false, false), "a customer does not see another");
+        assert!(shown(false, false, false), "elsewhere everyone is shown");
+        let admin = Subscriber { connection_id: "c".into(), subject: "a".into(), user_info: json!({"role": "admin"}) };
+        assert!(is_admin(&admin) && !is_admin(&on("d", "b")));
     }
 }

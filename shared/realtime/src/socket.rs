@@ -3,7 +3,7 @@
 //! A frame's answer is posted back to its connection through the management API (API Gateway sends a route's
 //! return value nowhere a Pusher client reads).
 
-use crate::channels::{Access, Channel};
+use crate::channels::Channel;
 use crate::delivery::{self, FanOut};
 use crate::deps::RealtimeEnv;
 use crate::presence;
@@ -80,22 +80,35 @@ pub async fn connect(
 }
 
 /// `$disconnect` (and a connection found gone): forgets it, and tells each presence channel it was on that
-/// its member left, when this was the member's last connection there. The members are read before the
-/// connection's rows go (one query per presence channel it was on).
+/// its member left, when this was the member's last connection there. Who the member was is read before the
+/// rows go; whether they are still there through another connection, after (one query each per presence
+/// channel it was on).
 pub async fn disconnect(ctx: &impl RealtimeEnv, connection_id: &str) -> Result<(), SocketError> {
     let store = &ctx.stores().connections;
     let mut departures = Vec::new();
     for channel in store.channels_of(connection_id).await? {
         if Channel::parse(&channel).is_ok_and(|c| c.is_presence()) {
             let members = store.subscribers(&channel).await?;
-            departures.push((channel, members));
+            if let Some(member) = members.into_iter().find(|m| m.connection_id == connection_id) {
+                departures.push((channel, member));
+            }
         }
     }
     store.forget(connection_id).await?;
-    for (channel, members) in departures {
-        announce_departure(ctx, &channel, connection_id, members).await;
+    for (channel, member) in departures {
+        announce_departure(ctx, &channel, &member).await?;
     }
     Ok(())
+}
+
+/// Has `connection_id` forgotten by a job (a `$disconnect` that failed, a post that found it gone), so that its
+/// rows do not outlive it.
+pub async fn forget_later(ctx: &impl RealtimeEnv, connection_id: &str) {
+    let job = ConnectionJob { connection_id: connection_id.to_owned(), refused_protocol: None };
+    let id = JobId(format!("realtime:forget:{connection_id}"));
+    if let Err(error) = dispatch_as(ctx.queue(), ctx.clock(), id, FORGET_JOB, &job, Priority::High).await {
+        tracing::error!(connection_id, %error, "a gone connection is not forgotten");
+    }
 }
 
 /// `$default`: one frame from the client, answered on its connection.
@@ -151,11 +164,6 @@ async fn post_to_self(ctx: &impl RealtimeEnv, connection_id: &str, frame: &Serve
     }
 }
 
-/// Who the connection is, as the channels' rules read it.
-fn identity(connection: &Connection) -> Identity {
-    Identity { subject: connection.subject.clone(), groups: connection.groups.clone() }
-}
-
 async fn subscribe(
     ctx: &impl RealtimeEnv,
     connection: &Connection,
@@ -177,10 +185,11 @@ async fn subscribe(
     let signed = auth.is_some_and(|auth| {
         app.verify(auth, &connection.socket_id, name, channel.is_presence().then_some(channel_data).flatten())
     });
-    // The signature says the auth endpoint let this socket in. A connection that carries an identity is held to
-    // the channels' rules as well, so that it cannot use a signature obtained by another user for its socket id.
+    // The signature says the auth endpoint let this socket in. A connection whose user is known (a signature named
+    // it earlier) keeps that user: it may not join another customer's channel. (Its groups are not known: the
+    // signature alone decides the admins' channels.)
     let anonymous = connection.subject.is_empty();
-    let allowed = anonymous || matches!(channel.access(&identity(connection)), Access::Allowed);
+    let allowed = anonymous || !matches!(&channel, Channel::Customer(owner) if *owner != connection.subject);
     if !signed || !allowed {
         let message = format!("Subscription to {name} refused: not authorised.");
         return refuse(ctx, connection, Some(ErrorCode::Unauthorized), &message).await;
@@ -199,8 +208,9 @@ async fn subscribe(
     };
     let store = &ctx.stores().connections;
     // Read before the write: whether this connection was on the channel already (a repeated subscribe joins
-    // nothing), and the members it joins.
-    let before = if channel.is_presence() { store.subscribers(name).await? } else { Vec::new() };
+    // nothing). The members it joins are read after it, so that two joining at once both see each other.
+    let already_on = channel.is_presence()
+        && store.subscribers(name).await?.iter().any(|s| s.connection_id == connection.connection_id);
     match store.subscribe(connection, &member, name, &user_info).await {
         Ok(()) => {}
         // The connection was forgotten meanwhile (it closed): nobody is left to answer.
@@ -224,14 +234,23 @@ async fn subscribe(
         return post_to_self(ctx, &connection.connection_id, &frame).await;
     }
     let id = &connection.connection_id;
-    let already_on = before.iter().any(|s| s.connection_id == *id);
-    let mut after: Vec<Subscriber> = before.into_iter().filter(|s| s.connection_id != *id).collect();
-    after.push(Subscriber { connection_id: id.clone(), subject: member.clone(), user_info: user_info.clone() });
+    let after = store.subscribers(name).await?;
+    let on_support = channel == Channel::Support;
+    let joiner_is_admin = user_info["role"] == "admin";
+    let visible: Vec<_> = after
+        .iter()
+        .filter(|s| s.subject == member || presence::shown(on_support, presence::is_admin(s), joiner_is_admin))
+        .cloned()
+        .collect();
     let frame =
-        ServerFrame::SubscriptionSucceeded { channel: name.to_owned(), members: Some(presence::members(&after)) };
+        ServerFrame::SubscriptionSucceeded { channel: name.to_owned(), members: Some(presence::members(&visible)) };
     post_to_self(ctx, id, &frame).await?;
     if !already_on && presence::joins_as_new_member(&after, &member, id) {
-        let others = after.iter().filter(|s| s.subject != member).map(|s| s.connection_id.clone()).collect();
+        let others = after
+            .iter()
+            .filter(|s| s.subject != member && presence::shown(on_support, joiner_is_admin, presence::is_admin(s)))
+            .map(|s| s.connection_id.clone())
+            .collect();
         let added = ServerFrame::MemberAdded { channel: name.to_owned(), user_id: member, user_info };
         let fan_out = delivery::post_all(ctx.connections(), others, &added.to_text()).await;
         forget_gone(ctx, &fan_out).await;
@@ -251,31 +270,43 @@ fn member_of(channel_data: Option<&str>) -> Option<(String, Value)> {
 }
 
 async fn unsubscribe(ctx: &impl RealtimeEnv, connection: &Connection, name: &str) -> Result<(), SocketError> {
+    let channel = match Channel::parse(name) {
+        Ok(channel) => channel,
+        Err(error) => return refuse(ctx, connection, None, &format!("{name}: {error}")).await,
+    };
     let store = &ctx.stores().connections;
     let id = &connection.connection_id;
-    let members =
-        if Channel::parse(name).is_ok_and(|c| c.is_presence()) { store.subscribers(name).await? } else { Vec::new() };
+    // Who this connection was on the channel, read before it leaves.
+    let member = if channel.is_presence() {
+        store.subscribers(name).await?.into_iter().find(|s| s.connection_id == *id)
+    } else {
+        None
+    };
     store.unsubscribe(id, name).await?;
-    if !members.is_empty() {
-        announce_departure(ctx, name, id, members).await;
+    if let Some(member) = member {
+        announce_departure(ctx, name, &member).await?;
     }
     Ok(())
 }
 
-/// Tells a presence channel's members that the member of `connection_id` left, unless another connection of
-/// theirs is still on it. `members` are the channel's connections as they were before it left.
-async fn announce_departure(ctx: &impl RealtimeEnv, channel: &str, connection_id: &str, members: Vec<Subscriber>) {
-    let Some(leaving) = members.iter().find(|s| s.connection_id == connection_id).map(|s| s.subject.clone()) else {
-        return;
-    };
-    let remaining: Vec<Subscriber> = members.into_iter().filter(|s| s.connection_id != connection_id).collect();
-    if !presence::leaves_as_last_connection(&remaining, &leaving) {
-        return;
+/// Tells a presence channel's members that `leaving`'s member left, unless another connection of theirs is still on it
+/// (the channel read after the leaving connection's rows went).
+async fn announce_departure(ctx: &impl RealtimeEnv, channel: &str, leaving: &Subscriber) -> Result<(), SocketError> {
+    let remaining = ctx.stores().connections.subscribers(channel).await?;
+    let member = &leaving.subject;
+    if !presence::leaves_as_last_connection(&remaining, member) {
+        return Ok(());
     }
-    let removed = ServerFrame::MemberRemoved { channel: channel.to_owned(), user_id: leaving };
-    let ids = remaining.into_iter().map(|s| s.connection_id).collect();
+    let on_support = Channel::parse(channel).is_ok_and(|c| c == Channel::Support);
+    let removed = ServerFrame::MemberRemoved { channel: channel.to_owned(), user_id: member.to_owned() };
+    let ids = remaining
+        .into_iter()
+        .filter(|s| presence::shown(on_support, presence::is_admin(leaving), presence::is_admin(s)))
+        .map(|s| s.connection_id)
+        .collect();
     let fan_out = delivery::post_all(ctx.connections(), ids, &removed.to_text()).await;
     forget_gone(ctx, &fan_out).await;
+    Ok(())
 }
 
 async fn client_event(
@@ -307,6 +338,12 @@ async fn client_event(
         let message = format!("{name}: subscribe before sending client events on it.");
         return refuse(ctx, connection, None, &message).await;
     };
+    // The support channel is the admins' with their customers: a customer's typing goes through a chat's
+    // channel, never to every customer on support.
+    if channel == Channel::Support && sender.user_info["role"] != "admin" {
+        let message = format!("{name}: only admins send client events here.");
+        return refuse(ctx, connection, None, &message).await;
+    }
     let user_id = channel.is_presence().then(|| sender.subject.clone());
     let frame = ServerFrame::Event { event: event.to_owned(), channel: name.to_owned(), data, user_id };
     // Never echoed to the sender.
@@ -321,10 +358,6 @@ async fn client_event(
 /// it here could find more gone connections, and so on.
 pub async fn forget_gone(ctx: &impl RealtimeEnv, fan_out: &FanOut) {
     for connection_id in &fan_out.gone {
-        let job = ConnectionJob { connection_id: connection_id.clone(), refused_protocol: None };
-        let id = JobId(format!("realtime:forget:{connection_id}"));
-        if let Err(error) = dispatch_as(ctx.queue(), ctx.clock(), id, FORGET_JOB, &job, Priority::High).await {
-            tracing::error!(connection_id, %error, "a gone connection is not forgotten");
-        }
+        forget_later(ctx, connection_id).await;
     }
 }

@@ -123,12 +123,15 @@ impl ConnectionStore {
         Ok(query_all::<Own>(&*self.table, query).await?.into_iter().map(|own| own.channel).collect())
     }
 
-    /// Forgets the connection (`$disconnect`, or a post it is gone for): its record and its rows on every
-    /// channel. Returns the channels it was on (for the presence members who left). Forgetting it twice, or
-    /// at once from two places, leaves the same nothing.
+    /// Forgets the connection (`$disconnect`, or a post it is gone for): its record first — so that a subscribe
+    /// racing it fails its condition instead of leaving a row behind — then its rows on every channel. Returns
+    /// the channels it was on. Forgetting it twice, or at once from two places, leaves the same nothing; one that
+    /// stopped half-way is finished by running it again (the channel rows are found through the connection's
+    /// partition).
     pub async fn forget(&self, connection_id: &str) -> PortResult<Vec<String>> {
+        self.table.delete(&keys::ws_connection(connection_id), None).await?;
         let channels = self.channels_of(connection_id).await?;
-        let mut deletes: Vec<TransactOp> = channels
+        let deletes: Vec<TransactOp> = channels
             .iter()
             .flat_map(|channel| {
                 [
@@ -137,8 +140,6 @@ impl ConnectionStore {
                 ]
             })
             .collect();
-        // The connection's own row last: until it goes, a half-done forget can be finished by running it again.
-        deletes.push(TransactOp::Delete { key: keys::ws_connection(connection_id), condition: None });
         for chunk in deletes.chunks(DELETES_PER_TRANSACTION) {
             self.table.transact(chunk.to_vec()).await?;
         }

@@ -6,8 +6,8 @@
 //! customer's channel, a forged signature, a gone connection, a 2-hour-old registration, oversized frames.
 
 use futures_util::{SinkExt, StreamExt};
+use integration_tests::TestApp;
 use integration_tests::api::{Call, Caller};
-use integration_tests::{Backend, TestApp};
 use serde_json::{Value, json};
 use shared::app::{AppContext, LOCAL_CHANNELS_APP_KEY};
 use shared::domain::{Connection, CustomerId, DomainEvent, OrderId, OrderStatus, Priority};
@@ -27,6 +27,7 @@ integration_tests::on_both_backends!(
     a_registration_past_two_hours_is_told_to_reconnect,
     oversized_and_malformed_frames_are_refused_without_harm,
     admins_see_who_is_online_then_away_then_gone,
+    a_push_that_fails_fails_its_job_after_the_event_is_recorded,
 );
 
 /// How long a test waits for a frame: the greeting and deliveries go through the queue worker.
@@ -170,6 +171,18 @@ async fn a_client_is_greeted_answers_pings_and_joins_only_its_own_channels(app: 
     assert_eq!((status, body["errors"]["channel_name"].is_array()), (422, true), "{body}");
     let (status, body) = authorize(&app, &Caller::Admin("ops".into()), &client.socket_id, "private-admin").await;
     assert_eq!(status, 200, "{body}");
+    // An admin's connection, named by the presence channel it joined first, still joins the admins' channels.
+    let admin = Caller::Admin("ops".into());
+    let mut console = Client::connect(addr).await;
+    console.join(&app, &admin, "presence-admins").await;
+    console.join(&app, &admin, "private-admin").await;
+    console.join(&app, &admin, "presence-support").await;
+    // A customer's connection, named by their channel, cannot join another customer's even with its signature.
+    let bos = authorize(&app, &Caller::customer(&"bo"), &client.socket_id, "private-customer.bo").await.1;
+    client
+        .send(json!({"event": "pusher:subscribe", "data": {"channel": "private-customer.bo", "auth": bos["auth"]}}))
+        .await;
+    assert_eq!(client.expect("pusher:error").await["data"]["code"], 4009);
     // Subscribing with a signature of another channel, or of another socket, or none: Pusher's 4009.
     let own = authorize(&app, &ann, &client.socket_id, "private-customer.ann").await.1;
     for (channel, auth) in [
@@ -231,10 +244,10 @@ async fn domain_events_reach_every_connection_of_their_customer_only(app: TestAp
 
 async fn presence_members_are_users_and_a_second_tab_joins_and_leaves_silently(app: TestApp) {
     let addr = gateway(&app).await;
-    let (ann, bo) = (Caller::customer(&"ann"), Caller::customer(&"bo"));
+    let (ann, ops) = (Caller::customer(&"ann"), Caller::Admin("ops".into()));
     let mut watcher = Client::connect(addr).await;
-    let joined = watcher.join(&app, &bo, "presence-support").await;
-    assert_eq!(joined["data"]["presence"]["ids"], json!(["bo"]));
+    let joined = watcher.join(&app, &ops, "presence-support").await;
+    assert_eq!(joined["data"]["presence"]["ids"], json!(["ops"]));
 
     let mut tab1 = Client::connect(addr).await;
     let joined = tab1.join(&app, &ann, "presence-support").await;
@@ -249,6 +262,17 @@ async fn presence_members_are_users_and_a_second_tab_joins_and_leaves_silently(a
     let joined = tab2.join(&app, &ann, "presence-support").await;
     assert_eq!(joined["data"]["presence"]["count"], 2, "two tabs are one member: {joined}");
     watcher.expect_silence("a second tab is no new member").await;
+    // Another customer on support sees the admins and themselves, not Ann; nor does Ann see them.
+    let mut cy = Client::connect(addr).await;
+    let joined = cy.join(&app, &Caller::customer(&"cy"), "presence-support").await;
+    let mut ids: Vec<&str> =
+        joined["data"]["presence"]["ids"].as_array().unwrap().iter().map(|i| i.as_str().unwrap()).collect();
+    ids.sort_unstable();
+    assert_eq!(ids, ["cy", "ops"], "{joined}");
+    assert_eq!(watcher.expect("pusher_internal:member_added").await["data"]["user_id"], "cy", "the admin sees them");
+    tab2.expect_silence("a customer is not told of another").await;
+    cy.socket.close(None).await.unwrap();
+    assert_eq!(watcher.expect("pusher_internal:member_removed").await["data"]["user_id"], "cy");
     // A member cannot claim to be someone else: channel_data signed for ann, sent as bo's, is refused.
     let signed = authorize(&app, &ann, &tab2.socket_id, "presence-support").await.1;
     let claimed = signed["channel_data"].as_str().unwrap().replace("\"ann\"", "\"bo\"");
@@ -263,22 +287,26 @@ async fn presence_members_are_users_and_a_second_tab_joins_and_leaves_silently(a
     let removed = watcher.expect("pusher_internal:member_removed").await;
     assert_eq!(removed["data"]["user_id"], "ann");
     let members = app.ctx.stores.connections.subscribers("presence-support").await.unwrap();
-    assert_eq!(members.iter().map(|m| m.subject.as_str()).collect::<Vec<_>>(), ["bo"], "no phantom member left");
+    assert_eq!(members.iter().map(|m| m.subject.as_str()).collect::<Vec<_>>(), ["ops"], "no phantom member left");
 }
 
 async fn client_events_reach_the_others_only_and_are_rate_limited(app: TestApp) {
     let addr = gateway(&app).await;
-    let (ann, bo) = (Caller::customer(&"ann"), Caller::customer(&"bo"));
+    let (ops, bo) = (Caller::Admin("ops".into()), Caller::customer(&"bo"));
     let mut sender = Client::connect(addr).await;
     let mut receiver = Client::connect(addr).await;
-    sender.join(&app, &ann, "presence-support").await;
+    sender.join(&app, &ops, "presence-support").await;
     receiver.join(&app, &bo, "presence-support").await;
     sender.expect("pusher_internal:member_added").await;
 
     sender.send(json!({"event": "client-typing", "channel": "presence-support", "data": {"typing": true}})).await;
     let typing = receiver.expect("client-typing").await;
-    assert_eq!((typing["user_id"].as_str(), typing["data"]["typing"].as_bool()), (Some("ann"), Some(true)));
+    assert_eq!((typing["user_id"].as_str(), typing["data"]["typing"].as_bool()), (Some("ops"), Some(true)));
     sender.expect_silence("a client event is not echoed to its sender").await;
+    // A customer does not broadcast to every customer on support.
+    receiver.send(json!({"event": "client-typing", "channel": "presence-support", "data": {}})).await;
+    receiver.expect("pusher:error").await;
+    sender.expect_silence("a customer's client event on support").await;
     // A channel the sender is not on: refused, nobody receives it.
     sender.send(json!({"event": "client-typing", "channel": "private-customer.bo", "data": {}})).await;
     sender.expect("pusher:error").await;
@@ -369,9 +397,6 @@ async fn oversized_and_malformed_frames_are_refused_without_harm(app: TestApp) {
         assert!(tokio::time::Instant::now() < deadline, "$disconnect forgot it");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    if app.backend == Backend::Memory {
-        assert!(app.connections.posts() > 0);
-    }
 }
 
 async fn admins_see_who_is_online_then_away_then_gone(app: TestApp) {
@@ -402,6 +427,40 @@ async fn admins_see_who_is_online_then_away_then_gone(app: TestApp) {
         403,
         "admins only"
     );
+}
+
+/// The management API down: every post fails (not gone, just failing).
+struct ApiDown;
+
+#[async_trait::async_trait]
+impl shared::ports::ConnectionPoster for ApiDown {
+    async fn post(&self, _: &str, _: &str) -> Result<(), shared::ports::PostError> {
+        let down = shared::error::PortError::unavailable(shared::error::Backend::Connections, "503");
+        Err(shared::ports::PostError::Port(down))
+    }
+    async fn close(&self, _: &str) -> Result<(), shared::ports::PostError> {
+        Ok(())
+    }
+}
+
+async fn a_push_that_fails_fails_its_job_after_the_event_is_recorded(mut app: TestApp) {
+    let listener = Connection {
+        connection_id: "Live00000000000=".into(),
+        socket_id: shared::services::realtime::signature::socket_id_of("Live00000000000="),
+        subject: "ann".into(),
+        groups: Vec::new(),
+        connected_at: app.ctx.clock.now(),
+    };
+    let registry = app.ctx.stores.connections.clone();
+    registry.register(&listener).await.unwrap();
+    registry.subscribe(&listener, "ann", "private-customer.ann", &Value::Null).await.unwrap();
+    app.ctx = app.ctx.clone().with_connections(Arc::new(ApiDown));
+    shared::services::events::publish(&app.ctx, order_changed(&app, "ann")).await;
+    let outcomes = integration_tests::drain(&app, Priority::Notifications).await;
+    assert!(outcomes.iter().any(|o| o.is_failure()), "the queue runs it again: {outcomes:?}");
+    let (feed, _) = app.ctx.stores.feed.recent(&CustomerId("ann".into()), 10, None).await.unwrap();
+    assert_eq!(feed.len(), 1, "recorded before the push, once");
+    assert!(registry.get("Live00000000000=").await.unwrap().is_some(), "a failing API is not a gone connection");
 }
 
 mod inbox_and_activity {
