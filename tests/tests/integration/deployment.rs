@@ -230,3 +230,37 @@ fn the_vpc_endpoints_the_functions_need_are_one_parameter_away_and_the_health_ch
         assert!(may_read, "{function}: lambda:GetEventSourceMapping");
     }
 }
+
+/// The WebSocket routes answer anyone who opens a socket: their table access is the registry's partitions only,
+/// and their posts go to this API's stage only.
+#[test]
+fn the_websocket_functions_reach_the_registry_and_their_own_api_only() {
+    let template = template();
+    for spec in FUNCTIONS.iter().filter(|f| matches!(f.trigger, Trigger::WebSocket { .. })) {
+        let properties = &template["Resources"][spec.logical_id().as_str()]["Properties"];
+        let statements: Vec<&Yaml> = properties["Policies"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p["Statement"].as_sequence())
+            .flatten()
+            .collect();
+        for statement in &statements {
+            let actions = match &statement["Action"] {
+                Yaml::Sequence(actions) => actions.iter().filter_map(Yaml::as_str).collect::<Vec<_>>(),
+                action => action.as_str().into_iter().collect(),
+            };
+            if actions.iter().any(|a| a.starts_with("dynamodb:")) {
+                let leading = &statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"];
+                let prefixes: Vec<&str> = leading.as_sequence().unwrap().iter().filter_map(Yaml::as_str).collect();
+                assert_eq!(prefixes, ["WSCONN#*", "WSCHAN#*"], "{}", spec.name);
+            }
+            if actions.contains(&"execute-api:ManageConnections") {
+                for resource in statement["Resource"].as_sequence().unwrap() {
+                    let arn = tagged(resource, "Sub").and_then(Yaml::as_str).unwrap_or_default();
+                    assert!(arn.contains("${RealtimeApi}/${Stage}/"), "{}: {arn}", spec.name);
+                }
+            }
+        }
+    }
+}
