@@ -63,22 +63,19 @@ venv_with "${FUZZ_VENV:-.venv-fuzz}" "schemathesis==4.32.*"
 # library and its driver: no browser is downloaded (never `playwright install`: the tests launch /usr/bin/chromium).
 venv_with "${BROWSER_VENV:-.venv-browser}" "playwright==1.65.*"
 
-# axe-core exactly as tests/browser/package-lock.json pins it, into tests/browser/node_modules (gitignored).
-# `npm ci` runs again only when the lock changed since the last install (a copy of it is the marker).
-browser=tests/browser
-if [ ! -f "$browser/node_modules/axe-core/axe.min.js" ] \
-  || ! cmp -s "$browser/package-lock.json" "$browser/node_modules/.installed-lock"; then
-  echo "[install] axe-core (npm ci in $browser)"
-  (cd "$browser" && npm ci --silent --no-audit --no-fund --ignore-scripts)
-  cp "$browser/package-lock.json" "$browser/node_modules/.installed-lock"
-fi
-
-# pusher-js and laravel-echo exactly as tests/realtime/package-lock.json pins them: the real-time end-to-end test's
-# clients (scripts/realtime-test.sh), the ones the frontends use.
-realtime=tests/realtime
-if [ ! -f "$realtime/node_modules/pusher-js/package.json" ] \
-  || ! cmp -s "$realtime/package-lock.json" "$realtime/node_modules/.installed-lock"; then
-  echo "[install] pusher-js, laravel-echo (npm ci in $realtime)"
-  (cd "$realtime" && npm ci --silent --no-audit --no-fund --ignore-scripts)
-  cp "$realtime/package-lock.json" "$realtime/node_modules/.installed-lock"
-fi
+# npm packages exactly as a directory's package-lock.json pins them, into its node_modules (gitignored).
+# `npm ci` runs again only when the lock changed since the last install (a copy of it is the marker) or the file
+# that proves the install is missing. Usage: npm_ci_locked <dir> <file the install provides> <what, for the log>.
+npm_ci_locked() {
+  local dir=$1 proof=$2 what=$3
+  if [ ! -f "$dir/node_modules/$proof" ] || ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.installed-lock"; then
+    echo "[install] $what (npm ci in $dir)"
+    (cd "$dir" && npm ci --silent --no-audit --no-fund --ignore-scripts)
+    cp "$dir/package-lock.json" "$dir/node_modules/.installed-lock"
+  fi
+}
+# axe-core for the browser tests' accessibility checks.
+npm_ci_locked tests/browser axe-core/axe.min.js axe-core
+# pusher-js and laravel-echo, the clients the frontends use, for the real-time end-to-end test
+# (scripts/realtime-test.sh).
+npm_ci_locked tests/realtime laravel-echo/package.json "pusher-js, laravel-echo"
