@@ -73,6 +73,14 @@ pub async fn http(spec: &FunctionSpec, ctx: &AppContext, request: Request) -> Op
         ACTIVITY => realtime::activity::customer,
         ADMIN_ACTIVITY => realtime::activity::admins,
         ADMIN_PRESENCE => realtime::online::endpoint,
+        CHATS => realtime::chat::endpoints::list,
+        CHAT_START => realtime::chat::endpoints::start,
+        CHAT_MESSAGES => realtime::chat::endpoints::messages,
+        CHAT_SEND => realtime::chat::endpoints::send,
+        CHAT_READ => realtime::chat::endpoints::mark_read,
+        CHAT_CLOSE => realtime::chat::endpoints::close,
+        ADMIN_CHATS => realtime::chat::endpoints::admin_list,
+        ADMIN_CHAT_ASSIGN => realtime::chat::endpoints::assign,
     }
     None
 }

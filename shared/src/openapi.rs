@@ -20,6 +20,7 @@ pub fn document() -> serde_json::Value {
     dashboards::openapi::add_inputs(&mut inputs);
     crate::services::realtime::endpoints::add_inputs(&mut inputs);
     crate::services::realtime::activity::add_inputs(&mut inputs);
+    crate::services::realtime::chat::openapi::add_inputs(&mut inputs);
     let warmers: Vec<&str> = crate::cache_warmers().iter().map(|w| w.name).collect();
     crate::services::cache::openapi::add_inputs(&mut generator, &mut inputs, &warmers);
     inputs.schemas = generator.take_definitions(true);

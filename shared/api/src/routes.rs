@@ -125,6 +125,14 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
     ACTIVITY,
     ADMIN_ACTIVITY,
     ADMIN_PRESENCE,
+    CHATS,
+    CHAT_START,
+    CHAT_MESSAGES,
+    CHAT_SEND,
+    CHAT_READ,
+    CHAT_CLOSE,
+    ADMIN_CHATS,
+    ADMIN_CHAT_ASSIGN,
 ];
 
 pub const SYSTEM_HEALTH: FunctionSpec = FunctionSpec {
@@ -637,7 +645,6 @@ pub const SYSTEM_EXPORT: FunctionSpec = FunctionSpec {
               document, CSV as a zip of one file per table, HTML as a printable page.",
 };
 
-/// Matches a request against the HTTP routes. Path parameters are `{name}` segments.
 pub const BROADCASTING_AUTH: FunctionSpec = FunctionSpec {
     name: "broadcasting-auth",
     trigger: Trigger::Http { method: "POST", path: "/api/broadcasting/auth", status: 200 },
@@ -727,6 +734,80 @@ pub const ADMIN_PRESENCE: FunctionSpec = FunctionSpec {
               most recently seen first, from one Redis sorted set by last seen.",
 };
 
+pub const CHATS: FunctionSpec = FunctionSpec {
+    name: "chats",
+    trigger: Trigger::Http { method: "GET", path: "/api/chats", status: 200 },
+    role: Some(Role::Customer),
+    limits: &[rate_limit::API],
+    summary: "The caller's support conversations, newest first, each with their unread count and its channel \
+              (limit, cursor).",
+};
+
+pub const CHAT_START: FunctionSpec = FunctionSpec {
+    name: "chat-start",
+    trigger: Trigger::Http { method: "POST", path: "/api/chats", status: 200 },
+    role: Some(Role::Customer),
+    limits: &[rate_limit::API],
+    summary: "The caller's open conversation with support, opened if they have none (`started` says which); one \
+              open conversation per customer. Admins answer conversations and cannot open one (403).",
+};
+
+pub const CHAT_MESSAGES: FunctionSpec = FunctionSpec {
+    name: "chat-messages",
+    trigger: Trigger::Http { method: "GET", path: "/api/chats/{id}/messages", status: 200 },
+    role: Some(Role::Customer),
+    limits: &[rate_limit::API],
+    summary: "A conversation's messages, newest first (limit, cursor), with the conversation as the caller sees \
+              it; its customer's and the admins' only (404 otherwise).",
+};
+
+pub const CHAT_SEND: FunctionSpec = FunctionSpec {
+    name: "chat-send",
+    trigger: Trigger::Http { method: "POST", path: "/api/chats/{id}/messages", status: 201 },
+    role: Some(Role::Customer),
+    limits: &[rate_limit::API],
+    summary: "Sends a message into an open conversation for the caller's side (the customer, or support for an \
+              admin), pushed on its channel and to both sides' channels; an `Idempotency-Key` makes a retry return \
+              the first send's message. A closed conversation is a 409.",
+};
+
+pub const CHAT_READ: FunctionSpec = FunctionSpec {
+    name: "chat-read",
+    trigger: Trigger::Http { method: "POST", path: "/api/chats/{id}/read", status: 200 },
+    role: Some(Role::Customer),
+    limits: &[rate_limit::API],
+    summary: "The caller has read the conversation so far: their unread count goes to 0 (a mark that only moves \
+              forward).",
+};
+
+pub const CHAT_CLOSE: FunctionSpec = FunctionSpec {
+    name: "chat-close",
+    trigger: Trigger::Http { method: "POST", path: "/api/chats/{id}/close", status: 200 },
+    role: Some(Role::Customer),
+    limits: &[rate_limit::API],
+    summary: "Ends a conversation (its customer or an admin): it takes no more messages and leaves the open lists; \
+              the customer's next one is new. Again is fine.",
+};
+
+pub const ADMIN_CHATS: FunctionSpec = FunctionSpec {
+    name: "admin-chats",
+    trigger: Trigger::Http { method: "GET", path: "/admin/chats", status: 200 },
+    role: Some(Role::Admin),
+    limits: &[],
+    summary: "The open support conversations, the most recently active first, with support's unread count and \
+              assignee (`assigned`: any, me, none; limit, cursor).",
+};
+
+pub const ADMIN_CHAT_ASSIGN: FunctionSpec = FunctionSpec {
+    name: "admin-chat-assign",
+    trigger: Trigger::Http { method: "POST", path: "/admin/chats/{id}/assign", status: 200 },
+    role: Some(Role::Admin),
+    limits: &[],
+    summary: "Assigns an open conversation to an admin (`admin_id`, the caller by default); one another admin has \
+              is a 409 naming them unless `take_over`.",
+};
+
+/// Matches a request against the HTTP routes. Path parameters are `{name}` segments.
 pub fn match_http(method: &str, path: &str) -> Option<(&'static FunctionSpec, Vec<(&'static str, String)>)> {
     FUNCTIONS.iter().find_map(|spec| {
         let Trigger::Http { method: m, path: pattern, .. } = spec.trigger else {

@@ -65,7 +65,7 @@ pub fn notification_frame(inbox: &Inbox, notification: &Notification) -> Result<
     frame(inbox_channel(inbox), NOTIFICATION_EVENT, data)
 }
 
-fn frame(channel: Channel, event: &str, data: Value) -> Result<(Channel, String), BroadcastError> {
+pub(crate) fn frame(channel: Channel, event: &str, data: Value) -> Result<(Channel, String), BroadcastError> {
     let text = ServerFrame::Event { event: event.to_owned(), channel: channel.name(), data, user_id: None }.to_text();
     if text.len() > MAX_MESSAGE_BYTES {
         return Err(BroadcastError::TooLarge { event: event.to_owned(), bytes: text.len() });

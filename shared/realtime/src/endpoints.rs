@@ -32,9 +32,9 @@ fn fields(request: &ApiRequest) -> Result<(Option<String>, Option<String>), ApiE
 
 /// `POST /api/broadcasting/auth`: signs the caller's socket into one of the caller's own channels (Pusher's
 /// `{"auth": "key:signature"}`, with the member's `channel_data` on a presence channel). Another customer's
-/// channel, or an admins' channel for a customer, is a 403; a malformed socket id or channel a 422.
+/// channel, a conversation they do not take part in, or an admins' channel for a customer, is a 403; a malformed socket id or channel a 422.
 pub async fn authorize_channel(
-    ctx: &impl HasChannelsApp,
+    ctx: &(impl HasChannelsApp + platform::deps::HasStores),
     request: ApiRequest,
     caller: Identity,
 ) -> Result<Verbatim, ApiError> {
@@ -67,8 +67,12 @@ pub async fn authorize_channel(
     };
     match channel.access(&caller) {
         Access::Allowed => {}
-        // No conversation store exists yet to name a customer as a participant: only admins join a chat.
-        Access::Denied | Access::IfParticipant(_) => return Err(ApiError::forbidden()),
+        Access::IfParticipant(conversation) => {
+            if !crate::chat::takes_part(ctx, &caller, &conversation).await? {
+                return Err(ApiError::forbidden());
+            }
+        }
+        Access::Denied => return Err(ApiError::forbidden()),
     }
     let app = ctx.channels_app().await.map_err(|reason| {
         tracing::error!(reason, "channel authorisation unavailable");

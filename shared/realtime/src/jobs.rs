@@ -3,6 +3,7 @@
 //! channel, a notification stored in its inbox and pushed to its owner.
 
 use crate::broadcast::{self, BroadcastError};
+use crate::chat::delivery::{self as chat_delivery, CHAT_JOB, ChatDelivery};
 use crate::deps::RealtimeEnv;
 use crate::protocol::{ErrorCode, PROTOCOL_VERSION, ServerFrame};
 use crate::socket::{self, ConnectionJob, FORGET_JOB, SocketError, WELCOME_JOB};
@@ -23,6 +24,7 @@ pub fn register<C: RealtimeEnv + Sync + 'static>(registry: &mut JobRegistry<C>) 
     registry.register(FORGET_JOB, Forget);
     registry.register(EVENT_JOB, PublishEvent);
     registry.register(NOTIFY_JOB, DeliverNotification);
+    registry.register(CHAT_JOB, DeliverChat);
 }
 
 fn job_error(error: SocketError) -> JobError {
@@ -176,5 +178,32 @@ impl<C: RealtimeEnv + Sync> JobHandler<C> for DeliverNotification {
             "notification delivered"
         );
         every_post_made(&fan_out)
+    }
+}
+
+/// `chat.deliver`: a conversation's message (or closing, or assignment) on its channel and its new state to both
+/// sides. The conversation's store already has it; a retry pushes again under the same ids.
+struct DeliverChat;
+
+#[async_trait::async_trait]
+impl<C: RealtimeEnv + Sync> JobHandler<C> for DeliverChat {
+    fn run_once(&self) -> RunOnce {
+        RunOnce::ByItsEffect
+    }
+
+    async fn handle(&self, ctx: &C, job: &Job, _attempt: u32) -> Result<(), JobError> {
+        let delivery: ChatDelivery = payload(job)?;
+        let fan_outs = match chat_delivery::deliver(ctx, &delivery).await {
+            Ok(fan_outs) => fan_outs,
+            Err(error) => return pushed_none(error),
+        };
+        let mut total = crate::delivery::FanOut::default();
+        for fan_out in fan_outs {
+            total.delivered += fan_out.delivered;
+            total.failed += fan_out.failed;
+            total.gone.extend(fan_out.gone);
+        }
+        tracing::info!(job_id = %job.id, delivered = total.delivered, failed = total.failed, "chat delivered");
+        every_post_made(&total)
     }
 }

@@ -14,11 +14,14 @@
 //! - `endpoints`: the channel authorisation route;
 //! - `notifications`: a customer's notifications sent, listed and marked read (`/api/notifications`);
 //! - `online`: who is online or away, for the admins (`/admin/presence`);
+//! - `chat`: live chat — conversations between a customer and support, their messages, unread counts,
+//!   assignment, and their delivery (`/api/chats`, `/admin/chats`);
 //! - `activity`: the customer's and the admins' activity feeds (`/api/activity`, `/admin/activity`).
 
 pub mod activity;
 pub mod broadcast;
 pub mod channels;
+pub mod chat;
 pub mod delivery;
 pub mod deps;
 pub mod endpoints;

@@ -1,7 +1,9 @@
 //! The single-table key design: every partition and sort key the repositories use is built here.
 
 use chrono::{DateTime, Utc};
-use proxy_core::domain::{CustomerId, OrderId, OrderStatus, PaymentStatus, PlanId, ServerId, TransactionType};
+use proxy_core::domain::{
+    ConversationId, CustomerId, MessageId, OrderId, OrderStatus, PaymentStatus, PlanId, ServerId, TransactionType,
+};
 use proxy_core::ports::table::Key;
 use rust_decimal::Decimal;
 
@@ -419,4 +421,42 @@ pub const WS_MEMBER_PREFIX: &str = "CONN#";
 /// `channel`'s record of `connection_id` being on it.
 pub fn ws_channel_member(channel: &str, connection_id: &str) -> Key {
     Key::new(ws_channel_partition(channel), format!("{WS_MEMBER_PREFIX}{connection_id}"))
+}
+
+/// A support conversation: its record and its messages share the partition.
+pub fn conversation_partition(id: &ConversationId) -> String {
+    format!("CHAT#{id}")
+}
+
+pub fn conversation(id: &ConversationId) -> Key {
+    Key::new(conversation_partition(id), "CONVERSATION")
+}
+
+pub const CHAT_MESSAGE_PREFIX: &str = "MSG#";
+
+pub fn chat_message(conversation: &ConversationId, message: &MessageId) -> Key {
+    Key::new(conversation_partition(conversation), format!("{CHAT_MESSAGE_PREFIX}{message}"))
+}
+
+/// A sender's `Idempotency-Key` in a conversation: the message it sent (a retried send sends nothing twice).
+pub fn chat_send_key(conversation: &ConversationId, sender: &str, key: &str) -> Key {
+    Key::new(conversation_partition(conversation), format!("SENDKEY#{sender}#{key}"))
+}
+
+/// The customer's open conversation, if any: one at a time, guarded by this item.
+pub fn open_conversation_of(customer: &CustomerId) -> Key {
+    Key::new(format!("CUSTOMER#{customer}"), "OPENCHAT")
+}
+
+/// A customer's conversations (gsi1), newest first.
+pub fn conversations_of_customer(customer: &CustomerId) -> String {
+    format!("CUSTOMER#{customer}#CHATS")
+}
+
+/// The open conversations (gsi2), by last activity.
+pub const OPEN_CONVERSATIONS: &str = "CHATS#OPEN";
+
+/// The open conversations assigned to an admin, or to nobody (gsi3), by last activity.
+pub fn open_conversations_assigned(admin: Option<&str>) -> String {
+    format!("CHATS#ASSIGNEE#{}", admin.unwrap_or("-"))
 }

@@ -6,6 +6,7 @@ mod alerts;
 mod analytics;
 mod carts;
 mod catalog;
+mod chats;
 mod clients;
 mod codec;
 mod connections;
@@ -31,6 +32,7 @@ pub use alerts::{AlertStore, ConditionState};
 pub use analytics::{ACTIVE_REGISTERS, AnalyticsStore, Applied};
 pub use carts::{CartItems, CartStore};
 pub use catalog::CatalogStore;
+pub use chats::{Assigned, ChatStore, OpenConversations, Sent, Started};
 pub use clients::ClientStore;
 pub(crate) use codec::decode;
 pub use connections::ConnectionStore;
@@ -90,6 +92,8 @@ pub struct Stores {
     pub inventory: InventoryStore,
     /// The real-time registry: WebSocket connections and their channels.
     pub connections: ConnectionStore,
+    /// Support conversations and their messages.
+    pub chats: ChatStore,
     /// Expired records DynamoDB has yet to delete, in the lists the clean-up reaches by key.
     pub retention: RetentionStore,
 }
@@ -118,6 +122,7 @@ impl Stores {
             job_claims: JobClaimStore::new(table.clone()),
             inventory: InventoryStore::new(table.clone()),
             connections: ConnectionStore::new(table.clone()),
+            chats: ChatStore::new(table.clone()),
             retention: RetentionStore::new(table.clone()),
             table,
         }

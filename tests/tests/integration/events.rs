@@ -80,6 +80,18 @@ async fn seed_the_samples_world(app: &TestApp) {
     let inbox =
         shared::domain::Inbox::Customer(shared::domain::CustomerId("3b9f2c4e-6a1d-4e8b-9f0a-1c2d3e4f5a6b".into()));
     ctx.stores.notifications.put(&inbox, &customer_note).await.expect("the samples' customer notification");
+    // The conversations the chat samples read, write to and close (the customer's), and assign (another's).
+    for (id, customer) in [
+        ("7d3c2b1a-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "3b9f2c4e-6a1d-4e8b-9f0a-1c2d3e4f5a6b"),
+        ("8e4d3c2b-5f6a-4b7c-9d8e-0f1a2b3c4d5e", "5c0a3d5f-7b2e-4f9c-8a1b-2d3e4f5a6b7c"),
+    ] {
+        let conversation = shared::domain::Conversation::open(
+            shared::domain::ConversationId(id.into()),
+            CustomerId(customer.into()),
+            ctx.clock.now(),
+        );
+        ctx.stores.chats.start(&conversation).await.expect("the samples' conversation");
+    }
     // The promotion the end sample ends is the one the create sample creates just before (route-table order).
     // The report the report sample downloads (the day before the test clock's).
     use shared::services::analytics::reports::{ReportKind, generate_report};

@@ -333,8 +333,8 @@ fn the_openapi_document_describes_every_input_with_the_rules_that_validate_it() 
         let Trigger::Http { method, path, .. } = spec.trigger else { continue };
         let operation = &document["paths"][path][method.to_lowercase()];
         let body = &operation["requestBody"];
-        // Cancelling an order, acknowledging an alert, marking notifications read and ending a promotion take
-        // nothing but their path.
+        // Cancelling an order, acknowledging an alert, marking notifications or a chat read, opening or closing a
+        // chat and ending a promotion take nothing but their path.
         let pathless = [
             "orders-cancel",
             "system-alert-ack",
@@ -342,6 +342,9 @@ fn the_openapi_document_describes_every_input_with_the_rules_that_validate_it() 
             "admin-notifications-read",
             "notification-read",
             "notifications-read",
+            "chat-start",
+            "chat-read",
+            "chat-close",
             "pricing-promotion-end",
         ];
         if (method == "POST" || method == "PUT") && !pathless.contains(&spec.name) {
@@ -360,8 +363,11 @@ fn the_openapi_document_describes_every_input_with_the_rules_that_validate_it() 
             assert!(!document["components"][kind][name].is_null(), "{}: {name}", spec.name);
         }
     }
-    // An empty body means: a dry run, every warmer, no change.
-    assert_eq!(optional, BTreeSet::from(["inventory-rebalance", "system-cache-warmup", "profile-update"]));
+    // An empty body means: a dry run, every warmer, no change, the caller takes the conversation.
+    assert_eq!(
+        optional,
+        BTreeSet::from(["inventory-rebalance", "system-cache-warmup", "profile-update", "admin-chat-assign"])
+    );
 
     // The limits the validation enforces are the document's (a quantity of 11 is refused: the schema says so).
     let order = &schemas["CreateOrderRequest"];

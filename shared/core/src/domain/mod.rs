@@ -3,6 +3,7 @@
 mod alert;
 mod analytics;
 mod capacity;
+pub mod chat;
 mod client;
 mod connection;
 mod coupon;
@@ -23,6 +24,7 @@ pub use analytics::{
     Rollup, RollupKey, SignUp, VersionedLedger, day_bucket, month_bucket,
 };
 pub use capacity::{CapacityBand, DriftSuspect, LocationScalingState, SlotCounters};
+pub use chat::{ChatMessage, ChatSide, Conversation, ConversationId, ConversationStatus, MAX_MESSAGE_CHARS, MessageId};
 pub use client::ServerClient;
 pub use connection::{CONNECTION_LIFETIME_SECS, Connection, Subscriber};
 pub use coupon::{Coupon, CouponState, DiscountKind};
