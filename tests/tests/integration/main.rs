@@ -13,6 +13,7 @@ mod api_queues;
 mod architecture;
 mod cache_behaviour;
 mod cached_views;
+mod chat;
 mod client_expiry;
 mod connections_behaviour;
 mod dashboard;

@@ -28,6 +28,7 @@ integration_tests::on_both_backends!(
     oversized_and_malformed_frames_are_refused_without_harm,
     admins_see_who_is_online_then_away_then_gone,
     a_push_that_fails_fails_its_job_after_the_event_is_recorded,
+    chat_messages_and_typing_reach_the_conversations_participants_only,
 );
 
 /// How long a test waits for a frame: the greeting and deliveries go through the queue worker.
@@ -559,4 +560,71 @@ mod inbox_and_activity {
         let customer = Call::to(&routes::ADMIN_ACTIVITY, &[]).by(&Caller::customer(&"ann")).send(&app).await;
         assert_eq!(customer.status, 403);
     }
+}
+
+async fn chat_messages_and_typing_reach_the_conversations_participants_only(app: TestApp) {
+    let addr = gateway(&app).await;
+    let (ann, ops, bo) = (Caller::customer(&"ann"), Caller::Admin("ops".into()), Caller::customer(&"bo"));
+    let started = Call::to(&routes::CHAT_START, &[]).by(&ann).send(&app).await;
+    let id = started.body["data"]["conversation"]["id"].as_str().unwrap().to_owned();
+    let channel = format!("private-chat.{id}");
+    let mut customer = Client::connect(addr).await;
+    customer.join(&app, &ann, "private-customer.ann").await;
+    customer.join(&app, &ann, &channel).await;
+    let mut support = Client::connect(addr).await;
+    support.join(&app, &ops, "private-admin").await;
+    support.join(&app, &ops, &channel).await;
+    // Another customer is refused the signature, and a forged one is refused by the socket.
+    let mut outsider = Client::connect(addr).await;
+    assert_eq!(authorize(&app, &bo, &outsider.socket_id, &channel).await.0, 403);
+    outsider
+        .send(json!({"event": "pusher:subscribe", "data": {"channel": channel, "auth": format!("{LOCAL_CHANNELS_APP_KEY}:00")}}))
+        .await;
+    assert_eq!(outsider.expect("pusher:error").await["data"]["code"], 4009);
+
+    let reply =
+        Call::to(&routes::CHAT_SEND, &[&id]).by(&ann).json(json!({"body": "Is anyone there?"})).send(&app).await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    let message = reply.body["data"]["message"].clone();
+    let heard = support.expect("App\\Events\\ChatMessageSent").await;
+    assert_eq!(
+        (heard["channel"].as_str(), heard["data"]["id"].as_str()),
+        (Some(channel.as_str()), message["id"].as_str())
+    );
+    assert_eq!(heard["data"]["body"], "Is anyone there?");
+    let badge = support.expect("App\\Events\\ChatUpdated").await;
+    assert_eq!(
+        (badge["channel"].as_str(), badge["data"]["unread"].as_u64()),
+        (Some("private-admin"), Some(1)),
+        "{badge}"
+    );
+    // The sender's own tabs get it too (another tab shows it), and their badge stays at 0.
+    assert_eq!(customer.expect("App\\Events\\ChatMessageSent").await["data"]["id"], message["id"]);
+    let own = customer.expect("App\\Events\\ChatUpdated").await;
+    assert_eq!((own["channel"].as_str(), own["data"]["unread"].as_u64()), (Some("private-customer.ann"), Some(0)));
+    outsider.expect_silence("not a participant").await;
+
+    // Typing is a client event on the chat's channel: the other side sees it, the typist does not.
+    support.send(json!({"event": "client-typing", "channel": channel, "data": {"typing": true}})).await;
+    let typing = customer.expect("client-typing").await;
+    // (Pusher names the sender on presence channels only; a chat has one other side.)
+    assert_eq!((typing["channel"].as_str(), typing["data"]["typing"].as_bool()), (Some(channel.as_str()), Some(true)));
+    support.expect_silence("not echoed").await;
+
+    // A redelivered delivery job arrives again under the same id, for the client to drop.
+    let event = shared::services::realtime::chat::delivery::ChatEvent::Message(
+        serde_json::from_value(message.clone()).unwrap(),
+    );
+    shared::services::realtime::chat::delivery::queue(&app.ctx, &CustomerId("ann".into()), event).await.unwrap();
+    assert_eq!(customer.expect("App\\Events\\ChatMessageSent").await["data"]["id"], message["id"]);
+
+    // Closing tells both.
+    let closed = Call::to(&routes::CHAT_CLOSE, &[&id]).by(&ops).send(&app).await;
+    assert_eq!(closed.status, 200);
+    let notice = customer.expect("App\\Events\\ChatClosed").await;
+    assert_eq!(
+        (notice["data"]["by"].as_str(), notice["data"]["conversation_id"].as_str()),
+        (Some("support"), Some(id.as_str()))
+    );
+    support.expect("App\\Events\\ChatClosed").await;
 }

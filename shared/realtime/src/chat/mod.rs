@@ -241,7 +241,15 @@ pub async fn mark_read(
     let written = conversation.written_by(side.other());
     let updated = match ctx.stores().chats.mark_read(&conversation.id, side, written).await? {
         Some(updated) => updated,
-        None => conversation,
+        // Another request had already moved the mark this far (or further): as read as this one makes it.
+        None => {
+            let mut already = conversation;
+            match side {
+                ChatSide::Customer => already.read_by_customer = already.read_by_customer.max(written),
+                ChatSide::Support => already.read_by_support = already.read_by_support.max(written),
+            }
+            already
+        }
     };
     Ok(ConversationView::of(&updated, side))
 }
