@@ -31,6 +31,7 @@ pub async fn http(spec: &FunctionSpec, ctx: &AppContext, request: Request) -> Op
         PAGE_SYSTEM => dashboards::pages::system::endpoint,
         PAGE_ANALYTICS => dashboards::pages::analytics::endpoint,
         PAGE_QUEUES => dashboards::pages::queues::endpoint,
+        PAGE_CHATS => dashboards::pages::chats::endpoint,
         PAGE_INVENTORY => dashboards::pages::inventory::endpoint,
         PAGE_PRICING => dashboards::pages::pricing::endpoint,
         ANALYTICS_GET => analytics::endpoints::get,

@@ -114,6 +114,7 @@ pub const FUNCTIONS: &[FunctionSpec] = &[
     PAGE_QUEUES,
     PAGE_INVENTORY,
     PAGE_PRICING,
+    PAGE_CHATS,
     SYSTEM_EXPORT,
     BROADCASTING_AUTH,
     REALTIME_CONNECT,
@@ -614,6 +615,15 @@ pub const PAGE_QUEUES: FunctionSpec = FunctionSpec {
     limits: &[],
     summary: "The queues' panels as HTML: every queue's backlog and throughput, job types, failed jobs with \
               retry and delete.",
+};
+
+pub const PAGE_CHATS: FunctionSpec = FunctionSpec {
+    name: "page-chats",
+    trigger: Trigger::Http { method: "GET", path: "/admin/pages/chats", status: 200 },
+    role: Some(Role::Admin),
+    limits: &[],
+    summary: "The support inbox as HTML: the open conversations with unread counts and assignees (`assigned`), \
+              and one conversation's latest messages with read, take over, close and reply (`conversation`).",
 };
 
 pub const PAGE_INVENTORY: FunctionSpec = FunctionSpec {

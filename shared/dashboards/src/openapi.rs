@@ -23,6 +23,21 @@ pub fn add_inputs(inputs: &mut Inputs) {
         schema: json!({"enum": ["rebalance"]}),
     };
     inputs.add(&routes::PAGE_INVENTORY, OperationInput::query(vec![plan]).answering(html));
+    let chats = vec![
+        live(),
+        QueryParameter {
+            name: "assigned",
+            description: "Which open conversations: every one (`any`, the default), the reader's (`me`), nobody's \
+                          (`none`).",
+            schema: json!({"type": "string", "enum": ["any", "me", "none"]}),
+        },
+        QueryParameter {
+            name: "conversation",
+            description: "A conversation to show with its latest messages and reply form (404 when there is none).",
+            schema: json!({"type": "string"}),
+        },
+    ];
+    inputs.add(&routes::PAGE_CHATS, OperationInput::query(chats).answering(html));
     let mut export = vec![QueryParameter {
         name: "format",
         description: "json (one document in the envelope, the default), csv (a zip of one CSV file per table) or \

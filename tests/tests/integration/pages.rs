@@ -17,6 +17,7 @@ integration_tests::on_both_backends!(
     every_page_shows_its_panels_with_the_figures_of_the_json_endpoints,
     pages_refuse_what_the_json_refuses_and_bad_input_is_a_422,
     the_system_report_exports_as_json_csv_and_html,
+    the_chat_page_shows_the_open_conversations_and_one_with_its_messages,
 );
 
 /// A plan name no page may write as markup.
@@ -163,6 +164,7 @@ async fn pages_refuse_what_the_json_refuses_and_bad_input_is_a_422(app: TestApp)
         &routes::PAGE_QUEUES,
         &routes::PAGE_INVENTORY,
         &routes::PAGE_PRICING,
+        &routes::PAGE_CHATS,
         &routes::SYSTEM_EXPORT,
     ] {
         let refused = Call::to(spec, &[]).by(&customer).send(&app).await;
@@ -180,6 +182,8 @@ async fn pages_refuse_what_the_json_refuses_and_bad_input_is_a_422(app: TestApp)
         (&routes::SYSTEM_EXPORT, "format=csv&period=1000y", "period"),
         (&routes::SYSTEM_EXPORT, "horizon=null", "horizon"),
         (&routes::PAGE_ANALYTICS, "horizon=null", "horizon"),
+        (&routes::PAGE_CHATS, "assigned=everyone", "assigned"),
+        (&routes::PAGE_CHATS, "live=2", "live"),
     ] {
         let reply = Call::to(spec, &[]).by(&admin()).query(query).send(&app).await;
         assert_eq!(reply.status, 422, "{} {query}: {}", spec.name, reply.body);
@@ -258,4 +262,64 @@ async fn a_page_names_the_part_it_cannot_read_and_shows_the_rest() {
         !back.contains("<li>health: ") && back.contains("<li>logs: "),
         "only the logs, which tests cannot search: {back}"
     );
+}
+
+async fn the_chat_page_shows_the_open_conversations_and_one_with_its_messages(app: TestApp) {
+    let empty = page(&app, &routes::PAGE_CHATS, "").await;
+    has_panels(&empty, &["inbox"]);
+    assert!(empty.contains("No open conversation."), "{empty}");
+
+    let (ann, bo) = (Caller::customer(&"ann"), Caller::customer(&"bo"));
+    let open = |caller: &Caller| Call::to(&routes::CHAT_START, &[]).by(caller).send(&app);
+    let first = open(&ann).await.body["data"]["conversation"]["id"].as_str().unwrap().to_owned();
+    let second = open(&bo).await.body["data"]["conversation"]["id"].as_str().unwrap().to_owned();
+    for (caller, id, text) in [(&ann, &first, HOSTILE), (&ann, &first, "Second line"), (&bo, &second, "Hi")] {
+        let sent = Call::to(&routes::CHAT_SEND, &[id]).by(caller).json(json!({ "body": text })).send(&app).await;
+        assert_eq!(sent.status, 201, "{}", sent.body);
+        app.clock.advance(chrono::Duration::seconds(1));
+    }
+    Call::to(&routes::ADMIN_CHAT_ASSIGN, &[&second]).by(&admin()).send(&app).await;
+
+    let inbox = page(&app, &routes::PAGE_CHATS, "").await;
+    // The JSON's rows: both conversations, bo's most recent first, ann's with 2 unread and a Take button.
+    let listed = Call::to(&routes::ADMIN_CHATS, &[]).by(&admin()).send(&app).await;
+    let rows = listed.body["data"]["conversations"].as_array().unwrap().clone();
+    assert_eq!(rows.len(), 2);
+    let (at_first, at_second) = (
+        inbox.find(&format!(r#"data-conversation-id="{second}""#)),
+        inbox.find(&format!(r#"data-conversation-id="{first}""#)),
+    );
+    assert!(at_first.unwrap() < at_second.unwrap(), "the most recently active first: {inbox}");
+    assert!(inbox.contains("2 unread") && inbox.contains(r#"data-test="take-chat""#), "{inbox}");
+    assert!(inbox.contains("<td>you</td>"), "the reader's own: {inbox}");
+    assert!(!inbox.contains("<script>alert"), "a message is text, never markup");
+    let mine = page(&app, &routes::PAGE_CHATS, "assigned=me").await;
+    assert!(mine.contains(&second) && !mine.contains(&format!(r#"data-conversation-id="{first}""#)), "{mine}");
+    assert!(
+        mine.contains(r#"data-test="filter-me" aria-pressed="true""#)
+            || mine.contains(r#"aria-pressed="true" data-test="filter-me""#),
+        "{mine}"
+    );
+
+    let conversation = page(&app, &routes::PAGE_CHATS, &format!("conversation={first}")).await;
+    has_panels(&conversation, &["inbox", "conversation", "reply"]);
+    let messages = &conversation[conversation.find(r#"data-panel="conversation""#).unwrap()..];
+    let oldest = messages.find("&lt;script&gt;alert").expect("the first message, escaped");
+    assert!(oldest < messages.find("Second line").unwrap(), "oldest first: {messages}");
+    for hook in ["read-chat", "take-over-chat", "close-chat", "reply-chat"] {
+        assert!(conversation.contains(&format!(r#"data-test="{hook}""#)), "{hook}: {conversation}");
+    }
+    assert!(conversation.contains(&format!(r#"data-action="/api/chats/{first}/messages""#)));
+    // The 5-second reload leaves the reply form alone.
+    let live = page(&app, &routes::PAGE_CHATS, &format!("conversation={first}&live=1")).await;
+    has_panels(&live, &["inbox", "conversation"]);
+    assert!(!live.contains(r#"data-panel="reply""#), "{live}");
+
+    let missing = Call::to(&routes::PAGE_CHATS, &[]).by(&admin()).query("conversation=nothing").send(&app).await;
+    assert_eq!(missing.status, 404, "{}", missing.body);
+    // Closed: out of the list, its page says so and offers no reply.
+    Call::to(&routes::CHAT_CLOSE, &[&first]).by(&admin()).send(&app).await;
+    let closed = page(&app, &routes::PAGE_CHATS, &format!("conversation={first}")).await;
+    assert!(closed.contains("This conversation is closed.") && !closed.contains(r#"data-test="reply-chat""#));
+    assert!(!closed.contains(&format!(r#"data-conversation-id="{first}""#)), "no longer open: {closed}");
 }

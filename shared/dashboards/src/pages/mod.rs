@@ -6,6 +6,7 @@
 
 pub mod analytics;
 pub mod charts;
+pub mod chats;
 pub mod inventory;
 pub mod kit;
 pub mod pricing;

@@ -17,12 +17,13 @@ const SCRIPT: &str = include_str!("shell.js");
 const STYLE: &str = include_str!("shell.css");
 
 /// The pages, in the navigation's order: (`page` in the query, its title).
-pub const PAGES: [(&str, &str); 5] = [
+pub const PAGES: [(&str, &str); 6] = [
     ("system", "System"),
     ("analytics", "Analytics"),
     ("queues", "Queues"),
     ("inventory", "Inventory"),
     ("pricing", "Pricing"),
+    ("chats", "Support chat"),
 ];
 
 /// Where the hosted sign-in is, when there is one.

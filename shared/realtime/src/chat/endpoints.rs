@@ -113,7 +113,7 @@ pub async fn admin_list(
     super::open_for_support(ctx, &which, page.limit, page.after).await.map_err(api_error)
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Deserialize)]
 struct AssignBody {
     admin_id: Option<String>,
     take_over: Option<bool>,
@@ -123,9 +123,8 @@ struct AssignBody {
 /// admin has is a 409 naming them unless `take_over`.
 pub async fn assign(ctx: &impl ChatEnv, request: ApiRequest, caller: Identity) -> Result<ConversationView, ApiError> {
     let id = request.path_param("id")?;
-    let text = request.body_text()?;
-    let body: AssignBody =
-        if text.trim().is_empty() { AssignBody::default() } else { parse_json(text).map_err(ApiError::validation)? };
+    // An absent body reads as `{}`: the caller takes it.
+    let body: AssignBody = parse_json(request.body_text()?).map_err(ApiError::validation)?;
     let admin = match body.admin_id {
         None => caller.subject.clone(),
         Some(admin) if is_admin_id(&admin) => admin,
