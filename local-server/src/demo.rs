@@ -479,6 +479,10 @@ pub async fn load(
         .map_err(|e| format!("the demo's client expiry: {e}"))?;
     shop.run_worker().await?;
     shop.panel.set_reachable(&unreachable, true);
+    // Support chat in the last minutes: two customers waiting (one answered by an admin, who has it), so the
+    // inbox opens with unread counts, an assignee and one nobody has taken.
+    shop.chat().await?;
+    shop.run_worker().await?;
     // The inventory check the deployed schedule would have run last, at the end of the history, so the
     // inventory view opens with its forecast, band states and scaling decisions (its own schedule runs it every
     // 15 minutes from here).
@@ -494,6 +498,31 @@ pub async fn load(
 }
 
 impl Shop<'_> {
+    async fn chat(&mut self) -> Result<(), String> {
+        use shared::services::realtime::chat;
+        let say = |e: chat::ChatError| format!("the demo's support chat: {e}");
+        let identity =
+            |customer: &Customer| shared::http::Identity { subject: customer.id.to_string(), groups: vec![] };
+        let support = shared::http::Identity { subject: "support-maya".into(), groups: vec!["admin".into()] };
+        let (first, second) = (identity(&self.customers[0]), identity(&self.customers[1]));
+        let (waiting, _) = chat::start(&self.ctx, &first).await.map_err(say)?;
+        let id = waiting.id.to_string();
+        for text in ["Hello, my Frankfurt proxy stopped answering this morning.", "The Pro plan, bought last week."] {
+            chat::send(&self.ctx, &first, &id, text.into(), None).await.map_err(say)?;
+            self.replay.pass(Duration::minutes(1));
+        }
+        let (answered, _) = chat::start(&self.ctx, &second).await.map_err(say)?;
+        let answered = answered.id.to_string();
+        chat::send(&self.ctx, &second, &answered, "Can I move my client to another location?".into(), None)
+            .await
+            .map_err(say)?;
+        self.replay.pass(Duration::minutes(1));
+        chat::assign(&self.ctx, &answered, &support.subject, false).await.map_err(say)?;
+        let reply = "Yes: cancel it and order in the new location, the unused days are credited.";
+        chat::send(&self.ctx, &support, &answered, reply.into(), None).await.map_err(say)?;
+        Ok(())
+    }
+
     async fn sign_up(&mut self, i: usize) -> Result<(), String> {
         let customer = self.customers[i].clone();
         created(|| self.ctx.stores.customers.create(&customer))

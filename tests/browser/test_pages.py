@@ -45,6 +45,7 @@ PANELS = {
     "queues": ["queues", "failed"],
     "inventory": ["capacity", "alerts", "rebalance", "servers"],
     "pricing": ["rules", "plans", "versions", "promotions"],
+    "chats": ["inbox"],
 }
 MIN_CHARTS = {"analytics": 3}
 WIDE, NARROW = (1440, 900), (390, 844)
@@ -382,7 +383,7 @@ def check_forbidden(page):
 def check_navigation(tabs, cfg):
     tab = tabs()
     tab.open_loaded("system")
-    for page in ["analytics", "queues", "inventory", "pricing", "system"]:
+    for page in ["analytics", "queues", "inventory", "pricing", "chats", "system"]:
         tab.page.locator(f'nav a[data-page="{page}"]').first.click()
         tab.wait_loaded(page)
         expect_panels(tab, page)
@@ -455,6 +456,51 @@ def check_rebalance(tabs, cfg):
     expect("rebalance" in said.lower(), f"#status says {said!r}, not 'rebalance'")
 
 
+CONVERSATION_SHOWN = """() => !!document.querySelector('main#main section.panel[data-panel="conversation"]')
+  && !!document.querySelector('main#main form[data-test="reply-chat"]')"""
+
+
+def check_chat(tabs, cfg):
+    """The inbox lists the demo's open conversations; opening one shows its messages and the reply form (axe
+    clean); a blank reply is refused beside the field; a reply appears in the conversation; taking one moves it
+    to the reader."""
+    tab = tabs(allow_status=(422,))  # the blank reply's refusal, which the browser logs
+    tab.open_loaded("chats")
+    page = tab.page
+    rows = page.locator("main#main tr[data-conversation-id]")
+    expect(rows.count() >= 2, f"the demo's open conversations: {rows.count()} rows")
+    expect("unread" in page.locator('section.panel[data-panel="inbox"]').inner_text(), "no unread count shown")
+    page.locator("button[data-test=open-chat]").first.click()
+    page.wait_for_function(CONVERSATION_SHOWN)
+    expect(page.locator("main#main ol.chat li.message").count() >= 1, "the conversation shows no message")
+    expect_accessible(tab, "a conversation with its reply form")
+    tab.screenshot(f"chat-{WIDE[0]}")
+
+    # Blank: the API's 422, shown beside the field; nothing sent.
+    before = page.locator("main#main ol.chat li.message").count()
+    form = page.locator("form[data-test=reply-chat]")
+    form.locator("textarea[name=body]").fill("   ")
+    page.evaluate("document.getElementById('status').textContent = ''")
+    form.locator("button[type=submit]").click()
+    page.wait_for_function(STATUS_SAID)
+    error = form.locator('[data-error-for="body"]').inner_text().strip()
+    expect(error, "a blank reply's error is not shown beside the field")
+
+    reply = "We restarted the Frankfurt node; try again now."
+    page.locator("form[data-test=reply-chat] textarea[name=body]").fill(reply)
+    said = act(tab, "chats", "form[data-test=reply-chat] button[type=submit]")
+    expect("sent" in said.lower(), f"#status says {said!r}, not 'sent'")
+    page.wait_for_function(CONVERSATION_SHOWN)
+    messages = page.locator("main#main ol.chat li.message")
+    expect(messages.count() == before + 1, f"{messages.count()} messages after the reply, {before + 1} expected")
+    expect(reply in messages.last.inner_text(), "the reply is not the newest message shown")
+
+    taken = act(tab, "chats", "button[data-test=take-over-chat]")
+    expect("taken" in taken.lower(), f"#status says {taken!r}, not 'taken'")
+    expect("Assigned to browser-admin" in page.locator('section.panel[data-panel="conversation"]').inner_text(),
+           "the conversation does not say it is the reader's")
+
+
 def all_checks():
     checks = [
         ("harness: chromium loads /openapi.json from the local server", check_harness_loads),
@@ -475,6 +521,7 @@ def all_checks():
         ("system: the live panels reload in place every 5 s, the others stay", check_live_reload),
         ("queues: retrying a failed job says retried and drops its row", check_retry_job),
         ("inventory: rebalance plan, then execute (confirmed)", check_rebalance),
+        ("chats: open a conversation, a blank reply refused, a reply shown, take it over", check_chat),
     ]
     return checks
 

@@ -88,15 +88,20 @@ async fn a_customer_and_support_talk_and_each_side_counts_what_it_has_not_read(a
         seen_by_ann["messages"].as_array().unwrap().iter().map(|m| m["body"].as_str().unwrap()).collect();
     assert_eq!(bodies, ["Looking into it now.", "Since this morning.", "My Frankfurt proxy stopped answering."]);
     let seen_by_support = history(&app, &Caller::Admin("eve".into()), &id, "").await;
-    assert_eq!(seen_by_support["conversation"]["unread"], 2, "any admin reads for support");
+    assert_eq!(seen_by_support["conversation"]["unread"], 0, "ops answered both: read for support, eve included");
+    app.clock.advance(chrono::Duration::seconds(1));
+    sent(&app, &ann(), &id, "Still nothing.").await;
+    assert_eq!(history(&app, &Caller::Admin("eve".into()), &id, "").await["conversation"]["unread"], 1);
+    assert_eq!(history(&app, &ann(), &id, "").await["conversation"]["unread"], 0, "ann answered ops's reply");
 
     let read = Call::to(&routes::CHAT_READ, &[&id]).by(&ann()).send(&app).await;
     assert_eq!((read.status, read.body["data"]["unread"].as_u64()), (200, Some(0)), "{}", read.body);
     let read = Call::to(&routes::CHAT_READ, &[&id]).by(&Caller::Admin("eve".into())).send(&app).await;
     assert_eq!(read.body["data"]["unread"], 0);
+    assert_eq!(open_list(&app, "ops", "none").await[0]["unread"], 0, "eve read it for support");
     assert_eq!(open_list(&app, "ops", "any").await[0]["unread"], 0, "support's count is shared by the admins");
     let mine = Call::to(&routes::CHATS, &[]).by(&ann()).send(&app).await;
-    assert_eq!(mine.body["data"]["conversations"][0]["messages"], 3, "{}", mine.body);
+    assert_eq!(mine.body["data"]["conversations"][0]["messages"], 4, "{}", mine.body);
 
     // The history pages by cursor, newest first, without a gap or a repeat.
     for n in 0..5 {
@@ -112,14 +117,14 @@ async fn a_customer_and_support_talk_and_each_side_counts_what_it_has_not_read(a
             None => break,
         }
     }
-    assert_eq!(seen.len(), 8);
+    assert_eq!(seen.len(), 9);
     let mut sorted = seen.clone();
     sorted.sort();
     sorted.reverse();
     assert_eq!(seen, sorted, "newest first, each once");
     // Every message's delivery was queued (and runs without anyone connected).
     let outcomes = drain(&app, Priority::Notifications).await;
-    assert!(outcomes.len() >= 8, "{outcomes:?}");
+    assert!(outcomes.len() >= 9, "{outcomes:?}");
 }
 
 async fn a_conversation_is_its_customers_and_the_admins_only(app: TestApp) {
@@ -163,6 +168,13 @@ async fn a_conversation_is_its_customers_and_the_admins_only(app: TestApp) {
         .send(&app)
         .await;
     assert_eq!(unknown.status, 403);
+
+    // Support sees who is asking: the profile's name when there is one.
+    let profiled = Caller::customer(&integration_tests::fixtures::customer(&app.ctx, "0").await);
+    let named = start(&app, &profiled).await;
+    assert_eq!(named["conversation"]["customer_name"], "Test Customer");
+    assert!(open_list(&app, "ops", "any").await.iter().any(|c| c["customer_name"] == "Test Customer"));
+    assert_eq!(start(&app, &ann()).await["conversation"]["customer_name"], Value::Null, "no profile yet");
 
     // Admins answer; they do not open conversations.
     let admin = Call::to(&routes::CHAT_START, &[]).by(&Caller::Admin("ops".into())).send(&app).await;
@@ -235,11 +247,12 @@ async fn concurrent_writers_lose_nothing_and_a_retried_send_sends_once(app: Test
     }
     let page = history(&app, &ann(), &id, "limit=100").await;
     assert_eq!(page["messages"].as_array().unwrap().len(), 12);
-    assert_eq!(
-        (page["conversation"]["messages"].as_u64(), page["conversation"]["unread"].as_u64()),
-        (Some(12), Some(6))
-    );
-    assert_eq!(history(&app, &ops, &id, "").await["conversation"]["unread"], 6);
+    assert_eq!(page["conversation"]["messages"], 12);
+    // Each side's count: what the other wrote after this side's last message or read (however they interleaved).
+    let conversation = app.ctx.stores.chats.get(&shared::domain::ConversationId(id.clone())).await.unwrap().unwrap();
+    assert_eq!((conversation.from_customer, conversation.from_support), (6, 6), "every message counted");
+    assert!(conversation.read_by_customer <= 6 && conversation.read_by_support <= 6, "{conversation:?}");
+    assert_eq!(page["conversation"]["unread"], conversation.unread_by(shared::domain::ChatSide::Customer));
 
     // A send retried with its Idempotency-Key — twice at once — is one message.
     let retry = || {

@@ -119,6 +119,9 @@ impl ConversationStatus {
 pub struct Conversation {
     pub id: ConversationId,
     pub customer_id: CustomerId,
+    /// The customer's name when they opened it (for the support inbox; None without a profile).
+    #[serde(default)]
+    pub customer_name: Option<String>,
     pub status: ConversationStatus,
     /// The admin (their subject) it is assigned to, if any.
     #[serde(default)]
@@ -150,6 +153,7 @@ impl Conversation {
         Conversation {
             id,
             customer_id,
+            customer_name: None,
             status: ConversationStatus::Open,
             assigned_to: None,
             created_at: at,

@@ -76,7 +76,10 @@ fn inbox_panel(list: Option<&Value>, assigned: Option<&str>, me: &str) -> Markup
                     @let rows = list["conversations"].as_array().cloned().unwrap_or_default();
                     @if rows.is_empty() { p.empty { "No open conversation." } } @else {
                         (table("Open conversations", &rows, &[
-                            col("Customer", "/customer_id"),
+                            custom("Customer", false, |r| html! {
+                                @if let Some(name) = r["customer_name"].as_str() { (name) br; small { (kit::text(r.get("customer_id"))) } }
+                                @else { (kit::text(r.get("customer_id"))) }
+                            }),
                             col("Last message", "/last_message"),
                             custom("Last activity", false, |r| when(r.get("last_message_at").filter(|v| !v.is_null()).or(r.get("created_at")))),
                             num("Messages", "/messages"),
@@ -124,7 +127,12 @@ fn conversation_panel(page: &Value) -> Markup {
     let open = conversation["status"] == "open";
     panel(
         "conversation",
-        &format!("Conversation with {}", kit::text(conversation.get("customer_id"))),
+        &format!(
+            "Conversation with {}",
+            conversation["customer_name"]
+                .as_str()
+                .map_or_else(|| kit::text(conversation.get("customer_id")), str::to_owned)
+        ),
         true,
         html! {
             p {

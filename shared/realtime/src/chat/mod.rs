@@ -49,6 +49,7 @@ pub enum ChatError {
 pub struct ConversationView {
     pub id: ConversationId,
     pub customer_id: CustomerId,
+    pub customer_name: Option<String>,
     pub status: ConversationStatus,
     pub assigned_to: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -67,6 +68,7 @@ impl ConversationView {
         ConversationView {
             id: conversation.id.clone(),
             customer_id: conversation.customer_id.clone(),
+            customer_name: conversation.customer_name.clone(),
             status: conversation.status,
             assigned_to: conversation.assigned_to.clone(),
             created_at: conversation.created_at,
@@ -115,9 +117,15 @@ pub async fn start(ctx: &impl ChatEnv, caller: &Identity) -> Result<(Conversatio
         return Err(ChatError::CustomersOpen);
     }
     let customer = CustomerId(caller.subject.clone());
+    if let Some(open) = ctx.stores().chats.open_of(&customer).await? {
+        return Ok((ConversationView::of(&open, ChatSide::Customer), false));
+    }
+    // Support sees who is asking (a caller without a profile yet still gets help).
+    let name = ctx.stores().customers.get(&customer).await?.map(|profile| profile.name);
     // The guard may be freed by a close between our write and our read: then the next try opens a new one.
     for _ in 0..3 {
-        let fresh = Conversation::open(ConversationId::generate(), customer.clone(), ctx.clock().now());
+        let mut fresh = Conversation::open(ConversationId::generate(), customer.clone(), ctx.clock().now());
+        fresh.customer_name = name.clone();
         match ctx.stores().chats.start(&fresh).await {
             Ok(Started::New) => return Ok((ConversationView::of(&fresh, ChatSide::Customer), true)),
             Ok(Started::Existing(open)) => return Ok((ConversationView::of(&open, ChatSide::Customer), false)),
@@ -198,6 +206,12 @@ pub async fn send(
         Sent::Repeated(first) => (first, true),
         Sent::Closed => return Err(ChatError::Closed),
     };
+    // Answering is having read what came before: the sender's unread count goes to 0 (a forward-only mark,
+    // written only when there was something unread).
+    let before = conversation.written_by(side.other());
+    if !repeated && conversation.read_by(side) < before {
+        ctx.stores().chats.mark_read(&conversation.id, side, before).await?;
+    }
     delivery::queue(ctx, &conversation.customer_id, delivery::ChatEvent::Message(message.clone())).await?;
     Ok(SentMessage { message, repeated })
 }
