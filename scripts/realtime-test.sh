@@ -2,7 +2,8 @@
 # The real-time end-to-end test (tests/realtime/pusher-e2e.mjs): the real pusher-js and laravel-echo from npm,
 # under Node, against the local server on the embedded backend with its demo data — a demo customer with a funded
 # wallet joins their private channel through POST /api/broadcasting/auth, places an order and receives its
-# OrderStatusChanged; another customer's channel and an admins' channel are refused.
+# OrderStatusChanged; another customer's channel and an admins' channel are refused; then the customer and an
+# admin talk in a support conversation (messages, the admins' unread badge, a typing whisper).
 # pusher-js and laravel-echo come from scripts/install-test-services.sh; a missing one fails the run.
 #   scripts/realtime-test.sh
 set -euo pipefail
@@ -26,5 +27,6 @@ if [ -z "${plan:-}" ]; then
   exit 1
 fi
 token=$("$SERVER" token --subject "$customer")
+admin=$("$SERVER" token --admin --subject realtime-admin)
 node tests/realtime/pusher-e2e.mjs --base-url "http://$ADDR" --key 1000proxy-local --token "$token" \
-  --customer "$customer" --server "$server" --plan "$plan"
+  --admin-token "$admin" --customer "$customer" --server "$server" --plan "$plan"

@@ -2,10 +2,14 @@
 // against the local server (scripts/realtime-test.sh starts it with its demo data). A customer connects, is
 // authorised into their own private channel by POST /api/broadcasting/auth, places an order and receives its
 // OrderStatusChanged through Echo's `.listen('OrderStatusChanged')`; their request for another customer's
-// channel is refused (403, pusher:subscription_error), as is an admins' presence channel.
+// channel is refused (403, pusher:subscription_error), as is an admins' presence channel. Then live chat: the
+// customer opens a conversation (POST /api/chats) and both they and an admin (a second client) join its
+// `private-chat.<id>` through Echo; the customer's message (POST /api/chats/{id}/messages) reaches the admin as
+// ChatMessageSent, the admins' badge as ChatUpdated on `private-admin`, and the admin's whisper (typing) reaches
+// the customer.
 //
 //   node pusher-e2e.mjs --base-url http://127.0.0.1:3919 --key 1000proxy-local --token <customer token>
-//        --customer <id> --server <server id> --plan <plan id>
+//        --admin-token <admin token> --customer <id> --server <server id> --plan <plan id>
 
 import Pusher from 'pusher-js';
 import Echo from 'laravel-echo';
@@ -35,20 +39,45 @@ function within(ms, what, promise) {
   ]);
 }
 
-const pusher = new Pusher(args.key, {
-  cluster: 'local',
-  wsHost: base.hostname,
-  wsPort: Number(base.port),
-  forceTLS: false,
-  enabledTransports: ['ws'],
-  disableStats: true,
-  channelAuthorization: {
-    endpoint: new URL('/api/broadcasting/auth', base).href,
-    transport: 'ajax',
-    headers: { Authorization: `Bearer ${args.token}` },
-  },
-});
+// A pusher-js client signed in with `token`, as a frontend configures one for this API.
+function client(token) {
+  return new Pusher(args.key, {
+    cluster: 'local',
+    wsHost: base.hostname,
+    wsPort: Number(base.port),
+    forceTLS: false,
+    enabledTransports: ['ws'],
+    disableStats: true,
+    channelAuthorization: {
+      endpoint: new URL('/api/broadcasting/auth', base).href,
+      transport: 'ajax',
+      headers: { Authorization: `Bearer ${token}` },
+    },
+  });
+}
+
+function joined(pusherClient, name) {
+  return within(WAIT_MS, `the subscription to ${name}`, new Promise((resolve, reject) => {
+    const channel = pusherClient.channel(name);
+    if (channel.subscribed) return resolve();
+    channel.bind('pusher:subscription_succeeded', resolve);
+    channel.bind('pusher:subscription_error', (error) => reject(new Error(`${name} refused: ${JSON.stringify(error)}`)));
+  }));
+}
+
+async function api(method, path, token, body) {
+  const response = await fetch(new URL(path, base), {
+    method,
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+const pusher = client(args.token);
 const echo = new Echo({ broadcaster: 'pusher', client: pusher });
+const adminPusher = client(args['admin-token']);
+const adminEcho = new Echo({ broadcaster: 'pusher', client: adminPusher });
 
 try {
   await within(WAIT_MS, 'the connection', new Promise((resolve, reject) => {
@@ -96,10 +125,40 @@ try {
     event.order_id === orderId && event.customer_id === args.customer && typeof event.id === 'string',
     JSON.stringify(event),
   );
+
+  // Live chat, both sides through Echo.
+  const opened = await api('POST', '/api/chats', args.token);
+  check('the customer opens a conversation', opened.status === 200, JSON.stringify(opened.body));
+  const chatId = opened.body.data.conversation.id;
+  const customerChat = echo.private(`chat.${chatId}`);
+  const whispered = new Promise((resolve) => customerChat.listenForWhisper('typing', resolve));
+  await joined(pusher, `private-chat.${chatId}`);
+  const adminChat = adminEcho.private(`chat.${chatId}`);
+  const heard = new Promise((resolve) => adminChat.listen('ChatMessageSent', resolve));
+  const badge = new Promise((resolve) => adminEcho.private('admin').listen('ChatUpdated', resolve));
+  await joined(adminPusher, `private-chat.${chatId}`);
+  await joined(adminPusher, 'private-admin');
+  check("the customer and an admin join the conversation's channel", true);
+
+  const sent = await api('POST', `/api/chats/${chatId}/messages`, args.token, { body: 'Is anyone there?' });
+  check('the customer sends a message', sent.status === 201, JSON.stringify(sent.body));
+  const message = await within(WAIT_MS, 'ChatMessageSent', heard);
+  check(
+    'the admin receives it as ChatMessageSent, with its id',
+    message.id === sent.body.data.message.id && message.body === 'Is anyone there?' && message.side === 'customer',
+    JSON.stringify(message),
+  );
+  const updated = await within(WAIT_MS, 'ChatUpdated', badge);
+  check("the admins' channel gets the conversation's unread count", updated.conversation_id === chatId && updated.unread === 1,
+    JSON.stringify(updated));
+  adminChat.whisper('typing', { typing: true });
+  const typing = await within(WAIT_MS, 'the whisper', whispered);
+  check("the admin's whisper (typing) reaches the customer", typing.typing === true, JSON.stringify(typing));
 } catch (error) {
   check('the end-to-end run', false, String(error));
 } finally {
   pusher.disconnect();
+  adminPusher.disconnect();
 }
 
 console.log(`realtime: ${passed} passed, ${failed} failed`);
