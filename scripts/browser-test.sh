@@ -3,8 +3,8 @@
 # headless Chromium (/usr/bin/chromium) against the local server on the embedded backend with its demo data,
 # signed in once as an admin and once as a customer (who must see 403). Every page is checked for its panels,
 # charts and navigation, with axe-core (serious or critical violations fail), at 1440 and 390 px; the system,
-# queues and inventory pages' actions are clicked through. No request may leave the local server's address,
-# nor any console error occur. Screenshots go to $SCREENSHOT_DIR (target/browser/screenshots).
+# queues, inventory and support chat pages' actions are clicked through. No request may leave the local server's
+# address, nor any console error occur. Screenshots go to $SCREENSHOT_DIR (target/browser/screenshots).
 # Chromium, Playwright and axe-core come from scripts/install-test-services.sh; a missing one fails the run.
 #   scripts/browser-test.sh                     (builds the local server first)
 #   scripts/browser-test.sh --only inventory    (only the checks whose name contains "inventory")

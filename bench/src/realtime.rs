@@ -1,7 +1,8 @@
 //! `realtime`: the real-time API's costs (BENCHMARKS.md, "Real-time"). Fan-out of one domain event to 1, 100 and
 //! 10,000 connections subscribed to its channel — the registry's reads, the posts and their rate, with the
 //! management API in process and with each post taking 20 ms as API Gateway's may, and the process's memory —
-//! and the latency and round trips of `$connect` and of a `pusher:subscribe` through the WebSocket handlers.
+//! and the latency and round trips of `$connect` and of a `pusher:subscribe` through the WebSocket handlers, and
+//! of live chat's operations (what each chat route's service does).
 
 use bench::counting::{CallCounts, Snapshot, counted_app};
 use clap::Parser;
@@ -187,6 +188,136 @@ async fn connect_and_subscribe(app: &TestApp, counts: &CallCounts, n: usize) -> 
     )
 }
 
+/// Times `op` once per item of `inputs` and keeps the round trips of the last.
+async fn timed<T, F, Fut>(counts: &CallCounts, inputs: Vec<T>, mut op: F) -> Latency
+where
+    F: FnMut(T) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let (mut times, mut used) = (Vec::new(), Snapshot::default());
+    for input in inputs {
+        let before = counts.snapshot();
+        let started = Instant::now();
+        op(input).await;
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+        used = counts.snapshot().since(&before);
+    }
+    Latency { p50: percentile(&mut times, 0.5), p95: percentile(&mut times, 0.95), used }
+}
+
+/// Live chat's operations, `n` conversations each: opening, asking again, a first message, support's answer
+/// (which marks the customer's messages read), a page of 50 of a conversation's history, the admins' open list,
+/// reading, assigning, and the delivery job posting to the conversation's two connections and both sides'
+/// channels.
+async fn chat_operations(app: &TestApp, counts: &CallCounts, n: usize) -> Vec<(&'static str, Latency)> {
+    use shared::services::realtime::chat::{self, delivery};
+    let customers: Vec<shared::http::Identity> =
+        (0..n).map(|i| shared::http::Identity { subject: format!("chat-customer-{i}"), groups: vec![] }).collect();
+    let support = shared::http::Identity { subject: "bench-admin".into(), groups: vec!["admin".into()] };
+    let opened_ids = std::cell::RefCell::new(Vec::new());
+    let mut rows = Vec::new();
+    let opened = timed(counts, customers.clone(), |caller| {
+        let opened_ids = &opened_ids;
+        async move {
+            let id = chat::start(&app.ctx, &caller).await.unwrap().0.id.to_string();
+            opened_ids.borrow_mut().push(id);
+        }
+    })
+    .await;
+    let ids = opened_ids.into_inner();
+    rows.push(("`POST /api/chats` (opens one)", opened));
+    rows.push((
+        "`POST /api/chats` (finds the open one)",
+        timed(counts, customers.clone(), |caller| async move {
+            chat::start(&app.ctx, &caller).await.unwrap();
+        })
+        .await,
+    ));
+    // Enough history for a full page: 50 messages in the first conversation.
+    for m in 0..50 {
+        chat::send(&app.ctx, &customers[0], &ids[0], format!("message {m}"), None).await.unwrap();
+    }
+    let pairs: Vec<(shared::http::Identity, String)> = customers.iter().cloned().zip(ids.iter().cloned()).collect();
+    rows.push((
+        "`POST /api/chats/{id}/messages` (customer)",
+        timed(counts, pairs.clone(), |(caller, id)| async move {
+            chat::send(&app.ctx, &caller, &id, "My proxy is slow".into(), None).await.unwrap();
+        })
+        .await,
+    ));
+    rows.push((
+        "`POST /api/chats/{id}/messages` (support answers: marks read)",
+        timed(counts, ids.clone(), |id| {
+            let support = support.clone();
+            async move {
+                chat::send(&app.ctx, &support, &id, "Looking into it".into(), None).await.unwrap();
+            }
+        })
+        .await,
+    ));
+    let page = shared::http::page::PageRequest { limit: 50, after: None };
+    rows.push((
+        "`GET /api/chats/{id}/messages` (50)",
+        timed(counts, vec![(); n], |_| {
+            let page = page.clone();
+            let (caller, id) = (customers[0].clone(), ids[0].clone());
+            async move {
+                chat::history(&app.ctx, &caller, &id, page).await.unwrap();
+            }
+        })
+        .await,
+    ));
+    rows.push((
+        "`GET /admin/chats` (first page)",
+        timed(counts, vec![(); n], |_| async move {
+            let which = shared::store::OpenConversations::All;
+            chat::open_for_support(&app.ctx, &which, 20, None).await.unwrap();
+        })
+        .await,
+    ));
+    rows.push((
+        "`POST /api/chats/{id}/read`",
+        timed(counts, pairs.clone(), |(caller, id)| async move {
+            chat::mark_read(&app.ctx, &caller, &id).await.unwrap();
+        })
+        .await,
+    ));
+    rows.push((
+        "`POST /admin/chats/{id}/assign`",
+        timed(counts, ids.clone(), |id| async move {
+            chat::assign(&app.ctx, &id, "bench-admin", false).await.unwrap();
+        })
+        .await,
+    ));
+    // The delivery job's work for one message, both participants connected to the conversation's channel.
+    let mut deliveries = Vec::new();
+    let mut sockets = Vec::new();
+    for (i, (caller, id)) in pairs.iter().enumerate() {
+        sockets.extend(subscribe_many(app, &format!("private-chat.{id}"), 2, &format!("K{i:05}")).await);
+        let message = shared::domain::ChatMessage {
+            id: shared::domain::MessageId::new(app.ctx.clock.now()),
+            conversation_id: shared::domain::ConversationId(id.clone()),
+            side: shared::domain::ChatSide::Customer,
+            sender: caller.subject.clone(),
+            body: "Delivered".into(),
+            sent_at: app.ctx.clock.now(),
+        };
+        deliveries.push(delivery::ChatDelivery {
+            customer_id: CustomerId(caller.subject.clone()),
+            event: delivery::ChatEvent::Message(message),
+        });
+    }
+    rows.push((
+        "`chat.deliver` (2 connections on the chat)",
+        timed(counts, deliveries, |job| async move {
+            delivery::deliver(&app.ctx, &job).await.unwrap();
+        })
+        .await,
+    ));
+    drop(sockets);
+    rows
+}
+
 #[tokio::main]
 async fn main() {
     let args = Args::parse();
@@ -225,7 +356,9 @@ async fn main() {
     let (connect, subscribe) = connect_and_subscribe(&app, &counts, args.connects).await;
     writeln!(report, "\n| operation | p50 | p95 | round trips |").unwrap();
     writeln!(report, "|---|---|---|---|").unwrap();
-    for (name, latency) in [("`$connect`", connect), ("`pusher:subscribe` (private channel)", subscribe)] {
+    let mut operations = vec![("`$connect`", connect), ("`pusher:subscribe` (private channel)", subscribe)];
+    operations.extend(chat_operations(&app, &counts, args.connects).await);
+    for (name, latency) in operations {
         writeln!(report, "| {name} | {:.2} ms | {:.2} ms | {} |", latency.p50, latency.p95, round_trips(&latency.used))
             .unwrap();
     }
