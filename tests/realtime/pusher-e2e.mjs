@@ -149,7 +149,8 @@ try {
     JSON.stringify(message),
   );
   const updated = await within(WAIT_MS, 'ChatUpdated', badge);
-  check("the admins' channel gets the conversation's unread count", updated.conversation_id === chatId && updated.unread === 1,
+  // (At least 1: the demo customer may have had this conversation open with messages waiting already.)
+  check("the admins' channel gets the conversation's unread count", updated.conversation_id === chatId && updated.unread >= 1,
     JSON.stringify(updated));
   adminChat.whisper('typing', { typing: true });
   const typing = await within(WAIT_MS, 'the whisper', whispered);

@@ -33,7 +33,8 @@ pub fn add_inputs(inputs: &mut Inputs) {
         },
         QueryParameter {
             name: "conversation",
-            description: "A conversation to show with its latest messages and reply form (404 when there is none).",
+            description: "A conversation to show with its latest messages and reply form (its panel says when there \
+                          is none such).",
             schema: json!({"type": "string"}),
         },
     ];

@@ -77,7 +77,7 @@ impl ChatStore {
             TransactOp::Put { item: guard, condition: Some(Condition::NotExists) },
             TransactOp::Put { item: item_of(conversation)?, condition: Some(Condition::NotExists) },
         ];
-        match self.table.transact(ops).await {
+        match super::transact_with_retry(&*self.table, ops).await {
             Ok(()) => Ok(Started::New),
             Err(PortError::Conflict { op_index: Some(0) }) => {
                 let existing = self.open_of(&conversation.customer_id).await?;
@@ -175,9 +175,16 @@ impl ChatStore {
             guard.insert(TTL.into(), number((message.sent_at + Duration::hours(SEND_KEY_HOURS)).timestamp()));
             ops.push(TransactOp::Put { item: guard, condition: Some(Condition::NotExists) });
         }
-        match self.table.transact(ops).await {
+        match super::transact_with_retry(&*self.table, ops).await {
             Ok(()) => Ok(Sent::Stored),
-            Err(PortError::Conflict { op_index: Some(1) }) => Ok(Sent::Closed),
+            // Closed now — or closed after this key's first send went in (the first failed condition is the one
+            // reported): the key's message, when there is one, is the answer.
+            Err(PortError::Conflict { op_index: Some(1) }) => match send_key {
+                Some(key) => {
+                    Ok(self.sent_with_key(id, &message.sender, key).await?.map_or(Sent::Closed, Sent::Repeated))
+                }
+                None => Ok(Sent::Closed),
+            },
             Err(PortError::Conflict { op_index: Some(2) }) => {
                 let key = send_key.unwrap_or_default();
                 match self.sent_with_key(id, &message.sender, key).await? {
@@ -189,7 +196,8 @@ impl ChatStore {
         }
     }
 
-    async fn sent_with_key(&self, id: &ConversationId, sender: &str, key: &str) -> PortResult<Option<ChatMessage>> {
+    /// The message `sender` sent under `key` in the conversation, if the key is known (two reads).
+    pub async fn sent_with_key(&self, id: &ConversationId, sender: &str, key: &str) -> PortResult<Option<ChatMessage>> {
         let Some(guard) = self.table.get(&keys::chat_send_key(id, sender, key)).await? else {
             return Ok(None);
         };
@@ -274,9 +282,9 @@ impl ChatStore {
         }
     }
 
-    /// Closes an open conversation: one transaction (it leaves the open lists; its customer's guard is freed, so
-    /// their next conversation is a new one). False when it was not open.
-    pub async fn close(&self, conversation: &Conversation, at: DateTime<Utc>) -> PortResult<bool> {
+    /// Closes an open conversation for `by`: one transaction (it leaves the open lists; its customer's guard is
+    /// freed, so their next conversation is a new one). False when it was not open.
+    pub async fn close(&self, conversation: &Conversation, by: ChatSide, at: DateTime<Utc>) -> PortResult<bool> {
         let (gsi2pk, gsi2sk) = Index::Gsi2.key_attributes();
         let (gsi3pk, gsi3sk) = Index::Gsi3.key_attributes();
         let ops = vec![
@@ -285,6 +293,7 @@ impl ChatStore {
                 actions: vec![
                     UpdateAction::Set("status".into(), string("closed")),
                     UpdateAction::Set("closed_at".into(), codec::to_value(&at)?),
+                    UpdateAction::Set("closed_by".into(), codec::to_value(&by)?),
                     UpdateAction::Remove(gsi2pk.into()),
                     UpdateAction::Remove(gsi2sk.into()),
                     UpdateAction::Remove(gsi3pk.into()),
@@ -297,9 +306,14 @@ impl ChatStore {
                 condition: Some(Condition::AttributeEquals(CONVERSATION_ID.into(), string(conversation.id.as_str()))),
             },
         ];
-        match self.table.transact(ops).await {
+        match super::transact_with_retry(&*self.table, ops).await {
             Ok(()) => Ok(true),
-            Err(PortError::Conflict { .. }) => Ok(false),
+            Err(PortError::Conflict { op_index: Some(0) }) => Ok(false),
+            // Open, but its customer's guard names another conversation: the two were written apart.
+            Err(PortError::Conflict { op_index: Some(1) }) => Err(PortError::corrupt(
+                Backend::Store,
+                format!("conversation {} is open but not its customer's open one", conversation.id),
+            )),
             Err(error) => Err(error),
         }
     }

@@ -456,7 +456,11 @@ pub fn conversations_of_customer(customer: &CustomerId) -> String {
 /// The open conversations (gsi2), by last activity.
 pub const OPEN_CONVERSATIONS: &str = "CHATS#OPEN";
 
-/// The open conversations assigned to an admin, or to nobody (gsi3), by last activity.
+/// The open conversations assigned to an admin, or to nobody (gsi3), by last activity. Nobody's partition is
+/// not one an admin id can name.
 pub fn open_conversations_assigned(admin: Option<&str>) -> String {
-    format!("CHATS#ASSIGNEE#{}", admin.unwrap_or("-"))
+    match admin {
+        Some(admin) => format!("CHATS#ASSIGNEE#{admin}"),
+        None => "CHATS#UNASSIGNED".to_owned(),
+    }
 }

@@ -276,9 +276,14 @@ async fn concurrent_writers_lose_nothing_and_a_retried_send_sends_once(app: Test
         Call::to(&routes::CHAT_SEND, &[&id]).by(&ops).json(json!({"body": "Yes"})).header("idempotency-key", "k-1");
     assert_eq!(theirs.send(&app).await.body["data"]["repeated"], false);
 
-    // Two readers marking at once: the mark ends where the newer says.
+    // Readers marking at once, with something unread: the mark ends at everything, whoever wins.
+    sent(&app, &ann(), &id, "Hello again").await;
+    assert_eq!(history(&app, &ops, &id, "").await["conversation"]["unread"], 1);
     let reads = join_all((0..4).map(|_| Call::to(&routes::CHAT_READ, &[&id]).by(&ops).send(&app))).await;
     assert!(reads.iter().all(|r| r.status == 200 && r.body["data"]["unread"] == 0), "{:?}", reads[0].body);
+    let stored = app.ctx.stores.chats.get(&shared::domain::ConversationId(id.clone())).await.unwrap().unwrap();
+    assert_eq!(stored.read_by_support, stored.from_customer, "the mark is stored: {stored:?}");
+    assert_eq!(history(&app, &Caller::Admin("eve".into()), &id, "").await["conversation"]["unread"], 0);
 }
 
 async fn admins_take_conversations_one_at_a_time(app: TestApp) {
@@ -307,6 +312,13 @@ async fn admins_take_conversations_one_at_a_time(app: TestApp) {
     let over = take(other).json(json!({"take_over": true})).send(&app).await;
     assert_eq!((over.status, over.body["data"]["assigned_to"].as_str()), (200, Some(other)), "{}", over.body);
     assert!(open_list(&app, &holder, "me").await.is_empty(), "moved between the assignees' lists");
+    // The customer knows it is taken, not by whom; support's messages reach them from "support".
+    let seen = history(&app, &ann(), &first, "").await["conversation"].clone();
+    assert_eq!((seen["assigned"].as_bool(), seen["assigned_to"].as_str()), (Some(true), None), "{seen}");
+    sent(&app, &Caller::Admin(other.into()), &first, "On it").await;
+    let answer = &history(&app, &ann(), &first, "").await["messages"][0];
+    assert_eq!((answer["side"].as_str(), answer["sender"].as_str()), (Some("support"), Some("support")));
+    assert_eq!(history(&app, &Caller::Admin("ops".into()), &first, "").await["messages"][0]["sender"], other);
     let given = Call::to(&routes::ADMIN_CHAT_ASSIGN, &[&second])
         .by(&Caller::Admin("ops".into()))
         .json(json!({"admin_id": "sam"}))
@@ -314,6 +326,14 @@ async fn admins_take_conversations_one_at_a_time(app: TestApp) {
         .await;
     assert_eq!(given.body["data"]["assigned_to"], "sam", "{}", given.body);
     assert!(open_list(&app, "ops", "none").await.is_empty());
+    // An admin id that looks like "nobody" is still somebody.
+    let dash = Call::to(&routes::ADMIN_CHAT_ASSIGN, &[&second])
+        .by(&Caller::Admin("ops".into()))
+        .json(json!({"admin_id": "-", "take_over": true}))
+        .send(&app)
+        .await;
+    assert_eq!(dash.body["data"]["assigned_to"], "-", "{}", dash.body);
+    assert!(open_list(&app, "ops", "none").await.is_empty(), "not in the unassigned list");
 
     // The most recently active first.
     app.clock.advance(chrono::Duration::seconds(5));
@@ -335,18 +355,28 @@ async fn admins_take_conversations_one_at_a_time(app: TestApp) {
 async fn a_closed_conversation_takes_nothing_more_and_the_next_is_new(app: TestApp) {
     let id = start(&app, &ann()).await["conversation"]["id"].as_str().unwrap().to_owned();
     sent(&app, &ann(), &id, "Thanks, solved.").await;
+    let keyed = || {
+        Call::to(&routes::CHAT_SEND, &[&id]).by(&ann()).json(json!({"body": "Bye"})).header("idempotency-key", "k-8")
+    };
+    assert_eq!(keyed().send(&app).await.status, 201);
     let closed = Call::to(&routes::CHAT_CLOSE, &[&id]).by(&Caller::Admin("ops".into())).send(&app).await;
+    let retried = keyed().send(&app).await;
+    assert_eq!((retried.status, retried.body["data"]["repeated"].as_bool()), (201, Some(true)), "{}", retried.body);
     assert_eq!((closed.status, closed.body["data"]["status"].as_str()), (200, Some("closed")), "{}", closed.body);
     let again = Call::to(&routes::CHAT_CLOSE, &[&id]).by(&ann()).send(&app).await;
     assert_eq!(again.status, 200, "closing again is fine");
     let late = send(&app, &ann(), &id, "One more thing").await;
+    // A retry of a send that went in before the close is that message, not a refusal; a new key is refused.
+    let before_close =
+        Call::to(&routes::CHAT_SEND, &[&id]).by(&ann()).json(json!({"body": "Bye"})).header("idempotency-key", "k-9");
+    assert_eq!(before_close.send(&app).await.status, 409, "closed before this one");
     assert_eq!((late.status, late.body["error_code"].as_str()), (409, Some("conversation_closed")), "{}", late.body);
     let assign = Call::to(&routes::ADMIN_CHAT_ASSIGN, &[&id]).by(&Caller::Admin("ops".into())).send(&app).await;
     assert_eq!(assign.status, 409);
     assert!(open_list(&app, "ops", "any").await.is_empty());
     assert!(open_list(&app, "ops", "none").await.is_empty());
     // Its history stays; the customer's next conversation is a new one.
-    assert_eq!(history(&app, &ann(), &id, "").await["messages"].as_array().unwrap().len(), 1);
+    assert_eq!(history(&app, &ann(), &id, "").await["messages"].as_array().unwrap().len(), 2);
     let next = start(&app, &ann()).await;
     assert_eq!(next["started"], true);
     assert_ne!(next["conversation"]["id"], id.as_str());
@@ -360,7 +390,7 @@ async fn a_closed_conversation_takes_nothing_more_and_the_next_is_new(app: TestA
         Call::to(&routes::CHAT_CLOSE, &[&next_id]).by(&ann()).send(&app),
         send(&app, &ops, &next_id, "Before you go")
     );
-    assert_eq!(closing.status, 200);
+    assert_eq!((closing.status, closing.body["data"]["status"].as_str()), (200, Some("closed")), "{}", closing.body);
     let kept = history(&app, &ann(), &next_id, "").await["messages"].as_array().unwrap().len();
     assert_eq!(kept, usize::from(sending.status == 201), "{}", sending.body);
 }

@@ -315,8 +315,13 @@ async fn the_chat_page_shows_the_open_conversations_and_one_with_its_messages(ap
     has_panels(&live, &["inbox", "conversation"]);
     assert!(!live.contains(r#"data-panel="reply""#), "{live}");
 
-    let missing = Call::to(&routes::PAGE_CHATS, &[]).by(&admin()).query("conversation=nothing").send(&app).await;
-    assert_eq!(missing.status, 404, "{}", missing.body);
+    for stale in ["conversation=nothing", "conversation=5f0c3b8e-2d1a-4c6b-9e7f-0a1b2c3d4e5f"] {
+        let missing = page(&app, &routes::PAGE_CHATS, stale).await;
+        assert!(
+            missing.contains("There is no such conversation.") && missing.contains(r#"data-panel="inbox""#),
+            "{missing}"
+        );
+    }
     // Closed: out of the list, its page says so and offers no reply.
     Call::to(&routes::CHAT_CLOSE, &[&first]).by(&admin()).send(&app).await;
     let closed = page(&app, &routes::PAGE_CHATS, &format!("conversation={first}")).await;

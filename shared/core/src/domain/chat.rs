@@ -134,6 +134,9 @@ pub struct Conversation {
     pub last_message: Option<String>,
     #[serde(default)]
     pub closed_at: Option<DateTime<Utc>>,
+    /// Which side closed it.
+    #[serde(default)]
+    pub closed_by: Option<ChatSide>,
     /// Messages the customer has written.
     #[serde(default)]
     pub from_customer: u64,
@@ -160,6 +163,7 @@ impl Conversation {
             last_message_at: None,
             last_message: None,
             closed_at: None,
+            closed_by: None,
             from_customer: 0,
             from_support: 0,
             read_by_customer: 0,

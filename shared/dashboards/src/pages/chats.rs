@@ -1,6 +1,6 @@
 //! `GET /admin/pages/chats` (`PAGE_CHATS`): the support inbox. The open conversations, the most recently active
 //! first, with support's unread count and assignee (`assigned=me|none` narrows them; each has "Open" and "Take"),
-//! and with `conversation=<id>` that conversation's latest messages with "Mark read", "Close", "Take over" and a
+//! and with `conversation=<id>` that conversation's latest messages (or that there is none such) with "Mark read", "Close", "Take over" and a
 //! reply form. The figures are `GET /admin/chats`'s and `GET /api/chats/{id}/messages`'s; the buttons and the form
 //! call `POST /admin/chats/{id}/assign`, `/api/chats/{id}/read`, `/close` and `/messages`.
 
@@ -18,7 +18,7 @@ const CONVERSATIONS_SHOWN: &str = "100";
 pub async fn endpoint(ctx: &impl ChatEnv, request: ApiRequest, caller: Identity) -> Result<Html, ApiError> {
     let live = kit::live_reload(&request)?;
     let assigned = request.query().get("assigned").cloned();
-    let conversation = request.query().get("conversation").cloned();
+    let conversation = request.query().get("conversation").filter(|id| !id.is_empty()).cloned();
     let mut list_query = vec![("limit".to_owned(), CONVERSATIONS_SHOWN.to_owned())];
     list_query.extend(assigned.clone().map(|a| ("assigned".to_owned(), a)));
     let list_request = ApiRequest { query: list_query.into_iter().collect(), ..ApiRequest::default() };
@@ -39,9 +39,10 @@ pub async fn endpoint(ctx: &impl ChatEnv, request: ApiRequest, caller: Identity)
     };
     let mut unavailable = Vec::new();
     let list = kit::part("open conversations", list, &mut unavailable);
-    let messages = match messages {
-        Some(Err(error)) if error.status == 404 => return Err(error),
-        other => other.and_then(|m| kit::part("conversation", m, &mut unavailable)),
+    // A conversation that is not there (a stale link) is said in its panel; the inbox is still the page.
+    let (messages, unknown) = match messages {
+        Some(Err(error)) if error.status == 404 => (None, true),
+        other => (other.and_then(|m| kit::part("conversation", m, &mut unavailable)), false),
     };
     let generated = ctx.clock().now().to_rfc3339();
     let body = html! {
@@ -49,6 +50,9 @@ pub async fn endpoint(ctx: &impl ChatEnv, request: ApiRequest, caller: Identity)
         @if let Some(messages) = &messages {
             (conversation_panel(messages))
             @if !live { (reply_panel(messages)) }
+        }
+        @if unknown {
+            (panel("conversation", "Conversation", true, html! { p.empty { "There is no such conversation." } }))
         }
     };
     Ok(Html(
@@ -187,7 +191,7 @@ fn conversation_panel(page: &Value) -> Markup {
                         method: "POST",
                         url: format!("/api/chats/{}/close", kit::segment(&id)),
                         body: None,
-                        confirm: Some("Close this conversation? The customer's next message opens a new one.".into()),
+                        confirm: Some("Close this conversation? It takes no more messages; the customer can open a new one.".into()),
                         done: "Conversation closed".into(),
                         test: "close-chat",
                         about: None,

@@ -28,7 +28,7 @@ pub const UPDATED_EVENT: &str = "App\\Events\\ChatUpdated";
 pub enum ChatEvent {
     Message(ChatMessage),
     Closed { conversation_id: ConversationId, by: ChatSide, at: DateTime<Utc> },
-    Assigned { conversation_id: ConversationId, to: String },
+    Assigned { conversation_id: ConversationId, to: String, at: DateTime<Utc> },
 }
 
 impl ChatEvent {
@@ -44,7 +44,10 @@ impl ChatEvent {
         match self {
             ChatEvent::Message(message) => format!("chat:{}:message:{}", message.conversation_id, message.id),
             ChatEvent::Closed { conversation_id, .. } => format!("chat:{conversation_id}:closed"),
-            ChatEvent::Assigned { conversation_id, to } => format!("chat:{conversation_id}:assigned:{to}"),
+            // A conversation may go back to an admin who had it: each assignment is its own.
+            ChatEvent::Assigned { conversation_id, to, at } => {
+                format!("chat:{conversation_id}:assigned:{to}:{}", at.timestamp_millis())
+            }
         }
     }
 }
@@ -64,16 +67,20 @@ pub async fn queue(ctx: &(impl HasQueue + HasClock), customer: &CustomerId, even
     Ok(())
 }
 
-/// The frame of `event` on the conversation's channel.
+/// The frame of `event` and where it goes: a message and a closing on the conversation's channel (which its
+/// customer is on: support's sender is `support` there), an assignment to the admins only.
 pub fn event_frame(event: &ChatEvent) -> Result<(Channel, String), BroadcastError> {
-    let channel = Channel::Chat(event.conversation_id().to_string());
-    let (name, mut data) = match event {
-        ChatEvent::Message(message) => (MESSAGE_EVENT, serde_json::to_value(message).unwrap_or(Value::Null)),
-        ChatEvent::Closed { conversation_id, by, at } => {
-            (CLOSED_EVENT, json!({"conversation_id": conversation_id, "by": by, "at": at}))
+    let chat = Channel::Chat(event.conversation_id().to_string());
+    let (channel, name, mut data) = match event {
+        ChatEvent::Message(message) => {
+            let seen = super::as_seen_by(message.clone(), ChatSide::Customer);
+            (chat, MESSAGE_EVENT, serde_json::to_value(seen).unwrap_or(Value::Null))
         }
-        ChatEvent::Assigned { conversation_id, to } => {
-            (ASSIGNED_EVENT, json!({"conversation_id": conversation_id, "assigned_to": to}))
+        ChatEvent::Closed { conversation_id, by, at } => {
+            (chat, CLOSED_EVENT, json!({"conversation_id": conversation_id, "by": by, "at": at}))
+        }
+        ChatEvent::Assigned { conversation_id, to, .. } => {
+            (Channel::Admin, ASSIGNED_EVENT, json!({"conversation_id": conversation_id, "assigned_to": to}))
         }
     };
     // A message's own id is what a client keys it by; the others carry their delivery's.
@@ -108,7 +115,8 @@ pub async fn deliver(ctx: &impl RealtimeEnv, delivery: &ChatDelivery) -> Result<
     let Some(conversation) = ctx.stores().chats.get(delivery.event.conversation_id()).await? else {
         return Ok(fan_outs);
     };
-    let delivery_id = delivery.event.delivery_id();
+    // Its own id: a client on both channels (a customer's chat and their own) drops neither frame.
+    let delivery_id = format!("{}:updated", delivery.event.delivery_id());
     for side in [ChatSide::Customer, ChatSide::Support] {
         let view = ConversationView::of(&conversation, side);
         let (channel, frame) = updated_frame(&view, side, &delivery_id)?;
@@ -147,6 +155,27 @@ mod tests {
         assert_eq!(outer["event"], MESSAGE_EVENT);
         assert_eq!(data["id"], message.id.as_str());
         assert_eq!((data["side"].as_str(), data["body"].as_str()), (Some("customer"), Some("My proxy is slow")));
+    }
+
+    #[test]
+    fn supports_sender_is_support_on_the_shared_channel_and_an_assignment_goes_to_the_admins_only() {
+        let at = Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap();
+        let conversation = ConversationId::generate();
+        let answer = ChatMessage {
+            id: MessageId::new(at),
+            conversation_id: conversation.clone(),
+            side: ChatSide::Support,
+            sender: "ana@example.com".into(),
+            body: "Fixed".into(),
+            sent_at: at,
+        };
+        let (_, frame) = event_frame(&ChatEvent::Message(answer)).unwrap();
+        assert_eq!(decode(&frame).1["sender"], "support");
+        let assigned = |at| ChatEvent::Assigned { conversation_id: conversation.clone(), to: "ana".into(), at };
+        let (channel, _) = event_frame(&assigned(at)).unwrap();
+        assert_eq!(channel, Channel::Admin);
+        let later = assigned(at + chrono::Duration::seconds(1));
+        assert_ne!(assigned(at).delivery_id(), later.delivery_id(), "back to the same admin is a new assignment");
     }
 
     #[test]

@@ -51,6 +51,9 @@ pub struct ConversationView {
     pub customer_id: CustomerId,
     pub customer_name: Option<String>,
     pub status: ConversationStatus,
+    /// Whether an admin has taken it.
+    pub assigned: bool,
+    /// Which admin (for the admins; a customer is not told staff identities).
     pub assigned_to: Option<String>,
     pub created_at: DateTime<Utc>,
     pub last_message_at: Option<DateTime<Utc>>,
@@ -70,7 +73,8 @@ impl ConversationView {
             customer_id: conversation.customer_id.clone(),
             customer_name: conversation.customer_name.clone(),
             status: conversation.status,
-            assigned_to: conversation.assigned_to.clone(),
+            assigned: conversation.assigned_to.is_some(),
+            assigned_to: conversation.assigned_to.clone().filter(|_| reader == ChatSide::Support),
             created_at: conversation.created_at,
             last_message_at: conversation.last_message_at,
             last_message: conversation.last_message.clone(),
@@ -80,6 +84,17 @@ impl ConversationView {
             channel: Channel::Chat(conversation.id.to_string()).name(),
         }
     }
+}
+
+/// The name support's messages carry for the customer: staff identities stay with the staff.
+pub const SUPPORT_SENDER: &str = "support";
+
+/// `message` as `reader` may see it: support's sender is `SUPPORT_SENDER` for the customer.
+pub fn as_seen_by(mut message: ChatMessage, reader: ChatSide) -> ChatMessage {
+    if reader == ChatSide::Customer && message.side == ChatSide::Support {
+        message.sender = SUPPORT_SENDER.to_owned();
+    }
+    message
 }
 
 /// Which side the caller writes for.
@@ -190,7 +205,14 @@ pub async fn send(
 ) -> Result<SentMessage, ChatError> {
     let (conversation, side) = participant_of(ctx, caller, conversation).await?;
     if !conversation.is_open() {
-        return Err(ChatError::Closed);
+        // A retry of a send that went in before the close: its message, not a refusal.
+        let first = match send_key {
+            Some(key) => ctx.stores().chats.sent_with_key(&conversation.id, &caller.subject, key).await?,
+            None => None,
+        };
+        let first = first.ok_or(ChatError::Closed)?;
+        delivery::queue(ctx, &conversation.customer_id, delivery::ChatEvent::Message(first.clone())).await?;
+        return Ok(SentMessage { message: first, repeated: true });
     }
     let now = ctx.clock().now();
     let message = ChatMessage {
@@ -206,13 +228,17 @@ pub async fn send(
         Sent::Repeated(first) => (first, true),
         Sent::Closed => return Err(ChatError::Closed),
     };
-    // Answering is having read what came before: the sender's unread count goes to 0 (a forward-only mark,
-    // written only when there was something unread).
-    let before = conversation.written_by(side.other());
-    if !repeated && conversation.read_by(side) < before {
-        ctx.stores().chats.mark_read(&conversation.id, side, before).await?;
-    }
     delivery::queue(ctx, &conversation.customer_id, delivery::ChatEvent::Message(message.clone())).await?;
+    // Answering is having read what came before: the sender's unread count goes to 0 (a forward-only mark,
+    // written only when there was something unread). Best effort: the message is in and on its way, and the
+    // next answer or read moves the mark anyway.
+    let before = conversation.written_by(side.other());
+    if !repeated
+        && conversation.read_by(side) < before
+        && let Err(error) = ctx.stores().chats.mark_read(&conversation.id, side, before).await
+    {
+        tracing::warn!(%error, conversation = %conversation.id, "read mark not moved with the answer");
+    }
     Ok(SentMessage { message, repeated })
 }
 
@@ -234,7 +260,7 @@ pub async fn history(
     let (messages, next) = ctx.stores().chats.messages(&conversation.id, page.limit, page.after).await?;
     Ok(MessagesPage {
         conversation: ConversationView::of(&conversation, side),
-        messages,
+        messages: messages.into_iter().map(|m| as_seen_by(m, side)).collect(),
         next_cursor: next.as_ref().map(Cursor::token),
     })
 }
@@ -269,16 +295,20 @@ pub async fn mark_read(
 }
 
 /// Closes the conversation (its customer or an admin): it leaves the open lists and takes no more messages;
-/// the customer's next conversation is a new one. Closing a closed one again is fine.
+/// the customer's next conversation is a new one (`POST /api/chats`). Closing a closed one again is fine, and
+/// queues its `ChatClosed` again (under the same id): a close whose announcement could not be queued is
+/// announced by its retry.
 pub async fn close(ctx: &impl ChatEnv, caller: &Identity, conversation: &str) -> Result<ConversationView, ChatError> {
     let (conversation, side) = participant_of(ctx, caller, conversation).await?;
-    let now = ctx.clock().now();
-    if conversation.is_open() && ctx.stores().chats.close(&conversation, now).await? {
-        let closed = delivery::ChatEvent::Closed { conversation_id: conversation.id.clone(), by: side, at: now };
-        delivery::queue(ctx, &conversation.customer_id, closed).await?;
+    if conversation.is_open() {
+        ctx.stores().chats.close(&conversation, side, ctx.clock().now()).await?;
     }
-    let now_closed = ctx.stores().chats.get(&conversation.id).await?.ok_or(ChatError::NotFound)?;
-    Ok(ConversationView::of(&now_closed, side))
+    let closed = ctx.stores().chats.get(&conversation.id).await?.ok_or(ChatError::NotFound)?;
+    if let (Some(at), Some(by)) = (closed.closed_at, closed.closed_by) {
+        let event = delivery::ChatEvent::Closed { conversation_id: closed.id.clone(), by, at };
+        delivery::queue(ctx, &closed.customer_id, event).await?;
+    }
+    Ok(ConversationView::of(&closed, side))
 }
 
 /// Assigns the conversation to `admin` (the caller when None); taking it from another admin only when
@@ -292,7 +322,8 @@ pub async fn assign(
     let id = ConversationId::parse(conversation).ok_or(ChatError::NotFound)?;
     match ctx.stores().chats.assign(&id, admin, take_over).await? {
         Assigned::Assigned(conversation) => {
-            let event = delivery::ChatEvent::Assigned { conversation_id: id, to: admin.to_owned() };
+            let at = ctx.clock().now();
+            let event = delivery::ChatEvent::Assigned { conversation_id: id, to: admin.to_owned(), at };
             delivery::queue(ctx, &conversation.customer_id, event).await?;
             Ok(ConversationView::of(&conversation, ChatSide::Support))
         }
