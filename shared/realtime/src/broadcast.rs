@@ -83,17 +83,19 @@ pub async fn to_channel(ctx: &impl RealtimeEnv, channel: &Channel, frame: &str) 
     Ok(fan_out)
 }
 
+/// A pushed frame and its data, decoded as a client reads them (for the tests).
+#[cfg(test)]
+pub(crate) fn decode(frame: &str) -> (Value, Value) {
+    let outer: Value = serde_json::from_str(frame).unwrap();
+    let data = serde_json::from_str(outer["data"].as_str().unwrap()).unwrap();
+    (outer, data)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::TimeZone;
     use proxy_core::domain::{AlertSeverity, CustomerId, NotificationId, OrderId, OrderStatus};
-
-    fn decode(frame: &str) -> (Value, Value) {
-        let outer: Value = serde_json::from_str(frame).unwrap();
-        let data = serde_json::from_str(outer["data"].as_str().unwrap()).unwrap();
-        (outer, data)
-    }
 
     #[test]
     fn an_event_goes_to_its_customers_channel_under_laravels_name_with_its_id() {

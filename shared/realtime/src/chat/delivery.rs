@@ -128,14 +128,9 @@ pub async fn deliver(ctx: &impl RealtimeEnv, delivery: &ChatDelivery) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::broadcast::decode;
     use chrono::TimeZone;
     use proxy_core::domain::{Conversation, MessageId};
-
-    fn decode(frame: &str) -> (Value, Value) {
-        let outer: Value = serde_json::from_str(frame).unwrap();
-        let data = serde_json::from_str(outer["data"].as_str().unwrap()).unwrap();
-        (outer, data)
-    }
 
     #[test]
     fn a_message_goes_out_on_its_conversations_channel_under_its_own_id() {
