@@ -311,8 +311,7 @@ pub async fn close(ctx: &impl ChatEnv, caller: &Identity, conversation: &str) ->
     Ok(ConversationView::of(&closed, side))
 }
 
-/// Assigns the conversation to `admin` (the caller when None); taking it from another admin only when
-/// `take_over`. Two admins taking the same conversation at once: one has it, the other is told who.
+/// Assigns the conversation to `admin`; taking it from another admin only when `take_over`. Two admins taking the same conversation at once: one has it, the other is told who.
 pub async fn assign(
     ctx: &impl ChatEnv,
     conversation: &str,
