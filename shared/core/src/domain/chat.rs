@@ -1,8 +1,9 @@
 //! Live chat: a conversation between a customer and support (any admin may answer it; one may be assigned),
 //! its messages kept in the order they were sent, and how many of the other side's messages each side has read.
 
-use super::CustomerId;
-use chrono::{DateTime, TimeZone, Utc};
+use super::ids::v7;
+use super::{ConversationId, CustomerId};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// The longest message, in characters.
@@ -10,29 +11,10 @@ pub const MAX_MESSAGE_CHARS: usize = 2000;
 /// How much of the last message a conversation shows in a list.
 pub const PREVIEW_CHARS: usize = 140;
 
-/// A conversation's id: a UUID (it names the chat's channel, `private-chat.<id>`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct ConversationId(pub String);
-
 impl ConversationId {
-    pub fn generate() -> Self {
-        Self(uuid::Uuid::new_v4().hyphenated().to_string())
-    }
-
     /// Whether a caller's text is a conversation id at all (checked before it becomes a key).
     pub fn parse(text: &str) -> Option<Self> {
         uuid::Uuid::try_parse(text).ok().map(|id| Self(id.hyphenated().to_string()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Display for ConversationId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
     }
 }
 
@@ -48,18 +30,7 @@ impl MessageId {
         let random = uuid::Uuid::new_v4();
         let mut tail = [0u8; 10];
         tail.copy_from_slice(&random.as_bytes()[6..16]);
-        let millis = u64::try_from(at.timestamp_millis()).unwrap_or(0);
-        Self(uuid::Builder::from_unix_timestamp_millis(millis, &tail).into_uuid().hyphenated().to_string())
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        let id = uuid::Uuid::try_parse(text).ok()?;
-        (id.get_version_num() == 7).then(|| Self(id.hyphenated().to_string()))
-    }
-
-    pub fn sent_at(&self) -> Option<DateTime<Utc>> {
-        let (seconds, nanos) = uuid::Uuid::try_parse(&self.0).ok()?.get_timestamp()?.to_unix();
-        Utc.timestamp_opt(i64::try_from(seconds).ok()?, nanos).single()
+        Self(v7::at(at, &tail))
     }
 
     pub fn as_str(&self) -> &str {
@@ -230,6 +201,7 @@ pub fn preview(body: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
 
     #[test]
     fn unread_is_what_the_other_side_wrote_less_what_this_side_read() {
@@ -251,9 +223,9 @@ mod tests {
         let late = early + chrono::Duration::milliseconds(1);
         let (a, b) = (MessageId::new(early), MessageId::new(late));
         assert!(a < b);
-        assert_eq!(a.sent_at(), Some(early));
-        assert_eq!(MessageId::parse(a.as_str()), Some(a));
-        assert_eq!(MessageId::parse(&uuid::Uuid::new_v4().to_string()), None, "a v4 is no message id");
+        assert_eq!(v7::time(a.as_str()), Some(early));
+        assert_eq!(v7::parse(a.as_str()).as_deref(), Some(a.as_str()));
+        assert_eq!(v7::parse(&uuid::Uuid::new_v4().to_string()), None, "a v4 is no message id");
         assert_eq!(ConversationId::parse("not-an-id"), None);
     }
 

@@ -55,3 +55,31 @@ typed_id!(
     /// A job's id survives retries and DLQ redrives, so idempotency holds across them.
     JobId
 );
+typed_id!(
+    /// A support conversation: a UUID, which names its channel (`private-chat.<id>`).
+    ConversationId
+);
+
+/// UUIDv7 ids (the time in milliseconds first, then 10 bytes of the caller's choosing): ids that sort as text in
+/// the order they were made, and tell when.
+pub(crate) mod v7 {
+    use chrono::{DateTime, TimeZone, Utc};
+
+    /// The id made at `at` with `tail` after the time.
+    pub fn at(at: DateTime<Utc>, tail: &[u8; 10]) -> String {
+        let millis = u64::try_from(at.timestamp_millis()).unwrap_or(0);
+        uuid::Builder::from_unix_timestamp_millis(millis, tail).into_uuid().hyphenated().to_string()
+    }
+
+    /// `text` as a v7 id (hyphenated, lower case), if it is one.
+    pub fn parse(text: &str) -> Option<String> {
+        let id = uuid::Uuid::try_parse(text).ok()?;
+        (id.get_version_num() == 7).then(|| id.hyphenated().to_string())
+    }
+
+    /// When the id was made.
+    pub fn time(id: &str) -> Option<DateTime<Utc>> {
+        let (seconds, nanos) = uuid::Uuid::try_parse(id).ok()?.get_timestamp()?.to_unix();
+        Utc.timestamp_opt(i64::try_from(seconds).ok()?, nanos).single()
+    }
+}

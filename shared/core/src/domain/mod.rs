@@ -24,7 +24,7 @@ pub use analytics::{
     Rollup, RollupKey, SignUp, VersionedLedger, day_bucket, month_bucket,
 };
 pub use capacity::{CapacityBand, DriftSuspect, LocationScalingState, SlotCounters};
-pub use chat::{ChatMessage, ChatSide, Conversation, ConversationId, ConversationStatus, MAX_MESSAGE_CHARS, MessageId};
+pub use chat::{ChatMessage, ChatSide, Conversation, ConversationStatus, MAX_MESSAGE_CHARS, MessageId};
 pub use client::ServerClient;
 pub use connection::{CONNECTION_LIFETIME_SECS, Connection, Subscriber};
 pub use coupon::{Coupon, CouponState, DiscountKind};
@@ -34,7 +34,7 @@ pub use forecast::{
     Backtest, DayForecast, Expected, InventoryForecast, LocationForecast, NoForecast, SalesForecast, SeriesOutcome,
     ServerForecast,
 };
-pub use ids::{AlertId, ClientId, CustomerId, JobId, OrderId, PlanId, ServerId, TransactionId};
+pub use ids::{AlertId, ClientId, ConversationId, CustomerId, JobId, OrderId, PlanId, ServerId, TransactionId};
 pub use job::{FailedJob, Job, Priority};
 pub use notification::{Inbox, Notification, NotificationId};
 pub use order::{Order, OrderItem, OrderStatus, PaymentMethod, PaymentStatus, ServerUnits, units_per_server};

@@ -1,8 +1,9 @@
 //! Notifications: what a person is told in their inbox (the admins' dashboard, a customer's bell), kept a while,
 //! listed newest first, each read or not by each reader.
 
+use super::ids::v7;
 use super::{AlertSeverity, CustomerId};
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// A notification's id: a UUIDv7, so that ids sort as text in time order (an inbox is listed and counted by id),
@@ -17,26 +18,22 @@ impl NotificationId {
         let name = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, about.as_bytes());
         let mut tail = [0u8; 10];
         tail.copy_from_slice(&name.as_bytes()[6..16]);
-        let millis = u64::try_from(at.timestamp_millis()).unwrap_or(0);
-        Self(uuid::Builder::from_unix_timestamp_millis(millis, &tail).into_uuid().hyphenated().to_string())
+        Self(v7::at(at, &tail))
     }
 
     /// An id after every id of a notification made up to `at` and before any made later: "read up to here".
     pub fn upper_bound(at: DateTime<Utc>) -> Self {
-        let millis = u64::try_from(at.timestamp_millis()).unwrap_or(0);
-        Self(uuid::Builder::from_unix_timestamp_millis(millis, &[0xff; 10]).into_uuid().hyphenated().to_string())
+        Self(v7::at(at, &[0xff; 10]))
     }
 
     /// Whether this is a notification id at all (a caller's text is checked before it becomes a key).
     pub fn parse(text: &str) -> Option<Self> {
-        let id = uuid::Uuid::try_parse(text).ok()?;
-        (id.get_version_num() == 7).then(|| Self(id.hyphenated().to_string()))
+        v7::parse(text).map(Self)
     }
 
     /// When the notification was made (from its id).
     pub fn made_at(&self) -> Option<DateTime<Utc>> {
-        let (seconds, nanos) = uuid::Uuid::try_parse(&self.0).ok()?.get_timestamp()?.to_unix();
-        Utc.timestamp_opt(i64::try_from(seconds).ok()?, nanos).single()
+        v7::time(&self.0)
     }
 
     pub fn as_str(&self) -> &str {
@@ -86,6 +83,7 @@ pub struct Notification {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
 
     #[test]
     fn ids_are_stable_per_subject_and_sort_by_time() {

@@ -300,10 +300,13 @@ pub async fn mark_read(
 /// announced by its retry.
 pub async fn close(ctx: &impl ChatEnv, caller: &Identity, conversation: &str) -> Result<ConversationView, ChatError> {
     let (conversation, side) = participant_of(ctx, caller, conversation).await?;
-    if conversation.is_open() {
+    let closed = if conversation.is_open() {
         ctx.stores().chats.close(&conversation, side, ctx.clock().now()).await?;
-    }
-    let closed = ctx.stores().chats.get(&conversation.id).await?.ok_or(ChatError::NotFound)?;
+        // As closed, by this request or by one that raced it.
+        ctx.stores().chats.get(&conversation.id).await?.ok_or(ChatError::NotFound)?
+    } else {
+        conversation
+    };
     if let (Some(at), Some(by)) = (closed.closed_at, closed.closed_by) {
         let event = delivery::ChatEvent::Closed { conversation_id: closed.id.clone(), by, at };
         delivery::queue(ctx, &closed.customer_id, event).await?;
@@ -333,11 +336,13 @@ pub async fn assign(
 }
 
 /// A message's text, checked: not blank, at most `MAX_MESSAGE_CHARS` characters (kept as written).
-pub fn checked_body(body: Option<String>) -> Result<String, &'static str> {
+pub fn checked_body(body: Option<String>) -> Result<String, String> {
     match body {
-        None => Err("The body field is required."),
-        Some(text) if text.trim().is_empty() => Err("The body may not be blank."),
-        Some(text) if text.chars().count() > MAX_MESSAGE_CHARS => Err("The body may be at most 2000 characters."),
+        None => Err("The body field is required.".into()),
+        Some(text) if text.trim().is_empty() => Err("The body may not be blank.".into()),
+        Some(text) if text.chars().count() > MAX_MESSAGE_CHARS => {
+            Err(format!("The body may be at most {MAX_MESSAGE_CHARS} characters."))
+        }
         Some(text) => Ok(text),
     }
 }
